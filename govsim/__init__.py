@@ -1,0 +1,17 @@
+"""govsim: event-driven simulation of multi-tier urban governance (Beijing's 12345 system).
+
+Quick use::
+
+    import govsim
+    scenario = govsim.load_scenario("scenarios/baseline.yaml", ["days=10"])
+    result = govsim.simulate(scenario)
+    result.cases.head()
+"""
+
+from govsim.errors import LedgerError, UserInputError
+from govsim.results import RunResult
+from govsim.scenario import Scenario, load_scenario
+from govsim.simulate import simulate
+
+__all__ = ["LedgerError", "RunResult", "Scenario", "UserInputError", "load_scenario", "simulate"]
+__version__ = "0.1.0"

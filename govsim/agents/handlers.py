@@ -1,0 +1,136 @@
+"""Handling units: community grids, streets/townships, districts and departments.
+
+Step 4 of the life cycle. A territorial work order starts at the grid where the
+problem is. Each visit costs the unit one handling time; a case whose lowest closing
+tier (drawn at creation from its category's ``closable_at``) is this tier or lower
+closes here, otherwise it escalates grid -> street -> district (micro, small and big
+cycle). At the street, a case beyond the street's powers whose category has an owning
+department may instead be whistled (街乡吹哨): the department's staff report after a
+delay and handle it at the street, which then closes it. Orders routed straight to a
+department are handled and closed there.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from govsim.case import STAGE, Case
+from govsim.scenario.schema import TERRITORIAL_TIERS
+from govsim.servers import ServerPool
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from govsim.model import Model
+
+GRID, STREET, DISTRICT = range(3)
+TIER_STAGE = [STAGE[t] for t in TERRITORIAL_TIERS]
+DEPARTMENT_STAGE = STAGE["department"]
+
+
+class VisitTime:
+    """Starts a visit at one tier: stamps the first response, returns the handling time."""
+
+    __slots__ = ("env", "samplers")
+
+    def __init__(self, env, samplers: list[Callable[[], float]]) -> None:  # noqa: ANN001
+        self.env = env
+        self.samplers = samplers
+
+    def __call__(self, case: Case) -> float:
+        if case.first_response != case.first_response:  # NaN: no handler has taken it up yet
+            case.first_response = self.env.now
+        return self.samplers[case.category]()
+
+
+class Handlers:
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        scenario = model.scenario
+        streams = model.streams
+        env = model.env
+        layout = model.layout
+        self.visit: dict[str, VisitTime] = {}
+        for tier in (*TERRITORIAL_TIERS, "department"):
+            samplers = [
+                streams.duration(f"handling/{tier}/{c.name}", scenario.handling_for(c, tier))
+                for c in scenario.categories
+            ]
+            self.visit[tier] = VisitTime(env, samplers)
+        self.grids = [ServerPool(env, u.name, "grid", u.staff, self.visit["grid"], self._done, i)
+                      for i, u in enumerate(layout.grids)]
+        self.streets = [ServerPool(env, u.name, "street", u.staff, self.visit["street"], self._done, i)
+                        for i, u in enumerate(layout.streets)]
+        self.districts = [ServerPool(env, u.name, "district", u.staff, self.visit["district"], self._done, i)
+                          for i, u in enumerate(layout.districts)]
+        self.departments = [ServerPool(env, u.name, "department", u.staff, self.visit["department"],
+                                       self._department_done, i)
+                            for i, u in enumerate(layout.departments)]
+        self.escalation_delay = streams.duration("handling/escalation_delay",
+                                                 scenario.escalation.escalation_delay)
+        whistle = scenario.whistle
+        self.whistle_probability = whistle.probability if whistle.enabled else 0.0
+        self.whistleable = [c.whistle and c.department is not None for c in scenario.categories]
+        self.whistle_draw = streams.uniform("decide/whistle")
+        self.report_delay = streams.duration("whistle/report_delay", whistle.report_delay)
+
+    @property
+    def pools(self) -> list[ServerPool]:
+        return self.grids + self.streets + self.districts + self.departments
+
+    def tier_pools(self) -> dict[str, list[ServerPool]]:
+        return {"grid": self.grids, "street": self.streets, "district": self.districts,
+                "department": self.departments}
+
+    # -- entry points ----------------------------------------------------------------------
+    def receive(self, case: Case) -> None:
+        """A work order reaches the right unit."""
+        if case.route_department:
+            self._to_department(case)
+        else:
+            self._enter(case, GRID)
+
+    def found_on_patrol(self, case: Case) -> None:
+        """A grid worker found the problem: the case starts at the grid, no hotline, no dispatch."""
+        case.dispatched = case.created
+        self._enter(case, GRID)
+
+    # -- flow ------------------------------------------------------------------------------
+    def _enter(self, case: Case, tier: int) -> None:
+        self.model.ledger.move(case, TIER_STAGE[tier])
+        if tier == GRID:
+            pool = self.grids[case.grid]
+        elif tier == STREET:
+            pool = self.streets[case.street]
+        else:
+            pool = self.districts[case.district]
+        pool.arrive(case, case.priority)
+
+    def _to_department(self, case: Case) -> None:
+        self.model.ledger.move(case, DEPARTMENT_STAGE)
+        self.departments[case.department].arrive(case, case.priority)
+
+    def _done(self, case: Case, pool: ServerPool) -> None:
+        tier = TERRITORIAL_TIERS.index(pool.tier)
+        model = self.model
+        if tier >= case.needed_tier:
+            model.close(case, pool.tier)
+        elif tier == STREET and self._whistles(case):
+            case.whistles += 1
+            model.ledger.move(case, DEPARTMENT_STAGE)
+            model.after(self.report_delay(), self._to_department, case)
+        else:
+            case.escalations += 1
+            model.ledger.move(case, TIER_STAGE[tier + 1])
+            model.after(self.escalation_delay(), self._escalated, case)
+
+    def _escalated(self, case: Case) -> None:
+        self._enter(case, TIER_STAGE.index(case.stage))
+
+    def _whistles(self, case: Case) -> bool:
+        draw = self.whistle_draw()
+        return self.whistleable[case.category] and draw < self.whistle_probability
+
+    def _department_done(self, case: Case, pool: ServerPool) -> None:
+        # A whistled case is handled jointly at the street and closes there.
+        self.model.close(case, "department" if case.route_department else "street")

@@ -1,0 +1,102 @@
+"""The 12345 hotline: call-takers, callers who hang up, consultations and dispatch.
+
+Steps 2 and 3 of the life cycle. A call waits for an operator; a caller whose
+patience runs out first hangs up (the case is abandoned, and may redial). An online
+appeal skips the operator queue. The operator answers a consultation on the spot
+(the case closes at tier "hotline"); anything else becomes a work order, dispatched
+to the street where the problem is or to the owning department. A wrong dispatch
+comes back after a delay (退单) and goes out again; after ``max_returns`` returns it
+reaches the right unit (the first receiving unit is responsible).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import simpy
+from simpy.events import Timeout
+
+from govsim.case import ABANDONED, STAGE, Case
+from govsim.servers import ServerPool
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from govsim.model import Model
+
+DISPATCH = STAGE["dispatch"]
+
+
+class Hotline:
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        spec = model.scenario.hotline
+        streams = model.streams
+        self.shifts = spec.operators if isinstance(spec.operators, list) else None
+        capacity = self.shifts[0] if self.shifts else spec.operators
+        self.pool = ServerPool(model.env, "hotline", "hotline", capacity, self._start_talk, self._answered)
+        self.talk_time = streams.duration("hotline/talk", spec.talk_time)
+        self.patience = streams.duration("hotline/patience", spec.patience) if spec.patience else None
+        self.redial_draw = streams.uniform("hotline/redial")
+        self.redial_delay = streams.duration("hotline/redial_delay", spec.redial_delay)
+        self.redial_probability = spec.redial_probability
+        self.dispatch_delay = streams.duration("hotline/dispatch_delay", spec.dispatch_delay)
+        self.return_delay = streams.duration("hotline/return_delay", spec.return_delay)
+        self.accuracy_draw = streams.uniform("hotline/accuracy")
+        self.accuracy = spec.dispatch_accuracy
+        self.max_returns = spec.max_returns
+
+    # -- intake ----------------------------------------------------------------------------
+    def call(self, case: Case) -> None:
+        """A resident calls 12345."""
+        patience = self.patience() if self.patience else None
+        if self.pool.arrive(case) and patience is not None:
+            timer = Timeout(self.model.env, patience, (case, case.ticket))
+            timer.callbacks.append(self._hang_up)
+
+    def online(self, case: Case) -> None:
+        """An online appeal: no operator queue, straight to triage."""
+        self.model.triage(case)
+
+    def _start_talk(self, case: Case) -> float:
+        return self.talk_time()
+
+    def _answered(self, case: Case, pool: ServerPool) -> None:
+        self.model.triage(case)
+
+    def _hang_up(self, event: simpy.Event) -> None:
+        case, ticket = event._value  # noqa: SLF001
+        if case.ticket != ticket or not self.pool.withdraw(case):
+            return  # answered in time
+        model = self.model
+        case.abandoned_at = model.env.now
+        model.ledger.finish(case, ABANDONED)
+        if self.redial_draw() < self.redial_probability:
+            model.appeal_later(self.redial_delay(), case, channel="hotline")
+
+    # -- dispatch --------------------------------------------------------------------------
+    def dispatch(self, case: Case) -> None:
+        """Send a work order out; a wrong dispatch returns and is sent again."""
+        model = self.model
+        model.ledger.move(case, DISPATCH)
+        delay = self.dispatch_delay()
+        if case.returns < self.max_returns and self.accuracy_draw() >= self.accuracy:
+            model.after(delay + self.return_delay(), self._returned, case)
+        else:
+            model.after(delay, model.handlers.receive, case)
+
+    def _returned(self, case: Case) -> None:
+        case.returns += 1
+        self.dispatch(case)
+
+    # -- shifts ----------------------------------------------------------------------------
+    def shift_plan(self) -> Generator:
+        """SimPy process: set the number of operators on duty at each hour's start."""
+        env = self.model.env
+        shifts = self.shifts
+        assert shifts is not None
+        hour = 0
+        while True:
+            self.pool.set_capacity(shifts[hour % 24])
+            yield env.timeout(1.0)
+            hour += 1

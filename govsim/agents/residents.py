@@ -1,0 +1,117 @@
+"""Residents raising appeals: a non-homogeneous Poisson process per category and grid.
+
+The rate of category c at hour h of day d is
+
+    population x rate_c / 1000 x intraday[h] / 24 x weekday[d] x season_c(d)
+
+(appeals per hour), constant within each hour. Each day is drawn in one numpy batch:
+Poisson counts per (hour, category), uniform times within the hour, grids by
+population share, residents uniformly within their grid, channels by share. A
+resident is an integer id (grid offset + index within the grid), so an unhappy
+resident can appeal again without one Python object per inhabitant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from govsim.scenario.schema import CHANNELS, Scenario, Season
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from govsim.model import Model
+
+HOURS_PER_DAY = 24
+
+
+class Residents:
+    """Draws the day's appeals and feeds them to the model at their times."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        scenario = model.scenario
+        layout = model.layout
+        self.rng = model.streams.generator("arrivals")
+        population = layout.grid_population().astype(float)
+        total = population.sum()
+        self.grid_cdf = np.cumsum(population) / total if total > 0 else None
+        self.grid_population = layout.grid_population()
+        self.resident_offset = np.concatenate([[0], np.cumsum(self.grid_population)[:-1]])
+        self.daily_mean = np.array([total * c.rate / 1000 for c in scenario.categories])
+        self.intraday = np.array(scenario.arrivals.intraday) / HOURS_PER_DAY
+        self.weekday = np.array(scenario.arrivals.weekday)
+        self.channel_cdf = np.cumsum([scenario.arrivals.channels.get(ch, 0.0) for ch in CHANNELS])
+        self.season = SeasonCalendar(scenario)
+
+    def hourly_rates(self, day: int) -> np.ndarray:
+        """Expected appeals per hour for ``day``: an array (24 hours, categories)."""
+        date = self.model.scenario.start_date + dt.timedelta(days=day)
+        daily = self.daily_mean * self.weekday[date.weekday()] * self.season.multipliers(date)
+        return np.outer(self.intraday, daily)
+
+    def draw_day(self, day: int) -> tuple[list[float], list[int], list[int], list[int], list[int]]:
+        """Times (hours since start), categories, grids, residents and channels of ``day``."""
+        rng = self.rng
+        rates = self.hourly_rates(day)
+        counts = rng.poisson(rates)
+        n = int(counts.sum())
+        hours = np.repeat(np.arange(HOURS_PER_DAY), counts.sum(axis=1))
+        categories = np.concatenate([np.repeat(np.arange(rates.shape[1]), row) for row in counts])
+        times = day * HOURS_PER_DAY + hours + rng.random(n)
+        order = np.argsort(times, kind="stable")
+        times, categories = times[order], categories[order]
+        grids = np.searchsorted(self.grid_cdf, rng.random(n), side="right")
+        grids = np.minimum(grids, len(self.grid_population) - 1)
+        residents = self.resident_offset[grids] + (rng.random(n) * self.grid_population[grids]).astype(np.int64)
+        channels = np.searchsorted(self.channel_cdf, rng.random(n), side="right")
+        channels = np.minimum(channels, len(CHANNELS) - 1)
+        return times.tolist(), categories.tolist(), grids.tolist(), residents.tolist(), channels.tolist()
+
+    def process(self) -> Generator:
+        """SimPy process: one for the whole city, waking at each appeal."""
+        env = self.model.env
+        horizon = self.model.horizon
+        new_case = self.model.new_case
+        if self.grid_cdf is None:
+            return
+        day = 0
+        while day * HOURS_PER_DAY < horizon:
+            for t, category, grid, resident, channel in zip(*self.draw_day(day)):
+                if t >= horizon:
+                    return
+                if t > env.now:
+                    yield env.timeout(t - env.now)
+                new_case(category, grid, resident, channel)
+            day += 1
+
+
+class SeasonCalendar:
+    """Per-category multipliers of the recurring seasonal windows, by date."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.names = [c.name for c in scenario.categories]
+        self.seasons = scenario.arrivals.seasons
+        self._cache: dict[tuple[int, int], np.ndarray] = {}
+
+    def multipliers(self, date: dt.date) -> np.ndarray:
+        key = (date.month, date.day)
+        if key not in self._cache:
+            mult = np.ones(len(self.names))
+            for season in self.seasons:
+                if _in_window(key, season):
+                    mask = [season.categories is None or n in season.categories for n in self.names]
+                    mult[np.array(mask)] *= season.multiplier
+            self._cache[key] = mult
+        return self._cache[key]
+
+
+def _in_window(month_day: tuple[int, int], season: Season) -> bool:
+    start = (int(season.start[:2]), int(season.start[3:]))
+    end = (int(season.end[:2]), int(season.end[3:]))
+    if start <= end:
+        return start <= month_day <= end
+    return month_day >= start or month_day <= end

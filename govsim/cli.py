@@ -1,0 +1,135 @@
+"""Command line: ``govsim run | validate | network | docs``.
+
+Exit codes: 0 success; 1 the model broke an invariant (a ledger violation: a bug to
+report); 2 bad input (file, key path and line are named; nothing is written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from govsim.errors import LedgerError, UserInputError
+
+EXIT_OK, EXIT_LEDGER, EXIT_INPUT = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except UserInputError as exc:
+        print(f"govsim: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except LedgerError as exc:
+        print(f"govsim: model invariant violated (please report): {exc}", file=sys.stderr)
+        return EXIT_LEDGER
+    except KeyboardInterrupt:
+        print("govsim: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="govsim", description="Simulate multi-tier urban governance (Beijing's 12345 system)."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run one scenario and write its tables")
+    run.add_argument("scenario", help="scenario YAML file")
+    run.add_argument("--out", help="output folder (default: results/<scenario name>/)")
+    run.add_argument("--seed", type=int, help="root random seed (overrides the scenario's)")
+    run.add_argument("--days", type=float, help="simulated days (overrides the scenario's)")
+    _add_set(run)
+    run.add_argument("--quiet", action="store_true", help="no progress bar, no summary table")
+    run.set_defaults(handler=_run)
+
+    validate = sub.add_parser("validate", help="check a scenario file and exit")
+    validate.add_argument("scenario", help="scenario YAML file")
+    _add_set(validate)
+    validate.set_defaults(handler=_validate)
+
+    network = sub.add_parser("network", help="export the jurisdiction and whistle network")
+    network.add_argument("scenario", help="scenario YAML file")
+    network.add_argument("--graphml", required=True, help="GraphML file to write")
+    _add_set(network)
+    network.set_defaults(handler=_network)
+
+    docs = sub.add_parser("docs", help="write the scenario reference (docs/scenarios.md)")
+    docs.add_argument("--out", default="docs/scenarios.md", help="Markdown file to write")
+    docs.set_defaults(handler=_docs)
+    return parser
+
+
+def _add_set(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+        help="override a scenario key by its dotted path (repeatable), e.g. hotline.operators=30",
+    )
+
+
+def _load(args: argparse.Namespace, extra: Sequence[str] = ()):  # noqa: ANN202
+    from govsim.scenario import load_scenario
+
+    return load_scenario(args.scenario, [*extra, *args.overrides])
+
+
+def _run(args: argparse.Namespace) -> int:
+    from govsim.simulate import simulate
+    from govsim.summary import format_summary
+
+    extra = []
+    if args.seed is not None:
+        extra.append(f"seed={args.seed}")
+    if args.days is not None:
+        extra.append(f"days={args.days}")
+    scenario = _load(args, extra)
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    if out.exists() and not out.is_dir():
+        raise UserInputError("the output path exists and is not a folder", source=str(out))
+    result = simulate(scenario, progress=not args.quiet)
+    try:
+        result.write(out)
+    except OSError as exc:
+        raise UserInputError(f"cannot write the results ({exc.strerror or exc})", source=str(out)) from None
+    if not args.quiet:
+        print(format_summary(result.summary))
+        print(f"\nwrote {out}/")
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    scenario = _load(args)
+    print(f"{args.scenario}: valid scenario '{scenario.name}'")
+    return EXIT_OK
+
+
+def _network(args: argparse.Namespace) -> int:
+    from govsim.network import jurisdiction_graph, write_graphml
+    from govsim.results import atomic_write
+
+    scenario = _load(args)
+    graph = jurisdiction_graph(scenario)
+    target = Path(args.graphml)
+    if not target.parent.is_dir():
+        raise UserInputError("the folder does not exist", source=str(target.parent))
+    atomic_write(target, lambda tmp: write_graphml(graph, tmp))
+    print(f"wrote {target}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
+    return EXIT_OK
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from govsim.results import atomic_write
+    from govsim.scenario.reference import scenario_reference
+
+    target = Path(args.out)
+    atomic_write(target, lambda tmp: Path(tmp).write_text(scenario_reference(), encoding="utf-8"))
+    print(f"wrote {target}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

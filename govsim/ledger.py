@@ -1,0 +1,136 @@
+"""The case ledger: every case created is closed, abandoned or open, and in exactly one place.
+
+The model tells the ledger when a case is created, moves into or out of transit, and
+ends; :meth:`CaseLedger.check` then walks the real data structures (every queue,
+every server, the transit set) at the end of a run and raises :class:`LedgerError`
+on any case lost, duplicated, or stamped out of order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from govsim.case import ABANDONED, CLOSED, OPEN, STAGE, Case
+from govsim.errors import LedgerError
+from govsim.servers import ServerPool
+
+TIME_ORDER = ("created", "dispatched", "first_response", "closed", "callback")
+"""Timestamps of a case that must never decrease (NaN steps are skipped)."""
+
+RECORD_FIELDS = (
+    "id", "resident", "category", "urgency", "channel", "grid", "street", "district",
+    "department", "status", "created", "dispatched", "first_response", "closed",
+    "abandoned_at", "callback", "resolved", "satisfaction", "escalations", "whistles",
+    "returns", "final_tier", "repeat_of",
+)
+
+
+class CaseLedger:
+    """Counts and holds cases; finished cases are kept as compact row tuples."""
+
+    def __init__(self, keep_rows: bool = True) -> None:
+        self.open: dict[int, Case] = {}
+        self.transit: set[Case] = set()
+        self.created = 0
+        self.closed = 0
+        self.abandoned = 0
+        self.keep_rows = keep_rows
+        self.rows: list[tuple] = []
+        self.open_by_stage = [0] * len(STAGE)
+
+    def create(self, case: Case) -> None:
+        if case.id != self.created:
+            raise LedgerError(f"case ids must be consecutive: expected {self.created}, got {case.id}")
+        self.created += 1
+        self.open[case.id] = case
+        self.open_by_stage[case.stage] += 1
+
+    def move(self, case: Case, stage: int) -> None:
+        counts = self.open_by_stage
+        counts[case.stage] -= 1
+        counts[stage] += 1
+        case.stage = stage
+
+    def finish(self, case: Case, status: str) -> None:
+        """Take ``case`` off the open book as ``closed`` or ``abandoned``."""
+        if self.open.pop(case.id, None) is not case:
+            raise LedgerError(f"case {case.id} finished twice or was never created")
+        self.open_by_stage[case.stage] -= 1
+        case.status = status
+        if status == CLOSED:
+            self.closed += 1
+        elif status == ABANDONED:
+            self.abandoned += 1
+        else:
+            raise LedgerError(f"case {case.id}: cannot finish with status {status!r}")
+        if self.keep_rows:
+            self.rows.append(record(case))
+
+    # -- checks ----------------------------------------------------------------------------
+    def check(self, pools: Iterable[ServerPool]) -> None:
+        """Raise :class:`LedgerError` unless every case is accounted for exactly once."""
+        problems: list[str] = []
+        if self.created != self.closed + self.abandoned + len(self.open):
+            problems.append(
+                f"created {self.created} != closed {self.closed} + abandoned {self.abandoned}"
+                f" + open {len(self.open)}"
+            )
+        places: Counter[int] = Counter()
+        for pool in pools:
+            waiting = pool.waiting()
+            places.update(c.id for c in waiting)
+            places.update(c.id for c in pool.serving)
+            balance = pool.departed + pool.queued + pool.busy + pool.withdrawn
+            if pool.arrived != balance or pool.queued != len(waiting) or pool.busy != len(pool.serving):
+                problems.append(
+                    f"unit {pool.name}: arrived {pool.arrived} != departed {pool.departed} + "
+                    f"queued {pool.queued} + in service {pool.busy} + withdrawn {pool.withdrawn}"
+                )
+        places.update(c.id for c in self.transit)
+        duplicated = [cid for cid, n in places.items() if n > 1]
+        stray = [cid for cid in places if cid not in self.open]
+        lost = [cid for cid in self.open if cid not in places]
+        for label, ids in (("in two places", duplicated), ("finished but still placed", stray),
+                           ("open but nowhere", lost)):
+            if ids:
+                problems.append(f"{len(ids)} case(s) {label}, e.g. {sorted(ids)[:5]}")
+        if sum(self.open_by_stage) != len(self.open) or min(self.open_by_stage) < 0:
+            problems.append(f"stage counts {self.open_by_stage} do not add up to {len(self.open)} open")
+        if problems:
+            raise LedgerError("case ledger does not balance: " + "; ".join(problems))
+
+    def table(self) -> list[tuple]:
+        """Rows of all cases, finished and open, ordered by case id."""
+        rows = self.rows + [record(c) for c in self.open.values()]
+        rows.sort(key=lambda r: r[0])
+        return rows
+
+
+def record(case: Case) -> tuple:
+    return tuple(getattr(case, name) for name in RECORD_FIELDS)
+
+
+def check_timestamps(cases: pd.DataFrame) -> None:
+    """Raise :class:`LedgerError` if any case's timestamps decrease or its status is inconsistent."""
+    times = cases[list(TIME_ORDER)].to_numpy(dtype=float)
+    # Carry the last reached time forward over NaN steps, then require no decrease.
+    filled = pd.DataFrame(times).ffill(axis=1).to_numpy()
+    decreasing = np.nansum(np.diff(filled, axis=1) < 0, axis=1) > 0
+    problems = []
+    if decreasing.any():
+        ids = cases.loc[decreasing, "case_id"].tolist()[:5]
+        problems.append(f"{int(decreasing.sum())} case(s) with decreasing timestamps, e.g. {ids}")
+    status = cases["status"].astype(str)
+    closed_nan = cases["closed"].isna()
+    bad = ((status == CLOSED) & closed_nan) | ((status != CLOSED) & ~closed_nan)
+    bad |= (status == ABANDONED) & cases["abandoned_at"].isna()
+    bad |= (status == OPEN) & cases["abandoned_at"].notna()
+    if bad.any():
+        ids = cases.loc[bad, "case_id"].tolist()[:5]
+        problems.append(f"{int(bad.sum())} case(s) whose times contradict their status, e.g. {ids}")
+    if problems:
+        raise LedgerError("case ledger: " + "; ".join(problems))

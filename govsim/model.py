@@ -1,0 +1,188 @@
+"""One simulation run: build the city and its agents, run, check the ledger, collect results.
+
+``Model`` is the shared context the agents talk through: it creates cases, triages
+them after the hotline, moves them through delays, and closes them. Everything random
+comes from named streams (:mod:`govsim.randomness`), so a seed fixes the run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+from simpy.events import Timeout
+
+from govsim.agents import Callback, Handlers, Hotline, Residents
+from govsim.case import CLOSED, Case
+from govsim.ledger import CaseLedger
+from govsim.monitor import Monitor
+from govsim.network.city import CityLayout, build_city
+from govsim.randomness import RandomStreams
+from govsim.scenario.schema import CHANNELS, Scenario
+from govsim.servers import ServerPool
+
+HOTLINE_CHANNEL, ONLINE_CHANNEL, PATROL_CHANNEL = (CHANNELS.index(c) for c in CHANNELS)
+
+
+@dataclass
+class RunState:
+    """What a finished run leaves behind, before it is turned into tables."""
+
+    scenario: Scenario
+    layout: CityLayout
+    ledger: CaseLedger
+    monitor: Monitor
+    horizon: float
+    wall_seconds: float
+    utilisation: dict[str, float]
+    """Busy over staffed server-hours per tier."""
+
+
+class Model:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int | np.random.SeedSequence | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.horizon = scenario.days * 24.0
+        self.env = simpy.Environment()
+        self.streams = RandomStreams(scenario.seed if seed is None else seed)
+        self.layout = build_city(scenario)
+        self.ledger = CaseLedger(keep_rows=scenario.output.cases_table)
+        self.closed_by_tier: Counter[str] = Counter()
+        urgency_names = list(scenario.urgency_classes)
+        self.urgency_limits = [scenario.urgency_classes[u].limit_hours for u in urgency_names]
+        categories = scenario.categories
+        self.category_urgency = [urgency_names.index(c.urgency) for c in categories]
+        self.category_priority = [scenario.urgency_classes[c.urgency].priority for c in categories]
+        departments = [d.name for d in scenario.departments]
+        self.category_department = [
+            departments.index(c.department) if c.department else -1 for c in categories
+        ]
+        self.consultation_share = [c.consultation_share for c in categories]
+        self.department_share = [c.department_route_share for c in categories]
+        self.needed_tier_cdf = [
+            (c.closable_at.get("grid", 0.0), c.closable_at.get("grid", 0.0) + c.closable_at.get("street", 0.0))
+            for c in categories
+        ]
+        self.grid_street = self.layout.grid_street().tolist()
+        self.street_district = self.layout.street_district().tolist()
+        self.consult_draw = self.streams.uniform("decide/consultation")
+        self.route_draw = self.streams.uniform("decide/route")
+        self.tier_draw = self.streams.uniform("decide/needed_tier")
+
+        self.callback = Callback(self)
+        self.handlers = Handlers(self)
+        self.hotline = Hotline(self)
+        self.residents = Residents(self)
+        self.monitor = Monitor(self)
+
+    @property
+    def pools(self) -> list[ServerPool]:
+        return [self.hotline.pool, *self.handlers.pools]
+
+    # -- the life cycle --------------------------------------------------------------------
+    def new_case(self, category: int, grid: int, resident: int, channel: int, repeat_of: int = -1) -> None:
+        """Step 1: an appeal is raised (or an issue found on patrol)."""
+        street = self.grid_street[grid]
+        ledger = self.ledger
+        case = Case(
+            ledger.created, resident, category, self.category_urgency[category],
+            self.category_priority[category], channel, grid, street, self.street_district[street],
+            self.env.now, repeat_of,
+        )
+        case.department = self.category_department[category]
+        u_tier = self.tier_draw()
+        grid_cut, street_cut = self.needed_tier_cdf[category]
+        case.needed_tier = 0 if u_tier < grid_cut else 1 if u_tier < street_cut else 2
+        case.route_department = self.route_draw() < self.department_share[category]
+        ledger.create(case)
+        if channel == HOTLINE_CHANNEL:
+            self.hotline.call(case)
+        elif channel == ONLINE_CHANNEL:
+            self.hotline.online(case)
+        else:
+            case.route_department = False
+            self.handlers.found_on_patrol(case)
+
+    def triage(self, case: Case) -> None:
+        """Step 2: answer a consultation on the spot, or create a work order and dispatch it."""
+        if self.consult_draw() < self.consultation_share[case.category]:
+            case.first_response = self.env.now
+            self.close(case, "hotline")
+        else:
+            case.dispatched = self.env.now
+            self.hotline.dispatch(case)
+
+    def close(self, case: Case, tier: str) -> None:
+        """Steps 5 and 6: report back, close, and assess at the callback."""
+        case.closed = self.env.now
+        case.final_tier = tier
+        self.closed_by_tier[tier] += 1
+        self.callback.assess(case)
+        self.ledger.finish(case, CLOSED)
+
+    # -- plumbing --------------------------------------------------------------------------
+    def after(self, delay: float, step: Callable[[Case], None], case: Case) -> None:
+        """Hold ``case`` in transit for ``delay`` hours, then hand it to ``step``."""
+        self.ledger.transit.add(case)
+        event = Timeout(self.env, delay, case)
+        event.callbacks.append(lambda _event: self._arrive(step, case))
+
+    def _arrive(self, step: Callable[[Case], None], case: Case) -> None:
+        self.ledger.transit.discard(case)
+        step(case)
+
+    def appeal_later(self, delay: float, original: Case, channel: str) -> None:
+        """The resident of ``original`` appeals again after ``delay`` hours (a repeat case)."""
+        args = (original.category, original.grid, original.resident, CHANNELS.index(channel), original.id)
+        event = Timeout(self.env, delay)
+        event.callbacks.append(lambda _event: self.new_case(*args))
+
+    # -- running ---------------------------------------------------------------------------
+    def run(self, progress: bool = False) -> RunState:
+        """Run to the horizon, check the ledger (raises :class:`LedgerError`), return the state."""
+        env = self.env
+        env.process(self.residents.process())
+        env.process(self.monitor.process())
+        if self.hotline.shifts:
+            env.process(self.hotline.shift_plan())
+        started = time.perf_counter()
+        _run_with_progress(env, self.horizon, progress, self.scenario.name)
+        wall = time.perf_counter() - started
+        if self.monitor.rows and self.monitor.rows[-1][0] < self.horizon:
+            self.monitor.sample()
+        self.ledger.check(self.pools)
+        return RunState(self.scenario, self.layout, self.ledger, self.monitor, self.horizon, wall,
+                        self.utilisation())
+
+    def utilisation(self) -> dict[str, float]:
+        busy: Counter[str] = Counter()
+        staffed: Counter[str] = Counter()
+        for pool in self.pools:
+            pool.utilisation()  # brings the areas up to now
+            busy[pool.tier] += pool.busy_area
+            staffed[pool.tier] += pool.staff_area
+        return {tier: busy[tier] / staffed[tier] if staffed[tier] else float("nan") for tier in staffed}
+
+
+def _run_with_progress(env: simpy.Environment, horizon: float, progress: bool, label: str) -> None:
+    """Run ``env`` to ``horizon`` a day at a time, with a progress bar in simulated days."""
+    days = int(np.ceil(horizon / 24))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=days, unit="day", desc=label, leave=False, disable=None)
+    for day in range(1, days + 1):
+        until = min(day * 24.0, horizon)
+        env.run(until=until)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()

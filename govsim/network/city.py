@@ -1,0 +1,102 @@
+"""The jurisdiction as flat lists of units (what the simulation indexes into).
+
+Districts contain streets/townships, which contain community grids; departments are
+city-wide. Every unit knows its parent by index, so a case carries a few integers
+rather than references.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from govsim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str
+    tier: str
+    staff: int
+    parent: int = -1
+    population: int = 0
+    kind: str = ""
+
+
+@dataclass
+class CityLayout:
+    districts: list[Unit] = field(default_factory=list)
+    streets: list[Unit] = field(default_factory=list)
+    grids: list[Unit] = field(default_factory=list)
+    departments: list[Unit] = field(default_factory=list)
+
+    @property
+    def population(self) -> int:
+        return sum(g.population for g in self.grids)
+
+    def grid_street(self) -> np.ndarray:
+        return np.array([g.parent for g in self.grids], dtype=np.int64)
+
+    def street_district(self) -> np.ndarray:
+        return np.array([s.parent for s in self.streets], dtype=np.int64)
+
+    def grid_population(self) -> np.ndarray:
+        return np.array([g.population for g in self.grids], dtype=np.int64)
+
+
+def build_city(scenario: Scenario) -> CityLayout:
+    """Lay out the city of ``scenario`` (synthetic counts or explicit lists)."""
+    layout = CityLayout(
+        departments=[Unit(d.name, "department", d.staff) for d in scenario.departments]
+    )
+    staffing = scenario.staffing
+    if scenario.city.synthetic is not None:
+        spec = scenario.city.synthetic
+        names = spec.district_names or [f"D{i + 1:02d}" for i in range(spec.districts)]
+        for i, name in enumerate(names):
+            layout.districts.append(Unit(name, "district", staffing.district_staff))
+        street_district = _spread(spec.streets, spec.districts)
+        for s, d in enumerate(street_district):
+            layout.streets.append(
+                Unit(f"{names[d]}-S{s + 1:03d}", "street", staffing.street_staff, parent=d, kind="street")
+            )
+        grid_street = _spread(spec.grids, spec.streets)
+        population = _split(spec.population, spec.grids)
+        for g, s in enumerate(grid_street):
+            layout.grids.append(
+                Unit(
+                    f"{layout.streets[s].name}-G{g + 1:04d}", "grid", staffing.grid_workers,
+                    parent=int(s), population=int(population[g]), kind="community",
+                )
+            )
+        return layout
+    for d_spec in scenario.city.districts or []:
+        d = len(layout.districts)
+        layout.districts.append(Unit(d_spec.name, "district", _or(d_spec.staff, staffing.district_staff)))
+        for s_spec in d_spec.streets:
+            s = len(layout.streets)
+            layout.streets.append(
+                Unit(s_spec.name, "street", _or(s_spec.staff, staffing.street_staff), parent=d,
+                     kind=s_spec.kind)
+            )
+            for g_spec in s_spec.grids:
+                layout.grids.append(
+                    Unit(g_spec.name, "grid", _or(g_spec.workers, staffing.grid_workers), parent=s,
+                         population=g_spec.population, kind=g_spec.kind)
+                )
+    return layout
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
+def _spread(items: int, bins: int) -> list[int]:
+    """Bin index of each of ``items`` items spread evenly over ``bins`` bins, in order."""
+    return [i * bins // items for i in range(items)]
+
+
+def _split(total: int, parts: int) -> np.ndarray:
+    base, rest = divmod(total, parts)
+    return np.array([base + (1 if i < rest else 0) for i in range(parts)], dtype=np.int64)

@@ -1,0 +1,181 @@
+"""Read a scenario YAML, apply ``--set`` overrides, validate, and say exactly where input is bad.
+
+Every failure becomes a :class:`~govsim.errors.UserInputError` naming the file
+(or the override), the dotted key path and the line in the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from govsim.errors import UserInputError
+from govsim.scenario.schema import FieldError, Scenario
+
+KeyPath = tuple[str | int, ...]
+
+
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """Load and validate the scenario at ``path``; ``overrides`` are ``key.path=value`` strings."""
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserInputError("no such file", source=source) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"cannot read the file ({exc.__class__.__name__})", source=source) from None
+    data, root = parse_yaml(text, source)
+    applied = [apply_override(data, item) for item in overrides]
+    return validate(data, source=source, root=root, overrides=applied)
+
+
+def parse_yaml(text: str, source: str) -> tuple[dict[str, Any], yaml.Node | None]:
+    """Parse YAML text into plain data plus its node tree (which remembers line numbers)."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise UserInputError(f"malformed YAML: {problem}", source=source, line=line) from None
+    except yaml.YAMLError as exc:
+        raise UserInputError(f"malformed YAML: {exc}", source=source) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UserInputError(
+            f"a scenario must be a mapping of keys, not a {type(data).__name__}", source=source, line=1
+        )
+    return data, root
+
+
+def apply_override(data: dict[str, Any], item: str) -> tuple[KeyPath, str]:
+    """Apply one ``key.path=value`` override in place; return the resolved key path and its text.
+
+    The value is read as YAML (``3`` is a number, ``[1, 2]`` a list). A list element
+    is addressed by its index or, for lists of named items, by its ``name``.
+    """
+    if "=" not in item:
+        raise UserInputError("an override must look like key.path=value", source=f"--set {item}")
+    dotted, _, raw = item.partition("=")
+    source = f"--set {item}"
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        raise UserInputError(f"cannot read the value '{raw}'", source=source, key_path=dotted) from None
+    keys = [k for k in dotted.strip().split(".")]
+    if not dotted.strip() or any(not k for k in keys):
+        raise UserInputError("empty key in the override path", source=source, key_path=dotted)
+    node: Any = data
+    resolved: list[str | int] = []
+    for depth, key in enumerate(keys):
+        last = depth == len(keys) - 1
+        if isinstance(node, dict):
+            if last:
+                node[key] = value
+            else:
+                node = node.setdefault(key, {})
+            resolved.append(key)
+        elif isinstance(node, list):
+            index = _list_index(node, key)
+            if index is None:
+                raise UserInputError(
+                    f"no list element '{key}' (give an index 0..{len(node) - 1} or an item's name)",
+                    source=source,
+                    key_path=".".join(map(str, resolved + [key])),
+                )
+            if last:
+                node[index] = value
+            else:
+                node = node[index]
+            resolved.append(index)
+        else:
+            raise UserInputError(
+                f"'{'.'.join(map(str, resolved))}' is a value, it has no key '{key}'",
+                source=source,
+                key_path=dotted,
+            )
+    return tuple(resolved), source
+
+
+def _list_index(items: list[Any], key: str) -> int | None:
+    if key.lstrip("-").isdigit():
+        index = int(key)
+        return index if -len(items) <= index < len(items) else None
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and item.get("name") == key:
+            return i
+    return None
+
+
+def validate(
+    data: dict[str, Any],
+    *,
+    source: str,
+    root: yaml.Node | None = None,
+    overrides: Iterable[tuple[KeyPath, str]] = (),
+) -> Scenario:
+    """Validate plain data against the schema, turning pydantic's errors into located ones."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        overrides = list(overrides)
+        located = [_locate(err, source, root, overrides) for err in errors]
+        first = located[0]
+        if len(located) > 1:
+            first.message += "".join(f"\n  also: {other}" for other in located[1:6])
+            if len(located) > 6:
+                first.message += f"\n  ... and {len(located) - 6} more"
+        raise first from None
+
+
+def _locate(
+    err: Any, source: str, root: yaml.Node | None, overrides: list[tuple[KeyPath, str]]
+) -> UserInputError:
+    loc: KeyPath = tuple(part for part in err["loc"] if not _is_union_tag(part))
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldError):
+        loc = loc + tuple(cause.path)
+    message = str(cause) if cause is not None else err["msg"]
+    if err["type"] == "extra_forbidden":
+        message = "unknown key (check its spelling; `govsim docs` lists every key)"
+    elif err["type"] == "missing":
+        message = "required key is missing"
+    key_path = ".".join(map(str, loc)) or None
+    for path, override_source in reversed(overrides):
+        if loc[: len(path)] == path or path[: len(loc)] == loc:
+            return UserInputError(message, source=override_source, key_path=key_path)
+    line = _line_of(root, loc) if root is not None else None
+    return UserInputError(message, source=source, key_path=key_path, line=line)
+
+
+def _is_union_tag(part: str | int) -> bool:
+    # pydantic adds the member type to the location of union errors ('int', 'list[int]').
+    return isinstance(part, str) and (part in {"int", "float", "str", "bool"} or "[" in part)
+
+
+def _line_of(node: yaml.Node, loc: KeyPath) -> int | None:
+    """Line (1-based) of the deepest node of ``loc`` present in the YAML node tree."""
+    line = node.start_mark.line + 1
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == key:
+                    line = key_node.start_mark.line + 1
+                    node = value_node
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line

@@ -1,0 +1,515 @@
+"""The scenario schema: every parameter of a run, typed, with its unit and default.
+
+All times are in **hours** unless a key's name says otherwise (``days``,
+``*_minutes``). Rates are per 1,000 residents per day. ``docs/scenarios.md`` is
+generated from this module (``govsim docs``), so the field descriptions here are
+the reference documentation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+TIERS = ("hotline", "grid", "street", "district", "department")
+"""Where a case can be handled and closed, lowest first (the hotline answers consultations)."""
+
+TERRITORIAL_TIERS = ("grid", "street", "district")
+"""The escalation ladder: micro cycle (grid), small cycle (street), big cycle (district)."""
+
+CHANNELS = ("hotline", "online", "patrol")
+
+SHARE_TOLERANCE = 1e-6
+
+
+class FieldError(ValueError):
+    """A validation error that knows which key, below the validated model, is at fault."""
+
+    def __init__(self, message: str, *path: str | int) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class Strict(BaseModel):
+    """Base for every section: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def _check_shares(shares: dict[str, float], what: str) -> dict[str, float]:
+    total = sum(shares.values())
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        raise ValueError(f"{what} shares must sum to 1, they sum to {total:.6g}")
+    return shares
+
+
+class Distribution(Strict):
+    """A non-negative random duration, in hours.
+
+    ``exponential`` uses ``mean`` only; ``lognormal`` and ``gamma`` take ``mean``
+    and coefficient of variation ``cv``; ``deterministic`` is always ``mean``.
+    """
+
+    kind: Literal["exponential", "lognormal", "gamma", "deterministic"] = Field(
+        "exponential", description="Family of the distribution."
+    )
+    mean: float = Field(..., ge=0, description="Mean duration (hours).")
+    cv: float = Field(
+        1.0, gt=0, description="Coefficient of variation (sd / mean); lognormal and gamma only."
+    )
+
+
+def fixed(hours: float) -> Distribution:
+    return Distribution(kind="deterministic", mean=hours)
+
+
+def expo(hours: float) -> Distribution:
+    return Distribution(kind="exponential", mean=hours)
+
+
+class SyntheticCity(Strict):
+    """A city generated from counts: units are spread as evenly as the counts allow."""
+
+    districts: int = Field(2, ge=1, description="Number of districts.")
+    streets: int = Field(
+        6, ge=1, description="Number of streets/townships in the city (spread over districts)."
+    )
+    grids: int = Field(24, ge=1, description="Number of community grids (spread over streets).")
+    population: int = Field(
+        120_000, ge=1, description="Residents in the city (spread evenly over grids)."
+    )
+    district_names: list[str] | None = Field(
+        None, description="Optional names of the districts (length must equal `districts`)."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SyntheticCity:
+        if self.streets < self.districts:
+            raise ValueError("streets must be at least the number of districts")
+        if self.grids < self.streets:
+            raise ValueError("grids must be at least the number of streets")
+        if self.district_names is not None and len(self.district_names) != self.districts:
+            raise ValueError(
+                f"district_names has {len(self.district_names)} names for {self.districts} districts"
+            )
+        return self
+
+
+class GridSpec(Strict):
+    name: str = Field(..., description="Grid name, unique in the city.")
+    population: int = Field(..., ge=0, description="Residents of the grid.")
+    workers: int | None = Field(
+        None, ge=0, description="Grid workers; default `staffing.grid_workers`."
+    )
+    kind: Literal["community", "village", "key_unit", "road"] = Field(
+        "community", description="Kind of third-level grid (Haidian: community/village, key unit, road)."
+    )
+
+
+class StreetSpec(Strict):
+    name: str = Field(..., description="Street or township name, unique in the city.")
+    kind: Literal["street", "township"] = Field("street", description="Street office or township.")
+    staff: int | None = Field(None, ge=0, description="Street staff; default `staffing.street_staff`.")
+    grids: list[GridSpec] = Field(..., min_length=1, description="The street's community grids.")
+
+
+class DistrictSpec(Strict):
+    name: str = Field(..., description="District name, unique in the city.")
+    staff: int | None = Field(
+        None, ge=0, description="District staff; default `staffing.district_staff`."
+    )
+    streets: list[StreetSpec] = Field(..., min_length=1, description="The district's streets.")
+
+
+class City(Strict):
+    """The jurisdiction: either ``synthetic`` counts or an explicit ``districts`` list."""
+
+    synthetic: SyntheticCity | None = Field(None, description="Generate the city from counts.")
+    districts: list[DistrictSpec] | None = Field(
+        None, description="Explicit districts > streets > grids."
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> City:
+        if (self.synthetic is None) == (self.districts is None):
+            raise ValueError("give exactly one of 'synthetic' or 'districts'")
+        if self.districts is not None:
+            for level, names in (
+                ("district", [d.name for d in self.districts]),
+                ("street", [s.name for d in self.districts for s in d.streets]),
+                ("grid", [g.name for d in self.districts for s in d.streets for g in s.grids]),
+            ):
+                dupes = sorted({n for n in names if names.count(n) > 1})
+                if dupes:
+                    raise ValueError(f"{level} names must be unique; repeated: {', '.join(dupes[:5])}")
+        return self
+
+
+class Staffing(Strict):
+    """Default staff per unit (people on duty), used where a unit does not set its own."""
+
+    grid_workers: int = Field(2, ge=0, description="Grid workers per community grid.")
+    street_staff: int = Field(4, ge=0, description="Case-handling staff per street/township.")
+    district_staff: int = Field(6, ge=0, description="Case-handling staff per district.")
+
+
+class Department(Strict):
+    name: str = Field(..., description="Department name (municipal commission, bureau, firm).")
+    staff: int = Field(..., ge=0, description="Case-handling staff of the department, city-wide.")
+
+
+class UrgencyClass(Strict):
+    limit_hours: float = Field(
+        ..., gt=0, description="Time limit for the response and feedback (hours)."
+    )
+    priority: int = Field(
+        ..., ge=0, description="Queue priority; 0 is served first, ties first come first served."
+    )
+
+
+def default_urgency() -> dict[str, UrgencyClass]:
+    # Service standard draft, 2021-12 (DOMAIN.md): emergency 2 h, utilities 24 h,
+    # general 7 days, complex 15 days.
+    return {
+        "emergency": UrgencyClass(limit_hours=2, priority=0),
+        "utility": UrgencyClass(limit_hours=24, priority=1),
+        "general": UrgencyClass(limit_hours=168, priority=2),
+        "complex": UrgencyClass(limit_hours=360, priority=3),
+    }
+
+
+class TierHandling(Strict):
+    """Handling time of one visit to a tier, per tier (hours). ``null`` uses the scenario default."""
+
+    grid: Distribution | None = Field(None, description="Grid handling time (hours).")
+    street: Distribution | None = Field(None, description="Street handling time (hours).")
+    district: Distribution | None = Field(None, description="District handling time (hours).")
+    department: Distribution | None = Field(None, description="Department handling time (hours).")
+
+
+class Category(Strict):
+    """A kind of appeal: how often it comes, how urgent it is, who can close it."""
+
+    name: str = Field(..., description="Category name.")
+    rate: float = Field(..., ge=0, description="Appeals per 1,000 residents per day (daily mean).")
+    urgency: str = Field("general", description="Urgency class (a key of `urgency_classes`).")
+    consultation_share: float = Field(
+        0.5, ge=0, le=1, description="Share answered by the operator on the spot (consultations)."
+    )
+    department: str | None = Field(
+        None, description="Owning department (a name in `departments`); null for none."
+    )
+    department_route_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of work orders dispatched straight to the owning department, not the street.",
+    )
+    closable_at: dict[Literal["grid", "street", "district"], float] = Field(
+        default_factory=lambda: {"grid": 0.5, "street": 0.35, "district": 0.15},
+        description="Shares of cases whose lowest closing tier is grid, street, district (sum 1).",
+    )
+    whistle: bool = Field(
+        True, description="A street may whistle for the owning department instead of escalating."
+    )
+    handling: TierHandling = Field(
+        default_factory=TierHandling, description="Per-tier handling times overriding the defaults."
+    )
+
+    @field_validator("closable_at")
+    @classmethod
+    def _shares(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(x < 0 for x in v.values()):
+            raise ValueError("closable_at shares must be non-negative")
+        return _check_shares(v, "closable_at")
+
+
+class Season(Strict):
+    """A recurring yearly window (for example the heating season) multiplying some categories."""
+
+    name: str = Field(..., description="Label, e.g. 'heating season'.")
+    start: str = Field(..., description="First day, 'MM-DD'.")
+    end: str = Field(..., description="Last day, 'MM-DD' (may wrap past the new year).")
+    multiplier: float = Field(..., ge=0, description="Arrival-rate multiplier inside the window.")
+    categories: list[str] | None = Field(None, description="Categories affected; null for all.")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _month_day(cls, v: str) -> str:
+        try:
+            dt.date(2024, int(v[:2]), int(v[3:5]))  # leap year: accepts 02-29
+            if len(v) != 5 or v[2] != "-":
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"'{v}' is not a day of the year written 'MM-DD'") from None
+        return v
+
+
+def _flat(n: int) -> list[float]:
+    return [1.0] * n
+
+
+class Arrivals(Strict):
+    """How appeals arrive: a non-homogeneous Poisson process per category.
+
+    Rate at time t = population x category rate x intraday[hour] x weekday[day]
+    x season multipliers. ``intraday`` and ``weekday`` are shapes: they are
+    rescaled to mean 1, so category rates stay daily means.
+    """
+
+    intraday: list[float] = Field(
+        default_factory=lambda: _flat(24), description="24 relative rates, hour 0 to 23."
+    )
+    weekday: list[float] = Field(
+        default_factory=lambda: _flat(7), description="7 relative rates, Monday to Sunday."
+    )
+    seasons: list[Season] = Field(default_factory=list, description="Recurring seasonal windows.")
+    channels: dict[Literal["hotline", "online", "patrol"], float] = Field(
+        default_factory=lambda: {"hotline": 0.85, "online": 0.12, "patrol": 0.03},
+        description="Shares of appeals by channel (sum 1): a call, an online form, found by grid patrol.",
+    )
+
+    @field_validator("intraday")
+    @classmethod
+    def _intraday(cls, v: list[float]) -> list[float]:
+        if len(v) != 24:
+            raise ValueError(f"intraday needs 24 values, got {len(v)}")
+        return _shape(v)
+
+    @field_validator("weekday")
+    @classmethod
+    def _weekday(cls, v: list[float]) -> list[float]:
+        if len(v) != 7:
+            raise ValueError(f"weekday needs 7 values, got {len(v)}")
+        return _shape(v)
+
+    @field_validator("channels")
+    @classmethod
+    def _channels(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(x < 0 for x in v.values()):
+            raise ValueError("channel shares must be non-negative")
+        return _check_shares(v, "channel")
+
+
+def _shape(v: list[float]) -> list[float]:
+    if any(x < 0 or not math.isfinite(x) for x in v):
+        raise ValueError("relative rates must be finite and non-negative")
+    mean = sum(v) / len(v)
+    if mean <= 0:
+        raise ValueError("relative rates must not all be zero")
+    return [x / mean for x in v]
+
+
+class Hotline(Strict):
+    """The 12345 intake tier: call-takers, patience, dispatch."""
+
+    operators: int | list[int] = Field(
+        20,
+        description="Call-takers on duty: one number, or 24 numbers (hour 0 to 23) for a shift plan.",
+    )
+    talk_time: Distribution = Field(
+        default_factory=lambda: Distribution(kind="lognormal", mean=0.1, cv=0.5),
+        description="Operator time per contact (hours; 0.1 h = 6 min, press figure).",
+    )
+    patience: Distribution | None = Field(
+        default_factory=lambda: expo(0.1),
+        description="Caller patience before hanging up (hours); null: callers never hang up.",
+    )
+    redial_probability: float = Field(
+        0.5, ge=0, le=1, description="Probability that a caller who hung up calls again."
+    )
+    redial_delay: Distribution = Field(
+        default_factory=lambda: expo(2.0), description="Time until the redial (hours)."
+    )
+    dispatch_delay: Distribution = Field(
+        default_factory=lambda: expo(0.5), description="Work order creation to arrival at the handler (hours)."
+    )
+    dispatch_accuracy: float = Field(
+        0.95, gt=0, le=1, description="Probability a dispatch reaches the right unit."
+    )
+    return_delay: Distribution = Field(
+        default_factory=lambda: expo(12.0),
+        description="Time for a wrong dispatch to come back (退单) before it goes out again (hours).",
+    )
+    max_returns: int = Field(
+        3,
+        ge=0,
+        description="After this many returns the order goes to the right unit (first receiver is responsible).",
+    )
+
+    @field_validator("operators")
+    @classmethod
+    def _operators(cls, v: int | list[int]) -> int | list[int]:
+        values = v if isinstance(v, list) else [v]
+        if isinstance(v, list) and len(v) != 24:
+            raise ValueError(f"a shift plan needs 24 hourly values, got {len(v)}")
+        if any(x < 0 for x in values):
+            raise ValueError("operators must be non-negative")
+        if max(values) == 0:
+            raise ValueError("at least one operator must be on duty at some hour")
+        return v
+
+
+class Escalation(Strict):
+    escalation_delay: Distribution = Field(
+        default_factory=lambda: fixed(0.0),
+        description="Hand-over time from one tier to the next (hours).",
+    )
+
+
+class Whistle(Strict):
+    """Streets blow the whistle, departments report (街乡吹哨、部门报到)."""
+
+    enabled: bool = Field(True, description="Streets may whistle at all.")
+    probability: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Share of eligible cases (beyond the street's powers, category with a department) whistled.",
+    )
+    report_delay: Distribution = Field(
+        default_factory=lambda: fixed(0.5),
+        description="Whistle to the department's staff arriving at the street (hours; Pinggu: 30 min).",
+    )
+
+
+class Satisfaction(Strict):
+    """Ordinal-logistic satisfaction at the callback.
+
+    score = intercept + resolved_effect * resolved - lateness_effect * max(0, t/limit - 1)
+    - handoff_effect * handoffs, where t is time to close, limit the urgency limit and
+    handoffs = escalations + returns + whistles. P(satisfied) = logistic(score),
+    P(at least basically satisfied) = logistic(score + basic_gap).
+    """
+
+    intercept: float = Field(-1.0, description="Score of an unresolved, on-time, direct case.")
+    resolved_effect: float = Field(3.0, description="Score added when the problem was resolved.")
+    lateness_effect: float = Field(
+        1.0, ge=0, description="Score lost per time limit overrun (per multiple of the limit)."
+    )
+    handoff_effect: float = Field(0.3, ge=0, description="Score lost per hand-off.")
+    basic_gap: float = Field(
+        1.0, ge=0, description="Extra score needed for 'basically satisfied' over 'satisfied'."
+    )
+
+
+class Feedback(Strict):
+    """Verification callback (回访) and repeat appeals."""
+
+    callback_delay: Distribution = Field(
+        default_factory=lambda: expo(24.0), description="Closing to the callback (hours)."
+    )
+    callback_reach: float = Field(
+        0.9, ge=0, le=1, description="Share of callbacks that reach the resident (valid callbacks)."
+    )
+    resolution_probability: dict[Literal["hotline", "grid", "street", "district", "department"], float] = Field(
+        default_factory=lambda: {
+            "hotline": 0.95,
+            "grid": 0.9,
+            "street": 0.88,
+            "district": 0.85,
+            "department": 0.85,
+        },
+        description="Probability the resident says 'resolved', by closing tier.",
+    )
+    satisfaction: Satisfaction = Field(default_factory=Satisfaction, description="Satisfaction model.")
+    repeat_probability: float = Field(
+        0.3, ge=0, le=1, description="Probability an unsatisfied resident appeals again."
+    )
+    repeat_delay: Distribution = Field(
+        default_factory=lambda: expo(72.0), description="Callback to the repeat appeal (hours)."
+    )
+
+    @field_validator("resolution_probability")
+    @classmethod
+    def _probabilities(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = {k: x for k, x in v.items() if not 0 <= x <= 1}
+        if bad:
+            raise ValueError(f"probabilities must be between 0 and 1: {bad}")
+        missing = sorted(set(TIERS) - set(v))
+        if missing:
+            raise ValueError(f"missing tiers: {', '.join(missing)}")
+        return v
+
+
+class Output(Strict):
+    timeseries_interval_hours: float = Field(
+        1.0, gt=0, description="Sampling interval of timeseries.parquet (hours)."
+    )
+    cases_table: bool = Field(True, description="Write cases.parquet (one row per case).")
+
+
+class DefaultHandling(Strict):
+    """Handling time of one visit per tier (hours), for categories that do not set their own."""
+
+    grid: Distribution = Field(default_factory=lambda: Distribution(kind="lognormal", mean=4.0, cv=1.0))
+    street: Distribution = Field(default_factory=lambda: Distribution(kind="lognormal", mean=8.0, cv=1.0))
+    district: Distribution = Field(default_factory=lambda: Distribution(kind="lognormal", mean=16.0, cv=1.0))
+    department: Distribution = Field(default_factory=lambda: Distribution(kind="lognormal", mean=12.0, cv=1.0))
+
+
+class Scenario(Strict):
+    """A complete, runnable description of a city, its people and its rules."""
+
+    name: str = Field(..., pattern=r"^[A-Za-z0-9_.-]+$", description="Name; default output folder.")
+    description: str = Field("", description="Free text.")
+    seed: int = Field(1, ge=0, description="Root random seed.")
+    days: float = Field(30.0, gt=0, description="Simulated horizon (days).")
+    start_date: dt.date = Field(
+        dt.date(2024, 1, 1), description="Calendar date of time 0 (weekday and season)."
+    )
+    city: City = Field(default_factory=lambda: City(synthetic=SyntheticCity()))
+    staffing: Staffing = Field(default_factory=Staffing)
+    departments: list[Department] = Field(default_factory=list, description="Departments.")
+    urgency_classes: dict[str, UrgencyClass] = Field(
+        default_factory=default_urgency, description="Urgency classes by name."
+    )
+    categories: list[Category] = Field(..., min_length=1, description="Appeal categories.")
+    arrivals: Arrivals = Field(default_factory=Arrivals)
+    hotline: Hotline = Field(default_factory=Hotline)
+    handling: DefaultHandling = Field(default_factory=DefaultHandling)
+    escalation: Escalation = Field(default_factory=Escalation)
+    whistle: Whistle = Field(default_factory=Whistle)
+    feedback: Feedback = Field(default_factory=Feedback)
+    output: Output = Field(default_factory=Output)
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        departments = {d.name for d in self.departments}
+        if len(departments) != len(self.departments):
+            raise FieldError("department names must be unique", "departments")
+        names = [c.name for c in self.categories]
+        if len(set(names)) != len(names):
+            raise FieldError("category names must be unique", "categories")
+        for i, c in enumerate(self.categories):
+            if c.urgency not in self.urgency_classes:
+                raise FieldError(
+                    f"category '{c.name}': urgency '{c.urgency}' is not one of "
+                    f"{sorted(self.urgency_classes)}",
+                    "categories", i, "urgency",
+                )
+            if c.department is not None and c.department not in departments:
+                raise FieldError(
+                    f"category '{c.name}': department '{c.department}' is not in departments",
+                    "categories", i, "department",
+                )
+            if c.department is None and c.department_route_share > 0:
+                raise FieldError(
+                    f"category '{c.name}': department_route_share > 0 needs a department",
+                    "categories", i, "department_route_share",
+                )
+        for i, s in enumerate(self.arrivals.seasons):
+            unknown = sorted(set(s.categories or []) - set(names))
+            if unknown:
+                raise FieldError(
+                    f"season '{s.name}': unknown categories {unknown}",
+                    "arrivals", "seasons", i, "categories",
+                )
+        return self
+
+    def handling_for(self, category: Category, tier: str) -> Distribution:
+        own = getattr(category.handling, tier)
+        return own if own is not None else getattr(self.handling, tier)

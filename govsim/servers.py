@@ -1,0 +1,155 @@
+"""A capacity-limited server pool with a priority queue, for every unit of the model.
+
+Why not ``simpy.Resource``: its capacity is fixed once created (resource sinking
+moves staff during a run) and ``simpy.PriorityResource`` re-sorts its whole queue on
+every request. Here the queue is a binary heap (O(log n) per operation, first come
+first served within a priority), a server is a counter rather than a process, and a
+service is one SimPy timeout whose callback frees the server.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+from simpy.events import Timeout
+
+StartService = Callable[[Any], float]
+Done = Callable[[Any, "ServerPool"], None]
+
+
+class ServerPool:
+    """``capacity`` identical servers sharing one priority queue.
+
+    Items entering are any objects with a writable ``ticket`` attribute (the model's
+    cases). ``start_service(item)`` is called as service starts and returns its duration;
+    ``done(item, pool)`` is called when it ends, after the freed server has taken the
+    next item. A queued item can be withdrawn (:meth:`withdraw`), for example a caller
+    who hangs up; its heap entry is dropped lazily.
+    """
+
+    __slots__ = (
+        "env", "name", "tier", "index", "capacity", "busy", "start_service", "done",
+        "_heap", "_seq", "queued", "serving", "arrived", "departed", "withdrawn",
+        "busy_area", "staff_area", "_last",
+    )
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        name: str,
+        tier: str,
+        capacity: int,
+        start_service: StartService,
+        done: Done,
+        index: int = 0,
+    ) -> None:
+        if capacity < 0:
+            raise ValueError(f"{name}: capacity must be non-negative, got {capacity}")
+        self.env = env
+        self.name = name
+        self.tier = tier
+        self.index = index
+        self.capacity = capacity
+        self.busy = 0
+        self.start_service = start_service
+        self.done = done
+        self._heap: list[tuple[int, int, Any]] = []
+        self._seq = 0
+        self.queued = 0
+        self.serving: set[Any] = set()
+        self.arrived = 0
+        self.departed = 0
+        self.withdrawn = 0
+        self.busy_area = 0.0
+        self.staff_area = 0.0
+        self._last = env.now
+
+    # -- flow ------------------------------------------------------------------------------
+    def arrive(self, item: Any, priority: int = 0) -> bool:
+        """Take ``item``: start serving it if a server is free, else queue it. True if queued."""
+        self.arrived += 1
+        if self.busy < self.capacity and not self.queued:
+            self._start(item)
+            return False
+        self._seq += 1
+        item.ticket = self._seq
+        heapq.heappush(self._heap, (priority, self._seq, item))
+        self.queued += 1
+        return True
+
+    def withdraw(self, item: Any) -> bool:
+        """Remove a queued ``item``; False if it is no longer waiting here."""
+        if item.ticket <= 0:
+            return False
+        item.ticket = 0
+        self.queued -= 1
+        self.withdrawn += 1
+        if len(self._heap) > 64 and len(self._heap) > 2 * self.queued:
+            self._heap = [entry for entry in self._heap if entry[1] == entry[2].ticket]
+            heapq.heapify(self._heap)
+        return True
+
+    def is_waiting(self, item: Any, ticket: int) -> bool:
+        return item.ticket == ticket
+
+    def set_capacity(self, capacity: int) -> None:
+        """Change the number of servers now. Servers removed finish the item in hand first."""
+        if capacity < 0:
+            raise ValueError(f"{self.name}: capacity must be non-negative, got {capacity}")
+        self._account()
+        self.capacity = capacity
+        self._pull()
+
+    # -- internals -------------------------------------------------------------------------
+    def _start(self, item: Any) -> None:
+        self._account()
+        self.busy += 1
+        item.ticket = 0
+        self.serving.add(item)
+        event = Timeout(self.env, self.start_service(item), item)
+        event.callbacks.append(self._finish)
+
+    def _finish(self, event: simpy.Event) -> None:
+        item = event._value  # noqa: SLF001 - the item we scheduled ourselves
+        self._account()
+        self.busy -= 1
+        self.departed += 1
+        self.serving.discard(item)
+        self._pull()
+        self.done(item, self)
+
+    def _pull(self) -> None:
+        heap = self._heap
+        while self.busy < self.capacity and self.queued:
+            _, seq, item = heapq.heappop(heap)
+            if item.ticket == seq:
+                self.queued -= 1
+                self._start(item)
+
+    def _account(self) -> None:
+        now = self.env.now
+        elapsed = now - self._last
+        if elapsed:
+            self.busy_area += self.busy * elapsed
+            self.staff_area += self.capacity * elapsed
+            self._last = now
+
+    # -- inspection ------------------------------------------------------------------------
+    def waiting(self) -> list[Any]:
+        """Items queued now, in service order (for checks, not for the hot path)."""
+        live = [entry for entry in self._heap if entry[1] == entry[2].ticket]
+        return [entry[2] for entry in sorted(live, key=lambda e: (e[0], e[1]))]
+
+    def utilisation(self) -> float:
+        """Busy server-hours over staffed server-hours since the start."""
+        self._account()
+        return self.busy_area / self.staff_area if self.staff_area else float("nan")
+
+    def __repr__(self) -> str:
+        return (
+            f"ServerPool({self.name!r}, tier={self.tier!r}, capacity={self.capacity}, "
+            f"busy={self.busy}, queued={self.queued})"
+        )
