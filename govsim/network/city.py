@@ -52,24 +52,7 @@ def build_city(scenario: Scenario) -> CityLayout:
     )
     staffing = scenario.staffing
     if scenario.city.synthetic is not None:
-        spec = scenario.city.synthetic
-        names = spec.district_names or [f"D{i + 1:02d}" for i in range(spec.districts)]
-        for i, name in enumerate(names):
-            layout.districts.append(Unit(name, "district", staffing.district_staff))
-        street_district = _spread(spec.streets, spec.districts)
-        for s, d in enumerate(street_district):
-            layout.streets.append(
-                Unit(f"{names[d]}-S{s + 1:03d}", "street", staffing.street_staff, parent=d, kind="street")
-            )
-        grid_street = _spread(spec.grids, spec.streets)
-        population = _split(spec.population, spec.grids)
-        for g, s in enumerate(grid_street):
-            layout.grids.append(
-                Unit(
-                    f"{layout.streets[s].name}-G{g + 1:04d}", "grid", staffing.grid_workers,
-                    parent=int(s), population=int(population[g]), kind="community",
-                )
-            )
+        _synthetic(layout, scenario)
         return layout
     for d_spec in scenario.city.districts or []:
         d = len(layout.districts)
@@ -86,6 +69,39 @@ def build_city(scenario: Scenario) -> CityLayout:
                          population=g_spec.population, kind=g_spec.kind)
                 )
     return layout
+
+
+RESIDENTIAL = ("community", "village")
+
+
+def _synthetic(layout: CityLayout, scenario: Scenario) -> None:
+    spec = scenario.city.synthetic
+    assert spec is not None
+    staffing = scenario.staffing
+    names = spec.district_names or [f"D{i + 1:02d}" for i in range(spec.districts)]
+    for name in names:
+        layout.districts.append(Unit(name, "district", staffing.district_staff))
+    first_township = spec.streets - spec.townships
+    for s, d in enumerate(_spread(spec.streets, spec.districts)):
+        name = spec.street_names[s] if spec.street_names else f"{names[d]}-S{s + 1:03d}"
+        kind = "township" if s >= first_township else "street"
+        layout.streets.append(Unit(name, "street", staffing.street_staff, parent=d, kind=kind))
+    kinds = [kind for kind, n in (spec.grid_kinds or {"community": spec.grids}).items() for _ in range(n)]
+    # Deal kinds round-robin so each street gets a fair mix, not all road grids in the last one.
+    kinds = [kinds[i] for i in _interleave(len(kinds), spec.streets)]
+    residential = sum(kind in RESIDENTIAL for kind in kinds)
+    population = iter(_split(spec.population, residential))
+    for g, s in enumerate(_spread(spec.grids, spec.streets)):
+        kind = kinds[g]
+        layout.grids.append(Unit(
+            f"{layout.streets[s].name}-G{g + 1:04d}", "grid", staffing.grid_workers, parent=int(s),
+            population=int(next(population)) if kind in RESIDENTIAL else 0, kind=kind,
+        ))
+
+
+def _interleave(items: int, bins: int) -> list[int]:
+    """A permutation taking items in strides of ``bins``, so consecutive runs mix all kinds."""
+    return sorted(range(items), key=lambda i: (i % bins, i))
 
 
 def _or(value: int | None, default: int) -> int:

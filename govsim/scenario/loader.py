@@ -20,8 +20,21 @@ KeyPath = tuple[str | int, ...]
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
-    """Load and validate the scenario at ``path``; ``overrides`` are ``key.path=value`` strings."""
-    path = Path(path)
+    """Load and validate the scenario at ``path``; ``overrides`` are ``key.path=value`` strings.
+
+    A scenario may start from another with ``base: other.yaml`` (a path relative to the
+    file): its keys are merged over the base's, mappings key by key, lists replaced whole.
+    """
+    data, layers = _read_layers(Path(path), seen=())
+    applied = [apply_override(data, item) for item in overrides]
+    return validate(data, source=str(path), layers=layers, overrides=applied)
+
+
+Layer = tuple[str, "yaml.Node | None"]
+
+
+def _read_layers(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], list[Layer]]:
+    """The merged data of ``path`` and its bases, and each file's node tree, child first."""
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -30,8 +43,31 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
         raise UserInputError(f"cannot read the file ({exc.__class__.__name__})", source=source) from None
     data, root = parse_yaml(text, source)
-    applied = [apply_override(data, item) for item in overrides]
-    return validate(data, source=source, root=root, overrides=applied)
+    layers: list[Layer] = [(source, root)]
+    base = data.pop("base", None)
+    if base is None:
+        return data, layers
+    line = _line_of(root, ("base",)) if root is not None else None
+    if not isinstance(base, str):
+        raise UserInputError("base must be a file path", source=source, key_path="base", line=line)
+    base_path = (path.parent / base).resolve()
+    if base_path in seen or base_path == path.resolve():
+        raise UserInputError("base files form a cycle", source=source, key_path="base", line=line)
+    if not base_path.is_file():
+        raise UserInputError(f"base file '{base}' does not exist", source=source, key_path="base", line=line)
+    base_data, base_layers = _read_layers(base_path, (*seen, path.resolve()))
+    return merge(base_data, data), layers + base_layers
+
+
+def merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """``child`` over ``base``: mappings merge key by key, anything else is replaced."""
+    merged = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def parse_yaml(text: str, source: str) -> tuple[dict[str, Any], yaml.Node | None]:
@@ -118,7 +154,7 @@ def validate(
     data: dict[str, Any],
     *,
     source: str,
-    root: yaml.Node | None = None,
+    layers: Sequence[Layer] = (),
     overrides: Iterable[tuple[KeyPath, str]] = (),
 ) -> Scenario:
     """Validate plain data against the schema, turning pydantic's errors into located ones."""
@@ -127,7 +163,7 @@ def validate(
     except ValidationError as exc:
         errors = exc.errors()
         overrides = list(overrides)
-        located = [_locate(err, source, root, overrides) for err in errors]
+        located = [_locate(err, source, layers, overrides) for err in errors]
         first = located[0]
         if len(located) > 1:
             first.message += "".join(f"\n  also: {other}" for other in located[1:6])
@@ -137,7 +173,7 @@ def validate(
 
 
 def _locate(
-    err: Any, source: str, root: yaml.Node | None, overrides: list[tuple[KeyPath, str]]
+    err: Any, source: str, layers: Sequence[Layer], overrides: list[tuple[KeyPath, str]]
 ) -> UserInputError:
     loc: KeyPath = tuple(part for part in err["loc"] if not _is_union_tag(part))
     cause = (err.get("ctx") or {}).get("error")
@@ -152,8 +188,15 @@ def _locate(
     for path, override_source in reversed(overrides):
         if loc[: len(path)] == path or path[: len(loc)] == loc:
             return UserInputError(message, source=override_source, key_path=key_path)
-    line = _line_of(root, loc) if root is not None else None
-    return UserInputError(message, source=source, key_path=key_path, line=line)
+    # The file that sets the deepest part of the key path is the one to blame.
+    best: tuple[int, str, int | None] = (-1, source, None)
+    for layer_source, root in layers:
+        if root is None:
+            continue
+        depth, line = _find(root, loc)
+        if depth > best[0]:
+            best = (depth, layer_source, line)
+    return UserInputError(message, source=best[1], key_path=key_path, line=best[2])
 
 
 def _is_union_tag(part: str | int) -> bool:
@@ -163,7 +206,13 @@ def _is_union_tag(part: str | int) -> bool:
 
 def _line_of(node: yaml.Node, loc: KeyPath) -> int | None:
     """Line (1-based) of the deepest node of ``loc`` present in the YAML node tree."""
+    return _find(node, loc)[1]
+
+
+def _find(node: yaml.Node, loc: KeyPath) -> tuple[int, int]:
+    """How many parts of ``loc`` the node tree holds, and the line of the deepest one."""
     line = node.start_mark.line + 1
+    depth = 0
     for key in loc:
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
@@ -172,10 +221,11 @@ def _line_of(node: yaml.Node, loc: KeyPath) -> int | None:
                     node = value_node
                     break
             else:
-                return line
+                return depth, line
         elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
             node = node.value[key]
             line = node.start_mark.line + 1
         else:
-            return line
-    return line
+            return depth, line
+        depth += 1
+    return depth, line

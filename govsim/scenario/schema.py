@@ -71,18 +71,33 @@ def expo(hours: float) -> Distribution:
 
 
 class SyntheticCity(Strict):
-    """A city generated from counts: units are spread as evenly as the counts allow."""
+    """A city generated from counts: units are spread as evenly as the counts allow.
+
+    Streets are dealt to districts in order, grids to streets in order; residents are
+    spread evenly over the residential (community/village) grids.
+    """
 
     districts: int = Field(2, ge=1, description="Number of districts.")
     streets: int = Field(
         6, ge=1, description="Number of streets/townships in the city (spread over districts)."
     )
+    townships: int = Field(
+        0, ge=0, description="How many of the streets are townships (the last ones)."
+    )
     grids: int = Field(24, ge=1, description="Number of community grids (spread over streets).")
+    grid_kinds: dict[Literal["community", "village", "key_unit", "road"], int] | None = Field(
+        None,
+        description="Counts of grids by kind (sum = grids); key-unit and road grids have no residents. "
+        "Default: all community.",
+    )
     population: int = Field(
-        120_000, ge=1, description="Residents in the city (spread evenly over grids)."
+        120_000, ge=1, description="Residents in the city (spread evenly over residential grids)."
     )
     district_names: list[str] | None = Field(
         None, description="Optional names of the districts (length must equal `districts`)."
+    )
+    street_names: list[str] | None = Field(
+        None, description="Optional names of the streets/townships (length must equal `streets`)."
     )
 
     @model_validator(mode="after")
@@ -91,10 +106,24 @@ class SyntheticCity(Strict):
             raise ValueError("streets must be at least the number of districts")
         if self.grids < self.streets:
             raise ValueError("grids must be at least the number of streets")
-        if self.district_names is not None and len(self.district_names) != self.districts:
-            raise ValueError(
-                f"district_names has {len(self.district_names)} names for {self.districts} districts"
-            )
+        if self.townships > self.streets:
+            raise FieldError("townships cannot exceed streets", "townships")
+        for key, names, count in (("district_names", self.district_names, self.districts),
+                                  ("street_names", self.street_names, self.streets)):
+            if names is not None and len(names) != count:
+                raise FieldError(f"{key} has {len(names)} names for {count} units", key)
+            if names is not None and len(set(names)) != len(names):
+                raise FieldError(f"{key} must be unique", key)
+        if self.grid_kinds is not None:
+            if any(n < 0 for n in self.grid_kinds.values()):
+                raise FieldError("grid counts must be non-negative", "grid_kinds")
+            if sum(self.grid_kinds.values()) != self.grids:
+                raise FieldError(
+                    f"grid_kinds add up to {sum(self.grid_kinds.values())}, not grids = {self.grids}",
+                    "grid_kinds",
+                )
+            if not self.grid_kinds.get("community", 0) + self.grid_kinds.get("village", 0):
+                raise FieldError("at least one community or village grid is needed", "grid_kinds")
         return self
 
 
