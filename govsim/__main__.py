@@ -1,0 +1,7 @@
+"""``python -m govsim``: the same as the ``govsim`` command."""
+
+import sys
+
+from govsim.cli import main
+
+sys.exit(main())
