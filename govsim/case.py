@@ -15,15 +15,19 @@ STAGE = {name: i for i, name in enumerate(STAGES)}
 
 OPEN, CLOSED, ABANDONED = "open", "closed", "abandoned"
 
+SATISFIED, BASIC, UNSATISFIED = "satisfied", "basic", "unsatisfied"
+SATISFACTION_WEIGHT = {SATISFIED: 1.0, BASIC: 0.9, UNSATISFIED: 0.0}
+"""'Basically satisfied' counts 0.9 in the satisfaction rate (one public formula, DOMAIN.md)."""
+
 
 class Case:
     __slots__ = (
         "id", "resident", "category", "urgency", "priority", "channel",
         "grid", "street", "district", "department",
         "created", "dispatched", "first_response", "closed", "abandoned_at", "callback",
-        "status", "stage", "needed_tier", "route_department",
+        "status", "stage", "needed_tier", "route_department", "consultation",
         "escalations", "whistles", "returns", "final_tier", "repeat_of",
-        "resolved", "satisfaction", "ticket",
+        "resolved", "satisfaction", "ticket", "summoned",
     )
 
     def __init__(
@@ -60,6 +64,7 @@ class Case:
         self.stage = 0
         self.needed_tier = 0
         self.route_department = False
+        self.consultation = False
         self.escalations = 0
         self.whistles = 0
         self.returns = 0
@@ -68,6 +73,7 @@ class Case:
         self.resolved: bool | None = None
         self.satisfaction = ""
         self.ticket = 0
+        self.summoned = -1
 
     def __repr__(self) -> str:
         return f"Case({self.id}, status={self.status}, stage={STAGES[self.stage]})"

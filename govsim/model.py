@@ -17,10 +17,12 @@ import simpy
 from simpy.events import Timeout
 
 from govsim.agents import Callback, Handlers, Hotline, Residents
+from govsim.calendar import Calendar
 from govsim.case import CLOSED, Case
 from govsim.ledger import CaseLedger
 from govsim.monitor import Monitor
 from govsim.network.city import CityLayout, build_city
+from govsim.policies import apply_policies, install_policies
 from govsim.randomness import RandomStreams
 from govsim.scenario.schema import CHANNELS, Scenario
 from govsim.servers import ServerPool
@@ -40,6 +42,10 @@ class RunState:
     wall_seconds: float
     utilisation: dict[str, float]
     """Busy over staffed server-hours per tier."""
+    policy_log: list[tuple[float, str]]
+    rankings: list[tuple]
+    prevented: dict[str, int]
+    """Appeals that proactive governance prevented, per category."""
 
 
 class Model:
@@ -48,7 +54,11 @@ class Model:
         scenario: Scenario,
         seed: int | np.random.SeedSequence | None = None,
     ) -> None:
+        self.spec = scenario
+        """The scenario as given (with its policies list): what the run's outputs record."""
+        scenario = apply_policies(scenario)
         self.scenario = scenario
+        """The scenario after the static policy changes: what the agents read."""
         self.horizon = scenario.days * 24.0
         self.env = simpy.Environment()
         self.streams = RandomStreams(scenario.seed if seed is None else seed)
@@ -75,12 +85,46 @@ class Model:
         self.consult_draw = self.streams.uniform("decide/consultation")
         self.route_draw = self.streams.uniform("decide/route")
         self.tier_draw = self.streams.uniform("decide/needed_tier")
+        self.patrol_draw = self.streams.uniform("arrivals/patrol_detection")
+
+        self.calendar = Calendar(scenario.start_date, self.horizon)
+        n_categories, n_streets = len(categories), len(self.layout.streets)
+        # Levers that policies pull during a run (see govsim/policies/).
+        self.arrival_filters_on = False
+        self.prevention = [1.0] * n_categories
+        """Share of each category's appeals that still arise (proactive work lowers it)."""
+        self.street_prevention = [1.0] * n_streets
+        """Share of each street's appeals that still arise."""
+        self.patrol_detection = [0.0] * n_categories
+        """Probability that a grid patrol finds an issue before anyone reports it."""
+        self.prevented = [0] * n_categories
+        self.street_quality = [0.0] * n_streets
+        """Added to the resolution probability of cases closed at the grid/street/district of a street."""
+        self.department_quality = [0.0] * len(scenario.departments)
+        self.on_create: list[Callable[[Case], None]] = []
+        self.on_close: list[Callable[[Case], None]] = []
+        self._prevention_sources: dict[int, list[float]] = {}
+        self.policy_log: list[tuple[float, str]] = []
+        self.rankings: list[tuple] = []
 
         self.callback = Callback(self)
         self.handlers = Handlers(self)
         self.hotline = Hotline(self)
         self.residents = Residents(self)
         self.monitor = Monitor(self)
+
+    # -- levers for policies ----------------------------------------------------------------
+    def set_prevention(self, source: object, factors: list[float]) -> None:
+        """Set one source's per-category arrival factors; the model uses their product."""
+        self._prevention_sources[id(source)] = factors
+        self.arrival_filters_on = True
+        product = [1.0] * len(self.prevention)
+        for source_factors in self._prevention_sources.values():
+            product = [a * b for a, b in zip(product, source_factors)]
+        self.prevention[:] = product
+
+    def log_policy(self, text: str) -> None:
+        self.policy_log.append((round(self.env.now, 6), text))
 
     @property
     def pools(self) -> list[ServerPool]:
@@ -97,22 +141,30 @@ class Model:
             self.env.now, repeat_of,
         )
         case.department = self.category_department[category]
+        # Decisions are drawn for every case, whatever its path, so variants stay in step.
         u_tier = self.tier_draw()
         grid_cut, street_cut = self.needed_tier_cdf[category]
         case.needed_tier = 0 if u_tier < grid_cut else 1 if u_tier < street_cut else 2
         case.route_department = self.route_draw() < self.department_share[category]
+        case.consultation = self.consult_draw() < self.consultation_share[category]
+        if self.arrival_filters_on:
+            u_patrol = self.patrol_draw()
+            if channel != PATROL_CHANNEL and not case.consultation and u_patrol < self.patrol_detection[category]:
+                case.channel = channel = PATROL_CHANNEL  # a grid patrol found it before anyone called
         ledger.create(case)
+        for listener in self.on_create:
+            listener(case)
         if channel == HOTLINE_CHANNEL:
             self.hotline.call(case)
         elif channel == ONLINE_CHANNEL:
             self.hotline.online(case)
         else:
-            case.route_department = False
+            case.consultation = case.route_department = False  # a patrol find is a problem, not a question
             self.handlers.found_on_patrol(case)
 
     def triage(self, case: Case) -> None:
         """Step 2: answer a consultation on the spot, or create a work order and dispatch it."""
-        if self.consult_draw() < self.consultation_share[case.category]:
+        if case.consultation:
             case.first_response = self.env.now
             self.close(case, "hotline")
         else:
@@ -125,6 +177,8 @@ class Model:
         case.final_tier = tier
         self.closed_by_tier[tier] += 1
         self.callback.assess(case)
+        for listener in self.on_close:
+            listener(case)
         self.ledger.finish(case, CLOSED)
 
     # -- plumbing --------------------------------------------------------------------------
@@ -148,6 +202,7 @@ class Model:
     def run(self, progress: bool = False) -> RunState:
         """Run to the horizon, check the ledger (raises :class:`LedgerError`), return the state."""
         env = self.env
+        install_policies(self)
         env.process(self.residents.process())
         env.process(self.monitor.process())
         if self.hotline.shifts:
@@ -158,8 +213,11 @@ class Model:
         if self.monitor.rows and self.monitor.rows[-1][0] < self.horizon:
             self.monitor.sample()
         self.ledger.check(self.pools)
-        return RunState(self.scenario, self.layout, self.ledger, self.monitor, self.horizon, wall,
-                        self.utilisation())
+        return RunState(self.spec, self.layout, self.ledger, self.monitor, self.horizon, wall,
+                        self.utilisation(), self.policy_log, self.rankings, self.prevention_counts())
+
+    def prevention_counts(self) -> dict[str, int]:
+        return {c.name: n for c, n in zip(self.scenario.categories, self.prevented) if n}
 
     def utilisation(self) -> dict[str, float]:
         busy: Counter[str] = Counter()

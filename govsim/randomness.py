@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from govsim.scenario.schema import Distribution
+from govsim.spec import Distribution
 
 BLOCK = 4096
 

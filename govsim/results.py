@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from govsim.agents.callback import SATISFACTION_WEIGHT
+from govsim.case import SATISFACTION_WEIGHT
 from govsim.ledger import RECORD_FIELDS, check_timestamps
 from govsim.model import RunState
 from govsim.scenario.schema import CHANNELS, TIERS, Scenario
@@ -44,6 +44,7 @@ class RunResult:
     timeseries: pd.DataFrame
     kpis: pd.DataFrame
     summary: dict[str, Any]
+    rankings: pd.DataFrame
 
     def write(self, out: str | Path) -> Path:
         out = Path(out)
@@ -52,6 +53,8 @@ class RunResult:
             atomic_write(out / "cases.parquet", lambda p: self.cases.to_parquet(p, index=False))
         atomic_write(out / "timeseries.parquet", lambda p: self.timeseries.to_parquet(p, index=False))
         atomic_write(out / "kpis.parquet", lambda p: self.kpis.to_parquet(p, index=False))
+        if len(self.rankings):
+            atomic_write(out / "rankings.parquet", lambda p: self.rankings.to_parquet(p, index=False))
         atomic_write(out / "summary.json", lambda p: Path(p).write_text(
             json.dumps(self.summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"))
         atomic_write(out / "scenario.yaml", lambda p: Path(p).write_text(
@@ -65,7 +68,13 @@ def collect(state: RunState) -> RunResult:
     check_timestamps(cases)
     kpis = kpi_frame(cases, state.scenario, state.horizon)
     summary = summarise(cases, state)
-    return RunResult(state.scenario, cases, state.monitor.frame(), kpis, summary)
+    rankings = pd.DataFrame(state.rankings, columns=list(RANKING_COLUMNS))
+    return RunResult(state.scenario, cases, state.monitor.frame(), kpis, summary, rankings)
+
+
+RANKING_COLUMNS = ("month", "unit_type", "unit", "rank", "composite", "group")
+"""rankings.parquet: the league tables made during the run (ranking policy); rank 0 for the
+governance class, which is not ranked by score."""
 
 
 def cases_frame(state: RunState) -> pd.DataFrame:
@@ -165,7 +174,17 @@ def kpi_frame(cases: pd.DataFrame, scenario: Scenario, horizon: float) -> pd.Dat
     kpis["response_rate"] = _ratio(kpis["on_time"], kpis["due"])
     kpis["resolution_rate"] = _ratio(kpis["resolved"], kpis["valid_callbacks"])
     kpis["satisfaction_rate"] = _ratio(kpis["satisfaction_points"], kpis["valid_callbacks"])
+    weights = composite_weights(scenario)
+    kpis["composite"] = sum(weights[r] * kpis[f"{r}_rate"] for r in weights) / sum(weights.values())
     return kpis
+
+
+def composite_weights(scenario: Scenario) -> dict[str, float]:
+    """The ranking policy's composite weights, else the public formula 0.1 / 0.5 / 0.4."""
+    for policy in scenario.policies:
+        if policy.type == "ranking":
+            return {r: policy.weights.get(r, 0.0) for r in ("response", "resolution", "satisfaction")}
+    return {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -211,6 +230,8 @@ def summarise(cases: pd.DataFrame, state: RunState) -> dict[str, Any]:
         "time_to_close_hours": stats(time_to_close),
         "share_closed_by_tier": {t: number(by_tier.get(t, 0) / n_closed) for t in TIERS},
         "utilisation": {tier: number(u) for tier, u in state.utilisation.items()},
+        "prevented_appeals": state.prevented,
+        "policy_events": [{"time": t, "event": text} for t, text in state.policy_log],
         "performance": {
             "wall_seconds": round(state.wall_seconds, 3),
             "cases_per_wall_second": round(ledger.created / state.wall_seconds, 1)

@@ -21,15 +21,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from govsim.case import Case
+from govsim.case import BASIC, SATISFIED, UNSATISFIED, Case
 
 if TYPE_CHECKING:
     from govsim.model import Model
-
-SATISFIED, BASIC, UNSATISFIED = "satisfied", "basic", "unsatisfied"
-SATISFACTION_WEIGHT = {SATISFIED: 1.0, BASIC: 0.9, UNSATISFIED: 0.0}
-"""'Basically satisfied' counts 0.9 in the satisfaction rate (one public formula, DOMAIN.md)."""
-
 
 def logistic(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0
@@ -60,11 +55,20 @@ class Callback:
         if not reached or at > self.model.horizon:
             return
         case.callback = at
-        resolved = u_resolved < self.resolution[case.final_tier]
+        resolved = u_resolved < self.resolution[case.final_tier] + self.quality_shift(case)
         case.resolved = resolved
         case.satisfaction = self.rate(case, resolved, u_satisfied)
         if case.satisfaction == UNSATISFIED and u_repeat < self.repeat_probability:
             self.model.appeal_later(at - self.model.env.now + self.repeat_delay(), case, "hotline")
+
+    def quality_shift(self, case: Case) -> float:
+        """A unit's own shift of its resolution probability (rankings move it)."""
+        tier = case.final_tier
+        if tier == "department":
+            return self.model.department_quality[case.department]
+        if tier == "hotline":
+            return 0.0
+        return self.model.street_quality[case.street]
 
     def rate(self, case: Case, resolved: bool, u: float) -> str:
         spec = self.model_spec

@@ -5,9 +5,8 @@ problem is. Each visit costs the unit one handling time; a case whose lowest clo
 tier (drawn at creation from its category's ``closable_at``) is this tier or lower
 closes here, otherwise it escalates grid -> street -> district (micro, small and big
 cycle). At the street, a case beyond the street's powers whose category has an owning
-department may instead be whistled (街乡吹哨): the department's staff report after a
-delay and handle it at the street, which then closes it. Orders routed straight to a
-department are handled and closed there.
+department may instead be whistled (街乡吹哨, see :mod:`govsim.agents.whistle`). Orders
+routed straight to a department are handled and closed there.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from govsim.case import STAGE, Case
 from govsim.scenario.schema import TERRITORIAL_TIERS
+from govsim.agents.whistle import WhistleDesk
 from govsim.servers import ServerPool
 
 if TYPE_CHECKING:
@@ -68,11 +68,7 @@ class Handlers:
                             for i, u in enumerate(layout.departments)]
         self.escalation_delay = streams.duration("handling/escalation_delay",
                                                  scenario.escalation.escalation_delay)
-        whistle = scenario.whistle
-        self.whistle_probability = whistle.probability if whistle.enabled else 0.0
-        self.whistleable = [c.whistle and c.department is not None for c in scenario.categories]
-        self.whistle_draw = streams.uniform("decide/whistle")
-        self.report_delay = streams.duration("whistle/report_delay", whistle.report_delay)
+        self.whistle = WhistleDesk(model)
 
     @property
     def pools(self) -> list[ServerPool]:
@@ -108,29 +104,30 @@ class Handlers:
 
     def _to_department(self, case: Case) -> None:
         self.model.ledger.move(case, DEPARTMENT_STAGE)
+        case.summoned = case.department
         self.departments[case.department].arrive(case, case.priority)
+
+    def to_department(self, case: Case) -> None:
+        """A summoned department's staff arrive at the street to handle ``case``."""
+        self.departments[case.summoned].arrive(case, case.priority)
 
     def _done(self, case: Case, pool: ServerPool) -> None:
         tier = TERRITORIAL_TIERS.index(pool.tier)
         model = self.model
         if tier >= case.needed_tier:
             model.close(case, pool.tier)
-        elif tier == STREET and self._whistles(case):
-            case.whistles += 1
-            model.ledger.move(case, DEPARTMENT_STAGE)
-            model.after(self.report_delay(), self._to_department, case)
-        else:
-            case.escalations += 1
-            model.ledger.move(case, TIER_STAGE[tier + 1])
-            model.after(self.escalation_delay(), self._escalated, case)
+            return
+        if tier == STREET and self.whistle.blow(case):
+            return  # the summoned department takes it over
+        case.escalations += 1
+        model.ledger.move(case, TIER_STAGE[tier + 1])
+        model.after(self.escalation_delay(), self._escalated, case)
 
     def _escalated(self, case: Case) -> None:
         self._enter(case, TIER_STAGE.index(case.stage))
 
-    def _whistles(self, case: Case) -> bool:
-        draw = self.whistle_draw()
-        return self.whistleable[case.category] and draw < self.whistle_probability
-
     def _department_done(self, case: Case, pool: ServerPool) -> None:
-        # A whistled case is handled jointly at the street and closes there.
-        self.model.close(case, "department" if case.route_department else "street")
+        if case.route_department:
+            self.model.close(case, "department")
+        else:
+            self.whistle.handled(case)

@@ -45,6 +45,9 @@ class Hotline:
         self.accuracy_draw = streams.uniform("hotline/accuracy")
         self.accuracy = spec.dispatch_accuracy
         self.max_returns = spec.max_returns
+        self.relay_delay = (
+            None if spec.direct_to_street else streams.duration("hotline/relay_delay", spec.district_relay_delay)
+        )
 
     # -- intake ----------------------------------------------------------------------------
     def call(self, case: Case) -> None:
@@ -80,6 +83,8 @@ class Hotline:
         model = self.model
         model.ledger.move(case, DISPATCH)
         delay = self.dispatch_delay()
+        if self.relay_delay is not None and not case.route_department:
+            delay += self.relay_delay()  # the district passes the order on to the street
         if case.returns < self.max_returns and self.accuracy_draw() >= self.accuracy:
             model.after(delay + self.return_delay(), self._returned, case)
         else:

@@ -46,12 +46,23 @@ class Residents:
         self.weekday = np.array(scenario.arrivals.weekday)
         self.channel_cdf = np.cumsum([scenario.arrivals.channels.get(ch, 0.0) for ch in CHANNELS])
         self.season = SeasonCalendar(scenario)
+        names = [c.name for c in scenario.categories]
+        self.surges = [
+            (surge, np.array([surge.categories is None or n in surge.categories for n in names]))
+            for surge in scenario.arrivals.surges
+        ]
+        self.prevent_draw = model.streams.uniform("arrivals/prevention")
 
     def hourly_rates(self, day: int) -> np.ndarray:
         """Expected appeals per hour for ``day``: an array (24 hours, categories)."""
         date = self.model.scenario.start_date + dt.timedelta(days=day)
         daily = self.daily_mean * self.weekday[date.weekday()] * self.season.multipliers(date)
-        return np.outer(self.intraday, daily)
+        rates = np.outer(self.intraday, daily)
+        for surge, mask in self.surges:
+            hours = day * HOURS_PER_DAY + np.arange(HOURS_PER_DAY) + 0.5
+            inside = (hours >= surge.start_day * HOURS_PER_DAY) & (hours < surge.end_day * HOURS_PER_DAY)
+            rates[np.ix_(inside, mask)] *= surge.multiplier
+        return rates
 
     def draw_day(self, day: int) -> tuple[list[float], list[int], list[int], list[int], list[int]]:
         """Times (hours since start), categories, grids, residents and channels of ``day``."""
@@ -73,9 +84,9 @@ class Residents:
 
     def process(self) -> Generator:
         """SimPy process: one for the whole city, waking at each appeal."""
-        env = self.model.env
-        horizon = self.model.horizon
-        new_case = self.model.new_case
+        model = self.model
+        env = model.env
+        horizon = model.horizon
         if self.grid_cdf is None:
             return
         day = 0
@@ -85,8 +96,19 @@ class Residents:
                     return
                 if t > env.now:
                     yield env.timeout(t - env.now)
-                new_case(category, grid, resident, channel)
+                if model.arrival_filters_on and self._prevented(category, grid):
+                    continue
+                model.new_case(category, grid, resident, channel)
             day += 1
+
+    def _prevented(self, category: int, grid: int) -> bool:
+        """Proactive governance removed this appeal before it arose (counted, not a case)."""
+        model = self.model
+        street = model.grid_street[grid]
+        if self.prevent_draw() >= model.prevention[category] * model.street_prevention[street]:
+            model.prevented[category] += 1
+            return True
+        return False
 
 
 class SeasonCalendar:

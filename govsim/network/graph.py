@@ -7,7 +7,7 @@ Nodes carry ``tier`` (hotline, district, street, grid, department), ``staff`` an
 - ``escalates_to``: grid -> street -> district (micro, small, big cycle);
 - ``dispatches_to``: hotline -> street (or hotline -> district -> street when orders
   go through the district) and hotline -> department;
-- ``whistles``: street -> department, with the mean ``report_delay_hours``.
+- ``whistles``: street -> department, with the expected ``report_delay_hours``.
 """
 
 from __future__ import annotations
@@ -39,12 +39,14 @@ def jurisdiction_graph(scenario: Scenario, layout: CityLayout | None = None) -> 
         graph.add_edge(street, grid.name, kind="contains")
         graph.add_edge(grid.name, street, kind="escalates_to")
     owned = {c.department for c in scenario.categories if c.department}
-    whistled = {c.department for c in scenario.categories if c.department and c.whistle}
+    allowed = scenario.whistle.categories
+    whistled = {c.department for c in scenario.categories
+                if c.department and c.whistle and (allowed is None or c.name in allowed)}
     for department in layout.departments:
         if department.name in owned:
             graph.add_edge(HOTLINE, department.name, kind="dispatches_to")
     if scenario.whistle.enabled:
-        delay = scenario.whistle.report_delay.mean
+        delay = scenario.whistle.expected_report_hours()
         for street in layout.streets:
             for department in layout.departments:
                 if department.name in whistled:

@@ -12,62 +12,23 @@ import datetime as dt
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-TIERS = ("hotline", "grid", "street", "district", "department")
-"""Where a case can be handled and closed, lowest first (the hotline answers consultations)."""
-
-TERRITORIAL_TIERS = ("grid", "street", "district")
-"""The escalation ladder: micro cycle (grid), small cycle (street), big cycle (district)."""
-
-CHANNELS = ("hotline", "online", "patrol")
-
-SHARE_TOLERANCE = 1e-6
-
-
-class FieldError(ValueError):
-    """A validation error that knows which key, below the validated model, is at fault."""
-
-    def __init__(self, message: str, *path: str | int) -> None:
-        super().__init__(message)
-        self.path = path
-
-
-class Strict(BaseModel):
-    """Base for every section: unknown keys are errors, not silently ignored."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-def _check_shares(shares: dict[str, float], what: str) -> dict[str, float]:
-    total = sum(shares.values())
-    if abs(total - 1.0) > SHARE_TOLERANCE:
-        raise ValueError(f"{what} shares must sum to 1, they sum to {total:.6g}")
-    return shares
-
-
-class Distribution(Strict):
-    """A non-negative random duration, in hours.
-
-    ``exponential`` uses ``mean`` only; ``lognormal`` and ``gamma`` take ``mean``
-    and coefficient of variation ``cv``; ``deterministic`` is always ``mean``.
-    """
-
-    kind: Literal["exponential", "lognormal", "gamma", "deterministic"] = Field(
-        "exponential", description="Family of the distribution."
-    )
-    mean: float = Field(..., ge=0, description="Mean duration (hours).")
-    cv: float = Field(
-        1.0, gt=0, description="Coefficient of variation (sd / mean); lognormal and gamma only."
-    )
-
-
-def fixed(hours: float) -> Distribution:
-    return Distribution(kind="deterministic", mean=hours)
-
-
-def expo(hours: float) -> Distribution:
-    return Distribution(kind="exponential", mean=hours)
+from govsim.policies import Policy
+from govsim.spec import (  # noqa: F401 - re-exported for users of the schema
+    CHANNELS,
+    SHARE_TOLERANCE,
+    TERRITORIAL_TIERS,
+    TIERS,
+    Distribution,
+    FieldError,
+    Strict,
+    Whistle,
+    WhistleType,
+    check_shares,
+    expo,
+    fixed,
+)
 
 
 class SyntheticCity(Strict):
@@ -253,7 +214,7 @@ class Category(Strict):
     def _shares(cls, v: dict[str, float]) -> dict[str, float]:
         if any(x < 0 for x in v.values()):
             raise ValueError("closable_at shares must be non-negative")
-        return _check_shares(v, "closable_at")
+        return check_shares(v, "closable_at")
 
 
 class Season(Strict):
@@ -296,6 +257,7 @@ class Arrivals(Strict):
         default_factory=lambda: _flat(7), description="7 relative rates, Monday to Sunday."
     )
     seasons: list[Season] = Field(default_factory=list, description="Recurring seasonal windows.")
+    surges: list[Surge] = Field(default_factory=list, description="One-off surges (stress tests).")
     channels: dict[Literal["hotline", "online", "patrol"], float] = Field(
         default_factory=lambda: {"hotline": 0.85, "online": 0.12, "patrol": 0.03},
         description="Shares of appeals by channel (sum 1): a call, an online form, found by grid patrol.",
@@ -320,7 +282,7 @@ class Arrivals(Strict):
     def _channels(cls, v: dict[str, float]) -> dict[str, float]:
         if any(x < 0 for x in v.values()):
             raise ValueError("channel shares must be non-negative")
-        return _check_shares(v, "channel")
+        return check_shares(v, "channel")
 
 
 def _shape(v: list[float]) -> list[float]:
@@ -368,6 +330,13 @@ class Hotline(Strict):
         ge=0,
         description="After this many returns the order goes to the right unit (first receiver is responsible).",
     )
+    direct_to_street: bool = Field(
+        True, description="Orders go straight to the street (街乡直派); false: through the district."
+    )
+    district_relay_delay: Distribution = Field(
+        default_factory=lambda: expo(24.0),
+        description="Extra time when an order is relayed through the district (hours).",
+    )
 
     @field_validator("operators")
     @classmethod
@@ -389,20 +358,20 @@ class Escalation(Strict):
     )
 
 
-class Whistle(Strict):
-    """Streets blow the whistle, departments report (街乡吹哨、部门报到)."""
+class Surge(Strict):
+    """A one-off window (epidemic wave, storm) multiplying the arrival rate of some categories."""
 
-    enabled: bool = Field(True, description="Streets may whistle at all.")
-    probability: float = Field(
-        0.8,
-        ge=0,
-        le=1,
-        description="Share of eligible cases (beyond the street's powers, category with a department) whistled.",
-    )
-    report_delay: Distribution = Field(
-        default_factory=lambda: fixed(0.5),
-        description="Whistle to the department's staff arriving at the street (hours; Pinggu: 30 min).",
-    )
+    name: str = Field(..., description="Label, e.g. 'epidemic wave'.")
+    start_day: float = Field(..., ge=0, description="Start (days from the start of the run).")
+    end_day: float = Field(..., gt=0, description="End (days from the start of the run).")
+    multiplier: float = Field(..., ge=0, description="Arrival-rate multiplier inside the window.")
+    categories: list[str] | None = Field(None, description="Categories affected; null for all.")
+
+    @model_validator(mode="after")
+    def _window(self) -> Surge:
+        if self.end_day <= self.start_day:
+            raise FieldError("end_day must be after start_day", "end_day")
+        return self
 
 
 class Satisfaction(Strict):
@@ -504,6 +473,10 @@ class Scenario(Strict):
     whistle: Whistle = Field(default_factory=Whistle)
     feedback: Feedback = Field(default_factory=Feedback)
     output: Output = Field(default_factory=Output)
+    policies: list[Policy] = Field(
+        default_factory=list,
+        description="Policies switched on (see docs/policies.md); they compose in a fixed order.",
+    )
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -530,13 +503,20 @@ class Scenario(Strict):
                     f"category '{c.name}': department_route_share > 0 needs a department",
                     "categories", i, "department_route_share",
                 )
-        for i, s in enumerate(self.arrivals.seasons):
-            unknown = sorted(set(s.categories or []) - set(names))
+        for key, windows in (("seasons", self.arrivals.seasons), ("surges", self.arrivals.surges)):
+            for i, window in enumerate(windows):
+                unknown = sorted(set(window.categories or []) - set(names))
+                if unknown:
+                    raise FieldError(
+                        f"{window.name}: unknown categories {unknown}", "arrivals", key, i, "categories"
+                    )
+        unknown = sorted(set(self.whistle.categories or []) - set(names))
+        if unknown:
+            raise FieldError(f"unknown categories {unknown}", "whistle", "categories")
+        for i, policy in enumerate(self.policies):
+            unknown = sorted(set(getattr(policy, "categories", None) or []) - set(names))
             if unknown:
-                raise FieldError(
-                    f"season '{s.name}': unknown categories {unknown}",
-                    "arrivals", "seasons", i, "categories",
-                )
+                raise FieldError(f"unknown categories {unknown}", "policies", i, "categories")
         return self
 
     def handling_for(self, category: Category, tier: str) -> Distribution:

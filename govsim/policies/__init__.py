@@ -1,0 +1,53 @@
+"""Policies as composable levers, switched on in a scenario's ``policies:`` list.
+
+Each policy is one module: its parameters (a pydantic spec with a ``type`` tag) and its
+mechanism (a static ``apply`` before the run and/or a controller ``install``-ed into the
+model). They compose in the fixed order of :data:`ORDER` (static changes first, then
+controllers, both in this order), whatever their order in the list; two of the same type
+act in list order. ``docs/policies.md`` explains each mechanism.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Union
+
+from pydantic import Field
+
+from govsim.policies.dispatch import DispatchReform
+from govsim.policies.proactive import GridPatrol, MonthlyTopic
+from govsim.policies.ranking import Ranking
+from govsim.policies.sinking import ResourceSinking
+from govsim.policies.whistle import WhistleBlowing
+
+if TYPE_CHECKING:
+    from govsim.model import Model
+    from govsim.scenario.schema import Scenario
+
+POLICY_TYPES = (DispatchReform, WhistleBlowing, ResourceSinking, GridPatrol, MonthlyTopic, Ranking)
+ORDER = tuple(cls.model_fields["type"].annotation.__args__[0] for cls in POLICY_TYPES)
+"""The composition order: dispatch reform, whistle-blowing, resource sinking, grid patrol,
+monthly topic, ranking."""
+
+Policy = Annotated[Union[POLICY_TYPES], Field(discriminator="type")]  # noqa: UP007
+
+
+def ordered(policies: list) -> list:
+    return sorted(policies, key=lambda p: ORDER.index(p.type))  # stable: list order within a type
+
+
+def apply_policies(scenario: Scenario) -> Scenario:
+    """The scenario after every static policy change, in composition order."""
+    for policy in ordered(scenario.policies):
+        scenario = policy.apply(scenario)
+    return scenario
+
+
+def install_policies(model: Model) -> None:
+    for policy in ordered(model.scenario.policies):
+        policy.install(model)
+
+
+__all__ = [
+    "ORDER", "DispatchReform", "GridPatrol", "MonthlyTopic", "Policy", "Ranking",
+    "ResourceSinking", "WhistleBlowing", "apply_policies", "install_policies",
+]

@@ -1,0 +1,46 @@
+"""What every policy is: parameters (a pydantic spec) plus up to two hooks.
+
+- ``apply(scenario) -> scenario``: a *static* change made before the run (for example
+  turn whistle-blowing on with given deadlines);
+- ``install(model)``: a *dynamic* controller started with the run (monthly, on a date,
+  on a threshold), pulling the levers the model exposes (unit capacities, arrival
+  prevention, patrol detection, unit quality).
+
+Policies compose in the fixed order of :data:`govsim.policies.ORDER`, whatever their
+order in the YAML list; within a type, in list order.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from govsim.spec import Strict
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from govsim.model import Model
+    from govsim.scenario.schema import Scenario
+
+
+class PolicySpec(Strict):
+    """Base of the policy specs; subclasses add a ``type`` literal and their parameters."""
+
+    def apply(self, scenario: Scenario) -> Scenario:
+        return scenario
+
+    def install(self, model: Model) -> None:
+        return None
+
+
+def at_day(model: Model, day: float) -> Generator:
+    """Wait (inside a SimPy process) until simulated ``day``."""
+    delay = day * 24.0 - model.env.now
+    if delay > 0:
+        yield model.env.timeout(delay)
+
+
+def spread(total: int, slots: int) -> list[int]:
+    """``total`` items dealt as evenly as possible over ``slots`` slots."""
+    base, rest = divmod(total, slots)
+    return [base + (1 if i < rest else 0) for i in range(slots)]

@@ -1,0 +1,202 @@
+"""Assessment and ranking (三率考核, 排名): monthly league tables and how units respond.
+
+At each month's end (from ``start_day``) every street and department gets the three
+rates of the cases it closed that month (response on time, resolved, satisfied with
+"basically satisfied" counting 0.9; outcomes are those of the callback the case will
+get) and a composite score with ``weights`` (one public formula: 0.1 response +
+0.5 resolution + 0.4 satisfaction). Groups: the ``governance_count`` streets with the
+most appeals form the governance class; of the others the top ``advanced_share`` are
+advanced, the bottom ``rectification_share`` are to rectify, and the
+``advanced_share`` with the largest rise since last month are improving.
+
+Responses, each off at 0:
+
+- *pressure*: each month a ranked unit closes ``improvement_rate`` of the gap between its
+  resolution probability and ``quality_ceiling``; units to rectify and the governance
+  class ``shame_factor`` times as fast, advanced ones ``honour_factor`` times (the shame
+  list raises improvement, the honour list lowers it: Wei et al. 2022);
+- *extra staff*: governance-class streets get ``extra_staff`` street staff for the next month;
+- *prevention*: a governance-class street's appeal rate falls by ``governance_prevention``
+  for each month it spends in the class (852 -> 276 monthly appeals, May to October 2019);
+- *speed for quality*: a street to rectify handles next month's cases ``speedup`` faster
+  at ``resolution_penalty`` lower resolution.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field, field_validator
+
+from govsim.case import SATISFACTION_WEIGHT, Case
+from govsim.policies.base import PolicySpec
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from govsim.model import Model
+
+ADVANCED, IMPROVING, RECTIFICATION, GOVERNANCE, ORDINARY = (
+    "advanced", "improving", "rectification", "governance", "ordinary",
+)
+RATES = ("response", "resolution", "satisfaction")
+
+
+class Ranking(PolicySpec):
+    """Monthly three rates, composite score, ranking groups and the units' responses."""
+
+    type: Literal["ranking"]
+    start_day: float = Field(0.0, ge=0, description="Rankings start at the first month end after this day.")
+    weights: dict[Literal["response", "resolution", "satisfaction"], float] = Field(
+        default_factory=lambda: {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4},
+        description="Composite score weights (public analytics formula: 0.1 / 0.5 / 0.4).",
+    )
+    advanced_share: float = Field(0.1, ge=0, le=1, description="Share of streets ranked advanced.")
+    rectification_share: float = Field(0.1, ge=0, le=1, description="Share of streets to rectify.")
+    governance_count: int = Field(10, ge=0, description="Streets with most appeals in the governance class.")
+    improvement_rate: float = Field(
+        0.0, ge=0, le=1, description="Monthly share of the gap to `quality_ceiling` a ranked unit closes."
+    )
+    quality_ceiling: float = Field(0.97, ge=0, le=1, description="Best reachable resolution probability.")
+    shame_factor: float = Field(1.5, ge=0, description="Improvement multiplier, rectification and governance.")
+    honour_factor: float = Field(0.5, ge=0, description="Improvement multiplier, advanced units.")
+    extra_staff: int = Field(0, ge=0, description="Extra street staff for governance-class streets next month.")
+    governance_prevention: float = Field(
+        0.0, ge=0, le=1, description="Monthly fall of a governance-class street's appeal rate."
+    )
+    speedup: float = Field(0.0, ge=0, lt=1, description="Faster handling at streets to rectify (share).")
+    resolution_penalty: float = Field(
+        0.0, ge=0, le=1, description="Lower resolution probability that buys the speed-up."
+    )
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
+            raise ValueError("weights must be non-negative and not all zero")
+        return v
+
+    def install(self, model: Model) -> None:
+        controller = _RankingController(self, model)
+        model.on_create.append(controller.count_appeal)
+        model.on_close.append(controller.count_closed)
+        model.env.process(controller.run())
+
+
+class _RankingController:
+    def __init__(self, spec: Ranking, model: Model) -> None:
+        self.spec = spec
+        self.model = model
+        self.street_names = [u.name for u in model.layout.streets]
+        self.department_names = [u.name for u in model.layout.departments]
+        self.limits = model.urgency_limits
+        self.reference = model.scenario.feedback.resolution_probability
+        self._reset()
+        self.previous: dict[tuple[str, int], float] = {}
+        self.extra: dict[int, int] = {}
+        self.rushed: list[int] = []
+
+    def _reset(self) -> None:
+        self.appeals: defaultdict[int, int] = defaultdict(int)
+        # (unit type, index) -> [closed, on time, valid callbacks, resolved, satisfaction points]
+        self.tally: defaultdict[tuple[str, int], list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0.0])
+
+    def count_appeal(self, case: Case) -> None:
+        self.appeals[case.street] += 1
+
+    def count_closed(self, case: Case) -> None:
+        tier = case.final_tier
+        if tier == "hotline":
+            return
+        unit = ("department", case.department) if tier == "department" else ("street", case.street)
+        row = self.tally[unit]
+        row[0] += 1
+        row[1] += case.first_response - case.created <= self.limits[case.urgency]
+        if case.satisfaction:
+            row[2] += 1
+            row[3] += bool(case.resolved)
+            row[4] += SATISFACTION_WEIGHT[case.satisfaction]
+
+    def run(self) -> Generator:
+        model = self.model
+        for month_end in model.calendar.month_ends():
+            yield model.env.timeout(month_end - model.env.now)
+            if month_end >= self.spec.start_day * 24:
+                self._rank(model.calendar.labels[model.calendar.month(month_end) - 1])
+            self._reset()
+
+    def _composite(self, row: list[float]) -> float | None:
+        if row[0] == 0 or row[2] == 0:
+            return None
+        rates = {"response": row[1] / row[0], "resolution": row[3] / row[2], "satisfaction": row[4] / row[2]}
+        weights = self.spec.weights
+        return sum(weights.get(r, 0.0) * rates[r] for r in RATES) / sum(weights.values())
+
+    def _rank(self, month: str) -> None:
+        spec, model = self.spec, self.model
+        governance = sorted(self.appeals, key=lambda s: (-self.appeals[s], s))[: spec.governance_count]
+        groups: dict[tuple[str, int], str] = {("street", s): GOVERNANCE for s in governance}
+        for unit_type, count in (("street", len(self.street_names)), ("department", len(self.department_names))):
+            scored = [(u, self._composite(self.tally[(unit_type, u)])) for u in range(count)]
+            scored = [(u, c) for u, c in scored if c is not None and (unit_type, u) not in groups]
+            scored.sort(key=lambda uc: (-uc[1], uc[0]))
+            n_adv = int(round(len(scored) * spec.advanced_share))
+            n_rect = int(round(len(scored) * spec.rectification_share))
+            for rank, (u, composite) in enumerate(scored):
+                key = (unit_type, u)
+                if rank < n_adv:
+                    groups[key] = ADVANCED
+                elif rank >= len(scored) - n_rect:
+                    groups[key] = RECTIFICATION
+                else:
+                    groups[key] = ORDINARY
+            rises = sorted(
+                ((c - self.previous[(unit_type, u)], u) for u, c in scored
+                 if (unit_type, u) in self.previous and groups[(unit_type, u)] == ORDINARY),
+                reverse=True,
+            )
+            for _, u in rises[:n_adv]:
+                groups[(unit_type, u)] = IMPROVING
+            for rank, (u, composite) in enumerate(scored):
+                self.previous[(unit_type, u)] = composite
+                model.rankings.append((month, unit_type, self._name(unit_type, u), rank + 1, composite,
+                                       groups[(unit_type, u)]))
+        for s in governance:
+            composite = self._composite(self.tally[("street", s)])
+            model.rankings.append((month, "street", self.street_names[s], 0, composite, GOVERNANCE))
+        self._respond(groups)
+
+    def _name(self, unit_type: str, index: int) -> str:
+        return (self.street_names if unit_type == "street" else self.department_names)[index]
+
+    def _respond(self, groups: dict[tuple[str, int], str]) -> None:
+        spec, model = self.spec, self.model
+        streets = model.handlers.streets
+        for s, n in self.extra.items():  # last month's extra staff go back
+            streets[s].set_capacity(max(0, streets[s].capacity - n))
+        self.extra = {}
+        for s in self.rushed:
+            streets[s].time_factor = 1.0
+            model.street_quality[s] += spec.resolution_penalty
+        self.rushed = []
+        for (unit_type, u), group in groups.items():
+            quality = model.street_quality if unit_type == "street" else model.department_quality
+            reference = self.reference["street" if unit_type == "street" else "department"]
+            factor = {RECTIFICATION: spec.shame_factor, GOVERNANCE: spec.shame_factor,
+                      ADVANCED: spec.honour_factor}.get(group, 1.0)
+            gap = max(0.0, spec.quality_ceiling - (reference + quality[u]))
+            quality[u] += min(1.0, spec.improvement_rate * factor) * gap
+            if unit_type != "street":
+                continue
+            if group == GOVERNANCE:
+                if spec.extra_staff:
+                    streets[u].set_capacity(streets[u].capacity + spec.extra_staff)
+                    self.extra[u] = spec.extra_staff
+                if spec.governance_prevention:
+                    model.arrival_filters_on = True
+                    model.street_prevention[u] *= 1 - spec.governance_prevention
+            elif group == RECTIFICATION and (spec.speedup or spec.resolution_penalty):
+                streets[u].time_factor = 1 - spec.speedup
+                model.street_quality[u] -= spec.resolution_penalty
+                self.rushed.append(u)
