@@ -14,9 +14,11 @@ import yaml
 from pydantic import ValidationError
 
 from govsim.errors import UserInputError
+from govsim.policies import ORDER as POLICY_ORDER
 from govsim.scenario.schema import FieldError, Scenario
 
 KeyPath = tuple[str | int, ...]
+UNION_TAGS = {"int", "float", "str", "bool", *POLICY_ORDER}
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
@@ -82,6 +84,8 @@ def parse_yaml(text: str, source: str) -> tuple[dict[str, Any], yaml.Node | None
         raise UserInputError(f"malformed YAML: {problem}", source=source, line=line) from None
     except yaml.YAMLError as exc:
         raise UserInputError(f"malformed YAML: {exc}", source=source) from None
+    if root is not None:
+        _reject_duplicate_keys(root, source)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -89,6 +93,24 @@ def parse_yaml(text: str, source: str) -> tuple[dict[str, Any], yaml.Node | None
             f"a scenario must be a mapping of keys, not a {type(data).__name__}", source=source, line=1
         )
     return data, root
+
+
+def _reject_duplicate_keys(node: yaml.Node, source: str, path: tuple[str, ...] = ()) -> None:
+    """YAML keeps the last of two equal keys silently; a scenario must not."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                raise UserInputError(
+                    "duplicate key (YAML would silently keep only the last one)",
+                    source=source, key_path=".".join((*path, key)), line=key_node.start_mark.line + 1,
+                )
+            seen.add(key)
+            _reject_duplicate_keys(value_node, source, (*path, key))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _reject_duplicate_keys(item, source, (*path, str(i)))
 
 
 def apply_override(data: dict[str, Any], item: str) -> tuple[KeyPath, str]:
@@ -200,8 +222,9 @@ def _locate(
 
 
 def _is_union_tag(part: str | int) -> bool:
-    # pydantic adds the member type to the location of union errors ('int', 'list[int]').
-    return isinstance(part, str) and (part in {"int", "float", "str", "bool"} or "[" in part)
+    # pydantic adds the member type to the location of union errors ('int', 'list[int]')
+    # and the tag of a discriminated union ('resource_sinking'): neither is a YAML key.
+    return isinstance(part, str) and (part in UNION_TAGS or "[" in part)
 
 
 def _line_of(node: yaml.Node, loc: KeyPath) -> int | None:
