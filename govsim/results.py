@@ -29,10 +29,10 @@ import yaml
 
 from govsim.case import SATISFACTION_WEIGHT
 from govsim.ledger import RECORD_FIELDS, check_timestamps
+from govsim.metrics import kpi_frame, summarise
 from govsim.model import RunState
 from govsim.scenario.schema import CHANNELS, TIERS, Scenario
 
-QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
 
 
 @dataclass
@@ -124,120 +124,6 @@ def cases_frame(state: RunState) -> pd.DataFrame:
         "repeat_of": pd.array([r if r >= 0 else None for r in columns["repeat_of"]], dtype="Int64"),
     })
     return frame
-
-
-def _month_labels(created: pd.Series, scenario: Scenario) -> pd.Series:
-    start = pd.Timestamp(scenario.start_date)
-    return (start + pd.to_timedelta(created, unit="h")).dt.strftime("%Y-%m")
-
-
-def kpi_frame(cases: pd.DataFrame, scenario: Scenario, horizon: float) -> pd.DataFrame:
-    """Response, resolution and satisfaction rates per assessed unit and month of creation.
-
-    - response rate: cases with a first response within their urgency limit, over cases
-      that were responded to or whose limit had passed by the end of the run;
-    - resolution rate: 'resolved' over valid callbacks;
-    - satisfaction rate: (satisfied + 0.9 x basically satisfied) over valid callbacks.
-
-    The assessed unit of a work order is the department it was routed to, else its
-    street; consultations are assessed to the hotline. Abandoned calls are not assessed.
-    """
-    work = cases[cases["status"] != "abandoned"].copy()
-    limits = work["urgency"].map({k: v.limit_hours for k, v in scenario.urgency_classes.items()})
-    limits = limits.astype(float)
-    waited = work["first_response"] - work["created"]
-    due = work["first_response"].notna() | (work["created"] + limits <= horizon)
-    work["due"] = due
-    work["on_time"] = due & (waited <= limits)
-    work["valid"] = work["callback"].notna()
-    work["resolved_n"] = work["resolved"].fillna(False).astype(int)
-    work["satisfaction_score"] = work["satisfaction"].astype(object).map(SATISFACTION_WEIGHT).astype(float)
-    work["month"] = _month_labels(work["created"], scenario)
-    is_department = work["final_tier"].astype(object).eq("department")
-    is_hotline = work["final_tier"].astype(object).eq("hotline")
-    work["unit_type"] = np.where(is_hotline, "hotline", np.where(is_department, "department", "street"))
-    work["unit"] = np.where(
-        is_hotline, "12345 hotline",
-        np.where(is_department, work["department"].astype(object), work["street"].astype(object)),
-    )
-    city = work.assign(unit_type="city", unit="city")
-    both = pd.concat([work, city], ignore_index=True)
-    grouped = both.groupby(["month", "unit_type", "unit"], observed=True, sort=True)
-    kpis = grouped.agg(
-        cases=("case_id", "size"),
-        due=("due", "sum"),
-        on_time=("on_time", "sum"),
-        valid_callbacks=("valid", "sum"),
-        resolved=("resolved_n", "sum"),
-        satisfaction_points=("satisfaction_score", "sum"),
-    ).reset_index()
-    kpis["response_rate"] = _ratio(kpis["on_time"], kpis["due"])
-    kpis["resolution_rate"] = _ratio(kpis["resolved"], kpis["valid_callbacks"])
-    kpis["satisfaction_rate"] = _ratio(kpis["satisfaction_points"], kpis["valid_callbacks"])
-    weights = composite_weights(scenario)
-    kpis["composite"] = sum(weights[r] * kpis[f"{r}_rate"] for r in weights) / sum(weights.values())
-    return kpis
-
-
-def composite_weights(scenario: Scenario) -> dict[str, float]:
-    """The ranking policy's composite weights, else the public formula 0.1 / 0.5 / 0.4."""
-    for policy in scenario.policies:
-        if policy.type == "ranking":
-            return {r: policy.weights.get(r, 0.0) for r in ("response", "resolution", "satisfaction")}
-    return {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
-
-
-def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
-    return (num / den.where(den > 0)).astype(float)
-
-
-def summarise(cases: pd.DataFrame, state: RunState) -> dict[str, Any]:
-    ledger = state.ledger
-    closed = cases[cases["status"] == "closed"]
-    time_to_close = (closed["closed"] - closed["created"]).to_numpy()
-    valid = cases[cases["callback"].notna()]
-    kpis_city = kpi_frame(cases, state.scenario, state.horizon)
-    city = kpis_city[kpis_city["unit_type"] == "city"][["due", "on_time"]].sum()
-    by_tier = closed["final_tier"].value_counts()
-    n_closed = max(len(closed), 1)
-
-    def number(x: float) -> float | None:
-        return None if x is None or not np.isfinite(x) else round(float(x), 6)
-
-    def stats(values: np.ndarray) -> dict[str, float | None]:
-        if len(values) == 0:
-            return {"mean": None, **{k: None for k in QUANTILES}}
-        return {"mean": number(values.mean()),
-                **{k: number(np.quantile(values, q)) for k, q in QUANTILES.items()}}
-
-    satisfaction_points = valid["satisfaction"].astype(object).map(SATISFACTION_WEIGHT).astype(float).sum()
-    n_valid = len(valid)
-    return {
-        "scenario": state.scenario.name,
-        "seed": state.scenario.seed,
-        "days": state.scenario.days,
-        "created": ledger.created,
-        "closed": ledger.closed,
-        "abandoned": ledger.abandoned,
-        "open_at_end": len(ledger.open),
-        "repeat_cases": int(cases["repeat_of"].notna().sum()),
-        "rates": {
-            "response": number(city["on_time"] / city["due"]) if city["due"] else None,
-            "resolution": number(valid["resolved"].astype(float).mean()) if n_valid else None,
-            "satisfaction": number(satisfaction_points / n_valid) if n_valid else None,
-            "valid_callbacks": n_valid,
-        },
-        "time_to_close_hours": stats(time_to_close),
-        "share_closed_by_tier": {t: number(by_tier.get(t, 0) / n_closed) for t in TIERS},
-        "utilisation": {tier: number(u) for tier, u in state.utilisation.items()},
-        "prevented_appeals": state.prevented,
-        "policy_events": [{"time": t, "event": text} for t, text in state.policy_log],
-        "performance": {
-            "wall_seconds": round(state.wall_seconds, 3),
-            "cases_per_wall_second": round(ledger.created / state.wall_seconds, 1)
-            if state.wall_seconds > 0 else None,
-        },
-    }
 
 
 NONDETERMINISTIC_SUMMARY_KEYS = ("performance",)

@@ -1,0 +1,147 @@
+"""Outcome figures of a run: the three rates per unit and month, and the run's summary.
+
+The rates follow one public analytics formula (DOMAIN.md): denominators are valid
+callbacks; satisfaction = (satisfied + 0.9 x basically satisfied) / valid; composite =
+0.1 response + 0.5 resolution + 0.4 satisfaction unless a ranking policy sets weights.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from govsim.case import SATISFACTION_WEIGHT
+from govsim.scenario.schema import TIERS, Scenario
+
+if TYPE_CHECKING:
+    from govsim.model import RunState
+
+QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
+
+
+def _month_labels(created: pd.Series, scenario: Scenario) -> pd.Series:
+    start = pd.Timestamp(scenario.start_date)
+    return (start + pd.to_timedelta(created, unit="h")).dt.strftime("%Y-%m")
+
+
+def assess(cases: pd.DataFrame, scenario: Scenario, horizon: float) -> pd.DataFrame:
+    """Per-case assessment columns: is the response due and on time, the callback outcome, the unit.
+
+    - response: on time if the first response came within the urgency limit; due if it
+      came at all or the limit had passed by the end of the run;
+    - resolution and satisfaction count valid callbacks only, "basically satisfied" as 0.9.
+
+    The assessed unit of a work order is the department it was routed to, else its
+    street; consultations are assessed to the hotline. Abandoned calls are not assessed.
+    """
+    work = cases[cases["status"] != "abandoned"].copy()
+    limits = work["urgency"].map({k: v.limit_hours for k, v in scenario.urgency_classes.items()})
+    limits = limits.astype(float)
+    waited = work["first_response"] - work["created"]
+    due = work["first_response"].notna() | (work["created"] + limits <= horizon)
+    work["due"] = due
+    work["on_time"] = due & (waited <= limits)
+    work["valid"] = work["callback"].notna()
+    work["resolved_n"] = work["resolved"].fillna(False).astype(int)
+    work["satisfaction_score"] = work["satisfaction"].astype(object).map(SATISFACTION_WEIGHT).astype(float)
+    work["month"] = _month_labels(work["created"], scenario)
+    is_department = work["final_tier"].astype(object).eq("department")
+    is_hotline = work["final_tier"].astype(object).eq("hotline")
+    work["unit_type"] = np.where(is_hotline, "hotline", np.where(is_department, "department", "street"))
+    work["unit"] = np.where(
+        is_hotline, "12345 hotline",
+        np.where(is_department, work["department"].astype(object), work["street"].astype(object)),
+    )
+    return work
+
+
+def three_rates(assessed: pd.DataFrame) -> dict[str, float]:
+    """Response, resolution and satisfaction rates of assessed cases (NaN without a denominator)."""
+    due, valid = assessed["due"].sum(), assessed["valid"].sum()
+    return {
+        "response": float(assessed["on_time"].sum() / due) if due else float("nan"),
+        "resolution": float(assessed["resolved_n"].sum() / valid) if valid else float("nan"),
+        "satisfaction": float(assessed["satisfaction_score"].sum() / valid) if valid else float("nan"),
+    }
+
+
+def kpi_frame(cases: pd.DataFrame, scenario: Scenario, horizon: float) -> pd.DataFrame:
+    """The three rates and the composite score per assessed unit and month of creation."""
+    work = assess(cases, scenario, horizon)
+    city = work.assign(unit_type="city", unit="city")
+    both = pd.concat([work, city], ignore_index=True)
+    grouped = both.groupby(["month", "unit_type", "unit"], observed=True, sort=True)
+    kpis = grouped.agg(
+        cases=("case_id", "size"),
+        due=("due", "sum"),
+        on_time=("on_time", "sum"),
+        valid_callbacks=("valid", "sum"),
+        resolved=("resolved_n", "sum"),
+        satisfaction_points=("satisfaction_score", "sum"),
+    ).reset_index()
+    kpis["response_rate"] = _ratio(kpis["on_time"], kpis["due"])
+    kpis["resolution_rate"] = _ratio(kpis["resolved"], kpis["valid_callbacks"])
+    kpis["satisfaction_rate"] = _ratio(kpis["satisfaction_points"], kpis["valid_callbacks"])
+    weights = composite_weights(scenario)
+    kpis["composite"] = composite(kpis, weights)
+    return kpis
+
+
+def composite(rates: pd.DataFrame | dict, weights: dict[str, float]) -> pd.Series | float:
+    """Weighted mean of the three rates (columns or keys ``<rate>_rate``)."""
+    return sum(weights[r] * rates[f"{r}_rate"] for r in weights) / sum(weights.values())
+
+
+def composite_weights(scenario: Scenario) -> dict[str, float]:
+    """The ranking policy's composite weights, else the public formula 0.1 / 0.5 / 0.4."""
+    for policy in scenario.policies:
+        if policy.type == "ranking":
+            return {r: policy.weights.get(r, 0.0) for r in ("response", "resolution", "satisfaction")}
+    return {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    return (num / den.where(den > 0)).astype(float)
+
+
+def summarise(cases: pd.DataFrame, state: RunState) -> dict[str, Any]:
+    ledger = state.ledger
+    closed = cases[cases["status"] == "closed"]
+    time_to_close = (closed["closed"] - closed["created"]).to_numpy()
+    rates = three_rates(assess(cases, state.scenario, state.horizon))
+    n_valid = int(cases["callback"].notna().sum())
+    by_tier = closed["final_tier"].value_counts()
+    n_closed = max(len(closed), 1)
+
+    def number(x: float) -> float | None:
+        return None if x is None or not np.isfinite(x) else round(float(x), 6)
+
+    def stats(values: np.ndarray) -> dict[str, float | None]:
+        if len(values) == 0:
+            return {"mean": None, **{k: None for k in QUANTILES}}
+        return {"mean": number(values.mean()),
+                **{k: number(np.quantile(values, q)) for k, q in QUANTILES.items()}}
+
+    return {
+        "scenario": state.scenario.name,
+        "seed": state.scenario.seed,
+        "days": state.scenario.days,
+        "created": ledger.created,
+        "closed": ledger.closed,
+        "abandoned": ledger.abandoned,
+        "open_at_end": len(ledger.open),
+        "repeat_cases": int(cases["repeat_of"].notna().sum()),
+        "rates": {**{name: number(value) for name, value in rates.items()}, "valid_callbacks": n_valid},
+        "time_to_close_hours": stats(time_to_close),
+        "share_closed_by_tier": {t: number(by_tier.get(t, 0) / n_closed) for t in TIERS},
+        "utilisation": {tier: number(u) for tier, u in state.utilisation.items()},
+        "prevented_appeals": state.prevented,
+        "policy_events": [{"time": t, "event": text} for t, text in state.policy_log],
+        "performance": {
+            "wall_seconds": round(state.wall_seconds, 3),
+            "cases_per_wall_second": round(ledger.created / state.wall_seconds, 1)
+            if state.wall_seconds > 0 else None,
+        },
+    }
