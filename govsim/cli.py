@@ -1,7 +1,8 @@
 """Command line: ``govsim run | validate | network | docs``.
 
 Exit codes: 0 success; 1 the model broke an invariant (a ledger violation: a bug to
-report); 2 bad input (file, key path and line are named; nothing is written).
+report); 2 bad input (file, key path and line are named; nothing is written); 3 some
+runs of an experiment failed (the others finished and were written).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from govsim.errors import LedgerError, UserInputError
 
 EXIT_OK, EXIT_LEDGER, EXIT_INPUT = 0, 1, 2
+EXIT_RUNS_FAILED = 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,6 +60,20 @@ def _parser() -> argparse.ArgumentParser:
     _add_set(network)
     network.set_defaults(handler=_network)
 
+    experiment = sub.add_parser("experiment", help="run an experiment (replications, variants, sweeps)")
+    experiment_sub = experiment.add_subparsers(dest="experiment_command", required=True)
+    exp_run = experiment_sub.add_parser("run", help="run an experiment YAML")
+    exp_run.add_argument("experiment", help="experiment YAML file")
+    backend = exp_run.add_mutually_exclusive_group()
+    backend.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    backend.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786")
+    backend.add_argument("--dask-local", type=int, metavar="N",
+                         help="start a local Dask cluster of N worker processes")
+    exp_run.add_argument("--resume", action="store_true", help="run only the runs not finished yet")
+    exp_run.add_argument("--out", help="output folder (default: the experiment's `out`, else results/<name>/)")
+    exp_run.add_argument("--quiet", action="store_true", help="no progress bar, no summary table")
+    exp_run.set_defaults(handler=_experiment_run)
+
     docs = sub.add_parser("docs", help="write the scenario reference (docs/scenarios.md)")
     docs.add_argument("--out", default="docs/scenarios.md", help="Markdown file to write")
     docs.set_defaults(handler=_docs)
@@ -99,6 +115,27 @@ def _run(args: argparse.Namespace) -> int:
         print(format_summary(result.summary))
         print(f"\nwrote {out}/")
     return EXIT_OK
+
+
+def _experiment_run(args: argparse.Namespace) -> int:
+    from govsim.experiments import run_experiment
+    from govsim.experiments.executors import choose
+
+    if args.workers is not None and args.workers < 1:
+        raise UserInputError("--workers must be at least 1", source="--workers")
+    executor = choose(workers=args.workers, scheduler=args.scheduler, dask_workers=args.dask_local)
+    result = run_experiment(args.experiment, executor=executor, resume=args.resume, out=args.out,
+                            progress=not args.quiet)
+    if not args.quiet:
+        summary = result.tables["summary"]
+        table = summary.pivot_table(index="metric", columns="variant", values="mean", observed=True)
+        print(table.to_string(float_format=lambda x: f"{x:,.3f}"))
+        print(f"\nran {result.ran} runs; wrote {result.out}/")
+    for error in result.errors:
+        print(f"govsim: run failed: variant {error['variant']}, sample {error['sample']}, replication "
+              f"{error['replication']}, seed {error['seed']}: {error['error'].splitlines()[0]}",
+              file=sys.stderr)
+    return EXIT_RUNS_FAILED if result.errors else EXIT_OK
 
 
 def _validate(args: argparse.Namespace) -> int:

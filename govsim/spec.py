@@ -32,7 +32,7 @@ class FieldError(ValueError):
 class Strict(BaseModel):
     """Base for every section: unknown keys are errors, not silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 def check_shares(shares: dict[str, float], what: str) -> dict[str, float]:

@@ -169,8 +169,11 @@ def test_ranking_pressure_raises_resolution_month_by_month():
     base = ranking[1:]
 
     def rise(result: govsim.RunResult) -> float:
-        city = result.kpis[result.kpis["unit_type"] == "city"].sort_values("month")
-        return float(city["resolution_rate"].iloc[-1] - city["resolution_rate"].iloc[0])
+        # Streets' resolution in June (the last full month) minus March (before any ranking).
+        kpis = result.kpis[result.kpis["unit_type"] == "street"]
+        monthly = kpis.groupby("month")[["resolved", "valid_callbacks"]].sum()
+        rate = monthly["resolved"] / monthly["valid_callbacks"]
+        return float(rate["2024-06"] - rate["2024-03"])
 
     pairs = Pairs(ranking, days=120, base=base)
     assert pairs.diff(rise).low > 0

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import simpy
 from simpy.events import Timeout
 
-from govsim.case import ABANDONED, STAGE, Case
+from govsim.case import ABANDONED, OPEN, STAGE, Case
 from govsim.servers import ServerPool
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from govsim.model import Model
 
 DISPATCH = STAGE["dispatch"]
+HOTLINE = STAGE["hotline"]
 
 
 class Hotline:
@@ -69,8 +70,11 @@ class Hotline:
 
     def _hang_up(self, event: simpy.Event) -> None:
         case, ticket = event._value  # noqa: SLF001
-        if case.ticket != ticket or not self.pool.withdraw(case):
+        # Tickets are numbered per unit: a case answered in time may hold an equal ticket
+        # in another unit's queue by now, so check it is still open and at the hotline.
+        if case.status != OPEN or case.stage != HOTLINE or case.ticket != ticket:
             return  # answered in time
+        self.pool.withdraw(case)
         model = self.model
         case.abandoned_at = model.env.now
         model.ledger.finish(case, ABANDONED)

@@ -42,8 +42,10 @@ class Residents:
         self.grid_population = layout.grid_population()
         self.resident_offset = np.concatenate([[0], np.cumsum(self.grid_population)[:-1]])
         self.daily_mean = np.array([total * c.rate / 1000 for c in scenario.categories])
-        self.intraday = np.array(scenario.arrivals.intraday) / HOURS_PER_DAY
-        self.weekday = np.array(scenario.arrivals.weekday)
+        intraday = np.array(scenario.arrivals.intraday, dtype=float)
+        weekday = np.array(scenario.arrivals.weekday, dtype=float)
+        self.intraday = intraday / intraday.mean() / HOURS_PER_DAY  # shapes rescaled to mean 1
+        self.weekday = weekday / weekday.mean()
         self.channel_cdf = np.cumsum([scenario.arrivals.channels.get(ch, 0.0) for ch in CHANNELS])
         self.season = SeasonCalendar(scenario)
         names = [c.name for c in scenario.categories]

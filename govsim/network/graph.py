@@ -33,7 +33,11 @@ def jurisdiction_graph(scenario: Scenario, layout: CityLayout | None = None) -> 
         district = layout.districts[street.parent].name
         graph.add_edge(district, street.name, kind="contains")
         graph.add_edge(street.name, district, kind="escalates_to")
-        graph.add_edge(HOTLINE, street.name, kind="dispatches_to")
+        if scenario.hotline.direct_to_street:
+            graph.add_edge(HOTLINE, street.name, kind="dispatches_to")
+        else:
+            graph.add_edge(HOTLINE, district, kind="dispatches_to")
+            graph.add_edge(district, street.name, kind="dispatches_to")
     for grid in layout.grids:
         street = layout.streets[grid.parent].name
         graph.add_edge(street, grid.name, kind="contains")

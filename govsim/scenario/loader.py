@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from govsim.errors import UserInputError
 from govsim.policies import ORDER as POLICY_ORDER
 from govsim.scenario.schema import FieldError, Scenario
 
 KeyPath = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 UNION_TAGS = {"int", "float", "str", "bool", *POLICY_ORDER}
 
 
@@ -35,7 +36,9 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
 Layer = tuple[str, "yaml.Node | None"]
 
 
-def _read_layers(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], list[Layer]]:
+def _read_layers(
+    path: Path, seen: tuple[Path, ...], allow_base: bool = True
+) -> tuple[dict[str, Any], list[Layer]]:
     """The merged data of ``path`` and its bases, and each file's node tree, child first."""
     source = str(path)
     try:
@@ -46,7 +49,7 @@ def _read_layers(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], li
         raise UserInputError(f"cannot read the file ({exc.__class__.__name__})", source=source) from None
     data, root = parse_yaml(text, source)
     layers: list[Layer] = [(source, root)]
-    base = data.pop("base", None)
+    base = data.pop("base", None) if allow_base else None
     if base is None:
         return data, layers
     line = _line_of(root, ("base",)) if root is not None else None
@@ -81,6 +84,9 @@ def parse_yaml(text: str, source: str) -> tuple[dict[str, Any], yaml.Node | None
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "malformed YAML"
+        if exc.context and exc.context_mark is not None and exc.problem_mark is not None \
+                and exc.context_mark.line != exc.problem_mark.line:
+            problem += f" ({exc.context} at line {exc.context_mark.line + 1})"
         raise UserInputError(f"malformed YAML: {problem}", source=source, line=line) from None
     except yaml.YAMLError as exc:
         raise UserInputError(f"malformed YAML: {exc}", source=source) from None
@@ -172,16 +178,23 @@ def _list_index(items: list[Any], key: str) -> int | None:
     return None
 
 
+def load_model(path: str | Path, model: type[M]) -> M:
+    """Load a YAML file (no ``base:``) and validate it as ``model``, with located errors."""
+    data, layers = _read_layers(Path(path), seen=(), allow_base=False)
+    return validate(data, source=str(path), layers=layers, model=model)
+
+
 def validate(
     data: dict[str, Any],
     *,
     source: str,
     layers: Sequence[Layer] = (),
     overrides: Iterable[tuple[KeyPath, str]] = (),
-) -> Scenario:
-    """Validate plain data against the schema, turning pydantic's errors into located ones."""
+    model: type[M] = Scenario,  # type: ignore[assignment]
+) -> M:
+    """Validate plain data against ``model``, turning pydantic's errors into located ones."""
     try:
-        return Scenario.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors()
         overrides = list(overrides)

@@ -286,12 +286,13 @@ class Arrivals(Strict):
 
 
 def _shape(v: list[float]) -> list[float]:
+    """Check a relative-rate shape; it is rescaled to mean 1 where it is used, not here,
+    so that a written scenario.yaml reads back exactly as it was."""
     if any(x < 0 or not math.isfinite(x) for x in v):
         raise ValueError("relative rates must be finite and non-negative")
-    mean = sum(v) / len(v)
-    if mean <= 0:
+    if sum(v) <= 0:
         raise ValueError("relative rates must not all be zero")
-    return [x / mean for x in v]
+    return v
 
 
 class Hotline(Strict):
@@ -337,6 +338,13 @@ class Hotline(Strict):
         default_factory=lambda: expo(24.0),
         description="Extra time when an order is relayed through the district (hours).",
     )
+
+    @model_validator(mode="after")
+    def _redial_takes_time(self) -> Hotline:
+        if self.redial_probability > 0 and self.redial_delay.mean <= 0:
+            raise FieldError("a redial must take time (mean > 0) when redial_probability > 0",
+                             "redial_delay", "mean")
+        return self
 
     @field_validator("operators")
     @classmethod

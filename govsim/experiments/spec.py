@@ -1,0 +1,119 @@
+"""The experiment YAML: a base scenario, variants (levers), uncertainties, replications.
+
+The vocabulary is that of exploratory modelling: *variants* are the policies a
+researcher compares (levers); *uncertainties* are the parameters whose value nobody
+knows, swept over a grid or sampled over ranges; *outcomes* are the figures compared.
+Every variant of replication r sees the same random numbers (common random numbers).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from govsim.experiments.outcomes import OUTCOMES
+from govsim.spec import FieldError, Strict
+
+
+class Variant(Strict):
+    """One policy variant: dotted overrides and/or policies added to the base scenario."""
+
+    set: dict[str, Any] = Field(
+        default_factory=dict, description="Overrides by dotted key path, e.g. {hotline.operators: 6}."
+    )
+    policies: list[dict[str, Any]] = Field(
+        default_factory=list, description="Policies appended to the base scenario's list."
+    )
+    description: str = Field("", description="Free text.")
+
+
+class Uncertainty(Strict):
+    """An uncertain parameter: a fixed value, a list of values (grid), or a range (sampled)."""
+
+    key: str = Field(..., description="Dotted key path in the scenario, e.g. categories.housing.rate.")
+    value: Any = Field(None, description="A fixed value.")
+    values: list[Any] | None = Field(None, description="Values of a grid sweep.")
+    range: tuple[float, float] | None = Field(None, description="[low, high] to sample from.")
+    integer: bool = Field(False, description="Round sampled values to whole numbers.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Uncertainty:
+        given = [k for k in ("value", "values", "range") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'value', 'values' or 'range'")
+        if self.range is not None and not self.range[0] < self.range[1]:
+            raise FieldError("range must be [low, high] with low < high", "range")
+        if self.values is not None and not self.values:
+            raise FieldError("values must not be empty", "values")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "fixed" if self.value is not None else "grid" if self.values is not None else "range"
+
+
+class Sampling(Strict):
+    method: Literal["grid", "lhs", "sobol", "morris"] = Field(
+        "grid",
+        description="grid: every combination of `values`; lhs: Latin hypercube over ranges; "
+        "sobol / morris: SALib designs over ranges, with a sensitivity analysis.",
+    )
+    samples: int = Field(
+        8, ge=1,
+        description="lhs: number of samples; sobol: base samples N (runs N(2D+2)); morris: trajectories.",
+    )
+
+
+class Experiment(Strict):
+    """A complete experiment: what to run, how often, and what to measure."""
+
+    name: str = Field(..., pattern=r"^[A-Za-z0-9_.-]+$", description="Name; default output folder.")
+    description: str = Field("", description="Free text.")
+    scenario: Path = Field(..., description="Base scenario file (relative to the experiment file).")
+    seed: int = Field(0, ge=0, description="Root seed; replication seeds are spawned from it.")
+    replications: int = Field(5, ge=1, description="Replications per variant and sample.")
+    days: float | None = Field(None, gt=0, description="Horizon (days); default the scenario's.")
+    warmup_days: float = Field(0.0, ge=0, description="Outcomes ignore cases created before this day.")
+    baseline: str = Field("baseline", description="The variant paired differences are taken against.")
+    variants: dict[str, Variant] = Field(
+        default_factory=lambda: {"baseline": Variant()}, description="Variants by name."
+    )
+    uncertainties: list[Uncertainty] = Field(default_factory=list, description="Uncertain parameters.")
+    sampling: Sampling = Field(default_factory=Sampling, description="How uncertainties are combined.")
+    outcomes: list[str] = Field(
+        default_factory=lambda: list(OUTCOMES), description="Outcome names (see docs/experiments.md)."
+    )
+    timeseries_interval_hours: float = Field(
+        24.0, gt=0, description="Sampling interval of the kept time series (hours)."
+    )
+    out: Path | None = Field(None, description="Output folder; default results/<name>/.")
+
+    @field_validator("outcomes")
+    @classmethod
+    def _known_outcomes(cls, v: list[str]) -> list[str]:
+        unknown = [o for o in v if o not in OUTCOMES]
+        if unknown:
+            raise ValueError(f"unknown outcomes {unknown}; known: {sorted(OUTCOMES)}")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Experiment:
+        if self.baseline not in self.variants:
+            raise FieldError(f"'{self.baseline}' is not one of the variants {sorted(self.variants)}", "baseline")
+        for name in self.variants:
+            if "__" in name or not name.replace("-", "").replace("_", "").isalnum():
+                raise FieldError(f"variant name '{name}' must be letters, digits, '-' or '_'", "variants", name)
+        ranges = [u for u in self.uncertainties if u.kind == "range"]
+        grids = [u for u in self.uncertainties if u.kind == "grid"]
+        if self.sampling.method == "grid" and ranges:
+            raise FieldError("a grid design needs 'values', not 'range' (or use lhs/sobol/morris)", "sampling")
+        if self.sampling.method != "grid" and grids:
+            raise FieldError(f"{self.sampling.method} samples ranges; give 'range', not 'values'", "sampling")
+        if self.sampling.method in ("sobol", "morris") and not ranges:
+            raise FieldError("a sensitivity analysis needs at least one 'range'", "uncertainties")
+        keys = [u.key for u in self.uncertainties]
+        if len(set(keys)) != len(keys):
+            raise FieldError("each uncertain key may appear once", "uncertainties")
+        return self

@@ -1,0 +1,274 @@
+"""Unit tests of :class:`govsim.servers.ServerPool` on a bare SimPy environment."""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time
+
+import pytest
+import simpy
+
+import govsim.servers as servers_module
+from govsim.servers import ServerPool
+
+
+class Item:
+    """A dummy case: a name, a service time and the writable ``ticket`` the pool needs."""
+
+    __slots__ = ("name", "service", "ticket", "started", "finished")
+
+    def __init__(self, name: str, service: float = 1.0) -> None:
+        self.name = name
+        self.service = service
+        self.ticket = 0
+        self.started = math.nan
+        self.finished = math.nan
+
+    def __repr__(self) -> str:
+        return f"Item({self.name})"
+
+
+class Recorder:
+    """start_service / done callbacks that record what happened and when."""
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.started: list[str] = []
+        self.done: list[str] = []
+        self.busy_at_done: list[int] = []
+
+    def start(self, item: Item) -> float:
+        item.started = self.env.now
+        self.started.append(item.name)
+        return item.service
+
+    def finish(self, item: Item, pool: ServerPool) -> None:
+        item.finished = self.env.now
+        self.done.append(item.name)
+        self.busy_at_done.append(pool.busy)
+
+
+def make_pool(capacity: int) -> tuple[simpy.Environment, ServerPool, Recorder]:
+    env = simpy.Environment()
+    rec = Recorder(env)
+    return env, ServerPool(env, "unit", "grid", capacity, rec.start, rec.finish), rec
+
+
+def balanced(pool: ServerPool) -> bool:
+    return (pool.arrived == pool.departed + pool.queued + pool.busy + pool.withdrawn
+            and pool.queued == len(pool.waiting()) and pool.busy == len(pool.serving))
+
+
+def test_negative_capacity_refused() -> None:
+    env = simpy.Environment()
+    with pytest.raises(ValueError):
+        ServerPool(env, "u", "grid", -1, lambda i: 1.0, lambda i, p: None)
+    _, pool, _ = make_pool(1)
+    with pytest.raises(ValueError):
+        pool.set_capacity(-1)
+
+
+def test_priority_order_and_fifo_within_priority() -> None:
+    env, pool, rec = make_pool(1)
+    first = Item("first")
+    assert pool.arrive(first, priority=5) is False  # a free server: starts at once
+    priorities = {"a2": 2, "b0": 0, "c1": 1, "d0": 0, "e2": 2, "f1": 1, "g0": 0}
+    for name, prio in priorities.items():
+        assert pool.arrive(Item(name), priority=prio) is True
+    assert [i.name for i in pool.waiting()] == ["b0", "d0", "g0", "c1", "f1", "a2", "e2"]
+    env.run()
+    assert rec.started == ["first", "b0", "d0", "g0", "c1", "f1", "a2", "e2"]
+    assert rec.done == rec.started
+    assert env.now == pytest.approx(8.0)
+    assert balanced(pool) and pool.departed == 8
+
+
+def test_next_item_starts_before_done_callback() -> None:
+    env, pool, rec = make_pool(1)
+    for name in "abc":
+        pool.arrive(Item(name))
+    env.run()
+    # When 'a' and 'b' finish, the freed server has already taken the next item.
+    assert rec.busy_at_done == [1, 1, 0]
+
+
+def test_capacity_increase_starts_queued_items_at_once() -> None:
+    env, pool, rec = make_pool(0)
+    items = [Item(f"i{k}", service=10.0) for k in range(5)]
+    for item in items:
+        assert pool.arrive(item) is True  # no server: everything queues
+    env.run(until=3.0)
+    assert rec.started == [] and pool.queued == 5
+    pool.set_capacity(3)
+    assert pool.busy == 3 and pool.queued == 2
+    assert rec.started == ["i0", "i1", "i2"]
+    assert all(items[k].started == 3.0 for k in range(3))
+    env.run()
+    assert [items[k].started for k in range(5)] == [3.0, 3.0, 3.0, 13.0, 13.0]
+    assert balanced(pool)
+
+
+def test_capacity_decrease_lets_service_finish_and_starts_nothing_new() -> None:
+    env, pool, rec = make_pool(3)
+    busy = [Item(f"s{k}", service=5.0 + k) for k in range(3)]  # finish at 5, 6, 7
+    waiting = [Item(f"w{k}", service=1.0) for k in range(3)]
+    for item in busy + waiting:
+        pool.arrive(item)
+    assert pool.busy == 3 and pool.queued == 3
+    env.run(until=1.0)
+    pool.set_capacity(1)
+    assert pool.busy == 3 and pool.queued == 3  # nobody is thrown out of service
+    env.run(until=5.5)
+    assert rec.done == ["s0"] and pool.busy == 2 and pool.queued == 3  # busy 2 > capacity 1
+    env.run(until=6.5)
+    assert rec.done == ["s0", "s1"] and pool.busy == 1 and pool.queued == 3  # busy == capacity
+    env.run(until=7.5)
+    # s2 finishes at 7: busy drops to 0 < 1, the first waiting item starts.
+    assert rec.done == ["s0", "s1", "s2"] and pool.busy == 1 and pool.queued == 2
+    assert waiting[0].started == 7.0
+    env.run()
+    assert [w.started for w in waiting] == [7.0, 8.0, 9.0]
+    assert balanced(pool)
+
+
+def test_withdraw_waiting_item_and_not_a_served_one() -> None:
+    env, pool, rec = make_pool(1)
+    served, w1, w2, w3 = Item("served"), Item("w1"), Item("w2"), Item("w3")
+    for item in (served, w1, w2, w3):
+        pool.arrive(item)
+    assert pool.withdraw(served) is False  # in service: cannot be withdrawn
+    assert pool.withdraw(w2) is True
+    assert pool.withdraw(w2) is False  # not twice
+    assert pool.withdrawn == 1 and pool.queued == 2
+    assert [i.name for i in pool.waiting()] == ["w1", "w3"]
+    assert balanced(pool)
+    env.run()
+    assert rec.started == ["served", "w1", "w3"]
+    assert pool.withdraw(w1) is False  # already served
+    assert balanced(pool) and pool.departed == 3 and pool.withdrawn == 1
+
+
+def test_withdrawn_item_can_arrive_again() -> None:
+    env, pool, rec = make_pool(1)
+    pool.arrive(Item("head"))
+    x, y = Item("x"), Item("y")
+    pool.arrive(x)
+    pool.arrive(y)
+    pool.withdraw(x)
+    pool.arrive(x)  # back at the end of the queue with a fresh ticket
+    assert [i.name for i in pool.waiting()] == ["y", "x"]
+    env.run()
+    assert rec.started == ["head", "y", "x"]
+    assert balanced(pool) and pool.arrived == 4 and pool.departed == 3 and pool.withdrawn == 1
+
+
+def test_lazy_deletion_compaction_keeps_order() -> None:
+    env, pool, rec = make_pool(0)
+    items = [Item(f"i{k:03d}") for k in range(300)]
+    for k, item in enumerate(items):
+        pool.arrive(item, priority=k % 3)
+    withdrawn = {k for k in range(300) if k % 5 != 0}  # withdraw 80%: forces compactions
+    heap_sizes = []
+    for k in sorted(withdrawn):
+        assert pool.withdraw(items[k]) is True
+        heap_sizes.append(len(pool._heap))  # noqa: SLF001 - checking the lazy deletion
+    assert min(heap_sizes) < 300  # the heap was compacted at least once
+    assert len(pool._heap) <= 2 * pool.queued + 64  # noqa: SLF001 - stale entries bounded
+    kept = [k for k in range(300) if k not in withdrawn]
+    expected = [items[k].name for k in sorted(kept, key=lambda k: (k % 3, k))]
+    assert [i.name for i in pool.waiting()] == expected
+    pool.set_capacity(1)
+    env.run()
+    assert rec.started == expected
+    assert balanced(pool) and pool.withdrawn == len(withdrawn)
+
+
+def test_utilisation_hand_computed() -> None:
+    env, pool, rec = make_pool(2)
+    pool.arrive(Item("a", service=3.0))  # busy 1 over [0, 3)
+    env.run(until=4.0)
+    # busy 3 server-hours over 2 x 4 staffed server-hours
+    assert pool.utilisation() == pytest.approx(3.0 / 8.0)
+    pool.set_capacity(4)  # at t = 4
+    pool.arrive(Item("b", service=2.0))  # busy 1 over [4, 6)
+    pool.arrive(Item("c", service=1.0))  # busy 1 over [4, 5)
+    env.run(until=8.0)
+    # busy 3 + 2 + 1 = 6; staffed 8 + 4 x 4 = 24
+    assert pool.busy_area == pytest.approx(6.0)
+    assert pool.utilisation() == pytest.approx(6.0 / 24.0)
+    assert pool.staff_area == pytest.approx(24.0)
+
+
+def test_utilisation_without_staff_is_nan() -> None:
+    env, pool, _ = make_pool(0)
+    env.run(until=5.0)
+    assert math.isnan(pool.utilisation())
+
+
+class CountingPriority(int):
+    """An int priority that counts the comparisons the heap makes on it."""
+
+    comparisons = 0
+
+    def __lt__(self, other):  # noqa: ANN001
+        CountingPriority.comparisons += 1
+        return int.__lt__(self, other)
+
+    def __eq__(self, other):  # noqa: ANN001
+        CountingPriority.comparisons += 1
+        return int.__eq__(self, other)
+
+    __hash__ = int.__hash__
+
+
+def test_heap_operation_count_is_n_log_n() -> None:
+    """Push n items and serve them all: O(n log n) priority comparisons, not O(n^2)."""
+    n = 20_000
+    env, pool, rec = make_pool(0)
+    CountingPriority.comparisons = 0
+    items = [Item(str(k), service=0.0) for k in range(n)]
+    for k, item in enumerate(items):
+        pool.arrive(item, priority=CountingPriority((k * 7919) % 97))
+    for item in items[::4]:
+        pool.withdraw(item)
+    pool.set_capacity(n)
+    env.run()
+    bound = 6 * n * math.log2(n)  # heap push + pop: about 2 (log2 n) comparisons each, x2 for ==/<
+    assert CountingPriority.comparisons < bound, CountingPriority.comparisons
+    assert len(rec.started) == n - n // 4
+    assert balanced(pool)
+
+
+def test_100k_queued_push_pop_is_fast(monkeypatch) -> None:
+    n = 100_000
+    pushes = pops = 0
+    real_push, real_pop = heapq.heappush, heapq.heappop
+
+    def push(heap, entry):  # noqa: ANN001, ANN202
+        nonlocal pushes
+        pushes += 1
+        real_push(heap, entry)
+
+    def pop(heap):  # noqa: ANN001, ANN202
+        nonlocal pops
+        pops += 1
+        return real_pop(heap)
+
+    monkeypatch.setattr(servers_module.heapq, "heappush", push)
+    monkeypatch.setattr(servers_module.heapq, "heappop", pop)
+    env, pool, rec = make_pool(0)
+    items = [Item(str(k), service=1.0) for k in range(n)]
+    started = time.perf_counter()
+    for k, item in enumerate(items):
+        pool.arrive(item, priority=k % 4)
+    for item in items[1::2]:
+        pool.withdraw(item)
+    pool.set_capacity(1000)
+    env.run()
+    elapsed = time.perf_counter() - started
+    assert pushes == n  # one push per queued arrival
+    assert pops <= n  # at most one pop per entry (stale ones included), never a re-sort
+    assert len(rec.started) == n // 2
+    assert balanced(pool)
+    assert elapsed < 30.0, f"{n} queued items took {elapsed:.1f} s"
