@@ -67,9 +67,11 @@ def three_rates(assessed: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def kpi_frame(cases: pd.DataFrame, scenario: Scenario, horizon: float) -> pd.DataFrame:
+def kpi_frame(
+    cases: pd.DataFrame, scenario: Scenario, horizon: float, assessed: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The three rates and the composite score per assessed unit and month of creation."""
-    work = assess(cases, scenario, horizon)
+    work = assess(cases, scenario, horizon) if assessed is None else assessed
     city = work.assign(unit_type="city", unit="city")
     both = pd.concat([work, city], ignore_index=True)
     grouped = both.groupby(["month", "unit_type", "unit"], observed=True, sort=True)
@@ -106,11 +108,13 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return (num / den.where(den > 0)).astype(float)
 
 
-def summarise(cases: pd.DataFrame, state: RunState) -> dict[str, Any]:
+def summarise(cases: pd.DataFrame, state: RunState, assessed: pd.DataFrame | None = None) -> dict[str, Any]:
     ledger = state.ledger
     closed = cases[cases["status"] == "closed"]
     time_to_close = (closed["closed"] - closed["created"]).to_numpy()
-    rates = three_rates(assess(cases, state.scenario, state.horizon))
+    if assessed is None:
+        assessed = assess(cases, state.scenario, state.horizon)
+    rates = three_rates(assessed)
     n_valid = int(cases["callback"].notna().sum())
     by_tier = closed["final_tier"].value_counts()
     n_closed = max(len(closed), 1)

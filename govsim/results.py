@@ -29,7 +29,7 @@ import yaml
 
 from govsim.case import SATISFACTION_WEIGHT
 from govsim.ledger import RECORD_FIELDS, check_timestamps
-from govsim.metrics import kpi_frame, summarise
+from govsim.metrics import assess, kpi_frame, summarise
 from govsim.model import RunState
 from govsim.scenario.schema import CHANNELS, TIERS, Scenario
 
@@ -66,8 +66,9 @@ def collect(state: RunState) -> RunResult:
     """Build the tables of a finished run and check its timestamps (raises LedgerError)."""
     cases = cases_frame(state)
     check_timestamps(cases)
-    kpis = kpi_frame(cases, state.scenario, state.horizon)
-    summary = summarise(cases, state)
+    assessed = assess(cases, state.scenario, state.horizon)
+    kpis = kpi_frame(cases, state.scenario, state.horizon, assessed)
+    summary = summarise(cases, state, assessed)
     rankings = pd.DataFrame(state.rankings, columns=list(RANKING_COLUMNS))
     return RunResult(state.scenario, cases, state.monitor.frame(), kpis, summary, rankings)
 
