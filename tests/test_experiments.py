@@ -151,3 +151,19 @@ def test_dask_worker_killed_mid_run_loses_no_run(tmp_path: Path):
     assert result.ran == 8
     run_experiment(exp, executor=LocalExecutor(1), out=tmp_path / "local", progress=False)
     assert_same(read_tables(tmp_path / "local"), read_tables(tmp_path / "dask"))
+
+
+def test_shipped_comparison_pairing_lowers_variance(tmp_path: Path):
+    """The shipped policy comparison, shortened: paired differences vary less than unpaired ones."""
+    import yaml
+
+    spec = yaml.safe_load((ROOT / "experiments" / "policy_comparison.yaml").read_text())
+    spec.update(replications=5, days=30, warmup_days=7, scenario=str(ROOT / "scenarios" / "baseline.yaml"))
+    exp = tmp_path / "comparison.yaml"
+    exp.write_text(yaml.safe_dump(spec))
+    result = run_experiment(exp, executor=LocalExecutor(2), out=tmp_path / "out", progress=False)
+    paired = result.tables["paired"]
+    paired = paired[paired["metric"].isin(["backlog_mean", "time_to_close_mean", "satisfaction_rate"])]
+    assert len(paired) == 4 * 3
+    assert (paired["sd_diff"] < paired["sd_unpaired"]).mean() >= 0.75
+    assert paired["sd_diff"].pow(2).sum() < paired["sd_unpaired"].pow(2).sum()
