@@ -94,9 +94,6 @@ class ServerPool:
             heapq.heapify(self._heap)
         return True
 
-    def is_waiting(self, item: Any, ticket: int) -> bool:
-        return item.ticket == ticket
-
     def set_capacity(self, capacity: int) -> None:
         """Change the number of servers now. Servers removed finish the item in hand first."""
         if capacity < 0:
