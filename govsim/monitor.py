@@ -31,13 +31,21 @@ class Monitor:
         self._last_arrived: dict[str, int] = {}
         self._last_closed: dict[str, int] = {}
         self._last_city = (0, 0, 0)
+        self._tiers: dict[str, list[ServerPool]] = {}
+        self._all_pools: list[ServerPool] = []
+
+    def start(self) -> None:
+        """Look up the units once; they do not change during a run (their capacities do)."""
+        model = self.model
+        self._tiers = {"hotline": [model.hotline.pool], **model.handlers.tier_pools()}
+        self._all_pools = [p for pools in self._tiers.values() for p in pools]
 
     def sample(self) -> None:
         model = self.model
         now = model.env.now
         ledger = model.ledger
         open_by_stage = ledger.open_by_stage
-        tiers: dict[str, list[ServerPool]] = {"hotline": [model.hotline.pool], **model.handlers.tier_pools()}
+        tiers = self._tiers
         for stage in STAGES:
             pools = tiers.get(stage, [])
             arrived = sum(p.arrived for p in pools)
@@ -52,7 +60,7 @@ class Monitor:
             self._last_arrived[stage] = arrived
             self._last_closed[stage] = closed
         city = (ledger.created, ledger.closed, ledger.abandoned)
-        all_pools = [p for pools in tiers.values() for p in pools]
+        all_pools = self._all_pools
         self.rows.append((
             now, "city", len(ledger.open), sum(p.queued for p in all_pools),
             sum(p.busy for p in all_pools), sum(p.capacity for p in all_pools),
@@ -62,6 +70,7 @@ class Monitor:
 
     def process(self) -> Generator:
         env = self.model.env
+        self.start()
         while True:
             self.sample()
             yield env.timeout(self.interval)

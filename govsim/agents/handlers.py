@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 GRID, STREET, DISTRICT = range(3)
 TIER_STAGE = [STAGE[t] for t in TERRITORIAL_TIERS]
+TIER_INDEX = {tier: i for i, tier in enumerate(TERRITORIAL_TIERS)}
+STAGE_TIER = {stage: i for i, stage in enumerate(TIER_STAGE)}
 DEPARTMENT_STAGE = STAGE["department"]
 
 
@@ -112,7 +114,7 @@ class Handlers:
         self.departments[case.summoned].arrive(case, case.priority)
 
     def _done(self, case: Case, pool: ServerPool) -> None:
-        tier = TERRITORIAL_TIERS.index(pool.tier)
+        tier = TIER_INDEX[pool.tier]
         model = self.model
         if tier >= case.needed_tier:
             model.close(case, pool.tier)
@@ -124,7 +126,7 @@ class Handlers:
         model.after(self.escalation_delay(), self._escalated, case)
 
     def _escalated(self, case: Case) -> None:
-        self._enter(case, TIER_STAGE.index(case.stage))
+        self._enter(case, STAGE_TIER[case.stage])
 
     def _department_done(self, case: Case, pool: ServerPool) -> None:
         if case.route_department:
