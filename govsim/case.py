@@ -1,11 +1,15 @@
 """One appeal's state while it is open: a slotted record, no behaviour.
 
-Unit fields (``category``, ``grid``, ``street``...) are integer indices into the
-model's lists, so a case stays small; names are attached when the table is written.
-Times are hours since the start of the run, NaN where a step was not reached.
+Unit fields (``category``, ``grid``, ``street``...) and outcome fields (``status``,
+``final_tier``, ``satisfaction``, ``resolved``) are small integer codes, so a case stays
+small and a finished case turns into a row of numbers (:mod:`govsim.recorder`); names
+are attached when the table is built. Times are hours since the start of the run, NaN
+where a step was not reached.
 """
 
 from __future__ import annotations
+
+from govsim.spec import TIERS
 
 NAN = float("nan")
 
@@ -13,11 +17,21 @@ NAN = float("nan")
 STAGES = ("hotline", "dispatch", "grid", "street", "district", "department")
 STAGE = {name: i for i, name in enumerate(STAGES)}
 
-OPEN, CLOSED, ABANDONED = "open", "closed", "abandoned"
+STATUSES = ("closed", "abandoned", "open")
+CLOSED, ABANDONED, OPEN = range(3)
+"""``Case.status`` codes, indices into STATUSES."""
 
-SATISFIED, BASIC, UNSATISFIED = "satisfied", "basic", "unsatisfied"
-SATISFACTION_WEIGHT = {SATISFIED: 1.0, BASIC: 0.9, UNSATISFIED: 0.0}
-"""'Basically satisfied' counts 0.9 in the satisfaction rate (one public formula, DOMAIN.md)."""
+HOTLINE_TIER, GRID_TIER, STREET_TIER, DISTRICT_TIER, DEPARTMENT_TIER = range(5)
+"""``Case.final_tier`` codes, indices into TIERS (-1 while not closed)."""
+
+SATISFACTION_LEVELS = ("satisfied", "basic", "unsatisfied")
+SATISFIED, BASIC, UNSATISFIED = range(3)
+"""``Case.satisfaction`` codes, indices into SATISFACTION_LEVELS (-1 without a valid callback)."""
+SATISFACTION_WEIGHT = (1.0, 0.9, 0.0)
+"""Per satisfaction code: 'basically satisfied' counts 0.9 in the satisfaction rate (DOMAIN.md)."""
+
+NOT_ASKED = -1
+"""``Case.resolved`` and ``Case.satisfaction`` before a valid callback (``resolved`` is 0 or 1 after)."""
 
 
 class Case:
@@ -68,12 +82,12 @@ class Case:
         self.escalations = 0
         self.whistles = 0
         self.returns = 0
-        self.final_tier = ""
+        self.final_tier = -1
         self.repeat_of = repeat_of
-        self.resolved: bool | None = None
-        self.satisfaction = ""
+        self.resolved = NOT_ASKED
+        self.satisfaction = NOT_ASKED
         self.ticket = 0
         self.summoned = -1
 
     def __repr__(self) -> str:
-        return f"Case({self.id}, status={self.status}, stage={STAGES[self.stage]})"
+        return f"Case({self.id}, status={STATUSES[self.status]}, stage={STAGES[self.stage]})"

@@ -8,40 +8,35 @@ on any case lost, duplicated, or stamped out of order.
 
 from __future__ import annotations
 
-import operator
 from collections import Counter
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from govsim.case import ABANDONED, CLOSED, OPEN, STAGE, Case
+from govsim.case import ABANDONED, CLOSED, OPEN, STAGE, STATUSES, Case
 from govsim.errors import LedgerError
 from govsim.servers import ServerPool
+
+if TYPE_CHECKING:
+    from govsim.recorder import CaseRecorder
 
 TIME_ORDER = ("created", "dispatched", "first_response", "closed", "callback")
 """Timestamps of a case that must never decrease (NaN steps are skipped)."""
 
-RECORD_FIELDS = (
-    "id", "resident", "category", "urgency", "channel", "grid", "street", "district",
-    "department", "status", "created", "dispatched", "first_response", "closed",
-    "abandoned_at", "callback", "resolved", "satisfaction", "escalations", "whistles",
-    "returns", "final_tier", "repeat_of",
-)
-
 
 class CaseLedger:
-    """Counts and holds cases; finished cases are kept as compact row tuples."""
+    """Counts open cases by stage; hands finished ones to the recorder as rows of numbers."""
 
-    def __init__(self, keep_rows: bool = True) -> None:
+    def __init__(self, recorder: CaseRecorder | None = None) -> None:
         self.open: dict[int, Case] = {}
         self.transit: set[Case] = set()
         self.created = 0
         self.closed = 0
         self.abandoned = 0
-        self.keep_rows = keep_rows
-        self.rows: list[tuple] = []
         self.open_by_stage = [0] * len(STAGE)
+        self.recorder = recorder
 
     def create(self, case: Case) -> None:
         if case.id != self.created:
@@ -56,8 +51,8 @@ class CaseLedger:
         counts[stage] += 1
         case.stage = stage
 
-    def finish(self, case: Case, status: str) -> None:
-        """Take ``case`` off the open book as ``closed`` or ``abandoned``."""
+    def finish(self, case: Case, status: int) -> None:
+        """Take ``case`` off the open book as CLOSED or ABANDONED."""
         if self.open.pop(case.id, None) is not case:
             raise LedgerError(f"case {case.id} finished twice or was never created")
         self.open_by_stage[case.stage] -= 1
@@ -68,8 +63,8 @@ class CaseLedger:
             self.abandoned += 1
         else:
             raise LedgerError(f"case {case.id}: cannot finish with status {status!r}")
-        if self.keep_rows:
-            self.rows.append(record(case))
+        if self.recorder is not None:
+            self.recorder.add(case)
 
     # -- checks ----------------------------------------------------------------------------
     def check(self, pools: Iterable[ServerPool]) -> None:
@@ -104,34 +99,35 @@ class CaseLedger:
         if problems:
             raise LedgerError("case ledger does not balance: " + "; ".join(problems))
 
-    def table(self) -> list[tuple]:
-        """Rows of all cases, finished and open, ordered by case id."""
-        rows = self.rows + [record(c) for c in self.open.values()]
-        rows.sort(key=lambda r: r[0])
-        return rows
-
-
-record = operator.attrgetter(*RECORD_FIELDS)
-"""The row of a case: a tuple of its RECORD_FIELDS."""
-
 
 def check_timestamps(cases: pd.DataFrame) -> None:
-    """Raise :class:`LedgerError` if any case's timestamps decrease or its status is inconsistent."""
-    times = cases[list(TIME_ORDER)].to_numpy(dtype=float)
-    # Carry the last reached time forward over NaN steps, then require no decrease.
-    filled = pd.DataFrame(times).ffill(axis=1).to_numpy()
-    decreasing = np.nansum(np.diff(filled, axis=1) < 0, axis=1) > 0
-    problems = []
-    if decreasing.any():
-        ids = cases.loc[decreasing, "case_id"].tolist()[:5]
-        problems.append(f"{int(decreasing.sum())} case(s) with decreasing timestamps, e.g. {ids}")
-    status = cases["status"].astype(str)
-    closed_nan = cases["closed"].isna()
-    bad = ((status == CLOSED) & closed_nan) | ((status != CLOSED) & ~closed_nan)
-    bad |= (status == ABANDONED) & cases["abandoned_at"].isna()
-    bad |= (status == OPEN) & cases["abandoned_at"].notna()
-    if bad.any():
-        ids = cases.loc[bad, "case_id"].tolist()[:5]
-        problems.append(f"{int(bad.sum())} case(s) whose times contradict their status, e.g. {ids}")
+    """Raise :class:`LedgerError` if any case's timestamps decrease or contradict its status."""
+    status = cases["status"].astype(object).map({name: code for code, name in enumerate(STATUSES)})
+    problems = timestamp_problems(
+        cases["case_id"].to_numpy(), cases[list(TIME_ORDER)].to_numpy(dtype=float),
+        status.to_numpy(dtype=float), cases["abandoned_at"].to_numpy(dtype=float),
+    )
     if problems:
         raise LedgerError("case ledger: " + "; ".join(problems))
+
+
+def timestamp_problems(
+    ids: np.ndarray, times: np.ndarray, status: np.ndarray, abandoned_at: np.ndarray
+) -> list[str]:
+    """What is wrong with cases' times: ``times`` has the TIME_ORDER columns, ``status`` codes."""
+    problems = []
+    # Carry the last reached time forward over NaN steps, then require no decrease.
+    filled = pd.DataFrame(times).ffill(axis=1).to_numpy()
+    decreasing = (np.diff(filled, axis=1) < 0).any(axis=1)
+    if decreasing.any():
+        problems.append(f"{int(decreasing.sum())} case(s) with decreasing timestamps, e.g. "
+                        f"{ids[decreasing][:5].tolist()}")
+    closed_nan = np.isnan(times[:, TIME_ORDER.index("closed")])
+    abandoned_nan = np.isnan(abandoned_at)
+    bad = ((status == CLOSED) & closed_nan) | ((status != CLOSED) & ~closed_nan)
+    bad |= (status == ABANDONED) & abandoned_nan
+    bad |= (status == OPEN) & ~abandoned_nan
+    if bad.any():
+        problems.append(f"{int(bad.sum())} case(s) whose times contradict their status, e.g. "
+                        f"{ids[bad][:5].tolist()}")
+    return problems

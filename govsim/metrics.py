@@ -3,6 +3,11 @@
 The rates follow one public analytics formula (DOMAIN.md): denominators are valid
 callbacks; satisfaction = (satisfied + 0.9 x basically satisfied) / valid; composite =
 0.1 response + 0.5 resolution + 0.4 satisfaction unless a ranking policy sets weights.
+
+A run computes its figures from streaming tallies (:mod:`govsim.statistics`); the
+table-based functions here (:func:`assess`, :func:`three_rates`, :func:`kpi_frame`)
+compute the same from a cases table, for custom analysis in a notebook and as the
+reference the tallies are tested against.
 """
 
 from __future__ import annotations
@@ -12,13 +17,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from govsim.case import SATISFACTION_WEIGHT
+from govsim.case import SATISFACTION_LEVELS, SATISFACTION_WEIGHT
 from govsim.scenario.schema import TIERS, Scenario
+from govsim.statistics import quantile_summary, round_number
 
 if TYPE_CHECKING:
     from govsim.model import RunState
-
-QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
 
 
 def _month_labels(created: pd.Series, scenario: Scenario) -> pd.Series:
@@ -45,7 +49,7 @@ def assess(cases: pd.DataFrame, scenario: Scenario, horizon: float) -> pd.DataFr
     work["on_time"] = due & (waited <= limits)
     work["valid"] = work["callback"].notna()
     work["resolved_n"] = work["resolved"].fillna(False).astype(int)
-    work["satisfaction_score"] = work["satisfaction"].astype(object).map(SATISFACTION_WEIGHT).astype(float)
+    work["satisfaction_score"] = work["satisfaction"].astype(object).map(dict(zip(SATISFACTION_LEVELS, SATISFACTION_WEIGHT))).astype(float)
     work["month"] = _month_labels(work["created"], scenario)
     is_department = work["final_tier"].astype(object).eq("department")
     is_hotline = work["final_tier"].astype(object).eq("hotline")
@@ -108,26 +112,12 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return (num / den.where(den > 0)).astype(float)
 
 
-def summarise(cases: pd.DataFrame, state: RunState, assessed: pd.DataFrame | None = None) -> dict[str, Any]:
+def summarise(state: RunState) -> dict[str, Any]:
+    """The headline figures of a run (summary.json), from its streaming statistics."""
     ledger = state.ledger
-    closed = cases[cases["status"] == "closed"]
-    time_to_close = (closed["closed"] - closed["created"]).to_numpy()
-    if assessed is None:
-        assessed = assess(cases, state.scenario, state.horizon)
-    rates = three_rates(assessed)
-    n_valid = int(cases["callback"].notna().sum())
-    by_tier = closed["final_tier"].value_counts()
-    n_closed = max(len(closed), 1)
-
-    def number(x: float) -> float | None:
-        return None if x is None or not np.isfinite(x) else round(float(x), 6)
-
-    def stats(values: np.ndarray) -> dict[str, float | None]:
-        if len(values) == 0:
-            return {"mean": None, **{k: None for k in QUANTILES}}
-        return {"mean": number(values.mean()),
-                **{k: number(np.quantile(values, q)) for k, q in QUANTILES.items()}}
-
+    statistics = state.recorder.statistics
+    closed_by_tier = statistics.closed_by_tier()
+    n_closed = max(ledger.closed, 1)
     return {
         "scenario": state.scenario.name,
         "seed": state.scenario.seed,
@@ -136,11 +126,12 @@ def summarise(cases: pd.DataFrame, state: RunState, assessed: pd.DataFrame | Non
         "closed": ledger.closed,
         "abandoned": ledger.abandoned,
         "open_at_end": len(ledger.open),
-        "repeat_cases": int(cases["repeat_of"].notna().sum()),
-        "rates": {**{name: number(value) for name, value in rates.items()}, "valid_callbacks": n_valid},
-        "time_to_close_hours": stats(time_to_close),
-        "share_closed_by_tier": {t: number(by_tier.get(t, 0) / n_closed) for t in TIERS},
-        "utilisation": {tier: number(u) for tier, u in state.utilisation.items()},
+        "repeat_cases": statistics.day_total("repeats"),
+        "rates": {**{name: round_number(value) for name, value in statistics.rates().items()},
+                  "valid_callbacks": statistics.day_total("valid_callbacks")},
+        "time_to_close_hours": quantile_summary(statistics.time_to_close()),
+        "share_closed_by_tier": {t: round_number(closed_by_tier[t] / n_closed) for t in TIERS},
+        "utilisation": {tier: round_number(u) for tier, u in state.utilisation.items()},
         "prevented_appeals": state.prevented,
         "policy_events": [{"time": t, "event": text} for t, text in state.policy_log],
         "performance": {

@@ -7,10 +7,12 @@ comes from named streams (:mod:`govsim.randomness`), so a seed fixes the run.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import simpy
@@ -18,14 +20,16 @@ from simpy.events import Timeout
 
 from govsim.agents import Callback, Handlers, Hotline, Residents
 from govsim.calendar import Calendar
-from govsim.case import CLOSED, Case
+from govsim.case import CLOSED, HOTLINE_TIER, TIERS, Case
 from govsim.ledger import CaseLedger
 from govsim.monitor import Monitor
 from govsim.network.city import CityLayout, build_city
 from govsim.policies import apply_policies, install_policies
 from govsim.randomness import RandomStreams
+from govsim.recorder import CaseCodec, CaseRecorder, MemoryCaseTable, ParquetCaseTable
 from govsim.scenario.schema import CHANNELS, Scenario
 from govsim.servers import ServerPool
+from govsim.statistics import AssessedUnits, RunStatistics
 
 HOTLINE_CHANNEL, ONLINE_CHANNEL, PATROL_CHANNEL = (CHANNELS.index(c) for c in CHANNELS)
 
@@ -37,6 +41,9 @@ class RunState:
     scenario: Scenario
     layout: CityLayout
     ledger: CaseLedger
+    recorder: CaseRecorder
+    """Holds the run's statistics and, if kept in memory, its case table."""
+    calendar: Calendar
     monitor: Monitor
     horizon: float
     wall_seconds: float
@@ -53,7 +60,9 @@ class Model:
         self,
         scenario: Scenario,
         seed: int | np.random.SeedSequence | None = None,
+        cases_file: str | Path | None = None,
     ) -> None:
+        """``cases_file``: stream the case table to this parquet file instead of keeping it in memory."""
         self.spec = scenario
         """The scenario as given (with its policies list): what the run's outputs record."""
         scenario = apply_policies(scenario)
@@ -63,8 +72,7 @@ class Model:
         self.env = simpy.Environment()
         self.streams = RandomStreams(scenario.seed if seed is None else seed)
         self.layout = build_city(scenario)
-        self.ledger = CaseLedger(keep_rows=scenario.output.cases_table)
-        self.closed_by_tier: Counter[str] = Counter()
+        self.closed_by_tier = [0] * len(TIERS)
         urgency_names = list(scenario.urgency_classes)
         self.urgency_limits = [scenario.urgency_classes[u].limit_hours for u in urgency_names]
         categories = scenario.categories
@@ -82,12 +90,14 @@ class Model:
         ]
         self.grid_street = self.layout.grid_street().tolist()
         self.street_district = self.layout.street_district().tolist()
+        self.calendar = Calendar(scenario.start_date, self.horizon)
+        self.recorder = self._recorder(cases_file)
+        self.ledger = CaseLedger(self.recorder)
         self.consult_draw = self.streams.uniform("decide/consultation")
         self.route_draw = self.streams.uniform("decide/route")
         self.tier_draw = self.streams.uniform("decide/needed_tier")
         self.patrol_draw = self.streams.uniform("arrivals/patrol_detection")
 
-        self.calendar = Calendar(scenario.start_date, self.horizon)
         n_categories, n_streets = len(categories), len(self.layout.streets)
         # Levers that policies pull during a run (see govsim/policies/).
         self.arrival_filters_on = False
@@ -112,6 +122,29 @@ class Model:
         self.hotline = Hotline(self)
         self.residents = Residents(self)
         self.monitor = Monitor(self)
+
+    def _recorder(self, cases_file: str | Path | None) -> CaseRecorder:
+        scenario, layout = self.scenario, self.layout
+        codec = CaseCodec(
+            categories=[c.name for c in scenario.categories],
+            urgencies=list(scenario.urgency_classes),
+            grids=[u.name for u in layout.grids],
+            streets=[u.name for u in layout.streets],
+            districts=[u.name for u in layout.districts],
+            departments=[u.name for u in layout.departments],
+            category_urgency=np.array(self.category_urgency, dtype=np.int64),
+            category_department=np.array(self.category_department, dtype=np.int64),
+            grid_street=np.array(self.grid_street, dtype=np.int64),
+            street_district=np.array(self.street_district, dtype=np.int64),
+        )
+        statistics = RunStatistics(
+            math.ceil(scenario.days), self.horizon, self.urgency_limits,
+            AssessedUnits(codec.departments, codec.streets),
+        )
+        table = None
+        if scenario.output.cases_table:
+            table = MemoryCaseTable(codec) if cases_file is None else ParquetCaseTable(codec, cases_file)
+        return CaseRecorder(codec, statistics, table)
 
     # -- levers for policies ----------------------------------------------------------------
     def set_prevention(self, source: object, factors: list[float]) -> None:
@@ -166,13 +199,13 @@ class Model:
         """Step 2: answer a consultation on the spot, or create a work order and dispatch it."""
         if case.consultation:
             case.first_response = self.env.now
-            self.close(case, "hotline")
+            self.close(case, HOTLINE_TIER)
         else:
             case.dispatched = self.env.now
             self.hotline.dispatch(case)
 
-    def close(self, case: Case, tier: str) -> None:
-        """Steps 5 and 6: report back, close, and assess at the callback."""
+    def close(self, case: Case, tier: int) -> None:
+        """Steps 5 and 6: report back, close at ``tier`` (a TIERS code), and assess at the callback."""
         case.closed = self.env.now
         case.final_tier = tier
         self.closed_by_tier[tier] += 1
@@ -203,18 +236,24 @@ class Model:
         """Run to the horizon, check the ledger (raises :class:`LedgerError`), return the state."""
         env = self.env
         install_policies(self)
-        env.process(self.residents.process())
+        self.residents.start()
         env.process(self.monitor.process())
         if self.hotline.shifts:
             env.process(self.hotline.shift_plan())
         started = time.perf_counter()
-        _run_with_progress(env, self.horizon, progress, self.scenario.name)
+        try:
+            _run_with_progress(env, self.horizon, progress, self.scenario.name)
+            if self.monitor.rows and self.monitor.rows[-1][0] < self.horizon:
+                self.monitor.sample()
+            self.ledger.check(self.pools)
+            self.recorder.finish(self.ledger.open.values())
+        except BaseException:
+            self.recorder.abort()  # no partial case table is left behind
+            raise
         wall = time.perf_counter() - started
-        if self.monitor.rows and self.monitor.rows[-1][0] < self.horizon:
-            self.monitor.sample()
-        self.ledger.check(self.pools)
-        return RunState(self.spec, self.layout, self.ledger, self.monitor, self.horizon, wall,
-                        self.utilisation(), self.policy_log, self.rankings, self.prevention_counts())
+        return RunState(self.spec, self.layout, self.ledger, self.recorder, self.calendar, self.monitor,
+                        self.horizon, wall, self.utilisation(), self.policy_log, self.rankings,
+                        self.prevention_counts())
 
     def prevention_counts(self) -> dict[str, int]:
         return {c.name: n for c, n in zip(self.scenario.categories, self.prevented) if n}

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from govsim.case import STAGE, STAGES
+from govsim.case import STAGES, TIERS
+from govsim.servers import TierTally
 
 if TYPE_CHECKING:
     from collections.abc import Generator
 
     from govsim.model import Model
-    from govsim.servers import ServerPool
 
 COLUMNS = ("time", "tier", "open", "queued", "in_service", "staff", "arrived", "closed", "abandoned")
 
@@ -28,42 +28,38 @@ class Monitor:
         self.model = model
         self.interval = model.scenario.output.timeseries_interval_hours
         self.rows: list[tuple] = []
-        self._last_arrived: dict[str, int] = {}
-        self._last_closed: dict[str, int] = {}
+        self._tallies: dict[str, TierTally] = {}
+        self._tier_code = [TIERS.index(stage) if stage in TIERS else None for stage in STAGES]
+        self._last_arrived = [0] * len(STAGES)
+        self._last_closed = [0] * len(STAGES)
         self._last_city = (0, 0, 0)
-        self._tiers: dict[str, list[ServerPool]] = {}
-        self._all_pools: list[ServerPool] = []
 
     def start(self) -> None:
-        """Look up the units once; they do not change during a run (their capacities do)."""
+        """Look up the tiers' running totals once (the pools keep them up to date)."""
         model = self.model
-        self._tiers = {"hotline": [model.hotline.pool], **model.handlers.tier_pools()}
-        self._all_pools = [p for pools in self._tiers.values() for p in pools]
+        self._tallies = {"hotline": model.hotline.pool.tally, **model.handlers.tallies}
 
     def sample(self) -> None:
         model = self.model
         now = model.env.now
         ledger = model.ledger
         open_by_stage = ledger.open_by_stage
-        tiers = self._tiers
-        for stage in STAGES:
-            pools = tiers.get(stage, [])
-            arrived = sum(p.arrived for p in pools)
-            closed = model.closed_by_tier.get(stage, 0)
-            self.rows.append((
-                now, stage, open_by_stage[STAGE[stage]],
-                sum(p.queued for p in pools), sum(p.busy for p in pools),
-                sum(p.capacity for p in pools),
-                arrived - self._last_arrived.get(stage, 0),
-                closed - self._last_closed.get(stage, 0), 0,
-            ))
-            self._last_arrived[stage] = arrived
-            self._last_closed[stage] = closed
+        closed_by_tier = model.closed_by_tier
+        empty = TierTally()
+        rows = self.rows
+        for i, stage in enumerate(STAGES):
+            tally = self._tallies.get(stage, empty)
+            code = self._tier_code[i]
+            closed = closed_by_tier[code] if code is not None else 0
+            rows.append((now, stage, open_by_stage[i], tally.queued, tally.busy, tally.capacity,
+                         tally.arrived - self._last_arrived[i], closed - self._last_closed[i], 0))
+            self._last_arrived[i] = tally.arrived
+            self._last_closed[i] = closed
         city = (ledger.created, ledger.closed, ledger.abandoned)
-        all_pools = self._all_pools
-        self.rows.append((
-            now, "city", len(ledger.open), sum(p.queued for p in all_pools),
-            sum(p.busy for p in all_pools), sum(p.capacity for p in all_pools),
+        tallies = self._tallies.values()
+        rows.append((
+            now, "city", len(ledger.open), sum(t.queued for t in tallies), sum(t.busy for t in tallies),
+            sum(t.capacity for t in tallies),
             city[0] - self._last_city[0], city[1] - self._last_city[1], city[2] - self._last_city[2],
         ))
         self._last_city = city

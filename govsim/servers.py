@@ -5,6 +5,9 @@ moves staff during a run) and ``simpy.PriorityResource`` re-sorts its whole queu
 every request. Here the queue is a binary heap (O(log n) per operation, first come
 first served within a priority), a server is a counter rather than a process, and a
 service is one SimPy timeout whose callback frees the server.
+
+Pools of one tier share a :class:`TierTally`, so the monitor reads a tier's totals in
+constant time however many units the city has.
 """
 
 from __future__ import annotations
@@ -20,6 +23,18 @@ StartService = Callable[[Any], float]
 Done = Callable[[Any, "ServerPool"], None]
 
 
+class TierTally:
+    """Running totals over the pools of one tier: arrivals, queued, in service, staff."""
+
+    __slots__ = ("arrived", "queued", "busy", "capacity")
+
+    def __init__(self) -> None:
+        self.arrived = 0
+        self.queued = 0
+        self.busy = 0
+        self.capacity = 0
+
+
 class ServerPool:
     """``capacity`` identical servers sharing one priority queue.
 
@@ -32,8 +47,8 @@ class ServerPool:
 
     __slots__ = (
         "env", "name", "tier", "index", "capacity", "busy", "start_service", "done", "time_factor",
-        "_heap", "_seq", "queued", "serving", "arrived", "departed", "withdrawn",
-        "busy_area", "staff_area", "_last",
+        "_heap", "_seq", "queued", "serving", "arrived", "departed", "withdrawn", "tally",
+        "_service_hours", "_staff_hours", "_staffed_since",
     )
 
     def __init__(
@@ -45,6 +60,7 @@ class ServerPool:
         start_service: StartService,
         done: Done,
         index: int = 0,
+        tally: TierTally | None = None,
     ) -> None:
         if capacity < 0:
             raise ValueError(f"{name}: capacity must be non-negative, got {capacity}")
@@ -61,18 +77,25 @@ class ServerPool:
         self._heap: list[tuple[int, int, Any]] = []
         self._seq = 0
         self.queued = 0
-        self.serving: set[Any] = set()
+        self.serving: dict[Any, float] = {}
+        """Items in service and the times their service ends."""
         self.arrived = 0
         self.departed = 0
         self.withdrawn = 0
-        self.busy_area = 0.0
-        self.staff_area = 0.0
-        self._last = env.now
+        self.tally = TierTally() if tally is None else tally
+        self.tally.capacity += capacity
+        # Utilisation without bookkeeping per event: service hours are added as each
+        # service starts (the part beyond "now" is taken off when asked), staffed hours
+        # as the capacity changes.
+        self._service_hours = 0.0
+        self._staff_hours = 0.0
+        self._staffed_since = env.now
 
     # -- flow ------------------------------------------------------------------------------
     def arrive(self, item: Any, priority: int = 0) -> bool:
         """Take ``item``: start serving it if a server is free, else queue it. True if queued."""
         self.arrived += 1
+        self.tally.arrived += 1
         if self.busy < self.capacity and not self.queued:
             self._start(item)
             return False
@@ -80,6 +103,7 @@ class ServerPool:
         item.ticket = self._seq
         heapq.heappush(self._heap, (priority, self._seq, item))
         self.queued += 1
+        self.tally.queued += 1
         return True
 
     def withdraw(self, item: Any) -> bool:
@@ -88,6 +112,7 @@ class ServerPool:
             return False
         item.ticket = 0
         self.queued -= 1
+        self.tally.queued -= 1
         self.withdrawn += 1
         if len(self._heap) > 64 and len(self._heap) > 2 * self.queued:
             self._heap = [entry for entry in self._heap if entry[1] == entry[2].ticket]
@@ -98,26 +123,32 @@ class ServerPool:
         """Change the number of servers now. Servers removed finish the item in hand first."""
         if capacity < 0:
             raise ValueError(f"{self.name}: capacity must be non-negative, got {capacity}")
-        self._account()
+        now = self.env.now
+        self._staff_hours += self.capacity * (now - self._staffed_since)
+        self._staffed_since = now
+        self.tally.capacity += capacity - self.capacity
         self.capacity = capacity
         self._pull()
 
     # -- internals -------------------------------------------------------------------------
     def _start(self, item: Any) -> None:
-        self._account()
         self.busy += 1
+        self.tally.busy += 1
         item.ticket = 0
-        self.serving.add(item)
-        event = Timeout(self.env, self.start_service(item) * self.time_factor, item)
-        event.callbacks.append(self._finish)
+        env = self.env
+        duration = self.start_service(item) * self.time_factor
+        self._service_hours += duration
+        self.serving[item] = env._now + duration  # noqa: SLF001 - env.now, without the property call
+        Timeout(env, duration, item).callbacks.append(self._finish)
 
     def _finish(self, event: simpy.Event) -> None:
         item = event._value  # noqa: SLF001 - the item we scheduled ourselves
-        self._account()
         self.busy -= 1
+        self.tally.busy -= 1
         self.departed += 1
-        self.serving.discard(item)
-        self._pull()
+        del self.serving[item]
+        if self.queued:
+            self._pull()
         self.done(item, self)
 
     def _pull(self) -> None:
@@ -126,15 +157,8 @@ class ServerPool:
             _, seq, item = heapq.heappop(heap)
             if item.ticket == seq:
                 self.queued -= 1
+                self.tally.queued -= 1
                 self._start(item)
-
-    def _account(self) -> None:
-        now = self.env.now
-        elapsed = now - self._last
-        if elapsed:
-            self.busy_area += self.busy * elapsed
-            self.staff_area += self.capacity * elapsed
-            self._last = now
 
     # -- inspection ------------------------------------------------------------------------
     def waiting(self) -> list[Any]:
@@ -142,10 +166,21 @@ class ServerPool:
         live = [entry for entry in self._heap if entry[1] == entry[2].ticket]
         return [entry[2] for entry in sorted(live, key=lambda e: (e[0], e[1]))]
 
+    @property
+    def busy_area(self) -> float:
+        """Busy server-hours since the start."""
+        now = self.env.now
+        return self._service_hours - sum(end - now for end in self.serving.values())
+
+    @property
+    def staff_area(self) -> float:
+        """Staffed server-hours since the start."""
+        return self._staff_hours + self.capacity * (self.env.now - self._staffed_since)
+
     def utilisation(self) -> float:
         """Busy server-hours over staffed server-hours since the start."""
-        self._account()
-        return self.busy_area / self.staff_area if self.staff_area else float("nan")
+        staffed = self.staff_area
+        return self.busy_area / staffed if staffed else float("nan")
 
     def __repr__(self) -> str:
         return (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from govsim.model import Model
@@ -13,9 +15,12 @@ def simulate(
     scenario: Scenario,
     seed: int | np.random.SeedSequence | None = None,
     progress: bool = False,
+    cases_file: str | Path | None = None,
 ) -> RunResult:
     """Run ``scenario`` once (with ``seed``, default the scenario's own) and return its tables.
 
+    With ``cases_file``, the case table is streamed to that parquet file as cases finish
+    (the result's ``cases`` is then None) instead of being kept in memory.
     Raises :class:`govsim.errors.LedgerError` if any case was lost or duplicated.
     """
-    return collect(Model(scenario, seed).run(progress=progress))
+    return collect(Model(scenario, seed, cases_file=cases_file).run(progress=progress))

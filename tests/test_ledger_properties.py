@@ -17,9 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import govsim
-from govsim.case import STAGE, Case
+from govsim.case import CLOSED, STAGE, Case
 from govsim.errors import LedgerError
 from govsim.ledger import TIME_ORDER, check_timestamps
+from govsim.metrics import assess, kpi_frame, three_rates
 from govsim.model import Model
 from govsim.results import collect
 from govsim.scenario.loader import validate
@@ -303,6 +304,29 @@ def check_cases_table(cases: pd.DataFrame, summary: dict, horizon: float) -> Non
             assert row["created"] >= original["callback"]
 
 
+def check_statistics(result: govsim.RunResult, horizon: float) -> None:
+    """The run's streaming tallies agree with the pandas reference computed from its cases table."""
+    cases, stats = result.cases, result.statistics
+    reference_kpis = kpi_frame(cases, result.scenario, horizon)
+    pd.testing.assert_frame_equal(result.kpis, reference_kpis, check_dtype=False)
+    for warmup_days in (0, 1):
+        after = cases[cases["created"] >= warmup_days * 24.0]
+        expected = three_rates(assess(after, result.scenario, horizon))
+        got = stats.rates(warmup_days * 24.0)
+        for rate in expected:
+            assert got[rate] == pytest.approx(expected[rate], rel=1e-12, nan_ok=True), rate
+        closed = after[after["status"] == "closed"]
+        assert sorted(stats.time_to_close(warmup_days * 24.0)) == pytest.approx(
+            sorted(closed["closed"] - closed["created"]), rel=1e-12)
+        assert stats.day_total("created", warmup_days * 24.0) == len(after)
+        by_tier = stats.closed_by_tier(warmup_days * 24.0)
+        assert by_tier == closed["final_tier"].astype(str).value_counts().reindex(list(by_tier), fill_value=0).to_dict()
+        calls = after[after["channel"] == "hotline"]
+        assert stats.day_total("calls", warmup_days * 24.0) == len(calls)
+        assert stats.day_total("abandoned_calls", warmup_days * 24.0) == int((calls["status"] == "abandoned").sum())
+    assert result.summary["rates"]["valid_callbacks"] == int(cases["callback"].notna().sum())
+
+
 def check_flow_balance(model: Model, cases: pd.DataFrame) -> None:
     pools = model.pools
     for pool in pools:
@@ -355,6 +379,7 @@ def check_flow_balance(model: Model, cases: pd.DataFrame) -> None:
 def test_ledger_balances_on_random_scenarios(scenario) -> None:
     result = govsim.simulate(scenario)
     check_cases_table(result.cases, result.summary, scenario.days * 24.0)
+    check_statistics(result, scenario.days * 24.0)
 
     # Run the same scenario through Model directly to inspect its pools.
     model = Model(scenario)
@@ -414,7 +439,7 @@ def test_busy_model_has_cases_everywhere(busy_model: Model) -> None:
 def test_check_catches_a_case_removed_from_service(busy_model: Model) -> None:
     model = _fresh(busy_model)
     pool = _served_pool(model)
-    pool.serving.discard(next(iter(pool.serving)))
+    del pool.serving[next(iter(pool.serving))]
     with pytest.raises(LedgerError, match="open but nowhere|in service"):
         model.ledger.check(model.pools)
 
@@ -455,9 +480,9 @@ def test_check_catches_a_miscounted_ledger(busy_model: Model) -> None:
 def test_finishing_twice_raises(busy_model: Model) -> None:
     model = _fresh(busy_model)
     case = next(iter(model.ledger.open.values()))
-    model.ledger.finish(case, "closed")
+    model.ledger.finish(case, CLOSED)
     with pytest.raises(LedgerError):
-        model.ledger.finish(case, "closed")
+        model.ledger.finish(case, CLOSED)
 
 
 def _table(rows: list[dict]) -> pd.DataFrame:

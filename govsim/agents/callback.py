@@ -18,16 +18,13 @@ All draws are made for every closed case, so variants stay in step (common rando
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
-from govsim.case import BASIC, SATISFIED, UNSATISFIED, Case
+from govsim.case import BASIC, DEPARTMENT_TIER, HOTLINE_TIER, SATISFIED, UNSATISFIED, Case
+from govsim.spec import TIERS
 
 if TYPE_CHECKING:
     from govsim.model import Model
-
-def logistic(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0
 
 
 class Callback:
@@ -38,46 +35,66 @@ class Callback:
         self.delay = streams.duration("feedback/callback_delay", spec.callback_delay)
         self.reach_draw = streams.uniform("feedback/reach")
         self.resolve_draw = streams.uniform("feedback/resolved")
-        self.satisfy_draw = streams.uniform("feedback/satisfaction")
+        self.satisfy_draw = streams.logit_uniform("feedback/satisfaction")
         self.repeat_draw = streams.uniform("feedback/repeat")
         self.repeat_delay = streams.duration("feedback/repeat_delay", spec.repeat_delay)
         self.reach = spec.callback_reach
-        self.resolution = spec.resolution_probability
+        self.resolution = [spec.resolution_probability[tier] for tier in TIERS]
         self.model_spec = spec.satisfaction
         self.repeat_probability = spec.repeat_probability
         self.limits = model.urgency_limits
+        # Per-unit satisfaction score shifts (service quality), pulled by the ranking policy.
+        self.service_on = False
+        self.street_service = [0.0] * len(model.layout.streets)
+        self.department_service = [0.0] * len(model.layout.departments)
 
     def assess(self, case: Case) -> None:
         """Draw the callback outcome of a case that has just closed."""
         at = case.closed + self.delay()
         reached = self.reach_draw() < self.reach
-        u_resolved, u_satisfied, u_repeat = self.resolve_draw(), self.satisfy_draw(), self.repeat_draw()
+        u_resolved, z_satisfied, u_repeat = self.resolve_draw(), self.satisfy_draw(), self.repeat_draw()
         if not reached or at > self.model.horizon:
             return
         case.callback = at
         resolved = u_resolved < self.resolution[case.final_tier] + self.quality_shift(case)
-        case.resolved = resolved
-        case.satisfaction = self.rate(case, resolved, u_satisfied)
+        case.resolved = int(resolved)
+        case.satisfaction = self.rate(case, resolved, z_satisfied)
         if case.satisfaction == UNSATISFIED and u_repeat < self.repeat_probability:
             self.model.appeal_later(at - self.model.env.now + self.repeat_delay(), case, "hotline")
 
     def quality_shift(self, case: Case) -> float:
         """A unit's own shift of its resolution probability (rankings move it)."""
         tier = case.final_tier
-        if tier == "department":
+        if tier == DEPARTMENT_TIER:
             return self.model.department_quality[case.department]
-        if tier == "hotline":
+        if tier == HOTLINE_TIER:
             return 0.0
         return self.model.street_quality[case.street]
 
-    def rate(self, case: Case, resolved: bool, u: float) -> str:
+    def service_shift(self, case: Case) -> float:
+        """A unit's own shift of the satisfaction score of the cases it closes (rankings move it)."""
+        tier = case.final_tier
+        if tier == DEPARTMENT_TIER:
+            return self.department_service[case.department]
+        if tier == HOTLINE_TIER:
+            return 0.0
+        return self.street_service[case.street]
+
+    def rate(self, case: Case, resolved: bool, z: float) -> int:
+        """The satisfaction code (SATISFIED, BASIC or UNSATISFIED) the resident gives.
+
+        ``z`` is logit(u) for a uniform u: u < logistic(score) exactly when z < score,
+        so the ordinal-logistic draw needs no exponential per case.
+        """
         spec = self.model_spec
         lateness = max(0.0, (case.closed - case.created) / self.limits[case.urgency] - 1.0)
         handoffs = case.escalations + case.returns + case.whistles
         score = (spec.intercept + spec.resolved_effect * resolved
                  - spec.lateness_effect * lateness - spec.handoff_effect * handoffs)
-        if u < logistic(score):
+        if self.service_on:
+            score += self.service_shift(case)
+        if z < score:
             return SATISFIED
-        if u < logistic(score + spec.basic_gap):
+        if z < score + spec.basic_gap:
             return BASIC
         return UNSATISFIED

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from govsim.case import STAGE, Case
+from govsim.case import DEPARTMENT_TIER, GRID_TIER, STAGE, Case
 from govsim.scenario.schema import TERRITORIAL_TIERS
 from govsim.agents.whistle import WhistleDesk
-from govsim.servers import ServerPool
+from govsim.servers import ServerPool, TierTally
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -59,15 +59,17 @@ class Handlers:
                 for c in scenario.categories
             ]
             self.visit[tier] = VisitTime(env, samplers)
-        self.grids = [ServerPool(env, u.name, "grid", u.staff, self.visit["grid"], self._done, i)
-                      for i, u in enumerate(layout.grids)]
-        self.streets = [ServerPool(env, u.name, "street", u.staff, self.visit["street"], self._done, i)
-                        for i, u in enumerate(layout.streets)]
-        self.districts = [ServerPool(env, u.name, "district", u.staff, self.visit["district"], self._done, i)
-                          for i, u in enumerate(layout.districts)]
-        self.departments = [ServerPool(env, u.name, "department", u.staff, self.visit["department"],
-                                       self._department_done, i)
-                            for i, u in enumerate(layout.departments)]
+        self.tallies = {tier: TierTally() for tier in (*TERRITORIAL_TIERS, "department")}
+        """Totals over each tier's units, for the monitor."""
+
+        def pools(tier: str, units: list, done: Callable) -> list[ServerPool]:
+            return [ServerPool(env, u.name, tier, u.staff, self.visit[tier], done, i, self.tallies[tier])
+                    for i, u in enumerate(units)]
+
+        self.grids = pools("grid", layout.grids, self._done)
+        self.streets = pools("street", layout.streets, self._done)
+        self.districts = pools("district", layout.districts, self._done)
+        self.departments = pools("department", layout.departments, self._department_done)
         self.escalation_delay = streams.duration("handling/escalation_delay",
                                                  scenario.escalation.escalation_delay)
         self.whistle = WhistleDesk(model)
@@ -117,7 +119,7 @@ class Handlers:
         tier = TIER_INDEX[pool.tier]
         model = self.model
         if tier >= case.needed_tier:
-            model.close(case, pool.tier)
+            model.close(case, GRID_TIER + tier)
             return
         if tier == STREET and self.whistle.blow(case):
             return  # the summoned department takes it over
@@ -130,6 +132,6 @@ class Handlers:
 
     def _department_done(self, case: Case, pool: ServerPool) -> None:
         if case.route_department:
-            self.model.close(case, "department")
+            self.model.close(case, DEPARTMENT_TIER)
         else:
             self.whistle.handled(case)

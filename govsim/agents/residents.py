@@ -17,12 +17,11 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import numpy as np
+from simpy.events import Timeout
 
 from govsim.scenario.schema import CHANNELS, Scenario, Season
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
-
     from govsim.model import Model
 
 HOURS_PER_DAY = 24
@@ -84,24 +83,42 @@ class Residents:
         channels = np.minimum(channels, len(CHANNELS) - 1)
         return times.tolist(), categories.tolist(), grids.tolist(), residents.tolist(), channels.tolist()
 
-    def process(self) -> Generator:
-        """SimPy process: one for the whole city, waking at each appeal."""
+    def start(self) -> None:
+        """Schedule the first appeal; each appeal then schedules the next.
+
+        A callback chain rather than a SimPy process: one event per appeal and no
+        generator to resume, which is most of the cost of an arrival.
+        """
+        self._day = -1
+        self._batch: tuple[list, ...] = ([], [], [], [], [])
+        self._next = 0
+        if self.grid_cdf is not None:
+            self._schedule_next()
+
+    def _schedule_next(self) -> None:
+        times = self._batch[0]
+        horizon = self.model.horizon
+        while self._next >= len(times):  # the day's appeals are used up: draw the next day's
+            self._day += 1
+            if self._day * HOURS_PER_DAY >= horizon:
+                return
+            self._batch = self.draw_day(self._day)
+            self._next = 0
+            times = self._batch[0]
+        t = times[self._next]
+        if t < horizon:
+            env = self.model.env
+            Timeout(env, t - env.now).callbacks.append(self._arrive)
+
+    def _arrive(self, _event: object) -> None:
+        i = self._next
+        self._next = i + 1
+        _, categories, grids, residents, channels = self._batch
+        category, grid = categories[i], grids[i]
         model = self.model
-        env = model.env
-        horizon = model.horizon
-        if self.grid_cdf is None:
-            return
-        day = 0
-        while day * HOURS_PER_DAY < horizon:
-            for t, category, grid, resident, channel in zip(*self.draw_day(day)):
-                if t >= horizon:
-                    return
-                if t > env.now:
-                    yield env.timeout(t - env.now)
-                if model.arrival_filters_on and self._prevented(category, grid):
-                    continue
-                model.new_case(category, grid, resident, channel)
-            day += 1
+        if not (model.arrival_filters_on and self._prevented(category, grid)):
+            model.new_case(category, grid, residents[i], channels[i])
+        self._schedule_next()
 
     def _prevented(self, category: int, grid: int) -> bool:
         """Proactive governance removed this appeal before it arose (counted, not a case)."""

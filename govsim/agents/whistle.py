@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from govsim.case import STAGE, Case
+from govsim.case import STREET_TIER, STAGE, Case
 
 if TYPE_CHECKING:
     from govsim.model import Model
@@ -92,4 +92,4 @@ class WhistleDesk:
         if case.summoned != case.department:
             self._summon(case)  # wrong department: whistle again
         else:
-            self.model.close(case, "street")
+            self.model.close(case, STREET_TIER)

@@ -99,7 +99,7 @@ def build_design(experiment: Experiment, path: Path) -> Design:
     samples = sample_table(experiment)
     seeds = replication_seeds(experiment.seed, experiment.replications)
     common = [f"output.timeseries_interval_hours={experiment.timeseries_interval_hours}",
-              "output.cases_table=true"]
+              "output.cases_table=false"]  # outcomes come from the streaming statistics
     if experiment.days is not None:
         common.append(f"days={experiment.days}")
     base_scenario = load_scenario(base, common)

@@ -1,8 +1,9 @@
 """Outcomes: the figures an experiment compares, each computed from one run after warm-up.
 
-Every outcome takes the run's tables and the warm-up (hours) and returns one number.
-Case-based outcomes use the cases created after the warm-up; backlog outcomes use the
-time series after it. Time to close counts closed cases only (cases still open at the
+Every outcome takes the run's tables and the warm-up (hours, whole days) and returns
+one number. Case-based outcomes use the run's streaming statistics of the cases created
+after the warm-up (so they need no per-case table); backlog outcomes use the time series
+after it. Time to close counts closed cases only (cases still open at the
 end are not in it: compare it with ``backlog_end``).
 """
 
@@ -12,14 +13,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from govsim.metrics import assess, composite, composite_weights, three_rates
+from govsim.metrics import composite, composite_weights
 from govsim.results import RunResult
 
 Outcome = Callable[[RunResult, float], float]
-
-
-def _after(result: RunResult, warmup: float):  # noqa: ANN202
-    return result.cases[result.cases["created"] >= warmup]
 
 
 def backlog_mean(result: RunResult, warmup: float) -> float:
@@ -37,65 +34,53 @@ def backlog_end(result: RunResult, warmup: float) -> float:
 
 def created(result: RunResult, warmup: float) -> float:
     """Cases created after warm-up."""
-    return float(len(_after(result, warmup)))
-
-
-def _time_to_close(result: RunResult, warmup: float) -> np.ndarray:
-    cases = _after(result, warmup)
-    done = cases[cases["status"] == "closed"]
-    return (done["closed"] - done["created"]).to_numpy()
+    return float(result.statistics.day_total("created", warmup))
 
 
 def time_to_close_mean(result: RunResult, warmup: float) -> float:
     """Mean hours from appeal to closing, closed cases created after warm-up."""
-    values = _time_to_close(result, warmup)
+    values = result.statistics.time_to_close(warmup)
     return float(values.mean()) if len(values) else float("nan")
 
 
 def time_to_close_p90(result: RunResult, warmup: float) -> float:
     """90th percentile of hours from appeal to closing."""
-    values = _time_to_close(result, warmup)
+    values = result.statistics.time_to_close(warmup)
     return float(np.quantile(values, 0.9)) if len(values) else float("nan")
-
-
-def _rates(result: RunResult, warmup: float) -> dict[str, float]:
-    return three_rates(assess(_after(result, warmup), result.scenario, result.scenario.days * 24))
 
 
 def response_rate(result: RunResult, warmup: float) -> float:
     """On-time first responses over responses due."""
-    return _rates(result, warmup)["response"]
+    return result.statistics.rates(warmup)["response"]
 
 
 def resolution_rate(result: RunResult, warmup: float) -> float:
     """Resolved over valid callbacks."""
-    return _rates(result, warmup)["resolution"]
+    return result.statistics.rates(warmup)["resolution"]
 
 
 def satisfaction_rate(result: RunResult, warmup: float) -> float:
     """(Satisfied + 0.9 basically satisfied) over valid callbacks."""
-    return _rates(result, warmup)["satisfaction"]
+    return result.statistics.rates(warmup)["satisfaction"]
 
 
 def composite_score(result: RunResult, warmup: float) -> float:
     """Composite of the three rates (ranking weights, else 0.1 / 0.5 / 0.4)."""
-    rates = {f"{k}_rate": v for k, v in _rates(result, warmup).items()}
+    rates = {f"{k}_rate": v for k, v in result.statistics.rates(warmup).items()}
     return float(composite(rates, composite_weights(result.scenario)))
 
 
 def share_closed_low(result: RunResult, warmup: float) -> float:
     """Share of closed work orders closed at a grid or street (small matters stay local)."""
-    cases = _after(result, warmup)
-    tiers = cases.loc[cases["status"] == "closed", "final_tier"].astype(str)
-    work = tiers[tiers != "hotline"]
-    return float(work.isin(["grid", "street"]).mean()) if len(work) else float("nan")
+    closed = result.statistics.closed_by_tier(warmup)
+    work = sum(n for tier, n in closed.items() if tier != "hotline")
+    return (closed["grid"] + closed["street"]) / work if work else float("nan")
 
 
 def abandonment_rate(result: RunResult, warmup: float) -> float:
     """Abandoned calls over hotline calls."""
-    calls = _after(result, warmup)
-    calls = calls[calls["channel"].astype(str) == "hotline"]
-    return float((calls["status"] == "abandoned").mean()) if len(calls) else float("nan")
+    calls = result.statistics.day_total("calls", warmup)
+    return result.statistics.day_total("abandoned_calls", warmup) / calls if calls else float("nan")
 
 
 def prevented(result: RunResult, warmup: float) -> float:

@@ -75,7 +75,9 @@ class Experiment(Strict):
     seed: int = Field(0, ge=0, description="Root seed; replication seeds are spawned from it.")
     replications: int = Field(5, ge=1, description="Replications per variant and sample.")
     days: float | None = Field(None, gt=0, description="Horizon (days); default the scenario's.")
-    warmup_days: float = Field(0.0, ge=0, description="Outcomes ignore cases created before this day.")
+    warmup_days: int = Field(
+        0, ge=0, description="Outcomes ignore cases created before this day (whole days)."
+    )
     baseline: str = Field("baseline", description="The variant paired differences are taken against.")
     variants: dict[str, Variant] = Field(
         default_factory=lambda: {"baseline": Variant()}, description="Variants by name."

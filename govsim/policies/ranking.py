@@ -5,7 +5,8 @@ rates of the cases it closed that month (response on time, resolved, satisfied w
 "basically satisfied" counting 0.9; outcomes are those of the callback the case will
 get) and a composite score with ``weights`` (one public formula: 0.1 response +
 0.5 resolution + 0.4 satisfaction). Groups: the ``governance_count`` streets with the
-most appeals form the governance class; of the others the top ``advanced_share`` are
+most appeals form the governance class (a listed street stays in it for
+``governance_months`` months); of the others the top ``advanced_share`` are
 advanced, the bottom ``rectification_share`` are to rectify, and the
 ``advanced_share`` with the largest rise since last month are improving.
 
@@ -14,7 +15,10 @@ Responses, each off at 0:
 - *pressure*: each month a ranked unit closes ``improvement_rate`` of the gap between its
   resolution probability and ``quality_ceiling``; units to rectify and the governance
   class ``shame_factor`` times as fast, advanced ones ``honour_factor`` times (the shame
-  list raises improvement, the honour list lowers it: Wei et al. 2022);
+  list raises improvement, the honour list lowers it: Wei et al. 2022); with
+  ``service_gain`` the unit's satisfaction score also rises by that many points per unit of
+  resolution probability gained (better contact with residents: satisfaction rose faster
+  than resolution alone explains in 2019, see docs/calibration.md);
 - *extra staff*: governance-class streets get ``extra_staff`` street staff for the next month;
 - *prevention*: a governance-class street's appeal rate falls by ``governance_prevention``
   for each month it spends in the class (852 -> 276 monthly appeals, May to October 2019);
@@ -29,7 +33,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
-from govsim.case import SATISFACTION_WEIGHT, Case
+from govsim.case import DEPARTMENT_TIER, HOTLINE_TIER, NOT_ASKED, SATISFACTION_WEIGHT, Case
 from govsim.policies.base import PolicySpec
 
 if TYPE_CHECKING:
@@ -55,6 +59,10 @@ class Ranking(PolicySpec):
     advanced_share: float = Field(0.1, ge=0, le=1, description="Share of streets ranked advanced.")
     rectification_share: float = Field(0.1, ge=0, le=1, description="Share of streets to rectify.")
     governance_count: int = Field(10, ge=0, description="Streets with most appeals in the governance class.")
+    governance_months: int = Field(
+        1, ge=1,
+        description="Months a street stays in the governance class once listed (1: listed anew each month).",
+    )
     improvement_rate: float = Field(
         0.0, ge=0, le=1, description="Monthly share of the gap to `quality_ceiling` a ranked unit closes."
     )
@@ -64,6 +72,10 @@ class Ranking(PolicySpec):
     extra_staff: int = Field(0, ge=0, description="Extra street staff for governance-class streets next month.")
     governance_prevention: float = Field(
         0.0, ge=0, le=1, description="Monthly fall of a governance-class street's appeal rate."
+    )
+    service_gain: float = Field(
+        0.0, ge=0,
+        description="Satisfaction score a unit gains per unit of resolution probability gained under pressure.",
     )
     speedup: float = Field(0.0, ge=0, lt=1, description="Faster handling at streets to rectify (share).")
     resolution_penalty: float = Field(
@@ -96,6 +108,8 @@ class _RankingController:
         self.previous: dict[tuple[str, int], float] = {}
         self.extra: dict[int, int] = {}
         self.rushed: list[int] = []
+        self.listed: dict[int, int] = {}
+        """Governance-class streets and the months they have left in the class."""
 
     def _reset(self) -> None:
         self.appeals: defaultdict[int, int] = defaultdict(int)
@@ -107,15 +121,15 @@ class _RankingController:
 
     def count_closed(self, case: Case) -> None:
         tier = case.final_tier
-        if tier == "hotline":
+        if tier == HOTLINE_TIER:
             return
-        unit = ("department", case.department) if tier == "department" else ("street", case.street)
+        unit = ("department", case.department) if tier == DEPARTMENT_TIER else ("street", case.street)
         row = self.tally[unit]
         row[0] += 1
         row[1] += case.first_response - case.created <= self.limits[case.urgency]
-        if case.satisfaction:
+        if case.satisfaction != NOT_ASKED:
             row[2] += 1
-            row[3] += bool(case.resolved)
+            row[3] += case.resolved
             row[4] += SATISFACTION_WEIGHT[case.satisfaction]
 
     def run(self) -> Generator:
@@ -135,7 +149,11 @@ class _RankingController:
 
     def _rank(self, month: str) -> None:
         spec, model = self.spec, self.model
-        governance = sorted(self.appeals, key=lambda s: (-self.appeals[s], s))[: spec.governance_count]
+        top = sorted(self.appeals, key=lambda s: (-self.appeals[s], s))[: spec.governance_count]
+        for s in top:
+            self.listed[s] = spec.governance_months
+        governance = top + sorted(s for s in self.listed if s not in top)  # still listed from earlier months
+        self.listed = {s: n - 1 for s, n in self.listed.items() if n > 1}
         groups: dict[tuple[str, int], str] = {("street", s): GOVERNANCE for s in governance}
         for unit_type, count in (("street", len(self.street_names)), ("department", len(self.department_names))):
             scored = [(u, self._composite(self.tally[(unit_type, u)])) for u in range(count)]
@@ -186,7 +204,13 @@ class _RankingController:
             factor = {RECTIFICATION: spec.shame_factor, GOVERNANCE: spec.shame_factor,
                       ADVANCED: spec.honour_factor}.get(group, 1.0)
             gap = max(0.0, spec.quality_ceiling - (reference + quality[u]))
-            quality[u] += min(1.0, spec.improvement_rate * factor) * gap
+            gain = min(1.0, spec.improvement_rate * factor) * gap
+            quality[u] += gain
+            if spec.service_gain and gain:
+                callback = model.callback
+                service = callback.street_service if unit_type == "street" else callback.department_service
+                service[u] += spec.service_gain * gain
+                callback.service_on = True
             if unit_type != "street":
                 continue
             if group == GOVERNANCE:

@@ -1,0 +1,226 @@
+"""Finished cases, in chunks: turned into columns once, then tallied and tabled.
+
+The ledger appends every finished case to :attr:`CaseRecorder.rows` as a tuple of
+numbers (``RECORD_FIELDS``, one C-level attribute fetch). Every ``chunk_size`` rows the
+recorder turns them into numpy columns with one call, checks their timestamps, and
+hands them on:
+
+- to :class:`~govsim.statistics.RunStatistics` (always), the streaming tallies behind the
+  summary, the KPI table and the experiment outcomes;
+- to a case table, if ``output.cases_table`` is on: :class:`MemoryCaseTable` keeps the
+  chunks for one DataFrame at the end (``govsim.simulate``), :class:`ParquetCaseTable`
+  appends each chunk to a parquet file as a row group (``govsim run``), so memory does
+  not hold every case of a city-wide year.
+
+Cases still open at the end of the run come last, as one more chunk.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from govsim.case import NOT_ASKED, SATISFACTION_LEVELS, STATUSES, UNSATISFIED, Case
+from govsim.errors import LedgerError
+from govsim.ledger import TIME_ORDER, timestamp_problems
+from govsim.spec import CHANNELS, TIERS
+from govsim.statistics import RunStatistics
+
+RECORD_FIELDS = (
+    "id", "resident", "category", "channel", "grid", "status",
+    "created", "dispatched", "first_response", "closed", "abandoned_at", "callback",
+    "resolved", "satisfaction", "escalations", "whistles", "returns", "final_tier", "repeat_of",
+)
+"""What a finished case leaves: numbers only (codes and hours). Street, district, urgency and
+department follow from grid and category, so they are looked up per chunk, not stored."""
+TIME_FIELDS = ("created", "dispatched", "first_response", "closed", "abandoned_at", "callback")
+record = operator.attrgetter(*RECORD_FIELDS)
+
+CHUNK_SIZE = 32_768
+"""Cases per chunk: large enough for numpy to pay off, small enough to keep memory flat."""
+
+
+@dataclass(frozen=True)
+class CaseCodec:
+    """The names and lookups that turn a chunk of codes into the columns of the cases table."""
+
+    categories: list[str]
+    urgencies: list[str]
+    grids: list[str]
+    streets: list[str]
+    districts: list[str]
+    departments: list[str]
+    category_urgency: np.ndarray
+    category_department: np.ndarray
+    grid_street: np.ndarray
+    street_district: np.ndarray
+
+    def columns(self, rows: list[tuple]) -> dict[str, np.ndarray]:
+        """Rows of RECORD_FIELDS -> one array per field, plus the looked-up unit fields."""
+        if rows:
+            matrix = np.array(rows, dtype=np.float64)
+        else:
+            matrix = np.empty((0, len(RECORD_FIELDS)))
+        c = {f: matrix[:, i] if f in TIME_FIELDS else matrix[:, i].astype(np.int64)
+             for i, f in enumerate(RECORD_FIELDS)}
+        c["urgency"] = self.category_urgency[c["category"]]
+        c["department"] = self.category_department[c["category"]]
+        c["street"] = self.grid_street[c["grid"]]
+        c["district"] = self.street_district[c["street"]]
+        return c
+
+    def frame(self, c: dict[str, np.ndarray]) -> pd.DataFrame:
+        """The cases table (docs/outputs.md) of a chunk of columns."""
+        def named(codes: np.ndarray, names: Iterable[str]) -> pd.Categorical:
+            return pd.Categorical.from_codes(codes, categories=list(names))
+
+        satisfaction = c["satisfaction"]
+        return pd.DataFrame({
+            "case_id": c["id"],
+            "resident_id": c["resident"],
+            "category": named(c["category"], self.categories),
+            "urgency": named(c["urgency"], self.urgencies),
+            "channel": named(c["channel"], CHANNELS),
+            "grid": named(c["grid"], self.grids),
+            "street": named(c["street"], self.streets),
+            "district": named(c["district"], self.districts),
+            "department": named(c["department"], self.departments),
+            "status": named(c["status"], STATUSES),
+            **{f: c[f] for f in TIME_FIELDS},
+            "resolved": pd.arrays.BooleanArray(c["resolved"] == 1, c["resolved"] == NOT_ASKED),
+            "satisfied": pd.arrays.BooleanArray(satisfaction != UNSATISFIED, satisfaction == NOT_ASKED),
+            "satisfaction": named(satisfaction, SATISFACTION_LEVELS),
+            "escalations": c["escalations"].astype(np.int32),
+            "whistles": c["whistles"].astype(np.int32),
+            "returns": c["returns"].astype(np.int32),
+            "final_tier": named(c["final_tier"], TIERS),
+            "repeat_of": pd.arrays.IntegerArray(c["repeat_of"], c["repeat_of"] < 0),
+        })
+
+
+class MemoryCaseTable:
+    """Keeps the chunks; :meth:`frame` builds one DataFrame, ordered by case id."""
+
+    def __init__(self, codec: CaseCodec) -> None:
+        self.codec = codec
+        self.chunks: list[dict[str, np.ndarray]] = []
+
+    def add(self, c: dict[str, np.ndarray]) -> None:
+        self.chunks.append(c)
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        self.chunks.clear()
+
+    def frame(self) -> pd.DataFrame:
+        if not self.chunks:
+            return self.codec.frame(self.codec.columns([]))
+        merged = {k: np.concatenate([c[k] for c in self.chunks]) for k in self.chunks[0]}
+        order = np.argsort(merged["id"], kind="stable")
+        return self.codec.frame({k: v[order] for k, v in merged.items()})
+
+
+class ParquetCaseTable:
+    """Appends each chunk to ``path`` as a parquet row group, via a temporary file renamed at the end.
+
+    Rows are in the order cases ended (cases open at the end last): sort by ``case_id``
+    for creation order.
+    """
+
+    def __init__(self, codec: CaseCodec, path: str | Path) -> None:
+        self.codec = codec
+        self.path = Path(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self.writer: pq.ParquetWriter | None = None
+
+    def add(self, c: dict[str, np.ndarray]) -> None:
+        table = pa.Table.from_pandas(self.codec.frame(c), preserve_index=False)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.tmp, table.schema)
+        self.writer.write_table(table)
+
+    def close(self) -> None:
+        """Finish the file and move it into place (atomic: never a half-written table)."""
+        if self.writer is None:  # no case at all: still write a valid, empty table
+            self.add(self.codec.columns([]))
+        assert self.writer is not None
+        self.writer.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.tmp.unlink(missing_ok=True)
+
+    def frame(self) -> None:
+        return None
+
+
+CaseTable = MemoryCaseTable | ParquetCaseTable
+
+
+class CaseRecorder:
+    """Buffers finished cases' rows and passes them on in chunks (see the module docstring)."""
+
+    def __init__(
+        self,
+        codec: CaseCodec,
+        statistics: RunStatistics,
+        table: CaseTable | None,
+        chunk_size: int = CHUNK_SIZE,
+    ) -> None:
+        self.codec = codec
+        self.statistics = statistics
+        self.table = table
+        self.chunk_size = chunk_size
+        self.rows: list[tuple] = []
+        """Rows of finished cases not yet passed on (the ledger appends to it)."""
+        self.recorded = 0
+
+    def add(self, case: Case) -> None:
+        """A case has finished (closed or abandoned)."""
+        rows = self.rows
+        rows.append(record(case))
+        if len(rows) >= self.chunk_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Pass the buffered rows on as one chunk."""
+        if not self.rows:
+            return
+        columns = self.codec.columns(self.rows)
+        self.rows = []
+        problems = timestamp_problems(columns["id"], np.column_stack([columns[f] for f in TIME_ORDER]),
+                                      columns["status"], columns["abandoned_at"])
+        if problems:
+            raise LedgerError("case ledger: " + "; ".join(problems))
+        self.recorded += len(columns["id"])
+        self.statistics.add(columns)
+        if self.table is not None:
+            self.table.add(columns)
+
+    def finish(self, still_open: Iterable[Case]) -> None:
+        """Record the cases open at the end, flush, and close the table."""
+        self.flush()
+        self.rows = [record(case) for case in sorted(still_open, key=operator.attrgetter("id"))]
+        self.flush()
+        if self.table is not None:
+            self.table.close()
+
+    def abort(self) -> None:
+        """The run failed: drop what the table holds (a partial file is deleted)."""
+        if self.table is not None:
+            self.table.abort()

@@ -1,0 +1,214 @@
+"""Streaming tallies of finished cases: what the summary, the KPIs and the outcomes need.
+
+Cases arrive in chunks of numpy columns (:mod:`govsim.recorder`). Each chunk is
+assessed with vectorised numpy and added into integer counters binned by the day the
+case was created and the unit it is assessed to, so nothing per case is kept except
+one float per closed case (its time to close, for exact quantiles). A sweep can
+therefore switch the per-case table off and still get every figure, and a city-wide
+year keeps its memory flat.
+
+Assessment rules (the same as :func:`govsim.metrics.assess`, which computes them from a
+cases table and serves as the reference): a case's response is *due* if it came or the
+urgency limit passed before the end of the run, and *on time* if it came within the
+limit; resolution and satisfaction count valid callbacks, 'basically satisfied' as 0.9.
+A work order is assessed to the department that closed it, else to its street;
+consultations to the hotline; abandoned calls are not assessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from govsim.case import (
+    ABANDONED, BASIC, CLOSED, DEPARTMENT_TIER, HOTLINE_TIER, SATISFACTION_WEIGHT, SATISFIED, STATUSES,
+)
+from govsim.calendar import Calendar
+from govsim.spec import CHANNELS, TIERS
+
+HOURS_PER_DAY = 24.0
+HOTLINE_CHANNEL = CHANNELS.index("hotline")
+QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
+
+UNIT_COUNTERS = ("cases", "due", "on_time", "valid", "resolved", "satisfied", "basic")
+"""Per (creation day, assessed unit): the counts the three rates are made of."""
+DAY_COUNTERS = ("created", "repeats", "calls", "abandoned_calls", "valid_callbacks",
+                *(f"closed_{tier}" for tier in TIERS), *(f"status_{s}" for s in STATUSES))
+"""Per creation day: counts of all cases (assessed or not)."""
+
+
+@dataclass(frozen=True)
+class AssessedUnits:
+    """The units cases are assessed to, flattened: the hotline, then departments, then streets."""
+
+    departments: list[str]
+    streets: list[str]
+
+    @property
+    def size(self) -> int:
+        return 1 + len(self.departments) + len(self.streets)
+
+    def frame(self) -> pd.DataFrame:
+        """``unit_type`` and ``unit`` per flat unit index."""
+        return pd.DataFrame({
+            "unit_type": ["hotline"] + ["department"] * len(self.departments) + ["street"] * len(self.streets),
+            "unit": ["12345 hotline", *self.departments, *self.streets],
+        })
+
+
+class RunStatistics:
+    """Counters of one run, filled chunk by chunk; queries take a warm-up (hours, whole days)."""
+
+    def __init__(self, days: int, horizon: float, urgency_limits: list[float], units: AssessedUnits) -> None:
+        self.days = max(days, 1)
+        self.horizon = horizon
+        self.limits = np.asarray(urgency_limits, dtype=float)
+        self.units = units
+        self.unit_counts = np.zeros((len(UNIT_COUNTERS), self.days * units.size), dtype=np.int64)
+        self.day_counts = np.zeros((len(DAY_COUNTERS), self.days), dtype=np.int64)
+        self._close_days: list[np.ndarray] = []
+        self._close_hours: list[np.ndarray] = []
+
+    # -- filling -------------------------------------------------------------------------
+    def add(self, c: dict[str, np.ndarray]) -> None:
+        """Tally one chunk of case columns (codes and times, see :mod:`govsim.recorder`)."""
+        if not len(c["id"]):
+            return
+        day = np.minimum((c["created"] // HOURS_PER_DAY).astype(np.int64), self.days - 1)
+        status, tier = c["status"], c["final_tier"]
+        count = self._day_counter(day)
+        count("created", None)
+        count("repeats", c["repeat_of"] >= 0)
+        calls = c["channel"] == HOTLINE_CHANNEL
+        count("calls", calls)
+        count("abandoned_calls", calls & (status == ABANDONED))
+        valid = ~np.isnan(c["callback"])
+        count("valid_callbacks", valid)
+        for code, name in enumerate(TIERS):
+            count(f"closed_{name}", (status == CLOSED) & (tier == code))
+        for code, name in enumerate(STATUSES):
+            count(f"status_{name}", status == code)
+
+        closed = status == CLOSED
+        self._close_days.append(day[closed])
+        self._close_hours.append(c["closed"][closed] - c["created"][closed])
+
+        assessed = status != ABANDONED
+        unit = np.where(tier == HOTLINE_TIER, 0,
+                        np.where(tier == DEPARTMENT_TIER, 1 + c["department"],
+                                 1 + len(self.units.departments) + c["street"]))
+        key = (day * self.units.size + unit)[assessed]
+        limit = self.limits[c["urgency"][assessed]]
+        created, first = c["created"][assessed], c["first_response"][assessed]
+        due = ~np.isnan(first) | (created + limit <= self.horizon)
+        satisfaction = c["satisfaction"][assessed]
+        flags = {
+            "cases": None,
+            "due": due,
+            "on_time": due & (first - created <= limit),
+            "valid": valid[assessed],
+            "resolved": c["resolved"][assessed] == 1,
+            "satisfied": satisfaction == SATISFIED,
+            "basic": satisfaction == BASIC,
+        }
+        size = self.unit_counts.shape[1]
+        for row, name in enumerate(UNIT_COUNTERS):
+            picked = key if flags[name] is None else key[flags[name]]
+            self.unit_counts[row] += np.bincount(picked, minlength=size)
+
+    def _day_counter(self, day: np.ndarray):  # noqa: ANN202
+        def count(name: str, mask: np.ndarray | None) -> None:
+            picked = day if mask is None else day[mask]
+            self.day_counts[DAY_COUNTERS.index(name)] += np.bincount(picked, minlength=self.days)
+        return count
+
+    # -- queries ---------------------------------------------------------------------------
+    def first_day(self, warmup_hours: float) -> int:
+        """The first counted day for a warm-up, which must be whole days."""
+        days = warmup_hours / HOURS_PER_DAY
+        if days != int(days):
+            raise ValueError(f"warm-up must be whole days, got {warmup_hours} hours")
+        return int(days)
+
+    def day_total(self, name: str, warmup_hours: float = 0.0) -> int:
+        return int(self.day_counts[DAY_COUNTERS.index(name), self.first_day(warmup_hours):].sum())
+
+    def unit_table(self, warmup_hours: float = 0.0) -> np.ndarray:
+        """Counters per (counter, day, unit) from the first day after warm-up."""
+        table = self.unit_counts.reshape(len(UNIT_COUNTERS), self.days, self.units.size)
+        return table[:, self.first_day(warmup_hours):, :]
+
+    def rates(self, warmup_hours: float = 0.0) -> dict[str, float]:
+        """Response, resolution and satisfaction rates (NaN without a denominator)."""
+        totals = dict(zip(UNIT_COUNTERS, self.unit_table(warmup_hours).sum(axis=(1, 2))))
+        return _rates(totals)
+
+    def time_to_close(self, warmup_hours: float = 0.0) -> np.ndarray:
+        """Hours from appeal to closing of closed cases created after warm-up (in recording order)."""
+        if not self._close_days:
+            return np.empty(0)
+        days = np.concatenate(self._close_days)
+        hours = np.concatenate(self._close_hours)
+        self._close_days, self._close_hours = [days], [hours]  # concatenate once, not per query
+        return hours[days >= self.first_day(warmup_hours)]
+
+    def closed_by_tier(self, warmup_hours: float = 0.0) -> dict[str, int]:
+        return {t: self.day_total(f"closed_{t}", warmup_hours) for t in TIERS}
+
+    def kpis(self, calendar: Calendar, weights: dict[str, float]) -> pd.DataFrame:
+        """The three rates and the composite per month of creation, assessed unit and city-wide."""
+        table = self.unit_table()
+        day_month = np.array([calendar.month(d * HOURS_PER_DAY) for d in range(self.days)])
+        n_months = len(calendar.labels)
+        monthly = np.zeros((len(UNIT_COUNTERS), n_months, self.units.size), dtype=np.int64)
+        np.add.at(monthly, (slice(None), day_month), table)
+        unit_frame = self.units.frame()
+        parts = []
+        for m, label in enumerate(calendar.labels):
+            counts = monthly[:, m, :]
+            present = counts[0] > 0
+            if not present.any():
+                continue
+            units = unit_frame[present].assign(month=label)
+            parts.append(units.assign(**{n: counts[i, present] for i, n in enumerate(UNIT_COUNTERS)}))
+            city = {n: [counts[i].sum()] for i, n in enumerate(UNIT_COUNTERS)}
+            parts.append(pd.DataFrame({"month": [label], "unit_type": ["city"], "unit": ["city"], **city}))
+        columns = ["month", "unit_type", "unit", *UNIT_COUNTERS]
+        kpis = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+        kpis = kpis.sort_values(["month", "unit_type", "unit"], ignore_index=True)
+        kpis = kpis.rename(columns={"valid": "valid_callbacks"})
+        kpis["satisfaction_points"] = kpis["satisfied"] * SATISFACTION_WEIGHT[SATISFIED] + kpis["basic"] * (
+            SATISFACTION_WEIGHT[BASIC])
+        kpis["response_rate"] = _ratio(kpis["on_time"], kpis["due"])
+        kpis["resolution_rate"] = _ratio(kpis["resolved"], kpis["valid_callbacks"])
+        kpis["satisfaction_rate"] = _ratio(kpis["satisfaction_points"], kpis["valid_callbacks"])
+        kpis["composite"] = sum(weights[r] * kpis[f"{r}_rate"] for r in weights) / sum(weights.values())
+        return kpis.drop(columns=["satisfied", "basic"]).astype({"month": str, "unit_type": str, "unit": str})
+
+
+def _rates(totals: dict[str, int]) -> dict[str, float]:
+    points = totals["satisfied"] * SATISFACTION_WEIGHT[SATISFIED] + totals["basic"] * SATISFACTION_WEIGHT[BASIC]
+    valid = totals["valid"]
+    return {
+        "response": totals["on_time"] / totals["due"] if totals["due"] else float("nan"),
+        "resolution": totals["resolved"] / valid if valid else float("nan"),
+        "satisfaction": points / valid if valid else float("nan"),
+    }
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    return (num / den.where(den > 0)).astype(float)
+
+
+def quantile_summary(values: np.ndarray) -> dict[str, float | None]:
+    """Mean and the QUANTILES of ``values`` (None when empty), rounded for JSON."""
+    if len(values) == 0:
+        return {"mean": None, **{k: None for k in QUANTILES}}
+    return {"mean": round_number(values.mean()),
+            **{k: round_number(np.quantile(values, q)) for k, q in QUANTILES.items()}}
+
+
+def round_number(x: float | None) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), 6)

@@ -1,0 +1,74 @@
+"""Finished cases in chunks: the same figures whether the case table is kept, streamed or off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import govsim
+from govsim.errors import LedgerError
+from govsim.model import Model
+from govsim.results import NONDETERMINISTIC_SUMMARY_KEYS, collect
+
+from conftest import BASELINE
+
+DAYS = "6"
+
+
+def _summary(result: govsim.RunResult) -> dict:
+    return {k: v for k, v in result.summary.items() if k not in NONDETERMINISTIC_SUMMARY_KEYS}
+
+
+@pytest.fixture(scope="module")
+def in_memory() -> govsim.RunResult:
+    return govsim.simulate(govsim.load_scenario(BASELINE, [f"days={DAYS}"]), seed=5)
+
+
+def test_streamed_table_holds_the_same_cases(in_memory: govsim.RunResult, tmp_path: Path) -> None:
+    scenario = govsim.load_scenario(BASELINE, [f"days={DAYS}"])
+    streamed = govsim.simulate(scenario, seed=5, cases_file=tmp_path / "cases.parquet")
+    assert streamed.cases is None
+    assert [p.name for p in tmp_path.iterdir()] == ["cases.parquet"]  # no temporary file left
+    table = pd.read_parquet(tmp_path / "cases.parquet")
+    assert not table["case_id"].is_monotonic_increasing  # written as cases finished, not sorted
+    table = table.sort_values("case_id", ignore_index=True)
+    pd.testing.assert_frame_equal(table, in_memory.cases)
+    assert _summary(streamed) == _summary(in_memory)
+
+
+def test_summary_only_mode_gives_the_same_figures(in_memory: govsim.RunResult) -> None:
+    scenario = govsim.load_scenario(BASELINE, [f"days={DAYS}", "output.cases_table=false"])
+    lean = govsim.simulate(scenario, seed=5)
+    assert lean.cases is None
+    assert _summary(lean) == _summary(in_memory)
+    pd.testing.assert_frame_equal(lean.kpis, in_memory.kpis)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 1000])
+def test_chunk_boundaries_do_not_matter(in_memory: govsim.RunResult, chunk_size: int) -> None:
+    model = Model(govsim.load_scenario(BASELINE, [f"days={DAYS}"]), seed=5)
+    model.recorder.chunk_size = chunk_size
+    result = collect(model.run())
+    pd.testing.assert_frame_equal(result.cases, in_memory.cases)
+    pd.testing.assert_frame_equal(result.kpis, in_memory.kpis)
+    assert _summary(result)["time_to_close_hours"] == pytest.approx(_summary(in_memory)["time_to_close_hours"])
+
+
+def test_failed_run_leaves_no_case_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self, pools) -> None:  # noqa: ANN001
+        raise LedgerError("simulated invariant violation")
+
+    monkeypatch.setattr("govsim.ledger.CaseLedger.check", broken)
+    model = Model(govsim.load_scenario(BASELINE, [f"days={DAYS}"]), seed=5,
+                  cases_file=tmp_path / "cases.parquet")
+    model.recorder.chunk_size = 100  # so that chunks were written before the failure
+    with pytest.raises(LedgerError):
+        model.run()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_outcomes_need_whole_day_warmups(in_memory: govsim.RunResult) -> None:
+    with pytest.raises(ValueError, match="whole days"):
+        in_memory.statistics.rates(36.0)
