@@ -16,8 +16,9 @@
     in numpy blocks, one wait recorded per customer; exactly 200,000 customers.
 
 Each model runs ``--repeats`` times (fresh process each, alternating), and the medians
-are reported: cases per wall second, their ratio govsim / SimPy (required >= 0.5), and
-peak memory. For information only (not like-for-like, so not the ratio that counts):
+are reported: cases per wall second, their ratio govsim / SimPy (required >= 0.5 by the
+core issue, >= 0.77 by the Beijing-scale issue: a tier visit at most 1.3x the lean
+model's cost), and peak memory. For information only (not like-for-like, so not the ratio that counts):
 govsim with ``output.cases_table=false`` (no per-case rows at all) and govsim's event
 loop alone. Usage: ``python benchmarks/bench_mmc.py [--repeats 3]``.
 """
@@ -38,7 +39,7 @@ CUSTOMERS = 200_000
 DAYS = round(CUSTOMERS / (LAMBDA * 24))  # 926 days: 200,016 arrivals expected
 BLOCK = 4096
 SEED = 20240101
-REQUIRED_RATIO = 0.5
+REQUIRED_RATIOS = {"core issue": 0.5, "Beijing-scale issue": 0.77}
 
 
 def erlang_c_wait(lam: float, mu: float, c: int) -> float:
@@ -152,8 +153,9 @@ def main() -> None:
           f"(theory {wq + 1 / MU:.3f}); SimPy mean wait {h.median(runs['simpy'], 'check_mean_wait_h'):.3f} h "
           f"(theory {wq:.3f})")
     ratio = rates["govsim"] / rates["simpy"]
-    verdict = "ok" if ratio >= REQUIRED_RATIO else "BELOW REQUIREMENT"
-    print(f"ratio govsim / SimPy = {ratio:.2f} (required >= {REQUIRED_RATIO}): {verdict}")
+    for issue, required in REQUIRED_RATIOS.items():
+        verdict = "ok" if ratio >= required else "BELOW REQUIREMENT"
+        print(f"ratio govsim / SimPy = {ratio:.2f} (required >= {required}, {issue}): {verdict}")
     print(f"  for information, not like-for-like: event loop alone / SimPy = {loop / rates['simpy']:.2f}; "
           f"govsim without the cases table / SimPy = {rates['govsim-nocases'] / rates['simpy']:.2f}")
 

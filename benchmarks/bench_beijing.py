@@ -1,0 +1,100 @@
+"""Beijing at 2024 volume for a full simulated year, with every policy of the policy comparison on.
+
+Runs ``scenarios/beijing.yaml`` (16 districts, 343 streets, about 24 million contacts a
+year) with the policies of the comparison's ``all_combined`` variant
+(``experiments/policy_comparison.yaml``) added to the scenario's own, the way
+``govsim run`` does: the full case table is streamed to ``cases.parquet`` as cases finish,
+then the time series, KPIs and summary are written. One process, one core.
+
+Reported: cases created, wall seconds (model build, event loop, output tables, files),
+cases per wall second, peak resident memory of the process, size of the case table.
+Required: at most 600 s and at most 4 GB. ``--days`` shortens the horizon for a quick
+look (the verdict then says it is not the full year).
+
+Usage: ``python benchmarks/bench_beijing.py [--days 366] [--out DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+import _harness as h
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "beijing.yaml"
+COMPARISON = ROOT / "experiments" / "policy_comparison.yaml"
+VARIANT = "all_combined"
+MAX_SECONDS = 600
+MAX_MEMORY_MB = 4096
+
+
+def scenario_with_policies(days: float | None):  # noqa: ANN201
+    import govsim
+
+    policies = yaml.safe_load(COMPARISON.read_text(encoding="utf-8"))["variants"][VARIANT]["policies"]
+    own = [p.model_dump(mode="json") for p in govsim.load_scenario(SCENARIO).policies]
+    overrides = [f"policies={json.dumps(own + policies)}"]
+    if days is not None:
+        overrides.append(f"days={days}")
+    return govsim.load_scenario(SCENARIO, overrides)
+
+
+def run(days: float | None, out: Path) -> dict:
+    import govsim
+
+    scenario = scenario_with_policies(days)
+    out.mkdir(parents=True, exist_ok=True)
+
+    def timed() -> dict:
+        result = govsim.simulate(scenario, progress=True, cases_file=out / "cases.parquet")
+        result.write(out)
+        return {"cases": result.summary["created"], "summary": result.summary}
+
+    figures = h.measure(timed, trace=False)
+    summary = figures.pop("summary")
+    figures.update(
+        days=scenario.days,
+        policies=[p.type for p in scenario.policies],
+        event_loop_seconds=summary["performance"]["wall_seconds"],
+        case_table_mb=(out / "cases.parquet").stat().st_size / 1e6,
+        rates=summary["rates"],
+        open_at_end=summary["open_at_end"],
+    )
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=float, help="simulated days (default: the scenario's full year)")
+    parser.add_argument("--out", help="output folder (default: a temporary folder, removed afterwards)")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        days = None if args.child[0] == "-" else float(args.child[0])
+        h.emit(run(days, Path(args.child[1])))
+        return
+
+    with tempfile.TemporaryDirectory(prefix="govsim-beijing-") as tmp:
+        out = Path(args.out) if args.out else Path(tmp)
+        r = h.child(str(Path(__file__).resolve()), "-" if args.days is None else str(args.days), str(out))
+    print(f"beijing.yaml, {r['days']:g} days, policies {', '.join(r['policies'])}; one process")
+    print(f"  cases created      {r['cases']:>12,}   (open at end {r['open_at_end']:,})")
+    print(f"  wall               {r['wall_seconds']:>12.1f} s   (event loop {r['event_loop_seconds']:.1f} s)")
+    print(f"  cases per second   {r['cases'] / r['wall_seconds']:>12,.0f}")
+    print(f"  peak RSS           {r['rss_peak_mb']:>12,.0f} MB  (before the run {r['rss_before_mb']:.0f} MB)")
+    print(f"  case table         {r['case_table_mb']:>12,.0f} MB  parquet")
+    print(f"  rates              {json.dumps(r['rates'])}")
+    full = args.days is None
+    for label, value, limit in (("wall", r["wall_seconds"], MAX_SECONDS), ("peak RSS", r["rss_peak_mb"], MAX_MEMORY_MB)):
+        verdict = "ok" if value <= limit else "BELOW REQUIREMENT"
+        if not full:
+            verdict += " (shortened horizon: not the full-year figure)"
+        print(f"{label} {value:,.0f} (required <= {limit:,}): {verdict}")
+
+
+if __name__ == "__main__":
+    main()
