@@ -1,7 +1,7 @@
 """One simulation run: build the city and its agents, run, check the ledger, collect results.
 
-``Model`` is the shared context the agents talk through: it creates cases, triages
-them after the hotline, moves them through delays, and closes them. Everything random
+``Model`` is the shared context the agents talk through: it creates cases, moves them
+through delays, and closes them. Everything random
 comes from named streams (:mod:`govsim.randomness`), so a seed fixes the run.
 """
 
@@ -196,15 +196,6 @@ class Model:
         else:
             case.consultation = case.route_department = False  # a patrol find is a problem, not a question
             self.handlers.found_on_patrol(case)
-
-    def triage(self, case: Case) -> None:
-        """Step 2: answer a consultation on the spot, or create a work order and dispatch it."""
-        if case.consultation:
-            case.first_response = self.env.now
-            self.close(case, HOTLINE_TIER)
-        else:
-            case.dispatched = self.env.now
-            self.hotline.dispatch(case)
 
     def close(self, case: Case, tier: int) -> None:
         """Steps 5 and 6: report back, close at ``tier`` (a TIERS code), and assess at the callback."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from govsim.case import STAGES, TIERS
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from govsim.model import Model
 
 COLUMNS = ("time", "tier", "open", "queued", "in_service", "staff", "arrived", "closed", "abandoned")
+TIER_NAMES = [*STAGES, "city"]
+CITY = TIER_NAMES.index("city")
+"""Rows hold the tier as its index in TIER_NAMES (numbers only, for a fast frame)."""
 
 
 class Monitor:
@@ -51,14 +55,14 @@ class Monitor:
             tally = self._tallies.get(stage, empty)
             code = self._tier_code[i]
             closed = closed_by_tier[code] if code is not None else 0
-            rows.append((now, stage, open_by_stage[i], tally.queued, tally.busy, tally.capacity,
+            rows.append((now, i, open_by_stage[i], tally.queued, tally.busy, tally.capacity,
                          tally.arrived - self._last_arrived[i], closed - self._last_closed[i], 0))
             self._last_arrived[i] = tally.arrived
             self._last_closed[i] = closed
         city = (ledger.created, ledger.closed, ledger.abandoned)
         tallies = self._tallies.values()
         rows.append((
-            now, "city", len(ledger.open), sum(t.queued for t in tallies), sum(t.busy for t in tallies),
+            now, CITY, len(ledger.open), sum(t.queued for t in tallies), sum(t.busy for t in tallies),
             sum(t.capacity for t in tallies),
             city[0] - self._last_city[0], city[1] - self._last_city[1], city[2] - self._last_city[2],
         ))
@@ -72,6 +76,8 @@ class Monitor:
             yield env.timeout(self.interval)
 
     def frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.rows, columns=list(COLUMNS))
-        frame["tier"] = pd.Categorical(frame["tier"], categories=[*STAGES, "city"])
+        values = np.array(self.rows, dtype=np.float64).reshape(-1, len(COLUMNS))
+        frame = pd.DataFrame(values[:, 2:].astype(np.int64), columns=list(COLUMNS[2:]))
+        frame.insert(0, "tier", pd.Categorical.from_codes(values[:, 1].astype(np.int64), categories=TIER_NAMES))
+        frame.insert(0, "time", values[:, 0])
         return frame

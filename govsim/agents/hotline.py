@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import simpy
 from simpy.events import Timeout
 
-from govsim.case import ABANDONED, OPEN, STAGE, Case
+from govsim.case import ABANDONED, HOTLINE_TIER, OPEN, STAGE, Case
 from govsim.servers import ServerPool
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ class Hotline:
         streams = model.streams
         self.shifts = spec.operators if isinstance(spec.operators, list) else None
         capacity = self.shifts[0] if self.shifts else spec.operators
-        self.pool = ServerPool(model.env, "hotline", "hotline", capacity, self._start_talk, self._answered)
+        self.pool = ServerPool(model.env, "hotline", "hotline", capacity, self._start_talk, self.triage)
         self.talk_time = streams.duration("hotline/talk", spec.talk_time)
         self.patience = streams.duration("hotline/patience", spec.patience) if spec.patience else None
         self.redial_draw = streams.uniform("hotline/redial")
@@ -60,13 +60,23 @@ class Hotline:
 
     def online(self, case: Case) -> None:
         """An online appeal: no operator queue, straight to triage."""
-        self.model.triage(case)
+        self.triage(case)
 
     def _start_talk(self, case: Case) -> float:
         return self.talk_time()
 
-    def _answered(self, case: Case, pool: ServerPool) -> None:
-        self.model.triage(case)
+    def triage(self, case: Case, _pool: ServerPool | None = None) -> None:
+        """Step 2: answer a consultation on the spot, or create a work order and dispatch it.
+
+        Also the operator pool's ``done``: a call is triaged as the operator finishes it.
+        """
+        model = self.model
+        if case.consultation:
+            case.first_response = model.env.now
+            model.close(case, HOTLINE_TIER)
+        else:
+            case.dispatched = model.env.now
+            self.dispatch(case)
 
     def _hang_up(self, event: simpy.Event) -> None:
         case, ticket = event._value  # noqa: SLF001

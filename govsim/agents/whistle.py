@@ -12,6 +12,8 @@ the district as before.
 
 from __future__ import annotations
 
+import bisect
+
 from typing import TYPE_CHECKING
 
 from govsim.case import STREET_TIER, STAGE, Case
@@ -79,7 +81,7 @@ class WhistleDesk:
 
     def _report_delay(self) -> float:
         u = self.type_draw()
-        index = next((i for i, edge in enumerate(self.type_cdf) if u < edge), len(self.types) - 1)
+        index = min(bisect.bisect_right(self.type_cdf, u), len(self.types) - 1)  # first edge above u
         kind = self.types[index]
         timing = self.timing_draw()
         if timing < kind.on_time_share:
