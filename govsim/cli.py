@@ -1,4 +1,4 @@
-"""Command line: ``govsim run | validate | network | docs``.
+"""Command line: ``govsim run | validate | network | experiment | plot | report | docs``.
 
 Exit codes: 0 success; 1 the model broke an invariant (a ledger violation: a bug to
 report); 2 bad input (file, key path and line are named; nothing is written); 3 some
@@ -74,6 +74,18 @@ def _parser() -> argparse.ArgumentParser:
     exp_run.add_argument("--quiet", action="store_true", help="no progress bar, no summary table")
     exp_run.set_defaults(handler=_experiment_run)
 
+    for name, text in (("plot", "draw the figures of a run or experiment folder into DIR/figures/"),
+                       ("report", "write a self-contained HTML report of a run or experiment folder")):
+        command = sub.add_parser(name, help=text)
+        command.add_argument("folder", metavar="DIR", help="results folder of `govsim run` or `experiment run`")
+        command.add_argument("--no-replay", action="store_true",
+                             help="experiments: skip the figures that need their runs re-simulated")
+        command.add_argument("--workers", type=int, help="processes to replay an experiment's runs")
+        command.add_argument("--quiet", action="store_true", help="no progress bar")
+        if name == "report":
+            command.add_argument("--out", help="HTML file to write (default DIR/report.html)")
+        command.set_defaults(handler=_plot if name == "plot" else _report)
+
     docs = sub.add_parser("docs", help="write the scenario reference (docs/scenarios.md)")
     docs.add_argument("--out", default="docs/scenarios.md", help="Markdown file to write")
     docs.set_defaults(handler=_docs)
@@ -106,8 +118,17 @@ def _run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / scenario.name
     if out.exists() and not out.is_dir():
         raise UserInputError("the output path exists and is not a folder", source=str(out))
-    result = simulate(scenario, progress=not args.quiet)
+    made_out = not out.exists()
     try:
+        out.mkdir(parents=True, exist_ok=True)
+        # The case table streams to its file as cases finish: memory stays flat on a city-wide year.
+        cases_file = out / "cases.parquet" if scenario.output.cases_table else None
+        try:
+            result = simulate(scenario, progress=not args.quiet, cases_file=cases_file)
+        except BaseException:
+            if made_out and not any(out.iterdir()):
+                out.rmdir()
+            raise
         result.write(out)
     except OSError as exc:
         raise UserInputError(f"cannot write the results ({exc.strerror or exc})", source=str(out)) from None
@@ -155,6 +176,34 @@ def _network(args: argparse.Namespace) -> int:
         raise UserInputError("the folder does not exist", source=str(target.parent))
     atomic_write(target, lambda tmp: write_graphml(graph, tmp))
     print(f"wrote {target}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
+    return EXIT_OK
+
+
+def _plot(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from govsim.loading import load
+    from govsim.plots import make_figures
+
+    made = make_figures(load(args.folder), replay=not args.no_replay, workers=args.workers,
+                        progress=not args.quiet)
+    if not args.quiet:
+        print(f"wrote {len(made)} figures (PNG and SVG) to {Path(args.folder) / 'figures'}/: "
+              + ", ".join(m.name for m in made))
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from govsim.report import write_report
+
+    target = write_report(args.folder, args.out, replay=not args.no_replay, workers=args.workers,
+                          progress=not args.quiet)
+    if not args.quiet:
+        print(f"wrote {target}")
     return EXIT_OK
 
 

@@ -1,0 +1,169 @@
+"""``govsim.load(DIR)``: the tables of a run or an experiment folder as pandas DataFrames.
+
+A run folder is what ``govsim run`` writes (``summary.json``, ``timeseries.parquet``,
+``kpis.parquet``, ``scenario.yaml``, usually ``cases.parquet``); an experiment folder is
+what ``govsim experiment run`` writes (``experiment.yaml``, ``results.parquet``,
+``summary.parquet``, ...). One call reads every table, so a notebook starts with::
+
+    data = govsim.load("results/baseline")
+    data.timeseries.query("tier == 'city'").plot(x="time", y="open")
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from govsim.errors import UserInputError
+from govsim.scenario.schema import Scenario
+
+RUN_MARKERS = ("summary.json", "timeseries.parquet")
+EXPERIMENT_MARKERS = ("experiment.yaml", "results.parquet")
+EXPERIMENT_TABLES = (
+    "results",
+    "timeseries",
+    "variants",
+    "samples",
+    "summary",
+    "paired",
+    "sweep",
+    "sensitivity",
+)
+
+
+class NotAResultsFolder(UserInputError, ValueError):
+    """The folder holds neither a run's nor an experiment's tables (the CLI exits 2)."""
+
+
+@dataclass
+class RunData:
+    """The tables of one run; ``cases`` is empty when the run kept no case table."""
+
+    path: Path
+    scenario: Scenario
+    cases: pd.DataFrame
+    timeseries: pd.DataFrame
+    kpis: pd.DataFrame
+    summary: dict[str, Any]
+    rankings: pd.DataFrame
+    kind: str = "run"
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    @property
+    def summary_table(self) -> pd.DataFrame:
+        """``summary.json`` flattened to one row per dotted key (``rates.response``, ...)."""
+        return _flatten(self.summary)
+
+
+@dataclass
+class ExperimentData:
+    """The tables of an experiment; tables it did not produce (``sweep``, ...) are empty."""
+
+    path: Path
+    experiment: dict[str, Any]
+    results: pd.DataFrame
+    timeseries: pd.DataFrame
+    variants: pd.DataFrame
+    samples: pd.DataFrame
+    summary: pd.DataFrame
+    paired: pd.DataFrame
+    sweep: pd.DataFrame
+    sensitivity: pd.DataFrame
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    kind: str = "experiment"
+
+    @property
+    def name(self) -> str:
+        return str(self.experiment.get("name", self.path.name))
+
+    @property
+    def baseline(self) -> str:
+        return str(self.experiment.get("baseline", "baseline"))
+
+    @property
+    def variant_names(self) -> list[str]:
+        """Variants in the experiment's order."""
+        return list(self.experiment.get("variants", {})) or list(self.variants.get("variant", []))
+
+
+Results = RunData | ExperimentData
+
+
+def load(path: str | Path) -> Results:
+    """Read the run or experiment folder ``path``; raise :class:`NotAResultsFolder` otherwise."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise NotAResultsFolder(
+            "not a folder (expected a run or experiment results folder)", source=str(folder)
+        )
+    if all((folder / m).is_file() for m in EXPERIMENT_MARKERS):
+        return _load_experiment(folder)
+    if all((folder / m).is_file() for m in RUN_MARKERS):
+        return _load_run(folder)
+    if (folder / "experiment.yaml").is_file():
+        hint = "an experiment folder without results.parquet: finish it with `govsim experiment run --resume`"
+    else:
+        hint = (
+            "neither a run folder (summary.json, timeseries.parquet) nor an experiment folder "
+            "(experiment.yaml, results.parquet)"
+        )
+    raise NotAResultsFolder(hint, source=str(folder))
+
+
+def _load_run(folder: Path) -> RunData:
+    from govsim.scenario.loader import load_scenario
+
+    scenario_file = folder / "scenario.yaml"
+    if not scenario_file.is_file():
+        raise NotAResultsFolder("run folder without scenario.yaml", source=str(folder))
+    return RunData(
+        path=folder,
+        scenario=load_scenario(scenario_file),
+        cases=_table(folder / "cases.parquet"),
+        timeseries=_table(folder / "timeseries.parquet"),
+        kpis=_table(folder / "kpis.parquet"),
+        summary=json.loads((folder / "summary.json").read_text(encoding="utf-8")),
+        rankings=_table(folder / "rankings.parquet"),
+    )
+
+
+def _load_experiment(folder: Path) -> ExperimentData:
+    spec = yaml.safe_load((folder / "experiment.yaml").read_text(encoding="utf-8"))
+    if not isinstance(spec, dict):
+        raise NotAResultsFolder(
+            "experiment.yaml is not a mapping", source=str(folder / "experiment.yaml")
+        )
+    tables = {name: _table(folder / f"{name}.parquet") for name in EXPERIMENT_TABLES}
+    runs = folder / "runs"
+    errors = (
+        [json.loads(p.read_text()) for p in sorted(runs.glob("*.error.json"))]
+        if runs.is_dir()
+        else []
+    )
+    return ExperimentData(path=folder, experiment=spec, errors=errors, **tables)
+
+
+def _table(path: Path) -> pd.DataFrame:
+    return pd.read_parquet(path) if path.is_file() else pd.DataFrame()
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> pd.DataFrame:
+    rows: list[tuple[str, Any]] = []
+
+    def walk(value: Any, key: str) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{key}.{k}" if key else str(k))
+        elif not isinstance(value, list):
+            rows.append((key, value))
+
+    walk(data, prefix)
+    return pd.DataFrame(rows, columns=["key", "value"])

@@ -1,0 +1,164 @@
+"""Every figure of a run or an experiment folder: what ``govsim plot`` and ``govsim report`` draw.
+
+:func:`figure_specs` lists the figures the data allow (a forest plot needs paired
+differences, a sweep needs swept parameters...); :func:`make_figures` builds each one
+and writes it as PNG and SVG to ``DIR/figures/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from govsim.loading import Results
+from govsim.plots import sweeps
+from govsim.plots.inputs import PlotInputs, inputs_for
+from govsim.plots.layouts import (
+    backlog_figure,
+    bands_text,
+    closing_figure,
+    flows_figure,
+    forest_figure,
+    league_figure,
+    network_figure,
+    rates_figure,
+    sensitivity_figure,
+    sweep_figure,
+    tiers_figure,
+)
+from govsim.plots.style import FORMATS, ensure_glyphs, safe_name, save
+
+
+@dataclass
+class FigureSpec:
+    name: str
+    caption: str
+    build: Callable[[], Figure]
+
+
+@dataclass
+class MadeFigure:
+    name: str
+    caption: str
+    paths: list[Path]
+
+    def path(self, fmt: str = "png") -> Path:
+        return next(p for p in self.paths if p.suffix == f".{fmt}")
+
+
+def figure_specs(inputs: PlotInputs) -> list[FigureSpec]:
+    """The figures ``inputs`` support, in reading order."""
+    specs = [
+        FigureSpec(
+            "backlog",
+            f"Open cases over time per tier ({bands_text(inputs)}).",
+            lambda: backlog_figure(inputs),
+        ),
+        FigureSpec(
+            "flows",
+            f"Appeals created and cases closed per day, whole city ({bands_text(inputs)}).",
+            lambda: flows_figure(inputs),
+        ),
+    ]
+    if inputs.kpis is not None and len(inputs.kpis):
+        specs.append(
+            FigureSpec(
+                "rates",
+                f"The three rates per month of appeal ({bands_text(inputs)}).",
+                lambda: rates_figure(inputs),
+            )
+        )
+    if inputs.closed is not None and len(inputs.closed):
+        specs.append(
+            FigureSpec(
+                "time_to_close",
+                "Time to close work orders per urgency class, the class's time limit dashed.",
+                lambda: closing_figure(inputs),
+            )
+        )
+        specs.append(
+            FigureSpec(
+                "tiers", "Share of closed cases closed at each tier.", lambda: tiers_figure(inputs)
+            )
+        )
+    if inputs.kpis is not None and (inputs.kpis["unit_type"].astype(str) == "street").any():
+        specs.append(
+            FigureSpec(
+                "league",
+                "Street league table: composite score (0.1 response + "
+                "0.5 resolution + 0.4 satisfaction), best first.",
+                lambda: league_figure(inputs),
+            )
+        )
+    if inputs.paired is not None:
+        specs.append(
+            FigureSpec(
+                "paired",
+                "Paired differences against the baseline, 95% CIs (forest plot).",
+                lambda: forest_figure(inputs),
+            )
+        )
+    for variant, graph in inputs.graphs.items():
+        name = "network" if len(inputs.graphs) == 1 else f"network_{safe_name(variant)}"
+        specs.append(
+            FigureSpec(
+                name,
+                f"Jurisdiction and whistle network ({variant}), nodes coloured by "
+                "cases closed per day.",
+                lambda v=variant, g=graph: network_figure(inputs, v, g),
+            )
+        )
+    if inputs.sweep is not None:
+        for parameter in sweeps.swept_parameters(inputs.sweep):
+            specs.append(
+                FigureSpec(
+                    f"sweep_{safe_name(parameter)}",
+                    f"Outcomes versus {parameter} (95% CIs).",
+                    lambda p=parameter: sweep_figure(inputs, p),
+                )
+            )
+    if inputs.sensitivity is not None:
+        specs.append(
+            FigureSpec(
+                "sensitivity",
+                "Sensitivity indices per outcome, most influential first.",
+                lambda: sensitivity_figure(inputs),
+            )
+        )
+    return specs
+
+
+def make_figures(
+    data: Results,
+    out: str | Path | None = None,
+    *,
+    formats: Sequence[str] = FORMATS,
+    replay: bool = True,
+    replications: int | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> list[MadeFigure]:
+    """Build every figure of ``data`` and write it to ``out`` (default ``DIR/figures/``)."""
+    from tqdm.auto import tqdm
+
+    folder = Path(out) if out else data.path / "figures"
+    inputs = inputs_for(
+        data, replay=replay, replications=replications, workers=workers, progress=progress
+    )
+    ensure_glyphs(_names(inputs))
+    made = []
+    specs = figure_specs(inputs)
+    for spec in tqdm(specs, desc="figures", unit="figure", delay=2.0, disable=not progress or None):
+        fig = spec.build()
+        made.append(MadeFigure(spec.name, spec.caption, save(fig, folder, spec.name, formats)))
+    return made
+
+
+def _names(inputs: PlotInputs) -> list[str]:
+    names = list(inputs.variants)
+    for graph in inputs.graphs.values():
+        names += [str(n) for n in graph]
+    return names
