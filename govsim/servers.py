@@ -3,8 +3,14 @@
 Why not ``simpy.Resource``: its capacity is fixed once created (resource sinking
 moves staff during a run) and ``simpy.PriorityResource`` re-sorts its whole queue on
 every request. Here the queue is a binary heap (O(log n) per operation, first come
-first served within a priority), a server is a counter rather than a process, and a
-service is one SimPy timeout whose callback frees the server.
+first served within a priority) and a server is a counter rather than a process.
+
+Services end through one wake-up per pool, not one SimPy event per busy server: the
+pool keeps its own heap of end times, and only its earliest end sits in SimPy's event
+queue. A city has thousands of busy servers but far fewer units, and SimPy's queue is a
+heap whose operations slow down as it outgrows the CPU caches (a pop and push took
+1.4 us with 1,000 events queued, 3.2 us with 16,000), so this keeps the cost per case
+flat as the city grows. A wake-up made stale by an earlier end is recognised and ignored.
 
 Pools of one tier share a :class:`TierTally`, so the monitor reads a tier's totals in
 constant time however many units the city has.
@@ -13,6 +19,7 @@ constant time however many units the city has.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -48,7 +55,7 @@ class ServerPool:
     __slots__ = (
         "env", "name", "tier", "index", "capacity", "busy", "start_service", "done", "time_factor",
         "_heap", "_seq", "queued", "serving", "arrived", "departed", "withdrawn", "tally",
-        "_service_hours", "_staff_hours", "_staffed_since",
+        "_ends", "_end_seq", "_wake_at", "_service_hours", "_staff_hours", "_staffed_since",
     )
 
     def __init__(
@@ -79,6 +86,9 @@ class ServerPool:
         self.queued = 0
         self.serving: dict[Any, float] = {}
         """Items in service and the times their service ends."""
+        self._ends: list[tuple[float, int, Any]] = []  # heap of (end, start order, item) in service
+        self._end_seq = 0
+        self._wake_at = math.inf  # the end time of the pool's pending wake-up
         self.arrived = 0
         self.departed = 0
         self.withdrawn = 0
@@ -138,11 +148,27 @@ class ServerPool:
         env = self.env
         duration = self.start_service(item) * self.time_factor
         self._service_hours += duration
-        self.serving[item] = env._now + duration  # noqa: SLF001 - env.now, without the property call
-        Timeout(env, duration, item).callbacks.append(self._finish)
+        end = env._now + duration  # noqa: SLF001 - env.now, without the property call
+        self.serving[item] = end
+        self._end_seq += 1
+        heapq.heappush(self._ends, (end, self._end_seq, item))
+        if end < self._wake_at:  # the new earliest end: wake up then (the old wake-up goes stale)
+            self._wake_at = end
+            Timeout(env, duration, end).callbacks.append(self._wake)
 
-    def _finish(self, event: simpy.Event) -> None:
-        item = event._value  # noqa: SLF001 - the item we scheduled ourselves
+    def _wake(self, event: simpy.Event) -> None:
+        if event._value != self._wake_at:  # noqa: SLF001 - the end time we scheduled
+            return  # stale: an earlier end took over, and its wake-up came first
+        _, _, item = heapq.heappop(self._ends)
+        if self._ends:
+            end = self._ends[0][0]
+            self._wake_at = end
+            Timeout(self.env, end - self.env._now, end).callbacks.append(self._wake)  # noqa: SLF001
+        else:
+            self._wake_at = math.inf
+        self._finish(item)
+
+    def _finish(self, item: Any) -> None:
         self.busy -= 1
         self.tally.busy -= 1
         self.departed += 1

@@ -242,22 +242,25 @@ def test_heap_operation_count_is_n_log_n() -> None:
 
 def test_100k_queued_push_pop_is_fast(monkeypatch) -> None:
     n = 100_000
-    pushes = pops = 0
+    pushes = pops = end_pushes = 0
     real_push, real_pop = heapq.heappush, heapq.heappop
+    env, pool, rec = make_pool(0)
 
     def push(heap, entry):  # noqa: ANN001, ANN202
-        nonlocal pushes
-        pushes += 1
+        nonlocal pushes, end_pushes
+        if heap is pool._heap:  # the queue (the pool's heap of service ends is counted apart)
+            pushes += 1
+        else:
+            end_pushes += 1
         real_push(heap, entry)
 
     def pop(heap):  # noqa: ANN001, ANN202
         nonlocal pops
-        pops += 1
+        pops += heap is pool._heap
         return real_pop(heap)
 
     monkeypatch.setattr(servers_module.heapq, "heappush", push)
     monkeypatch.setattr(servers_module.heapq, "heappop", pop)
-    env, pool, rec = make_pool(0)
     items = [Item(str(k), service=1.0) for k in range(n)]
     started = time.perf_counter()
     for k, item in enumerate(items):
@@ -269,6 +272,40 @@ def test_100k_queued_push_pop_is_fast(monkeypatch) -> None:
     elapsed = time.perf_counter() - started
     assert pushes == n  # one push per queued arrival
     assert pops <= n  # at most one pop per entry (stale ones included), never a re-sort
+    assert end_pushes == n // 2  # one end time per service
     assert len(rec.started) == n // 2
     assert balanced(pool)
     assert elapsed < 30.0, f"{n} queued items took {elapsed:.1f} s"
+
+
+def test_services_end_at_their_own_times_through_one_wakeup_per_pool() -> None:
+    """Each start that ends sooner than the pending wake-up schedules a new one; stale ones are ignored."""
+    env, pool, rec = make_pool(5)
+    items = [Item(f"s{d}", service=float(d)) for d in (5, 4, 3, 2, 1)]  # each ends before the last
+    for item in items:
+        pool.arrive(item)
+    assert len(env._queue) == 5  # one wake-up per new earliest end (four of them will be stale)
+    env.run()
+    assert rec.done == ["s1", "s2", "s3", "s4", "s5"]
+    assert [item.finished for item in items] == [5.0, 4.0, 3.0, 2.0, 1.0]
+    assert balanced(pool) and pool.departed == 5
+
+
+def test_many_busy_servers_keep_one_event_in_simpy_queue() -> None:
+    env, pool, rec = make_pool(1000)
+    for k in range(1000):
+        pool.arrive(Item(str(k), service=1.0 + k / 1000))  # later starts end later
+    assert len(env._queue) == 1
+    env.run()
+    assert len(rec.done) == 1000 and rec.done == sorted(rec.done, key=int)
+    assert balanced(pool)
+
+
+def test_equal_end_times_finish_in_start_order() -> None:
+    env, pool, rec = make_pool(3)
+    for name in ("a", "b", "c"):
+        pool.arrive(Item(name, service=2.0))
+    pool.arrive(Item("d", service=1.0))  # queued: starts when "a" ends at 2, ends at 3
+    env.run()
+    assert rec.done == ["a", "b", "c", "d"]
+    assert rec.busy_at_done == [3, 2, 1, 0]  # "d" took a's server before a's done ran

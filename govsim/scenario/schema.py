@@ -138,12 +138,41 @@ class City(Strict):
         return self
 
 
+class SunkStaff(Strict):
+    """Staff sunk into the grids (力量下沉): headcount by origin, and how much of it works cases.
+
+    On-duty equivalents = headcount x ``case_share`` x ``weekly_hours`` / 168, rounded and
+    spread evenly over all grids, on top of ``grid_workers``.
+    """
+
+    departments: int = Field(0, ge=0, description="Headcount from departments (bureaus).")
+    street_offices: int = Field(0, ge=0, description="Headcount from street/town offices.")
+    auxiliaries: int = Field(0, ge=0, description="Auxiliary staff (headcount).")
+    community: int = Field(0, ge=0, description="Community staff (headcount).")
+    case_share: float = Field(
+        ..., ge=0, le=1, description="Share of their working hours spent on appeal cases (the rest: other grid duties)."
+    )
+    weekly_hours: float = Field(40.0, gt=0, le=168, description="Working hours per person per week.")
+
+    @property
+    def headcount(self) -> int:
+        return self.departments + self.street_offices + self.auxiliaries + self.community
+
+    @property
+    def on_duty(self) -> int:
+        """Case-handling staff on duty at any hour (the servers they add to the grids)."""
+        return round(self.headcount * self.case_share * self.weekly_hours / 168)
+
+
 class Staffing(Strict):
     """Default staff per unit (people on duty), used where a unit does not set its own."""
 
     grid_workers: int = Field(2, ge=0, description="Grid workers per community grid.")
     street_staff: int = Field(4, ge=0, description="Case-handling staff per street/township.")
     district_staff: int = Field(6, ge=0, description="Case-handling staff per district.")
+    grid_sunk: SunkStaff | None = Field(
+        None, description="Staff sunk into the grids; their on-duty equivalents are added to the grids."
+    )
 
 
 class Department(Strict):
@@ -445,7 +474,11 @@ class Output(Strict):
     timeseries_interval_hours: float = Field(
         1.0, gt=0, description="Sampling interval of timeseries.parquet (hours)."
     )
-    cases_table: bool = Field(True, description="Write cases.parquet (one row per case).")
+    cases_table: bool = Field(
+        True,
+        description="Keep the per-case table (cases.parquet, streamed as cases finish). False: "
+        "summary-only mode; the summary, KPIs and outcomes come from streaming statistics either way.",
+    )
 
 
 class DefaultHandling(Strict):
