@@ -11,7 +11,7 @@ The script only uses ``govsim.load_scenario`` and ``govsim.simulate``, so it pro
 version of govsim on the path: ``PYTHONPATH=/path/to/old/checkout python
 benchmarks/profile_run.py`` gives the "before" of docs/performance.md.
 
-Usage: ``python benchmarks/profile_run.py {mmc,beijing} [--days D]``.
+Usage: ``python benchmarks/profile_run.py {mmc,beijing} [--days D] [--file SCENARIO]``.
 """
 
 from __future__ import annotations
@@ -64,12 +64,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", choices=sorted(SCENARIOS))
     parser.add_argument("--days", type=float, help="simulated days (default: 926 for mmc, 2 for beijing)")
+    parser.add_argument("--file", help="another scenario file to profile with the same settings")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args()
 
     import govsim
 
     path, days, extra = SCENARIOS[args.scenario]
+    path = Path(args.file) if args.file else path
     scenario = govsim.load_scenario(path, [f"days={args.days or days}", *extra])
     profiler = cProfile.Profile()
     profiler.enable()
