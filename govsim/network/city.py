@@ -7,7 +7,7 @@ rather than references.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -53,6 +53,7 @@ def build_city(scenario: Scenario) -> CityLayout:
     staffing = scenario.staffing
     if scenario.city.synthetic is not None:
         _synthetic(layout, scenario)
+        _add_sunk_staff(layout, scenario)
         return layout
     for d_spec in scenario.city.districts or []:
         d = len(layout.districts)
@@ -68,7 +69,17 @@ def build_city(scenario: Scenario) -> CityLayout:
                     Unit(g_spec.name, "grid", _or(g_spec.workers, staffing.grid_workers), parent=s,
                          population=g_spec.population, kind=g_spec.kind)
                 )
+    _add_sunk_staff(layout, scenario)
     return layout
+
+
+def _add_sunk_staff(layout: CityLayout, scenario: Scenario) -> None:
+    """Add the on-duty equivalents of the staff sunk into the grids, spread evenly over all grids."""
+    sunk = scenario.staffing.grid_sunk
+    if sunk is None or not layout.grids:
+        return
+    extra = _split(sunk.on_duty, len(layout.grids))
+    layout.grids[:] = [replace(g, staff=g.staff + int(n)) for g, n in zip(layout.grids, extra)]
 
 
 RESIDENTIAL = ("community", "village")
