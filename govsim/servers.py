@@ -166,9 +166,7 @@ class ServerPool:
             Timeout(self.env, end - self.env._now, end).callbacks.append(self._wake)  # noqa: SLF001
         else:
             self._wake_at = math.inf
-        self._finish(item)
-
-    def _finish(self, item: Any) -> None:
+        # The service of ``item`` ends: free the server, let it take the next in line, report.
         self.busy -= 1
         self.tally.busy -= 1
         self.departed += 1

@@ -164,19 +164,14 @@ class RunStatistics:
         n_months = len(calendar.labels)
         monthly = np.zeros((len(UNIT_COUNTERS), n_months, self.units.size), dtype=np.int64)
         np.add.at(monthly, (slice(None), day_month), table)
-        unit_frame = self.units.frame()
-        parts = []
-        for m, label in enumerate(calendar.labels):
-            counts = monthly[:, m, :]
-            present = counts[0] > 0
-            if not present.any():
-                continue
-            units = unit_frame[present].assign(month=label)
-            parts.append(units.assign(**{n: counts[i, present] for i, n in enumerate(UNIT_COUNTERS)}))
-            city = {n: [counts[i].sum()] for i, n in enumerate(UNIT_COUNTERS)}
-            parts.append(pd.DataFrame({"month": [label], "unit_type": ["city"], "unit": ["city"], **city}))
-        columns = ["month", "unit_type", "unit", *UNIT_COUNTERS]
-        kpis = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+        monthly = np.concatenate([monthly, monthly.sum(axis=2, keepdims=True)], axis=2)  # + city-wide
+        units = pd.concat([self.units.frame(), pd.DataFrame({"unit_type": ["city"], "unit": ["city"]})],
+                          ignore_index=True)
+        months, unit = np.nonzero(monthly[0] > 0)  # (month, unit) pairs with cases
+        kpis = units.iloc[unit].reset_index(drop=True)
+        kpis.insert(0, "month", np.asarray(calendar.labels, dtype=object)[months])
+        for i, name in enumerate(UNIT_COUNTERS):
+            kpis[name] = monthly[i, months, unit]
         kpis = kpis.sort_values(["month", "unit_type", "unit"], ignore_index=True)
         kpis = kpis.rename(columns={"valid": "valid_callbacks"})
         kpis["satisfaction_points"] = kpis["satisfied"] * SATISFACTION_WEIGHT[SATISFIED] + kpis["basic"] * (

@@ -95,10 +95,27 @@ class Residents:
         if self.grid_cdf is not None:
             self._schedule_next()
 
+    def _arrive(self, _event: object) -> None:
+        i = self._next
+        self._next = i + 1
+        times, categories, grids, residents, channels = self._batch
+        category, grid = categories[i], grids[i]
+        model = self.model
+        if not (model.arrival_filters_on and self._prevented(category, grid)):
+            model.new_case(category, grid, residents[i], channels[i])
+        if i + 1 < len(times):  # the usual case, inlined: the day's next appeal
+            t = times[i + 1]
+            if t < model.horizon:
+                env = model.env
+                Timeout(env, t - env.now).callbacks.append(self._arrive)
+        else:
+            self._schedule_next()
+
     def _schedule_next(self) -> None:
+        """Schedule the next appeal, drawing the following days' appeals once a day's are used up."""
         times = self._batch[0]
         horizon = self.model.horizon
-        while self._next >= len(times):  # the day's appeals are used up: draw the next day's
+        while self._next >= len(times):
             self._day += 1
             if self._day * HOURS_PER_DAY >= horizon:
                 return
@@ -109,16 +126,6 @@ class Residents:
         if t < horizon:
             env = self.model.env
             Timeout(env, t - env.now).callbacks.append(self._arrive)
-
-    def _arrive(self, _event: object) -> None:
-        i = self._next
-        self._next = i + 1
-        _, categories, grids, residents, channels = self._batch
-        category, grid = categories[i], grids[i]
-        model = self.model
-        if not (model.arrival_filters_on and self._prevented(category, grid)):
-            model.new_case(category, grid, residents[i], channels[i])
-        self._schedule_next()
 
     def _prevented(self, category: int, grid: int) -> bool:
         """Proactive governance removed this appeal before it arose (counted, not a case)."""
