@@ -9,8 +9,6 @@ where a step was not reached.
 
 from __future__ import annotations
 
-from govsim.spec import TIERS
-
 NAN = float("nan")
 
 # Stages of an open case, for the "open cases per tier" time series.
@@ -22,7 +20,7 @@ CLOSED, ABANDONED, OPEN = range(3)
 """``Case.status`` codes, indices into STATUSES."""
 
 HOTLINE_TIER, GRID_TIER, STREET_TIER, DISTRICT_TIER, DEPARTMENT_TIER = range(5)
-"""``Case.final_tier`` codes, indices into TIERS (-1 while not closed)."""
+"""``Case.final_tier`` codes, indices into ``govsim.spec.TIERS`` (-1 while not closed)."""
 
 SATISFACTION_LEVELS = ("satisfied", "basic", "unsatisfied")
 SATISFIED, BASIC, UNSATISFIED = range(3)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from govsim.case import SATISFACTION_LEVELS, SATISFACTION_WEIGHT
 from govsim.scenario.schema import TIERS, Scenario
-from govsim.statistics import quantile_summary, round_number
+from govsim.statistics import add_rates, quantile_summary, round_number
 
 if TYPE_CHECKING:
     from govsim.model import RunState
@@ -87,17 +87,8 @@ def kpi_frame(
         resolved=("resolved_n", "sum"),
         satisfaction_points=("satisfaction_score", "sum"),
     ).reset_index()
-    kpis["response_rate"] = _ratio(kpis["on_time"], kpis["due"])
-    kpis["resolution_rate"] = _ratio(kpis["resolved"], kpis["valid_callbacks"])
-    kpis["satisfaction_rate"] = _ratio(kpis["satisfaction_points"], kpis["valid_callbacks"])
-    weights = composite_weights(scenario)
-    kpis["composite"] = composite(kpis, weights)
+    add_rates(kpis, composite_weights(scenario))
     return kpis
-
-
-def composite(rates: pd.DataFrame | dict, weights: dict[str, float]) -> pd.Series | float:
-    """Weighted mean of the three rates (columns or keys ``<rate>_rate``)."""
-    return sum(weights[r] * rates[f"{r}_rate"] for r in weights) / sum(weights.values())
 
 
 def composite_weights(scenario: Scenario) -> dict[str, float]:
@@ -106,10 +97,6 @@ def composite_weights(scenario: Scenario) -> dict[str, float]:
         if policy.type == "ranking":
             return {r: policy.weights.get(r, 0.0) for r in ("response", "resolution", "satisfaction")}
     return {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
-
-
-def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
-    return (num / den.where(den > 0)).astype(float)
 
 
 def summarise(state: RunState) -> dict[str, Any]:

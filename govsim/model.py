@@ -22,7 +22,7 @@ from simpy.events import Timeout
 
 from govsim.agents import Callback, Handlers, Hotline, Residents
 from govsim.calendar import Calendar
-from govsim.case import CLOSED, HOTLINE_TIER, TIERS, Case
+from govsim.case import CLOSED, Case
 from govsim.ledger import CaseLedger
 from govsim.monitor import Monitor
 from govsim.network.city import CityLayout, build_city
@@ -31,6 +31,7 @@ from govsim.randomness import RandomStreams
 from govsim.recorder import CaseCodec, CaseRecorder, MemoryCaseTable, ParquetCaseTable
 from govsim.scenario.schema import CHANNELS, Scenario
 from govsim.servers import ServerPool
+from govsim.spec import TIERS
 from govsim.statistics import AssessedUnits, RunStatistics
 
 HOTLINE_CHANNEL, ONLINE_CHANNEL, PATROL_CHANNEL = (CHANNELS.index(c) for c in CHANNELS)

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from govsim.case import STAGES, TIERS
+from govsim.case import STAGES
 from govsim.servers import TierTally
+from govsim.spec import TIERS
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -25,6 +26,8 @@ COLUMNS = ("time", "tier", "open", "queued", "in_service", "staff", "arrived", "
 TIER_NAMES = [*STAGES, "city"]
 CITY = TIER_NAMES.index("city")
 """Rows hold the tier as its index in TIER_NAMES (numbers only, for a fast frame)."""
+NO_UNITS = TierTally()
+"""The all-zero totals of a stage without units of its own (orders in transit)."""
 
 
 class Monitor:
@@ -49,10 +52,9 @@ class Monitor:
         ledger = model.ledger
         open_by_stage = ledger.open_by_stage
         closed_by_tier = model.closed_by_tier
-        empty = TierTally()
         rows = self.rows
         for i, stage in enumerate(STAGES):
-            tally = self._tallies.get(stage, empty)
+            tally = self._tallies.get(stage, NO_UNITS)
             code = self._tier_code[i]
             closed = closed_by_tier[code] if code is not None else 0
             rows.append((now, i, open_by_stage[i], tally.queued, tally.busy, tally.capacity,

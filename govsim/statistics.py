@@ -174,17 +174,31 @@ class RunStatistics:
             kpis[name] = monthly[i, months, unit]
         kpis = kpis.sort_values(["month", "unit_type", "unit"], ignore_index=True)
         kpis = kpis.rename(columns={"valid": "valid_callbacks"})
-        kpis["satisfaction_points"] = kpis["satisfied"] * SATISFACTION_WEIGHT[SATISFIED] + kpis["basic"] * (
-            SATISFACTION_WEIGHT[BASIC])
-        kpis["response_rate"] = _ratio(kpis["on_time"], kpis["due"])
-        kpis["resolution_rate"] = _ratio(kpis["resolved"], kpis["valid_callbacks"])
-        kpis["satisfaction_rate"] = _ratio(kpis["satisfaction_points"], kpis["valid_callbacks"])
-        kpis["composite"] = sum(weights[r] * kpis[f"{r}_rate"] for r in weights) / sum(weights.values())
-        return kpis.drop(columns=["satisfied", "basic"]).astype({"month": str, "unit_type": str, "unit": str})
+        kpis["satisfaction_points"] = satisfaction_points(kpis.pop("satisfied"), kpis.pop("basic"))
+        add_rates(kpis, weights)
+        return kpis.astype({"month": str, "unit_type": str, "unit": str})
+
+
+def satisfaction_points(satisfied: int | pd.Series, basic: int | pd.Series) -> float | pd.Series:
+    """Satisfied count 1, basically satisfied 0.9 (the public formula)."""
+    return satisfied * SATISFACTION_WEIGHT[SATISFIED] + basic * SATISFACTION_WEIGHT[BASIC]
+
+
+def add_rates(kpis: pd.DataFrame, weights: dict[str, float]) -> None:
+    """Add the three rates and the composite to a table of counts, in place (NaN without a denominator)."""
+    kpis["response_rate"] = _ratio(kpis["on_time"], kpis["due"])
+    kpis["resolution_rate"] = _ratio(kpis["resolved"], kpis["valid_callbacks"])
+    kpis["satisfaction_rate"] = _ratio(kpis["satisfaction_points"], kpis["valid_callbacks"])
+    kpis["composite"] = composite(kpis, weights)
+
+
+def composite(rates: pd.DataFrame | dict, weights: dict[str, float]) -> pd.Series | float:
+    """Weighted mean of the three rates (columns or keys ``<rate>_rate``)."""
+    return sum(weights[r] * rates[f"{r}_rate"] for r in weights) / sum(weights.values())
 
 
 def _rates(totals: dict[str, int]) -> dict[str, float]:
-    points = totals["satisfied"] * SATISFACTION_WEIGHT[SATISFIED] + totals["basic"] * SATISFACTION_WEIGHT[BASIC]
+    points = satisfaction_points(totals["satisfied"], totals["basic"])
     valid = totals["valid"]
     return {
         "response": totals["on_time"] / totals["due"] if totals["due"] else float("nan"),

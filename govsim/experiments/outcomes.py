@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from govsim.metrics import composite, composite_weights
+from govsim.metrics import composite_weights
+from govsim.statistics import composite
 from govsim.results import RunResult
 
 Outcome = Callable[[RunResult, float], float]

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from govsim.metrics import composite
 from govsim.plots.frames import KEYS, variant_order, with_keys
 from govsim.plots.style import axes_or_new
+from govsim.statistics import composite
 
 DEFAULT_WEIGHTS = {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
 ALL = "whole run"
