@@ -9,6 +9,8 @@ where a step was not reached.
 
 from __future__ import annotations
 
+import operator
+
 NAN = float("nan")
 
 # Stages of an open case, for the "open cases per tier" time series.
@@ -89,3 +91,15 @@ class Case:
 
     def __repr__(self) -> str:
         return f"Case({self.id}, status={STATUSES[self.status]}, stage={STAGES[self.stage]})"
+
+
+RECORD_FIELDS = (
+    "id", "resident", "category", "channel", "grid", "status",
+    "created", "dispatched", "first_response", "closed", "abandoned_at", "callback",
+    "resolved", "satisfaction", "escalations", "whistles", "returns", "final_tier", "repeat_of",
+)
+"""What a finished case leaves: numbers only (codes and hours). Street, district, urgency and
+department follow from grid and category, so they are looked up per chunk, not stored."""
+TIME_FIELDS = ("created", "dispatched", "first_response", "closed", "abandoned_at", "callback")
+record = operator.attrgetter(*RECORD_FIELDS)
+"""``record(case)``: the RECORD_FIELDS of a case as one tuple (a single C-level call)."""

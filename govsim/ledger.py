@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from govsim.case import ABANDONED, CLOSED, OPEN, STAGE, STATUSES, Case
+from govsim.case import ABANDONED, CLOSED, OPEN, STAGE, STATUSES, Case, record
 from govsim.errors import LedgerError
 from govsim.servers import ServerPool
 
@@ -63,8 +63,12 @@ class CaseLedger:
             self.abandoned += 1
         else:
             raise LedgerError(f"case {case.id}: cannot finish with status {status!r}")
-        if self.recorder is not None:
-            self.recorder.add(case)
+        recorder = self.recorder
+        if recorder is not None:
+            rows = recorder.rows
+            rows.append(record(case))
+            if len(rows) >= recorder.chunk_size:
+                recorder.flush()
 
     # -- checks ----------------------------------------------------------------------------
     def check(self, pools: Iterable[ServerPool]) -> None:

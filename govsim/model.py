@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 import numpy as np
@@ -29,12 +30,39 @@ from govsim.network.city import CityLayout, build_city
 from govsim.policies import apply_policies, install_policies
 from govsim.randomness import RandomStreams
 from govsim.recorder import CaseCodec, CaseRecorder, MemoryCaseTable, ParquetCaseTable
-from govsim.scenario.schema import CHANNELS, Scenario
+from govsim.scenario.schema import CHANNELS, Category, Scenario
 from govsim.servers import ServerPool
 from govsim.spec import TIERS
 from govsim.statistics import AssessedUnits, RunStatistics
 
 HOTLINE_CHANNEL, ONLINE_CHANNEL, PATROL_CHANNEL = (CHANNELS.index(c) for c in CHANNELS)
+
+
+class CategoryRules(NamedTuple):
+    """What a new case of one category is born with: codes, and the shares its decisions are drawn against."""
+
+    urgency: int
+    priority: int
+    department: int
+    """Owning department's index, -1 for none."""
+    grid_cut: float
+    """P(closable at the grid)."""
+    street_cut: float
+    """P(closable at the grid or the street)."""
+    department_share: float
+    """P(the order is routed to the department rather than the street)."""
+    consultation_share: float
+
+    @classmethod
+    def of(cls, category: Category, urgencies: list[str], scenario: Scenario, departments: list[str]) -> CategoryRules:
+        closable = category.closable_at
+        grid = closable.get("grid", 0.0)
+        return cls(
+            urgencies.index(category.urgency), scenario.urgency_classes[category.urgency].priority,
+            departments.index(category.department) if category.department else -1,
+            grid, grid + closable.get("street", 0.0), category.department_route_share,
+            category.consultation_share,
+        )
 
 
 @dataclass
@@ -79,18 +107,11 @@ class Model:
         urgency_names = list(scenario.urgency_classes)
         self.urgency_limits = [scenario.urgency_classes[u].limit_hours for u in urgency_names]
         categories = scenario.categories
-        self.category_urgency = [urgency_names.index(c.urgency) for c in categories]
-        self.category_priority = [scenario.urgency_classes[c.urgency].priority for c in categories]
         departments = [d.name for d in scenario.departments]
-        self.category_department = [
-            departments.index(c.department) if c.department else -1 for c in categories
-        ]
-        self.consultation_share = [c.consultation_share for c in categories]
-        self.department_share = [c.department_route_share for c in categories]
-        self.needed_tier_cdf = [
-            (c.closable_at.get("grid", 0.0), c.closable_at.get("grid", 0.0) + c.closable_at.get("street", 0.0))
-            for c in categories
-        ]
+        self.category_rules = [CategoryRules.of(c, urgency_names, scenario, departments) for c in categories]
+        """Per category: the codes and shares a new case reads (policies may replace an entry)."""
+        self.category_urgency = [rules.urgency for rules in self.category_rules]
+        self.category_department = [rules.department for rules in self.category_rules]
         self.grid_street = self.layout.grid_street().tolist()
         self.street_district = self.layout.street_district().tolist()
         self.calendar = Calendar(scenario.start_date, self.horizon)
@@ -169,20 +190,21 @@ class Model:
     # -- the life cycle --------------------------------------------------------------------
     def new_case(self, category: int, grid: int, resident: int, channel: int, repeat_of: int = -1) -> None:
         """Step 1: an appeal is raised (or an issue found on patrol)."""
+        urgency, priority, department, grid_cut, street_cut, route_share, consult_share = (
+            self.category_rules[category]
+        )
         street = self.grid_street[grid]
         ledger = self.ledger
         case = Case(
-            ledger.created, resident, category, self.category_urgency[category],
-            self.category_priority[category], channel, grid, street, self.street_district[street],
-            self.env.now, repeat_of,
+            ledger.created, resident, category, urgency, priority, channel, grid, street,
+            self.street_district[street], self.env._now, repeat_of,  # noqa: SLF001 - env.now, no property call
         )
-        case.department = self.category_department[category]
+        case.department = department
         # Decisions are drawn for every case, whatever its path, so variants stay in step.
         u_tier = self.tier_draw()
-        grid_cut, street_cut = self.needed_tier_cdf[category]
         case.needed_tier = 0 if u_tier < grid_cut else 1 if u_tier < street_cut else 2
-        case.route_department = self.route_draw() < self.department_share[category]
-        case.consultation = self.consult_draw() < self.consultation_share[category]
+        case.route_department = self.route_draw() < route_share
+        case.consultation = self.consult_draw() < consult_share
         if self.arrival_filters_on:
             u_patrol = self.patrol_draw()
             if channel != PATROL_CHANNEL and not case.consultation and u_patrol < self.patrol_detection[category]:
@@ -200,7 +222,7 @@ class Model:
 
     def close(self, case: Case, tier: int) -> None:
         """Steps 5 and 6: report back, close at ``tier`` (a TIERS code), and assess at the callback."""
-        case.closed = self.env.now
+        case.closed = self.env._now  # noqa: SLF001 - env.now, without the property call
         case.final_tier = tier
         self.closed_by_tier[tier] += 1
         self.callback.assess(case)
@@ -236,7 +258,7 @@ class Model:
             env.process(self.hotline.shift_plan())
         started = time.perf_counter()
         try:
-            with fewer_gc_passes():
+            with cyclic_gc_paused():
                 _run_with_progress(env, self.horizon, progress, self.scenario.name)
             if self.monitor.rows and self.monitor.rows[-1][0] < self.horizon:
                 self.monitor.sample()
@@ -264,24 +286,24 @@ class Model:
 
 
 @contextmanager
-def fewer_gc_passes(threshold: int = 100_000) -> Iterator[None]:
-    """Run the cyclic garbage collector rarely while the simulation runs.
+def cyclic_gc_paused() -> Iterator[None]:
+    """Switch Python's cyclic garbage collector off while the simulation runs.
 
-    A run allocates millions of short-lived objects (cases, events, rows) that reference
-    counting frees as soon as they are done with. With Python's default gen-0 threshold
-    of 700 allocations, the collector still walks the young objects thousands of times;
-    in a big city it took a fifth of the run time. Objects older than the run are frozen
-    (never scanned again) and the threshold is raised; both are restored afterwards.
-    Cycles, if any, are still collected, only less often.
+    A run allocates millions of short-lived objects (cases, events, rows), and reference
+    counting frees each as soon as it is done with: the model makes no reference cycles
+    while it runs (``tests/test_memory.py`` checks this with every policy on),
+    so the collector's passes over the young objects find nothing to free. They still cost
+    a fifth of a big city's run at Python's default threshold. The collector's previous
+    state is restored afterwards, and the model's own cycles (agents point back to it) are
+    collected as usual once the run is dropped.
     """
-    previous = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(threshold, *previous[1:])
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        gc.set_threshold(*previous)
-        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
 
 
 def _run_with_progress(env: simpy.Environment, horizon: float, progress: bool, label: str) -> None:

@@ -17,6 +17,7 @@ Cases still open at the end of the run come last, as one more chunk.
 
 from __future__ import annotations
 
+import itertools
 import operator
 import os
 import tempfile
@@ -29,21 +30,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from govsim.case import NOT_ASKED, SATISFACTION_LEVELS, STATUSES, UNSATISFIED, Case
+from govsim.case import (
+    NOT_ASKED, RECORD_FIELDS, SATISFACTION_LEVELS, STATUSES, TIME_FIELDS, UNSATISFIED, Case, record,
+)
 from govsim.errors import LedgerError
 from govsim.ledger import TIME_ORDER, timestamp_problems
 from govsim.spec import CHANNELS, TIERS
 from govsim.statistics import RunStatistics
-
-RECORD_FIELDS = (
-    "id", "resident", "category", "channel", "grid", "status",
-    "created", "dispatched", "first_response", "closed", "abandoned_at", "callback",
-    "resolved", "satisfaction", "escalations", "whistles", "returns", "final_tier", "repeat_of",
-)
-"""What a finished case leaves: numbers only (codes and hours). Street, district, urgency and
-department follow from grid and category, so they are looked up per chunk, not stored."""
-TIME_FIELDS = ("created", "dispatched", "first_response", "closed", "abandoned_at", "callback")
-record = operator.attrgetter(*RECORD_FIELDS)
 
 CHUNK_SIZE = 32_768
 """Cases per chunk: large enough for numpy to pay off, small enough to keep memory flat."""
@@ -66,10 +59,11 @@ class CaseCodec:
 
     def columns(self, rows: list[tuple]) -> dict[str, np.ndarray]:
         """Rows of RECORD_FIELDS -> one array per field, plus the looked-up unit fields."""
-        if rows:
-            matrix = np.array(rows, dtype=np.float64)
-        else:
-            matrix = np.empty((0, len(RECORD_FIELDS)))
+        width = len(RECORD_FIELDS)
+        # fromiter over the flattened rows: half the cost of np.array(rows), which
+        # inspects every tuple as a possible nested sequence.
+        matrix = np.fromiter(itertools.chain.from_iterable(rows), np.float64, len(rows) * width)
+        matrix = matrix.reshape(len(rows), width)
         c = {f: matrix[:, i] if f in TIME_FIELDS else matrix[:, i].astype(np.int64)
              for i, f in enumerate(RECORD_FIELDS)}
         c["urgency"] = self.category_urgency[c["category"]]
@@ -187,22 +181,16 @@ class CaseRecorder:
         self.table = table
         self.chunk_size = chunk_size
         self.rows: list[tuple] = []
-        """Rows of finished cases not yet passed on (the ledger appends to it)."""
+        """Rows of finished cases not yet passed on: the ledger appends ``record(case)`` and
+        calls :meth:`flush` once ``chunk_size`` rows are waiting."""
         self.recorded = 0
-
-    def add(self, case: Case) -> None:
-        """A case has finished (closed or abandoned)."""
-        rows = self.rows
-        rows.append(record(case))
-        if len(rows) >= self.chunk_size:
-            self.flush()
 
     def flush(self) -> None:
         """Pass the buffered rows on as one chunk."""
         if not self.rows:
             return
         columns = self.codec.columns(self.rows)
-        self.rows = []
+        self.rows.clear()  # in place: the ledger holds this list
         problems = timestamp_problems(columns["id"], np.column_stack([columns[f] for f in TIME_ORDER]),
                                       columns["status"], columns["abandoned_at"])
         if problems:
@@ -215,7 +203,7 @@ class CaseRecorder:
     def finish(self, still_open: Iterable[Case]) -> None:
         """Record the cases open at the end, flush, and close the table."""
         self.flush()
-        self.rows = [record(case) for case in sorted(still_open, key=operator.attrgetter("id"))]
+        self.rows.extend(record(case) for case in sorted(still_open, key=operator.attrgetter("id")))
         self.flush()
         if self.table is not None:
             self.table.close()

@@ -40,10 +40,15 @@ class Callback:
         self.repeat_delay = streams.duration("feedback/repeat_delay", spec.repeat_delay)
         self.reach = spec.callback_reach
         self.resolution = [spec.resolution_probability[tier] for tier in TIERS]
-        self.model_spec = spec.satisfaction
+        rating = spec.satisfaction
+        self.coefficients = (rating.intercept, rating.resolved_effect, rating.lateness_effect,
+                             rating.handoff_effect, rating.basic_gap)
         self.repeat_probability = spec.repeat_probability
         self.limits = model.urgency_limits
-        # Per-unit satisfaction score shifts (service quality), pulled by the ranking policy.
+        # Per-unit shifts, pulled by the ranking policy: of the resolution probability
+        # (model.street_quality, model.department_quality) and of the satisfaction score
+        # (service quality). Off until a policy moves one, to skip the lookups.
+        self.quality_on = False
         self.service_on = False
         self.street_service = [0.0] * len(model.layout.streets)
         self.department_service = [0.0] * len(model.layout.departments)
@@ -56,7 +61,10 @@ class Callback:
         if not reached or at > self.model.horizon:
             return
         case.callback = at
-        resolved = u_resolved < self.resolution[case.final_tier] + self.quality_shift(case)
+        resolution = self.resolution[case.final_tier]
+        if self.quality_on:
+            resolution += self.quality_shift(case)
+        resolved = u_resolved < resolution
         case.resolved = int(resolved)
         case.satisfaction = self.rate(case, resolved, z_satisfied)
         if case.satisfaction == UNSATISFIED and u_repeat < self.repeat_probability:
@@ -86,15 +94,17 @@ class Callback:
         ``z`` is logit(u) for a uniform u: u < logistic(score) exactly when z < score,
         so the ordinal-logistic draw needs no exponential per case.
         """
-        spec = self.model_spec
-        lateness = max(0.0, (case.closed - case.created) / self.limits[case.urgency] - 1.0)
+        intercept, resolved_effect, lateness_effect, handoff_effect, basic_gap = self.coefficients
+        lateness = (case.closed - case.created) / self.limits[case.urgency] - 1.0
         handoffs = case.escalations + case.returns + case.whistles
-        score = (spec.intercept + spec.resolved_effect * resolved
-                 - spec.lateness_effect * lateness - spec.handoff_effect * handoffs)
+        score = intercept + resolved_effect * resolved
+        if lateness > 0.0:
+            score -= lateness_effect * lateness
+        score -= handoff_effect * handoffs
         if self.service_on:
             score += self.service_shift(case)
         if z < score:
             return SATISFIED
-        if z < score + spec.basic_gap:
+        if z < score + basic_gap:
             return BASIC
         return UNSATISFIED

@@ -71,11 +71,12 @@ class Hotline:
         Also the operator pool's ``done``: a call is triaged as the operator finishes it.
         """
         model = self.model
+        now = model.env._now  # noqa: SLF001 - env.now, without the property call
         if case.consultation:
-            case.first_response = model.env.now
+            case.first_response = now
             model.close(case, HOTLINE_TIER)
         else:
-            case.dispatched = model.env.now
+            case.dispatched = now
             self.dispatch(case)
 
     def _hang_up(self, event: simpy.Event) -> None:

@@ -4,7 +4,7 @@ The rate of category c at hour h of day d is
 
     population x rate_c / 1000 x intraday[h] / 24 x weekday[d] x season_c(d)
 
-(appeals per hour), constant within each hour. Each day is drawn in one numpy batch:
+(appeals per hour), constant within each hour. Days are drawn in numpy batches (one day in a big city, several in a small one):
 Poisson counts per (hour, category), uniform times within the hour, grids by
 population share, residents uniformly within their grid, channels by share. A
 resident is an integer id (grid offset + index within the grid), so an unhappy
@@ -14,6 +14,7 @@ resident can appeal again without one Python object per inhabitant.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from govsim.model import Model
 
 HOURS_PER_DAY = 24
+BATCH_APPEALS = 4096
+"""Appeals to draw per batch, roughly: numpy's fixed cost per call is spread over as many."""
+MAX_BATCH_DAYS = 28
 
 
 class Residents:
@@ -53,6 +57,9 @@ class Residents:
             for surge in scenario.arrivals.surges
         ]
         self.prevent_draw = model.streams.uniform("arrivals/prevention")
+        expected_per_day = float(self.daily_mean.sum())
+        self.days_per_batch = int(np.clip(BATCH_APPEALS / max(expected_per_day, 1.0), 1, MAX_BATCH_DAYS))
+        """Days drawn in one batch: a small city draws several, to spread numpy's per-call cost."""
 
     def hourly_rates(self, day: int) -> np.ndarray:
         """Expected appeals per hour for ``day``: an array (24 hours, categories)."""
@@ -65,15 +72,17 @@ class Residents:
             rates[np.ix_(inside, mask)] *= surge.multiplier
         return rates
 
-    def draw_day(self, day: int) -> tuple[list[float], list[int], list[int], list[int], list[int]]:
-        """Times (hours since start), categories, grids, residents and channels of ``day``."""
+    def draw_days(self, first: int, count: int) -> tuple[list[float], list[int], list[int], list[int], list[int]]:
+        """Times (hours since start), categories, grids, residents and channels of ``count`` days."""
         rng = self.rng
-        rates = self.hourly_rates(day)
+        rates = np.concatenate([self.hourly_rates(day) for day in range(first, first + count)])
         counts = rng.poisson(rates)
         n = int(counts.sum())
-        hours = np.repeat(np.arange(HOURS_PER_DAY), counts.sum(axis=1))
-        categories = np.concatenate([np.repeat(np.arange(rates.shape[1]), row) for row in counts])
-        times = day * HOURS_PER_DAY + hours + rng.random(n)
+        cells = counts.ravel()  # (hour, category) cells, hour-major
+        hour_of_cell, category_of_cell = np.divmod(np.arange(cells.size), rates.shape[1])
+        hours = np.repeat(hour_of_cell, cells)
+        categories = np.repeat(category_of_cell, cells)
+        times = first * HOURS_PER_DAY + hours + rng.random(n)
         order = np.argsort(times, kind="stable")
         times, categories = times[order], categories[order]
         grids = np.searchsorted(self.grid_cdf, rng.random(n), side="right")
@@ -90,24 +99,25 @@ class Residents:
         generator to resume, which is most of the cost of an arrival.
         """
         self._day = -1
-        self._batch: tuple[list, ...] = ([], [], [], [], [])
+        self._batch: tuple[list[float], list[tuple[int, int, int, int]]] = ([], [])
         self._next = 0
+        self._arrive_callback = self._arrive  # bound once, not per appeal
         if self.grid_cdf is not None:
             self._schedule_next()
 
     def _arrive(self, _event: object) -> None:
         i = self._next
         self._next = i + 1
-        times, categories, grids, residents, channels = self._batch
-        category, grid = categories[i], grids[i]
+        times, appeals = self._batch
+        category, grid, resident, channel = appeals[i]
         model = self.model
         if not (model.arrival_filters_on and self._prevented(category, grid)):
-            model.new_case(category, grid, residents[i], channels[i])
-        if i + 1 < len(times):  # the usual case, inlined: the day's next appeal
+            model.new_case(category, grid, resident, channel)
+        if i + 1 < len(times):  # the usual case, inlined: the batch's next appeal
             t = times[i + 1]
             if t < model.horizon:
                 env = model.env
-                Timeout(env, t - env.now).callbacks.append(self._arrive)
+                Timeout(env, t - env._now).callbacks.append(self._arrive_callback)  # noqa: SLF001
         else:
             self._schedule_next()
 
@@ -116,16 +126,19 @@ class Residents:
         times = self._batch[0]
         horizon = self.model.horizon
         while self._next >= len(times):
-            self._day += 1
-            if self._day * HOURS_PER_DAY >= horizon:
+            first = self._day + 1
+            if first * HOURS_PER_DAY >= horizon:
                 return
-            self._batch = self.draw_day(self._day)
+            count = min(self.days_per_batch, math.ceil(horizon / HOURS_PER_DAY) - first)
+            times, *fields = self.draw_days(first, count)
+            self._batch = (times, list(zip(*fields)))  # (category, grid, resident, channel) per appeal
+            self._day = first + count - 1
             self._next = 0
             times = self._batch[0]
         t = times[self._next]
         if t < horizon:
             env = self.model.env
-            Timeout(env, t - env.now).callbacks.append(self._arrive)
+            Timeout(env, t - env.now).callbacks.append(self._arrive_callback)
 
     def _prevented(self, category: int, grid: int) -> bool:
         """Proactive governance removed this appeal before it arose (counted, not a case)."""

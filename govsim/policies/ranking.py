@@ -190,6 +190,7 @@ class _RankingController:
 
     def _respond(self, groups: dict[tuple[str, int], str]) -> None:
         spec, model = self.spec, self.model
+        model.callback.quality_on = True  # the responses below move units' resolution quality
         streets = model.handlers.streets
         for s, n in self.extra.items():  # last month's extra staff go back
             streets[s].set_capacity(max(0, streets[s].capacity - n))

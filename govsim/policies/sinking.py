@@ -89,12 +89,14 @@ def _grow(pools: list[ServerPool], extra: int) -> None:
 
 
 def _lower_powers(model: Model, category: int, powers: float) -> None:
-    grid_cut, street_cut = model.needed_tier_cdf[category]
+    rules = model.category_rules[category]
+    grid_cut, street_cut = rules.grid_cut, rules.street_cut
     grid, street, district = grid_cut, street_cut - grid_cut, 1.0 - street_cut
     grid, street, district = (
         grid + powers * street,
         street * (1 - powers) + powers * district,
         district * (1 - powers),
     )
-    model.needed_tier_cdf[category] = (grid, grid + street)
-    model.department_share[category] *= 1 - powers
+    model.category_rules[category] = rules._replace(
+        grid_cut=grid, street_cut=grid + street, department_share=rules.department_share * (1 - powers)
+    )
