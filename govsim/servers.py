@@ -55,7 +55,7 @@ class ServerPool:
     __slots__ = (
         "env", "name", "tier", "index", "capacity", "busy", "start_service", "done", "time_factor",
         "_heap", "_seq", "queued", "serving", "arrived", "departed", "withdrawn", "tally",
-        "_ends", "_end_seq", "_wake_at", "_service_hours", "_staff_hours", "_staffed_since",
+        "_ends", "_end_seq", "_wake_at", "_wake_callback", "_service_hours", "_staff_hours", "_staffed_since",
     )
 
     def __init__(
@@ -89,6 +89,7 @@ class ServerPool:
         self._ends: list[tuple[float, int, Any]] = []  # heap of (end, start order, item) in service
         self._end_seq = 0
         self._wake_at = math.inf  # the end time of the pool's pending wake-up
+        self._wake_callback = self._wake  # bound once, not per service
         self.arrived = 0
         self.departed = 0
         self.withdrawn = 0
@@ -154,7 +155,7 @@ class ServerPool:
         heapq.heappush(self._ends, (end, self._end_seq, item))
         if end < self._wake_at:  # the new earliest end: wake up then (the old wake-up goes stale)
             self._wake_at = end
-            Timeout(env, duration, end).callbacks.append(self._wake)
+            Timeout(env, duration, end).callbacks.append(self._wake_callback)
 
     def _wake(self, event: simpy.Event) -> None:
         if event._value != self._wake_at:  # noqa: SLF001 - the end time we scheduled
@@ -163,7 +164,7 @@ class ServerPool:
         if self._ends:
             end = self._ends[0][0]
             self._wake_at = end
-            Timeout(self.env, end - self.env._now, end).callbacks.append(self._wake)  # noqa: SLF001
+            Timeout(self.env, end - self.env._now, end).callbacks.append(self._wake_callback)  # noqa: SLF001
         else:
             self._wake_at = math.inf
         # The service of ``item`` ends: free the server, let it take the next in line, report.
