@@ -260,7 +260,7 @@ class Model:
         try:
             with cyclic_gc_paused():
                 _run_with_progress(env, self.horizon, progress, self.scenario.name)
-            if self.monitor.rows and self.monitor.rows[-1][0] < self.horizon:
+            if self.monitor.last_sample < self.horizon:
                 self.monitor.sample()
             self.ledger.check(self.pools)
             self.recorder.finish(self.ledger.open.values())

@@ -8,7 +8,8 @@ closed and abandoned city-wide and all open cases.
 
 from __future__ import annotations
 
-import itertools
+import math
+from array import array
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,12 +35,14 @@ NO_UNITS = TierTally()
 
 
 class Monitor:
-    """Samples the state every ``interval`` hours; rows hold running totals, differenced in :meth:`frame`."""
+    """Samples the state every ``interval`` hours; flows are kept as running totals, differenced in :meth:`frame`."""
 
     def __init__(self, model: Model) -> None:
         self.model = model
         self.interval = model.scenario.output.timeseries_interval_hours
-        self.rows: list[tuple] = []
+        self.values = array("d")
+        """The rows, flattened: COLUMNS per (sample, tier), numbers only (a frame without conversion)."""
+        self.last_sample = -math.inf
         self._stages: list[tuple[int, TierTally, int]] = []
 
     def start(self) -> None:
@@ -57,13 +60,14 @@ class Monitor:
         ledger = model.ledger
         open_by_stage = ledger.open_by_stage
         closed_by_tier = [*model.closed_by_tier, 0]
-        rows = self.rows
+        values = self.values
         for i, tally, tier in self._stages:
-            rows.append((now, i, open_by_stage[i], tally.queued, tally.busy, tally.capacity,
-                         tally.arrived, closed_by_tier[tier], 0))
+            values.extend((now, i, open_by_stage[i], tally.queued, tally.busy, tally.capacity,
+                           tally.arrived, closed_by_tier[tier], 0))
         tallies = self._tallies
-        rows.append((now, CITY, len(ledger.open), sum(t.queued for t in tallies), sum(t.busy for t in tallies),
-                     sum(t.capacity for t in tallies), ledger.created, ledger.closed, ledger.abandoned))
+        values.extend((now, CITY, len(ledger.open), sum(t.queued for t in tallies), sum(t.busy for t in tallies),
+                       sum(t.capacity for t in tallies), ledger.created, ledger.closed, ledger.abandoned))
+        self.last_sample = now
 
     def process(self) -> Generator:
         env = self.model.env
@@ -74,8 +78,7 @@ class Monitor:
 
     def frame(self) -> pd.DataFrame:
         width = len(COLUMNS)
-        flat = itertools.chain.from_iterable(self.rows)  # fromiter: faster than np.array(rows)
-        values = np.fromiter(flat, np.float64, len(self.rows) * width).reshape(-1, len(TIER_NAMES), width)
+        values = np.array(self.values, dtype=np.float64).reshape(-1, len(TIER_NAMES), width)
         # The flows are running totals in the rows: the flow of an interval is the difference.
         flows = values[:, :, FLOWS]
         flows[1:] -= flows[:-1].copy()
