@@ -133,7 +133,7 @@ def test_dispatch_edges(graph, scenario) -> None:
     assert reached == streets  # every street receives work orders
     owned = {c.department for c in scenario.categories if c.department}
     departments = {v for u, v, _ in dispatch if tier_of(graph, v) == "department"}
-    assert departments == owned
+    assert {graph.nodes[v]["name"] for v in departments} == owned
     assert all(u == HOTLINE for u, v, _ in dispatch if v in departments)
 
 
@@ -145,7 +145,7 @@ def test_whistle_edges(whistling) -> None:
     assert Counter((tier_of(graph, u), tier_of(graph, v)) for u, v, _ in whistles) == {
         ("street", "department"): len(streets) * len(whistled)
     }
-    assert {v for _, v, _ in whistles} == whistled
+    assert {graph.nodes[v]["name"] for _, v, _ in whistles} == whistled
     expected = expected_report_hours(scenario)
     for _, _, data in whistles:
         assert data["report_delay_hours"] == pytest.approx(expected)
@@ -189,3 +189,24 @@ def test_graphml_into_missing_folder(tmp_path: Path, capsys) -> None:
     assert rc == 2 and "Traceback" not in captured.err
     assert str(target.parent) in captured.err
     assert not target.parent.exists()
+
+
+def test_units_of_different_tiers_may_share_a_name() -> None:
+    """Haidian is a district and one of its streets: two nodes, each with its own edges."""
+    from govsim.network.city import build_city
+
+    from conftest import SCENARIOS_DIR
+
+    scenario = load_scenario(SCENARIOS_DIR / "haidian.yaml")
+    layout = build_city(scenario)
+    graph = jurisdiction_graph(scenario, layout)
+    units = layout.districts + layout.streets + layout.grids + layout.departments
+    names = Counter(unit.name for unit in units)
+    shared = [name for name, n in names.items() if n > 1]
+    assert "Haidian" in shared  # the case this test is about is present in the scenario
+    assert graph.number_of_nodes() == 1 + len(units)
+    tiers = {graph.nodes[n]["tier"] for n in graph if graph.nodes[n]["name"] == "Haidian"}
+    assert tiers == {"district", "street"}
+    district, street = "district:Haidian", "street:Haidian"
+    assert any(d["kind"] == "contains" for d in graph.get_edge_data(district, street).values())
+    assert not graph.has_edge(district, district)

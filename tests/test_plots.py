@@ -442,7 +442,7 @@ def test_network_colours_nodes_and_draws_whistles(experiment_inputs) -> None:  #
         for u, v, k in inputs.graphs["all_combined"].edges(data="kind")
         if k == "dispatches_to"
     }
-    assert ("12345 hotline", "D01-S001") in direct
+    assert ("hotline:12345 hotline", "street:D01-S001") in direct
 
 
 def test_sweep_plots_outcome_against_parameter(experiment_dir: Path) -> None:

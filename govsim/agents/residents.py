@@ -4,8 +4,9 @@ The rate of category c at hour h of day d is
 
     population x rate_c / 1000 x intraday[h] / 24 x weekday[d] x season_c(d)
 
-(appeals per hour), constant within each hour. Days are drawn in numpy batches (one day in a big city, several in a small one):
-Poisson counts per (hour, category), uniform times within the hour, grids by
+(appeals per hour), constant within each hour. Days are drawn in numpy batches (one
+day in a big city, several in a small one): Poisson counts per (hour, category),
+uniform times within the hour, grids by
 population share, residents uniformly within their grid, channels by share. A
 resident is an integer id (grid offset + index within the grid), so an unhappy
 resident can appeal again without one Python object per inhabitant.

@@ -1,7 +1,9 @@
 """The jurisdiction and whistle network as a typed networkx graph.
 
-Nodes carry ``tier`` (hotline, district, street, grid, department), ``staff`` and
-``population``. Edges carry ``kind``:
+Node ids are ``"tier:name"`` (:func:`node_id`), because names are only unique within a
+tier: Haidian is a district and also one of its streets. Nodes carry ``name``, ``tier``
+(hotline, district, street, grid, department), ``staff`` and ``population``. Edges carry
+``kind``:
 
 - ``contains``: district -> street -> grid;
 - ``escalates_to``: grid -> street -> district (micro, small, big cycle);
@@ -19,43 +21,53 @@ import networkx as nx
 from govsim.network.city import CityLayout, build_city
 from govsim.scenario.schema import Scenario
 
-HOTLINE = "12345 hotline"
+HOTLINE_NAME = "12345 hotline"
+
+
+def node_id(tier: str, name: str) -> str:
+    """The graph's id of the unit ``name`` of ``tier``."""
+    return f"{tier}:{name}"
+
+
+HOTLINE = node_id("hotline", HOTLINE_NAME)
 
 
 def jurisdiction_graph(scenario: Scenario, layout: CityLayout | None = None) -> nx.MultiDiGraph:
     layout = layout or build_city(scenario)
     graph = nx.MultiDiGraph(name=scenario.name)
-    graph.add_node(HOTLINE, tier="hotline", staff=_operators(scenario), population=0)
+    graph.add_node(HOTLINE, name=HOTLINE_NAME, tier="hotline", staff=_operators(scenario), population=0)
     for unit in layout.districts + layout.streets + layout.grids + layout.departments:
-        graph.add_node(unit.name, tier=unit.tier, staff=unit.staff, population=unit.population,
-                       kind=unit.kind)
-    for street in layout.streets:
-        district = layout.districts[street.parent].name
-        graph.add_edge(district, street.name, kind="contains")
-        graph.add_edge(street.name, district, kind="escalates_to")
+        graph.add_node(node_id(unit.tier, unit.name), name=unit.name, tier=unit.tier, staff=unit.staff,
+                       population=unit.population, kind=unit.kind)
+    for unit in layout.streets:
+        street = node_id("street", unit.name)
+        district = node_id("district", layout.districts[unit.parent].name)
+        graph.add_edge(district, street, kind="contains")
+        graph.add_edge(street, district, kind="escalates_to")
         if scenario.hotline.direct_to_street:
-            graph.add_edge(HOTLINE, street.name, kind="dispatches_to")
+            graph.add_edge(HOTLINE, street, kind="dispatches_to")
         else:
             graph.add_edge(HOTLINE, district, kind="dispatches_to")
-            graph.add_edge(district, street.name, kind="dispatches_to")
-    for grid in layout.grids:
-        street = layout.streets[grid.parent].name
-        graph.add_edge(street, grid.name, kind="contains")
-        graph.add_edge(grid.name, street, kind="escalates_to")
+            graph.add_edge(district, street, kind="dispatches_to")
+    for unit in layout.grids:
+        grid = node_id("grid", unit.name)
+        street = node_id("street", layout.streets[unit.parent].name)
+        graph.add_edge(street, grid, kind="contains")
+        graph.add_edge(grid, street, kind="escalates_to")
     owned = {c.department for c in scenario.categories if c.department}
     allowed = scenario.whistle.categories
     whistled = {c.department for c in scenario.categories
                 if c.department and c.whistle and (allowed is None or c.name in allowed)}
     for department in layout.departments:
         if department.name in owned:
-            graph.add_edge(HOTLINE, department.name, kind="dispatches_to")
+            graph.add_edge(HOTLINE, node_id("department", department.name), kind="dispatches_to")
     if scenario.whistle.enabled:
         delay = scenario.whistle.expected_report_hours()
         for street in layout.streets:
             for department in layout.departments:
                 if department.name in whistled:
-                    graph.add_edge(street.name, department.name, kind="whistles",
-                                   report_delay_hours=delay)
+                    graph.add_edge(node_id("street", street.name), node_id("department", department.name),
+                                   kind="whistles", report_delay_hours=delay)
     return graph
 
 

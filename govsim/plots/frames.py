@@ -129,7 +129,7 @@ def case_views(
 
 def unit_loads(closed_cases: pd.DataFrame, days: float) -> pd.DataFrame:
     """Cases closed per day at each unit: grids, streets, districts, departments and the hotline."""
-    from govsim.network.graph import HOTLINE
+    from govsim.network.graph import HOTLINE_NAME
 
     frames = []
     tiers = closed_cases["final_tier"].astype(str)
@@ -146,7 +146,7 @@ def unit_loads(closed_cases: pd.DataFrame, days: float) -> pd.DataFrame:
             )
         )
     hotline = float((tiers == "hotline").sum()) / days
-    frames.append(pd.DataFrame({"unit": [HOTLINE], "tier": ["hotline"], "per_day": [hotline]}))
+    frames.append(pd.DataFrame({"unit": [HOTLINE_NAME], "tier": ["hotline"], "per_day": [hotline]}))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm, Normalize
 from matplotlib.lines import Line2D
 
-from govsim.network.graph import HOTLINE
+from govsim.network.graph import HOTLINE, node_id
 from govsim.plots.style import axes_or_new
 
 SHAPES = {
@@ -56,7 +56,7 @@ def layered_layout(graph: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
 
 
 def node_loads(loads: pd.DataFrame | None, variant: str | None = None) -> dict[str, float]:
-    """Mean cases closed per day per unit (across replications) for ``variant``."""
+    """Mean cases closed per day per unit (across replications) for ``variant``, by node id."""
     if loads is None or loads.empty:
         return {}
     rows = (
@@ -65,7 +65,8 @@ def node_loads(loads: pd.DataFrame | None, variant: str | None = None) -> dict[s
         else loads[loads["variant"].astype(str) == variant]
     )
     runs = rows[["replication"]].drop_duplicates().shape[0] if "replication" in rows else 1
-    return (rows.groupby("unit", observed=True)["per_day"].sum() / max(runs, 1)).to_dict()
+    per_day = rows.groupby(["tier", "unit"], observed=True)["per_day"].sum() / max(runs, 1)
+    return {node_id(str(tier), str(unit)): value for (tier, unit), value in per_day.items()}
 
 
 def plot_network(
@@ -166,12 +167,12 @@ def _colours(values: list[float]) -> list:
 
 def _labels(ax: Axes, graph: nx.MultiDiGraph, pos: dict, tier: dict) -> None:
     streets = [n for n in graph if tier.get(n) == "street"]
-    for node in graph:
+    for node, name in graph.nodes(data="name"):
         t = tier.get(node)
         x, y = pos[node]
         if t in ("hotline", "district"):
             ax.annotate(
-                str(node),
+                str(name),
                 (x, y),
                 xytext=(0, 11),
                 textcoords="offset points",
@@ -181,7 +182,7 @@ def _labels(ax: Axes, graph: nx.MultiDiGraph, pos: dict, tier: dict) -> None:
             )
         elif t == "department":
             ax.annotate(
-                str(node).replace("_", " "),
+                str(name).replace("_", " "),
                 (x, y),
                 xytext=(8, 0),
                 textcoords="offset points",
@@ -191,7 +192,7 @@ def _labels(ax: Axes, graph: nx.MultiDiGraph, pos: dict, tier: dict) -> None:
             )
         elif t == "street" and len(streets) <= 40:
             ax.annotate(
-                str(node),
+                str(name),
                 (x, y),
                 xytext=(0, -12),
                 textcoords="offset points",
