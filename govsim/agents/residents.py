@@ -6,10 +6,10 @@ The rate of category c at hour h of day d is
 
 (appeals per hour), constant within each hour. Days are drawn in numpy batches (one
 day in a big city, several in a small one): Poisson counts per (hour, category),
-uniform times within the hour, grids by
-population share, residents uniformly within their grid, channels by share. A
-resident is an integer id (grid offset + index within the grid), so an unhappy
-resident can appeal again without one Python object per inhabitant.
+uniform times within the hour, grids by population share, residents uniformly within
+their grid, channels by share. A resident is an integer id (grid offset + index within
+the grid), so an unhappy resident can appeal again without one Python object per
+inhabitant.
 """
 
 from __future__ import annotations
