@@ -57,6 +57,10 @@ class Case:
         district: int,
         created: float,
         repeat_of: int = -1,
+        department: int = -1,
+        needed_tier: int = 0,
+        route_department: bool = False,
+        consultation: bool = False,
     ) -> None:
         self.id = case_id
         self.resident = resident
@@ -67,7 +71,7 @@ class Case:
         self.grid = grid
         self.street = street
         self.district = district
-        self.department = -1
+        self.department = department
         self.created = created
         self.dispatched = NAN
         self.first_response = NAN
@@ -76,9 +80,9 @@ class Case:
         self.callback = NAN
         self.status = OPEN
         self.stage = 0
-        self.needed_tier = 0
-        self.route_department = False
-        self.consultation = False
+        self.needed_tier = needed_tier
+        self.route_department = route_department
+        self.consultation = consultation
         self.escalations = 0
         self.whistles = 0
         self.returns = 0

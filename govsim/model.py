@@ -195,16 +195,16 @@ class Model:
         )
         street = self.grid_street[grid]
         ledger = self.ledger
+        # Decisions are drawn for every case, whatever its path, so variants stay in step.
+        u_tier = self.tier_draw()
         case = Case(
             ledger.created, resident, category, urgency, priority, channel, grid, street,
             self.street_district[street], self.env._now, repeat_of,  # noqa: SLF001 - env.now, no property call
+            department,
+            0 if u_tier < grid_cut else 1 if u_tier < street_cut else 2,  # the tier that can close it
+            self.route_draw() < route_share,  # routed to the department rather than the street
+            self.consult_draw() < consult_share,
         )
-        case.department = department
-        # Decisions are drawn for every case, whatever its path, so variants stay in step.
-        u_tier = self.tier_draw()
-        case.needed_tier = 0 if u_tier < grid_cut else 1 if u_tier < street_cut else 2
-        case.route_department = self.route_draw() < route_share
-        case.consultation = self.consult_draw() < consult_share
         if self.arrival_filters_on:
             u_patrol = self.patrol_draw()
             if channel != PATROL_CHANNEL and not case.consultation and u_patrol < self.patrol_detection[category]:

@@ -45,6 +45,7 @@ class Callback:
                              rating.handoff_effect, rating.basic_gap)
         self.repeat_probability = spec.repeat_probability
         self.limits = model.urgency_limits
+        self.horizon = model.horizon
         # Per-unit shifts, pulled by the ranking policy: of the resolution probability
         # (model.street_quality, model.department_quality) and of the satisfaction score
         # (service quality). Off until a policy moves one, to skip the lookups.
@@ -58,7 +59,7 @@ class Callback:
         at = case.closed + self.delay()
         reached = self.reach_draw() < self.reach
         u_resolved, z_satisfied, u_repeat = self.resolve_draw(), self.satisfy_draw(), self.repeat_draw()
-        if not reached or at > self.model.horizon:
+        if not reached or at > self.horizon:
             return
         case.callback = at
         resolution = self.resolution[case.final_tier]
