@@ -39,7 +39,7 @@ HOTLINE_CHANNEL, ONLINE_CHANNEL, PATROL_CHANNEL = (CHANNELS.index(c) for c in CH
 
 
 class CategoryRules(NamedTuple):
-    """What a new case of one category is born with: codes, and the shares its decisions are drawn against."""
+    """What a new case of one category is born with: codes, and the shares its decisions use."""
 
     urgency: int
     priority: int
@@ -54,7 +54,9 @@ class CategoryRules(NamedTuple):
     consultation_share: float
 
     @classmethod
-    def of(cls, category: Category, urgencies: list[str], scenario: Scenario, departments: list[str]) -> CategoryRules:
+    def of(
+        cls, category: Category, urgencies: list[str], scenario: Scenario, departments: list[str]
+    ) -> CategoryRules:
         closable = category.closable_at
         grid = closable.get("grid", 0.0)
         return cls(
