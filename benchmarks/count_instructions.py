@@ -50,7 +50,7 @@ def count(model: str, days: int) -> tuple[int, int]:
         capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "0"},
         cwd=HERE.parent,  # not the repository root, so PYTHONPATH decides which govsim is imported
     )
-    cases = int(re.search(r"^cases (\d+)", proc.stdout, re.M).group(1))
+    cases = int(re.search(r"^cases (\d+)", proc.stdout, re.MULTILINE).group(1))
     instructions = int(re.search(r"Collected : (\d+)", proc.stderr).group(1))
     return cases, instructions
 
