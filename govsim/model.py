@@ -112,8 +112,6 @@ class Model:
         departments = [d.name for d in scenario.departments]
         self.category_rules = [CategoryRules.of(c, urgency_names, scenario, departments) for c in categories]
         """Per category: the codes and shares a new case reads (policies may replace an entry)."""
-        self.category_urgency = [rules.urgency for rules in self.category_rules]
-        self.category_department = [rules.department for rules in self.category_rules]
         self.grid_street = self.layout.grid_street().tolist()
         self.street_district = self.layout.street_district().tolist()
         self.calendar = Calendar(scenario.start_date, self.horizon)
@@ -158,8 +156,8 @@ class Model:
             streets=[u.name for u in layout.streets],
             districts=[u.name for u in layout.districts],
             departments=[u.name for u in layout.departments],
-            category_urgency=np.array(self.category_urgency, dtype=np.int64),
-            category_department=np.array(self.category_department, dtype=np.int64),
+            category_urgency=np.array([r.urgency for r in self.category_rules], dtype=np.int64),
+            category_department=np.array([r.department for r in self.category_rules], dtype=np.int64),
             grid_street=np.array(self.grid_street, dtype=np.int64),
             street_district=np.array(self.street_district, dtype=np.int64),
         )
