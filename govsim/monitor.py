@@ -27,9 +27,9 @@ if TYPE_CHECKING:
 COLUMNS = ("time", "tier", "open", "queued", "in_service", "staff", "arrived", "closed", "abandoned")
 TIER_NAMES = [*STAGES, "city"]
 CITY = TIER_NAMES.index("city")
+"""Rows hold the tier as its index in TIER_NAMES (numbers only, for a fast frame)."""
 FLOWS = slice(COLUMNS.index("arrived"), len(COLUMNS))
 """The flow columns: per interval in the frame, running totals in the rows."""
-"""Rows hold the tier as its index in TIER_NAMES (numbers only, for a fast frame)."""
 NO_UNITS = TierTally()
 """The all-zero totals of a stage without units of its own (orders in transit)."""
 
@@ -80,9 +80,7 @@ class Monitor:
         width = len(COLUMNS)
         values = np.array(self.values, dtype=np.float64).reshape(-1, len(TIER_NAMES), width)
         # The flows are running totals in the rows: the flow of an interval is the difference.
-        flows = values[:, :, FLOWS]
-        flows[1:] -= flows[:-1].copy()
-        values[:, :, FLOWS] = flows
+        values[1:, :, FLOWS] = np.diff(values[:, :, FLOWS], axis=0)
         values = values.reshape(-1, width)
         frame = pd.DataFrame(values[:, 2:].astype(np.int64), columns=list(COLUMNS[2:]))
         frame.insert(0, "tier", pd.Categorical.from_codes(values[:, 1].astype(np.int64), categories=TIER_NAMES))

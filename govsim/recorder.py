@@ -190,7 +190,7 @@ class CaseRecorder:
         if not self.rows:
             return
         columns = self.codec.columns(self.rows)
-        self.rows.clear()  # in place: the ledger holds this list
+        self.rows = []
         problems = timestamp_problems(columns["id"], np.column_stack([columns[f] for f in TIME_ORDER]),
                                       columns["status"], columns["abandoned_at"])
         if problems:
@@ -203,7 +203,7 @@ class CaseRecorder:
     def finish(self, still_open: Iterable[Case]) -> None:
         """Record the cases open at the end, flush, and close the table."""
         self.flush()
-        self.rows.extend(record(case) for case in sorted(still_open, key=operator.attrgetter("id")))
+        self.rows = [record(case) for case in sorted(still_open, key=operator.attrgetter("id"))]
         self.flush()
         if self.table is not None:
             self.table.close()
