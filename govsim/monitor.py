@@ -9,7 +9,8 @@ closed and abandoned city-wide and all open cases.
 from __future__ import annotations
 
 import math
-from array import array
+import operator
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,44 +30,48 @@ TIER_NAMES = [*STAGES, "city"]
 CITY = TIER_NAMES.index("city")
 """Rows hold the tier as its index in TIER_NAMES (numbers only, for a fast frame)."""
 FLOWS = slice(COLUMNS.index("arrived"), len(COLUMNS))
-"""The flow columns: per interval in the frame, running totals in the rows."""
-NO_UNITS = TierTally()
-"""The all-zero totals of a stage without units of its own (orders in transit)."""
+"""The flow columns: per interval in the frame, running totals in the snapshots."""
+TALLY_COUNTS = operator.attrgetter("queued", "busy", "capacity", "arrived")
+"""What a snapshot keeps of each tier's :class:`TierTally`, in this order."""
+SNAPSHOT_BLOCK = 4096
 
 
 class Monitor:
-    """Samples the state every ``interval`` hours; flows are kept as running totals, differenced in :meth:`frame`."""
+    """Samples the state every ``interval`` hours: one snapshot of the running counters per sample.
+
+    A sample only copies counters into a tuple (about a microsecond): the rows per tier are
+    laid out, and the flows differenced, by :meth:`frame` at the end, in numpy.
+    """
 
     def __init__(self, model: Model) -> None:
         self.model = model
         self.interval = model.scenario.output.timeseries_interval_hours
-        self.values = array("d")
-        """The rows, flattened: COLUMNS per (sample, tier), numbers only (a frame without conversion)."""
+        self.recent: list[tuple[float, ...]] = []
+        """Snapshots not yet compacted into :attr:`blocks` (see :meth:`sample` for the layout)."""
+        self.blocks: list[np.ndarray] = []
+        """Older snapshots, as arrays of SNAPSHOT_BLOCK rows (numbers take less room than tuples)."""
         self.last_sample = -math.inf
-        self._stages: list[tuple[int, TierTally, int]] = []
+        self._tallies: list[TierTally] = []
+        self._tally_of_stage: list[int] = []
 
     def start(self) -> None:
         """Look up the tiers' running totals once (the pools keep them up to date)."""
         model = self.model
         tallies = {"hotline": model.hotline.pool.tally, **model.handlers.tallies}
-        no_tier = len(model.closed_by_tier)  # the index of the 0 appended in sample()
-        self._stages = [(i, tallies.get(stage, NO_UNITS), TIERS.index(stage) if stage in TIERS else no_tier)
-                        for i, stage in enumerate(STAGES)]
         self._tallies = list(tallies.values())
+        self._tally_of_stage = [list(tallies).index(stage) if stage in tallies else -1 for stage in STAGES]
 
     def sample(self) -> None:
+        """Take a snapshot: time, open cases per stage, closed per tier, the ledger's totals, each tally's counts."""
         model = self.model
-        now = model.env.now
         ledger = model.ledger
-        open_by_stage = ledger.open_by_stage
-        closed_by_tier = [*model.closed_by_tier, 0]
-        values = self.values
-        for i, tally, tier in self._stages:
-            values.extend((now, i, open_by_stage[i], tally.queued, tally.busy, tally.capacity,
-                           tally.arrived, closed_by_tier[tier], 0))
-        tallies = self._tallies
-        values.extend((now, CITY, len(ledger.open), sum(t.queued for t in tallies), sum(t.busy for t in tallies),
-                       sum(t.capacity for t in tallies), ledger.created, ledger.closed, ledger.abandoned))
+        now = model.env._now  # noqa: SLF001 - env.now, without the property call
+        self.recent.append((now, *ledger.open_by_stage, *model.closed_by_tier,
+                            len(ledger.open), ledger.created, ledger.closed, ledger.abandoned,
+                            *chain.from_iterable(map(TALLY_COUNTS, self._tallies))))
+        if len(self.recent) >= SNAPSHOT_BLOCK:
+            self.blocks.append(np.array(self.recent, dtype=np.float64))
+            self.recent = []
         self.last_sample = now
 
     def process(self) -> Generator:
@@ -77,12 +82,31 @@ class Monitor:
             yield env.timeout(self.interval)
 
     def frame(self) -> pd.DataFrame:
-        width = len(COLUMNS)
-        values = np.array(self.values, dtype=np.float64).reshape(-1, len(TIER_NAMES), width)
-        # The flows are running totals in the rows: the flow of an interval is the difference.
-        values[1:, :, FLOWS] = np.diff(values[:, :, FLOWS], axis=0)
-        values = values.reshape(-1, width)
-        frame = pd.DataFrame(values[:, 2:].astype(np.int64), columns=list(COLUMNS[2:]))
-        frame.insert(0, "tier", pd.Categorical.from_codes(values[:, 1].astype(np.int64), categories=TIER_NAMES))
-        frame.insert(0, "time", values[:, 0])
+        """The time series: a row per (sample, tier) with the COLUMNS, flows per interval."""
+        n_stages, n_tiers, n_tallies = len(STAGES), len(TIERS), len(self._tallies)
+        width = 1 + n_stages + n_tiers + 4 + 4 * n_tallies
+        snapshots = np.concatenate([*self.blocks, np.array(self.recent, dtype=np.float64).reshape(-1, width)])
+        time, open_by_stage, closed_by_tier, totals, counts = np.split(
+            snapshots, np.cumsum([1, n_stages, n_tiers, 4]), axis=1)
+        counts = counts.reshape(len(snapshots), n_tallies, 4)  # TALLY_COUNTS per tally
+        rows = np.zeros((len(snapshots), len(TIER_NAMES), len(COLUMNS)))
+        rows[:, :, 0] = time
+        rows[:, :, 1] = np.arange(len(TIER_NAMES))
+        queued, arrived, closed = COLUMNS.index("queued"), COLUMNS.index("arrived"), COLUMNS.index("closed")
+        for stage, tally in enumerate(self._tally_of_stage):
+            rows[:, stage, 2] = open_by_stage[:, stage]
+            if tally >= 0:
+                rows[:, stage, queued:queued + 3] = counts[:, tally, :3]  # queued, in service, staff
+                rows[:, stage, arrived] = counts[:, tally, 3]
+            if STAGES[stage] in TIERS:
+                rows[:, stage, closed] = closed_by_tier[:, TIERS.index(STAGES[stage])]
+        rows[:, CITY, 2] = totals[:, 0]  # every open case
+        rows[:, CITY, queued:queued + 3] = counts[:, :, :3].sum(axis=1)
+        rows[:, CITY, FLOWS] = totals[:, 1:]  # created, closed, abandoned
+        # The flows are running totals in the snapshots: the flow of an interval is the difference.
+        rows[1:, :, FLOWS] = np.diff(rows[:, :, FLOWS], axis=0)
+        rows = rows.reshape(-1, len(COLUMNS))
+        frame = pd.DataFrame(rows[:, 2:].astype(np.int64), columns=list(COLUMNS[2:]))
+        frame.insert(0, "tier", pd.Categorical.from_codes(rows[:, 1].astype(np.int64), categories=TIER_NAMES))
+        frame.insert(0, "time", rows[:, 0])
         return frame
