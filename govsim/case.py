@@ -10,6 +10,9 @@ where a step was not reached.
 from __future__ import annotations
 
 import operator
+import struct
+
+import numpy as np
 
 NAN = float("nan")
 
@@ -107,3 +110,7 @@ department follow from grid and category, so they are looked up per chunk, not s
 TIME_FIELDS = ("created", "dispatched", "first_response", "closed", "abandoned_at", "callback")
 record = operator.attrgetter(*RECORD_FIELDS)
 """``record(case)``: the RECORD_FIELDS of a case as one tuple (a single C-level call)."""
+RECORD = np.dtype([(f, "<f8" if f in TIME_FIELDS else "<i8") for f in RECORD_FIELDS])
+"""A finished case as packed bytes: RECORD_FIELDS in order, hours as float64, codes as int64."""
+pack_record = struct.Struct("<" + "".join("d" if f in TIME_FIELDS else "q" for f in RECORD_FIELDS)).pack
+"""``pack_record(*record(case))``: the case's RECORD bytes (the ledger appends them to the recorder's buffer)."""

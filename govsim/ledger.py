@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from govsim.case import ABANDONED, CLOSED, OPEN, STAGE, STATUSES, Case, record
+from govsim.case import ABANDONED, CLOSED, OPEN, STAGE, STATUSES, Case, pack_record, record
 from govsim.errors import LedgerError
 from govsim.servers import ServerPool
 
@@ -65,9 +65,8 @@ class CaseLedger:
             raise LedgerError(f"case {case.id}: cannot finish with status {status!r}")
         recorder = self.recorder
         if recorder is not None:
-            rows = recorder.rows
-            rows.append(record(case))
-            if len(rows) >= recorder.chunk_size:
+            recorder.buffer += pack_record(*record(case))
+            if len(recorder.buffer) >= recorder.chunk_bytes:
                 recorder.flush()
 
     # -- checks ----------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Finished cases, in chunks: turned into columns once, then tallied and tabled.
 
-The ledger appends every finished case to :attr:`CaseRecorder.rows` as a tuple of
-numbers (``RECORD_FIELDS``, one C-level attribute fetch). Every ``chunk_size`` rows the
-recorder turns them into numpy columns with one call, checks their timestamps, and
-hands them on:
+The ledger appends every finished case to :attr:`CaseRecorder.buffer` as packed bytes
+(the ``RECORD_FIELDS`` as float64 hours and int64 codes, :data:`govsim.case.RECORD`):
+no Python object outlives the case, and a chunk becomes numpy columns without a
+conversion (a view of the bytes). Every ``chunk_size`` cases the recorder checks the
+chunk's timestamps and hands it on:
 
 - to :class:`~govsim.statistics.RunStatistics` (always), the streaming tallies behind the
   summary, the KPI table and the experiment outcomes;
@@ -17,7 +18,6 @@ Cases still open at the end of the run come last, as one more chunk.
 
 from __future__ import annotations
 
-import itertools
 import operator
 import os
 import tempfile
@@ -31,7 +31,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from govsim.case import (
-    NOT_ASKED, RECORD_FIELDS, SATISFACTION_LEVELS, STATUSES, TIME_FIELDS, UNSATISFIED, Case, record,
+    NOT_ASKED, RECORD, RECORD_FIELDS, SATISFACTION_LEVELS, STATUSES, TIME_FIELDS, UNSATISFIED, Case,
+    pack_record, record,
 )
 from govsim.errors import LedgerError
 from govsim.ledger import TIME_ORDER, timestamp_problems
@@ -57,15 +58,10 @@ class CaseCodec:
     grid_street: np.ndarray
     street_district: np.ndarray
 
-    def columns(self, rows: list[tuple]) -> dict[str, np.ndarray]:
-        """Rows of RECORD_FIELDS -> one array per field, plus the looked-up unit fields."""
-        width = len(RECORD_FIELDS)
-        # fromiter over the flattened rows: half the cost of np.array(rows), which
-        # inspects every tuple as a possible nested sequence.
-        matrix = np.fromiter(itertools.chain.from_iterable(rows), np.float64, len(rows) * width)
-        matrix = matrix.reshape(len(rows), width)
-        c = {f: matrix[:, i] if f in TIME_FIELDS else matrix[:, i].astype(np.int64)
-             for i, f in enumerate(RECORD_FIELDS)}
+    def columns(self, packed: bytes | bytearray) -> dict[str, np.ndarray]:
+        """Packed RECORD rows -> one array per field, plus the looked-up unit fields."""
+        rows = np.frombuffer(packed, dtype=RECORD)
+        c = {f: rows[f] for f in RECORD_FIELDS}
         c["urgency"] = self.category_urgency[c["category"]]
         c["department"] = self.category_department[c["category"]]
         c["street"] = self.grid_street[c["grid"]]
@@ -119,7 +115,7 @@ class MemoryCaseTable:
 
     def frame(self) -> pd.DataFrame:
         if not self.chunks:
-            return self.codec.frame(self.codec.columns([]))
+            return self.codec.frame(self.codec.columns(b""))
         # Case ids are 0 .. n-1, each recorded once (the ledger's check): every chunk's
         # values go straight to their rows, with no merged copy and no sort.
         n = sum(len(c["id"]) for c in self.chunks)
@@ -158,7 +154,7 @@ class ParquetCaseTable:
     def close(self) -> None:
         """Finish the file and move it into place (atomic: never a half-written table)."""
         if self.writer is None:  # no case at all: still write a valid, empty table
-            self.add(self.codec.columns([]))
+            self.add(self.codec.columns(b""))
         assert self.writer is not None
         self.writer.close()
         os.replace(self.tmp, self.path)
@@ -189,17 +185,26 @@ class CaseRecorder:
         self.statistics = statistics
         self.table = table
         self.chunk_size = chunk_size
-        self.rows: list[tuple] = []
-        """Rows of finished cases not yet passed on: the ledger appends ``record(case)`` and
-        calls :meth:`flush` once ``chunk_size`` rows are waiting."""
+        self.buffer = bytearray()
+        """Finished cases not yet passed on, as packed RECORD rows: the ledger appends
+        ``pack_record(*record(case))`` and calls :meth:`flush` once ``chunk_size`` are waiting."""
         self.recorded = 0
+
+    @property
+    def chunk_size(self) -> int:
+        """Cases per chunk."""
+        return self.chunk_bytes // RECORD.itemsize
+
+    @chunk_size.setter
+    def chunk_size(self, cases: int) -> None:
+        self.chunk_bytes = cases * RECORD.itemsize
 
     def flush(self) -> None:
         """Pass the buffered rows on as one chunk."""
-        if not self.rows:
+        if not self.buffer:
             return
-        columns = self.codec.columns(self.rows)
-        self.rows = []
+        columns = self.codec.columns(self.buffer)
+        self.buffer = bytearray()  # the columns are views of the old one
         problems = timestamp_problems(columns["id"], np.column_stack([columns[f] for f in TIME_ORDER]),
                                       columns["status"], columns["abandoned_at"])
         if problems:
@@ -212,7 +217,8 @@ class CaseRecorder:
     def finish(self, still_open: Iterable[Case]) -> None:
         """Record the cases open at the end, flush, and close the table."""
         self.flush()
-        self.rows = [record(case) for case in sorted(still_open, key=operator.attrgetter("id"))]
+        for case in sorted(still_open, key=operator.attrgetter("id")):
+            self.buffer += pack_record(*record(case))
         self.flush()
         if self.table is not None:
             self.table.close()
