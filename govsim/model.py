@@ -80,6 +80,7 @@ class RunState:
     monitor: Monitor
     horizon: float
     wall_seconds: float
+    """Of :meth:`Model.run`: the policies' set-up, the event loop, the ledger check and the last chunk."""
     utilisation: dict[str, float]
     """Busy over staffed server-hours per tier."""
     policy_log: list[tuple[float, str]]
@@ -251,14 +252,14 @@ class Model:
     def run(self, progress: bool = False) -> RunState:
         """Run to the horizon, check the ledger (raises :class:`LedgerError`), return the state."""
         env = self.env
-        install_policies(self)
-        self.residents.start()
-        env.process(self.monitor.process())
-        if self.hotline.shifts:
-            env.process(self.hotline.shift_plan())
         started = time.perf_counter()
         try:
             with cyclic_gc_paused():
+                install_policies(self)
+                self.residents.start()
+                env.process(self.monitor.process())
+                if self.hotline.shifts:
+                    env.process(self.hotline.shift_plan())
                 _run_with_progress(env, self.horizon, progress, self.scenario.name)
             if self.monitor.last_sample < self.horizon:
                 self.monitor.sample()

@@ -58,10 +58,9 @@ class CaseCodec:
     grid_street: np.ndarray
     street_district: np.ndarray
 
-    def columns(self, packed: bytes | bytearray) -> dict[str, np.ndarray]:
-        """Packed RECORD rows -> one array per field, plus the looked-up unit fields."""
-        rows = np.frombuffer(packed, dtype=RECORD)
-        c = {f: rows[f] for f in RECORD_FIELDS}
+    def columns(self, records: np.ndarray) -> dict[str, np.ndarray]:
+        """RECORD rows -> one array per field (a view), plus the looked-up unit fields."""
+        c = {f: records[f] for f in RECORD_FIELDS}
         c["urgency"] = self.category_urgency[c["category"]]
         c["department"] = self.category_department[c["category"]]
         c["street"] = self.grid_street[c["grid"]]
@@ -98,14 +97,14 @@ class CaseCodec:
 
 
 class MemoryCaseTable:
-    """Keeps the chunks; :meth:`frame` builds one DataFrame, ordered by case id."""
+    """Keeps the chunks' records; :meth:`frame` builds one DataFrame, ordered by case id."""
 
     def __init__(self, codec: CaseCodec) -> None:
         self.codec = codec
-        self.chunks: list[dict[str, np.ndarray]] = []
+        self.chunks: list[np.ndarray] = []
 
-    def add(self, c: dict[str, np.ndarray]) -> None:
-        self.chunks.append(c)
+    def add(self, records: np.ndarray) -> None:
+        self.chunks.append(records)
 
     def close(self) -> None:
         pass
@@ -114,20 +113,16 @@ class MemoryCaseTable:
         self.chunks.clear()
 
     def frame(self) -> pd.DataFrame:
-        if not self.chunks:
-            return self.codec.frame(self.codec.columns(b""))
         # Case ids are 0 .. n-1, each recorded once (the ledger's check): every chunk's
-        # values go straight to their rows, with no merged copy and no sort.
-        n = sum(len(c["id"]) for c in self.chunks)
-        ordered = {k: np.empty(n, dtype=v.dtype) for k, v in self.chunks[0].items()}
-        ordered["id"][:] = -1
-        for chunk in self.chunks:
-            rows = chunk["id"]
-            for k, v in chunk.items():
-                ordered[k][rows] = v
+        # records go straight to their rows, with no merged copy and no sort.
+        n = sum(len(records) for records in self.chunks)
+        ordered = np.empty(n, dtype=RECORD)
+        ordered["id"] = -1
+        for records in self.chunks:
+            ordered[records["id"]] = records
         if not np.array_equal(ordered["id"], np.arange(n)):
             raise LedgerError(f"case table: the {n} recorded case ids are not 0 .. {n - 1}, each once")
-        return self.codec.frame(ordered)
+        return self.codec.frame(self.codec.columns(ordered))
 
 
 class ParquetCaseTable:
@@ -145,8 +140,8 @@ class ParquetCaseTable:
         self.tmp = Path(tmp)
         self.writer: pq.ParquetWriter | None = None
 
-    def add(self, c: dict[str, np.ndarray]) -> None:
-        table = pa.Table.from_pandas(self.codec.frame(c), preserve_index=False)
+    def add(self, records: np.ndarray) -> None:
+        table = pa.Table.from_pandas(self.codec.frame(self.codec.columns(records)), preserve_index=False)
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.tmp, table.schema)
         self.writer.write_table(table)
@@ -154,7 +149,7 @@ class ParquetCaseTable:
     def close(self) -> None:
         """Finish the file and move it into place (atomic: never a half-written table)."""
         if self.writer is None:  # no case at all: still write a valid, empty table
-            self.add(self.codec.columns(b""))
+            self.add(np.empty(0, dtype=RECORD))
         assert self.writer is not None
         self.writer.close()
         os.replace(self.tmp, self.path)
@@ -203,8 +198,9 @@ class CaseRecorder:
         """Pass the buffered rows on as one chunk."""
         if not self.buffer:
             return
-        columns = self.codec.columns(self.buffer)
-        self.buffer = bytearray()  # the columns are views of the old one
+        records = np.frombuffer(self.buffer, dtype=RECORD)
+        self.buffer = bytearray()  # the records are a view of the old one
+        columns = self.codec.columns(records)
         problems = timestamp_problems(columns["id"], np.column_stack([columns[f] for f in TIME_ORDER]),
                                       columns["status"], columns["abandoned_at"])
         if problems:
@@ -212,7 +208,7 @@ class CaseRecorder:
         self.recorded += len(columns["id"])
         self.statistics.add(columns)
         if self.table is not None:
-            self.table.add(columns)
+            self.table.add(records)
 
     def finish(self, still_open: Iterable[Case]) -> None:
         """Record the cases open at the end, flush, and close the table."""
