@@ -9,7 +9,6 @@ where a step was not reached.
 
 from __future__ import annotations
 
-import operator
 import struct
 
 import numpy as np
@@ -108,9 +107,21 @@ RECORD_FIELDS = (
 """What a finished case leaves: numbers only (codes and hours). Street, district, urgency and
 department follow from grid and category, so they are looked up per chunk, not stored."""
 TIME_FIELDS = ("created", "dispatched", "first_response", "closed", "abandoned_at", "callback")
-record = operator.attrgetter(*RECORD_FIELDS)
-"""``record(case)``: the RECORD_FIELDS of a case as one tuple (a single C-level call)."""
 RECORD = np.dtype([(f, "<f8" if f in TIME_FIELDS else "<i8") for f in RECORD_FIELDS])
 """A finished case as packed bytes: RECORD_FIELDS in order, hours as float64, codes as int64."""
-pack_record = struct.Struct("<" + "".join("d" if f in TIME_FIELDS else "q" for f in RECORD_FIELDS)).pack
-"""``pack_record(*record(case))``: the case's RECORD bytes (the ledger appends them to the recorder's buffer)."""
+_pack_record = struct.Struct("<" + "".join("d" if f in TIME_FIELDS else "q" for f in RECORD_FIELDS)).pack
+
+
+def pack_case(case: Case) -> bytes:
+    """The RECORD bytes of ``case`` (the ledger appends them to the recorder's buffer).
+
+    The fields are spelled out, in RECORD_FIELDS order (``tests/test_recording.py`` checks
+    that they match): Python reads a slot in a few nanoseconds, where
+    ``operator.attrgetter(*RECORD_FIELDS)`` took 20 per field.
+    """
+    return _pack_record(
+        case.id, case.resident, case.category, case.channel, case.grid, case.status,
+        case.created, case.dispatched, case.first_response, case.closed, case.abandoned_at, case.callback,
+        case.resolved, case.satisfaction, case.escalations, case.whistles, case.returns, case.final_tier,
+        case.repeat_of,
+    )

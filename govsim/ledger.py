@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from govsim.case import ABANDONED, CLOSED, OPEN, STAGE, STATUSES, Case, pack_record, record
+from govsim.case import ABANDONED, CLOSED, OPEN, STAGE, STATUSES, Case, pack_case
 from govsim.errors import LedgerError
 from govsim.servers import ServerPool
 
@@ -65,7 +65,7 @@ class CaseLedger:
             raise LedgerError(f"case {case.id}: cannot finish with status {status!r}")
         recorder = self.recorder
         if recorder is not None:
-            recorder.buffer += pack_record(*record(case))
+            recorder.buffer += pack_case(case)
             if len(recorder.buffer) >= recorder.chunk_bytes:
                 recorder.flush()
 

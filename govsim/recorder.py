@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 from govsim.case import (
     NOT_ASKED, RECORD, RECORD_FIELDS, SATISFACTION_LEVELS, STATUSES, TIME_FIELDS, UNSATISFIED, Case,
-    pack_record, record,
+    pack_case,
 )
 from govsim.errors import LedgerError
 from govsim.ledger import TIME_ORDER, timestamp_problems
@@ -182,7 +182,7 @@ class CaseRecorder:
         self.chunk_size = chunk_size
         self.buffer = bytearray()
         """Finished cases not yet passed on, as packed RECORD rows: the ledger appends
-        ``pack_record(*record(case))`` and calls :meth:`flush` once ``chunk_size`` are waiting."""
+        ``pack_case(case)`` and calls :meth:`flush` once ``chunk_size`` are waiting."""
         self.recorded = 0
 
     @property
@@ -214,7 +214,7 @@ class CaseRecorder:
         """Record the cases open at the end, flush, and close the table."""
         self.flush()
         for case in sorted(still_open, key=operator.attrgetter("id")):
-            self.buffer += pack_record(*record(case))
+            self.buffer += pack_case(case)
         self.flush()
         if self.table is not None:
             self.table.close()

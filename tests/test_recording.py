@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import govsim
+from govsim.case import RECORD, RECORD_FIELDS, Case, pack_case
 from govsim.errors import LedgerError
 from govsim.model import Model
 from govsim.results import NONDETERMINISTIC_SUMMARY_KEYS, collect
@@ -72,3 +74,17 @@ def test_failed_run_leaves_no_case_file(tmp_path: Path, monkeypatch: pytest.Monk
 def test_outcomes_need_whole_day_warmups(in_memory: govsim.RunResult) -> None:
     with pytest.raises(ValueError, match="whole days"):
         in_memory.statistics.rates(36.0)
+
+
+def test_packed_record_holds_each_field_in_its_place() -> None:
+    """pack_case spells the fields out: each must land in the RECORD column of its name."""
+    case = Case(101, 202, 3, 0, 0, 2, 17, 4, 1, 5.25, repeat_of=44)
+    distinct = {"status": 1, "dispatched": 6.5, "first_response": 7.75, "closed": 8.5, "abandoned_at": 9.25,
+                "callback": 10.5, "resolved": 1, "satisfaction": 2, "escalations": 3, "whistles": 4,
+                "returns": 5, "final_tier": 6}
+    for field, value in distinct.items():
+        setattr(case, field, value)
+    row = np.frombuffer(pack_case(case), dtype=RECORD)[0]
+    assert RECORD.names == RECORD_FIELDS
+    for field in RECORD_FIELDS:
+        assert row[field] == getattr(case, field), field
