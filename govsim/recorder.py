@@ -41,6 +41,9 @@ from govsim.statistics import RunStatistics
 
 CHUNK_SIZE = 32_768
 """Cases per chunk: large enough for numpy to pay off, small enough to keep memory flat."""
+TRANSPOSE_ROWS = 4_096
+"""Records turned into columns per step: their 600 KB stay in the CPU cache while each field is
+read out. Read field by field, a whole chunk's records (5 MB) came from memory once per field."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,12 @@ class CaseCodec:
     street_district: np.ndarray
 
     def columns(self, records: np.ndarray) -> dict[str, np.ndarray]:
-        """RECORD rows -> one array per field (a view), plus the looked-up unit fields."""
-        c = {f: records[f] for f in RECORD_FIELDS}
+        """RECORD rows -> one contiguous array per field, plus the looked-up unit fields."""
+        words = records.view(np.int64).reshape(len(records), len(RECORD_FIELDS))  # each field's 8 bytes
+        by_field = np.empty((len(RECORD_FIELDS), len(records)), dtype=np.int64)
+        for start in range(0, len(records), TRANSPOSE_ROWS):
+            by_field[:, start:start + TRANSPOSE_ROWS] = words[start:start + TRANSPOSE_ROWS].T
+        c = {f: by_field[i].view(np.float64) if f in TIME_FIELDS else by_field[i] for i, f in enumerate(RECORD_FIELDS)}
         c["urgency"] = self.category_urgency[c["category"]]
         c["department"] = self.category_department[c["category"]]
         c["street"] = self.grid_street[c["grid"]]
@@ -97,14 +104,14 @@ class CaseCodec:
 
 
 class MemoryCaseTable:
-    """Keeps the chunks' records; :meth:`frame` builds one DataFrame, ordered by case id."""
+    """Keeps the chunks; :meth:`frame` builds one DataFrame, ordered by case id."""
 
     def __init__(self, codec: CaseCodec) -> None:
         self.codec = codec
-        self.chunks: list[np.ndarray] = []
+        self.chunks: list[dict[str, np.ndarray]] = []
 
-    def add(self, records: np.ndarray) -> None:
-        self.chunks.append(records)
+    def add(self, c: dict[str, np.ndarray]) -> None:
+        self.chunks.append(c)
 
     def close(self) -> None:
         pass
@@ -113,16 +120,20 @@ class MemoryCaseTable:
         self.chunks.clear()
 
     def frame(self) -> pd.DataFrame:
+        if not self.chunks:
+            return self.codec.frame(self.codec.columns(np.empty(0, dtype=RECORD)))
         # Case ids are 0 .. n-1, each recorded once (the ledger's check): every chunk's
-        # records go straight to their rows, with no merged copy and no sort.
-        n = sum(len(records) for records in self.chunks)
-        ordered = np.empty(n, dtype=RECORD)
-        ordered["id"] = -1
-        for records in self.chunks:
-            ordered[records["id"]] = records
+        # values go straight to their rows, with no merged copy and no sort.
+        n = sum(len(c["id"]) for c in self.chunks)
+        ordered = {k: np.empty(n, dtype=v.dtype) for k, v in self.chunks[0].items()}
+        ordered["id"][:] = -1
+        for chunk in self.chunks:
+            rows = chunk["id"]
+            for k, v in chunk.items():
+                ordered[k][rows] = v
         if not np.array_equal(ordered["id"], np.arange(n)):
             raise LedgerError(f"case table: the {n} recorded case ids are not 0 .. {n - 1}, each once")
-        return self.codec.frame(self.codec.columns(ordered))
+        return self.codec.frame(ordered)
 
 
 class ParquetCaseTable:
@@ -140,8 +151,8 @@ class ParquetCaseTable:
         self.tmp = Path(tmp)
         self.writer: pq.ParquetWriter | None = None
 
-    def add(self, records: np.ndarray) -> None:
-        table = pa.Table.from_pandas(self.codec.frame(self.codec.columns(records)), preserve_index=False)
+    def add(self, c: dict[str, np.ndarray]) -> None:
+        table = pa.Table.from_pandas(self.codec.frame(c), preserve_index=False)
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.tmp, table.schema)
         self.writer.write_table(table)
@@ -149,7 +160,7 @@ class ParquetCaseTable:
     def close(self) -> None:
         """Finish the file and move it into place (atomic: never a half-written table)."""
         if self.writer is None:  # no case at all: still write a valid, empty table
-            self.add(np.empty(0, dtype=RECORD))
+            self.add(self.codec.columns(np.empty(0, dtype=RECORD)))
         assert self.writer is not None
         self.writer.close()
         os.replace(self.tmp, self.path)
@@ -208,7 +219,7 @@ class CaseRecorder:
         self.recorded += len(columns["id"])
         self.statistics.add(columns)
         if self.table is not None:
-            self.table.add(records)
+            self.table.add(columns)
 
     def finish(self, still_open: Iterable[Case]) -> None:
         """Record the cases open at the end, flush, and close the table."""
