@@ -31,7 +31,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from govsim.case import (
-    NOT_ASKED, RECORD, RECORD_FIELDS, SATISFACTION_LEVELS, STATUSES, TIME_FIELDS, UNSATISFIED, Case,
+    NOT_ASKED,
+    RECORD,
+    RECORD_FIELDS,
+    SATISFACTION_LEVELS,
+    STATUSES,
+    TIME_FIELDS,
+    UNSATISFIED,
+    Case,
     pack_case,
 )
 from govsim.errors import LedgerError
