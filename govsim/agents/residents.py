@@ -100,7 +100,8 @@ class Residents:
         generator to resume, which is most of the cost of an arrival.
         """
         self._day = -1
-        self._batch: tuple[list[float], list[tuple[int, int, int, int]]] = ([], [])
+        self._batch: tuple[list[float], list[int], list[int], list[int], list[int]] = ([], [], [], [], [])
+        """The drawn appeals not yet raised: times, categories, grids, residents, channels."""
         self._next = 0
         self._arrive_callback = self._arrive  # bound once, not per appeal
         if self.grid_cdf is not None:
@@ -109,11 +110,11 @@ class Residents:
     def _arrive(self, _event: object) -> None:
         i = self._next
         self._next = i + 1
-        times, appeals = self._batch
-        category, grid, resident, channel = appeals[i]
+        times, categories, grids, residents, channels = self._batch
+        category, grid = categories[i], grids[i]
         model = self.model
         if not (model.arrival_filters_on and self._prevented(category, grid)):
-            model.new_case(category, grid, resident, channel)
+            model.new_case(category, grid, residents[i], channels[i])
         if i + 1 < len(times):  # the usual case, inlined: the batch's next appeal
             t = times[i + 1]
             if t < model.horizon:
@@ -131,8 +132,7 @@ class Residents:
             if first * HOURS_PER_DAY >= horizon:
                 return
             count = min(self.days_per_batch, math.ceil(horizon / HOURS_PER_DAY) - first)
-            times, *fields = self.draw_days(first, count)
-            self._batch = (times, list(zip(*fields)))  # (category, grid, resident, channel) per appeal
+            self._batch = self.draw_days(first, count)
             self._day = first + count - 1
             self._next = 0
             times = self._batch[0]
