@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import operator
+import struct
 from itertools import chain
 from typing import TYPE_CHECKING
 
@@ -29,49 +30,64 @@ COLUMNS = ("time", "tier", "open", "queued", "in_service", "staff", "arrived", "
 TIER_NAMES = [*STAGES, "city"]
 CITY = TIER_NAMES.index("city")
 """Rows hold the tier as its index in TIER_NAMES (numbers only, for a fast frame)."""
-FLOWS = slice(COLUMNS.index("arrived"), len(COLUMNS))
-"""The flow columns: per interval in the frame, running totals in the snapshots."""
+COUNTS = COLUMNS[2:]
+"""The counted columns, in the order of a row's counts."""
+OPEN, QUEUED, ARRIVED, CLOSED = (COUNTS.index(c) for c in ("open", "queued", "arrived", "closed"))
+FLOWS = slice(ARRIVED, len(COUNTS))
+"""The flows among the counts: per interval in the frame, running totals in the snapshots."""
 TALLY_COUNTS = operator.attrgetter("queued", "busy", "capacity", "arrived")
 """What a snapshot keeps of each tier's :class:`TierTally`, in this order."""
-SNAPSHOT_BLOCK = 4096
 
 
 class Monitor:
     """Samples the state every ``interval`` hours: one snapshot of the running counters per sample.
 
-    A sample only copies counters into a tuple (about a microsecond): the rows per tier are
-    laid out, and the flows differenced, by :meth:`frame` at the end, in numpy.
+    A sample packs the counters into a bytes buffer (the time as a float, the counts as
+    integers), so no Python object is kept per sample; the rows per tier are laid out, and
+    the flows differenced, by :meth:`frame` at the end. Only tiers with units are read
+    (the others count nothing). In M/M/10, sampled hourly with about 9 cases an hour, the
+    snapshots kept as tuples of all five tiers had cost 10% of the run (docs/performance.md).
     """
 
     def __init__(self, model: Model) -> None:
         self.model = model
         self.interval = model.scenario.output.timeseries_interval_hours
-        self.recent: list[tuple[float, ...]] = []
-        """Snapshots not yet compacted into :attr:`blocks` (see :meth:`sample` for the layout)."""
-        self.blocks: list[np.ndarray] = []
-        """Older snapshots, as arrays of SNAPSHOT_BLOCK rows (numbers take less room than tuples)."""
+        self.snapshots = bytearray()
+        """The snapshots, packed (see :meth:`sample` for the layout of one)."""
         self.last_sample = -math.inf
         self._tallies: list[TierTally] = []
-        self._tally_of_stage: list[int] = []
+        """The running totals of the tiers with units, in STAGES order."""
+        self._tally_of_stage: list[int] = [-1] * len(STAGES)
+        """Per stage, the index of its tier's totals in ``_tallies`` (-1: no units, all zero)."""
+        self._pack = struct.Struct(self._format()).pack
+
+    def _format(self) -> str:
+        """A snapshot's layout: the time (float64), then int64 counts."""
+        return "<d" + "q" * (self.width - 1)
+
+    @property
+    def width(self) -> int:
+        """Numbers per snapshot."""
+        return 1 + len(STAGES) + len(TIERS) + 4 + 4 * len(self._tallies)
 
     def start(self) -> None:
-        """Look up the tiers' running totals once (the pools keep them up to date)."""
+        """Look up the running totals of the tiers with units once (the pools keep them up to date)."""
         model = self.model
         tallies = {"hotline": model.hotline.pool.tally, **model.handlers.tallies}
-        self._tallies = list(tallies.values())
-        self._tally_of_stage = [list(tallies).index(stage) if stage in tallies else -1 for stage in STAGES]
+        with_units = {pool.tier for pool in model.pools}
+        self._tallies = [tally for tier, tally in tallies.items() if tier in with_units]
+        self._tally_of_stage = [self._tallies.index(tallies[stage]) if stage in with_units else -1
+                                for stage in STAGES]
+        self._pack = struct.Struct(self._format()).pack
 
     def sample(self) -> None:
         """Take a snapshot: time, open cases per stage, closed per tier, the ledger's totals, each tally's counts."""
         model = self.model
         ledger = model.ledger
-        now = model.env._now  # noqa: SLF001 - env.now, without the property call
-        self.recent.append((now, *ledger.open_by_stage, *model.closed_by_tier,
-                            len(ledger.open), ledger.created, ledger.closed, ledger.abandoned,
-                            *chain.from_iterable(map(TALLY_COUNTS, self._tallies))))
-        if len(self.recent) >= SNAPSHOT_BLOCK:
-            self.blocks.append(np.array(self.recent, dtype=np.float64))
-            self.recent = []
+        now = model.env._now  # env.now, without the property call
+        self.snapshots += self._pack(now, *ledger.open_by_stage, *model.closed_by_tier,
+                                     len(ledger.open), ledger.created, ledger.closed, ledger.abandoned,
+                                     *chain.from_iterable(map(TALLY_COUNTS, self._tallies)))
         self.last_sample = now
 
     def process(self) -> Generator:
@@ -84,29 +100,27 @@ class Monitor:
     def frame(self) -> pd.DataFrame:
         """The time series: a row per (sample, tier) with the COLUMNS, flows per interval."""
         n_stages, n_tiers, n_tallies = len(STAGES), len(TIERS), len(self._tallies)
-        width = 1 + n_stages + n_tiers + 4 + 4 * n_tallies
-        snapshots = np.concatenate([*self.blocks, np.array(self.recent, dtype=np.float64).reshape(-1, width)])
-        time, open_by_stage, closed_by_tier, totals, counts = np.split(
-            snapshots, np.cumsum([1, n_stages, n_tiers, 4]), axis=1)
-        counts = counts.reshape(len(snapshots), n_tallies, 4)  # TALLY_COUNTS per tally
-        rows = np.zeros((len(snapshots), len(TIER_NAMES), len(COLUMNS)))
-        rows[:, :, 0] = time
-        rows[:, :, 1] = np.arange(len(TIER_NAMES))
-        queued, arrived, closed = COLUMNS.index("queued"), COLUMNS.index("arrived"), COLUMNS.index("closed")
+        snapshots = np.frombuffer(self.snapshots, dtype="<i8").reshape(-1, self.width)
+        n = len(snapshots)
+        time = snapshots[:, 0].view("<f8")
+        open_by_stage, closed_by_tier, totals, tallies = np.split(
+            snapshots[:, 1:], np.cumsum([n_stages, n_tiers, 4]), axis=1)
+        tallies = tallies.reshape(n, n_tallies, 4)  # TALLY_COUNTS per tally
+        counts = np.zeros((n, len(TIER_NAMES), len(COUNTS)), dtype=np.int64)
         for stage, tally in enumerate(self._tally_of_stage):
-            rows[:, stage, 2] = open_by_stage[:, stage]
+            counts[:, stage, OPEN] = open_by_stage[:, stage]
             if tally >= 0:
-                rows[:, stage, queued:queued + 3] = counts[:, tally, :3]  # queued, in service, staff
-                rows[:, stage, arrived] = counts[:, tally, 3]
+                counts[:, stage, QUEUED:QUEUED + 3] = tallies[:, tally, :3]  # queued, in service, staff
+                counts[:, stage, ARRIVED] = tallies[:, tally, 3]
             if STAGES[stage] in TIERS:
-                rows[:, stage, closed] = closed_by_tier[:, TIERS.index(STAGES[stage])]
-        rows[:, CITY, 2] = totals[:, 0]  # every open case
-        rows[:, CITY, queued:queued + 3] = counts[:, :, :3].sum(axis=1)
-        rows[:, CITY, FLOWS] = totals[:, 1:]  # created, closed, abandoned
+                counts[:, stage, CLOSED] = closed_by_tier[:, TIERS.index(STAGES[stage])]
+        counts[:, CITY, OPEN] = totals[:, 0]  # every open case
+        counts[:, CITY, QUEUED:QUEUED + 3] = tallies[:, :, :3].sum(axis=1)
+        counts[:, CITY, FLOWS] = totals[:, 1:]  # created, closed, abandoned
         # The flows are running totals in the snapshots: the flow of an interval is the difference.
-        rows[1:, :, FLOWS] = np.diff(rows[:, :, FLOWS], axis=0)
-        rows = rows.reshape(-1, len(COLUMNS))
-        frame = pd.DataFrame(rows[:, 2:].astype(np.int64), columns=list(COLUMNS[2:]))
-        frame.insert(0, "tier", pd.Categorical.from_codes(rows[:, 1].astype(np.int64), categories=TIER_NAMES))
-        frame.insert(0, "time", rows[:, 0])
+        counts[1:, :, FLOWS] = np.diff(counts[:, :, FLOWS], axis=0)
+        frame = pd.DataFrame(counts.reshape(-1, len(COUNTS)), columns=list(COUNTS))
+        frame.insert(0, "tier", pd.Categorical.from_codes(np.tile(np.arange(len(TIER_NAMES)), n),
+                                                          categories=TIER_NAMES))
+        frame.insert(0, "time", np.repeat(time, len(TIER_NAMES)))
         return frame
