@@ -119,9 +119,10 @@ def timestamp_problems(
 ) -> list[str]:
     """What is wrong with cases' times: ``times`` has the TIME_ORDER columns, ``status`` codes."""
     problems = []
-    # Carry the last reached time forward over NaN steps, then require no decrease.
-    filled = pd.DataFrame(times).ffill(axis=1).to_numpy()
-    decreasing = (np.diff(filled, axis=1) < 0).any(axis=1)
+    # No step may come before the latest step reached before it (NaN steps are skipped:
+    # fmax ignores them, and a comparison with NaN is false).
+    latest = np.fmax.accumulate(times, axis=1)
+    decreasing = (times[:, 1:] < latest[:, :-1]).any(axis=1)
     if decreasing.any():
         problems.append(f"{int(decreasing.sum())} case(s) with decreasing timestamps, e.g. "
                         f"{ids[decreasing][:5].tolist()}")

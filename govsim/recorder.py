@@ -87,7 +87,7 @@ class CaseCodec:
             return pd.Categorical.from_codes(codes, categories=list(names))
 
         satisfaction = c["satisfaction"]
-        return pd.DataFrame({
+        return pd.DataFrame(copy=False, data={
             "case_id": c["id"],
             "resident_id": c["resident"],
             "category": named(c["category"], self.categories),
