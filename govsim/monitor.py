@@ -45,8 +45,8 @@ class Monitor:
     A sample packs the counters into a bytes buffer (the time as a float, the counts as
     integers), so no Python object is kept per sample; the rows per tier are laid out, and
     the flows differenced, by :meth:`frame` at the end. Only tiers with units are read
-    (the others count nothing). In M/M/10, sampled hourly with about 9 cases an hour, the
-    snapshots kept as tuples of all five tiers had cost 10% of the run (docs/performance.md).
+    (the others count nothing). Sampled hourly in M/M/10, with about 9 cases an hour, the
+    time series is still a noticeable share of the run (docs/performance.md).
     """
 
     def __init__(self, model: Model) -> None:
