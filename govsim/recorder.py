@@ -2,9 +2,9 @@
 
 The ledger appends every finished case to :attr:`CaseRecorder.buffer` as packed bytes
 (the ``RECORD_FIELDS`` as float64 hours and int64 codes, :data:`govsim.case.RECORD`):
-no Python object outlives the case, and a chunk becomes numpy columns without a
-conversion (a view of the bytes). Every ``chunk_size`` cases the recorder checks the
-chunk's timestamps and hands it on:
+no Python object outlives the case, and numpy reads a chunk without conversion (a view
+of the bytes), then transposes it into columns a cache-sized block at a time. Every
+``chunk_size`` cases the recorder checks the chunk's timestamps and hands it on:
 
 - to :class:`~govsim.statistics.RunStatistics` (always), the streaming tallies behind the
   summary, the KPI table and the experiment outcomes;
@@ -200,7 +200,8 @@ class CaseRecorder:
         self.chunk_size = chunk_size
         self.buffer = bytearray()
         """Finished cases not yet passed on, as packed RECORD rows: the ledger appends
-        ``pack_case(case)`` and calls :meth:`flush` once ``chunk_size`` are waiting."""
+        ``pack_case(case)`` and calls :meth:`flush` once ``chunk_bytes`` (``chunk_size``
+        cases) are waiting."""
         self.recorded = 0
 
     @property
