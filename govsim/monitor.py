@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from simpy.events import Timeout
 
 from govsim.case import STAGES
 from govsim.servers import TierTally
@@ -91,11 +92,20 @@ class Monitor:
         self.last_sample = now
 
     def process(self) -> Generator:
-        env = self.model.env
+        """SimPy process of the first snapshot; a callback chain takes one every ``interval`` hours after it.
+
+        The first snapshot waits for SimPy to start the process, after the policies' own
+        processes have set up (the same order as before the chain). The chain is one event
+        per snapshot, with no generator to resume.
+        """
         self.start()
-        while True:
-            self.sample()
-            yield env.timeout(self.interval)
+        self._tick_callback = self._tick  # bound once, not per snapshot
+        self._tick(None)
+        yield from ()
+
+    def _tick(self, _event: object) -> None:
+        self.sample()
+        Timeout(self.model.env, self.interval).callbacks.append(self._tick_callback)
 
     def frame(self) -> pd.DataFrame:
         """The time series: a row per (sample, tier) with the COLUMNS, flows per interval."""
@@ -119,7 +129,7 @@ class Monitor:
         counts[:, CITY, FLOWS] = totals[:, 1:]  # created, closed, abandoned
         # The flows are running totals in the snapshots: the flow of an interval is the difference.
         counts[1:, :, FLOWS] = np.diff(counts[:, :, FLOWS], axis=0)
-        frame = pd.DataFrame(counts.reshape(-1, len(COUNTS)), columns=list(COUNTS))
+        frame = pd.DataFrame(counts.reshape(-1, len(COUNTS)), columns=list(COUNTS), copy=False)
         frame.insert(0, "tier", pd.Categorical.from_codes(np.tile(np.arange(len(TIER_NAMES)), n),
                                                           categories=TIER_NAMES))
         frame.insert(0, "time", np.repeat(time, len(TIER_NAMES)))
