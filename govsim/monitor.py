@@ -94,9 +94,9 @@ class Monitor:
     def process(self) -> Generator:
         """SimPy process of the first snapshot; a callback chain takes one every ``interval`` hours after it.
 
-        The first snapshot waits for SimPy to start the process, after the policies' own
-        processes have set up (the same order as before the chain). The chain is one event
-        per snapshot, with no generator to resume.
+        The first snapshot waits for SimPy to start the process, so the policies' own
+        processes, started before it, have set up first. The chain is one event per
+        snapshot, with no generator to resume.
         """
         self.start()
         self._tick_callback = self._tick  # bound once, not per snapshot
