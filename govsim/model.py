@@ -134,8 +134,11 @@ class Model:
         """Probability that a grid patrol finds an issue before anyone reports it."""
         self.prevented = [0] * n_categories
         self.street_quality = [0.0] * n_streets
-        """Added to the resolution probability of cases closed at the grid/street/district of a street."""
+        """Added to the resolution probability of cases closed at the grid/street/district of a street.
+        The callback reads it (and ``department_quality``) only once ``callback.quality_on`` is
+        set: a policy that moves either sets the flag, as ``arrival_filters_on`` for prevention."""
         self.department_quality = [0.0] * len(scenario.departments)
+        """Added to the resolution probability of cases closed by a department (see ``street_quality``)."""
         self.on_create: list[Callable[[Case], None]] = []
         self.on_close: list[Callable[[Case], None]] = []
         self._prevention_sources: dict[int, list[float]] = {}
