@@ -311,17 +311,14 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 
 def _run_with_progress(env: simpy.Environment, horizon: float, progress: bool, label: str) -> None:
-    """Run ``env`` to ``horizon`` a day at a time, with a progress bar in simulated days."""
-    days = int(np.ceil(horizon / 24))
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
+    """Run ``env`` to ``horizon``; with ``progress``, a day at a time under a progress bar in simulated days."""
+    if not progress:
+        env.run(until=horizon)
+        return
+    from tqdm.auto import tqdm
 
-        bar = tqdm(total=days, unit="day", desc=label, leave=False, disable=None)
-    for day in range(1, days + 1):
-        until = min(day * 24.0, horizon)
-        env.run(until=until)
-        if bar is not None:
+    days = int(np.ceil(horizon / 24))
+    with tqdm(total=days, unit="day", desc=label, leave=False, disable=None) as bar:
+        for day in range(1, days + 1):
+            env.run(until=min(day * 24.0, horizon))
             bar.update(1)
-    if bar is not None:
-        bar.close()
