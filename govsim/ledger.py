@@ -80,11 +80,11 @@ class CaseLedger:
             )
         places: Counter[int] = Counter()
         for pool in pools:
-            waiting = pool.waiting()
+            waiting, in_service = pool.waiting(), pool.in_service()
             places.update(c.id for c in waiting)
-            places.update(c.id for c in pool.serving)
+            places.update(c.id for c in in_service)
             balance = pool.departed + pool.queued + pool.busy + pool.withdrawn
-            if pool.arrived != balance or pool.queued != len(waiting) or pool.busy != len(pool.serving):
+            if pool.arrived != balance or pool.queued != len(waiting) or pool.busy != len(in_service):
                 problems.append(
                     f"unit {pool.name}: arrived {pool.arrived} != departed {pool.departed} + "
                     f"queued {pool.queued} + in service {pool.busy} + withdrawn {pool.withdrawn}"

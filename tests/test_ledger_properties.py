@@ -331,7 +331,7 @@ def check_flow_balance(model: Model, cases: pd.DataFrame) -> None:
     pools = model.pools
     for pool in pools:
         assert pool.arrived == pool.departed + pool.queued + pool.busy + pool.withdrawn, pool
-        assert pool.queued == len(pool.waiting()) and pool.busy == len(pool.serving), pool
+        assert pool.queued == len(pool.waiting()) and pool.busy == len(pool.in_service()), pool
         if pool is not model.hotline.pool:
             assert pool.withdrawn == 0, pool  # only callers hang up
     status = cases["status"].astype(str)
@@ -420,7 +420,7 @@ def busy_model() -> Model:
 
 
 def _served_pool(model: Model):
-    return next(p for p in model.pools if p.serving)
+    return next(p for p in model.pools if p.in_service())
 
 
 def _fresh(model: Model) -> Model:
@@ -430,7 +430,7 @@ def _fresh(model: Model) -> Model:
 
 
 def test_busy_model_has_cases_everywhere(busy_model: Model) -> None:
-    assert any(p.serving for p in busy_model.pools)
+    assert any(p.in_service() for p in busy_model.pools)
     assert any(p.queued for p in busy_model.pools)
     assert busy_model.ledger.transit
     busy_model.ledger.check(busy_model.pools)  # balanced as run
@@ -439,14 +439,14 @@ def test_busy_model_has_cases_everywhere(busy_model: Model) -> None:
 def test_check_catches_a_case_removed_from_service(busy_model: Model) -> None:
     model = _fresh(busy_model)
     pool = _served_pool(model)
-    del pool.serving[next(iter(pool.serving))]
+    pool._ends.pop()  # a case dropped from service: its service never ends
     with pytest.raises(LedgerError, match="open but nowhere|in service"):
         model.ledger.check(model.pools)
 
 
 def test_check_catches_a_duplicate_in_transit(busy_model: Model) -> None:
     model = _fresh(busy_model)
-    served = next(iter(_served_pool(model).serving))
+    served = _served_pool(model).in_service()[0]
     model.ledger.transit.add(served)  # now both in service and in transit
     with pytest.raises(LedgerError, match="in two places"):
         model.ledger.check(model.pools)
