@@ -31,10 +31,10 @@ How the waiting time in queue is measured:
   of replication means (to 1%) at twice the cost: the queue is strongly correlated over
   an hour, so finer samples add no information.
 - Per case at the hotline (M/M/c). ``first_response`` of a consultation is stamped when
-  the operator *finishes* the talk (``Model.triage`` runs from the pool's ``done``
+  the operator *finishes* the talk (``Hotline.triage`` runs from the pool's ``done``
   callback), so it is the departure time, and the service start is not recorded.
   It can still be recovered exactly: with one category (one priority) the pool is
-  first come first served and work-conserving (``ServerPool._finish`` pulls the next
+  first come first served and work-conserving (``ServerPool._wake`` pulls the next
   caller the moment a server frees), so caller n starts at
   max(created_n, n-th smallest of {0 x c} + {departures of callers 1..n-1}), the
   recursion of a FCFS c-server queue, computed with a heap of c server-free times.
