@@ -7,7 +7,7 @@ priority level, and a server is a counter rather than a process. Joining or leav
 the queue costs the same whatever the backlog; taking the next item looks at the lines
 in priority order, and a scenario has a handful of levels (its urgency classes). A
 binary heap of (priority, ticket, item) tuples did the same in O(log n) with tuple
-comparisons, which took about 3% of all instructions in M/M/10.
+comparisons, which took about 2% of all instructions in M/M/10.
 
 Services end through one wake-up per pool, not one SimPy event per busy server: the
 pool keeps its own heap of end times, and only its earliest end sits in SimPy's event
