@@ -51,8 +51,17 @@ print(json.dumps({{"total": cases / wall, "loop": cases / result.summary["perfor
 def run(checkout: Path) -> dict:
     overrides = [f"days={bench_mmc.DAYS}", "output.timeseries_interval_hours=1.0"]
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD.format(seed=bench_mmc.SEED), str(bench_mmc.SCENARIO), *overrides],
-        capture_output=True, text=True, check=False, cwd=checkout,
+        [
+            sys.executable,
+            "-c",
+            CHILD.format(seed=bench_mmc.SEED),
+            str(bench_mmc.SCENARIO),
+            *overrides,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=checkout,
         env={**os.environ, "PYTHONPATH": str(checkout)},
     )
     if proc.returncode != 0:
@@ -65,8 +74,12 @@ def run(checkout: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("checkouts", nargs="+", type=Path, help="directories holding a govsim package")
-    parser.add_argument("--pairs", type=int, default=9, help="runs per version, alternating (default 9)")
+    parser.add_argument(
+        "checkouts", nargs="+", type=Path, help="directories holding a govsim package"
+    )
+    parser.add_argument(
+        "--pairs", type=int, default=9, help="runs per version, alternating (default 9)"
+    )
     args = parser.parse_args()
     for checkout in args.checkouts:
         if not (checkout / "govsim" / "__init__.py").is_file():
@@ -75,14 +88,23 @@ def main() -> None:
     for i in range(args.pairs):
         for checkout, done in runs.items():
             done.append(run(checkout))
-        print(f"  pair {i + 1}/{args.pairs}: " + "  ".join(f"{r[-1]['total']:8.0f}" for r in runs.values()),
-              "cases/s", flush=True)
+        print(
+            f"  pair {i + 1}/{args.pairs}: "
+            + "  ".join(f"{r[-1]['total']:8.0f}" for r in runs.values()),
+            "cases/s",
+            flush=True,
+        )
     first = runs[args.checkouts[0]]
     print(f"\nM/M/10, {bench_mmc.DAYS} days; medians of {args.pairs} alternating fresh processes")
     for checkout, done in runs.items():
-        paired = {k: statistics.median(r[k] / f[k] for r, f in zip(done, first)) for k in ("total", "loop")}
-        print(f"{statistics.median(r['total'] for r in done):9.0f} cases/s  paired ratio to the first: "
-              f"total {paired['total']:.3f}, loop {paired['loop']:.3f}  {checkout}")
+        paired = {
+            k: statistics.median(r[k] / f[k] for r, f in zip(done, first))
+            for k in ("total", "loop")
+        }
+        print(
+            f"{statistics.median(r['total'] for r in done):9.0f} cases/s  paired ratio to the first: "
+            f"total {paired['total']:.3f}, loop {paired['loop']:.3f}  {checkout}"
+        )
 
 
 if __name__ == "__main__":

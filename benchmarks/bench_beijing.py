@@ -35,7 +35,9 @@ MAX_MEMORY_MB = 4096
 def scenario_with_policies(days: float | None):  # noqa: ANN201
     import govsim
 
-    policies = yaml.safe_load(COMPARISON.read_text(encoding="utf-8"))["variants"][VARIANT]["policies"]
+    policies = yaml.safe_load(COMPARISON.read_text(encoding="utf-8"))["variants"][VARIANT][
+        "policies"
+    ]
     own = [p.model_dump(mode="json") for p in govsim.load_scenario(SCENARIO).policies]
     overrides = [f"policies={json.dumps(own + policies)}"]
     if days is not None:
@@ -69,8 +71,12 @@ def run(days: float | None, out: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=float, help="simulated days (default: the scenario's full year)")
-    parser.add_argument("--out", help="output folder (default: a temporary folder, removed afterwards)")
+    parser.add_argument(
+        "--days", type=float, help="simulated days (default: the scenario's full year)"
+    )
+    parser.add_argument(
+        "--out", help="output folder (default: a temporary folder, removed afterwards)"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -80,16 +86,25 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="govsim-beijing-") as tmp:
         out = Path(args.out) if args.out else Path(tmp)
-        r = h.child(str(Path(__file__).resolve()), "-" if args.days is None else str(args.days), str(out))
+        r = h.child(
+            str(Path(__file__).resolve()), "-" if args.days is None else str(args.days), str(out)
+        )
     print(f"beijing.yaml, {r['days']:g} days, policies {', '.join(r['policies'])}; one process")
     print(f"  cases created      {r['cases']:>12,}   (open at end {r['open_at_end']:,})")
-    print(f"  wall               {r['wall_seconds']:>12.1f} s   (event loop {r['event_loop_seconds']:.1f} s)")
+    print(
+        f"  wall               {r['wall_seconds']:>12.1f} s   (event loop {r['event_loop_seconds']:.1f} s)"
+    )
     print(f"  cases per second   {r['cases'] / r['wall_seconds']:>12,.0f}")
-    print(f"  peak RSS           {r['rss_peak_mb']:>12,.0f} MB  (before the run {r['rss_before_mb']:.0f} MB)")
+    print(
+        f"  peak RSS           {r['rss_peak_mb']:>12,.0f} MB  (before the run {r['rss_before_mb']:.0f} MB)"
+    )
     print(f"  case table         {r['case_table_mb']:>12,.0f} MB  parquet")
     print(f"  rates              {json.dumps(r['rates'])}")
     full = args.days is None
-    for label, value, limit in (("wall", r["wall_seconds"], MAX_SECONDS), ("peak RSS", r["rss_peak_mb"], MAX_MEMORY_MB)):
+    for label, value, limit in (
+        ("wall", r["wall_seconds"], MAX_SECONDS),
+        ("peak RSS", r["rss_peak_mb"], MAX_MEMORY_MB),
+    ):
         verdict = "ok" if value <= limit else "BELOW REQUIREMENT"
         if not full:
             verdict += " (shortened horizon: not the full-year figure)"

@@ -56,7 +56,11 @@ def erlang_c_wait(lam: float, mu: float, c: int) -> float:
 def run_govsim(trace: bool, cases_table: bool = True) -> dict:
     import govsim
 
-    overrides = [f"days={DAYS}", "output.timeseries_interval_hours=1.0", f"output.cases_table={cases_table}"]
+    overrides = [
+        f"days={DAYS}",
+        "output.timeseries_interval_hours=1.0",
+        f"output.cases_table={cases_table}",
+    ]
     scenario = govsim.load_scenario(SCENARIO, overrides)
 
     def run() -> dict:
@@ -125,7 +129,9 @@ MODELS = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7, help="timed runs per model (median reported)")
+    parser.add_argument(
+        "--repeats", type=int, default=7, help="timed runs per model (median reported)"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -137,35 +143,58 @@ def main() -> None:
         for model, done in runs.items():  # alternate, so a change in machine load hits all alike
             r = h.child(str(HERE), model)
             done.append(r)
-            print(f"  run {i + 1} {model:<15} {r['cases']:>7} cases {r['wall_seconds']:6.2f} s "
-                  f"{r['cases'] / r['wall_seconds']:9.0f} cases/s  peak RSS {r['rss_peak_mb']:6.1f} MB",
-                  flush=True)
+            print(
+                f"  run {i + 1} {model:<15} {r['cases']:>7} cases {r['wall_seconds']:6.2f} s "
+                f"{r['cases'] / r['wall_seconds']:9.0f} cases/s  peak RSS {r['rss_peak_mb']:6.1f} MB",
+                flush=True,
+            )
     traced = {model: h.child(str(HERE), model, "trace") for model in ("govsim", "simpy")}
 
     wq = erlang_c_wait(LAMBDA, MU, SERVERS)
-    rates = {m: h.median([{"x": r["cases"] / r["wall_seconds"]} for r in rs], "x") for m, rs in runs.items()}
-    print(f"\nM/M/{SERVERS}, lambda {LAMBDA:g}/h, mu {MU:g}/h; medians of {args.repeats} runs, fresh process each")
+    rates = {
+        m: h.median([{"x": r["cases"] / r["wall_seconds"]} for r in rs], "x")
+        for m, rs in runs.items()
+    }
+    print(
+        f"\nM/M/{SERVERS}, lambda {LAMBDA:g}/h, mu {MU:g}/h; medians of {args.repeats} runs, fresh process each"
+    )
     for model, rs in runs.items():
-        traced_peak = f"{traced[model]['tracemalloc_peak_mb']:6.1f} MB" if model in traced else "   n/a"
-        print(f"{model:<15} {rates[model]:9.0f} cases/s  wall {h.median(rs, 'wall_seconds'):6.2f} s  "
-              f"peak RSS {h.median(rs, 'rss_peak_mb'):6.1f} MB (before the run "
-              f"{h.median(rs, 'rss_before_mb'):5.1f})  tracemalloc peak {traced_peak}")
+        traced_peak = (
+            f"{traced[model]['tracemalloc_peak_mb']:6.1f} MB" if model in traced else "   n/a"
+        )
+        print(
+            f"{model:<15} {rates[model]:9.0f} cases/s  wall {h.median(rs, 'wall_seconds'):6.2f} s  "
+            f"peak RSS {h.median(rs, 'rss_peak_mb'):6.1f} MB (before the run "
+            f"{h.median(rs, 'rss_before_mb'):5.1f})  tracemalloc peak {traced_peak}"
+        )
     loop = h.median([{"x": r["cases"] / r["event_loop_seconds"]} for r in runs["govsim"]], "x")
-    print(f"govsim event loop alone (summary.performance, per-case records included): {loop:9.0f} cases/s")
-    print(f"checks: govsim mean sojourn {h.median(runs['govsim'], 'check_mean_sojourn_h'):.3f} h "
-          f"(theory {wq + 1 / MU:.3f}); SimPy mean wait {h.median(runs['simpy'], 'check_mean_wait_h'):.3f} h "
-          f"(theory {wq:.3f})")
-    paired = [g["cases"] / g["wall_seconds"] / (s["cases"] / s["wall_seconds"])
-              for g, s in zip(runs["govsim"], runs["simpy"])]
+    print(
+        f"govsim event loop alone (summary.performance, per-case records included): {loop:9.0f} cases/s"
+    )
+    print(
+        f"checks: govsim mean sojourn {h.median(runs['govsim'], 'check_mean_sojourn_h'):.3f} h "
+        f"(theory {wq + 1 / MU:.3f}); SimPy mean wait {h.median(runs['simpy'], 'check_mean_wait_h'):.3f} h "
+        f"(theory {wq:.3f})"
+    )
+    paired = [
+        g["cases"] / g["wall_seconds"] / (s["cases"] / s["wall_seconds"])
+        for g, s in zip(runs["govsim"], runs["simpy"])
+    ]
     ratio = statistics.median(paired)
-    print(f"paired ratios govsim / SimPy, one per repeat: {' '.join(f'{r:.2f}' for r in paired)}; "
-          f"ratio of the medians above {rates['govsim'] / rates['simpy']:.2f}")
+    print(
+        f"paired ratios govsim / SimPy, one per repeat: {' '.join(f'{r:.2f}' for r in paired)}; "
+        f"ratio of the medians above {rates['govsim'] / rates['simpy']:.2f}"
+    )
     for issue, required in REQUIRED_RATIOS.items():
         verdict = "ok" if ratio >= required else "BELOW REQUIREMENT"
-        print(f"ratio govsim / SimPy = {ratio:.2f}, median of the paired ratios "
-              f"(required >= {required}, {issue}): {verdict}")
-    print(f"  for information, not like-for-like: event loop alone / SimPy = {loop / rates['simpy']:.2f}; "
-          f"govsim without the cases table / SimPy = {rates['govsim-nocases'] / rates['simpy']:.2f}")
+        print(
+            f"ratio govsim / SimPy = {ratio:.2f}, median of the paired ratios "
+            f"(required >= {required}, {issue}): {verdict}"
+        )
+    print(
+        f"  for information, not like-for-like: event loop alone / SimPy = {loop / rates['simpy']:.2f}; "
+        f"govsim without the cases table / SimPy = {rates['govsim-nocases'] / rates['simpy']:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -49,13 +49,17 @@ def offered_load(result, scenario) -> dict[str, float]:
     loads = {}
     for tier in TIERS:
         rows = ts[ts["tier"] == tier]
-        staff_hours = float(rows["staff"].iloc[:-1].sum()) * interval  # staff held over each interval
+        staff_hours = (
+            float(rows["staff"].iloc[:-1].sum()) * interval
+        )  # staff held over each interval
         if tier == "hotline":
             mean = scenario.hotline.talk_time.mean
         else:  # category rate-weighted (exact when the categories share the tier's handling time)
             means = [scenario.handling_for(c, tier).mean for c in scenario.categories]
             mean = sum(w * m for w, m in zip(weights, means)) / sum(weights)
-        loads[tier] = float(rows["arrived"].sum()) * mean / staff_hours if staff_hours else float("nan")
+        loads[tier] = (
+            float(rows["arrived"].sum()) * mean / staff_hours if staff_hours else float("nan")
+        )
     return loads
 
 
@@ -63,7 +67,11 @@ def run_govsim(factor: float, trace: bool) -> dict:
     import govsim
 
     base = govsim.load_scenario(BASELINE)
-    overrides = [f"categories.{c.name}.rate={c.rate * factor!r}" for c in base.categories] if factor != 1 else []
+    overrides = (
+        [f"categories.{c.name}.rate={c.rate * factor!r}" for c in base.categories]
+        if factor != 1
+        else []
+    )
     scenario = govsim.load_scenario(BASELINE, overrides)
 
     def run() -> dict:
@@ -80,7 +88,9 @@ def run_govsim(factor: float, trace: bool) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5, help="timed runs per variant (median reported)")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="timed runs per variant (median reported)"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -93,8 +103,10 @@ def main() -> None:
     bottleneck = max(servable, key=servable.get)
     factor = round(TARGET_LOAD / servable[bottleneck], 3)
     print("baseline offered load per tier: " + ", ".join(f"{t} {x:.2f}" for t, x in loads.items()))
-    print(f"busiest tier the baseline can serve: {bottleneck} ({servable[bottleneck]:.3f}); "
-          f"arrival factor = {TARGET_LOAD} / {servable[bottleneck]:.3f} = {factor}")
+    print(
+        f"busiest tier the baseline can serve: {bottleneck} ({servable[bottleneck]:.3f}); "
+        f"arrival factor = {TARGET_LOAD} / {servable[bottleneck]:.3f} = {factor}"
+    )
 
     runs: dict[str, list[dict]] = {"normal": [first], "overloaded": []}
     variants = {"normal": "1", "overloaded": str(factor)}
@@ -105,9 +117,12 @@ def main() -> None:
             else:
                 r = h.child(str(HERE), arg)
                 runs[name].append(r)
-            print(f"  run {i + 1} {name:<10} {r['cases']:>6} cases {r['wall_seconds']:6.2f} s "
-                  f"{r['cases'] / r['wall_seconds']:8.0f} cases/s  open at end {r['open_at_end']:>5}  "
-                  f"peak RSS {r['rss_peak_mb']:6.1f} MB", flush=True)
+            print(
+                f"  run {i + 1} {name:<10} {r['cases']:>6} cases {r['wall_seconds']:6.2f} s "
+                f"{r['cases'] / r['wall_seconds']:8.0f} cases/s  open at end {r['open_at_end']:>5}  "
+                f"peak RSS {r['rss_peak_mb']:6.1f} MB",
+                flush=True,
+            )
     traced = {name: h.child(str(HERE), arg, "trace") for name, arg in variants.items()}
 
     print(f"\nbaseline.yaml, same horizon; medians of {args.repeats} runs, fresh process each")
@@ -115,11 +130,16 @@ def main() -> None:
     for name, rs in runs.items():
         rates[name] = h.median([{"x": r["cases"] / r["wall_seconds"]} for r in rs], "x")
         loop = h.median([{"x": r["cases"] / r["event_loop_seconds"]} for r in rs], "x")
-        print(f"{name:<10} {h.median(rs, 'cases'):7.0f} cases  {rates[name]:8.0f} cases/s "
-              f"(event loop alone {loop:8.0f})  open at end {h.median(rs, 'open_at_end'):6.0f}  "
-              f"peak RSS {h.median(rs, 'rss_peak_mb'):6.1f} MB (before the run {h.median(rs, 'rss_before_mb'):5.1f})"
-              f"  tracemalloc peak {traced[name]['tracemalloc_peak_mb']:6.1f} MB")
-        print("           offered load: " + json.dumps({t: round(x, 2) for t, x in rs[0]["offered_load"].items()}))
+        print(
+            f"{name:<10} {h.median(rs, 'cases'):7.0f} cases  {rates[name]:8.0f} cases/s "
+            f"(event loop alone {loop:8.0f})  open at end {h.median(rs, 'open_at_end'):6.0f}  "
+            f"peak RSS {h.median(rs, 'rss_peak_mb'):6.1f} MB (before the run {h.median(rs, 'rss_before_mb'):5.1f})"
+            f"  tracemalloc peak {traced[name]['tracemalloc_peak_mb']:6.1f} MB"
+        )
+        print(
+            "           offered load: "
+            + json.dumps({t: round(x, 2) for t, x in rs[0]["offered_load"].items()})
+        )
     ratio = rates["overloaded"] / rates["normal"]
     verdict = "ok" if ratio >= REQUIRED_RATIO else "BELOW REQUIREMENT"
     print(f"ratio overloaded / normal = {ratio:.2f} (required >= {REQUIRED_RATIO}): {verdict}")

@@ -58,7 +58,10 @@ def city_overrides(k: int, factor: float = 1.0) -> list[str]:
         f"hotline.operators={base.hotline.operators // districts * k}",
         f"days={max(7, DAYS_PER_DISTRICT // k)}",
     ]
-    overrides += [f"departments.{d.name}.staff={max(1, round(d.staff * k / districts))}" for d in base.departments]
+    overrides += [
+        f"departments.{d.name}.staff={max(1, round(d.staff * k / districts))}"
+        for d in base.departments
+    ]
     if factor != 1.0:
         overrides += [f"categories.{c.name}.rate={c.rate * factor!r}" for c in base.categories]
     return overrides
@@ -82,7 +85,9 @@ def run_city(k: int, factor: float, trace: bool) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5, help="timed runs per city (median reported)")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="timed runs per city (median reported)"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -99,42 +104,63 @@ def main() -> None:
 
     runs: dict[str, list[dict]] = {name: [] for name in variants}
     for i in range(args.repeats):
-        for name, (k, f) in variants.items():  # alternate, so a change in machine load hits all alike
+        for name, (
+            k,
+            f,
+        ) in variants.items():  # alternate, so a change in machine load hits all alike
             r = h.child(str(HERE), str(k), str(f))
             runs[name].append(r)
-            print(f"  run {i + 1} {name:<26} {r['cases']:>7} cases {r['wall_seconds']:6.2f} s "
-                  f"{r['wall_seconds'] / r['cases'] * 1e6:6.2f} us/case  peak RSS {r['rss_peak_mb']:6.1f} MB",
-                  flush=True)
+            print(
+                f"  run {i + 1} {name:<26} {r['cases']:>7} cases {r['wall_seconds']:6.2f} s "
+                f"{r['wall_seconds'] / r['cases'] * 1e6:6.2f} us/case  peak RSS {r['rss_peak_mb']:6.1f} MB",
+                flush=True,
+            )
 
-    print(f"\nbaseline.yaml scaled to 1, 4 and 16 districts; medians of {args.repeats} runs, fresh process each")
+    print(
+        f"\nbaseline.yaml scaled to 1, 4 and 16 districts; medians of {args.repeats} runs, fresh process each"
+    )
     cost = {}
     for name, rs in runs.items():
         cost[name] = h.median([{"x": r["wall_seconds"] / r["cases"] * 1e6} for r in rs], "x")
-        print(f"{name:<26} {rs[0]['units']:>5} grids {h.median(rs, 'cases'):8.0f} cases  "
-              f"{cost[name]:6.2f} us/case ({1e6 / cost[name]:8.0f} cases/s)  peak RSS "
-              f"{h.median(rs, 'rss_peak_mb'):6.1f} MB  busiest tier load "
-              f"{max(rs[0]['offered_load'].values()):.2f}", flush=True)
+        print(
+            f"{name:<26} {rs[0]['units']:>5} grids {h.median(rs, 'cases'):8.0f} cases  "
+            f"{cost[name]:6.2f} us/case ({1e6 / cost[name]:8.0f} cases/s)  peak RSS "
+            f"{h.median(rs, 'rss_peak_mb'):6.1f} MB  busiest tier load "
+            f"{max(rs[0]['offered_load'].values()):.2f}",
+            flush=True,
+        )
     # The figures that count are paired: within one repeat the cities ran seconds apart,
     # so the machine's drift (+-20% over minutes) cancels in their ratio; the median over
     # the repeats is reported. The ratio of the medians above is printed for information.
-    per_run = [{name: rs[i]["wall_seconds"] / rs[i]["cases"] for name, rs in runs.items()}
-               for i in range(args.repeats)]
+    per_run = [
+        {name: rs[i]["wall_seconds"] / rs[i]["cases"] for name, rs in runs.items()}
+        for i in range(args.repeats)
+    ]
     stable_names = [n for n, (k, f) in variants.items() if f == 1.0]
     smallest = stable_names[0]
-    relative = [statistics.median(r[n] / r[smallest] for r in per_run) for n in stable_names]  # 1.0 first
+    relative = [
+        statistics.median(r[n] / r[smallest] for r in per_run) for n in stable_names
+    ]  # 1.0 first
     spread = max(relative) / min(relative)
     of_medians = max(cost[n] for n in stable_names) / min(cost[n] for n in stable_names)
     verdict = "ok" if spread <= REQUIRED_SPREAD else "BELOW REQUIREMENT"
-    print(f"cost per case relative to {smallest}, median of paired ratios: "
-          + ", ".join(f"{n} {x:.2f}" for n, x in zip(stable_names, relative)))
-    print(f"cost per case, largest / smallest across city sizes = {spread:.2f} (of the paired ratios; ratio of "
-          f"the medians {of_medians:.2f}; required <= {REQUIRED_SPREAD}): {verdict}")
+    print(
+        f"cost per case relative to {smallest}, median of paired ratios: "
+        + ", ".join(f"{n} {x:.2f}" for n, x in zip(stable_names, relative))
+    )
+    print(
+        f"cost per case, largest / smallest across city sizes = {spread:.2f} (of the paired ratios; ratio of "
+        f"the medians {of_medians:.2f}; required <= {REQUIRED_SPREAD}): {verdict}"
+    )
     overloaded, stable = f"{largest} districts, overloaded", f"{largest} districts"
     ratio = statistics.median(r[stable] / r[overloaded] for r in per_run)
     verdict = "ok" if ratio >= REQUIRED_OVERLOAD_RATIO else "BELOW REQUIREMENT"
-    print(f"overload: busiest servable tier {bottleneck} at {servable[bottleneck]:.2f}, arrivals x {factor}; "
-          f"throughput overloaded / stable = {ratio:.2f}, median of paired ratios (ratio of the medians "
-          f"{cost[stable] / cost[overloaded]:.2f}; required >= {REQUIRED_OVERLOAD_RATIO}): {verdict}")
+    print(
+        f"overload: busiest servable tier {bottleneck} at {servable[bottleneck]:.2f}, arrivals x {factor}; "
+        f"throughput overloaded / stable = {ratio:.2f}, median of paired ratios (ratio of the medians "
+        f"{cost[stable] / cost[overloaded]:.2f}; required >= {REQUIRED_OVERLOAD_RATIO}): {verdict}"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -34,10 +34,14 @@ def main() -> None:
         one = timed(1, Path(tmp) / "one")
         two = timed(2, Path(tmp) / "two")
         for table in ("results", "summary", "paired"):
-            pd.testing.assert_frame_equal(pd.read_parquet(Path(tmp) / "one" / f"{table}.parquet"),
-                                          pd.read_parquet(Path(tmp) / "two" / f"{table}.parquet"))
-    print(f"policy comparison, 50 runs: 1 worker {one:.1f} s, 2 workers {two:.1f} s, "
-          f"speed-up {one / two:.2f}x (target >= 1.7x); tables identical")
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(Path(tmp) / "one" / f"{table}.parquet"),
+                pd.read_parquet(Path(tmp) / "two" / f"{table}.parquet"),
+            )
+    print(
+        f"policy comparison, 50 runs: 1 worker {one:.1f} s, 2 workers {two:.1f} s, "
+        f"speed-up {one / two:.2f}x (target >= 1.7x); tables identical"
+    )
 
 
 if __name__ == "__main__":

@@ -48,12 +48,25 @@ CHILD = {
 
 def count(model: str, days: int) -> tuple[int, int]:
     """(cases, instructions) of one run of ``model`` over ``days`` days under valgrind."""
-    code = CHILD[model].format(scenario=str(HERE.parents[1] / "scenarios" / "validation" / "mmc.yaml"),
-                               benchmarks=str(HERE.parent))
+    code = CHILD[model].format(
+        scenario=str(HERE.parents[1] / "scenarios" / "validation" / "mmc.yaml"),
+        benchmarks=str(HERE.parent),
+    )
     proc = subprocess.run(
-        ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
-         sys.executable, "-c", code, str(days)],
-        capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "0"},
+        [
+            "valgrind",
+            "--tool=cachegrind",
+            "--cache-sim=no",
+            "--cachegrind-out-file=/dev/null",
+            sys.executable,
+            "-c",
+            code,
+            str(days),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
         cwd=HERE.parent,  # not the repository root, so PYTHONPATH decides which govsim is imported
     )
     cases = int(re.search(r"^cases (\d+)", proc.stdout, re.MULTILINE).group(1))
@@ -72,17 +85,24 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="counts per model (median reported)")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
-        sys.exit("count_instructions.py needs valgrind on the path (Debian: apt-get install valgrind)")
+        sys.exit(
+            "count_instructions.py needs valgrind on the path (Debian: apt-get install valgrind)"
+        )
     models = ["govsim", "simpy"] if args.model == "both" else [args.model]
     figures = {}
     for model in models:
         counts = [per_case(model) for _ in range(args.repeats)]
         figures[model] = statistics.median(counts)
-        print(f"{model:<7} {figures[model]:9,.0f} instructions per case (median of "
-              f"{', '.join(f'{c:,.0f}' for c in counts)})", flush=True)
+        print(
+            f"{model:<7} {figures[model]:9,.0f} instructions per case (median of "
+            f"{', '.join(f'{c:,.0f}' for c in counts)})",
+            flush=True,
+        )
     if len(figures) == 2:
-        print(f"ratio SimPy / govsim (the bench_mmc ratio, counted in instructions): "
-              f"{figures['simpy'] / figures['govsim']:.2f}")
+        print(
+            f"ratio SimPy / govsim (the bench_mmc ratio, counted in instructions): "
+            f"{figures['simpy'] / figures['govsim']:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = {
-    "mmc": (ROOT / "scenarios" / "validation" / "mmc.yaml", 926, ["output.timeseries_interval_hours=1.0"]),
+    "mmc": (
+        ROOT / "scenarios" / "validation" / "mmc.yaml",
+        926,
+        ["output.timeseries_interval_hours=1.0"],
+    ),
     "beijing": (ROOT / "scenarios" / "beijing.yaml", 2, []),
 }
 COMPONENTS = (  # (substring of the source path, component), first match wins
@@ -63,7 +67,9 @@ def component(path: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", choices=sorted(SCENARIOS))
-    parser.add_argument("--days", type=float, help="simulated days (default: 926 for mmc, 2 for beijing)")
+    parser.add_argument(
+        "--days", type=float, help="simulated days (default: 926 for mmc, 2 for beijing)"
+    )
     parser.add_argument("--file", help="another scenario file to profile with the same settings")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args()
@@ -80,10 +86,14 @@ def main() -> None:
     cases = result.summary["created"]
 
     own: Counter[str] = Counter()
-    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in pstats.Stats(profiler).stats.items():
+    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in pstats.Stats(
+        profiler
+    ).stats.items():
         own[component(filename)] += tottime
     total = sum(own.values())
-    print(f"{args.scenario}: {cases:,} cases, {total:.2f} s under cProfile ({total / cases * 1e6:.1f} us per case)")
+    print(
+        f"{args.scenario}: {cases:,} cases, {total:.2f} s under cProfile ({total / cases * 1e6:.1f} us per case)"
+    )
     for name, seconds in own.most_common():
         print(f"  {name:<50} {seconds / cases * 1e6:7.2f} us/case  {seconds / total:6.1%}")
     if args.json:

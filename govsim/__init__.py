@@ -16,7 +16,14 @@ from govsim.scenario import Scenario, load_scenario
 from govsim.simulate import simulate
 
 __all__ = [
-    "ExperimentData", "LedgerError", "RunData", "RunResult", "Scenario", "UserInputError", "load", "load_scenario",
+    "ExperimentData",
+    "LedgerError",
+    "RunData",
+    "RunResult",
+    "Scenario",
+    "UserInputError",
+    "load",
+    "load_scenario",
     "simulate",
 ]
 __version__ = "0.1.0"

@@ -38,12 +38,36 @@ NOT_ASKED = -1
 
 class Case:
     __slots__ = (
-        "id", "resident", "category", "urgency", "priority", "channel",
-        "grid", "street", "district", "department",
-        "created", "dispatched", "first_response", "closed", "abandoned_at", "callback",
-        "status", "stage", "needed_tier", "route_department", "consultation",
-        "escalations", "whistles", "returns", "final_tier", "repeat_of",
-        "resolved", "satisfaction", "ticket", "summoned",
+        "id",
+        "resident",
+        "category",
+        "urgency",
+        "priority",
+        "channel",
+        "grid",
+        "street",
+        "district",
+        "department",
+        "created",
+        "dispatched",
+        "first_response",
+        "closed",
+        "abandoned_at",
+        "callback",
+        "status",
+        "stage",
+        "needed_tier",
+        "route_department",
+        "consultation",
+        "escalations",
+        "whistles",
+        "returns",
+        "final_tier",
+        "repeat_of",
+        "resolved",
+        "satisfaction",
+        "ticket",
+        "summoned",
     )
 
     def __init__(
@@ -100,16 +124,34 @@ class Case:
 
 
 RECORD_FIELDS = (
-    "id", "resident", "category", "channel", "grid", "status",
-    "created", "dispatched", "first_response", "closed", "abandoned_at", "callback",
-    "resolved", "satisfaction", "escalations", "whistles", "returns", "final_tier", "repeat_of",
+    "id",
+    "resident",
+    "category",
+    "channel",
+    "grid",
+    "status",
+    "created",
+    "dispatched",
+    "first_response",
+    "closed",
+    "abandoned_at",
+    "callback",
+    "resolved",
+    "satisfaction",
+    "escalations",
+    "whistles",
+    "returns",
+    "final_tier",
+    "repeat_of",
 )
 """What a finished case leaves: numbers only (codes and hours). Street, district, urgency and
 department follow from grid and category, so they are looked up per chunk, not stored."""
 TIME_FIELDS = ("created", "dispatched", "first_response", "closed", "abandoned_at", "callback")
 RECORD = np.dtype([(f, "<f8" if f in TIME_FIELDS else "<i8") for f in RECORD_FIELDS])
 """A finished case as packed bytes: RECORD_FIELDS in order, hours as float64, codes as int64."""
-_pack_record = struct.Struct("<" + "".join("d" if f in TIME_FIELDS else "q" for f in RECORD_FIELDS)).pack
+_pack_record = struct.Struct(
+    "<" + "".join("d" if f in TIME_FIELDS else "q" for f in RECORD_FIELDS)
+).pack
 
 
 def pack_case(case: Case) -> bytes:
@@ -120,8 +162,23 @@ def pack_case(case: Case) -> bytes:
     ``operator.attrgetter(*RECORD_FIELDS)`` took 20 per field.
     """
     return _pack_record(
-        case.id, case.resident, case.category, case.channel, case.grid, case.status,
-        case.created, case.dispatched, case.first_response, case.closed, case.abandoned_at, case.callback,
-        case.resolved, case.satisfaction, case.escalations, case.whistles, case.returns, case.final_tier,
+        case.id,
+        case.resident,
+        case.category,
+        case.channel,
+        case.grid,
+        case.status,
+        case.created,
+        case.dispatched,
+        case.first_response,
+        case.closed,
+        case.abandoned_at,
+        case.callback,
+        case.resolved,
+        case.satisfaction,
+        case.escalations,
+        case.whistles,
+        case.returns,
+        case.final_tier,
         case.repeat_of,
     )

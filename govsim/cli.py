@@ -60,26 +60,43 @@ def _parser() -> argparse.ArgumentParser:
     _add_set(network)
     network.set_defaults(handler=_network)
 
-    experiment = sub.add_parser("experiment", help="run an experiment (replications, variants, sweeps)")
+    experiment = sub.add_parser(
+        "experiment", help="run an experiment (replications, variants, sweeps)"
+    )
     experiment_sub = experiment.add_subparsers(dest="experiment_command", required=True)
     exp_run = experiment_sub.add_parser("run", help="run an experiment YAML")
     exp_run.add_argument("experiment", help="experiment YAML file")
     backend = exp_run.add_mutually_exclusive_group()
     backend.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
-    backend.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786")
-    backend.add_argument("--dask-local", type=int, metavar="N",
-                         help="start a local Dask cluster of N worker processes")
+    backend.add_argument(
+        "--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786"
+    )
+    backend.add_argument(
+        "--dask-local",
+        type=int,
+        metavar="N",
+        help="start a local Dask cluster of N worker processes",
+    )
     exp_run.add_argument("--resume", action="store_true", help="run only the runs not finished yet")
-    exp_run.add_argument("--out", help="output folder (default: the experiment's `out`, else results/<name>/)")
+    exp_run.add_argument(
+        "--out", help="output folder (default: the experiment's `out`, else results/<name>/)"
+    )
     exp_run.add_argument("--quiet", action="store_true", help="no progress bar, no summary table")
     exp_run.set_defaults(handler=_experiment_run)
 
-    for name, text in (("plot", "draw the figures of a run or experiment folder into DIR/figures/"),
-                       ("report", "write a self-contained HTML report of a run or experiment folder")):
+    for name, text in (
+        ("plot", "draw the figures of a run or experiment folder into DIR/figures/"),
+        ("report", "write a self-contained HTML report of a run or experiment folder"),
+    ):
         command = sub.add_parser(name, help=text)
-        command.add_argument("folder", metavar="DIR", help="results folder of `govsim run` or `experiment run`")
-        command.add_argument("--no-replay", action="store_true",
-                             help="experiments: skip the figures that need their runs re-simulated")
+        command.add_argument(
+            "folder", metavar="DIR", help="results folder of `govsim run` or `experiment run`"
+        )
+        command.add_argument(
+            "--no-replay",
+            action="store_true",
+            help="experiments: skip the figures that need their runs re-simulated",
+        )
         command.add_argument("--workers", type=int, help="processes to replay an experiment's runs")
         command.add_argument("--quiet", action="store_true", help="no progress bar")
         if name == "report":
@@ -94,7 +111,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_set(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
         help="override a scenario key by its dotted path (repeatable), e.g. hotline.operators=30",
     )
 
@@ -131,7 +152,9 @@ def _run(args: argparse.Namespace) -> int:
             raise
         result.write(out)
     except OSError as exc:
-        raise UserInputError(f"cannot write the results ({exc.strerror or exc})", source=str(out)) from None
+        raise UserInputError(
+            f"cannot write the results ({exc.strerror or exc})", source=str(out)
+        ) from None
     if not args.quiet:
         print(format_summary(result.summary))
         print(f"\nwrote {out}/")
@@ -145,17 +168,24 @@ def _experiment_run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise UserInputError("--workers must be at least 1", source="--workers")
     executor = choose(workers=args.workers, scheduler=args.scheduler, dask_workers=args.dask_local)
-    result = run_experiment(args.experiment, executor=executor, resume=args.resume, out=args.out,
-                            progress=not args.quiet)
+    result = run_experiment(
+        args.experiment,
+        executor=executor,
+        resume=args.resume,
+        out=args.out,
+        progress=not args.quiet,
+    )
     if not args.quiet:
         summary = result.tables["summary"]
         table = summary.pivot_table(index="metric", columns="variant", values="mean", observed=True)
         print(table.to_string(float_format=lambda x: f"{x:,.3f}"))
         print(f"\nran {result.ran} runs; wrote {result.out}/")
     for error in result.errors:
-        print(f"govsim: run failed: variant {error['variant']}, sample {error['sample']}, replication "
-              f"{error['replication']}, seed {error['seed']}: {error['error'].splitlines()[0]}",
-              file=sys.stderr)
+        print(
+            f"govsim: run failed: variant {error['variant']}, sample {error['sample']}, replication "
+            f"{error['replication']}, seed {error['seed']}: {error['error'].splitlines()[0]}",
+            file=sys.stderr,
+        )
     return EXIT_RUNS_FAILED if result.errors else EXIT_OK
 
 
@@ -186,11 +216,14 @@ def _plot(args: argparse.Namespace) -> int:
     from govsim.loading import load
     from govsim.plots import make_figures
 
-    made = make_figures(load(args.folder), replay=not args.no_replay, workers=args.workers,
-                        progress=not args.quiet)
+    made = make_figures(
+        load(args.folder), replay=not args.no_replay, workers=args.workers, progress=not args.quiet
+    )
     if not args.quiet:
-        print(f"wrote {len(made)} figures (PNG and SVG) to {Path(args.folder) / 'figures'}/: "
-              + ", ".join(m.name for m in made))
+        print(
+            f"wrote {len(made)} figures (PNG and SVG) to {Path(args.folder) / 'figures'}/: "
+            + ", ".join(m.name for m in made)
+        )
     return EXIT_OK
 
 
@@ -200,8 +233,13 @@ def _report(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     from govsim.report import write_report
 
-    target = write_report(args.folder, args.out, replay=not args.no_replay, workers=args.workers,
-                          progress=not args.quiet)
+    target = write_report(
+        args.folder,
+        args.out,
+        replay=not args.no_replay,
+        workers=args.workers,
+        progress=not args.quiet,
+    )
     if not args.quiet:
         print(f"wrote {target}")
     return EXIT_OK

@@ -40,7 +40,9 @@ class CaseLedger:
 
     def create(self, case: Case) -> None:
         if case.id != self.created:
-            raise LedgerError(f"case ids must be consecutive: expected {self.created}, got {case.id}")
+            raise LedgerError(
+                f"case ids must be consecutive: expected {self.created}, got {case.id}"
+            )
         self.created += 1
         self.open[case.id] = case
         self.open_by_stage[case.stage] += 1
@@ -84,7 +86,11 @@ class CaseLedger:
             places.update(c.id for c in waiting)
             places.update(c.id for c in in_service)
             balance = pool.departed + pool.queued + pool.busy + pool.withdrawn
-            if pool.arrived != balance or pool.queued != len(waiting) or pool.busy != len(in_service):
+            if (
+                pool.arrived != balance
+                or pool.queued != len(waiting)
+                or pool.busy != len(in_service)
+            ):
                 problems.append(
                     f"unit {pool.name}: arrived {pool.arrived} != departed {pool.departed} + "
                     f"queued {pool.queued} + in service {pool.busy} + withdrawn {pool.withdrawn}"
@@ -93,12 +99,17 @@ class CaseLedger:
         duplicated = [cid for cid, n in places.items() if n > 1]
         stray = [cid for cid in places if cid not in self.open]
         lost = [cid for cid in self.open if cid not in places]
-        for label, ids in (("in two places", duplicated), ("finished but still placed", stray),
-                           ("open but nowhere", lost)):
+        for label, ids in (
+            ("in two places", duplicated),
+            ("finished but still placed", stray),
+            ("open but nowhere", lost),
+        ):
             if ids:
                 problems.append(f"{len(ids)} case(s) {label}, e.g. {sorted(ids)[:5]}")
         if sum(self.open_by_stage) != len(self.open) or min(self.open_by_stage) < 0:
-            problems.append(f"stage counts {self.open_by_stage} do not add up to {len(self.open)} open")
+            problems.append(
+                f"stage counts {self.open_by_stage} do not add up to {len(self.open)} open"
+            )
         if problems:
             raise LedgerError("case ledger does not balance: " + "; ".join(problems))
 
@@ -107,8 +118,10 @@ def check_timestamps(cases: pd.DataFrame) -> None:
     """Raise :class:`LedgerError` if any case's timestamps decrease or contradict its status."""
     status = cases["status"].astype(object).map({name: code for code, name in enumerate(STATUSES)})
     problems = timestamp_problems(
-        cases["case_id"].to_numpy(), cases[list(TIME_ORDER)].to_numpy(dtype=float),
-        status.to_numpy(dtype=float), cases["abandoned_at"].to_numpy(dtype=float),
+        cases["case_id"].to_numpy(),
+        cases[list(TIME_ORDER)].to_numpy(dtype=float),
+        status.to_numpy(dtype=float),
+        cases["abandoned_at"].to_numpy(dtype=float),
     )
     if problems:
         raise LedgerError("case ledger: " + "; ".join(problems))
@@ -124,14 +137,18 @@ def timestamp_problems(
     latest = np.fmax.accumulate(times, axis=1)
     decreasing = (times[:, 1:] < latest[:, :-1]).any(axis=1)
     if decreasing.any():
-        problems.append(f"{int(decreasing.sum())} case(s) with decreasing timestamps, e.g. "
-                        f"{ids[decreasing][:5].tolist()}")
+        problems.append(
+            f"{int(decreasing.sum())} case(s) with decreasing timestamps, e.g. "
+            f"{ids[decreasing][:5].tolist()}"
+        )
     closed_nan = np.isnan(times[:, TIME_ORDER.index("closed")])
     abandoned_nan = np.isnan(abandoned_at)
     bad = ((status == CLOSED) & closed_nan) | ((status != CLOSED) & ~closed_nan)
     bad |= (status == ABANDONED) & abandoned_nan
     bad |= (status == OPEN) & ~abandoned_nan
     if bad.any():
-        problems.append(f"{int(bad.sum())} case(s) whose times contradict their status, e.g. "
-                        f"{ids[bad][:5].tolist()}")
+        problems.append(
+            f"{int(bad.sum())} case(s) whose times contradict their status, e.g. "
+            f"{ids[bad][:5].tolist()}"
+        )
     return problems

@@ -49,13 +49,21 @@ def assess(cases: pd.DataFrame, scenario: Scenario, horizon: float) -> pd.DataFr
     work["on_time"] = due & (waited <= limits)
     work["valid"] = work["callback"].notna()
     work["resolved_n"] = work["resolved"].fillna(False).astype(int)
-    work["satisfaction_score"] = work["satisfaction"].astype(object).map(dict(zip(SATISFACTION_LEVELS, SATISFACTION_WEIGHT))).astype(float)
+    work["satisfaction_score"] = (
+        work["satisfaction"]
+        .astype(object)
+        .map(dict(zip(SATISFACTION_LEVELS, SATISFACTION_WEIGHT)))
+        .astype(float)
+    )
     work["month"] = _month_labels(work["created"], scenario)
     is_department = work["final_tier"].astype(object).eq("department")
     is_hotline = work["final_tier"].astype(object).eq("hotline")
-    work["unit_type"] = np.where(is_hotline, "hotline", np.where(is_department, "department", "street"))
+    work["unit_type"] = np.where(
+        is_hotline, "hotline", np.where(is_department, "department", "street")
+    )
     work["unit"] = np.where(
-        is_hotline, "12345 hotline",
+        is_hotline,
+        "12345 hotline",
         np.where(is_department, work["department"].astype(object), work["street"].astype(object)),
     )
     return work
@@ -67,7 +75,9 @@ def three_rates(assessed: pd.DataFrame) -> dict[str, float]:
     return {
         "response": float(assessed["on_time"].sum() / due) if due else float("nan"),
         "resolution": float(assessed["resolved_n"].sum() / valid) if valid else float("nan"),
-        "satisfaction": float(assessed["satisfaction_score"].sum() / valid) if valid else float("nan"),
+        "satisfaction": float(assessed["satisfaction_score"].sum() / valid)
+        if valid
+        else float("nan"),
     }
 
 
@@ -95,7 +105,9 @@ def composite_weights(scenario: Scenario) -> dict[str, float]:
     """The ranking policy's composite weights, else the public formula 0.1 / 0.5 / 0.4."""
     for policy in scenario.policies:
         if policy.type == "ranking":
-            return {r: policy.weights.get(r, 0.0) for r in ("response", "resolution", "satisfaction")}
+            return {
+                r: policy.weights.get(r, 0.0) for r in ("response", "resolution", "satisfaction")
+            }
     return {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
 
 
@@ -114,8 +126,10 @@ def summarise(state: RunState) -> dict[str, Any]:
         "abandoned": ledger.abandoned,
         "open_at_end": len(ledger.open),
         "repeat_cases": statistics.day_total("repeats"),
-        "rates": {**{name: round_number(value) for name, value in statistics.rates().items()},
-                  "valid_callbacks": statistics.day_total("valid_callbacks")},
+        "rates": {
+            **{name: round_number(value) for name, value in statistics.rates().items()},
+            "valid_callbacks": statistics.day_total("valid_callbacks"),
+        },
         "time_to_close_hours": quantile_summary(statistics.time_to_close()),
         "share_closed_by_tier": {t: round_number(closed_by_tier[t] / n_closed) for t in TIERS},
         "utilisation": {tier: round_number(u) for tier, u in state.utilisation.items()},
@@ -124,6 +138,7 @@ def summarise(state: RunState) -> dict[str, Any]:
         "performance": {
             "wall_seconds": round(state.wall_seconds, 3),
             "cases_per_wall_second": round(ledger.created / state.wall_seconds, 1)
-            if state.wall_seconds > 0 else None,
+            if state.wall_seconds > 0
+            else None,
         },
     }

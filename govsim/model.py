@@ -60,9 +60,12 @@ class CategoryRules(NamedTuple):
         closable = category.closable_at
         grid = closable.get("grid", 0.0)
         return cls(
-            urgencies.index(category.urgency), scenario.urgency_classes[category.urgency].priority,
+            urgencies.index(category.urgency),
+            scenario.urgency_classes[category.urgency].priority,
             departments.index(category.department) if category.department else -1,
-            grid, grid + closable.get("street", 0.0), category.department_route_share,
+            grid,
+            grid + closable.get("street", 0.0),
+            category.department_route_share,
             category.consultation_share,
         )
 
@@ -111,7 +114,9 @@ class Model:
         self.urgency_limits = [scenario.urgency_classes[u].limit_hours for u in urgency_names]
         categories = scenario.categories
         departments = [d.name for d in scenario.departments]
-        self.category_rules = [CategoryRules.of(c, urgency_names, scenario, departments) for c in categories]
+        self.category_rules = [
+            CategoryRules.of(c, urgency_names, scenario, departments) for c in categories
+        ]
         """Per category: the codes and shares a new case reads (policies may replace an entry)."""
         self.grid_street = self.layout.grid_street().tolist()
         self.street_district = self.layout.street_district().tolist()
@@ -161,17 +166,25 @@ class Model:
             districts=[u.name for u in layout.districts],
             departments=[u.name for u in layout.departments],
             category_urgency=np.array([r.urgency for r in self.category_rules], dtype=np.int64),
-            category_department=np.array([r.department for r in self.category_rules], dtype=np.int64),
+            category_department=np.array(
+                [r.department for r in self.category_rules], dtype=np.int64
+            ),
             grid_street=np.array(self.grid_street, dtype=np.int64),
             street_district=np.array(self.street_district, dtype=np.int64),
         )
         statistics = RunStatistics(
-            math.ceil(scenario.days), self.horizon, self.urgency_limits,
+            math.ceil(scenario.days),
+            self.horizon,
+            self.urgency_limits,
             AssessedUnits(codec.departments, codec.streets),
         )
         table = None
         if scenario.output.cases_table:
-            table = MemoryCaseTable(codec) if cases_file is None else ParquetCaseTable(codec, cases_file)
+            table = (
+                MemoryCaseTable(codec)
+                if cases_file is None
+                else ParquetCaseTable(codec, cases_file)
+            )
         return CaseRecorder(codec, statistics, table)
 
     # -- levers for policies ----------------------------------------------------------------
@@ -192,7 +205,9 @@ class Model:
         return [self.hotline.pool, *self.handlers.pools]
 
     # -- the life cycle --------------------------------------------------------------------
-    def new_case(self, category: int, grid: int, resident: int, channel: int, repeat_of: int = -1) -> None:
+    def new_case(
+        self, category: int, grid: int, resident: int, channel: int, repeat_of: int = -1
+    ) -> None:
         """Step 1: an appeal is raised (or an issue found on patrol)."""
         urgency, priority, department, grid_cut, street_cut, route_share, consult_share = (
             self.category_rules[category]
@@ -202,17 +217,36 @@ class Model:
         # Decisions are drawn for every case, whatever its path, so variants stay in step.
         u_tier = self.tier_draw()
         case = Case(
-            ledger.created, resident, category, urgency, priority, channel, grid, street,
-            self.street_district[street], self.env._now, repeat_of,  # noqa: SLF001 - env.now, no property call
+            ledger.created,
+            resident,
+            category,
+            urgency,
+            priority,
+            channel,
+            grid,
+            street,
+            self.street_district[street],
+            self.env._now,
+            repeat_of,  # noqa: SLF001 - env.now, no property call
             department,
-            0 if u_tier < grid_cut else 1 if u_tier < street_cut else 2,  # the tier that can close it
+            0
+            if u_tier < grid_cut
+            else 1
+            if u_tier < street_cut
+            else 2,  # the tier that can close it
             self.route_draw() < route_share,  # routed to the department rather than the street
             self.consult_draw() < consult_share,
         )
         if self.arrival_filters_on:
             u_patrol = self.patrol_draw()
-            if channel != PATROL_CHANNEL and not case.consultation and u_patrol < self.patrol_detection[category]:
-                case.channel = channel = PATROL_CHANNEL  # a grid patrol found it before anyone called
+            if (
+                channel != PATROL_CHANNEL
+                and not case.consultation
+                and u_patrol < self.patrol_detection[category]
+            ):
+                case.channel = channel = (
+                    PATROL_CHANNEL  # a grid patrol found it before anyone called
+                )
         ledger.create(case)
         for listener in self.on_create:
             listener(case)
@@ -221,7 +255,9 @@ class Model:
         elif channel == ONLINE_CHANNEL:
             self.hotline.online(case)
         else:
-            case.consultation = case.route_department = False  # a patrol find is a problem, not a question
+            case.consultation = case.route_department = (
+                False  # a patrol find is a problem, not a question
+            )
             self.handlers.found_on_patrol(case)
 
     def close(self, case: Case, tier: int) -> None:
@@ -247,7 +283,13 @@ class Model:
 
     def appeal_later(self, delay: float, original: Case, channel: str) -> None:
         """The resident of ``original`` appeals again after ``delay`` hours (a repeat case)."""
-        args = (original.category, original.grid, original.resident, CHANNELS.index(channel), original.id)
+        args = (
+            original.category,
+            original.grid,
+            original.resident,
+            CHANNELS.index(channel),
+            original.id,
+        )
         event = Timeout(self.env, delay)
         event.callbacks.append(lambda _event: self.new_case(*args))
 
@@ -272,9 +314,20 @@ class Model:
             self.recorder.abort()  # no partial case table is left behind
             raise
         wall = time.perf_counter() - started
-        return RunState(self.spec, self.layout, self.ledger, self.recorder, self.calendar, self.monitor,
-                        self.horizon, wall, self.utilisation(), self.policy_log, self.rankings,
-                        self.prevention_counts())
+        return RunState(
+            self.spec,
+            self.layout,
+            self.ledger,
+            self.recorder,
+            self.calendar,
+            self.monitor,
+            self.horizon,
+            wall,
+            self.utilisation(),
+            self.policy_log,
+            self.rankings,
+            self.prevention_counts(),
+        )
 
     def prevention_counts(self) -> dict[str, int]:
         return {c.name: n for c, n in zip(self.scenario.categories, self.prevented) if n}
@@ -286,7 +339,9 @@ class Model:
             pool.utilisation()  # brings the areas up to now
             busy[pool.tier] += pool.busy_area
             staffed[pool.tier] += pool.staff_area
-        return {tier: busy[tier] / staffed[tier] if staffed[tier] else float("nan") for tier in staffed}
+        return {
+            tier: busy[tier] / staffed[tier] if staffed[tier] else float("nan") for tier in staffed
+        }
 
 
 @contextmanager

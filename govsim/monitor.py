@@ -27,7 +27,17 @@ if TYPE_CHECKING:
 
     from govsim.model import Model
 
-COLUMNS = ("time", "tier", "open", "queued", "in_service", "staff", "arrived", "closed", "abandoned")
+COLUMNS = (
+    "time",
+    "tier",
+    "open",
+    "queued",
+    "in_service",
+    "staff",
+    "arrived",
+    "closed",
+    "abandoned",
+)
 TIER_NAMES = [*STAGES, "city"]
 CITY = TIER_NAMES.index("city")
 """Rows hold the tier as its index in TIER_NAMES (numbers only, for a fast frame)."""
@@ -77,8 +87,9 @@ class Monitor:
         tallies = {"hotline": model.hotline.pool.tally, **model.handlers.tallies}
         with_units = {pool.tier for pool in model.pools}
         self._tallies = [tally for tier, tally in tallies.items() if tier in with_units]
-        self._tally_of_stage = [self._tallies.index(tallies[stage]) if stage in with_units else -1
-                                for stage in STAGES]
+        self._tally_of_stage = [
+            self._tallies.index(tallies[stage]) if stage in with_units else -1 for stage in STAGES
+        ]
         self._pack = struct.Struct(self._format()).pack
 
     def sample(self) -> None:
@@ -86,9 +97,16 @@ class Monitor:
         model = self.model
         ledger = model.ledger
         now = model.env._now  # env.now, without the property call
-        self.snapshots += self._pack(now, *ledger.open_by_stage, *model.closed_by_tier,
-                                     len(ledger.open), ledger.created, ledger.closed, ledger.abandoned,
-                                     *chain.from_iterable(map(TALLY_COUNTS, self._tallies)))
+        self.snapshots += self._pack(
+            now,
+            *ledger.open_by_stage,
+            *model.closed_by_tier,
+            len(ledger.open),
+            ledger.created,
+            ledger.closed,
+            ledger.abandoned,
+            *chain.from_iterable(map(TALLY_COUNTS, self._tallies)),
+        )
         self.last_sample = now
 
     def process(self) -> Generator:
@@ -114,23 +132,31 @@ class Monitor:
         n = len(snapshots)
         time = snapshots[:, 0].view("<f8")
         open_by_stage, closed_by_tier, totals, tallies = np.split(
-            snapshots[:, 1:], np.cumsum([n_stages, n_tiers, 4]), axis=1)
+            snapshots[:, 1:], np.cumsum([n_stages, n_tiers, 4]), axis=1
+        )
         tallies = tallies.reshape(n, n_tallies, 4)  # TALLY_COUNTS per tally
         counts = np.zeros((n, len(TIER_NAMES), len(COUNTS)), dtype=np.int64)
         for stage, tally in enumerate(self._tally_of_stage):
             counts[:, stage, OPEN] = open_by_stage[:, stage]
             if tally >= 0:
-                counts[:, stage, QUEUED:QUEUED + 3] = tallies[:, tally, :3]  # queued, in service, staff
+                counts[:, stage, QUEUED : QUEUED + 3] = tallies[
+                    :, tally, :3
+                ]  # queued, in service, staff
                 counts[:, stage, ARRIVED] = tallies[:, tally, 3]
             if STAGES[stage] in TIERS:
                 counts[:, stage, CLOSED] = closed_by_tier[:, TIERS.index(STAGES[stage])]
         counts[:, CITY, OPEN] = totals[:, 0]  # every open case
-        counts[:, CITY, QUEUED:QUEUED + 3] = tallies[:, :, :3].sum(axis=1)
+        counts[:, CITY, QUEUED : QUEUED + 3] = tallies[:, :, :3].sum(axis=1)
         counts[:, CITY, FLOWS] = totals[:, 1:]  # created, closed, abandoned
         # The flows are running totals in the snapshots: the flow of an interval is the difference.
         counts[1:, :, FLOWS] = np.diff(counts[:, :, FLOWS], axis=0)
         frame = pd.DataFrame(counts.reshape(-1, len(COUNTS)), columns=list(COUNTS), copy=False)
-        frame.insert(0, "tier", pd.Categorical.from_codes(np.tile(np.arange(len(TIER_NAMES)), n),
-                                                          categories=TIER_NAMES))
+        frame.insert(
+            0,
+            "tier",
+            pd.Categorical.from_codes(
+                np.tile(np.arange(len(TIER_NAMES)), n), categories=TIER_NAMES
+            ),
+        )
         frame.insert(0, "time", np.repeat(time, len(TIER_NAMES)))
         return frame

@@ -70,11 +70,16 @@ class CaseCodec:
 
     def columns(self, records: np.ndarray) -> dict[str, np.ndarray]:
         """RECORD rows -> one contiguous array per field, plus the looked-up unit fields."""
-        words = records.view(np.int64).reshape(len(records), len(RECORD_FIELDS))  # each field's 8 bytes
+        words = records.view(np.int64).reshape(
+            len(records), len(RECORD_FIELDS)
+        )  # each field's 8 bytes
         by_field = np.empty((len(RECORD_FIELDS), len(records)), dtype=np.int64)
         for start in range(0, len(records), TRANSPOSE_ROWS):
-            by_field[:, start:start + TRANSPOSE_ROWS] = words[start:start + TRANSPOSE_ROWS].T
-        c = {f: by_field[i].view(np.float64) if f in TIME_FIELDS else by_field[i] for i, f in enumerate(RECORD_FIELDS)}
+            by_field[:, start : start + TRANSPOSE_ROWS] = words[start : start + TRANSPOSE_ROWS].T
+        c = {
+            f: by_field[i].view(np.float64) if f in TIME_FIELDS else by_field[i]
+            for i, f in enumerate(RECORD_FIELDS)
+        }
         c["urgency"] = self.category_urgency[c["category"]]
         c["department"] = self.category_department[c["category"]]
         c["street"] = self.grid_street[c["grid"]]
@@ -83,31 +88,37 @@ class CaseCodec:
 
     def frame(self, c: dict[str, np.ndarray]) -> pd.DataFrame:
         """The cases table (docs/outputs.md) of a chunk of columns."""
+
         def named(codes: np.ndarray, names: Iterable[str]) -> pd.Categorical:
             return pd.Categorical.from_codes(codes, categories=list(names))
 
         satisfaction = c["satisfaction"]
-        return pd.DataFrame(copy=False, data={
-            "case_id": c["id"],
-            "resident_id": c["resident"],
-            "category": named(c["category"], self.categories),
-            "urgency": named(c["urgency"], self.urgencies),
-            "channel": named(c["channel"], CHANNELS),
-            "grid": named(c["grid"], self.grids),
-            "street": named(c["street"], self.streets),
-            "district": named(c["district"], self.districts),
-            "department": named(c["department"], self.departments),
-            "status": named(c["status"], STATUSES),
-            **{f: c[f] for f in TIME_FIELDS},
-            "resolved": pd.arrays.BooleanArray(c["resolved"] == 1, c["resolved"] == NOT_ASKED),
-            "satisfied": pd.arrays.BooleanArray(satisfaction != UNSATISFIED, satisfaction == NOT_ASKED),
-            "satisfaction": named(satisfaction, SATISFACTION_LEVELS),
-            "escalations": c["escalations"].astype(np.int32),
-            "whistles": c["whistles"].astype(np.int32),
-            "returns": c["returns"].astype(np.int32),
-            "final_tier": named(c["final_tier"], TIERS),
-            "repeat_of": pd.arrays.IntegerArray(c["repeat_of"], c["repeat_of"] < 0),
-        })
+        return pd.DataFrame(
+            copy=False,
+            data={
+                "case_id": c["id"],
+                "resident_id": c["resident"],
+                "category": named(c["category"], self.categories),
+                "urgency": named(c["urgency"], self.urgencies),
+                "channel": named(c["channel"], CHANNELS),
+                "grid": named(c["grid"], self.grids),
+                "street": named(c["street"], self.streets),
+                "district": named(c["district"], self.districts),
+                "department": named(c["department"], self.departments),
+                "status": named(c["status"], STATUSES),
+                **{f: c[f] for f in TIME_FIELDS},
+                "resolved": pd.arrays.BooleanArray(c["resolved"] == 1, c["resolved"] == NOT_ASKED),
+                "satisfied": pd.arrays.BooleanArray(
+                    satisfaction != UNSATISFIED, satisfaction == NOT_ASKED
+                ),
+                "satisfaction": named(satisfaction, SATISFACTION_LEVELS),
+                "escalations": c["escalations"].astype(np.int32),
+                "whistles": c["whistles"].astype(np.int32),
+                "returns": c["returns"].astype(np.int32),
+                "final_tier": named(c["final_tier"], TIERS),
+                "repeat_of": pd.arrays.IntegerArray(c["repeat_of"], c["repeat_of"] < 0),
+            },
+        )
 
 
 class MemoryCaseTable:
@@ -139,7 +150,9 @@ class MemoryCaseTable:
             for k, v in chunk.items():
                 ordered[k][rows] = v
         if not np.array_equal(ordered["id"], np.arange(n)):
-            raise LedgerError(f"case table: the {n} recorded case ids are not 0 .. {n - 1}, each once")
+            raise LedgerError(
+                f"case table: the {n} recorded case ids are not 0 .. {n - 1}, each once"
+            )
         return self.codec.frame(ordered)
 
 
@@ -153,7 +166,9 @@ class ParquetCaseTable:
     def __init__(self, codec: CaseCodec, path: str | Path) -> None:
         self.codec = codec
         self.path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+        )
         os.close(fd)
         self.tmp = Path(tmp)
         self.writer: pq.ParquetWriter | None = None
@@ -220,8 +235,12 @@ class CaseRecorder:
         records = np.frombuffer(self.buffer, dtype=RECORD)
         self.buffer = bytearray()  # the records are a view of the old one
         columns = self.codec.columns(records)
-        problems = timestamp_problems(columns["id"], np.column_stack([columns[f] for f in TIME_ORDER]),
-                                      columns["status"], columns["abandoned_at"])
+        problems = timestamp_problems(
+            columns["id"],
+            np.column_stack([columns[f] for f in TIME_ORDER]),
+            columns["status"],
+            columns["abandoned_at"],
+        )
         if problems:
             raise LedgerError("case ledger: " + "; ".join(problems))
         self.recorded += len(columns["id"])

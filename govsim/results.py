@@ -52,14 +52,24 @@ class RunResult:
         out.mkdir(parents=True, exist_ok=True)
         if self.cases is not None:
             atomic_write(out / "cases.parquet", lambda p: self.cases.to_parquet(p, index=False))
-        atomic_write(out / "timeseries.parquet", lambda p: self.timeseries.to_parquet(p, index=False))
+        atomic_write(
+            out / "timeseries.parquet", lambda p: self.timeseries.to_parquet(p, index=False)
+        )
         atomic_write(out / "kpis.parquet", lambda p: self.kpis.to_parquet(p, index=False))
         if len(self.rankings):
-            atomic_write(out / "rankings.parquet", lambda p: self.rankings.to_parquet(p, index=False))
-        atomic_write(out / "summary.json", lambda p: Path(p).write_text(
-            json.dumps(self.summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"))
-        atomic_write(out / "scenario.yaml", lambda p: Path(p).write_text(
-            scenario_yaml(self.scenario), encoding="utf-8"))
+            atomic_write(
+                out / "rankings.parquet", lambda p: self.rankings.to_parquet(p, index=False)
+            )
+        atomic_write(
+            out / "summary.json",
+            lambda p: Path(p).write_text(
+                json.dumps(self.summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            ),
+        )
+        atomic_write(
+            out / "scenario.yaml",
+            lambda p: Path(p).write_text(scenario_yaml(self.scenario), encoding="utf-8"),
+        )
         return out
 
 

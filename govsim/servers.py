@@ -58,9 +58,30 @@ class ServerPool:
     """
 
     __slots__ = (
-        "env", "name", "tier", "index", "capacity", "busy", "start_service", "done", "time_factor",
-        "_lines", "_line_of", "_seq", "queued", "arrived", "departed", "withdrawn", "tally",
-        "_ends", "_end_seq", "_wake_at", "_wake_callback", "_service_hours", "_staff_hours", "_staffed_since",
+        "env",
+        "name",
+        "tier",
+        "index",
+        "capacity",
+        "busy",
+        "start_service",
+        "done",
+        "time_factor",
+        "_lines",
+        "_line_of",
+        "_seq",
+        "queued",
+        "arrived",
+        "departed",
+        "withdrawn",
+        "tally",
+        "_ends",
+        "_end_seq",
+        "_wake_at",
+        "_wake_callback",
+        "_service_hours",
+        "_staff_hours",
+        "_staffed_since",
     )
 
     def __init__(

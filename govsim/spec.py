@@ -70,7 +70,9 @@ class WhistleType(Strict):
     """One kind of whistle and how departments answer it."""
 
     share: float = Field(..., ge=0, le=1, description="Share of whistles of this type.")
-    deadline_hours: float = Field(..., gt=0, description="Time the department has to report (hours).")
+    deadline_hours: float = Field(
+        ..., gt=0, description="Time the department has to report (hours)."
+    )
     on_time_share: float = Field(
         1.0, ge=0, le=1, description="Share of departments that report within the deadline."
     )
@@ -103,14 +105,17 @@ class Whistle(Strict):
 
     enabled: bool = Field(True, description="Streets may whistle at all.")
     probability: float = Field(
-        0.8, ge=0, le=1,
+        0.8,
+        ge=0,
+        le=1,
         description="Share of eligible cases (beyond the street's powers, category with a department) whistled.",
     )
     categories: list[str] | None = Field(
         None, description="Categories a street may whistle for; null: all with `whistle: true`."
     )
     types: dict[str, WhistleType] = Field(
-        default_factory=default_whistle_types, description="Whistle types by name (shares sum to 1)."
+        default_factory=default_whistle_types,
+        description="Whistle types by name (shares sum to 1).",
     )
     precision: float = Field(
         1.0, gt=0, le=1, description="Probability the right department is summoned."
@@ -122,8 +127,11 @@ class Whistle(Strict):
     def expected_report_hours(self) -> float:
         """Mean time from a whistle to the department reporting (hours)."""
         return sum(
-            t.share * (t.on_time_share * t.deadline_hours / 2
-                       + (1 - t.on_time_share) * (t.deadline_hours + t.late_delay.mean))
+            t.share
+            * (
+                t.on_time_share * t.deadline_hours / 2
+                + (1 - t.on_time_share) * (t.deadline_hours + t.late_delay.mean)
+            )
             for t in self.types.values()
         )
 

@@ -22,10 +22,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from govsim.case import (
-    ABANDONED, BASIC, CLOSED, DEPARTMENT_TIER, HOTLINE_TIER, SATISFACTION_WEIGHT, SATISFIED, STATUSES,
-)
 from govsim.calendar import Calendar
+from govsim.case import (
+    ABANDONED,
+    BASIC,
+    CLOSED,
+    DEPARTMENT_TIER,
+    HOTLINE_TIER,
+    SATISFACTION_WEIGHT,
+    SATISFIED,
+    STATUSES,
+)
 from govsim.spec import CHANNELS, TIERS
 
 HOURS_PER_DAY = 24.0
@@ -34,8 +41,15 @@ QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
 
 UNIT_COUNTERS = ("cases", "due", "on_time", "valid", "resolved", "satisfied", "basic")
 """Per (creation day, assessed unit): the counts the three rates are made of."""
-DAY_COUNTERS = ("created", "repeats", "calls", "abandoned_calls", "valid_callbacks",
-                *(f"closed_{tier}" for tier in TIERS), *(f"status_{s}" for s in STATUSES))
+DAY_COUNTERS = (
+    "created",
+    "repeats",
+    "calls",
+    "abandoned_calls",
+    "valid_callbacks",
+    *(f"closed_{tier}" for tier in TIERS),
+    *(f"status_{s}" for s in STATUSES),
+)
 """Per creation day: counts of all cases (assessed or not)."""
 
 
@@ -52,16 +66,22 @@ class AssessedUnits:
 
     def frame(self) -> pd.DataFrame:
         """``unit_type`` and ``unit`` per flat unit index."""
-        return pd.DataFrame({
-            "unit_type": ["hotline"] + ["department"] * len(self.departments) + ["street"] * len(self.streets),
-            "unit": ["12345 hotline", *self.departments, *self.streets],
-        })
+        return pd.DataFrame(
+            {
+                "unit_type": ["hotline"]
+                + ["department"] * len(self.departments)
+                + ["street"] * len(self.streets),
+                "unit": ["12345 hotline", *self.departments, *self.streets],
+            }
+        )
 
 
 class RunStatistics:
     """Counters of one run, filled chunk by chunk; queries take a warm-up (hours, whole days)."""
 
-    def __init__(self, days: int, horizon: float, urgency_limits: list[float], units: AssessedUnits) -> None:
+    def __init__(
+        self, days: int, horizon: float, urgency_limits: list[float], units: AssessedUnits
+    ) -> None:
         self.days = max(days, 1)
         self.horizon = horizon
         self.limits = np.asarray(urgency_limits, dtype=float)
@@ -96,9 +116,15 @@ class RunStatistics:
         self._close_hours.append(c["closed"][closed] - c["created"][closed])
 
         assessed = status != ABANDONED
-        unit = np.where(tier == HOTLINE_TIER, 0,
-                        np.where(tier == DEPARTMENT_TIER, 1 + c["department"],
-                                 1 + len(self.units.departments) + c["street"]))
+        unit = np.where(
+            tier == HOTLINE_TIER,
+            0,
+            np.where(
+                tier == DEPARTMENT_TIER,
+                1 + c["department"],
+                1 + len(self.units.departments) + c["street"],
+            ),
+        )
         key = (day * self.units.size + unit)[assessed]
         limit = self.limits[c["urgency"][assessed]]
         created, first = c["created"][assessed], c["first_response"][assessed]
@@ -122,6 +148,7 @@ class RunStatistics:
         def count(name: str, mask: np.ndarray | None) -> None:
             picked = day if mask is None else day[mask]
             self.day_counts[DAY_COUNTERS.index(name)] += np.bincount(picked, minlength=self.days)
+
         return count
 
     # -- queries ---------------------------------------------------------------------------
@@ -133,12 +160,12 @@ class RunStatistics:
         return int(days)
 
     def day_total(self, name: str, warmup_hours: float = 0.0) -> int:
-        return int(self.day_counts[DAY_COUNTERS.index(name), self.first_day(warmup_hours):].sum())
+        return int(self.day_counts[DAY_COUNTERS.index(name), self.first_day(warmup_hours) :].sum())
 
     def unit_table(self, warmup_hours: float = 0.0) -> np.ndarray:
         """Counters per (counter, day, unit) from the first day after warm-up."""
         table = self.unit_counts.reshape(len(UNIT_COUNTERS), self.days, self.units.size)
-        return table[:, self.first_day(warmup_hours):, :]
+        return table[:, self.first_day(warmup_hours) :, :]
 
     def rates(self, warmup_hours: float = 0.0) -> dict[str, float]:
         """Response, resolution and satisfaction rates (NaN without a denominator)."""
@@ -164,9 +191,13 @@ class RunStatistics:
         n_months = len(calendar.labels)
         monthly = np.zeros((len(UNIT_COUNTERS), n_months, self.units.size), dtype=np.int64)
         np.add.at(monthly, (slice(None), day_month), table)
-        monthly = np.concatenate([monthly, monthly.sum(axis=2, keepdims=True)], axis=2)  # + city-wide
-        units = pd.concat([self.units.frame(), pd.DataFrame({"unit_type": ["city"], "unit": ["city"]})],
-                          ignore_index=True)
+        monthly = np.concatenate(
+            [monthly, monthly.sum(axis=2, keepdims=True)], axis=2
+        )  # + city-wide
+        units = pd.concat(
+            [self.units.frame(), pd.DataFrame({"unit_type": ["city"], "unit": ["city"]})],
+            ignore_index=True,
+        )
         months, unit = np.nonzero(monthly[0] > 0)  # (month, unit) pairs with cases
         kpis = units.iloc[unit].reset_index(drop=True)
         kpis.insert(0, "month", np.asarray(calendar.labels, dtype=object)[months])
@@ -215,8 +246,10 @@ def quantile_summary(values: np.ndarray) -> dict[str, float | None]:
     """Mean and the QUANTILES of ``values`` (None when empty), rounded for JSON."""
     if len(values) == 0:
         return {"mean": None, **{k: None for k in QUANTILES}}
-    return {"mean": round_number(values.mean()),
-            **{k: round_number(np.quantile(values, q)) for k, q in QUANTILES.items()}}
+    return {
+        "mean": round_number(values.mean()),
+        **{k: round_number(np.quantile(values, q)) for k, q in QUANTILES.items()},
+    }
 
 
 def round_number(x: float | None) -> float | None:

@@ -34,7 +34,12 @@ def format_summary(summary: dict[str, Any]) -> str:
         "  tier          closed here   staff utilisation",
     ]
     for tier, share in summary["share_closed_by_tier"].items():
-        lines.append(f"  {tier:<12}  {_pct(share):>11}   {_pct(summary['utilisation'].get(tier)):>17}")
+        lines.append(
+            f"  {tier:<12}  {_pct(share):>11}   {_pct(summary['utilisation'].get(tier)):>17}"
+        )
     perf = summary["performance"]
-    lines += ["", f"  {perf['cases_per_wall_second'] or 0:,.0f} cases per wall second ({perf['wall_seconds']:.2f} s)"]
+    lines += [
+        "",
+        f"  {perf['cases_per_wall_second'] or 0:,.0f} cases per wall second ({perf['wall_seconds']:.2f} s)",
+    ]
     return "\n".join(lines)

@@ -32,7 +32,10 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
-    "dev", deadline=None, print_blob=True, database=None,
+    "dev",
+    deadline=None,
+    print_blob=True,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
@@ -57,8 +60,14 @@ _SMALL: dict[str, Any] = {
     "staffing": {"grid_workers": 1, "street_staff": 1, "district_staff": 1},
     "departments": [{"name": "water", "staff": 1}],
     "categories": [
-        {"name": "leak", "rate": 2.0, "urgency": "utility", "department": "water",
-         "department_route_share": 0.3, "consultation_share": 0.4},
+        {
+            "name": "leak",
+            "rate": 2.0,
+            "urgency": "utility",
+            "department": "water",
+            "department_route_share": 0.3,
+            "consultation_share": 0.4,
+        },
         {"name": "noise", "rate": 1.0, "urgency": "general", "consultation_share": 0.5},
     ],
     "hotline": {"operators": 1},

@@ -36,7 +36,9 @@ def short_runs() -> dict[str, dict]:
     for name, (start, days) in SHORT.items():
         full = calib.load(name, [f"days={days}", f"start_date={start}"])
         copy = calib.scaled_copy(full)
-        runs[name] = calib.run_task(calib.SimTask(name, copy, 20240101, calib.scale_factor(full, copy)))
+        runs[name] = calib.run_task(
+            calib.SimTask(name, copy, 20240101, calib.scale_factor(full, copy))
+        )
         runs[name]["copy"] = copy
     return runs
 
@@ -91,17 +93,24 @@ def test_haidian_structure_and_sunk_staff() -> None:
     assert layout.population == h["population"]
     sunk = scenario.staffing.grid_sunk
     assert (sunk.departments, sunk.street_offices, sunk.auxiliaries, sunk.community) == (
-        h["sunk_departments"], h["sunk_street_offices"], h["sunk_auxiliaries"], h["sunk_community"])
+        h["sunk_departments"],
+        h["sunk_street_offices"],
+        h["sunk_auxiliaries"],
+        h["sunk_community"],
+    )
     assert sunk.headcount == h["sunk_total"]
-    assert sum(g.staff for g in layout.grids) == sunk.on_duty + scenario.staffing.grid_workers * len(layout.grids)
+    assert sum(
+        g.staff for g in layout.grids
+    ) == sunk.on_duty + scenario.staffing.grid_workers * len(layout.grids)
 
 
 def test_generated_files_in_step() -> None:
     """The experiments' scaled scenario files are what the script would write now."""
     for name in ("beijing", "beijing-2019"):
         path = calib.scaled_file(name)
-        assert path.read_text(encoding="utf-8") == calib.scaled_file_text(name), \
+        assert path.read_text(encoding="utf-8") == calib.scaled_file_text(name), (
             f"{path} is stale: run python experiments/calibration/calibrate.py --fit-only"
+        )
 
 
 def test_fact_experiments_load() -> None:
@@ -131,7 +140,8 @@ def test_expected_mix_and_consultations(name: str, short_runs) -> None:
     for group, share in calib.mix_targets(name).items():
         assert mix[group] == pytest.approx(share, rel=0.05), group
     assert calib.expected_consultation_share(scenario, infl) == pytest.approx(
-        calib.CONSULTATION_TARGET[name], rel=0.05)
+        calib.CONSULTATION_TARGET[name], rel=0.05
+    )
 
 
 # -- short simulated runs ---------------------------------------------------------------------
@@ -157,7 +167,9 @@ def test_short_run_rates(name: str, short_runs) -> None:
         value = calib.rate_of(run, rate)
         n = work["due"] if rate == "response" else work["valid"]
         assert n > 2000
-        assert band_meets_ci(value, n, target, 0.02), f"{rate}: {value:.4f} (n={n}) vs {target} ± 0.02"
+        assert band_meets_ci(value, n, target, 0.02), (
+            f"{rate}: {value:.4f} (n={n}) vs {target} ± 0.02"
+        )
 
 
 @pytest.mark.parametrize("name", ["beijing", "beijing-2019"])

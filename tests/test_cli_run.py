@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import BASELINE, scenario_id, shipped_scenarios
+
 from govsim.cli import main
 from govsim.network.city import build_city
 from govsim.scenario import load_scenario
@@ -78,7 +78,12 @@ def test_python_dash_m_govsim(tmp_path: Path) -> None:
 
     from conftest import REPO_ROOT
 
-    proc = subprocess.run([sys.executable, "-m", "govsim", "validate", str(BASELINE)],
-                          capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "govsim", "validate", str(BASELINE)],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "valid scenario" in proc.stdout

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import BASELINE
+
 from govsim.cli import main
 from govsim.results import NONDETERMINISTIC_SUMMARY_KEYS
 
@@ -61,7 +61,9 @@ def test_same_seed_same_summary_apart_from_machine_keys(runs) -> None:
 def test_different_seed_different_cases(runs) -> None:
     a = pd.read_parquet(runs["A"] / "cases.parquet")
     c = pd.read_parquet(runs["other_seed"] / "cases.parquet")
-    assert (runs["A"] / "cases.parquet").read_bytes() != (runs["other_seed"] / "cases.parquet").read_bytes()
+    assert (runs["A"] / "cases.parquet").read_bytes() != (
+        runs["other_seed"] / "cases.parquet"
+    ).read_bytes()
     assert len(a) != len(c) or not a["created"].equals(c["created"])
     assert deterministic_summary(runs["other_seed"])["seed"] == 424242
 
@@ -79,8 +81,9 @@ def test_written_scenario_is_a_fixed_point(runs) -> None:
     that is rescaled again on each load drifts in its last digits), and a replayed run
     is only reproduced as long as those drifts do not change a random draw.
     """
-    assert (runs["A"] / "scenario.yaml").read_text(encoding="utf-8") == \
-        (runs["replay"] / "scenario.yaml").read_text(encoding="utf-8")
+    assert (runs["A"] / "scenario.yaml").read_text(encoding="utf-8") == (
+        runs["replay"] / "scenario.yaml"
+    ).read_text(encoding="utf-8")
 
 
 def test_written_scenario_reproduces_the_summary(runs) -> None:

@@ -28,7 +28,7 @@ def write_experiment(folder: Path, replications: int = 3, days: int = 6) -> Path
     path = folder / "exp.yaml"
     path.write_text(f"""
 name: tiny
-scenario: {ROOT / 'scenarios' / 'baseline.yaml'}
+scenario: {ROOT / "scenarios" / "baseline.yaml"}
 seed: 11
 replications: {replications}
 days: {days}
@@ -73,19 +73,44 @@ def test_killed_experiment_resumes_to_identical_tables(tmp_path: Path):
     run_experiment(exp, executor=LocalExecutor(1), out=tmp_path / "whole", progress=False)
     out = tmp_path / "killed"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "govsim", "experiment", "run", str(exp), "--workers", "1", "--quiet",
-         "--out", str(out)], start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "govsim",
+            "experiment",
+            "run",
+            str(exp),
+            "--workers",
+            "1",
+            "--quiet",
+            "--out",
+            str(out),
+        ],
+        start_new_session=True,
     )
     deadline = time.time() + 120
     while time.time() < deadline and len(list((out / "runs").glob("*__r*.parquet"))) < 4:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    finished = [p for p in (out / "runs").glob("*.parquet") if not p.name.endswith(".series.parquet")]
+    finished = [
+        p for p in (out / "runs").glob("*.parquet") if not p.name.endswith(".series.parquet")
+    ]
     assert 0 < len(finished) < 8, "the kill should land mid-way"
     again = subprocess.run(
-        [sys.executable, "-m", "govsim", "experiment", "run", str(exp), "--out", str(out), "--quiet"],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "govsim",
+            "experiment",
+            "run",
+            str(exp),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert again.returncode == 2 and "--resume" in again.stderr  # no silent overwrite
     resumed = run_experiment(exp, executor=LocalExecutor(1), out=out, resume=True, progress=False)
@@ -106,7 +131,9 @@ def test_confidence_intervals_narrow_as_replications_grow(tmp_path: Path):
     for n in (3, 12):
         (tmp_path / f"n{n}").mkdir()
         exp = write_experiment(tmp_path / f"n{n}", replications=n)
-        result = run_experiment(exp, executor=LocalExecutor(2), out=tmp_path / f"out{n}", progress=False)
+        result = run_experiment(
+            exp, executor=LocalExecutor(2), out=tmp_path / f"out{n}", progress=False
+        )
         summary = result.tables["summary"].set_index(["variant", "metric"])
         widths.append(summary.loc[("baseline", "backlog_mean"), "half_width"])
     assert widths[1] < widths[0]
@@ -125,8 +152,12 @@ def test_dask_worker_killed_mid_run_loses_no_run(tmp_path: Path):
     from distributed import Client, LocalCluster
 
     exp = write_experiment(tmp_path, replications=4, days=20)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         victim = sorted(client.scheduler_info()["workers"])[0]
 
         done_at_kill: list[int] = []
@@ -135,7 +166,9 @@ def test_dask_worker_killed_mid_run_loses_no_run(tmp_path: Path):
             runs = tmp_path / "dask" / "runs"
             while not list(runs.glob("*__r*.parquet")):
                 time.sleep(0.02)
-            done_at_kill.append(len([p for p in runs.glob("*.parquet") if ".series." not in p.name]))
+            done_at_kill.append(
+                len([p for p in runs.glob("*.parquet") if ".series." not in p.name])
+            )
             try:
                 client.run(os._exit, 1, workers=[victim])
             except Exception:  # noqa: BLE001 - the worker dies before it can answer
@@ -144,8 +177,12 @@ def test_dask_worker_killed_mid_run_loses_no_run(tmp_path: Path):
         import threading
 
         threading.Thread(target=kill_after_first_run, daemon=True).start()
-        result = run_experiment(exp, executor=DaskExecutor(scheduler=cluster.scheduler_address),
-                                out=tmp_path / "dask", progress=False)
+        result = run_experiment(
+            exp,
+            executor=DaskExecutor(scheduler=cluster.scheduler_address),
+            out=tmp_path / "dask",
+            progress=False,
+        )
     assert done_at_kill and done_at_kill[0] < 8, "the worker must die mid-experiment"
     assert result.errors == []
     assert result.ran == 8
@@ -158,12 +195,16 @@ def test_shipped_comparison_pairing_lowers_variance(tmp_path: Path):
     import yaml
 
     spec = yaml.safe_load((ROOT / "experiments" / "policy_comparison.yaml").read_text())
-    spec.update(replications=5, days=30, warmup_days=7, scenario=str(ROOT / "scenarios" / "baseline.yaml"))
+    spec.update(
+        replications=5, days=30, warmup_days=7, scenario=str(ROOT / "scenarios" / "baseline.yaml")
+    )
     exp = tmp_path / "comparison.yaml"
     exp.write_text(yaml.safe_dump(spec))
     result = run_experiment(exp, executor=LocalExecutor(2), out=tmp_path / "out", progress=False)
     paired = result.tables["paired"]
-    paired = paired[paired["metric"].isin(["backlog_mean", "time_to_close_mean", "satisfaction_rate"])]
+    paired = paired[
+        paired["metric"].isin(["backlog_mean", "time_to_close_mean", "satisfaction_rate"])
+    ]
     assert len(paired) == 4 * 3
     assert (paired["sd_diff"] < paired["sd_unpaired"]).mean() >= 0.75
     assert paired["sd_diff"].pow(2).sum() < paired["sd_unpaired"].pow(2).sum()

@@ -50,8 +50,11 @@ def distributions(draw, min_mean: float = 0.0, max_mean: float = 24.0) -> dict:
 @st.composite
 def shares(draw, keys: tuple[str, ...], drop_zeros: bool = True) -> dict[str, float]:
     """Random non-negative shares over ``keys`` that sum to 1 (to rounding)."""
-    weights = draw(st.lists(st.integers(0, 10), min_size=len(keys), max_size=len(keys))
-                   .filter(lambda w: sum(w) > 0))
+    weights = draw(
+        st.lists(st.integers(0, 10), min_size=len(keys), max_size=len(keys)).filter(
+            lambda w: sum(w) > 0
+        )
+    )
     total = sum(weights)
     values = {k: w / total for k, w in zip(keys, weights) if w or not drop_zeros}
     last = max(values, key=values.get)  # make the sum exactly 1.0 in floating point
@@ -70,8 +73,14 @@ def cities(draw, staffing: dict) -> dict:
     grids = draw(st.integers(streets, 8))
     population = draw(st.integers(1, 3000))
     if draw(st.booleans()):
-        return {"synthetic": {"districts": districts, "streets": streets, "grids": grids,
-                              "population": population}}
+        return {
+            "synthetic": {
+                "districts": districts,
+                "streets": streets,
+                "grids": grids,
+                "population": population,
+            }
+        }
     # An explicit city with some units overriding the default staff (including 0).
     per_street = [1] * streets
     for _ in range(grids - streets):
@@ -103,14 +112,21 @@ def cities(draw, staffing: dict) -> dict:
 @st.composite
 def scenario_dicts(draw) -> dict:
     days = draw(st.floats(1.0, 5.0))
-    staffing = {"grid_workers": draw(staff), "street_staff": draw(staff),
-                "district_staff": draw(staff)}
+    staffing = {
+        "grid_workers": draw(staff),
+        "street_staff": draw(staff),
+        "district_staff": draw(staff),
+    }
     city = draw(cities(staffing))
-    departments = [{"name": f"dep{i}", "staff": draw(staff)} for i in range(draw(st.integers(0, 3)))]
+    departments = [
+        {"name": f"dep{i}", "staff": draw(staff)} for i in range(draw(st.integers(0, 3)))
+    ]
     custom_urgency = draw(st.booleans())
     if custom_urgency:
-        urgency = {f"u{i}": {"limit_hours": draw(st.floats(0.5, 400)), "priority": draw(st.integers(0, 3))}
-                   for i in range(draw(st.integers(1, 3)))}
+        urgency = {
+            f"u{i}": {"limit_hours": draw(st.floats(0.5, 400)), "priority": draw(st.integers(0, 3))}
+            for i in range(draw(st.integers(1, 3)))
+        }
     else:
         urgency = None
     urgency_names = list(urgency) if urgency else ["emergency", "utility", "general", "complex"]
@@ -129,27 +145,38 @@ def scenario_dicts(draw) -> dict:
             category["department"] = draw(st.sampled_from([d["name"] for d in departments]))
             category["department_route_share"] = draw(probabilities)
         if draw(st.integers(0, 3)) == 0:
-            category["handling"] = {tier: draw(distributions(max_mean=12.0))
-                                    for tier in ("grid", "street", "district", "department")
-                                    if draw(st.booleans())}
+            category["handling"] = {
+                tier: draw(distributions(max_mean=12.0))
+                for tier in ("grid", "street", "district", "department")
+                if draw(st.booleans())
+            }
         categories.append(category)
 
     # Keep runs small: scale the rates so the expected number of appeals is bounded.
-    population = (city["synthetic"]["population"] if "synthetic" in city else
-                  sum(g["population"] for d in city["districts"] for s in d["streets"] for g in s["grids"]))
+    population = (
+        city["synthetic"]["population"]
+        if "synthetic" in city
+        else sum(
+            g["population"] for d in city["districts"] for s in d["streets"] for g in s["grids"]
+        )
+    )
     expected = population * sum(c["rate"] for c in categories) / 1000 * days
     if expected > MAX_EXPECTED_CASES:
         for c in categories:
             c["rate"] *= MAX_EXPECTED_CASES / expected
 
     if draw(st.booleans()):
-        operators = draw(st.lists(st.integers(0, 3), min_size=24, max_size=24).filter(lambda x: max(x) > 0))
+        operators = draw(
+            st.lists(st.integers(0, 3), min_size=24, max_size=24).filter(lambda x: max(x) > 0)
+        )
     else:
         operators = draw(st.integers(1, 4))
     hotline = {
         "operators": operators,
         "talk_time": draw(distributions(max_mean=0.5)),
-        "patience": draw(st.one_of(st.none(), distributions(max_mean=1.0), distributions(max_mean=8.0))),
+        "patience": draw(
+            st.one_of(st.none(), distributions(max_mean=1.0), distributions(max_mean=8.0))
+        ),
         "redial_probability": draw(probabilities),
         # Positive means: a zero redial delay with zero patience loops without time passing.
         "redial_delay": draw(distributions(min_mean=0.1, max_mean=6.0)),
@@ -177,18 +204,24 @@ def scenario_dicts(draw) -> dict:
         "categories": categories,
         "arrivals": {"channels": draw(shares(("hotline", "online", "patrol")))},
         "hotline": hotline,
-        "handling": {tier: draw(distributions(max_mean=12.0))
-                     for tier in ("grid", "street", "district", "department")},
+        "handling": {
+            tier: draw(distributions(max_mean=12.0))
+            for tier in ("grid", "street", "district", "department")
+        },
         "escalation": {"escalation_delay": draw(distributions(max_mean=4.0))},
         "whistle": whistle,
         "feedback": {
             "callback_delay": draw(distributions(min_mean=0.05, max_mean=48.0)),
             "callback_reach": draw(probabilities),
-            "resolution_probability": {t: draw(probabilities)
-                                       for t in ("hotline", "grid", "street", "district", "department")},
-            "satisfaction": {"intercept": draw(st.floats(-3, 3)),
-                             "resolved_effect": draw(st.floats(-1, 4)),
-                             "handoff_effect": draw(st.floats(0, 1))},
+            "resolution_probability": {
+                t: draw(probabilities)
+                for t in ("hotline", "grid", "street", "district", "department")
+            },
+            "satisfaction": {
+                "intercept": draw(st.floats(-3, 3)),
+                "resolved_effect": draw(st.floats(-1, 4)),
+                "handoff_effect": draw(st.floats(0, 1)),
+            },
             "repeat_probability": draw(probabilities),
             "repeat_delay": draw(distributions(min_mean=0.1, max_mean=48.0)),
         },
@@ -198,16 +231,22 @@ def scenario_dicts(draw) -> dict:
         data["urgency_classes"] = urgency
     if draw(st.booleans()):
         data["arrivals"]["intraday"] = draw(
-            st.lists(st.floats(0, 3), min_size=24, max_size=24).filter(lambda x: sum(x) > 0.1))
+            st.lists(st.floats(0, 3), min_size=24, max_size=24).filter(lambda x: sum(x) > 0.1)
+        )
     if draw(st.booleans()):
         data["arrivals"]["weekday"] = draw(
-            st.lists(st.floats(0, 2), min_size=7, max_size=7).filter(lambda x: sum(x) > 0.1))
+            st.lists(st.floats(0, 2), min_size=7, max_size=7).filter(lambda x: sum(x) > 0.1)
+        )
     if draw(st.booleans()):
-        data["arrivals"]["seasons"] = [{
-            "name": "season", "start": "01-15", "end": "12-20",
-            "multiplier": draw(st.floats(0, 2)),
-            "categories": draw(st.one_of(st.none(), st.just([categories[0]["name"]]))),
-        }]
+        data["arrivals"]["seasons"] = [
+            {
+                "name": "season",
+                "start": "01-15",
+                "end": "12-20",
+                "multiplier": draw(st.floats(0, 2)),
+                "categories": draw(st.one_of(st.none(), st.just([categories[0]["name"]]))),
+            }
+        ]
     return data
 
 
@@ -221,7 +260,10 @@ def pressured_dicts(draw) -> dict:
     data = draw(scenario_dicts())
     data["arrivals"]["channels"] = {"hotline": 1.0, "online": 0.0, "patrol": 0.0}
     data["hotline"]["operators"] = draw(st.integers(1, 2))
-    data["hotline"]["talk_time"] = {"kind": draw(st.sampled_from(KINDS)), "mean": draw(st.floats(0.05, 0.3))}
+    data["hotline"]["talk_time"] = {
+        "kind": draw(st.sampled_from(KINDS)),
+        "mean": draw(st.floats(0.05, 0.3)),
+    }
     data["hotline"]["patience"] = draw(distributions(min_mean=0.2, max_mean=4.0))
     data["hotline"]["dispatch_delay"] = draw(distributions(max_mean=0.2))
     data["staffing"]["grid_workers"] = draw(st.integers(0, 1))
@@ -237,6 +279,7 @@ pressured = pressured_dicts().map(lambda data: validate(data, source="<hypothesi
 
 
 # -- checks -------------------------------------------------------------------------------------
+
 
 def check_cases_table(cases: pd.DataFrame, summary: dict, horizon: float) -> None:
     n = len(cases)
@@ -273,7 +316,9 @@ def check_cases_table(cases: pd.DataFrame, summary: dict, horizon: float) -> Non
     hotline_closed = closed & (cases["final_tier"].astype(object) == "hotline")
     assert (cases.loc[hotline_closed, ["escalations", "whistles", "returns"]] == 0).all().all()
     assert cases.loc[hotline_closed, "dispatched"].isna().all()
-    assert (cases["escalations"] <= 2).all() and (cases[["escalations", "whistles", "returns"]] >= 0).all().all()
+    assert (cases["escalations"] <= 2).all() and (
+        cases[["escalations", "whistles", "returns"]] >= 0
+    ).all().all()
 
     # Timestamps never decrease along the life cycle (NaN steps skipped), all within the run.
     times = cases[list(TIME_ORDER)].to_numpy(dtype=float)
@@ -317,13 +362,23 @@ def check_statistics(result: govsim.RunResult, horizon: float) -> None:
             assert got[rate] == pytest.approx(expected[rate], rel=1e-12, nan_ok=True), rate
         closed = after[after["status"] == "closed"]
         assert sorted(stats.time_to_close(warmup_days * 24.0)) == pytest.approx(
-            sorted(closed["closed"] - closed["created"]), rel=1e-12)
+            sorted(closed["closed"] - closed["created"]), rel=1e-12
+        )
         assert stats.day_total("created", warmup_days * 24.0) == len(after)
         by_tier = stats.closed_by_tier(warmup_days * 24.0)
-        assert by_tier == closed["final_tier"].astype(str).value_counts().reindex(list(by_tier), fill_value=0).to_dict()
+        assert (
+            by_tier
+            == closed["final_tier"]
+            .astype(str)
+            .value_counts()
+            .reindex(list(by_tier), fill_value=0)
+            .to_dict()
+        )
         calls = after[after["channel"] == "hotline"]
         assert stats.day_total("calls", warmup_days * 24.0) == len(calls)
-        assert stats.day_total("abandoned_calls", warmup_days * 24.0) == int((calls["status"] == "abandoned").sum())
+        assert stats.day_total("abandoned_calls", warmup_days * 24.0) == int(
+            (calls["status"] == "abandoned").sum()
+        )
     assert result.summary["rates"]["valid_callbacks"] == int(cases["callback"].notna().sum())
 
 
@@ -364,13 +419,20 @@ def check_flow_balance(model: Model, cases: pd.DataFrame) -> None:
     in_transit = cases["case_id"].isin({c.id for c in model.ledger.transit})
     at = {tier: stage == STAGE[tier] for tier in ("street", "district", "department")}
     street_arrivals = sum(p.arrived for p in model.handlers.streets)
-    assert street_arrivals == int((cases["escalations"] >= 1).sum() - (at["street"] & in_transit).sum())
+    assert street_arrivals == int(
+        (cases["escalations"] >= 1).sum() - (at["street"] & in_transit).sum()
+    )
     district_arrivals = sum(p.arrived for p in model.handlers.districts)
-    assert district_arrivals == int((cases["escalations"] >= 2).sum() - (at["district"] & in_transit).sum())
+    assert district_arrivals == int(
+        (cases["escalations"] >= 2).sum() - (at["district"] & in_transit).sum()
+    )
     department_arrivals = sum(p.arrived for p in model.handlers.departments)
-    routed = ((status == "closed") & (final == "department")
-              | (status == "open") & at["department"] & ~in_transit & (cases["whistles"] == 0))
-    whistle_visits = cases["whistles"].sum() - (at["department"] & in_transit & (cases["whistles"] > 0)).sum()
+    routed = (status == "closed") & (final == "department") | (status == "open") & at[
+        "department"
+    ] & ~in_transit & (cases["whistles"] == 0)
+    whistle_visits = (
+        cases["whistles"].sum() - (at["department"] & in_transit & (cases["whistles"] > 0)).sum()
+    )
     assert department_arrivals == int(routed.sum() + whistle_visits)
 
 
@@ -401,18 +463,31 @@ def test_ledger_balances_under_hotline_pressure(scenario) -> None:
 
 # -- the checks must bite ------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def busy_model() -> Model:
     """A congested run: cases left in queues, in service and in transit at the end."""
     data = {
-        "name": "busy", "seed": 3, "days": 1.5,
+        "name": "busy",
+        "seed": 3,
+        "days": 1.5,
         "city": {"synthetic": {"districts": 1, "streets": 2, "grids": 3, "population": 3000}},
         "staffing": {"grid_workers": 1, "street_staff": 1, "district_staff": 1},
         "departments": [{"name": "water", "staff": 1}],
-        "categories": [{"name": "leak", "rate": 20, "department": "water",
-                        "department_route_share": 0.3, "consultation_share": 0.2}],
-        "hotline": {"operators": 2, "patience": None,
-                    "dispatch_delay": {"kind": "deterministic", "mean": 3.0}},
+        "categories": [
+            {
+                "name": "leak",
+                "rate": 20,
+                "department": "water",
+                "department_route_share": 0.3,
+                "consultation_share": 0.2,
+            }
+        ],
+        "hotline": {
+            "operators": 2,
+            "patience": None,
+            "dispatch_delay": {"kind": "deterministic", "mean": 3.0},
+        },
     }
     model = Model(validate(data, source="<test>"))
     model.run()
@@ -486,39 +561,62 @@ def test_finishing_twice_raises(busy_model: Model) -> None:
 
 
 def _table(rows: list[dict]) -> pd.DataFrame:
-    base = {"case_id": 0, "status": "closed", "created": 0.0, "dispatched": 1.0,
-            "first_response": 2.0, "closed": 3.0, "abandoned_at": math.nan, "callback": 4.0}
+    base = {
+        "case_id": 0,
+        "status": "closed",
+        "created": 0.0,
+        "dispatched": 1.0,
+        "first_response": 2.0,
+        "closed": 3.0,
+        "abandoned_at": math.nan,
+        "callback": 4.0,
+    }
     return pd.DataFrame([{**base, "case_id": i, **row} for i, row in enumerate(rows)])
 
 
 def test_check_timestamps_accepts_ordered_and_nan_steps() -> None:
-    check_timestamps(_table([{}, {"dispatched": math.nan}, {"callback": math.nan},
-                             {"status": "open", "closed": math.nan, "callback": math.nan}]))
+    check_timestamps(
+        _table(
+            [
+                {},
+                {"dispatched": math.nan},
+                {"callback": math.nan},
+                {"status": "open", "closed": math.nan, "callback": math.nan},
+            ]
+        )
+    )
 
 
-@pytest.mark.parametrize("row", [
-    {"dispatched": -1.0},                               # dispatched before created
-    {"first_response": 0.5},                            # responded before dispatch
-    {"closed": 1.5},                                    # closed before the first response
-    {"callback": 2.5},                                  # callback before closing
-    {"dispatched": math.nan, "first_response": 5.0},    # decrease across a NaN step
-])
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"dispatched": -1.0},  # dispatched before created
+        {"first_response": 0.5},  # responded before dispatch
+        {"closed": 1.5},  # closed before the first response
+        {"callback": 2.5},  # callback before closing
+        {"dispatched": math.nan, "first_response": 5.0},  # decrease across a NaN step
+    ],
+)
 def test_check_timestamps_raises_on_decreasing_time(row: dict) -> None:
     with pytest.raises(LedgerError, match="decreasing"):
         check_timestamps(_table([{}, row]))
 
 
-@pytest.mark.parametrize("row", [
-    {"status": "closed", "closed": math.nan, "callback": math.nan},
-    {"status": "open"},
-    {"status": "abandoned", "closed": math.nan, "callback": math.nan},
-])
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"status": "closed", "closed": math.nan, "callback": math.nan},
+        {"status": "open"},
+        {"status": "abandoned", "closed": math.nan, "callback": math.nan},
+    ],
+)
 def test_check_timestamps_raises_on_status_contradiction(row: dict) -> None:
     with pytest.raises(LedgerError, match="contradict"):
         check_timestamps(_table([{}, row]))
 
 
 # -- regressions found by the property test -------------------------------------------------------
+
 
 def test_answered_caller_is_not_withdrawn_from_another_queue() -> None:
     """A caller's patience timer must not fire once the call was answered.
@@ -530,16 +628,20 @@ def test_answered_caller_is_not_withdrawn_from_another_queue() -> None:
     ServerPool._pull, or a LedgerError at the end).
     """
     data = {
-        "name": "ticket_clash", "seed": 0, "days": 1,
+        "name": "ticket_clash",
+        "seed": 0,
+        "days": 1,
         "city": {"synthetic": {"districts": 1, "streets": 1, "grids": 2, "population": 1000}},
         "staffing": {"grid_workers": 0},
         "categories": [{"name": "a", "rate": 50, "consultation_share": 0}],
         "arrivals": {"channels": {"hotline": 1.0, "online": 0.0, "patrol": 0.0}},
-        "hotline": {"operators": 1,
-                    "talk_time": {"kind": "deterministic", "mean": 0.1},
-                    "patience": {"kind": "deterministic", "mean": 0.5},
-                    "dispatch_delay": {"kind": "deterministic", "mean": 0},
-                    "dispatch_accuracy": 1},
+        "hotline": {
+            "operators": 1,
+            "talk_time": {"kind": "deterministic", "mean": 0.1},
+            "patience": {"kind": "deterministic", "mean": 0.5},
+            "dispatch_delay": {"kind": "deterministic", "mean": 0},
+            "dispatch_accuracy": 1,
+        },
     }
     scenario = validate(data, source="<test>")
     model = Model(scenario)

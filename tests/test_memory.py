@@ -12,11 +12,10 @@ from __future__ import annotations
 import gc
 
 import pytest
+from conftest import SCENARIOS_DIR
 
 import govsim
 from govsim.model import Model
-
-from conftest import SCENARIOS_DIR
 
 RUNS = [
     ("validation/mmc.yaml", 20),

@@ -8,8 +8,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 import yaml
-
 from conftest import BASELINE
+
 from govsim.cli import main
 from govsim.network import jurisdiction_graph
 from govsim.network.graph import HOTLINE
@@ -63,8 +63,9 @@ def test_node_counts_per_tier(graph, raw) -> None:
         "grid": synthetic["grids"],
         "department": len(raw["departments"]),
     }
-    assert graph.number_of_nodes() == 1 + synthetic["districts"] + synthetic["streets"] + \
-        synthetic["grids"] + len(raw["departments"])
+    assert graph.number_of_nodes() == 1 + synthetic["districts"] + synthetic["streets"] + synthetic[
+        "grids"
+    ] + len(raw["departments"])
 
 
 def test_every_edge_is_typed(graph, scenario, whistling) -> None:
@@ -79,7 +80,10 @@ def test_contains_edges_form_the_hierarchy(graph, raw) -> None:
     synthetic = raw["city"]["synthetic"]
     contains = edges(graph, "contains")
     pairs = Counter((tier_of(graph, u), tier_of(graph, v)) for u, v, _ in contains)
-    assert pairs == {("district", "street"): synthetic["streets"], ("street", "grid"): synthetic["grids"]}
+    assert pairs == {
+        ("district", "street"): synthetic["streets"],
+        ("street", "grid"): synthetic["grids"],
+    }
     # A tree: every street and grid has exactly one parent.
     parents = Counter(v for _, v, _ in contains)
     assert all(n == 1 for n in parents.values())
@@ -112,14 +116,18 @@ def test_dispatch_route_follows_direct_to_street(direct: bool) -> None:
     scenario = load_scenario(BASELINE, [f"hotline.direct_to_street={str(direct).lower()}"])
     graph = jurisdiction_graph(scenario)
     dispatch = edges(graph, "dispatches_to")
-    to_streets = {(tier_of(graph, u), tier_of(graph, v)) for u, v, _ in dispatch
-                  if tier_of(graph, v) == "street"}
+    to_streets = {
+        (tier_of(graph, u), tier_of(graph, v))
+        for u, v, _ in dispatch
+        if tier_of(graph, v) == "street"
+    }
     if direct:
         assert to_streets == {("hotline", "street")}
     else:
         assert to_streets == {("district", "street")}
         assert {v for u, v, _ in dispatch if u == HOTLINE and tier_of(graph, v) == "district"} == {
-            n for n in graph.nodes if tier_of(graph, n) == "district"}
+            n for n in graph.nodes if tier_of(graph, n) == "district"
+        }
         for u, v, _ in dispatch:
             if tier_of(graph, v) == "street":  # relayed by the district that contains the street
                 assert any(d["kind"] == "contains" for d in graph.get_edge_data(u, v).values())
@@ -157,7 +165,9 @@ def test_no_whistle_edges_when_disabled() -> None:
     assert edges(jurisdiction_graph(scenario), "whistles") == []
 
 
-@pytest.mark.parametrize("overrides", [[], ["--set", "whistle.enabled=true"]], ids=["as_shipped", "whistles"])
+@pytest.mark.parametrize(
+    "overrides", [[], ["--set", "whistle.enabled=true"]], ids=["as_shipped", "whistles"]
+)
 def test_graphml_round_trip(tmp_path: Path, overrides: list[str], capsys) -> None:
     scenario = load_scenario(BASELINE, overrides[1::2])
     graph = jurisdiction_graph(scenario)
@@ -179,7 +189,9 @@ def test_graphml_round_trip(tmp_path: Path, overrides: list[str], capsys) -> Non
     assert [p.name for p in tmp_path.iterdir()] == ["x.graphml"]  # no temporary file left
     for u, v, data in back.edges(data=True):
         if data["kind"] == "whistles":
-            assert float(data["report_delay_hours"]) == pytest.approx(expected_report_hours(scenario))
+            assert float(data["report_delay_hours"]) == pytest.approx(
+                expected_report_hours(scenario)
+            )
 
 
 def test_graphml_into_missing_folder(tmp_path: Path, capsys) -> None:
@@ -193,9 +205,9 @@ def test_graphml_into_missing_folder(tmp_path: Path, capsys) -> None:
 
 def test_units_of_different_tiers_may_share_a_name() -> None:
     """Haidian is a district and one of its streets: two nodes, each with its own edges."""
-    from govsim.network.city import build_city
-
     from conftest import SCENARIOS_DIR
+
+    from govsim.network.city import build_city
 
     scenario = load_scenario(SCENARIOS_DIR / "haidian.yaml")
     layout = build_city(scenario)

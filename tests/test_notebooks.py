@@ -5,7 +5,6 @@ from __future__ import annotations
 import nbclient  # the `test` extra installs nbclient, nbformat and ipykernel
 import nbformat
 import pytest
-
 from conftest import REPO_ROOT
 
 NOTEBOOKS = ("quickstart", "policy_comparison")

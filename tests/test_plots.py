@@ -22,21 +22,21 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import yaml  # noqa: E402
+from conftest import BASELINE  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 import govsim  # noqa: E402
 import govsim.plots as gp  # noqa: E402
-from conftest import BASELINE  # noqa: E402
 from govsim.cli import main  # noqa: E402
 from govsim.experiments import run_experiment  # noqa: E402
 from govsim.experiments.executors import choose  # noqa: E402
 from govsim.loading import NotAResultsFolder  # noqa: E402
 from govsim.plots import style  # noqa: E402
 from govsim.plots.figures import figure_specs  # noqa: E402
-from govsim.plots.inputs import inputs_for, policy_graph  # noqa: E402
 from govsim.plots.frames import band, tidy_timeseries  # noqa: E402
+from govsim.plots.inputs import inputs_for, policy_graph  # noqa: E402
 from govsim.plots.league import league_matrix  # noqa: E402
 from govsim.plots.replay import replay  # noqa: E402
 

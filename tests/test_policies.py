@@ -48,7 +48,9 @@ class Pairs:
         return paired_ci([metric(r) for r in self.treated], [metric(r) for r in self.control])
 
     def ratio(self, metric: Metric) -> float:
-        return float(np.mean([metric(r) for r in self.treated]) / np.mean([metric(r) for r in self.control]))
+        return float(
+            np.mean([metric(r) for r in self.treated]) / np.mean([metric(r) for r in self.control])
+        )
 
 
 def paired(policy: list[str] | Path, metric: Metric, days: float, base: list[str] = ()) -> Interval:
@@ -85,21 +87,34 @@ def test_resource_sinking_moves_capacity_without_losing_queued_cases():
 
 def test_thirty_minute_whistle_shortens_time_to_close_of_department_categories():
     whistle = [
-        "whistle.enabled=true", "whistle.probability=1.0", "whistle.precision=1.0",
+        "whistle.enabled=true",
+        "whistle.probability=1.0",
+        "whistle.precision=1.0",
         "whistle.types={emergency: {share: 1.0, deadline_hours: 0.5, on_time_share: 1.0}}",
     ]
     # Built so the effect must appear: departments have the staff to answer every whistle
     # (with the baseline's 2-4 they queue, and the whistle then moves the wait, not removes it).
     staffed = [f"departments.{i}.staff=8" for i in range(10)]
-    owned = {"market_regulation", "public_services", "housing", "health", "urban_construction",
-             "traffic", "social_order", "labour_social_security", "education"}
+    owned = {
+        "market_regulation",
+        "public_services",
+        "housing",
+        "health",
+        "urban_construction",
+        "traffic",
+        "social_order",
+        "labour_social_security",
+        "education",
+    }
 
     def mean_time_to_close(result: govsim.RunResult) -> float:
         # Cases created in the first 20 of 30 days, so both variants see the same cases.
         # The cases beyond the street's powers: escalated to the district, or whistled.
         cases = result.cases
         beyond = (cases["escalations"] >= 2) | (cases["whistles"] >= 1)
-        early = cases[beyond & (cases["created"] < 20 * 24) & cases["category"].astype(str).isin(owned)]
+        early = cases[
+            beyond & (cases["created"] < 20 * 24) & cases["category"].astype(str).isin(owned)
+        ]
         late_close = early["closed"].fillna(30 * 24)  # still open: at least the horizon
         return float((late_close - early["created"]).mean())
 
@@ -128,6 +143,7 @@ def test_monthly_topic_cuts_the_topic_category_after_the_lag_and_not_before():
             c = result.cases[result.cases["repeat_of"].isna()]
             window = (c["created"] >= start * 24) & (c["created"] < end * 24)
             return float((window & (c["category"].astype(str) == "housing")).sum())
+
         return volume
 
     pairs = Pairs(topic, days=70)
@@ -169,8 +185,10 @@ def test_direct_dispatch_to_streets_shortens_wait_for_first_response():
 
 
 def test_ranking_pressure_raises_resolution_month_by_month():
-    ranking = ["policies=[{type: ranking, improvement_rate: 0.3, quality_ceiling: 0.99}]",
-               "feedback.resolution_probability={hotline: 0.7, grid: 0.6, street: 0.6, district: 0.6, department: 0.6}"]
+    ranking = [
+        "policies=[{type: ranking, improvement_rate: 0.3, quality_ceiling: 0.99}]",
+        "feedback.resolution_probability={hotline: 0.7, grid: 0.6, street: 0.6, district: 0.6, department: 0.6}",
+    ]
     base = ranking[1:]
 
     def rise(result: govsim.RunResult) -> float:
@@ -246,10 +264,21 @@ def policy_lists(draw: st.DrawFn) -> str:
         elif name == "grid_patrol":
             args = (draw(st.floats(0, 40)), draw(st.floats(0, 0.9)), draw(unit))
         elif name == "monthly_topic":
-            args = (draw(st.integers(1, 3)), draw(st.floats(0, 20)), draw(unit), draw(st.integers(0, 3)))
+            args = (
+                draw(st.integers(1, 3)),
+                draw(st.floats(0, 20)),
+                draw(unit),
+                draw(st.integers(0, 3)),
+            )
         else:
-            args = (draw(st.integers(0, 3)), draw(unit), draw(st.integers(0, 2)), draw(unit),
-                    draw(st.floats(0, 0.9)), draw(unit))
+            args = (
+                draw(st.integers(0, 3)),
+                draw(unit),
+                draw(st.integers(0, 2)),
+                draw(unit),
+                draw(st.floats(0, 0.9)),
+                draw(unit),
+            )
         items.append(POLICY_CHOICES[name] % args)
     return "[" + ", ".join(items) + "]"
 
@@ -257,10 +286,16 @@ def policy_lists(draw: st.DrawFn) -> str:
 @settings(max_examples=25)
 @given(policies=policy_lists(), seed=st.integers(0, 2**31), load=st.floats(0.5, 4.0))
 def test_ledger_holds_with_random_policies_switched_on(policies: str, seed: int, load: float):
-    scenario = govsim.load_scenario(BASELINE, [
-        "days=70", "start_date=2024-03-20", f"policies={policies}",
-        "city.synthetic={districts: 1, streets: 3, grids: 6, population: %d}" % int(30000 * load),
-    ])
+    scenario = govsim.load_scenario(
+        BASELINE,
+        [
+            "days=70",
+            "start_date=2024-03-20",
+            f"policies={policies}",
+            "city.synthetic={districts: 1, streets: 3, grids: 6, population: %d}"
+            % int(30000 * load),
+        ],
+    )
     result = govsim.simulate(scenario, seed=seed)  # raises LedgerError on any imbalance
     s = result.summary
     assert s["created"] == s["closed"] + s["abandoned"] + s["open_at_end"]

@@ -109,19 +109,27 @@ def compare(replications: list[dict[str, float]], theory: dict[str, float]) -> l
     """Check every theoretical value lies in its simultaneous interval; return failures, print a table."""
     level = 1 - (1 - FAMILY_CONFIDENCE) / len(theory)
     failures = []
-    print(f"\n{len(replications)} replications, simultaneous {FAMILY_CONFIDENCE:.0%} "
-          f"(each interval {level:.4f}):")
+    print(
+        f"\n{len(replications)} replications, simultaneous {FAMILY_CONFIDENCE:.0%} "
+        f"(each interval {level:.4f}):"
+    )
     for key, expected in theory.items():
         mean, low, high = t_interval([r[key] for r in replications], level)
         inside = low <= expected <= high
-        print(f"  {key:<22} theory {expected:9.4f}  sim {mean:9.4f}  [{low:9.4f}, {high:9.4f}]"
-              f"  {'ok' if inside else 'OUTSIDE'}")
+        print(
+            f"  {key:<22} theory {expected:9.4f}  sim {mean:9.4f}  [{low:9.4f}, {high:9.4f}]"
+            f"  {'ok' if inside else 'OUTSIDE'}"
+        )
         if not inside:
-            failures.append(f"{key}: theory {expected:.4f} outside [{low:.4f}, {high:.4f}] (mean {mean:.4f})")
+            failures.append(
+                f"{key}: theory {expected:.4f} outside [{low:.4f}, {high:.4f}] (mean {mean:.4f})"
+            )
     return failures
 
 
-def replicate(measure: Callable[[int], dict[str, float]], seeds: Sequence[int]) -> list[dict[str, float]]:
+def replicate(
+    measure: Callable[[int], dict[str, float]], seeds: Sequence[int]
+) -> list[dict[str, float]]:
     """Run ``measure(seed)`` for every seed, in two forked worker processes where possible."""
     workers = min(2, os.cpu_count() or 1)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
@@ -133,7 +141,10 @@ def replicate(measure: Callable[[int], dict[str, float]], seeds: Sequence[int]) 
 def tier_series(result: govsim.RunResult, tier: str, warmup: float) -> dict[str, np.ndarray]:
     ts = result.timeseries
     rows = ts[(ts["tier"] == tier) & (ts["time"] > warmup)]
-    return {name: rows[name].to_numpy(dtype=float) for name in ("time", "queued", "in_service", "staff", "arrived")}
+    return {
+        name: rows[name].to_numpy(dtype=float)
+        for name in ("time", "queued", "in_service", "staff", "arrived")
+    }
 
 
 # -- M/M/c at the hotline ------------------------------------------------------------------------
@@ -149,7 +160,9 @@ def fcfs_service_starts(created: np.ndarray, departed: np.ndarray, servers: int)
     for i, (arrival, departure) in enumerate(zip(created.tolist(), departed.tolist())):
         start = max(arrival, heapq.heappop(free))
         starts[i] = start
-        heapq.heappush(free, math.inf if math.isnan(departure) else departure)  # NaN: still in service
+        heapq.heappush(
+            free, math.inf if math.isnan(departure) else departure
+        )  # NaN: still in service
     return starts
 
 
@@ -166,7 +179,9 @@ def measure_mmc(seed: int) -> dict[str, float]:
     departed = cases["first_response"].to_numpy(dtype=float)
     starts = fcfs_service_starts(created, departed, MMC_C)
     inside = (created > MMC_WARMUP) & (created < horizon - MMC_TAIL)
-    assert np.isfinite(departed[inside]).all(), "a case in the measurement window was never answered"
+    assert np.isfinite(departed[inside]).all(), (
+        "a case in the measurement window was never answered"
+    )
     return {
         "Wq (Little, h)": hotline["queued"].mean() / MMC_LAMBDA,
         "Wq (per case, h)": float((starts - created)[inside].mean()),
@@ -228,7 +243,9 @@ def measure_tiers(seed: int) -> dict[str, float]:
     assert (cases["channel"] == "patrol").all()
     inside = (cases["created"] > TIERS_WARMUP) & (cases["created"] < horizon - TIERS_TAIL)
     waits = (cases["first_response"] - cases["created"])[inside]
-    assert waits.notna().all(), "a patrol case in the measurement window never reached a grid worker"
+    assert waits.notna().all(), (
+        "a patrol case in the measurement window never reached a grid worker"
+    )
     out["grid Wq (per case, h)"] = float(waits.mean())
     return out
 
@@ -238,7 +255,9 @@ def test_tiers_are_jackson_network() -> None:
     expected: dict[str, float] = {}
     for tier, lam in traffic_equations(TIERS_LAMBDA).items():
         theory = mmc_theory(lam, 1 / MEAN_HANDLING[tier], SERVERS[tier])
-        assert 0.6 <= theory["rho"] <= 0.85, f"{tier}: scenario utilisation {theory['rho']:.2f} off design"
+        assert 0.6 <= theory["rho"] <= 0.85, (
+            f"{tier}: scenario utilisation {theory['rho']:.2f} off design"
+        )
         expected[f"{tier} Wq (Little, h)"] = theory["Wq"]
         expected[f"{tier} L (in system)"] = theory["L"]
         expected[f"{tier} utilisation"] = theory["rho"]

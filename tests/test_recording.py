@@ -7,14 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import BASELINE
 
 import govsim
 from govsim.case import RECORD, RECORD_FIELDS, Case, pack_case
 from govsim.errors import LedgerError
 from govsim.model import Model
 from govsim.results import NONDETERMINISTIC_SUMMARY_KEYS, collect
-
-from conftest import BASELINE
 
 DAYS = "6"
 
@@ -55,7 +54,9 @@ def test_chunk_boundaries_do_not_matter(in_memory: govsim.RunResult, chunk_size:
     result = collect(model.run())
     pd.testing.assert_frame_equal(result.cases, in_memory.cases)
     pd.testing.assert_frame_equal(result.kpis, in_memory.kpis)
-    assert _summary(result)["time_to_close_hours"] == pytest.approx(_summary(in_memory)["time_to_close_hours"])
+    assert _summary(result)["time_to_close_hours"] == pytest.approx(
+        _summary(in_memory)["time_to_close_hours"]
+    )
 
 
 def test_failed_run_leaves_no_case_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -63,8 +64,11 @@ def test_failed_run_leaves_no_case_file(tmp_path: Path, monkeypatch: pytest.Monk
         raise LedgerError("simulated invariant violation")
 
     monkeypatch.setattr("govsim.ledger.CaseLedger.check", broken)
-    model = Model(govsim.load_scenario(BASELINE, [f"days={DAYS}"]), seed=5,
-                  cases_file=tmp_path / "cases.parquet")
+    model = Model(
+        govsim.load_scenario(BASELINE, [f"days={DAYS}"]),
+        seed=5,
+        cases_file=tmp_path / "cases.parquet",
+    )
     model.recorder.chunk_size = 100  # so that chunks were written before the failure
     with pytest.raises(LedgerError):
         model.run()
@@ -79,9 +83,20 @@ def test_outcomes_need_whole_day_warmups(in_memory: govsim.RunResult) -> None:
 def test_packed_record_holds_each_field_in_its_place() -> None:
     """pack_case spells the fields out: each must land in the RECORD column of its name."""
     case = Case(101, 202, 3, 0, 0, 2, 17, 4, 1, 5.25, repeat_of=44)
-    distinct = {"status": 1, "dispatched": 6.5, "first_response": 7.75, "closed": 8.5, "abandoned_at": 9.25,
-                "callback": 10.5, "resolved": 1, "satisfaction": 2, "escalations": 3, "whistles": 4,
-                "returns": 5, "final_tier": 6}
+    distinct = {
+        "status": 1,
+        "dispatched": 6.5,
+        "first_response": 7.75,
+        "closed": 8.5,
+        "abandoned_at": 9.25,
+        "callback": 10.5,
+        "resolved": 1,
+        "satisfaction": 2,
+        "escalations": 3,
+        "whistles": 4,
+        "returns": 5,
+        "final_tier": 6,
+    }
     for field, value in distinct.items():
         setattr(case, field, value)
     row = np.frombuffer(pack_case(case), dtype=RECORD)[0]

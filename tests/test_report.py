@@ -16,8 +16,8 @@ from pathlib import Path
 import matplotlib.image as mpimg
 import pytest
 import yaml
-
 from conftest import BASELINE
+
 from govsim.cli import main
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

@@ -56,8 +56,11 @@ def make_pool(capacity: int) -> tuple[simpy.Environment, ServerPool, Recorder]:
 
 
 def balanced(pool: ServerPool) -> bool:
-    return (pool.arrived == pool.departed + pool.queued + pool.busy + pool.withdrawn
-            and pool.queued == len(pool.waiting()) and pool.busy == len(pool.in_service()))
+    return (
+        pool.arrived == pool.departed + pool.queued + pool.busy + pool.withdrawn
+        and pool.queued == len(pool.waiting())
+        and pool.busy == len(pool.in_service())
+    )
 
 
 def test_negative_capacity_refused() -> None:
@@ -234,7 +237,9 @@ def test_priority_comparison_count_is_at_most_n_log_n() -> None:
         pool.withdraw(item)
     pool.set_capacity(n)
     env.run()
-    bound = 6 * n * math.log2(n)  # what a binary heap would need: push + pop, about 2 log2 n each, x2 for ==/<
+    bound = (
+        6 * n * math.log2(n)
+    )  # what a binary heap would need: push + pop, about 2 log2 n each, x2 for ==/<
     assert CountingPriority.comparisons < bound, CountingPriority.comparisons
     assert len(rec.started) == n - n // 4
     assert balanced(pool)
@@ -259,11 +264,15 @@ def test_100k_queued_push_pop_is_fast(monkeypatch) -> None:
     assert pool.queue_entries() == n  # one entry per queued arrival
     for item in items[1::2]:
         pool.withdraw(item)
-    assert pool.queue_entries() <= 2 * pool.queued + 64  # withdrawn entries are dropped as they pile up
+    assert (
+        pool.queue_entries() <= 2 * pool.queued + 64
+    )  # withdrawn entries are dropped as they pile up
     pool.set_capacity(1000)
     env.run()
     elapsed = time.perf_counter() - started
-    assert pool.waiting() == [] and pool.queue_entries() <= n // 2  # only withdrawn entries are left
+    assert (
+        pool.waiting() == [] and pool.queue_entries() <= n // 2
+    )  # only withdrawn entries are left
     assert end_pushes == n // 2  # one end time per service
     assert len(rec.started) == n // 2
     assert balanced(pool)

@@ -48,9 +48,16 @@ as a Beijing district has 343 / 16 = 21.4 streets."""
 # Published figures (../shared/DOMAIN.md)
 # ---------------------------------------------------------------------------------------
 TOP_TEN_2020 = {  # 10,000s of contacts in 2020, Beijing Daily 2021-01-08
-    "epidemic": 107.7, "market_regulation": 98.0, "public_services": 64.8, "housing": 61.2,
-    "health": 59.8, "urban_construction": 54.8, "traffic": 47.2, "social_order": 46.5,
-    "labour_social_security": 35.7, "education": 35.1,
+    "epidemic": 107.7,
+    "market_regulation": 98.0,
+    "public_services": 64.8,
+    "housing": 61.2,
+    "health": 59.8,
+    "urban_construction": 54.8,
+    "traffic": 47.2,
+    "social_order": 46.5,
+    "labour_social_security": 35.7,
+    "education": 35.1,
 }
 CONTACTS_2020 = 1104.0  # 10,000s (11.04 million, press)
 CATEGORY_GROUP = {"heating": "public_services"}
@@ -61,9 +68,18 @@ HEATING_SEASON_MULTIPLIER = 10.0
 """Assumed: heating appeals in the season are ten times those outside it."""
 
 CONSULTATION_BASE = {  # assumed spread of consultation shares; the level is fitted
-    "epidemic": 0.75, "market_regulation": 0.55, "public_services": 0.5, "heating": 0.3,
-    "housing": 0.5, "health": 0.65, "urban_construction": 0.4, "traffic": 0.5, "social_order": 0.4,
-    "labour_social_security": 0.7, "education": 0.65, "other": 0.6,
+    "epidemic": 0.75,
+    "market_regulation": 0.55,
+    "public_services": 0.5,
+    "heating": 0.3,
+    "housing": 0.5,
+    "health": 0.65,
+    "urban_construction": 0.4,
+    "traffic": 0.5,
+    "social_order": 0.4,
+    "labour_social_security": 0.7,
+    "education": 0.65,
+    "other": 0.6,
 }
 RESOLUTION_PROFILE = {"grid": 0.0, "street": 0.0, "district": -0.01, "department": -0.01}
 """Assumed: districts and departments resolve a point less often (they get the hard cases);
@@ -75,7 +91,10 @@ PEAK_ON_DUTY = 650.0  # the middle of the published 600-700
 
 VOLUME = {"beijing": 24.0e6, "beijing-2019": 6.96e6}
 WORK_ORDERS_2019 = 2.52e6
-CONSULTATION_TARGET = {"beijing": 0.585, "beijing-2019": 1 - WORK_ORDERS_2019 / VOLUME["beijing-2019"]}
+CONSULTATION_TARGET = {
+    "beijing": 0.585,
+    "beijing-2019": 1 - WORK_ORDERS_2019 / VOLUME["beijing-2019"],
+}
 RATES = {
     "beijing": {"response": 1.0, "resolution": 0.97, "satisfaction": 0.973},
     "beijing-2019": {"resolution": 0.75, "satisfaction": 0.87},
@@ -86,13 +105,30 @@ GOVERNANCE_STREET = {"2019-05": 852, "2019-10": 276}
 GOVERNANCE_SERIES = [852, 757, 372, 276]  # May ... Oct 2019 (the months between are not dated)
 HEATING_CUT = 0.13
 CORE_DEPARTMENTS = {
-    "urban_management", "market_regulation", "housing", "transport", "public_security", "health",
-    "education", "human_resources_social_security", "ecology_environment", "water",
+    "urban_management",
+    "market_regulation",
+    "housing",
+    "transport",
+    "public_security",
+    "health",
+    "education",
+    "human_resources_social_security",
+    "ecology_environment",
+    "water",
 }
 HAIDIAN = {
-    "streets": 22, "townships": 7, "communities": 570, "grids": 643, "community_village": 620,
-    "key_unit": 19, "road": 4, "sunk_total": 13922, "sunk_departments": 1467,
-    "sunk_street_offices": 2325, "sunk_auxiliaries": 5947, "sunk_community": 4183,
+    "streets": 22,
+    "townships": 7,
+    "communities": 570,
+    "grids": 643,
+    "community_village": 620,
+    "key_unit": 19,
+    "road": 4,
+    "sunk_total": 13922,
+    "sunk_departments": 1467,
+    "sunk_street_offices": 2325,
+    "sunk_auxiliaries": 5947,
+    "sunk_community": 4183,
     "population": 3_402_000,
 }
 
@@ -150,10 +186,14 @@ def scaled_changes(scenario, streets: int) -> dict[str, Any]:
     districts = max(1, round(syn.districts * f))
     grids = max(streets, round(syn.grids * f))
     city = {
-        "districts": districts, "streets": streets, "townships": round(syn.townships * f),
-        "grids": grids, "population": round(syn.population * f),
+        "districts": districts,
+        "streets": streets,
+        "townships": round(syn.townships * f),
+        "grids": grids,
+        "population": round(syn.population * f),
         "district_names": syn.district_names[:districts] if syn.district_names else None,
-        "street_names": None, "grid_kinds": None,
+        "street_names": None,
+        "grid_kinds": None,
     }
     if syn.grid_kinds:
         kinds = {k: round(n * f) for k, n in syn.grid_kinds.items()}
@@ -167,8 +207,10 @@ def scaled_changes(scenario, streets: int) -> dict[str, Any]:
         for key in ("departments", "street_offices", "auxiliaries", "community"):
             sunk[key] = round(sunk[key] * f)
         staffing["grid_sunk"] = sunk
-    departments = [{"name": d.name, "staff": max(1, round(d.staff * f)) if d.staff else 0}
-                   for d in scenario.departments]
+    departments = [
+        {"name": d.name, "staff": max(1, round(d.staff * f)) if d.staff else 0}
+        for d in scenario.departments
+    ]
     # The hotline is one pool: in proportion, a small copy would make callers wait (and hang
     # up) far more than the full city's. Keep instead each hour's Halfin-Whitt parameter
     # beta = (operators - load) / sqrt(load), i.e. the full city's chance that a caller waits.
@@ -187,8 +229,8 @@ def scaled_changes(scenario, streets: int) -> dict[str, Any]:
     return {
         "name": f"{scenario.name}-s{streets}",
         "description": f"{scenario.name} scaled to {streets} of {syn.streets} streets (1 : {1 / f:.1f}): "
-                       "residents, units and staff pools in proportion (the hotline at the city's "
-                       "Halfin-Whitt staffing), unit staffing unchanged.",
+        "residents, units and staff pools in proportion (the hotline at the city's "
+        "Halfin-Whitt staffing), unit staffing unchanged.",
         "city": {"synthetic": city},
         "staffing": staffing,
         "departments": departments,
@@ -218,10 +260,17 @@ def scaled_file_text(name: str, streets: int = SCALED_STREETS) -> str:
     scenario = load(name)
     changes = scaled_changes(scenario, streets)
     rel = Path("../../../scenarios") / SCENARIO_FILES[name].name
-    header = (f"# Generated by experiments/calibration/calibrate.py from scenarios/{SCENARIO_FILES[name].name}:\n"
-              f"# do not edit; rerun the script. {changes['description']}\n")
-    body = yaml.safe_dump({"base": str(rel), **changes}, sort_keys=False, allow_unicode=True, width=110,
-                          default_flow_style=None)
+    header = (
+        f"# Generated by experiments/calibration/calibrate.py from scenarios/{SCENARIO_FILES[name].name}:\n"
+        f"# do not edit; rerun the script. {changes['description']}\n"
+    )
+    body = yaml.safe_dump(
+        {"base": str(rel), **changes},
+        sort_keys=False,
+        allow_unicode=True,
+        width=110,
+        default_flow_style=None,
+    )
     return header + body
 
 
@@ -233,7 +282,8 @@ def scaled_file(name: str, streets: int = SCALED_STREETS) -> Path:
 # Expected values from the arrival model
 # ---------------------------------------------------------------------------------------
 def _in_window(month_day: tuple[int, int], start: str, end: str) -> bool:
-    a = (int(start[:2]), int(start[3:])); b = (int(end[:2]), int(end[3:]))
+    a = (int(start[:2]), int(start[3:]))
+    b = (int(end[:2]), int(end[3:]))
     return a <= month_day <= b if a <= b else (month_day >= a or month_day <= b)
 
 
@@ -259,7 +309,9 @@ def daily_expected(scenario, population: float | None = None) -> pd.DataFrame:
         mult = np.ones(len(names))
         for season in scenario.arrivals.seasons:
             if _in_window((date.month, date.day), season.start, season.end):
-                mask = np.array([season.categories is None or n in season.categories for n in names])
+                mask = np.array(
+                    [season.categories is None or n in season.categories for n in names]
+                )
                 mult[mask] *= season.multiplier
         hours = np.arange(24) + d * 24 + 0.5
         inside = hours < scenario.days * 24
@@ -270,7 +322,9 @@ def daily_expected(scenario, population: float | None = None) -> pd.DataFrame:
             hour_weight[np.ix_(window, mask)] *= surge.multiplier
         rows.append(base * weekday[date.weekday()] * mult * hour_weight.sum(axis=0))
     frame = pd.DataFrame(rows, columns=names)
-    frame.index = pd.Index([scenario.start_date + dt.timedelta(days=d) for d in range(n_days)], name="date")
+    frame.index = pd.Index(
+        [scenario.start_date + dt.timedelta(days=d) for d in range(n_days)], name="date"
+    )
     return frame
 
 
@@ -333,12 +387,21 @@ def run_task(task: SimTask) -> dict[str, Any]:
     started = time.perf_counter()
     scenario = task.scenario
     if not scenario.output.cases_table:  # experiments switch the case table off; we measure from it
-        scenario = scenario.model_copy(update={"output": scenario.output.model_copy(update={"cases_table": True})})
+        scenario = scenario.model_copy(
+            update={"output": scenario.output.model_copy(update={"cases_table": True})}
+        )
     result = govsim.simulate(scenario, seed=task.seed)
     out = measure(result.cases, task.scenario, result.summary)
-    out.update(label=task.label, seed=task.seed, scale=task.scale,
-               wall=time.perf_counter() - started, rankings=_plain_rankings(result),
-               sim_wall=float((result.summary.get("performance") or {}).get("wall_seconds") or float("nan")))
+    out.update(
+        label=task.label,
+        seed=task.seed,
+        scale=task.scale,
+        wall=time.perf_counter() - started,
+        rankings=_plain_rankings(result),
+        sim_wall=float(
+            (result.summary.get("performance") or {}).get("wall_seconds") or float("nan")
+        ),
+    )
     if task.pilot:
         out["pilot"] = pilot_arrays(result.cases, task.scenario)
     return out
@@ -357,9 +420,18 @@ def _work_rates(frame: pd.DataFrame, limits: pd.Series, horizon: float) -> dict[
     on_time = due & (waited <= limits)
     valid = frame["callback"].notna()
     resolved = frame["resolved"].fillna(False).astype(bool) & valid
-    points = frame["satisfaction"].astype(object).map({"satisfied": 1.0, "basic": 0.9}).fillna(0.0) * valid
-    return {"due": int(due.sum()), "on_time": int(on_time.sum()), "valid": int(valid.sum()),
-            "resolved": int(resolved.sum()), "points": float(points.sum()), "n": len(frame)}
+    points = (
+        frame["satisfaction"].astype(object).map({"satisfied": 1.0, "basic": 0.9}).fillna(0.0)
+        * valid
+    )
+    return {
+        "due": int(due.sum()),
+        "on_time": int(on_time.sum()),
+        "valid": int(valid.sum()),
+        "resolved": int(resolved.sum()),
+        "points": float(points.sum()),
+        "n": len(frame),
+    }
 
 
 def measure(cases: pd.DataFrame, scenario, summary: dict) -> dict[str, Any]:
@@ -373,20 +445,32 @@ def measure(cases: pd.DataFrame, scenario, summary: dict) -> dict[str, Any]:
     work = cases["dispatched"].notna()
     channel = cases["channel"].astype(str)
     names = [c.name for c in scenario.categories]
-    by_cat = pd.DataFrame({
-        "created": category.value_counts(),
-        "contacts": category[contact].value_counts(),
-        "first": category[first].value_counts(),
-        "consultations": category[consult].value_counts(),
-        "work_orders": category[work].value_counts(),
-    }).reindex(names).fillna(0).astype(int)
+    by_cat = (
+        pd.DataFrame(
+            {
+                "created": category.value_counts(),
+                "contacts": category[contact].value_counts(),
+                "first": category[first].value_counts(),
+                "consultations": category[consult].value_counts(),
+                "work_orders": category[work].value_counts(),
+            }
+        )
+        .reindex(names)
+        .fillna(0)
+        .astype(int)
+    )
     day = np.floor(cases["created"] / 24).astype(int)
     n_days = math.ceil(scenario.days)
-    daily = pd.crosstab(day[contact], category[contact]).reindex(index=range(n_days), columns=names,
-                                                                 fill_value=0)
+    daily = pd.crosstab(day[contact], category[contact]).reindex(
+        index=range(n_days), columns=names, fill_value=0
+    )
     hour = np.floor(cases["created"] % 24).astype(int)
     hourly = np.bincount(hour[contact], minlength=24)
-    limits = cases["urgency"].astype(str).map({k: v.limit_hours for k, v in scenario.urgency_classes.items()})
+    limits = (
+        cases["urgency"]
+        .astype(str)
+        .map({k: v.limit_hours for k, v in scenario.urgency_classes.items()})
+    )
     limits = limits.astype(float)
     wo = cases[work]
     start = pd.Timestamp(scenario.start_date)
@@ -428,11 +512,18 @@ def measure(cases: pd.DataFrame, scenario, summary: dict) -> dict[str, Any]:
 def pilot_arrays(cases: pd.DataFrame, scenario) -> dict[str, list]:
     """Per valid work order: closing tier, lateness (limit overruns) and hand-offs."""
     wo = cases[cases["dispatched"].notna() & cases["callback"].notna()]
-    limits = wo["urgency"].astype(str).map({k: v.limit_hours for k, v in scenario.urgency_classes.items()})
+    limits = (
+        wo["urgency"]
+        .astype(str)
+        .map({k: v.limit_hours for k, v in scenario.urgency_classes.items()})
+    )
     lateness = np.maximum(0.0, (wo["closed"] - wo["created"]) / limits.astype(float) - 1.0)
     handoffs = wo["escalations"] + wo["returns"] + wo["whistles"]
-    return {"tier": wo["final_tier"].astype(str).tolist(), "lateness": lateness.round(4).tolist(),
-            "handoffs": handoffs.astype(int).tolist()}
+    return {
+        "tier": wo["final_tier"].astype(str).tolist(),
+        "lateness": lateness.round(4).tolist(),
+        "handoffs": handoffs.astype(int).tolist(),
+    }
 
 
 def execute(tasks: list[SimTask], workers: int) -> list[dict[str, Any]]:
@@ -473,6 +564,7 @@ def ratio(num: str, den: str, block: str = "work"):
     def f(run: dict) -> float:
         b = run[block]
         return b[num] / b[den] if b[den] else float("nan")
+
     return f
 
 
@@ -521,15 +613,20 @@ def fit_rates(scenario, name: str, infl: dict[str, float]) -> dict[str, float]:
     E_c is the arrival model integrated over the year at rate 1. Heating and the other
     utilities share the public-services target in the assumed in-season ratio.
     """
-    unit = daily_expected(scenario.model_copy(update={"categories": [
-        c.model_copy(update={"rate": 1.0}) for c in scenario.categories]})).sum()
+    unit = daily_expected(
+        scenario.model_copy(
+            update={"categories": [c.model_copy(update={"rate": 1.0}) for c in scenario.categories]}
+        )
+    ).sum()
     e = {c: unit[c] * infl.get(c, 1.0) for c in unit.index}
     volume = VOLUME[name] * scenario.days / (366 if name == "beijing" else 365)
     rates = {}
     for group, share in mix_targets(name).items():
         members = [c for c in unit.index if group_of(c) == group]
         if group == "public_services" and "heating" in members:
-            h = HEATING_SHARE_OF_UTILITIES / HEATING_SEASON_MULTIPLIER  # heating rate per utilities rate
+            h = (
+                HEATING_SHARE_OF_UTILITIES / HEATING_SEASON_MULTIPLIER
+            )  # heating rate per utilities rate
             ps = share * volume / (e["public_services"] + h * e["heating"])
             rates["public_services"], rates["heating"] = ps, h * ps
         else:
@@ -579,15 +676,28 @@ def fit_resolution_level(target: float, pilot: dict[str, list]) -> float:
 
 
 def resolution_dict(level: float) -> dict[str, float]:
-    return {"hotline": HOTLINE_RESOLUTION, **{t: round(level + RESOLUTION_PROFILE[t], 4) for t in WORK_TIERS}}
+    return {
+        "hotline": HOTLINE_RESOLUTION,
+        **{t: round(level + RESOLUTION_PROFILE[t], 4) for t in WORK_TIERS},
+    }
 
 
-def expected_satisfaction(intercept: float, resolved_effect: float, pilot: dict[str, list],
-                          resolution: dict[str, float], spec, shift: float = 0.0) -> float:
+def expected_satisfaction(
+    intercept: float,
+    resolved_effect: float,
+    pilot: dict[str, list],
+    resolution: dict[str, float],
+    spec,
+    shift: float = 0.0,
+) -> float:
     """Expected satisfaction rate of valid work orders under the ordinal-logistic model."""
     p = pd.Series(pilot["tier"]).map(resolution).to_numpy(float)
-    base = (intercept + shift - spec.lateness_effect * np.asarray(pilot["lateness"])
-            - spec.handoff_effect * np.asarray(pilot["handoffs"]))
+    base = (
+        intercept
+        + shift
+        - spec.lateness_effect * np.asarray(pilot["lateness"])
+        - spec.handoff_effect * np.asarray(pilot["handoffs"])
+    )
 
     def points(score: np.ndarray) -> np.ndarray:  # satisfied 1, basically satisfied 0.9
         sat, basic = logistic(score), logistic(score + spec.basic_gap)
@@ -596,15 +706,22 @@ def expected_satisfaction(intercept: float, resolved_effect: float, pilot: dict[
     return float((p * points(base + resolved_effect) + (1 - p) * points(base)).mean())
 
 
-def fit_satisfaction(pilots: dict[str, dict], resolutions: dict[str, dict], spec) -> tuple[float, float, float]:
+def fit_satisfaction(
+    pilots: dict[str, dict], resolutions: dict[str, dict], spec
+) -> tuple[float, float, float]:
     """Intercept and resolved effect shared by 2019 and 2024 (scipy least squares, 2 equations)."""
     from scipy.optimize import least_squares
 
     def residuals(x: np.ndarray) -> list[float]:
-        return [expected_satisfaction(x[0], x[1], pilots[n], resolutions[n], spec) - RATES[n]["satisfaction"]
-                for n in ("beijing", "beijing-2019")]
+        return [
+            expected_satisfaction(x[0], x[1], pilots[n], resolutions[n], spec)
+            - RATES[n]["satisfaction"]
+            for n in ("beijing", "beijing-2019")
+        ]
 
-    fit = least_squares(residuals, x0=[-1.0, 3.0], bounds=([-10, 0], [10, 15]), xtol=1e-12, ftol=1e-12)
+    fit = least_squares(
+        residuals, x0=[-1.0, 3.0], bounds=([-10, 0], [10, 15]), xtol=1e-12, ftol=1e-12
+    )
     return float(fit.x[0]), float(fit.x[1]), float(np.abs(fit.fun).max())
 
 
@@ -631,12 +748,15 @@ def patch_category(text: str, name: str, **values: float) -> str:
 def patch_line(text: str, key: str, value: str, occurrence_pattern: str | None = None) -> str:
     """Replace the value of ``key:`` on the one line that starts with it (after indentation)."""
     pattern = re.compile(r"^(\s*" + re.escape(key) + r": )(.*?)(\s*(#.*)?)$", re.MULTILINE)
-    matches = [m for m in pattern.finditer(text) if occurrence_pattern is None or
-               re.search(occurrence_pattern, m.group(0))]
+    matches = [
+        m
+        for m in pattern.finditer(text)
+        if occurrence_pattern is None or re.search(occurrence_pattern, m.group(0))
+    ]
     if len(matches) != 1:
         raise ValueError(f"key {key}: {len(matches)} lines")
     m = matches[0]
-    return text[:m.start()] + m.group(1) + value + (m.group(3) or "") + text[m.end():]
+    return text[: m.start()] + m.group(1) + value + (m.group(3) or "") + text[m.end() :]
 
 
 def patch_flow_key(text: str, key: str, value: str) -> str:

@@ -41,8 +41,13 @@ class Callback:
         self.reach = spec.callback_reach
         self.resolution = [spec.resolution_probability[tier] for tier in TIERS]
         rating = spec.satisfaction
-        self.coefficients = (rating.intercept, rating.resolved_effect, rating.lateness_effect,
-                             rating.handoff_effect, rating.basic_gap)
+        self.coefficients = (
+            rating.intercept,
+            rating.resolved_effect,
+            rating.lateness_effect,
+            rating.handoff_effect,
+            rating.basic_gap,
+        )
         self.repeat_probability = spec.repeat_probability
         self.limits = model.urgency_limits
         self.horizon = model.horizon
@@ -58,7 +63,11 @@ class Callback:
         """Draw the callback outcome of a case that has just closed."""
         at = case.closed + self.delay()
         reached = self.reach_draw() < self.reach
-        u_resolved, z_satisfied, u_repeat = self.resolve_draw(), self.satisfy_draw(), self.repeat_draw()
+        u_resolved, z_satisfied, u_repeat = (
+            self.resolve_draw(),
+            self.satisfy_draw(),
+            self.repeat_draw(),
+        )
         if not reached or at > self.horizon:
             return
         case.callback = at

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from govsim.agents.whistle import WhistleDesk
 from govsim.case import DEPARTMENT_TIER, GRID_TIER, STAGE, Case
 from govsim.scenario.schema import TERRITORIAL_TIERS
-from govsim.agents.whistle import WhistleDesk
 from govsim.servers import ServerPool, TierTally
 
 if TYPE_CHECKING:
@@ -63,15 +63,20 @@ class Handlers:
         """Totals over each tier's units, for the monitor."""
 
         def pools(tier: str, units: list, done: Callable) -> list[ServerPool]:
-            return [ServerPool(env, u.name, tier, u.staff, self.visit[tier], done, i, self.tallies[tier])
-                    for i, u in enumerate(units)]
+            return [
+                ServerPool(
+                    env, u.name, tier, u.staff, self.visit[tier], done, i, self.tallies[tier]
+                )
+                for i, u in enumerate(units)
+            ]
 
         self.grids = pools("grid", layout.grids, self._done)
         self.streets = pools("street", layout.streets, self._done)
         self.districts = pools("district", layout.districts, self._done)
         self.departments = pools("department", layout.departments, self._department_done)
-        self.escalation_delay = streams.duration("handling/escalation_delay",
-                                                 scenario.escalation.escalation_delay)
+        self.escalation_delay = streams.duration(
+            "handling/escalation_delay", scenario.escalation.escalation_delay
+        )
         self.whistle = WhistleDesk(model)
 
     @property
@@ -79,8 +84,12 @@ class Handlers:
         return self.grids + self.streets + self.districts + self.departments
 
     def tier_pools(self) -> dict[str, list[ServerPool]]:
-        return {"grid": self.grids, "street": self.streets, "district": self.districts,
-                "department": self.departments}
+        return {
+            "grid": self.grids,
+            "street": self.streets,
+            "district": self.districts,
+            "department": self.departments,
+        }
 
     # -- entry points ----------------------------------------------------------------------
     def receive(self, case: Case) -> None:

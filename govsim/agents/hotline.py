@@ -35,9 +35,13 @@ class Hotline:
         streams = model.streams
         self.shifts = spec.operators if isinstance(spec.operators, list) else None
         capacity = self.shifts[0] if self.shifts else spec.operators
-        self.pool = ServerPool(model.env, "hotline", "hotline", capacity, self._start_talk, self.triage)
+        self.pool = ServerPool(
+            model.env, "hotline", "hotline", capacity, self._start_talk, self.triage
+        )
         self.talk_time = streams.duration("hotline/talk", spec.talk_time)
-        self.patience = streams.duration("hotline/patience", spec.patience) if spec.patience else None
+        self.patience = (
+            streams.duration("hotline/patience", spec.patience) if spec.patience else None
+        )
         self.redial_draw = streams.uniform("hotline/redial")
         self.redial_delay = streams.duration("hotline/redial_delay", spec.redial_delay)
         self.redial_probability = spec.redial_probability
@@ -47,7 +51,9 @@ class Hotline:
         self.accuracy = spec.dispatch_accuracy
         self.max_returns = spec.max_returns
         self.relay_delay = (
-            None if spec.direct_to_street else streams.duration("hotline/relay_delay", spec.district_relay_delay)
+            None
+            if spec.direct_to_street
+            else streams.duration("hotline/relay_delay", spec.district_relay_delay)
         )
 
     # -- intake ----------------------------------------------------------------------------

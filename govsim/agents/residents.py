@@ -59,7 +59,9 @@ class Residents:
         ]
         self.prevent_draw = model.streams.uniform("arrivals/prevention")
         expected_per_day = float(self.daily_mean.sum())
-        self.days_per_batch = int(np.clip(BATCH_APPEALS / max(expected_per_day, 1.0), 1, MAX_BATCH_DAYS))
+        self.days_per_batch = int(
+            np.clip(BATCH_APPEALS / max(expected_per_day, 1.0), 1, MAX_BATCH_DAYS)
+        )
         """Days drawn in one batch: a small city draws several, to spread numpy's per-call cost."""
 
     def hourly_rates(self, day: int) -> np.ndarray:
@@ -69,11 +71,15 @@ class Residents:
         rates = np.outer(self.intraday, daily)
         for surge, mask in self.surges:
             hours = day * HOURS_PER_DAY + np.arange(HOURS_PER_DAY) + 0.5
-            inside = (hours >= surge.start_day * HOURS_PER_DAY) & (hours < surge.end_day * HOURS_PER_DAY)
+            inside = (hours >= surge.start_day * HOURS_PER_DAY) & (
+                hours < surge.end_day * HOURS_PER_DAY
+            )
             rates[np.ix_(inside, mask)] *= surge.multiplier
         return rates
 
-    def draw_days(self, first: int, count: int) -> tuple[list[float], list[int], list[int], list[int], list[int]]:
+    def draw_days(
+        self, first: int, count: int
+    ) -> tuple[list[float], list[int], list[int], list[int], list[int]]:
         """Times (hours since start), categories, grids, residents and channels of ``count`` days."""
         rng = self.rng
         rates = np.concatenate([self.hourly_rates(day) for day in range(first, first + count)])
@@ -88,10 +94,18 @@ class Residents:
         times, categories = times[order], categories[order]
         grids = np.searchsorted(self.grid_cdf, rng.random(n), side="right")
         grids = np.minimum(grids, len(self.grid_population) - 1)
-        residents = self.resident_offset[grids] + (rng.random(n) * self.grid_population[grids]).astype(np.int64)
+        residents = self.resident_offset[grids] + (
+            rng.random(n) * self.grid_population[grids]
+        ).astype(np.int64)
         channels = np.searchsorted(self.channel_cdf, rng.random(n), side="right")
         channels = np.minimum(channels, len(CHANNELS) - 1)
-        return times.tolist(), categories.tolist(), grids.tolist(), residents.tolist(), channels.tolist()
+        return (
+            times.tolist(),
+            categories.tolist(),
+            grids.tolist(),
+            residents.tolist(),
+            channels.tolist(),
+        )
 
     def start(self) -> None:
         """Schedule the first appeal; each appeal then schedules the next.
@@ -100,7 +114,13 @@ class Residents:
         generator to resume, which is most of the cost of an arrival.
         """
         self._day = -1
-        self._batch: tuple[list[float], list[int], list[int], list[int], list[int]] = ([], [], [], [], [])
+        self._batch: tuple[list[float], list[int], list[int], list[int], list[int]] = (
+            [],
+            [],
+            [],
+            [],
+            [],
+        )
         """The drawn appeals not yet raised: times, categories, grids, residents, channels."""
         self._next = 0
         self._arrive_callback = self._arrive  # bound once, not per appeal

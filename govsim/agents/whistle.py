@@ -13,10 +13,9 @@ the district as before.
 from __future__ import annotations
 
 import bisect
-
 from typing import TYPE_CHECKING
 
-from govsim.case import STREET_TIER, STAGE, Case
+from govsim.case import STAGE, STREET_TIER, Case
 
 if TYPE_CHECKING:
     from govsim.model import Model
@@ -31,7 +30,10 @@ class WhistleDesk:
         streams = model.streams
         allowed = spec.categories
         self.eligible = [
-            spec.enabled and c.whistle and c.department is not None and (allowed is None or c.name in allowed)
+            spec.enabled
+            and c.whistle
+            and c.department is not None
+            and (allowed is None or c.name in allowed)
             for c in model.scenario.categories
         ]
         self.probability = spec.probability
@@ -44,7 +46,8 @@ class WhistleDesk:
             cumulative.append(total)
         self.type_cdf = cumulative
         self.late_delay = [
-            streams.duration(f"whistle/late_delay/{name}", kind.late_delay) for name, kind in spec.types.items()
+            streams.duration(f"whistle/late_delay/{name}", kind.late_delay)
+            for name, kind in spec.types.items()
         ]
         self.decide_draw = streams.uniform("decide/whistle")
         self.type_draw = streams.uniform("whistle/type")
@@ -81,7 +84,9 @@ class WhistleDesk:
 
     def _report_delay(self) -> float:
         u = self.type_draw()
-        index = min(bisect.bisect_right(self.type_cdf, u), len(self.types) - 1)  # first edge above u
+        index = min(
+            bisect.bisect_right(self.type_cdf, u), len(self.types) - 1
+        )  # first edge above u
         kind = self.types[index]
         timing = self.timing_draw()
         if timing < kind.on_time_share:

@@ -8,6 +8,11 @@ from govsim.experiments.experiment import ExperimentResult, load_experiment, run
 from govsim.experiments.spec import Experiment
 
 __all__ = [
-    "Experiment", "ExperimentResult", "load_experiment", "paired_differences", "replications_needed",
-    "run_experiment", "summarise",
+    "Experiment",
+    "ExperimentResult",
+    "load_experiment",
+    "paired_differences",
+    "replications_needed",
+    "run_experiment",
+    "summarise",
 ]

@@ -20,13 +20,24 @@ LEVEL = 0.95
 def summarise(results: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     """Mean, standard deviation and t confidence interval per variant, sample and metric."""
     rows = []
-    for (variant, sample, metric), group in results.groupby(["variant", "sample", "metric"], sort=False,
-                                                              observed=True):
+    for (variant, sample, metric), group in results.groupby(
+        ["variant", "sample", "metric"], sort=False, observed=True
+    ):
         values = group["value"].to_numpy(dtype=float)
         ci = mean_ci(values, level)
-        rows.append({"variant": variant, "sample": sample, "metric": metric, "n": ci.n,
-                     "mean": ci.mean, "sd": float(np.nanstd(values, ddof=1)) if ci.n > 1 else np.nan,
-                     "ci_low": ci.low, "ci_high": ci.high, "half_width": ci.half_width})
+        rows.append(
+            {
+                "variant": variant,
+                "sample": sample,
+                "metric": metric,
+                "n": ci.n,
+                "mean": ci.mean,
+                "sd": float(np.nanstd(values, ddof=1)) if ci.n > 1 else np.nan,
+                "ci_low": ci.low,
+                "ci_high": ci.high,
+                "half_width": ci.half_width,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -43,20 +54,37 @@ def paired_differences(results: pd.DataFrame, baseline: str, level: float = LEVE
     for variant, group in results.groupby("variant", sort=False, observed=True):
         if variant == baseline:
             continue
-        joined = group.set_index(keys)["value"].to_frame("value").join(base.rename("base"), how="inner")
+        joined = (
+            group.set_index(keys)["value"].to_frame("value").join(base.rename("base"), how="inner")
+        )
         for (sample, metric), pair in joined.groupby(level=["sample", "metric"], sort=False):
             diff = (pair["value"] - pair["base"]).to_numpy(dtype=float)
             ci = mean_ci(diff, level)
-            unpaired = math.sqrt(np.nanvar(pair["value"], ddof=1) + np.nanvar(pair["base"], ddof=1)) \
-                if len(pair) > 1 else np.nan
-            rows.append({"variant": variant, "baseline": baseline, "sample": sample, "metric": metric,
-                         "n": ci.n, "mean_diff": ci.mean,
-                         "sd_diff": float(np.nanstd(diff, ddof=1)) if ci.n > 1 else np.nan,
-                         "sd_unpaired": unpaired, "ci_low": ci.low, "ci_high": ci.high})
+            unpaired = (
+                math.sqrt(np.nanvar(pair["value"], ddof=1) + np.nanvar(pair["base"], ddof=1))
+                if len(pair) > 1
+                else np.nan
+            )
+            rows.append(
+                {
+                    "variant": variant,
+                    "baseline": baseline,
+                    "sample": sample,
+                    "metric": metric,
+                    "n": ci.n,
+                    "mean_diff": ci.mean,
+                    "sd_diff": float(np.nanstd(diff, ddof=1)) if ci.n > 1 else np.nan,
+                    "sd_unpaired": unpaired,
+                    "ci_low": ci.low,
+                    "ci_high": ci.high,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def replications_needed(values: np.ndarray | list[float], half_width: float, level: float = LEVEL) -> int:
+def replications_needed(
+    values: np.ndarray | list[float], half_width: float, level: float = LEVEL
+) -> int:
     """Smallest n whose t-interval half-width t(n-1) * s / sqrt(n) is at most ``half_width``.
 
     ``s`` is the standard deviation of a pilot set of replications (at least two).
@@ -78,7 +106,9 @@ def replications_needed(values: np.ndarray | list[float], half_width: float, lev
 def backlog_curves(series: pd.DataFrame, tier: str = "city", metric: str = "open") -> pd.DataFrame:
     """One column per (variant, replication), indexed by time: the curves used to choose a warm-up."""
     sel = series[(series["tier"].astype(str) == tier) & (series["metric"].astype(str) == metric)]
-    return sel.pivot_table(index="time", columns=["variant", "replication"], values="value", observed=True)
+    return sel.pivot_table(
+        index="time", columns=["variant", "replication"], values="value", observed=True
+    )
 
 
 def plot_warmup(series: pd.DataFrame, tier: str = "city", ax=None):  # noqa: ANN001, ANN201
@@ -94,7 +124,13 @@ def plot_warmup(series: pd.DataFrame, tier: str = "city", ax=None):  # noqa: ANN
         block = curves[variant] / 1.0
         colour = f"C{i}"
         ax.plot(block.index / 24, block.to_numpy(), color=colour, alpha=0.25, linewidth=0.8)
-        ax.plot(block.index / 24, block.mean(axis=1), color=colour, linewidth=2, label=f"{variant} (mean)")
+        ax.plot(
+            block.index / 24,
+            block.mean(axis=1),
+            color=colour,
+            linewidth=2,
+            label=f"{variant} (mean)",
+        )
     ax.set_xlabel("time (days)")
     ax.set_ylabel(f"open cases ({tier})")
     ax.set_title("Backlog across replications: choose the warm-up where the mean levels off")

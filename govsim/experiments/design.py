@@ -50,8 +50,10 @@ def run_id(variant: str, sample: int, replication: int) -> str:
 
 def replication_seeds(root: int, n: int) -> list[int]:
     """One 63-bit seed per replication, spawned from ``root``."""
-    return [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
-            for child in np.random.SeedSequence(root).spawn(n)]
+    return [
+        int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+        for child in np.random.SeedSequence(root).spawn(n)
+    ]
 
 
 def sample_table(experiment: Experiment) -> pd.DataFrame:
@@ -94,12 +96,17 @@ def build_design(experiment: Experiment, path: Path) -> Design:
     """Validate every (variant, sample) scenario up front and list the runs."""
     base = (path.parent / experiment.scenario).resolve()
     if not base.is_file():
-        raise UserInputError(f"scenario file '{experiment.scenario}' does not exist", source=str(path),
-                             key_path="scenario")
+        raise UserInputError(
+            f"scenario file '{experiment.scenario}' does not exist",
+            source=str(path),
+            key_path="scenario",
+        )
     samples = sample_table(experiment)
     seeds = replication_seeds(experiment.seed, experiment.replications)
-    common = [f"output.timeseries_interval_hours={experiment.timeseries_interval_hours}",
-              "output.cases_table=false"]  # outcomes come from the streaming statistics
+    common = [
+        f"output.timeseries_interval_hours={experiment.timeseries_interval_hours}",
+        "output.cases_table=false",
+    ]  # outcomes come from the streaming statistics
     if experiment.days is not None:
         common.append(f"days={experiment.days}")
     base_scenario = load_scenario(base, common)
@@ -107,9 +114,14 @@ def build_design(experiment: Experiment, path: Path) -> Design:
     tasks: list[RunTask] = []
     variant_rows = []
     for name, variant in experiment.variants.items():
-        variant_rows.append({"variant": name, "description": variant.description,
-                             "set": json.dumps(variant.set, sort_keys=True),
-                             "policies": json.dumps(variant.policies, sort_keys=True)})
+        variant_rows.append(
+            {
+                "variant": name,
+                "description": variant.description,
+                "set": json.dumps(variant.set, sort_keys=True),
+                "policies": json.dumps(variant.policies, sort_keys=True),
+            }
+        )
         overrides = [*common, *(f"{k}={json.dumps(v)}" for k, v in variant.set.items())]
         if variant.policies:
             overrides.append(f"policies={json.dumps(base_policies + variant.policies)}")
@@ -119,13 +131,23 @@ def build_design(experiment: Experiment, path: Path) -> Design:
                 scenario = load_scenario(base, [*overrides, *values])
             except UserInputError as exc:
                 raise UserInputError(
-                    f"variant '{name}' sample {row['sample']}: {exc}", source=str(path), key_path=f"variants.{name}"
+                    f"variant '{name}' sample {row['sample']}: {exc}",
+                    source=str(path),
+                    key_path=f"variants.{name}",
                 ) from None
             for r, seed in enumerate(seeds):
-                tasks.append(RunTask(
-                    run_id(name, int(row["sample"]), r), name, int(row["sample"]), r, seed,
-                    scenario, experiment.warmup_days * 24, tuple(experiment.outcomes),
-                ))
+                tasks.append(
+                    RunTask(
+                        run_id(name, int(row["sample"]), r),
+                        name,
+                        int(row["sample"]),
+                        r,
+                        seed,
+                        scenario,
+                        experiment.warmup_days * 24,
+                        tuple(experiment.outcomes),
+                    )
+                )
     return Design(experiment, tasks, pd.DataFrame(variant_rows), samples)
 
 

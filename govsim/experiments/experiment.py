@@ -38,7 +38,16 @@ from govsim.experiments.store import RunStore
 from govsim.results import atomic_write
 from govsim.scenario.loader import load_model
 
-TABLES = ("results", "timeseries", "variants", "samples", "summary", "paired", "sweep", "sensitivity")
+TABLES = (
+    "results",
+    "timeseries",
+    "variants",
+    "samples",
+    "summary",
+    "paired",
+    "sweep",
+    "sensitivity",
+)
 
 
 @dataclass
@@ -69,8 +78,12 @@ def run_experiment(
     path = Path(path)
     experiment = load_experiment(path)
     design = build_design(experiment, path)
-    target = Path(out) if out else (
-        (path.parent / experiment.out) if experiment.out else Path("results") / experiment.name
+    target = (
+        Path(out)
+        if out
+        else (
+            (path.parent / experiment.out) if experiment.out else Path("results") / experiment.name
+        )
     )
     store = RunStore(target)
     fingerprint = _fingerprint(design)
@@ -78,7 +91,10 @@ def run_experiment(
     done = store.finished()
     pending = [t for t in design.tasks if t.run_id not in done]
     store.prepare()
-    atomic_write(target / "experiment.yaml", lambda p: Path(p).write_text(_experiment_yaml(experiment, fingerprint)))
+    atomic_write(
+        target / "experiment.yaml",
+        lambda p: Path(p).write_text(_experiment_yaml(experiment, fingerprint)),
+    )
     executor = executor or choose()
     bar = _bar(len(design.tasks), len(design.tasks) - len(pending), progress, experiment.name)
     ran = 0
@@ -88,8 +104,10 @@ def run_experiment(
         if bar is not None:
             bar.update(1)
             if outcome.error:
-                bar.write(f"run failed: variant {outcome.variant}, sample {outcome.sample}, replication "
-                          f"{outcome.replication}, seed {outcome.seed}: {outcome.error.splitlines()[0]}")
+                bar.write(
+                    f"run failed: variant {outcome.variant}, sample {outcome.sample}, replication "
+                    f"{outcome.replication}, seed {outcome.seed}: {outcome.error.splitlines()[0]}"
+                )
     if bar is not None:
         bar.close()
     tables = assemble(design, store)
@@ -125,7 +143,10 @@ def assemble(design: Design, store: RunStore) -> dict[str, pd.DataFrame]:
 
 def _fingerprint(design: Design) -> str:
     """What the runs depend on: any change to it makes old run files invalid."""
-    parts = [(t.run_id, t.seed, t.scenario.model_dump_json(), t.warmup_hours, t.outcomes) for t in design.tasks]
+    parts = [
+        (t.run_id, t.seed, t.scenario.model_dump_json(), t.warmup_hours, t.outcomes)
+        for t in design.tasks
+    ]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
 
 
@@ -136,7 +157,9 @@ def _claim(target: Path, store: RunStore, fingerprint: str, resume: bool) -> Non
     if not store.finished():
         return
     recorded = target / "experiment.yaml"
-    previous = yaml.safe_load(recorded.read_text()).get("fingerprint") if recorded.is_file() else None
+    previous = (
+        yaml.safe_load(recorded.read_text()).get("fingerprint") if recorded.is_file() else None
+    )
     if previous != fingerprint:
         raise UserInputError(
             "the folder holds runs of a different experiment definition; choose another --out",

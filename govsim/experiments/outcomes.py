@@ -14,8 +14,8 @@ from collections.abc import Callable
 import numpy as np
 
 from govsim.metrics import composite_weights
-from govsim.statistics import composite
 from govsim.results import RunResult
+from govsim.statistics import composite
 
 Outcome = Callable[[RunResult, float], float]
 
@@ -92,8 +92,17 @@ def prevented(result: RunResult, warmup: float) -> float:
 OUTCOMES: dict[str, Outcome] = {
     fn.__name__: fn
     for fn in (
-        backlog_mean, backlog_end, created, time_to_close_mean, time_to_close_p90,
-        response_rate, resolution_rate, satisfaction_rate, composite_score,
-        share_closed_low, abandonment_rate, prevented,
+        backlog_mean,
+        backlog_end,
+        created,
+        time_to_close_mean,
+        time_to_close_p90,
+        response_rate,
+        resolution_rate,
+        satisfaction_rate,
+        composite_score,
+        share_closed_low,
+        abandonment_rate,
+        prevented,
     )
 }

@@ -45,5 +45,14 @@ def perform(task: RunTask) -> RunOutcome:
     except Exception as exc:  # noqa: BLE001 - reported per run, the experiment goes on
         metrics, series = None, None
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"
-    return RunOutcome(task.run_id, task.variant, task.sample, task.replication, task.seed,
-                      metrics, series, error, time.perf_counter() - started)
+    return RunOutcome(
+        task.run_id,
+        task.variant,
+        task.sample,
+        task.replication,
+        task.seed,
+        metrics,
+        series,
+        error,
+        time.perf_counter() - started,
+    )

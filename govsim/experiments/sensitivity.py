@@ -15,8 +15,11 @@ from govsim.experiments.spec import Experiment
 
 def problem(experiment: Experiment) -> dict:
     ranges = [u for u in experiment.uncertainties if u.kind == "range"]
-    return {"num_vars": len(ranges), "names": [u.key for u in ranges],
-            "bounds": [list(u.range) for u in ranges]}
+    return {
+        "num_vars": len(ranges),
+        "names": [u.key for u in ranges],
+        "bounds": [list(u.range) for u in ranges],
+    }
 
 
 def salib_samples(experiment: Experiment) -> np.ndarray:
@@ -55,7 +58,14 @@ def analyse(experiment: Experiment, results: pd.DataFrame, samples: pd.DataFrame
             indices = {"mu_star": ("mu_star", "mu_star_conf"), "sigma": ("sigma", None)}
         for index, (key, conf) in indices.items():
             for j, name in enumerate(spec["names"]):
-                rows.append({"variant": variant, "metric": metric, "parameter": name, "index": index,
-                             "value": float(found[key][j]),
-                             "conf": float(found[conf][j]) if conf else np.nan})
+                rows.append(
+                    {
+                        "variant": variant,
+                        "metric": metric,
+                        "parameter": name,
+                        "index": index,
+                        "value": float(found[key][j]),
+                        "conf": float(found[conf][j]) if conf else np.nan,
+                    }
+                )
     return pd.DataFrame(rows)

@@ -21,7 +21,8 @@ class Variant(Strict):
     """One policy variant: dotted overrides and/or policies added to the base scenario."""
 
     set: dict[str, Any] = Field(
-        default_factory=dict, description="Overrides by dotted key path, e.g. {hotline.operators: 6}."
+        default_factory=dict,
+        description="Overrides by dotted key path, e.g. {hotline.operators: 6}.",
     )
     policies: list[dict[str, Any]] = Field(
         default_factory=list, description="Policies appended to the base scenario's list."
@@ -32,7 +33,9 @@ class Variant(Strict):
 class Uncertainty(Strict):
     """An uncertain parameter: a fixed value, a list of values (grid), or a range (sampled)."""
 
-    key: str = Field(..., description="Dotted key path in the scenario, e.g. categories.housing.rate.")
+    key: str = Field(
+        ..., description="Dotted key path in the scenario, e.g. categories.housing.rate."
+    )
     value: Any = Field(None, description="A fixed value.")
     values: list[Any] | None = Field(None, description="Values of a grid sweep.")
     range: tuple[float, float] | None = Field(None, description="[low, high] to sample from.")
@@ -61,7 +64,8 @@ class Sampling(Strict):
         "sobol / morris: SALib designs over ranges, with a sensitivity analysis.",
     )
     samples: int = Field(
-        8, ge=1,
+        8,
+        ge=1,
         description="lhs: number of samples; sobol: base samples N (runs N(2D+2)); morris: trajectories.",
     )
 
@@ -78,14 +82,21 @@ class Experiment(Strict):
     warmup_days: int = Field(
         0, ge=0, description="Outcomes ignore cases created before this day (whole days)."
     )
-    baseline: str = Field("baseline", description="The variant paired differences are taken against.")
+    baseline: str = Field(
+        "baseline", description="The variant paired differences are taken against."
+    )
     variants: dict[str, Variant] = Field(
         default_factory=lambda: {"baseline": Variant()}, description="Variants by name."
     )
-    uncertainties: list[Uncertainty] = Field(default_factory=list, description="Uncertain parameters.")
-    sampling: Sampling = Field(default_factory=Sampling, description="How uncertainties are combined.")
+    uncertainties: list[Uncertainty] = Field(
+        default_factory=list, description="Uncertain parameters."
+    )
+    sampling: Sampling = Field(
+        default_factory=Sampling, description="How uncertainties are combined."
+    )
     outcomes: list[str] = Field(
-        default_factory=lambda: list(OUTCOMES), description="Outcome names (see docs/experiments.md)."
+        default_factory=lambda: list(OUTCOMES),
+        description="Outcome names (see docs/experiments.md).",
     )
     timeseries_interval_hours: float = Field(
         24.0, gt=0, description="Sampling interval of the kept time series (hours)."
@@ -103,16 +114,24 @@ class Experiment(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Experiment:
         if self.baseline not in self.variants:
-            raise FieldError(f"'{self.baseline}' is not one of the variants {sorted(self.variants)}", "baseline")
+            raise FieldError(
+                f"'{self.baseline}' is not one of the variants {sorted(self.variants)}", "baseline"
+            )
         for name in self.variants:
             if "__" in name or not name.replace("-", "").replace("_", "").isalnum():
-                raise FieldError(f"variant name '{name}' must be letters, digits, '-' or '_'", "variants", name)
+                raise FieldError(
+                    f"variant name '{name}' must be letters, digits, '-' or '_'", "variants", name
+                )
         ranges = [u for u in self.uncertainties if u.kind == "range"]
         grids = [u for u in self.uncertainties if u.kind == "grid"]
         if self.sampling.method == "grid" and ranges:
-            raise FieldError("a grid design needs 'values', not 'range' (or use lhs/sobol/morris)", "sampling")
+            raise FieldError(
+                "a grid design needs 'values', not 'range' (or use lhs/sobol/morris)", "sampling"
+            )
         if self.sampling.method != "grid" and grids:
-            raise FieldError(f"{self.sampling.method} samples ranges; give 'range', not 'values'", "sampling")
+            raise FieldError(
+                f"{self.sampling.method} samples ranges; give 'range', not 'values'", "sampling"
+            )
         if self.sampling.method in ("sobol", "morris") and not ranges:
             raise FieldError("a sensitivity analysis needs at least one 'range'", "uncertainties")
         keys = [u.key for u in self.uncertainties]

@@ -32,8 +32,11 @@ class RunStore:
     def finished(self) -> set[str]:
         if not self.runs.is_dir():
             return set()
-        return {p.name[: -len(".parquet")] for p in self.runs.glob("*.parquet")
-                if not p.name.endswith(".series.parquet")}
+        return {
+            p.name[: -len(".parquet")]
+            for p in self.runs.glob("*.parquet")
+            if not p.name.endswith(".series.parquet")
+        }
 
     def save(self, outcome: RunOutcome) -> None:
         error_file = self.runs / f"{outcome.run_id}.error.json"
@@ -43,11 +46,16 @@ class RunStore:
             return
         ids = {k: getattr(outcome, k) for k in ID_COLUMNS}
         series = outcome.timeseries.assign(**ids)
-        atomic_write(self.runs / f"{outcome.run_id}.series.parquet",
-                     lambda p: series.to_parquet(p, index=False))
-        metrics = pd.DataFrame({**ids, "metric": list(outcome.metrics),
-                                "value": list(outcome.metrics.values())})
-        atomic_write(self.runs / f"{outcome.run_id}.parquet", lambda p: metrics.to_parquet(p, index=False))
+        atomic_write(
+            self.runs / f"{outcome.run_id}.series.parquet",
+            lambda p: series.to_parquet(p, index=False),
+        )
+        metrics = pd.DataFrame(
+            {**ids, "metric": list(outcome.metrics), "value": list(outcome.metrics.values())}
+        )
+        atomic_write(
+            self.runs / f"{outcome.run_id}.parquet", lambda p: metrics.to_parquet(p, index=False)
+        )
         error_file.unlink(missing_ok=True)
 
     def errors(self) -> list[dict]:
@@ -60,5 +68,7 @@ class RunStore:
         results = [pd.read_parquet(self.runs / f"{i}.parquet") for i in ids]
         series = [pd.read_parquet(self.runs / f"{i}.series.parquet") for i in ids]
         empty = pd.DataFrame(columns=[*ID_COLUMNS, "metric", "value"])
-        return (pd.concat(results, ignore_index=True) if results else empty,
-                pd.concat(series, ignore_index=True) if series else empty)
+        return (
+            pd.concat(results, ignore_index=True) if results else empty,
+            pd.concat(series, ignore_index=True) if series else empty,
+        )

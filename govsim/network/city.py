@@ -57,17 +57,30 @@ def build_city(scenario: Scenario) -> CityLayout:
         return layout
     for d_spec in scenario.city.districts or []:
         d = len(layout.districts)
-        layout.districts.append(Unit(d_spec.name, "district", _or(d_spec.staff, staffing.district_staff)))
+        layout.districts.append(
+            Unit(d_spec.name, "district", _or(d_spec.staff, staffing.district_staff))
+        )
         for s_spec in d_spec.streets:
             s = len(layout.streets)
             layout.streets.append(
-                Unit(s_spec.name, "street", _or(s_spec.staff, staffing.street_staff), parent=d,
-                     kind=s_spec.kind)
+                Unit(
+                    s_spec.name,
+                    "street",
+                    _or(s_spec.staff, staffing.street_staff),
+                    parent=d,
+                    kind=s_spec.kind,
+                )
             )
             for g_spec in s_spec.grids:
                 layout.grids.append(
-                    Unit(g_spec.name, "grid", _or(g_spec.workers, staffing.grid_workers), parent=s,
-                         population=g_spec.population, kind=g_spec.kind)
+                    Unit(
+                        g_spec.name,
+                        "grid",
+                        _or(g_spec.workers, staffing.grid_workers),
+                        parent=s,
+                        population=g_spec.population,
+                        kind=g_spec.kind,
+                    )
                 )
     _add_sunk_staff(layout, scenario)
     return layout
@@ -97,17 +110,25 @@ def _synthetic(layout: CityLayout, scenario: Scenario) -> None:
         name = spec.street_names[s] if spec.street_names else f"{names[d]}-S{s + 1:03d}"
         kind = "township" if s >= first_township else "street"
         layout.streets.append(Unit(name, "street", staffing.street_staff, parent=d, kind=kind))
-    kinds = [kind for kind, n in (spec.grid_kinds or {"community": spec.grids}).items() for _ in range(n)]
+    kinds = [
+        kind for kind, n in (spec.grid_kinds or {"community": spec.grids}).items() for _ in range(n)
+    ]
     # Deal kinds round-robin so each street gets a fair mix, not all road grids in the last one.
     kinds = [kinds[i] for i in _interleave(len(kinds), spec.streets)]
     residential = sum(kind in RESIDENTIAL for kind in kinds)
     population = iter(_split(spec.population, residential))
     for g, s in enumerate(_spread(spec.grids, spec.streets)):
         kind = kinds[g]
-        layout.grids.append(Unit(
-            f"{layout.streets[s].name}-G{g + 1:04d}", "grid", staffing.grid_workers, parent=int(s),
-            population=int(next(population)) if kind in RESIDENTIAL else 0, kind=kind,
-        ))
+        layout.grids.append(
+            Unit(
+                f"{layout.streets[s].name}-G{g + 1:04d}",
+                "grid",
+                staffing.grid_workers,
+                parent=int(s),
+                population=int(next(population)) if kind in RESIDENTIAL else 0,
+                kind=kind,
+            )
+        )
 
 
 def _interleave(items: int, bins: int) -> list[int]:

@@ -35,10 +35,18 @@ HOTLINE = node_id("hotline", HOTLINE_NAME)
 def jurisdiction_graph(scenario: Scenario, layout: CityLayout | None = None) -> nx.MultiDiGraph:
     layout = layout or build_city(scenario)
     graph = nx.MultiDiGraph(name=scenario.name)
-    graph.add_node(HOTLINE, name=HOTLINE_NAME, tier="hotline", staff=_operators(scenario), population=0)
+    graph.add_node(
+        HOTLINE, name=HOTLINE_NAME, tier="hotline", staff=_operators(scenario), population=0
+    )
     for unit in layout.districts + layout.streets + layout.grids + layout.departments:
-        graph.add_node(node_id(unit.tier, unit.name), name=unit.name, tier=unit.tier, staff=unit.staff,
-                       population=unit.population, kind=unit.kind)
+        graph.add_node(
+            node_id(unit.tier, unit.name),
+            name=unit.name,
+            tier=unit.tier,
+            staff=unit.staff,
+            population=unit.population,
+            kind=unit.kind,
+        )
     for unit in layout.streets:
         street = node_id("street", unit.name)
         district = node_id("district", layout.districts[unit.parent].name)
@@ -56,8 +64,11 @@ def jurisdiction_graph(scenario: Scenario, layout: CityLayout | None = None) -> 
         graph.add_edge(grid, street, kind="escalates_to")
     owned = {c.department for c in scenario.categories if c.department}
     allowed = scenario.whistle.categories
-    whistled = {c.department for c in scenario.categories
-                if c.department and c.whistle and (allowed is None or c.name in allowed)}
+    whistled = {
+        c.department
+        for c in scenario.categories
+        if c.department and c.whistle and (allowed is None or c.name in allowed)
+    }
     for department in layout.departments:
         if department.name in owned:
             graph.add_edge(HOTLINE, node_id("department", department.name), kind="dispatches_to")
@@ -66,8 +77,12 @@ def jurisdiction_graph(scenario: Scenario, layout: CityLayout | None = None) -> 
         for street in layout.streets:
             for department in layout.departments:
                 if department.name in whistled:
-                    graph.add_edge(node_id("street", street.name), node_id("department", department.name),
-                                   kind="whistles", report_delay_hours=delay)
+                    graph.add_edge(
+                        node_id("street", street.name),
+                        node_id("department", department.name),
+                        kind="whistles",
+                        report_delay_hours=delay,
+                    )
     return graph
 
 

@@ -204,7 +204,9 @@ def _execute(
         )
     ordered = [done[t.run_id] for t in tasks]  # design order, whatever order the runs finished in
     tables = {
-        name: pd.concat([v[name] for v in ordered], ignore_index=True) if ordered else pd.DataFrame()
+        name: pd.concat([v[name] for v in ordered], ignore_index=True)
+        if ordered
+        else pd.DataFrame()
         for name in VIEWS
     }
     return Replayed(**tables, mismatches=mismatches)

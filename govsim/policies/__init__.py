@@ -48,6 +48,14 @@ def install_policies(model: Model) -> None:
 
 
 __all__ = [
-    "ORDER", "DispatchReform", "GridPatrol", "MonthlyTopic", "Policy", "Ranking",
-    "ResourceSinking", "WhistleBlowing", "apply_policies", "install_policies",
+    "ORDER",
+    "DispatchReform",
+    "GridPatrol",
+    "MonthlyTopic",
+    "Policy",
+    "Ranking",
+    "ResourceSinking",
+    "WhistleBlowing",
+    "apply_policies",
+    "install_policies",
 ]

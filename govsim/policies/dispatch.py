@@ -23,10 +23,14 @@ class DispatchReform(PolicySpec):
     type: Literal["dispatch_reform"]
     direct_to_street: bool = Field(True, description="Orders go straight to the street.")
     district_relay_delay: Distribution | None = Field(
-        None, description="Relay time through the district when not direct (hours); null: unchanged."
+        None,
+        description="Relay time through the district when not direct (hours); null: unchanged.",
     )
     dispatch_accuracy: float | None = Field(
-        None, gt=0, le=1, description="Probability a dispatch reaches the right unit; null: unchanged."
+        None,
+        gt=0,
+        le=1,
+        description="Probability a dispatch reaches the right unit; null: unchanged.",
     )
 
     def apply(self, scenario: Scenario) -> Scenario:

@@ -33,7 +33,9 @@ class MonthlyTopic(PolicySpec):
     """Each month, treat the root causes of the top categories and cut their arrival rate."""
 
     type: Literal["monthly_topic"]
-    start_day: float = Field(0.0, ge=0, description="First topic picked at the first month end after this day.")
+    start_day: float = Field(
+        0.0, ge=0, description="First topic picked at the first month end after this day."
+    )
     top_k: int = Field(1, ge=1, description="Topics picked each month.")
     categories: list[str] | None = Field(
         None, description="Fixed topic list, taken in order; null: pick by last month's volume."
@@ -82,7 +84,11 @@ class _TopicController:
     def _pick(self, volume: Counter[int]) -> list[int]:
         spec = self.spec
         if spec.categories is not None:
-            pending = [self.names.index(n) for n in spec.categories if self.names.index(n) not in self.picked]
+            pending = [
+                self.names.index(n)
+                for n in spec.categories
+                if self.names.index(n) not in self.picked
+            ]
             return pending[: spec.top_k]
         ranked = sorted((c for c in volume if c not in self.picked), key=lambda c: (-volume[c], c))
         return ranked[: spec.top_k]
@@ -129,7 +135,9 @@ class GridPatrol(PolicySpec):
     detection: float = Field(
         0.3, ge=0, le=1, description="Share of issues found on patrol before anyone reports them."
     )
-    categories: list[str] | None = Field(None, description="Categories patrols can find; null: all.")
+    categories: list[str] | None = Field(
+        None, description="Categories patrols can find; null: all."
+    )
 
     def install(self, model: Model) -> None:
         model.env.process(self._start(model))

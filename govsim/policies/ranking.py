@@ -42,7 +42,11 @@ if TYPE_CHECKING:
     from govsim.model import Model
 
 ADVANCED, IMPROVING, RECTIFICATION, GOVERNANCE, ORDINARY = (
-    "advanced", "improving", "rectification", "governance", "ordinary",
+    "advanced",
+    "improving",
+    "rectification",
+    "governance",
+    "ordinary",
 )
 RATES = ("response", "resolution", "satisfaction")
 
@@ -51,33 +55,50 @@ class Ranking(PolicySpec):
     """Monthly three rates, composite score, ranking groups and the units' responses."""
 
     type: Literal["ranking"]
-    start_day: float = Field(0.0, ge=0, description="Rankings start at the first month end after this day.")
+    start_day: float = Field(
+        0.0, ge=0, description="Rankings start at the first month end after this day."
+    )
     weights: dict[Literal["response", "resolution", "satisfaction"], float] = Field(
         default_factory=lambda: {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4},
         description="Composite score weights (public analytics formula: 0.1 / 0.5 / 0.4).",
     )
     advanced_share: float = Field(0.1, ge=0, le=1, description="Share of streets ranked advanced.")
     rectification_share: float = Field(0.1, ge=0, le=1, description="Share of streets to rectify.")
-    governance_count: int = Field(10, ge=0, description="Streets with most appeals in the governance class.")
+    governance_count: int = Field(
+        10, ge=0, description="Streets with most appeals in the governance class."
+    )
     governance_months: int = Field(
-        1, ge=1,
+        1,
+        ge=1,
         description="Months a street stays in the governance class once listed (1: listed anew each month).",
     )
     improvement_rate: float = Field(
-        0.0, ge=0, le=1, description="Monthly share of the gap to `quality_ceiling` a ranked unit closes."
+        0.0,
+        ge=0,
+        le=1,
+        description="Monthly share of the gap to `quality_ceiling` a ranked unit closes.",
     )
-    quality_ceiling: float = Field(0.97, ge=0, le=1, description="Best reachable resolution probability.")
-    shame_factor: float = Field(1.5, ge=0, description="Improvement multiplier, rectification and governance.")
+    quality_ceiling: float = Field(
+        0.97, ge=0, le=1, description="Best reachable resolution probability."
+    )
+    shame_factor: float = Field(
+        1.5, ge=0, description="Improvement multiplier, rectification and governance."
+    )
     honour_factor: float = Field(0.5, ge=0, description="Improvement multiplier, advanced units.")
-    extra_staff: int = Field(0, ge=0, description="Extra street staff for governance-class streets next month.")
+    extra_staff: int = Field(
+        0, ge=0, description="Extra street staff for governance-class streets next month."
+    )
     governance_prevention: float = Field(
         0.0, ge=0, le=1, description="Monthly fall of a governance-class street's appeal rate."
     )
     service_gain: float = Field(
-        0.0, ge=0,
+        0.0,
+        ge=0,
         description="Satisfaction score a unit gains per unit of resolution probability gained under pressure.",
     )
-    speedup: float = Field(0.0, ge=0, lt=1, description="Faster handling at streets to rectify (share).")
+    speedup: float = Field(
+        0.0, ge=0, lt=1, description="Faster handling at streets to rectify (share)."
+    )
     resolution_penalty: float = Field(
         0.0, ge=0, le=1, description="Lower resolution probability that buys the speed-up."
     )
@@ -114,7 +135,9 @@ class _RankingController:
     def _reset(self) -> None:
         self.appeals: defaultdict[int, int] = defaultdict(int)
         # (unit type, index) -> [closed, on time, valid callbacks, resolved, satisfaction points]
-        self.tally: defaultdict[tuple[str, int], list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0.0])
+        self.tally: defaultdict[tuple[str, int], list[float]] = defaultdict(
+            lambda: [0, 0, 0, 0, 0.0]
+        )
 
     def count_appeal(self, case: Case) -> None:
         self.appeals[case.street] += 1
@@ -123,7 +146,9 @@ class _RankingController:
         tier = case.final_tier
         if tier == HOTLINE_TIER:
             return
-        unit = ("department", case.department) if tier == DEPARTMENT_TIER else ("street", case.street)
+        unit = (
+            ("department", case.department) if tier == DEPARTMENT_TIER else ("street", case.street)
+        )
         row = self.tally[unit]
         row[0] += 1
         row[1] += case.first_response - case.created <= self.limits[case.urgency]
@@ -143,7 +168,11 @@ class _RankingController:
     def _composite(self, row: list[float]) -> float | None:
         if row[0] == 0 or row[2] == 0:
             return None
-        rates = {"response": row[1] / row[0], "resolution": row[3] / row[2], "satisfaction": row[4] / row[2]}
+        rates = {
+            "response": row[1] / row[0],
+            "resolution": row[3] / row[2],
+            "satisfaction": row[4] / row[2],
+        }
         weights = self.spec.weights
         return sum(weights.get(r, 0.0) * rates[r] for r in RATES) / sum(weights.values())
 
@@ -152,10 +181,15 @@ class _RankingController:
         top = sorted(self.appeals, key=lambda s: (-self.appeals[s], s))[: spec.governance_count]
         for s in top:
             self.listed[s] = spec.governance_months
-        governance = top + sorted(s for s in self.listed if s not in top)  # still listed from earlier months
+        governance = top + sorted(
+            s for s in self.listed if s not in top
+        )  # still listed from earlier months
         self.listed = {s: n - 1 for s, n in self.listed.items() if n > 1}
         groups: dict[tuple[str, int], str] = {("street", s): GOVERNANCE for s in governance}
-        for unit_type, count in (("street", len(self.street_names)), ("department", len(self.department_names))):
+        for unit_type, count in (
+            ("street", len(self.street_names)),
+            ("department", len(self.department_names)),
+        ):
             scored = [(u, self._composite(self.tally[(unit_type, u)])) for u in range(count)]
             scored = [(u, c) for u, c in scored if c is not None and (unit_type, u) not in groups]
             scored.sort(key=lambda uc: (-uc[1], uc[0]))
@@ -170,16 +204,27 @@ class _RankingController:
                 else:
                     groups[key] = ORDINARY
             rises = sorted(
-                ((c - self.previous[(unit_type, u)], u) for u, c in scored
-                 if (unit_type, u) in self.previous and groups[(unit_type, u)] == ORDINARY),
+                (
+                    (c - self.previous[(unit_type, u)], u)
+                    for u, c in scored
+                    if (unit_type, u) in self.previous and groups[(unit_type, u)] == ORDINARY
+                ),
                 reverse=True,
             )
             for _, u in rises[:n_adv]:
                 groups[(unit_type, u)] = IMPROVING
             for rank, (u, composite) in enumerate(scored):
                 self.previous[(unit_type, u)] = composite
-                model.rankings.append((month, unit_type, self._name(unit_type, u), rank + 1, composite,
-                                       groups[(unit_type, u)]))
+                model.rankings.append(
+                    (
+                        month,
+                        unit_type,
+                        self._name(unit_type, u),
+                        rank + 1,
+                        composite,
+                        groups[(unit_type, u)],
+                    )
+                )
         for s in governance:
             composite = self._composite(self.tally[("street", s)])
             model.rankings.append((month, "street", self.street_names[s], 0, composite, GOVERNANCE))
@@ -202,14 +247,21 @@ class _RankingController:
         for (unit_type, u), group in groups.items():
             quality = model.street_quality if unit_type == "street" else model.department_quality
             reference = self.reference["street" if unit_type == "street" else "department"]
-            factor = {RECTIFICATION: spec.shame_factor, GOVERNANCE: spec.shame_factor,
-                      ADVANCED: spec.honour_factor}.get(group, 1.0)
+            factor = {
+                RECTIFICATION: spec.shame_factor,
+                GOVERNANCE: spec.shame_factor,
+                ADVANCED: spec.honour_factor,
+            }.get(group, 1.0)
             gap = max(0.0, spec.quality_ceiling - (reference + quality[u]))
             gain = min(1.0, spec.improvement_rate * factor) * gap
             quality[u] += gain
             if spec.service_gain and gain:
                 callback = model.callback
-                service = callback.street_service if unit_type == "street" else callback.department_service
+                service = (
+                    callback.street_service
+                    if unit_type == "street"
+                    else callback.department_service
+                )
                 service[u] += spec.service_gain * gain
                 callback.service_on = True
             if unit_type != "street":

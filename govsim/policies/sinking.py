@@ -42,7 +42,9 @@ class ResourceSinking(PolicySpec):
         0.5, ge=0, le=1, description="Share of the movers who go to grids; the rest go to streets."
     )
     powers: float = Field(
-        0.5, ge=0, le=1,
+        0.5,
+        ge=0,
+        le=1,
         description="Share of cases beyond a tier's powers that the movers let it close (per tier step).",
     )
     categories: list[str] | None = Field(
@@ -98,5 +100,7 @@ def _lower_powers(model: Model, category: int, powers: float) -> None:
         district * (1 - powers),
     )
     model.category_rules[category] = rules._replace(
-        grid_cut=grid, street_cut=grid + street, department_share=rules.department_share * (1 - powers)
+        grid_cut=grid,
+        street_cut=grid + street,
+        department_share=rules.department_share * (1 - powers),
     )

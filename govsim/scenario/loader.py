@@ -46,7 +46,9 @@ def _read_layers(
     except FileNotFoundError:
         raise UserInputError("no such file", source=source) from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise UserInputError(f"cannot read the file ({exc.__class__.__name__})", source=source) from None
+        raise UserInputError(
+            f"cannot read the file ({exc.__class__.__name__})", source=source
+        ) from None
     data, root = parse_yaml(text, source)
     layers: list[Layer] = [(source, root)]
     base = data.pop("base", None) if allow_base else None
@@ -59,7 +61,9 @@ def _read_layers(
     if base_path in seen or base_path == path.resolve():
         raise UserInputError("base files form a cycle", source=source, key_path="base", line=line)
     if not base_path.is_file():
-        raise UserInputError(f"base file '{base}' does not exist", source=source, key_path="base", line=line)
+        raise UserInputError(
+            f"base file '{base}' does not exist", source=source, key_path="base", line=line
+        )
     base_data, base_layers = _read_layers(base_path, (*seen, path.resolve()))
     return merge(base_data, data), layers + base_layers
 
@@ -84,8 +88,12 @@ def parse_yaml(text: str, source: str) -> tuple[dict[str, Any], yaml.Node | None
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "malformed YAML"
-        if exc.context and exc.context_mark is not None and exc.problem_mark is not None \
-                and exc.context_mark.line != exc.problem_mark.line:
+        if (
+            exc.context
+            and exc.context_mark is not None
+            and exc.problem_mark is not None
+            and exc.context_mark.line != exc.problem_mark.line
+        ):
             problem += f" ({exc.context} at line {exc.context_mark.line + 1})"
         raise UserInputError(f"malformed YAML: {problem}", source=source, line=line) from None
     except yaml.YAMLError as exc:
@@ -96,7 +104,9 @@ def parse_yaml(text: str, source: str) -> tuple[dict[str, Any], yaml.Node | None
         data = {}
     if not isinstance(data, dict):
         raise UserInputError(
-            f"a scenario must be a mapping of keys, not a {type(data).__name__}", source=source, line=1
+            f"a scenario must be a mapping of keys, not a {type(data).__name__}",
+            source=source,
+            line=1,
         )
     return data, root
 
@@ -110,7 +120,9 @@ def _reject_duplicate_keys(node: yaml.Node, source: str, path: tuple[str, ...] =
             if key in seen:
                 raise UserInputError(
                     "duplicate key (YAML would silently keep only the last one)",
-                    source=source, key_path=".".join((*path, key)), line=key_node.start_mark.line + 1,
+                    source=source,
+                    key_path=".".join((*path, key)),
+                    line=key_node.start_mark.line + 1,
                 )
             seen.add(key)
             _reject_duplicate_keys(value_node, source, (*path, key))
@@ -132,7 +144,9 @@ def apply_override(data: dict[str, Any], item: str) -> tuple[KeyPath, str]:
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError:
-        raise UserInputError(f"cannot read the value '{raw}'", source=source, key_path=dotted) from None
+        raise UserInputError(
+            f"cannot read the value '{raw}'", source=source, key_path=dotted
+        ) from None
     keys = [k for k in dotted.strip().split(".")]
     if not dotted.strip() or any(not k for k in keys):
         raise UserInputError("empty key in the override path", source=source, key_path=dotted)

@@ -69,8 +69,10 @@ class SyntheticCity(Strict):
             raise ValueError("grids must be at least the number of streets")
         if self.townships > self.streets:
             raise FieldError("townships cannot exceed streets", "townships")
-        for key, names, count in (("district_names", self.district_names, self.districts),
-                                  ("street_names", self.street_names, self.streets)):
+        for key, names, count in (
+            ("district_names", self.district_names, self.districts),
+            ("street_names", self.street_names, self.streets),
+        ):
             if names is not None and len(names) != count:
                 raise FieldError(f"{key} has {len(names)} names for {count} units", key)
             if names is not None and len(set(names)) != len(names):
@@ -95,14 +97,17 @@ class GridSpec(Strict):
         None, ge=0, description="Grid workers; default `staffing.grid_workers`."
     )
     kind: Literal["community", "village", "key_unit", "road"] = Field(
-        "community", description="Kind of third-level grid (Haidian: community/village, key unit, road)."
+        "community",
+        description="Kind of third-level grid (Haidian: community/village, key unit, road).",
     )
 
 
 class StreetSpec(Strict):
     name: str = Field(..., description="Street or township name, unique in the city.")
     kind: Literal["street", "township"] = Field("street", description="Street office or township.")
-    staff: int | None = Field(None, ge=0, description="Street staff; default `staffing.street_staff`.")
+    staff: int | None = Field(
+        None, ge=0, description="Street staff; default `staffing.street_staff`."
+    )
     grids: list[GridSpec] = Field(..., min_length=1, description="The street's community grids.")
 
 
@@ -134,7 +139,9 @@ class City(Strict):
             ):
                 dupes = sorted({n for n in names if names.count(n) > 1})
                 if dupes:
-                    raise ValueError(f"{level} names must be unique; repeated: {', '.join(dupes[:5])}")
+                    raise ValueError(
+                        f"{level} names must be unique; repeated: {', '.join(dupes[:5])}"
+                    )
         return self
 
 
@@ -150,9 +157,14 @@ class SunkStaff(Strict):
     auxiliaries: int = Field(0, ge=0, description="Auxiliary staff (headcount).")
     community: int = Field(0, ge=0, description="Community staff (headcount).")
     case_share: float = Field(
-        ..., ge=0, le=1, description="Share of their working hours spent on appeal cases (the rest: other grid duties)."
+        ...,
+        ge=0,
+        le=1,
+        description="Share of their working hours spent on appeal cases (the rest: other grid duties).",
     )
-    weekly_hours: float = Field(40.0, gt=0, le=168, description="Working hours per person per week.")
+    weekly_hours: float = Field(
+        40.0, gt=0, le=168, description="Working hours per person per week."
+    )
 
     @property
     def headcount(self) -> int:
@@ -171,7 +183,8 @@ class Staffing(Strict):
     street_staff: int = Field(4, ge=0, description="Case-handling staff per street/township.")
     district_staff: int = Field(6, ge=0, description="Case-handling staff per district.")
     grid_sunk: SunkStaff | None = Field(
-        None, description="Staff sunk into the grids; their on-duty equivalents are added to the grids."
+        None,
+        description="Staff sunk into the grids; their on-duty equivalents are added to the grids.",
     )
 
 
@@ -346,7 +359,8 @@ class Hotline(Strict):
         default_factory=lambda: expo(2.0), description="Time until the redial (hours)."
     )
     dispatch_delay: Distribution = Field(
-        default_factory=lambda: expo(0.5), description="Work order creation to arrival at the handler (hours)."
+        default_factory=lambda: expo(0.5),
+        description="Work order creation to arrival at the handler (hours).",
     )
     dispatch_accuracy: float = Field(
         0.95, gt=0, le=1, description="Probability a dispatch reaches the right unit."
@@ -361,7 +375,8 @@ class Hotline(Strict):
         description="After this many returns the order goes to the right unit (first receiver is responsible).",
     )
     direct_to_street: bool = Field(
-        True, description="Orders go straight to the street (街乡直派); false: through the district."
+        True,
+        description="Orders go straight to the street (街乡直派); false: through the district.",
     )
     district_relay_delay: Distribution = Field(
         default_factory=lambda: expo(24.0),
@@ -371,8 +386,11 @@ class Hotline(Strict):
     @model_validator(mode="after")
     def _redial_takes_time(self) -> Hotline:
         if self.redial_probability > 0 and self.redial_delay.mean <= 0:
-            raise FieldError("a redial must take time (mean > 0) when redial_probability > 0",
-                             "redial_delay", "mean")
+            raise FieldError(
+                "a redial must take time (mean > 0) when redial_probability > 0",
+                "redial_delay",
+                "mean",
+            )
         return self
 
     @field_validator("operators")
@@ -440,7 +458,9 @@ class Feedback(Strict):
     callback_reach: float = Field(
         0.9, ge=0, le=1, description="Share of callbacks that reach the resident (valid callbacks)."
     )
-    resolution_probability: dict[Literal["hotline", "grid", "street", "district", "department"], float] = Field(
+    resolution_probability: dict[
+        Literal["hotline", "grid", "street", "district", "department"], float
+    ] = Field(
         default_factory=lambda: {
             "hotline": 0.95,
             "grid": 0.9,
@@ -450,7 +470,9 @@ class Feedback(Strict):
         },
         description="Probability the resident says 'resolved', by closing tier.",
     )
-    satisfaction: Satisfaction = Field(default_factory=Satisfaction, description="Satisfaction model.")
+    satisfaction: Satisfaction = Field(
+        default_factory=Satisfaction, description="Satisfaction model."
+    )
     repeat_probability: float = Field(
         0.3, ge=0, le=1, description="Probability an unsatisfied resident appeals again."
     )
@@ -484,10 +506,18 @@ class Output(Strict):
 class DefaultHandling(Strict):
     """Handling time of one visit per tier (hours), for categories that do not set their own."""
 
-    grid: Distribution = Field(default_factory=lambda: Distribution(kind="lognormal", mean=4.0, cv=1.0))
-    street: Distribution = Field(default_factory=lambda: Distribution(kind="lognormal", mean=8.0, cv=1.0))
-    district: Distribution = Field(default_factory=lambda: Distribution(kind="lognormal", mean=16.0, cv=1.0))
-    department: Distribution = Field(default_factory=lambda: Distribution(kind="lognormal", mean=12.0, cv=1.0))
+    grid: Distribution = Field(
+        default_factory=lambda: Distribution(kind="lognormal", mean=4.0, cv=1.0)
+    )
+    street: Distribution = Field(
+        default_factory=lambda: Distribution(kind="lognormal", mean=8.0, cv=1.0)
+    )
+    district: Distribution = Field(
+        default_factory=lambda: Distribution(kind="lognormal", mean=16.0, cv=1.0)
+    )
+    department: Distribution = Field(
+        default_factory=lambda: Distribution(kind="lognormal", mean=12.0, cv=1.0)
+    )
 
 
 class Scenario(Strict):
@@ -532,24 +562,34 @@ class Scenario(Strict):
                 raise FieldError(
                     f"category '{c.name}': urgency '{c.urgency}' is not one of "
                     f"{sorted(self.urgency_classes)}",
-                    "categories", i, "urgency",
+                    "categories",
+                    i,
+                    "urgency",
                 )
             if c.department is not None and c.department not in departments:
                 raise FieldError(
                     f"category '{c.name}': department '{c.department}' is not in departments",
-                    "categories", i, "department",
+                    "categories",
+                    i,
+                    "department",
                 )
             if c.department is None and c.department_route_share > 0:
                 raise FieldError(
                     f"category '{c.name}': department_route_share > 0 needs a department",
-                    "categories", i, "department_route_share",
+                    "categories",
+                    i,
+                    "department_route_share",
                 )
         for key, windows in (("seasons", self.arrivals.seasons), ("surges", self.arrivals.surges)):
             for i, window in enumerate(windows):
                 unknown = sorted(set(window.categories or []) - set(names))
                 if unknown:
                     raise FieldError(
-                        f"{window.name}: unknown categories {unknown}", "arrivals", key, i, "categories"
+                        f"{window.name}: unknown categories {unknown}",
+                        "arrivals",
+                        key,
+                        i,
+                        "categories",
                     )
         unknown = sorted(set(self.whistle.categories or []) - set(names))
         if unknown:

@@ -21,7 +21,9 @@ class Executor(Protocol):
     def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]: ...
 
 
-def choose(workers: int | None = None, scheduler: str | None = None, dask_workers: int | None = None) -> Executor:
+def choose(
+    workers: int | None = None, scheduler: str | None = None, dask_workers: int | None = None
+) -> Executor:
     """Local process pool by default; Dask when given a scheduler address or a local Dask cluster size."""
     if scheduler is not None or dask_workers is not None:
         from govsim.experiments.executors.dask import DaskExecutor

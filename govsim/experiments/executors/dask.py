@@ -18,7 +18,9 @@ R = TypeVar("R")
 class DaskExecutor:
     name = "dask"
 
-    def __init__(self, scheduler: str | None = None, workers: int | None = None, retries: int = 3) -> None:
+    def __init__(
+        self, scheduler: str | None = None, workers: int | None = None, retries: int = 3
+    ) -> None:
         self.scheduler = scheduler
         self.workers = workers
         self.retries = retries
@@ -28,16 +30,25 @@ class DaskExecutor:
 
         cluster = None
         if self.scheduler is None:
-            cluster = LocalCluster(n_workers=self.workers or 2, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=self.workers or 2,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
             client = Client(cluster)
         else:
             client = Client(self.scheduler)
         token = uuid.uuid4().hex[:8]
         try:
             futures = [
-                client.submit(fn, task, key=f"govsim-{token}-{getattr(task, 'run_id', i)}", pure=False,
-                              retries=self.retries)
+                client.submit(
+                    fn,
+                    task,
+                    key=f"govsim-{token}-{getattr(task, 'run_id', i)}",
+                    pure=False,
+                    retries=self.retries,
+                )
                 for i, task in enumerate(tasks)
             ]
             for future in as_completed(futures):
