@@ -43,8 +43,8 @@ started = time.perf_counter()
 result = govsim.simulate(scenario, seed={seed})
 wall = time.perf_counter() - started
 cases = result.summary["created"]
-print(json.dumps({{"total": cases / wall, "loop": cases / result.summary["performance"]["wall_seconds"],
-                  "module": govsim.__file__}}))
+loop = result.summary["performance"]["wall_seconds"]
+print(json.dumps({{"total": cases / wall, "loop": cases / loop, "module": govsim.__file__}}))
 """
 
 
@@ -98,11 +98,12 @@ def main() -> None:
     print(f"\nM/M/10, {bench_mmc.DAYS} days; medians of {args.pairs} alternating fresh processes")
     for checkout, done in runs.items():
         paired = {
-            k: statistics.median(r[k] / f[k] for r, f in zip(done, first))
+            k: statistics.median(r[k] / f[k] for r, f in zip(done, first, strict=True))
             for k in ("total", "loop")
         }
         print(
-            f"{statistics.median(r['total'] for r in done):9.0f} cases/s  paired ratio to the first: "
+            f"{statistics.median(r['total'] for r in done):9.0f} cases/s  paired ratio to the "
+            f"first: "
             f"total {paired['total']:.3f}, loop {paired['loop']:.3f}  {checkout}"
         )
 

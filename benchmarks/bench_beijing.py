@@ -32,7 +32,7 @@ MAX_SECONDS = 600
 MAX_MEMORY_MB = 4096
 
 
-def scenario_with_policies(days: float | None):  # noqa: ANN201
+def scenario_with_policies(days: float | None):
     import govsim
 
     policies = yaml.safe_load(COMPARISON.read_text(encoding="utf-8"))["variants"][VARIANT][
@@ -92,11 +92,13 @@ def main() -> None:
     print(f"beijing.yaml, {r['days']:g} days, policies {', '.join(r['policies'])}; one process")
     print(f"  cases created      {r['cases']:>12,}   (open at end {r['open_at_end']:,})")
     print(
-        f"  wall               {r['wall_seconds']:>12.1f} s   (event loop {r['event_loop_seconds']:.1f} s)"
+        f"  wall               {r['wall_seconds']:>12.1f} s   (event loop "
+        f"{r['event_loop_seconds']:.1f} s)"
     )
     print(f"  cases per second   {r['cases'] / r['wall_seconds']:>12,.0f}")
     print(
-        f"  peak RSS           {r['rss_peak_mb']:>12,.0f} MB  (before the run {r['rss_before_mb']:.0f} MB)"
+        f"  peak RSS           {r['rss_peak_mb']:>12,.0f} MB  (before the run "
+        f"{r['rss_before_mb']:.0f} MB)"
     )
     print(f"  case table         {r['case_table_mb']:>12,.0f} MB  parquet")
     print(f"  rates              {json.dumps(r['rates'])}")

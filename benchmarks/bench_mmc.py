@@ -20,7 +20,8 @@ are reported: cases per wall second and peak memory. The ratio govsim / SimPy th
 counts (required >= 0.5 by the core issue, >= 0.77 by the Beijing-scale issue: a tier
 visit at most 1.3x the lean model's cost) is the median of the paired ratios, each
 govsim run over the SimPy run a few seconds after it: the development machine's speed
-drifts by +-20% over minutes, and pairing cancels most of that drift. For information only (not like-for-like, so not the ratio that counts):
+drifts by +-20% over minutes, and pairing cancels most of that drift. For information only
+(not like-for-like, so not the ratio that counts):
 govsim with ``output.cases_table=false`` (no per-case rows at all) and govsim's event
 loop alone. Usage: ``python benchmarks/bench_mmc.py [--repeats 7]``.
 """
@@ -145,7 +146,8 @@ def main() -> None:
             done.append(r)
             print(
                 f"  run {i + 1} {model:<15} {r['cases']:>7} cases {r['wall_seconds']:6.2f} s "
-                f"{r['cases'] / r['wall_seconds']:9.0f} cases/s  peak RSS {r['rss_peak_mb']:6.1f} MB",
+                f"{r['cases'] / r['wall_seconds']:9.0f} cases/s  "
+                f"peak RSS {r['rss_peak_mb']:6.1f} MB",
                 flush=True,
             )
     traced = {model: h.child(str(HERE), model, "trace") for model in ("govsim", "simpy")}
@@ -156,7 +158,8 @@ def main() -> None:
         for m, rs in runs.items()
     }
     print(
-        f"\nM/M/{SERVERS}, lambda {LAMBDA:g}/h, mu {MU:g}/h; medians of {args.repeats} runs, fresh process each"
+        f"\nM/M/{SERVERS}, lambda {LAMBDA:g}/h, mu {MU:g}/h; "
+        f"medians of {args.repeats} runs, fresh process each"
     )
     for model, rs in runs.items():
         traced_peak = (
@@ -169,16 +172,18 @@ def main() -> None:
         )
     loop = h.median([{"x": r["cases"] / r["event_loop_seconds"]} for r in runs["govsim"]], "x")
     print(
-        f"govsim event loop alone (summary.performance, per-case records included): {loop:9.0f} cases/s"
+        "govsim event loop alone (summary.performance, per-case records included): "
+        f"{loop:9.0f} cases/s"
     )
     print(
         f"checks: govsim mean sojourn {h.median(runs['govsim'], 'check_mean_sojourn_h'):.3f} h "
-        f"(theory {wq + 1 / MU:.3f}); SimPy mean wait {h.median(runs['simpy'], 'check_mean_wait_h'):.3f} h "
+        f"(theory {wq + 1 / MU:.3f}); "
+        f"SimPy mean wait {h.median(runs['simpy'], 'check_mean_wait_h'):.3f} h "
         f"(theory {wq:.3f})"
     )
     paired = [
         g["cases"] / g["wall_seconds"] / (s["cases"] / s["wall_seconds"])
-        for g, s in zip(runs["govsim"], runs["simpy"])
+        for g, s in zip(runs["govsim"], runs["simpy"], strict=True)
     ]
     ratio = statistics.median(paired)
     print(
@@ -192,7 +197,8 @@ def main() -> None:
             f"(required >= {required}, {issue}): {verdict}"
         )
     print(
-        f"  for information, not like-for-like: event loop alone / SimPy = {loop / rates['simpy']:.2f}; "
+        "  for information, not like-for-like: "
+        f"event loop alone / SimPy = {loop / rates['simpy']:.2f}; "
         f"govsim without the cases table / SimPy = {rates['govsim-nocases'] / rates['simpy']:.2f}"
     )
 

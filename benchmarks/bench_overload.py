@@ -56,7 +56,7 @@ def offered_load(result, scenario) -> dict[str, float]:
             mean = scenario.hotline.talk_time.mean
         else:  # category rate-weighted (exact when the categories share the tier's handling time)
             means = [scenario.handling_for(c, tier).mean for c in scenario.categories]
-            mean = sum(w * m for w, m in zip(weights, means)) / sum(weights)
+            mean = sum(w * m for w, m in zip(weights, means, strict=True)) / sum(weights)
         loads[tier] = (
             float(rows["arrived"].sum()) * mean / staff_hours if staff_hours else float("nan")
         )
@@ -119,7 +119,8 @@ def main() -> None:
                 runs[name].append(r)
             print(
                 f"  run {i + 1} {name:<10} {r['cases']:>6} cases {r['wall_seconds']:6.2f} s "
-                f"{r['cases'] / r['wall_seconds']:8.0f} cases/s  open at end {r['open_at_end']:>5}  "
+                f"{r['cases'] / r['wall_seconds']:8.0f} cases/s  "
+                f"open at end {r['open_at_end']:>5}  "
                 f"peak RSS {r['rss_peak_mb']:6.1f} MB",
                 flush=True,
             )
@@ -133,7 +134,8 @@ def main() -> None:
         print(
             f"{name:<10} {h.median(rs, 'cases'):7.0f} cases  {rates[name]:8.0f} cases/s "
             f"(event loop alone {loop:8.0f})  open at end {h.median(rs, 'open_at_end'):6.0f}  "
-            f"peak RSS {h.median(rs, 'rss_peak_mb'):6.1f} MB (before the run {h.median(rs, 'rss_before_mb'):5.1f})"
+            f"peak RSS {h.median(rs, 'rss_peak_mb'):6.1f} MB "
+            f"(before the run {h.median(rs, 'rss_before_mb'):5.1f})"
             f"  tracemalloc peak {traced[name]['tracemalloc_peak_mb']:6.1f} MB"
         )
         print(

@@ -1,4 +1,5 @@
-"""Is the cost per case flat as the city grows? One, four and sixteen districts at the same per-capita load.
+"""Is the cost per case flat as the city grows? One, four and sixteen districts at the same
+per-capita load.
 
 Each city is ``scenarios/baseline.yaml`` scaled by k = 1, 4, 16 districts: streets,
 grids, population and department staff all k times one district's share of the
@@ -112,12 +113,14 @@ def main() -> None:
             runs[name].append(r)
             print(
                 f"  run {i + 1} {name:<26} {r['cases']:>7} cases {r['wall_seconds']:6.2f} s "
-                f"{r['wall_seconds'] / r['cases'] * 1e6:6.2f} us/case  peak RSS {r['rss_peak_mb']:6.1f} MB",
+                f"{r['wall_seconds'] / r['cases'] * 1e6:6.2f} us/case  peak RSS "
+                f"{r['rss_peak_mb']:6.1f} MB",
                 flush=True,
             )
 
     print(
-        f"\nbaseline.yaml scaled to 1, 4 and 16 districts; medians of {args.repeats} runs, fresh process each"
+        f"\nbaseline.yaml scaled to 1, 4 and 16 districts; medians of {args.repeats} runs, fresh "
+        f"process each"
     )
     cost = {}
     for name, rs in runs.items():
@@ -146,18 +149,21 @@ def main() -> None:
     verdict = "ok" if spread <= REQUIRED_SPREAD else "BELOW REQUIREMENT"
     print(
         f"cost per case relative to {smallest}, median of paired ratios: "
-        + ", ".join(f"{n} {x:.2f}" for n, x in zip(stable_names, relative))
+        + ", ".join(f"{n} {x:.2f}" for n, x in zip(stable_names, relative, strict=True))
     )
     print(
-        f"cost per case, largest / smallest across city sizes = {spread:.2f} (of the paired ratios; ratio of "
+        f"cost per case, largest / smallest across city sizes = {spread:.2f} (of the paired "
+        f"ratios; ratio of "
         f"the medians {of_medians:.2f}; required <= {REQUIRED_SPREAD}): {verdict}"
     )
     overloaded, stable = f"{largest} districts, overloaded", f"{largest} districts"
     ratio = statistics.median(r[stable] / r[overloaded] for r in per_run)
     verdict = "ok" if ratio >= REQUIRED_OVERLOAD_RATIO else "BELOW REQUIREMENT"
     print(
-        f"overload: busiest servable tier {bottleneck} at {servable[bottleneck]:.2f}, arrivals x {factor}; "
-        f"throughput overloaded / stable = {ratio:.2f}, median of paired ratios (ratio of the medians "
+        f"overload: busiest servable tier {bottleneck} at {servable[bottleneck]:.2f}, arrivals x "
+        f"{factor}; "
+        f"throughput overloaded / stable = {ratio:.2f}, median of paired ratios (ratio of the "
+        f"medians "
         f"{cost[stable] / cost[overloaded]:.2f}; required >= {REQUIRED_OVERLOAD_RATIO}): {verdict}"
     )
 

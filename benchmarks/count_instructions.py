@@ -1,4 +1,5 @@
-"""Machine instructions per case, govsim's M/M/10 against the lean SimPy model: a figure that does not drift.
+"""Machine instructions per case, govsim's M/M/10 against the lean SimPy model: a figure that does
+not drift.
 
 Wall-clock figures on the development machine drift by +-20% over minutes, which hides
 any change smaller than that. Valgrind (cachegrind, without its cache simulation) counts
@@ -35,13 +36,15 @@ SHORT, LONG = 20, 300  # days of the M/M/10 scenario (about 4,300 and 65,000 cas
 CHILD = {
     "govsim": (
         "import sys, govsim; days = int(sys.argv[1]); "
-        "s = govsim.load_scenario({scenario!r}, [f'days={{days}}', 'output.timeseries_interval_hours=1.0']); "
+        "s = govsim.load_scenario({scenario!r}, [f'days={{days}}', "
+        "'output.timeseries_interval_hours=1.0']); "
         "print('cases', govsim.simulate(s, seed=20240101).summary['created'])"
     ),
     "simpy": (
         "import sys; sys.path.insert(0, {benchmarks!r}); import bench_mmc; "
         "n = round(int(sys.argv[1]) * 24 * bench_mmc.LAMBDA); "
-        "print('cases', len(bench_mmc.simpy_mmc(n, bench_mmc.LAMBDA, bench_mmc.MU, bench_mmc.SERVERS, 20240101)))"
+        "print('cases', len(bench_mmc.simpy_mmc(n, bench_mmc.LAMBDA, bench_mmc.MU, "
+        "bench_mmc.SERVERS, 20240101)))"
     ),
 }
 

@@ -92,7 +92,8 @@ def main() -> None:
         own[component(filename)] += tottime
     total = sum(own.values())
     print(
-        f"{args.scenario}: {cases:,} cases, {total:.2f} s under cProfile ({total / cases * 1e6:.1f} us per case)"
+        f"{args.scenario}: {cases:,} cases, {total:.2f} s under cProfile "
+        f"({total / cases * 1e6:.1f} us per case)"
     )
     for name, seconds in own.most_common():
         print(f"  {name:<50} {seconds / cases * 1e6:7.2f} us/case  {seconds / total:6.1%}")

@@ -33,7 +33,8 @@ SATISFACTION_WEIGHT = (1.0, 0.9, 0.0)
 """Per satisfaction code: 'basically satisfied' counts 0.9 in the satisfaction rate (DOMAIN.md)."""
 
 NOT_ASKED = -1
-"""``Case.resolved`` and ``Case.satisfaction`` before a valid callback (``resolved`` is 0 or 1 after)."""
+"""``Case.resolved`` and ``Case.satisfaction`` before a valid callback (``resolved`` is 0 or 1
+after)."""
 
 
 class Case:

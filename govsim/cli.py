@@ -120,7 +120,7 @@ def _add_set(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _load(args: argparse.Namespace, extra: Sequence[str] = ()):  # noqa: ANN202
+def _load(args: argparse.Namespace, extra: Sequence[str] = ()):
     from govsim.scenario import load_scenario
 
     return load_scenario(args.scenario, [*extra, *args.overrides])
@@ -182,7 +182,8 @@ def _experiment_run(args: argparse.Namespace) -> int:
         print(f"\nran {result.ran} runs; wrote {result.out}/")
     for error in result.errors:
         print(
-            f"govsim: run failed: variant {error['variant']}, sample {error['sample']}, replication "
+            f"govsim: run failed: variant {error['variant']}, sample {error['sample']}, "
+            f"replication "
             f"{error['replication']}, seed {error['seed']}: {error['error'].splitlines()[0]}",
             file=sys.stderr,
         )

@@ -109,7 +109,10 @@ def load(path: str | Path) -> Results:
     if all((folder / m).is_file() for m in RUN_MARKERS):
         return _load_run(folder)
     if (folder / "experiment.yaml").is_file():
-        hint = "an experiment folder without results.parquet: finish it with `govsim experiment run --resume`"
+        hint = (
+            "an experiment folder without results.parquet: "
+            "finish it with `govsim experiment run --resume`"
+        )
     else:
         hint = (
             "neither a run folder (summary.json, timeseries.parquet) nor an experiment folder "

@@ -52,7 +52,7 @@ def assess(cases: pd.DataFrame, scenario: Scenario, horizon: float) -> pd.DataFr
     work["satisfaction_score"] = (
         work["satisfaction"]
         .astype(object)
-        .map(dict(zip(SATISFACTION_LEVELS, SATISFACTION_WEIGHT)))
+        .map(dict(zip(SATISFACTION_LEVELS, SATISFACTION_WEIGHT, strict=True)))
         .astype(float)
     )
     work["month"] = _month_labels(work["created"], scenario)

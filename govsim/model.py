@@ -83,7 +83,8 @@ class RunState:
     monitor: Monitor
     horizon: float
     wall_seconds: float
-    """Of :meth:`Model.run`: the policies' set-up, the event loop, the ledger check and the last chunk."""
+    """Of :meth:`Model.run`: the policies' set-up, the event loop, the ledger check and the last
+    chunk."""
     utilisation: dict[str, float]
     """Busy over staffed server-hours per tier."""
     policy_log: list[tuple[float, str]]
@@ -99,7 +100,8 @@ class Model:
         seed: int | np.random.SeedSequence | None = None,
         cases_file: str | Path | None = None,
     ) -> None:
-        """``cases_file``: stream the case table to this parquet file instead of keeping it in memory."""
+        """``cases_file``: stream the case table to this parquet file instead of keeping it in
+        memory."""
         self.spec = scenario
         """The scenario as given (with its policies list): what the run's outputs record."""
         scenario = apply_policies(scenario)
@@ -139,11 +141,13 @@ class Model:
         """Probability that a grid patrol finds an issue before anyone reports it."""
         self.prevented = [0] * n_categories
         self.street_quality = [0.0] * n_streets
-        """Added to the resolution probability of cases closed at the grid/street/district of a street.
+        """Added to the resolution probability of cases closed at the grid/street/district of a
+        street.
         The callback reads it (and ``department_quality``) only once ``callback.quality_on`` is
         set: a policy that moves either sets the flag, as ``arrival_filters_on`` for prevention."""
         self.department_quality = [0.0] * len(scenario.departments)
-        """Added to the resolution probability of cases closed by a department (see ``street_quality``)."""
+        """Added to the resolution probability of cases closed by a department (see
+        ``street_quality``)."""
         self.on_create: list[Callable[[Case], None]] = []
         self.on_close: list[Callable[[Case], None]] = []
         self._prevention_sources: dict[int, list[float]] = {}
@@ -194,7 +198,7 @@ class Model:
         self.arrival_filters_on = True
         product = [1.0] * len(self.prevention)
         for source_factors in self._prevention_sources.values():
-            product = [a * b for a, b in zip(product, source_factors)]
+            product = [a * b for a, b in zip(product, source_factors, strict=True)]
         self.prevention[:] = product
 
     def log_policy(self, text: str) -> None:
@@ -226,8 +230,8 @@ class Model:
             grid,
             street,
             self.street_district[street],
-            self.env._now,
-            repeat_of,  # noqa: SLF001 - env.now, no property call
+            self.env._now,  # noqa: SLF001 - env.now, without the property call
+            repeat_of,
             department,
             0
             if u_tier < grid_cut
@@ -261,7 +265,8 @@ class Model:
             self.handlers.found_on_patrol(case)
 
     def close(self, case: Case, tier: int) -> None:
-        """Steps 5 and 6: report back, close at ``tier`` (a TIERS code), and assess at the callback."""
+        """Steps 5 and 6: report back, close at ``tier`` (a TIERS code), and assess at the
+        callback."""
         case.closed = self.env._now  # noqa: SLF001 - env.now, without the property call
         case.final_tier = tier
         self.closed_by_tier[tier] += 1
@@ -330,7 +335,9 @@ class Model:
         )
 
     def prevention_counts(self) -> dict[str, int]:
-        return {c.name: n for c, n in zip(self.scenario.categories, self.prevented) if n}
+        return {
+            c.name: n for c, n in zip(self.scenario.categories, self.prevented, strict=True) if n
+        }
 
     def utilisation(self) -> dict[str, float]:
         busy: Counter[str] = Counter()
@@ -366,7 +373,8 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 
 def _run_with_progress(env: simpy.Environment, horizon: float, progress: bool, label: str) -> None:
-    """Run ``env`` to ``horizon``; with ``progress``, a day at a time under a progress bar in simulated days."""
+    """Run ``env`` to ``horizon``; with ``progress``, a day at a time under a progress bar in
+    simulated days."""
     if not progress:
         env.run(until=horizon)
         return

@@ -82,7 +82,8 @@ class Monitor:
         return 1 + len(STAGES) + len(TIERS) + 4 + 4 * len(self._tallies)
 
     def start(self) -> None:
-        """Look up the running totals of the tiers with units once (the pools keep them up to date)."""
+        """Look up the running totals of the tiers with units once (the pools keep them up to
+        date)."""
         model = self.model
         tallies = {"hotline": model.hotline.pool.tally, **model.handlers.tallies}
         with_units = {pool.tier for pool in model.pools}
@@ -93,10 +94,11 @@ class Monitor:
         self._pack = struct.Struct(self._format()).pack
 
     def sample(self) -> None:
-        """Take a snapshot: time, open cases per stage, closed per tier, the ledger's totals, each tally's counts."""
+        """Take a snapshot: time, open cases per stage, closed per tier, the ledger's totals, each
+        tally's counts."""
         model = self.model
         ledger = model.ledger
-        now = model.env._now  # env.now, without the property call
+        now = model.env._now  # noqa: SLF001 - env.now, without the property call
         self.snapshots += self._pack(
             now,
             *ledger.open_by_stage,
@@ -110,7 +112,8 @@ class Monitor:
         self.last_sample = now
 
     def process(self) -> Generator:
-        """SimPy process of the first snapshot; a callback chain takes one every ``interval`` hours after it.
+        """SimPy process of the first snapshot; a callback chain takes one every ``interval`` hours
+        after it.
 
         The first snapshot waits for SimPy to start the process, so the policies' own
         processes, started before it, have set up first. The chain is one event per

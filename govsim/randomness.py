@@ -55,7 +55,8 @@ class RandomStreams:
         return batched(lambda n: rng.random(n))
 
     def logit_uniform(self, name: str) -> Callable[[], float]:
-        """A callable returning logit(u) = log(u / (1 - u)) of U[0, 1) draws (a standard logistic)."""
+        """A callable returning logit(u) = log(u / (1 - u)) of U[0, 1) draws (a standard
+        logistic)."""
         rng = self.generator(name)
 
         def draw(n: int) -> np.ndarray:

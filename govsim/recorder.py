@@ -157,7 +157,8 @@ class MemoryCaseTable:
 
 
 class ParquetCaseTable:
-    """Appends each chunk to ``path`` as a parquet row group, via a temporary file renamed at the end.
+    """Appends each chunk to ``path`` as a parquet row group, via a temporary file renamed at the
+    end.
 
     Rows are in the order cases ended (cases open at the end last): sort by ``case_id``
     for creation order.

@@ -21,8 +21,8 @@ from govsim.plots.figures import MadeFigure, make_figures
 from govsim.plots.style import metric_style
 
 CSS = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em auto; max-width: 1200px; color: #222;
-       padding: 0 1em; line-height: 1.4; }
+body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em auto; max-width: 1200px;
+       color: #222; padding: 0 1em; line-height: 1.4; }
 h1 { border-bottom: 2px solid #1f77b4; padding-bottom: .2em; }
 h2 { margin-top: 2em; color: #1f4e79; }
 table { border-collapse: collapse; margin: .5em 0 1.5em; font-size: 90%; }
@@ -30,8 +30,9 @@ th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: right; }
 th { background: #eef3f8; } td:first-child, th:first-child { text-align: left; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 table.text td, table.text th { text-align: left; }
-figcaption { font-size: 90%; color: #555; } pre { background: #f6f8fa; padding: 1em; overflow-x: auto;
-       font-size: 80%; } .meta { color: #666; font-size: 90%; } nav a { margin-right: 1em; }
+figcaption { font-size: 90%; color: #555; }
+pre { background: #f6f8fa; padding: 1em; overflow-x: auto; font-size: 80%; }
+.meta { color: #666; font-size: 90%; } nav a { margin-right: 1em; }
 """
 
 
@@ -43,7 +44,8 @@ def write_report(
     workers: int | None = None,
     progress: bool = True,
 ) -> Path:
-    """Draw the figures of ``folder`` (into ``folder/figures/``) and write the HTML page; return its path."""
+    """Draw the figures of ``folder`` (into ``folder/figures/``) and write the HTML page; return
+    its path."""
     data = load(folder)
     figures = make_figures(
         data, formats=("png", "svg"), replay=replay, workers=workers, progress=progress
@@ -277,7 +279,10 @@ def _plain(value: object) -> str:
 
 
 def _details(summary: str, text: str) -> str:
-    return f"<details><summary>{html.escape(summary)}</summary><pre>{html.escape(text)}</pre></details>"
+    return (
+        f"<details><summary>{html.escape(summary)}</summary>"
+        f"<pre>{html.escape(text)}</pre></details>"
+    )
 
 
 def _figure(made: MadeFigure) -> str:

@@ -108,7 +108,8 @@ class ServerPool:
         self.time_factor = 1.0
         """Multiplies every service time (a unit that rushes its cases has < 1)."""
         self._lines: list[deque[tuple[int, Any]]] = []
-        """The queue: one first-come-first-served line of (ticket, item) per priority, most urgent first."""
+        """The queue: one first-come-first-served line of (ticket, item) per priority, most urgent
+        first."""
         self._line_of: dict[int, deque[tuple[int, Any]]] = {}
         """The line of each priority seen so far."""
         self._seq = 0
@@ -231,7 +232,8 @@ class ServerPool:
 
     # -- inspection ------------------------------------------------------------------------
     def in_service(self) -> list[Any]:
-        """Items in service now, in the order their services end (for checks, not for the hot path)."""
+        """Items in service now, in the order their services end (for checks, not for the hot
+        path)."""
         return [entry[2] for entry in sorted(self._ends)]
 
     def waiting(self) -> list[Any]:

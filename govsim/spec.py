@@ -108,7 +108,8 @@ class Whistle(Strict):
         0.8,
         ge=0,
         le=1,
-        description="Share of eligible cases (beyond the street's powers, category with a department) whistled.",
+        description="Share of eligible cases (beyond the street's powers, category with a "
+        "department) whistled.",
     )
     categories: list[str] | None = Field(
         None, description="Categories a street may whistle for; null: all with `whistle: true`."

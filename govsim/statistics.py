@@ -144,7 +144,7 @@ class RunStatistics:
             picked = key if flags[name] is None else key[flags[name]]
             self.unit_counts[row] += np.bincount(picked, minlength=size)
 
-    def _day_counter(self, day: np.ndarray):  # noqa: ANN202
+    def _day_counter(self, day: np.ndarray):
         def count(name: str, mask: np.ndarray | None) -> None:
             picked = day if mask is None else day[mask]
             self.day_counts[DAY_COUNTERS.index(name)] += np.bincount(picked, minlength=self.days)
@@ -169,11 +169,14 @@ class RunStatistics:
 
     def rates(self, warmup_hours: float = 0.0) -> dict[str, float]:
         """Response, resolution and satisfaction rates (NaN without a denominator)."""
-        totals = dict(zip(UNIT_COUNTERS, self.unit_table(warmup_hours).sum(axis=(1, 2))))
+        totals = dict(
+            zip(UNIT_COUNTERS, self.unit_table(warmup_hours).sum(axis=(1, 2)), strict=True)
+        )
         return _rates(totals)
 
     def time_to_close(self, warmup_hours: float = 0.0) -> np.ndarray:
-        """Hours from appeal to closing of closed cases created after warm-up (in recording order)."""
+        """Hours from appeal to closing of closed cases created after warm-up (in recording
+        order)."""
         if not self._close_days:
             return np.empty(0)
         days = np.concatenate(self._close_days)
@@ -216,7 +219,8 @@ def satisfaction_points(satisfied: int | pd.Series, basic: int | pd.Series) -> f
 
 
 def add_rates(kpis: pd.DataFrame, weights: dict[str, float]) -> None:
-    """Add the three rates and the composite to a table of counts, in place (NaN without a denominator)."""
+    """Add the three rates and the composite to a table of counts, in place (NaN without a
+    denominator)."""
     kpis["response_rate"] = _ratio(kpis["on_time"], kpis["due"])
     kpis["resolution_rate"] = _ratio(kpis["resolved"], kpis["valid_callbacks"])
     kpis["satisfaction_rate"] = _ratio(kpis["satisfaction_points"], kpis["valid_callbacks"])

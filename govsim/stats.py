@@ -41,7 +41,8 @@ def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> Interv
 def paired_ci(
     treatment: Sequence[float], control: Sequence[float], level: float = 0.95
 ) -> Interval:
-    """CI of the mean difference treatment - control, paired by replication (common random numbers)."""
+    """CI of the mean difference treatment - control, paired by replication (common random
+    numbers)."""
     t = np.asarray(treatment, dtype=float)
     c = np.asarray(control, dtype=float)
     if t.shape != c.shape:

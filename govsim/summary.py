@@ -19,13 +19,15 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines = [
         f"govsim run: {summary['scenario']} (seed {summary['seed']}, {summary['days']:g} days)",
         "",
-        f"  cases created      {summary['created']:>10,}   (repeat appeals {summary['repeat_cases']:,})",
+        f"  cases created      {summary['created']:>10,}   (repeat appeals "
+        f"{summary['repeat_cases']:,})",
         f"  closed             {summary['closed']:>10,}",
         f"  abandoned calls    {summary['abandoned']:>10,}",
         f"  open at end        {summary['open_at_end']:>10,}",
         "",
         f"  response rate      {_pct(rates['response'])}",
-        f"  resolution rate    {_pct(rates['resolution'])}   ({rates['valid_callbacks']:,} valid callbacks)",
+        f"  resolution rate    {_pct(rates['resolution'])}   ({rates['valid_callbacks']:,} valid "
+        f"callbacks)",
         f"  satisfaction rate  {_pct(rates['satisfaction'])}",
         "",
         f"  time to close      mean {_hours(ttc['mean'])}   p50 {_hours(ttc['p50'])}"
@@ -40,6 +42,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     perf = summary["performance"]
     lines += [
         "",
-        f"  {perf['cases_per_wall_second'] or 0:,.0f} cases per wall second ({perf['wall_seconds']:.2f} s)",
+        f"  {perf['cases_per_wall_second'] or 0:,.0f} cases per wall second "
+        f"({perf['wall_seconds']:.2f} s)",
     ]
     return "\n".join(lines)

@@ -56,7 +56,7 @@ def shares(draw, keys: tuple[str, ...], drop_zeros: bool = True) -> dict[str, fl
         )
     )
     total = sum(weights)
-    values = {k: w / total for k, w in zip(keys, weights) if w or not drop_zeros}
+    values = {k: w / total for k, w in zip(keys, weights, strict=True) if w or not drop_zeros}
     last = max(values, key=values.get)  # make the sum exactly 1.0 in floating point
     values[last] = 1.0 - sum(v for k, v in values.items() if k != last)
     return values
@@ -335,7 +335,7 @@ def check_cases_table(cases: pd.DataFrame, summary: dict, horizon: float) -> Non
     repeats = cases[cases["repeat_of"].notna()]
     assert summary["repeat_cases"] == len(repeats)
     by_id = cases.set_index("case_id")
-    for case_id, row in repeats.iterrows():
+    for _, row in repeats.iterrows():
         original_id = int(row["repeat_of"])
         assert 0 <= original_id < row["case_id"]
         original = by_id.loc[original_id]

@@ -187,7 +187,7 @@ def test_graphml_round_trip(tmp_path: Path, overrides: list[str], capsys) -> Non
     )
     assert f"{graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges" in captured.out
     assert [p.name for p in tmp_path.iterdir()] == ["x.graphml"]  # no temporary file left
-    for u, v, data in back.edges(data=True):
+    for _, _, data in back.edges(data=True):
         if data["kind"] == "whistles":
             assert float(data["report_delay_hours"]) == pytest.approx(
                 expected_report_hours(scenario)

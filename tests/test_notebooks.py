@@ -1,4 +1,5 @@
-"""The notebooks in experiments/ run top to bottom (at small sizes) and are stored without outputs."""
+"""The notebooks in experiments/ run top to bottom (at small sizes) and are stored without
+outputs."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ SMALL = {  # read by each notebook's parameter cell
 }
 
 
-def read(name: str):  # noqa: ANN201
+def read(name: str):
     return nbformat.read(REPO_ROOT / "experiments" / f"{name}.ipynb", as_version=4)
 
 

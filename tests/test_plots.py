@@ -17,28 +17,28 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.image as mpimg  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-import yaml  # noqa: E402
-from conftest import BASELINE  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.collections import PolyCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.image as mpimg
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conftest import BASELINE
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
 
-import govsim  # noqa: E402
-import govsim.plots as gp  # noqa: E402
-from govsim.cli import main  # noqa: E402
-from govsim.experiments import run_experiment  # noqa: E402
-from govsim.experiments.executors import choose  # noqa: E402
-from govsim.loading import NotAResultsFolder  # noqa: E402
-from govsim.plots import style  # noqa: E402
-from govsim.plots.figures import figure_specs  # noqa: E402
-from govsim.plots.frames import band, tidy_timeseries  # noqa: E402
-from govsim.plots.inputs import inputs_for, policy_graph  # noqa: E402
-from govsim.plots.league import league_matrix  # noqa: E402
-from govsim.plots.replay import replay  # noqa: E402
+import govsim
+import govsim.plots as gp
+from govsim.cli import main
+from govsim.experiments import run_experiment
+from govsim.experiments.executors import choose
+from govsim.loading import NotAResultsFolder
+from govsim.plots import style
+from govsim.plots.figures import figure_specs
+from govsim.plots.frames import band, tidy_timeseries
+from govsim.plots.inputs import inputs_for, policy_graph
+from govsim.plots.league import league_matrix
+from govsim.plots.replay import replay
 
 VARIANTS = ["baseline", "whistle_blowing", "all_combined"]
 RUN_FIGURES = {"backlog", "flows", "rates", "time_to_close", "tiers", "league", "network"}
@@ -96,7 +96,7 @@ def experiment_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def experiment_inputs(experiment_dir: Path):  # noqa: ANN201
+def experiment_inputs(experiment_dir: Path):
     """The experiment's plot inputs, its runs replayed in this process (cached in DIR/replay/)."""
     return inputs_for(govsim.load(experiment_dir), progress=False, workers=1)
 
@@ -244,7 +244,7 @@ def test_replay_reproduces_the_stored_runs(sensitivity_dir: Path, tmp_path: Path
 # Every figure: titles, labels, legends, nothing clipped
 
 
-def _figures(data) -> dict[str, Figure]:  # noqa: ANN001
+def _figures(data) -> dict[str, Figure]:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no font, layout or tick warnings either
         inputs = inputs_for(data, progress=False, workers=1)
@@ -298,7 +298,7 @@ def test_every_figure_is_labelled_and_fits(which: str, run_dir: Path, experiment
 # Figure families: what they show
 
 
-def legend_texts(ax) -> list[str]:  # noqa: ANN001
+def legend_texts(ax) -> list[str]:
     return [t.get_text() for t in ax.get_legend().get_texts()]
 
 
@@ -317,7 +317,7 @@ def test_backlog_band_contains_its_mean(experiment_dir: Path) -> None:
     assert (stats["low"] <= stats["mean"] + 1e-9).all() and (
         stats["mean"] <= stats["high"] + 1e-9
     ).all()
-    for line, variant in zip(ax.get_lines(), VARIANTS):
+    for line, variant in zip(ax.get_lines(), VARIANTS, strict=True):
         expected = stats[stats["variant"] == variant].sort_values("time")
         np.testing.assert_allclose(line.get_ydata(), expected["mean"])
         np.testing.assert_allclose(line.get_xdata(), expected["time"] / 24)
@@ -352,13 +352,13 @@ def test_rates_per_month_match_the_kpis(run_dir: Path) -> None:
     assert high - low >= 5  # a tenth of a point must not look like a cliff
 
 
-def test_experiment_rates_have_bands_per_variant(experiment_inputs) -> None:  # noqa: ANN001
+def test_experiment_rates_have_bands_per_variant(experiment_inputs) -> None:
     inputs = experiment_inputs
     ax = gp.plot_rate(inputs.kpis, "response_rate", variants=inputs.variants)
     assert legend_texts(ax) == VARIANTS
     for container in ax.containers:  # errorbar containers: the interval around each mean
         mean = container.lines[0].get_ydata()
-        for segment, y in zip(container.lines[2][0].get_segments(), mean):
+        for segment, y in zip(container.lines[2][0].get_segments(), mean, strict=True):
             assert segment[:, 1].min() <= y <= segment[:, 1].max()
 
 
@@ -391,7 +391,7 @@ def test_tier_shares_match_the_summary(run_dir: Path) -> None:
     assert [t.get_text() for t in ax.get_xticklabels()] == list(style.CLOSING_TIERS)
 
 
-def test_league_ranks_streets_best_first(run_dir: Path, experiment_inputs) -> None:  # noqa: ANN001
+def test_league_ranks_streets_best_first(run_dir: Path, experiment_inputs) -> None:
     data = govsim.load(run_dir)
     matrix = league_matrix(data.kpis)
     assert list(matrix.columns) == ["2024-03", "2024-04", "whole run"]
@@ -415,14 +415,14 @@ def test_forest_plot_shows_each_paired_difference(experiment_dir: Path) -> None:
     np.testing.assert_allclose(
         points, 100 * rows.loc[["whistle_blowing", "all_combined"], "mean_diff"]
     )
-    for container, variant in zip(ax.containers, ["whistle_blowing", "all_combined"]):
+    for container, variant in zip(ax.containers, ["whistle_blowing", "all_combined"], strict=True):
         segment = container.lines[2][0].get_segments()[0]
         assert segment[:, 0].min() == pytest.approx(100 * rows.loc[variant, "ci_low"])
         assert segment[:, 0].max() == pytest.approx(100 * rows.loc[variant, "ci_high"])
     assert any(list(ln.get_xdata()) == [0, 0] for ln in ax.get_lines())  # the no-difference line
 
 
-def test_network_colours_nodes_and_draws_whistles(experiment_inputs) -> None:  # noqa: ANN001
+def test_network_colours_nodes_and_draws_whistles(experiment_inputs) -> None:
     inputs = experiment_inputs
     baseline = inputs.graphs["baseline"]
     whistle = inputs.graphs["whistle_blowing"]

@@ -187,7 +187,8 @@ def test_direct_dispatch_to_streets_shortens_wait_for_first_response():
 def test_ranking_pressure_raises_resolution_month_by_month():
     ranking = [
         "policies=[{type: ranking, improvement_rate: 0.3, quality_ceiling: 0.99}]",
-        "feedback.resolution_probability={hotline: 0.7, grid: 0.6, street: 0.6, district: 0.6, department: 0.6}",
+        "feedback.resolution_probability={hotline: 0.7, grid: 0.6, street: 0.6, district: 0.6, "
+        "department: 0.6}",
     ]
     base = ranking[1:]
 
@@ -240,11 +241,21 @@ def test_ledger_holds_with_each_shipped_policy(path: Path):
 
 POLICY_CHOICES = {
     "dispatch_reform": "{type: dispatch_reform, direct_to_street: %s, dispatch_accuracy: %.2f}",
-    "whistle_blowing": "{type: whistle_blowing, probability: %.2f, precision: %.2f, monthly_cap: %d}",
-    "resource_sinking": "{type: resource_sinking, start_day: %.1f, department_share: %.2f, district_share: %.2f, to_grids: %.2f, powers: %.2f}",
+    "whistle_blowing": (
+        "{type: whistle_blowing, probability: %.2f, precision: %.2f, monthly_cap: %d}"
+    ),
+    "resource_sinking": (
+        "{type: resource_sinking, start_day: %.1f, department_share: %.2f, "
+        "district_share: %.2f, to_grids: %.2f, powers: %.2f}"
+    ),
     "grid_patrol": "{type: grid_patrol, start_day: %.1f, time_share: %.2f, detection: %.2f}",
-    "monthly_topic": "{type: monthly_topic, top_k: %d, lag_days: %.1f, efficacy: %.2f, staff_per_street: %d}",
-    "ranking": "{type: ranking, governance_count: %d, improvement_rate: %.2f, extra_staff: %d, governance_prevention: %.2f, speedup: %.2f, resolution_penalty: %.2f}",
+    "monthly_topic": (
+        "{type: monthly_topic, top_k: %d, lag_days: %.1f, efficacy: %.2f, staff_per_street: %d}"
+    ),
+    "ranking": (
+        "{type: ranking, governance_count: %d, improvement_rate: %.2f, extra_staff: %d, "
+        "governance_prevention: %.2f, speedup: %.2f, resolution_penalty: %.2f}"
+    ),
 }
 
 unit = st.floats(0, 1)
@@ -292,8 +303,8 @@ def test_ledger_holds_with_random_policies_switched_on(policies: str, seed: int,
             "days=70",
             "start_date=2024-03-20",
             f"policies={policies}",
-            "city.synthetic={districts: 1, streets: 3, grids: 6, population: %d}"
-            % int(30000 * load),
+            "city.synthetic={districts: 1, streets: 3, grids: 6, "
+            f"population: {int(30000 * load)}}}",
         ],
     )
     result = govsim.simulate(scenario, seed=seed)  # raises LedgerError on any imbalance

@@ -71,7 +71,8 @@ FAMILY_CONFIDENCE = 0.95
 
 # -- theory ----------------------------------------------------------------------------------
 def mmc_theory(lam: float, mu: float, c: int) -> dict[str, float]:
-    """Steady state of M/M/c: utilisation, Erlang C, mean wait in queue, mean queue, mean in system."""
+    """Steady state of M/M/c: utilisation, Erlang C, mean wait in queue, mean queue, mean in
+    system."""
     a = lam / mu
     rho = a / c
     if rho >= 1:
@@ -106,7 +107,8 @@ def t_interval(values: Sequence[float], level: float) -> tuple[float, float, flo
 
 
 def compare(replications: list[dict[str, float]], theory: dict[str, float]) -> list[str]:
-    """Check every theoretical value lies in its simultaneous interval; return failures, print a table."""
+    """Check every theoretical value lies in its simultaneous interval; return failures, print a
+    table."""
     level = 1 - (1 - FAMILY_CONFIDENCE) / len(theory)
     failures = []
     print(
@@ -154,10 +156,11 @@ MMC_SEEDS = range(1001, 1021)
 
 
 def fcfs_service_starts(created: np.ndarray, departed: np.ndarray, servers: int) -> np.ndarray:
-    """Service start of each customer (in arrival order) of a FCFS work-conserving c-server queue."""
+    """Service start of each customer (in arrival order) of a FCFS work-conserving c-server
+    queue."""
     free = [0.0] * servers
     starts = np.empty_like(created)
-    for i, (arrival, departure) in enumerate(zip(created.tolist(), departed.tolist())):
+    for i, (arrival, departure) in enumerate(zip(created.tolist(), departed.tolist(), strict=True)):
         start = max(arrival, heapq.heappop(free))
         starts[i] = start
         heapq.heappush(
@@ -207,7 +210,8 @@ def test_hotline_is_mmc() -> None:
     assert not failures, "M/M/c reduction disagrees with Erlang C:\n" + "\n".join(failures)
 
 
-# -- Jackson network grid -> street -> district -----------------------------------------------------
+# -- Jackson network grid -> street -> district
+# -----------------------------------------------------
 TIERS_LAMBDA = 4.0  # patrol arrivals per hour (scenario: 96,000 residents x 1.0 per 1,000 a day)
 CLOSABLE = {"grid": 0.5, "street": 0.3, "district": 0.2}
 SERVERS = {"grid": 5, "street": 4, "district": 2}

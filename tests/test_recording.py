@@ -60,7 +60,7 @@ def test_chunk_boundaries_do_not_matter(in_memory: govsim.RunResult, chunk_size:
 
 
 def test_failed_run_leaves_no_case_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(self, pools) -> None:  # noqa: ANN001
+    def broken(self, pools) -> None:
         raise LedgerError("simulated invariant violation")
 
     monkeypatch.setattr("govsim.ledger.CaseLedger.check", broken)

@@ -29,8 +29,12 @@ window.addEventListener("load", function () {
   var out = document.createElement("div");
   out.id = "govsim-check";
   out.setAttribute("data-total", images.length);
-  out.setAttribute("data-loaded", images.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length);
-  out.setAttribute("data-sizes", images.map(function (i) { return i.naturalWidth + "x" + i.naturalHeight; }).join(","));
+  out.setAttribute("data-loaded", images.filter(function (i) {
+    return i.complete && i.naturalWidth > 0;
+  }).length);
+  out.setAttribute("data-sizes", images.map(function (i) {
+    return i.naturalWidth + "x" + i.naturalHeight;
+  }).join(","));
   out.setAttribute("data-title", document.querySelector("h1").textContent);
   out.setAttribute("data-tables", document.querySelectorAll("table").length);
   document.body.appendChild(out);

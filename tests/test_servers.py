@@ -214,11 +214,11 @@ class CountingPriority(int):
 
     comparisons = 0
 
-    def __lt__(self, other):  # noqa: ANN001
+    def __lt__(self, other):
         CountingPriority.comparisons += 1
         return int.__lt__(self, other)
 
-    def __eq__(self, other):  # noqa: ANN001
+    def __eq__(self, other):
         CountingPriority.comparisons += 1
         return int.__eq__(self, other)
 
@@ -251,7 +251,7 @@ def test_100k_queued_push_pop_is_fast(monkeypatch) -> None:
     real_push = heapq.heappush
     env, pool, rec = make_pool(0)
 
-    def push(heap, entry):  # noqa: ANN001, ANN202
+    def push(heap, entry):
         nonlocal end_pushes
         end_pushes += 1  # the pool's only heap is that of service ends
         real_push(heap, entry)
@@ -280,7 +280,8 @@ def test_100k_queued_push_pop_is_fast(monkeypatch) -> None:
 
 
 def test_services_end_at_their_own_times_through_one_wakeup_per_pool() -> None:
-    """Each start that ends sooner than the pending wake-up schedules a new one; stale ones are ignored."""
+    """Each start that ends sooner than the pending wake-up schedules a new one; stale ones are
+    ignored."""
     env, pool, rec = make_pool(5)
     items = [Item(f"s{d}", service=float(d)) for d in (5, 4, 3, 2, 1)]  # each ends before the last
     for item in items:

@@ -218,7 +218,7 @@ def scaled_changes(scenario, streets: int) -> dict[str, Any]:
     plan = ops if isinstance(ops, list) else [ops] * 24
     load = hourly_offered_load(scenario)
     operators = []
-    for n, a in zip(plan, load):
+    for n, a in zip(plan, load, strict=True):
         if a <= 0 or n <= a:
             operators.append(max(1, round(n * f)) if n else 0)
         else:
@@ -648,7 +648,7 @@ def fit_consultation(scenario, name: str, infl: dict[str, float]) -> tuple[float
         return float((contacts * logistic(base + theta)).sum() / contacts.sum())
 
     theta = brentq(lambda t: share(t) - target, -5, 5, xtol=1e-10)
-    return theta, {c: float(logistic(b + theta)) for c, b in zip(first.index, base)}
+    return theta, {c: float(logistic(b + theta)) for c, b in zip(first.index, base, strict=True)}
 
 
 def fit_shift_plan(scenario, call_inflation: float) -> tuple[list[int], dict[str, float]]:

@@ -405,7 +405,7 @@ def run_experiment(
         pairs = [(t, s) for t, s in pairs if t.variant in variants]
     results = calib.execute([s for _, s in pairs], workers)
     rows = []
-    for (task, _), res in zip(pairs, results):
+    for (task, _), res in zip(pairs, results, strict=True):
         rows.append(
             {"variant": task.variant, "replication": task.replication, "seed": task.seed, **res}
         )
@@ -488,7 +488,7 @@ def fit_facts(workers: int) -> list[dict]:
     ) -> tuple[float, list, np.ndarray]:
         """October rate on a small grid of the parameter, a quadratic through it, its root in the grid."""
         ys = [october(param, x, rate) for x in grid]
-        for x, y in zip(grid, ys):
+        for x, y in zip(grid, ys, strict=True):
             print(
                 f"[fit facts] {param} = {x:.4f}: October {rate} {y:.4f} (target {target:.4f})",
                 flush=True,
@@ -506,7 +506,7 @@ def fit_facts(workers: int) -> list[dict]:
             raise RuntimeError(f"{param}: no root of the fitted curve near the grid {grid}: {ys}")
         x = float(min(roots, key=lambda r: abs(r - np.mean(grid))))
         resid = np.array(ys) - np.polyval(coef, grid)
-        return x, list(zip(grid, ys)), resid
+        return x, list(zip(grid, ys, strict=True)), resid
 
     text = path.read_text(encoding="utf-8")
     text = calib.patch_flow_key(text, "service_gain", "0.0")
@@ -651,7 +651,7 @@ def verify_beijing(name: str, runs: list[dict]) -> list[Row]:
     contacts = [sum(r["contacts"] for r in run["by_category"].values()) for run in runs]
     first = [sum(r["first"] for r in run["by_category"].values()) for run in runs]
     e_first = float(calib.expected_first_contacts(full).sum())
-    kappa = [c / fi for c, fi in zip(contacts, first)]
+    kappa = [c / fi for c, fi in zip(contacts, first, strict=True)]
     vol_src = SOURCES["volume_2024" if name == "beijing" else "volume_2019"]
     target = calib.VOLUME[name]
     k = over_replications(kappa)
@@ -689,7 +689,7 @@ def verify_beijing(name: str, runs: list[dict]) -> list[Row]:
         )
     consult = [
         sum(r["consultations"] for r in run["by_category"].values()) / c
-        for run, c in zip(runs, contacts)
+        for run, c in zip(runs, contacts, strict=True)
     ]
     if name == "beijing":
         rows.append(
@@ -748,7 +748,7 @@ def verify_beijing(name: str, runs: list[dict]) -> list[Row]:
         )
     mix = calib.mix_targets(name)
     for group, share in mix.items():
-        sims = [calib.group_counts(run)[group] / c for run, c in zip(runs, contacts)]
+        sims = [calib.group_counts(run)[group] / c for run, c in zip(runs, contacts, strict=True)]
         rows.append(
             relative(
                 name,
@@ -1341,7 +1341,7 @@ def overview_figure(runs: dict[str, list[dict]], figdir: Path) -> Path:
     sims = np.array(
         [
             [calib.group_counts(run)[g] / c for g in groups]
-            for run, c in zip(runs["beijing"], contacts)
+            for run, c in zip(runs["beijing"], contacts, strict=True)
         ]
     )
     y = np.arange(len(groups))
@@ -1417,7 +1417,7 @@ def overview_figure(runs: dict[str, list[dict]], figdir: Path) -> Path:
     y = np.arange(len(labels))
     ax.errorbar(sim_m, y, xerr=[sim_lo, sim_hi], fmt="o", color="C0", label="simulated (95% CI)")
     ax.plot(pub, y, "s", color="C3", mfc="none", markersize=10, label="published")
-    for yi, p in zip(y, pub):
+    for yi, p in zip(y, pub, strict=True):
         ax.plot([p - 2, p + 2], [yi, yi], color="C3", alpha=0.4, lw=6)
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlabel("% (bars: ±2 points tolerance)")

@@ -90,7 +90,8 @@ class Callback:
         return self.model.street_quality[case.street]
 
     def service_shift(self, case: Case) -> float:
-        """A unit's own shift of the satisfaction score of the cases it closes (rankings move it)."""
+        """A unit's own shift of the satisfaction score of the cases it closes (rankings move
+        it)."""
         tier = case.final_tier
         if tier == DEPARTMENT_TIER:
             return self.department_service[case.department]

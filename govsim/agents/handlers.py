@@ -35,7 +35,7 @@ class VisitTime:
 
     __slots__ = ("env", "samplers")
 
-    def __init__(self, env, samplers: list[Callable[[], float]]) -> None:  # noqa: ANN001
+    def __init__(self, env, samplers: list[Callable[[], float]]) -> None:
         self.env = env
         self.samplers = samplers
 

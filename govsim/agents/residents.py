@@ -80,7 +80,8 @@ class Residents:
     def draw_days(
         self, first: int, count: int
     ) -> tuple[list[float], list[int], list[int], list[int], list[int]]:
-        """Times (hours since start), categories, grids, residents and channels of ``count`` days."""
+        """Times (hours since start), categories, grids, residents and channels of ``count``
+        days."""
         rng = self.rng
         rates = np.concatenate([self.hourly_rates(day) for day in range(first, first + count)])
         counts = rng.poisson(rates)
@@ -144,7 +145,8 @@ class Residents:
             self._schedule_next()
 
     def _schedule_next(self) -> None:
-        """Schedule the next appeal, drawing the following days' appeals once a day's are used up."""
+        """Schedule the next appeal, drawing the following days' appeals once a day's are used
+        up."""
         times = self._batch[0]
         horizon = self.model.horizon
         while self._next >= len(times):

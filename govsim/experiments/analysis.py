@@ -104,14 +104,15 @@ def replications_needed(
 
 
 def backlog_curves(series: pd.DataFrame, tier: str = "city", metric: str = "open") -> pd.DataFrame:
-    """One column per (variant, replication), indexed by time: the curves used to choose a warm-up."""
+    """One column per (variant, replication), indexed by time: the curves used to choose a
+    warm-up."""
     sel = series[(series["tier"].astype(str) == tier) & (series["metric"].astype(str) == metric)]
     return sel.pivot_table(
         index="time", columns=["variant", "replication"], values="value", observed=True
     )
 
 
-def plot_warmup(series: pd.DataFrame, tier: str = "city", ax=None):  # noqa: ANN001, ANN201
+def plot_warmup(series: pd.DataFrame, tier: str = "city", ax=None):
     """Open cases over time, every replication thin and the mean thick, per variant.
 
     Choose the warm-up where the mean curve stops trending.

@@ -64,14 +64,16 @@ def sample_table(experiment: Experiment) -> pd.DataFrame:
     if method == "grid":
         grids = [u for u in uncertain if u.kind == "grid"]
         combos = itertools.product(*[u.values for u in grids]) if grids else [()]
-        rows = [{**fixed, **{u.key: v for u, v in zip(grids, combo)}} for combo in combos]
+        rows = [
+            {**fixed, **{u.key: v for u, v in zip(grids, combo, strict=True)}} for combo in combos
+        ]
     else:
         ranges = [u for u in uncertain if u.kind == "range"]
         unit = _unit_samples(experiment, len(ranges))
         rows = []
         for point in unit:
             row = dict(fixed)
-            for u, x in zip(ranges, point):
+            for u, x in zip(ranges, point, strict=True):
                 low, high = u.range
                 value = low + x * (high - low) if method == "lhs" else x
                 row[u.key] = int(round(value)) if u.integer else float(value)

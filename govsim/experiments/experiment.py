@@ -178,7 +178,7 @@ def _experiment_yaml(experiment: Experiment, fingerprint: str) -> str:
     return "# The experiment as run (written by govsim).\n" + yaml.safe_dump(data, sort_keys=False)
 
 
-def _bar(total: int, done: int, progress: bool, label: str):  # noqa: ANN202
+def _bar(total: int, done: int, progress: bool, label: str):
     if not progress:
         return None
     from tqdm.auto import tqdm

@@ -36,7 +36,8 @@ def salib_samples(experiment: Experiment) -> np.ndarray:
 
 
 def analyse(experiment: Experiment, results: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
-    """Sensitivity indices per variant and outcome (tidy: variant, metric, parameter, index, value, conf)."""
+    """Sensitivity indices per variant and outcome (tidy: variant, metric, parameter, index, value,
+    conf)."""
     spec = problem(experiment)
     method = experiment.sampling.method
     x = samples[spec["names"]].to_numpy(dtype=float)

@@ -66,7 +66,8 @@ class Sampling(Strict):
     samples: int = Field(
         8,
         ge=1,
-        description="lhs: number of samples; sobol: base samples N (runs N(2D+2)); morris: trajectories.",
+        description="lhs: number of samples; sobol: base samples N (runs N(2D+2)); morris: "
+        "trajectories.",
     )
 
 

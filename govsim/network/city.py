@@ -87,12 +87,15 @@ def build_city(scenario: Scenario) -> CityLayout:
 
 
 def _add_sunk_staff(layout: CityLayout, scenario: Scenario) -> None:
-    """Add the on-duty equivalents of the staff sunk into the grids, spread evenly over all grids."""
+    """Add the on-duty equivalents of the staff sunk into the grids, spread evenly over all
+    grids."""
     sunk = scenario.staffing.grid_sunk
     if sunk is None or not layout.grids:
         return
     extra = _split(sunk.on_duty, len(layout.grids))
-    layout.grids[:] = [replace(g, staff=g.staff + int(n)) for g, n in zip(layout.grids, extra)]
+    layout.grids[:] = [
+        replace(g, staff=g.staff + int(n)) for g, n in zip(layout.grids, extra, strict=True)
+    ]
 
 
 RESIDENTIAL = ("community", "village")

@@ -1,4 +1,5 @@
-"""Time to close: distributions per variant and urgency class, with the class's time limit marked."""
+"""Time to close: distributions per variant and urgency class, with the class's time limit
+marked."""
 
 from __future__ import annotations
 

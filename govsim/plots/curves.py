@@ -77,7 +77,8 @@ def plot_daily_flow(
     variants: list[str] | None = None,
     legend: bool = True,
 ) -> Axes:
-    """City-wide cases ``arrived`` (created) or ``closed`` per day: mean per variant with a 95% band."""
+    """City-wide cases ``arrived`` (created) or ``closed`` per day: mean per variant with a 95%
+    band."""
     tidy = tidy_timeseries(timeseries)
     flows = daily_flows(tidy)
     rows = flows[flows["metric"] == metric]

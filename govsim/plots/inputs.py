@@ -46,7 +46,8 @@ def inputs_for(
     workers: int | None = None,
     progress: bool = True,
 ) -> PlotInputs:
-    """Gather the frames to draw: a run's own tables, or an experiment's plus replayed case views."""
+    """Gather the frames to draw: a run's own tables, or an experiment's plus replayed case
+    views."""
     if isinstance(data, RunData):
         name = data.scenario.name
         views = run_case_views(data.cases, data.scenario) if len(data.cases) else {}
@@ -66,7 +67,8 @@ def inputs_for(
 
 
 def policy_graph(scenario: Scenario) -> nx.MultiDiGraph:
-    """The network as the run sees it: after the static policies (whistle-blowing, dispatch reform)."""
+    """The network as the run sees it: after the static policies (whistle-blowing, dispatch
+    reform)."""
     from govsim.network.graph import jurisdiction_graph
     from govsim.policies import apply_policies
 

@@ -38,7 +38,7 @@ def backlog_figure(inputs: PlotInputs) -> Figure:
     tiers_present = curves.backlog_tiers(inputs.timeseries)
     fig = new_figure(13, 7)
     axes = panel_grid(fig, len(tiers_present), columns=4)
-    for ax, tier in zip(axes, tiers_present):
+    for ax, tier in zip(axes, tiers_present, strict=True):
         curves.plot_backlog(
             inputs.timeseries,
             tier,
@@ -56,7 +56,7 @@ def flows_figure(inputs: PlotInputs) -> Figure:
     """Appeals created and cases closed per day, side by side."""
     fig = new_figure(12, 4.5)
     axes = panel_grid(fig, 2, columns=2)
-    for ax, metric in zip(axes, ("arrived", "closed")):
+    for ax, metric in zip(axes, ("arrived", "closed"), strict=True):
         curves.plot_daily_flow(
             inputs.timeseries, metric, ax=ax, variants=inputs.variants, legend=False
         )
@@ -69,7 +69,7 @@ def rates_figure(inputs: PlotInputs) -> Figure:
     """The three rates per month, one panel each."""
     fig = new_figure(13, 4.5)
     axes = panel_grid(fig, 3, columns=3)
-    for ax, rate in zip(axes, rates.RATES):
+    for ax, rate in zip(axes, rates.RATES, strict=True):
         rates.plot_rate(inputs.kpis, rate, ax=ax, variants=inputs.variants, legend=False)
     _shared_legend(fig, axes)
     after = f", appeals after the {inputs.warmup_days:g}-day warm-up" if inputs.warmup_days else ""
@@ -83,7 +83,7 @@ def closing_figure(inputs: PlotInputs) -> Figure:
     present = set(inputs.closed["urgency"].astype(str))
     classes = [u for u in limits if u in present] + sorted(present - set(limits))
     fig = new_figure(12, 4 * ((len(classes) + 1) // 2))
-    for ax, urgency in zip(panel_grid(fig, len(classes), columns=2), classes):
+    for ax, urgency in zip(panel_grid(fig, len(classes), columns=2), classes, strict=True):
         closing.plot_time_to_close(
             inputs.closed, urgency, limits.get(urgency), ax=ax, variants=inputs.variants
         )
@@ -122,7 +122,7 @@ def forest_figure(inputs: PlotInputs) -> Figure:
     rows = -(-len(metrics) // columns)
     fig = new_figure(14, 0.8 + rows * (0.45 * len(inputs.variants) + 1.6))
     axes = panel_grid(fig, len(metrics), columns=columns)
-    for i, (ax, metric) in enumerate(zip(axes, metrics)):
+    for i, (ax, metric) in enumerate(zip(axes, metrics, strict=True)):
         forest.plot_paired(inputs.paired, metric, ax=ax, variants=inputs.variants, legend=i == 0)
         if i % columns:  # the variants read once per row
             ax.set_ylabel("")
@@ -143,7 +143,7 @@ def sweep_figure(inputs: PlotInputs, parameter: str) -> Figure:
     metrics = list(dict.fromkeys(inputs.sweep["metric"].astype(str)))
     fig = new_figure(13, 3.6 * (-(-len(metrics) // 3)) + 0.8)
     axes = panel_grid(fig, len(metrics), columns=3)
-    for ax, metric in zip(axes, metrics):
+    for ax, metric in zip(axes, metrics, strict=True):
         sweeps.plot_sweep(
             inputs.sweep, metric, parameter, ax=ax, variants=inputs.variants, legend=False
         )
@@ -160,7 +160,7 @@ def sensitivity_figure(inputs: PlotInputs) -> Figure:
     rows = -(-len(metrics) // 3)
     fig = new_figure(14, 0.6 + rows * (1.2 + 0.3 * parameters * max(1, len(inputs.variants))))
     axes = panel_grid(fig, len(metrics), columns=min(3, len(metrics)))
-    for i, (ax, metric) in enumerate(zip(axes, metrics)):
+    for i, (ax, metric) in enumerate(zip(axes, metrics, strict=True)):
         sweeps.plot_sensitivity(
             inputs.sensitivity, metric, ax=ax, index=index, variants=inputs.variants, legend=i == 0
         )

@@ -47,7 +47,8 @@ def street_scores(kpis: pd.DataFrame, weights: dict[str, float] | None = None) -
 def league_matrix(
     kpis: pd.DataFrame, variants: list[str] | None = None, weights: dict[str, float] | None = None
 ) -> pd.DataFrame:
-    """Streets (rows, best first) by month or by variant (columns): mean score across replications."""
+    """Streets (rows, best first) by month or by variant (columns): mean score across
+    replications."""
     scores = street_scores(kpis, weights)
     order = variant_order(scores, variants)
     mean = scores.groupby(["variant", "unit", "month"], observed=True)["score"].mean().reset_index()
@@ -113,7 +114,11 @@ def plot_league(
         rotation=30 if shown.shape[1] > 3 else 0,
         ha="right" if shown.shape[1] > 3 else "center",
     )
-    ax.set_yticks(range(len(shown)), [f"{r}. {u}" for r, u in zip(ranks, shown.index)], fontsize=8)
+    ax.set_yticks(
+        range(len(shown)),
+        [f"{r}. {u}" for r, u in zip(ranks, shown.index, strict=True)],
+        fontsize=8,
+    )
     by = "month of appeal" if matrix.columns[-1] == ALL else "variant"
     ax.set_xlabel(by)
     ax.set_ylabel("street / township (rank)")

@@ -1,4 +1,5 @@
-"""The jurisdiction and whistle network (govsim.network.graph) drawn in layers, nodes coloured by load.
+"""The jurisdiction and whistle network (govsim.network.graph) drawn in layers, nodes coloured by
+load.
 
 Hotline on top, then districts, streets and grids, each parent centred over its children;
 departments in a column on the right. Node colour is the number of cases the unit

@@ -73,7 +73,8 @@ def plot_rate(
 
 
 MIN_SPAN = 5.0
-"""Percentage points the rate axis spans at least, so a tenth of a point does not look like a cliff."""
+"""Percentage points the rate axis spans at least, so a tenth of a point does not look like a
+cliff."""
 
 
 def _readable_span(ax: Axes, stats: pd.DataFrame) -> None:

@@ -83,7 +83,8 @@ def _candidates(out: Path, scenario: Path) -> list[Path]:
 def choose_tasks(
     design: Design, replications: int | None = None, sample: int | None = None
 ) -> list[RunTask]:
-    """The runs to replay: one sample (default the first) and up to ``replications`` replications."""
+    """The runs to replay: one sample (default the first) and up to ``replications``
+    replications."""
     first = int(design.samples["sample"].iloc[0]) if len(design.samples) else 0
     sample = first if sample is None else sample
     return [
@@ -246,7 +247,8 @@ def _write_cache(folder: Path, replayed: Replayed, key: dict) -> None:
 
 
 def experiment_scenario(data: ExperimentData) -> Scenario | None:
-    """The baseline variant's resolved scenario (for the report), or None if it cannot be rebuilt."""
+    """The baseline variant's resolved scenario (for the report), or None if it cannot be
+    rebuilt."""
     design = locate_design(data)
     if design is None:
         return None

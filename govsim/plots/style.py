@@ -25,7 +25,8 @@ CLOSING_TIERS = ("hotline", "grid", "street", "district", "department")
 
 @dataclass(frozen=True)
 class MetricStyle:
-    """How an outcome is labelled: its name, unit, and the factor from stored value to shown value."""
+    """How an outcome is labelled: its name, unit, and the factor from stored value to shown
+    value."""
 
     label: str
     unit: str

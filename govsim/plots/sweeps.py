@@ -139,7 +139,8 @@ def plot_sensitivity(
     variants: list[str] | None = None,
     legend: bool = True,
 ) -> Axes:
-    """Horizontal bars of a sensitivity index per parameter, most influential on top, per variant."""
+    """Horizontal bars of a sensitivity index per parameter, most influential on top, per
+    variant."""
     style = metric_style(metric)
     index = index or sensitivity_index(sensitivity)
     rows = sensitivity[

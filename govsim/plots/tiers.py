@@ -12,7 +12,8 @@ from govsim.plots.style import CLOSING_TIERS, axes_or_new, colours
 
 
 def tier_shares(frame: pd.DataFrame) -> pd.DataFrame:
-    """Share (%) of closed cases per closing tier: mean and 95% band per variant across replications."""
+    """Share (%) of closed cases per closing tier: mean and 95% band per variant across
+    replications."""
     cases = closed_hours(frame, work_orders_only=False)
     counts = cases.groupby([*KEYS, "final_tier"], observed=True).size().rename("n").reset_index()
     totals = counts.groupby(list(KEYS), observed=True)["n"].transform("sum")

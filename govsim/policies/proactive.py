@@ -97,10 +97,10 @@ class _TopicController:
         model, spec = self.model, self.spec
         model.log_policy(f"monthly topic: {self.names[category]} picked")
         taken = [min(spec.staff_per_street, pool.capacity) for pool in model.handlers.streets]
-        for pool, n in zip(model.handlers.streets, taken):
+        for pool, n in zip(model.handlers.streets, taken, strict=True):
             pool.set_capacity(pool.capacity - n)
         yield model.env.timeout(spec.lag_days * 24)
-        for pool, n in zip(model.handlers.streets, taken):
+        for pool, n in zip(model.handlers.streets, taken, strict=True):
             pool.set_capacity(pool.capacity + n)
         self.effects.append((category, model.env.now))
         self._update()
@@ -149,7 +149,7 @@ class GridPatrol(PolicySpec):
         on_patrol = round(workers * self.time_share)
         # Take whole workers, most from the best-staffed grids, so the total is exact.
         order = sorted(range(len(grids)), key=lambda g: (-grids[g].capacity, g))
-        for g, n in zip(order, spread(on_patrol, len(grids))):
+        for g, n in zip(order, spread(on_patrol, len(grids)), strict=True):
             grids[g].set_capacity(max(0, grids[g].capacity - n))
         model.arrival_filters_on = True
         for c, category in enumerate(model.scenario.categories):

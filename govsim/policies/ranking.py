@@ -70,7 +70,8 @@ class Ranking(PolicySpec):
     governance_months: int = Field(
         1,
         ge=1,
-        description="Months a street stays in the governance class once listed (1: listed anew each month).",
+        description="Months a street stays in the governance class once listed (1: listed anew "
+        "each month).",
     )
     improvement_rate: float = Field(
         0.0,
@@ -94,7 +95,8 @@ class Ranking(PolicySpec):
     service_gain: float = Field(
         0.0,
         ge=0,
-        description="Satisfaction score a unit gains per unit of resolution probability gained under pressure.",
+        description="Satisfaction score a unit gains per unit of resolution probability gained "
+        "under pressure.",
     )
     speedup: float = Field(
         0.0, ge=0, lt=1, description="Faster handling at streets to rectify (share)."
@@ -195,7 +197,7 @@ class _RankingController:
             scored.sort(key=lambda uc: (-uc[1], uc[0]))
             n_adv = int(round(len(scored) * spec.advanced_share))
             n_rect = int(round(len(scored) * spec.rectification_share))
-            for rank, (u, composite) in enumerate(scored):
+            for rank, (u, _) in enumerate(scored):
                 key = (unit_type, u)
                 if rank < n_adv:
                     groups[key] = ADVANCED

@@ -45,7 +45,8 @@ class ResourceSinking(PolicySpec):
         0.5,
         ge=0,
         le=1,
-        description="Share of cases beyond a tier's powers that the movers let it close (per tier step).",
+        description="Share of cases beyond a tier's powers that the movers let it close (per tier "
+        "step).",
     )
     categories: list[str] | None = Field(
         None, description="Categories whose powers move down; null: all."
@@ -85,7 +86,7 @@ def _shrink(pools: list[ServerPool], share: float) -> int:
 def _grow(pools: list[ServerPool], extra: int) -> None:
     if not pools:
         return
-    for pool, n in zip(pools, spread(extra, len(pools))):
+    for pool, n in zip(pools, spread(extra, len(pools)), strict=True):
         if n:
             pool.set_capacity(pool.capacity + n)
 

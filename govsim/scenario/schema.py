@@ -48,7 +48,8 @@ class SyntheticCity(Strict):
     grids: int = Field(24, ge=1, description="Number of community grids (spread over streets).")
     grid_kinds: dict[Literal["community", "village", "key_unit", "road"], int] | None = Field(
         None,
-        description="Counts of grids by kind (sum = grids); key-unit and road grids have no residents. "
+        description="Counts of grids by kind (sum = grids); key-unit and road grids have no "
+        "residents. "
         "Default: all community.",
     )
     population: int = Field(
@@ -82,7 +83,8 @@ class SyntheticCity(Strict):
                 raise FieldError("grid counts must be non-negative", "grid_kinds")
             if sum(self.grid_kinds.values()) != self.grids:
                 raise FieldError(
-                    f"grid_kinds add up to {sum(self.grid_kinds.values())}, not grids = {self.grids}",
+                    f"grid_kinds add up to {sum(self.grid_kinds.values())}, not grids = "
+                    f"{self.grids}",
                     "grid_kinds",
                 )
             if not self.grid_kinds.get("community", 0) + self.grid_kinds.get("village", 0):
@@ -160,7 +162,8 @@ class SunkStaff(Strict):
         ...,
         ge=0,
         le=1,
-        description="Share of their working hours spent on appeal cases (the rest: other grid duties).",
+        description="Share of their working hours spent on appeal cases (the rest: other grid "
+        "duties).",
     )
     weekly_hours: float = Field(
         40.0, gt=0, le=168, description="Working hours per person per week."
@@ -214,7 +217,8 @@ def default_urgency() -> dict[str, UrgencyClass]:
 
 
 class TierHandling(Strict):
-    """Handling time of one visit to a tier, per tier (hours). ``null`` uses the scenario default."""
+    """Handling time of one visit to a tier, per tier (hours). ``null`` uses the scenario
+    default."""
 
     grid: Distribution | None = Field(None, description="Grid handling time (hours).")
     street: Distribution | None = Field(None, description="Street handling time (hours).")
@@ -238,7 +242,8 @@ class Category(Strict):
         0.0,
         ge=0,
         le=1,
-        description="Share of work orders dispatched straight to the owning department, not the street.",
+        description="Share of work orders dispatched straight to the owning department, not the "
+        "street.",
     )
     closable_at: dict[Literal["grid", "street", "district"], float] = Field(
         default_factory=lambda: {"grid": 0.5, "street": 0.35, "district": 0.15},
@@ -302,7 +307,8 @@ class Arrivals(Strict):
     surges: list[Surge] = Field(default_factory=list, description="One-off surges (stress tests).")
     channels: dict[Literal["hotline", "online", "patrol"], float] = Field(
         default_factory=lambda: {"hotline": 0.85, "online": 0.12, "patrol": 0.03},
-        description="Shares of appeals by channel (sum 1): a call, an online form, found by grid patrol.",
+        description="Shares of appeals by channel (sum 1): a call, an online form, found by grid "
+        "patrol.",
     )
 
     @field_validator("intraday")
@@ -342,7 +348,8 @@ class Hotline(Strict):
 
     operators: int | list[int] = Field(
         20,
-        description="Call-takers on duty: one number, or 24 numbers (hour 0 to 23) for a shift plan.",
+        description="Call-takers on duty: one number, or 24 numbers (hour 0 to 23) for a shift "
+        "plan.",
     )
     talk_time: Distribution = Field(
         default_factory=lambda: Distribution(kind="lognormal", mean=0.1, cv=0.5),
@@ -367,12 +374,14 @@ class Hotline(Strict):
     )
     return_delay: Distribution = Field(
         default_factory=lambda: expo(12.0),
-        description="Time for a wrong dispatch to come back (退单) before it goes out again (hours).",
+        description="Time for a wrong dispatch to come back (退单) before it goes out again "
+        "(hours).",
     )
     max_returns: int = Field(
         3,
         ge=0,
-        description="After this many returns the order goes to the right unit (first receiver is responsible).",
+        description="After this many returns the order goes to the right unit (first receiver is "
+        "responsible).",
     )
     direct_to_street: bool = Field(
         True,
@@ -499,7 +508,8 @@ class Output(Strict):
     cases_table: bool = Field(
         True,
         description="Keep the per-case table (cases.parquet, streamed as cases finish). False: "
-        "summary-only mode; the summary, KPIs and outcomes come from streaming statistics either way.",
+        "summary-only mode; the summary, KPIs and outcomes come from streaming statistics either "
+        "way.",
     )
 
 

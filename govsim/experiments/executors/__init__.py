@@ -24,7 +24,8 @@ class Executor(Protocol):
 def choose(
     workers: int | None = None, scheduler: str | None = None, dask_workers: int | None = None
 ) -> Executor:
-    """Local process pool by default; Dask when given a scheduler address or a local Dask cluster size."""
+    """Local process pool by default; Dask when given a scheduler address or a local Dask cluster
+    size."""
     if scheduler is not None or dask_workers is not None:
         from govsim.experiments.executors.dask import DaskExecutor
 
