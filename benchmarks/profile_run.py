@@ -38,7 +38,7 @@ COMPONENTS = (  # (substring of the source path, component), first match wins
     ("govsim/agents/hotline", "hotline (calls, triage, dispatch)"),
     ("govsim/agents/handlers", "handling units and whistles"),
     ("govsim/agents/whistle", "handling units and whistles"),
-    ("govsim/agents/callback", "callback (outcome draws, satisfaction)"),
+    ("govsim/agents/verification", "verification call (outcome draws, satisfaction)"),
     ("govsim/servers", "server pools (queues, services)"),
     ("govsim/case", "case objects"),
     ("govsim/model", "model (create, close, transit)"),

@@ -11,7 +11,7 @@ Quick use::
 
 from govsim.errors import LedgerError, UserInputError
 from govsim.loading import ExperimentData, RunData, load
-from govsim.results import RunResult
+from govsim.run_result import RunResult
 from govsim.scenario import Scenario, load_scenario
 from govsim.simulate import simulate
 

@@ -13,28 +13,9 @@ import struct
 
 import numpy as np
 
+from govsim.codes import NOT_ASKED, OPEN, STAGES, STATUSES
+
 NAN = float("nan")
-
-# Stages of an open case, for the "open cases per tier" time series.
-STAGES = ("hotline", "dispatch", "grid", "street", "district", "department")
-STAGE = {name: i for i, name in enumerate(STAGES)}
-
-STATUSES = ("closed", "abandoned", "open")
-CLOSED, ABANDONED, OPEN = range(3)
-"""``Case.status`` codes, indices into STATUSES."""
-
-HOTLINE_TIER, GRID_TIER, STREET_TIER, DISTRICT_TIER, DEPARTMENT_TIER = range(5)
-"""``Case.final_tier`` codes, indices into ``govsim.spec.TIERS`` (-1 while not closed)."""
-
-SATISFACTION_LEVELS = ("satisfied", "basic", "unsatisfied")
-SATISFIED, BASIC, UNSATISFIED = range(3)
-"""``Case.satisfaction`` codes, indices into SATISFACTION_LEVELS (-1 without a valid callback)."""
-SATISFACTION_WEIGHT = (1.0, 0.9, 0.0)
-"""Per satisfaction code: 'basically satisfied' counts 0.9 in the satisfaction rate (DOMAIN.md)."""
-
-NOT_ASKED = -1
-"""``Case.resolved`` and ``Case.satisfaction`` before a valid callback (``resolved`` is 0 or 1
-after)."""
 
 
 class Case:

@@ -127,8 +127,8 @@ def _load(args: argparse.Namespace, extra: Sequence[str] = ()):
 
 
 def _run(args: argparse.Namespace) -> int:
+    from govsim.console import format_summary
     from govsim.simulate import simulate
-    from govsim.summary import format_summary
 
     extra = []
     if args.seed is not None:
@@ -197,8 +197,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _network(args: argparse.Namespace) -> int:
+    from govsim.io import atomic_write
     from govsim.network import jurisdiction_graph, write_graphml
-    from govsim.results import atomic_write
 
     scenario = _load(args)
     graph = jurisdiction_graph(scenario)
@@ -247,7 +247,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
-    from govsim.results import atomic_write
+    from govsim.io import atomic_write
     from govsim.scenario.reference import scenario_reference
 
     target = Path(args.out)

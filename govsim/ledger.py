@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from govsim.case import ABANDONED, CLOSED, OPEN, STAGE, STATUSES, Case, pack_case
+from govsim.case import Case, pack_case
+from govsim.codes import ABANDONED, CLOSED, OPEN, STAGE, STATUSES
 from govsim.errors import LedgerError
 from govsim.servers import ServerPool
 

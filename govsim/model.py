@@ -21,21 +21,19 @@ import numpy as np
 import simpy
 from simpy.events import Timeout
 
-from govsim.agents import Callback, Handlers, Hotline, Residents
+from govsim.agents import Handlers, Hotline, Residents, VerificationCall
 from govsim.calendar import Calendar
-from govsim.case import CLOSED, Case
+from govsim.case import Case
+from govsim.codes import CHANNELS, CLOSED, HOTLINE_CHANNEL, ONLINE_CHANNEL, PATROL_CHANNEL, TIERS
 from govsim.ledger import CaseLedger
 from govsim.monitor import Monitor
 from govsim.network.city import CityLayout, build_city
 from govsim.policies import apply_policies, install_policies
 from govsim.randomness import RandomStreams
 from govsim.recorder import CaseCodec, CaseRecorder, MemoryCaseTable, ParquetCaseTable
-from govsim.scenario.schema import CHANNELS, Category, Scenario
+from govsim.scenario.schema import Category, Scenario
 from govsim.servers import ServerPool
-from govsim.spec import TIERS
-from govsim.statistics import AssessedUnits, RunStatistics
-
-HOTLINE_CHANNEL, ONLINE_CHANNEL, PATROL_CHANNEL = (CHANNELS.index(c) for c in CHANNELS)
+from govsim.tallies import AssessedUnits, RunStatistics
 
 
 class CategoryRules(NamedTuple):
@@ -154,7 +152,7 @@ class Model:
         self.policy_log: list[tuple[float, str]] = []
         self.rankings: list[tuple] = []
 
-        self.callback = Callback(self)
+        self.verification = VerificationCall(self)
         self.handlers = Handlers(self)
         self.hotline = Hotline(self)
         self.residents = Residents(self)
@@ -270,7 +268,7 @@ class Model:
         case.closed = self.env._now  # noqa: SLF001 - env.now, without the property call
         case.final_tier = tier
         self.closed_by_tier[tier] += 1
-        self.callback.assess(case)
+        self.verification.assess(case)
         for listener in self.on_close:
             listener(case)
         self.ledger.finish(case, CLOSED)

@@ -18,9 +18,8 @@ import numpy as np
 import pandas as pd
 from simpy.events import Timeout
 
-from govsim.case import STAGES
+from govsim.codes import STAGES, TIERS
 from govsim.servers import TierTally
-from govsim.spec import TIERS
 
 if TYPE_CHECKING:
     from collections.abc import Generator

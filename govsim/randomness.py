@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from govsim.spec import Distribution
+from govsim.parameters import Distribution
 
 BLOCK = 256
 """Draws per block: enough to spread numpy's fixed cost per call (about a microsecond) thin,

@@ -6,7 +6,7 @@ no Python object outlives the case, and numpy reads a chunk without conversion (
 of the bytes), then transposes it into columns a cache-sized block at a time. Every
 ``chunk_size`` cases the recorder checks the chunk's timestamps and hands it on:
 
-- to :class:`~govsim.statistics.RunStatistics` (always), the streaming tallies behind the
+- to :class:`~govsim.tallies.RunStatistics` (always), the streaming tallies behind the
   summary, the KPI table and the experiment outcomes;
 - to a case table, if ``output.cases_table`` is on: :class:`MemoryCaseTable` keeps the
   chunks for one DataFrame at the end (``govsim.simulate``), :class:`ParquetCaseTable`
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import operator
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,21 +29,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from govsim.case import (
-    NOT_ASKED,
-    RECORD,
-    RECORD_FIELDS,
-    SATISFACTION_LEVELS,
-    STATUSES,
-    TIME_FIELDS,
-    UNSATISFIED,
-    Case,
-    pack_case,
-)
+from govsim.case import RECORD, RECORD_FIELDS, TIME_FIELDS, Case, pack_case
+from govsim.codes import CHANNELS, NOT_ASKED, SATISFACTION_LEVELS, STATUSES, TIERS, UNSATISFIED
 from govsim.errors import LedgerError
+from govsim.io import temporary_path
 from govsim.ledger import TIME_ORDER, timestamp_problems
-from govsim.spec import CHANNELS, TIERS
-from govsim.statistics import RunStatistics
+from govsim.tallies import RunStatistics
 
 CHUNK_SIZE = 32_768
 """Cases per chunk: large enough for numpy to pay off, small enough to keep memory flat."""
@@ -167,11 +157,7 @@ class ParquetCaseTable:
     def __init__(self, codec: CaseCodec, path: str | Path) -> None:
         self.codec = codec
         self.path = Path(path)
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-        )
-        os.close(fd)
-        self.tmp = Path(tmp)
+        self.tmp = temporary_path(self.path)
         self.writer: pq.ParquetWriter | None = None
 
     def add(self, c: dict[str, np.ndarray]) -> None:

@@ -173,7 +173,7 @@ def _experiment_sections(data: ExperimentData) -> list[tuple[str, str]]:
             ),
         )
     ]
-    from govsim.plots.replay import experiment_scenario
+    from govsim.experiments.replay import experiment_scenario
 
     scenario = experiment_scenario(data)
     if scenario is not None:

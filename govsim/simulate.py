@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from govsim.model import Model
-from govsim.results import RunResult, collect
+from govsim.run_result import RunResult, collect
 from govsim.scenario.schema import Scenario
 
 

@@ -1,48 +1,61 @@
-"""The summary table printed at the end of ``govsim run``."""
+"""The headline figures of a run (``summary.json``), from its streaming statistics."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from govsim.codes import TIERS
+
+if TYPE_CHECKING:
+    from govsim.model import RunState
+
+QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
 
 
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:5.1f} %"
+def summarise(state: RunState) -> dict[str, Any]:
+    """The headline figures of a run (summary.json), from its streaming statistics."""
+    ledger = state.ledger
+    statistics = state.recorder.statistics
+    closed_by_tier = statistics.closed_by_tier()
+    n_closed = max(ledger.closed, 1)
+    return {
+        "scenario": state.scenario.name,
+        "seed": state.scenario.seed,
+        "days": state.scenario.days,
+        "created": ledger.created,
+        "closed": ledger.closed,
+        "abandoned": ledger.abandoned,
+        "open_at_end": len(ledger.open),
+        "repeat_cases": statistics.day_total("repeats"),
+        "rates": {
+            **{name: round_number(value) for name, value in statistics.rates().items()},
+            "valid_callbacks": statistics.day_total("valid_callbacks"),
+        },
+        "time_to_close_hours": quantile_summary(statistics.time_to_close()),
+        "share_closed_by_tier": {t: round_number(closed_by_tier[t] / n_closed) for t in TIERS},
+        "utilisation": {tier: round_number(u) for tier, u in state.utilisation.items()},
+        "prevented_appeals": state.prevented,
+        "policy_events": [{"time": t, "event": text} for t, text in state.policy_log],
+        "performance": {
+            "wall_seconds": round(state.wall_seconds, 3),
+            "cases_per_wall_second": round(ledger.created / state.wall_seconds, 1)
+            if state.wall_seconds > 0
+            else None,
+        },
+    }
 
 
-def _hours(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:8.1f} h"
+def quantile_summary(values: np.ndarray) -> dict[str, float | None]:
+    """Mean and the QUANTILES of ``values`` (None when empty), rounded for JSON."""
+    if len(values) == 0:
+        return {"mean": None, **{k: None for k in QUANTILES}}
+    return {
+        "mean": round_number(values.mean()),
+        **{k: round_number(np.quantile(values, q)) for k, q in QUANTILES.items()},
+    }
 
 
-def format_summary(summary: dict[str, Any]) -> str:
-    rates = summary["rates"]
-    ttc = summary["time_to_close_hours"]
-    lines = [
-        f"govsim run: {summary['scenario']} (seed {summary['seed']}, {summary['days']:g} days)",
-        "",
-        f"  cases created      {summary['created']:>10,}   (repeat appeals "
-        f"{summary['repeat_cases']:,})",
-        f"  closed             {summary['closed']:>10,}",
-        f"  abandoned calls    {summary['abandoned']:>10,}",
-        f"  open at end        {summary['open_at_end']:>10,}",
-        "",
-        f"  response rate      {_pct(rates['response'])}",
-        f"  resolution rate    {_pct(rates['resolution'])}   ({rates['valid_callbacks']:,} valid "
-        f"callbacks)",
-        f"  satisfaction rate  {_pct(rates['satisfaction'])}",
-        "",
-        f"  time to close      mean {_hours(ttc['mean'])}   p50 {_hours(ttc['p50'])}"
-        f"   p90 {_hours(ttc['p90'])}   p99 {_hours(ttc['p99'])}",
-        "",
-        "  tier          closed here   staff utilisation",
-    ]
-    for tier, share in summary["share_closed_by_tier"].items():
-        lines.append(
-            f"  {tier:<12}  {_pct(share):>11}   {_pct(summary['utilisation'].get(tier)):>17}"
-        )
-    perf = summary["performance"]
-    lines += [
-        "",
-        f"  {perf['cases_per_wall_second'] or 0:,.0f} cases per wall second "
-        f"({perf['wall_seconds']:.2f} s)",
-    ]
-    return "\n".join(lines)
+def round_number(x: float | None) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), 6)

@@ -10,7 +10,7 @@ import pytest
 from conftest import BASELINE
 
 from govsim.cli import main
-from govsim.results import NONDETERMINISTIC_SUMMARY_KEYS
+from govsim.run_result import NONDETERMINISTIC_SUMMARY_KEYS
 
 TABLES = ("cases.parquet", "timeseries.parquet", "kpis.parquet")
 OUTPUTS = (*TABLES, "scenario.yaml", "summary.json")

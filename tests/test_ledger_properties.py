@@ -17,14 +17,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import govsim
-from govsim.case import CLOSED, STAGE, Case
+from govsim.case import Case
+from govsim.codes import CLOSED, STAGE
 from govsim.errors import LedgerError
+from govsim.kpis import assess, kpi_frame, three_rates
 from govsim.ledger import TIME_ORDER, check_timestamps
-from govsim.metrics import assess, kpi_frame, three_rates
 from govsim.model import Model
-from govsim.results import collect
+from govsim.policies.whistle import Whistle
+from govsim.run_result import collect
 from govsim.scenario.loader import validate
-from govsim.scenario.schema import Hotline, Whistle
+from govsim.scenario.schema import Hotline
 
 TERRITORIAL = ("grid", "street", "district")
 MAX_EXPECTED_CASES = 1500  # generated rates are scaled down to at most this many a run

@@ -32,13 +32,13 @@ import govsim.plots as gp
 from govsim.cli import main
 from govsim.experiments import run_experiment
 from govsim.experiments.executors import choose
+from govsim.experiments.replay import replay
 from govsim.loading import NotAResultsFolder
 from govsim.plots import style
 from govsim.plots.figures import figure_specs
 from govsim.plots.frames import band, tidy_timeseries
 from govsim.plots.inputs import inputs_for, policy_graph
 from govsim.plots.league import league_matrix
-from govsim.plots.replay import replay
 
 VARIANTS = ["baseline", "whistle_blowing", "all_combined"]
 RUN_FIGURES = {"backlog", "flows", "rates", "time_to_close", "tiers", "league", "network"}

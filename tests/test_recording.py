@@ -13,7 +13,7 @@ import govsim
 from govsim.case import RECORD, RECORD_FIELDS, Case, pack_case
 from govsim.errors import LedgerError
 from govsim.model import Model
-from govsim.results import NONDETERMINISTIC_SUMMARY_KEYS, collect
+from govsim.run_result import NONDETERMINISTIC_SUMMARY_KEYS, collect
 
 DAYS = "6"
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from govsim.agents.whistle import WhistleDesk
-from govsim.case import DEPARTMENT_TIER, GRID_TIER, STAGE, Case
-from govsim.scenario.schema import TERRITORIAL_TIERS
+from govsim.case import Case
+from govsim.codes import DEPARTMENT_TIER, GRID_TIER, STAGE, TERRITORIAL_TIERS
 from govsim.servers import ServerPool, TierTally
 
 if TYPE_CHECKING:

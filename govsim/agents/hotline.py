@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import simpy
 from simpy.events import Timeout
 
-from govsim.case import ABANDONED, HOTLINE_TIER, OPEN, STAGE, Case
+from govsim.case import Case
+from govsim.codes import ABANDONED, HOTLINE_TIER, OPEN, STAGE
 from govsim.servers import ServerPool
 
 if TYPE_CHECKING:

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from simpy.events import Timeout
 
-from govsim.scenario.schema import CHANNELS, Scenario, Season
+from govsim.codes import CHANNELS
+from govsim.scenario.schema import Scenario, Season
 
 if TYPE_CHECKING:
     from govsim.model import Model

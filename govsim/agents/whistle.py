@@ -15,7 +15,8 @@ from __future__ import annotations
 import bisect
 from typing import TYPE_CHECKING
 
-from govsim.case import STAGE, STREET_TIER, Case
+from govsim.case import Case
+from govsim.codes import STAGE, STREET_TIER
 
 if TYPE_CHECKING:
     from govsim.model import Model

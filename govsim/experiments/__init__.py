@@ -5,7 +5,7 @@
 
 from govsim.experiments.analysis import paired_differences, replications_needed, summarise
 from govsim.experiments.experiment import ExperimentResult, load_experiment, run_experiment
-from govsim.experiments.spec import Experiment
+from govsim.experiments.schema import Experiment
 
 __all__ = [
     "Experiment",

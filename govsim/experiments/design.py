@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from govsim.errors import UserInputError
-from govsim.experiments.spec import Experiment
+from govsim.experiments.schema import Experiment
 from govsim.scenario.loader import load_scenario
 from govsim.scenario.schema import Scenario
 

@@ -33,9 +33,9 @@ from govsim.experiments import analysis
 from govsim.experiments.design import Design, build_design
 from govsim.experiments.executors import Executor, choose
 from govsim.experiments.runner import perform
-from govsim.experiments.spec import Experiment
+from govsim.experiments.schema import Experiment
 from govsim.experiments.store import RunStore
-from govsim.results import atomic_write
+from govsim.io import atomic_write
 from govsim.scenario.loader import load_model
 
 TABLES = (

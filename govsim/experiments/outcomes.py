@@ -13,9 +13,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from govsim.metrics import composite_weights
-from govsim.results import RunResult
-from govsim.statistics import composite
+from govsim.rates import composite, composite_weights
+from govsim.run_result import RunResult
 
 Outcome = Callable[[RunResult, float], float]
 

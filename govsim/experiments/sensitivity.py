@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from govsim.experiments.spec import Experiment
+from govsim.experiments.schema import Experiment
 
 
 def problem(experiment: Experiment) -> dict:

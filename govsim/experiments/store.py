@@ -16,7 +16,7 @@ import pandas as pd
 
 from govsim.experiments.design import RunTask
 from govsim.experiments.runner import RunOutcome
-from govsim.results import atomic_write
+from govsim.io import atomic_write
 
 ID_COLUMNS = ("variant", "sample", "replication", "seed")
 

@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 
 from govsim.plots.frames import KEYS, variant_order, with_keys
 from govsim.plots.style import axes_or_new
-from govsim.statistics import composite
+from govsim.rates import composite
 
 DEFAULT_WEIGHTS = {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
 ALL = "whole run"

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
+from govsim.parameters import Distribution
 from govsim.policies.base import PolicySpec
-from govsim.spec import Distribution
 
 if TYPE_CHECKING:
     from govsim.scenario.schema import Scenario

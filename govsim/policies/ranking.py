@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
-from govsim.case import DEPARTMENT_TIER, HOTLINE_TIER, NOT_ASKED, SATISFACTION_WEIGHT, Case
+from govsim.case import Case
+from govsim.codes import DEPARTMENT_TIER, HOTLINE_TIER, NOT_ASKED, SATISFACTION_WEIGHT
 from govsim.policies.base import PolicySpec
 
 if TYPE_CHECKING:
@@ -237,7 +238,7 @@ class _RankingController:
 
     def _respond(self, groups: dict[tuple[str, int], str]) -> None:
         spec, model = self.spec, self.model
-        model.callback.quality_on = True  # the responses below move units' resolution quality
+        model.verification.quality_on = True  # the responses below move units' resolution quality
         streets = model.handlers.streets
         for s, n in self.extra.items():  # last month's extra staff go back
             streets[s].set_capacity(max(0, streets[s].capacity - n))
@@ -258,7 +259,7 @@ class _RankingController:
             gain = min(1.0, spec.improvement_rate * factor) * gap
             quality[u] += gain
             if spec.service_gain and gain:
-                callback = model.callback
+                callback = model.verification
                 service = (
                     callback.street_service
                     if unit_type == "street"

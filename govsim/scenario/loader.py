@@ -14,8 +14,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from govsim.errors import UserInputError
+from govsim.parameters import FieldError
 from govsim.policies import ORDER as POLICY_ORDER
-from govsim.scenario.schema import FieldError, Scenario
+from govsim.scenario.schema import Scenario
 
 KeyPath = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)

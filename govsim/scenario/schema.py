@@ -14,21 +14,17 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from govsim.policies import Policy
-from govsim.spec import (  # noqa: F401 - re-exported for users of the schema
-    CHANNELS,
-    SHARE_TOLERANCE,
-    TERRITORIAL_TIERS,
-    TIERS,
+from govsim.codes import TIERS
+from govsim.parameters import (
     Distribution,
     FieldError,
     Strict,
-    Whistle,
-    WhistleType,
     check_shares,
     expo,
     fixed,
 )
+from govsim.policies import Policy
+from govsim.policies.whistle import Whistle
 
 
 class SyntheticCity(Strict):

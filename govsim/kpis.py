@@ -1,28 +1,19 @@
-"""Outcome figures of a run: the three rates per unit and month, and the run's summary.
+"""The three rates per assessed unit and month, computed from a cases table.
 
-The rates follow one public analytics formula (DOMAIN.md): denominators are valid
-callbacks; satisfaction = (satisfied + 0.9 x basically satisfied) / valid; composite =
-0.1 response + 0.5 resolution + 0.4 satisfaction unless a ranking policy sets weights.
-
-A run computes its figures from streaming tallies (:mod:`govsim.statistics`); the
-table-based functions here (:func:`assess`, :func:`three_rates`, :func:`kpi_frame`)
-compute the same from a cases table, for custom analysis in a notebook and as the
-reference the tallies are tested against.
+A run computes its figures from streaming tallies (:mod:`govsim.tallies`); the
+functions here (:func:`assess`, :func:`three_rates`, :func:`kpi_frame`) compute the same
+from a cases table with pandas, for custom analysis in a notebook and as the reference
+the tallies are tested against. The formulas are those of :mod:`govsim.rates`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import numpy as np
 import pandas as pd
 
-from govsim.case import SATISFACTION_LEVELS, SATISFACTION_WEIGHT
-from govsim.scenario.schema import TIERS, Scenario
-from govsim.statistics import add_rates, quantile_summary, round_number
-
-if TYPE_CHECKING:
-    from govsim.model import RunState
+from govsim.codes import SATISFACTION_LEVELS, SATISFACTION_WEIGHT
+from govsim.rates import add_rates, composite_weights
+from govsim.scenario.schema import Scenario
 
 
 def _month_labels(created: pd.Series, scenario: Scenario) -> pd.Series:
@@ -99,46 +90,3 @@ def kpi_frame(
     ).reset_index()
     add_rates(kpis, composite_weights(scenario))
     return kpis
-
-
-def composite_weights(scenario: Scenario) -> dict[str, float]:
-    """The ranking policy's composite weights, else the public formula 0.1 / 0.5 / 0.4."""
-    for policy in scenario.policies:
-        if policy.type == "ranking":
-            return {
-                r: policy.weights.get(r, 0.0) for r in ("response", "resolution", "satisfaction")
-            }
-    return {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
-
-
-def summarise(state: RunState) -> dict[str, Any]:
-    """The headline figures of a run (summary.json), from its streaming statistics."""
-    ledger = state.ledger
-    statistics = state.recorder.statistics
-    closed_by_tier = statistics.closed_by_tier()
-    n_closed = max(ledger.closed, 1)
-    return {
-        "scenario": state.scenario.name,
-        "seed": state.scenario.seed,
-        "days": state.scenario.days,
-        "created": ledger.created,
-        "closed": ledger.closed,
-        "abandoned": ledger.abandoned,
-        "open_at_end": len(ledger.open),
-        "repeat_cases": statistics.day_total("repeats"),
-        "rates": {
-            **{name: round_number(value) for name, value in statistics.rates().items()},
-            "valid_callbacks": statistics.day_total("valid_callbacks"),
-        },
-        "time_to_close_hours": quantile_summary(statistics.time_to_close()),
-        "share_closed_by_tier": {t: round_number(closed_by_tier[t] / n_closed) for t in TIERS},
-        "utilisation": {tier: round_number(u) for tier, u in state.utilisation.items()},
-        "prevented_appeals": state.prevented,
-        "policy_events": [{"time": t, "event": text} for t, text in state.policy_log],
-        "performance": {
-            "wall_seconds": round(state.wall_seconds, 3),
-            "cases_per_wall_second": round(ledger.created / state.wall_seconds, 1)
-            if state.wall_seconds > 0
-            else None,
-        },
-    }

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from govsim.case import BASIC, DEPARTMENT_TIER, HOTLINE_TIER, SATISFIED, UNSATISFIED, Case
-from govsim.spec import TIERS
+from govsim.case import Case
+from govsim.codes import BASIC, DEPARTMENT_TIER, HOTLINE_TIER, SATISFIED, TIERS, UNSATISFIED
 
 if TYPE_CHECKING:
     from govsim.model import Model
 
 
-class Callback:
+class VerificationCall:
     def __init__(self, model: Model) -> None:
         self.model = model
         spec = model.scenario.feedback

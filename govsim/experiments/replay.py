@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from govsim.case_views import case_views
 from govsim.errors import UserInputError
 from govsim.experiments.design import Design, RunTask, build_design
 from govsim.loading import ExperimentData
-from govsim.plots.frames import case_views
 from govsim.scenario.schema import Scenario
 
 VIEWS = ("kpis", "closed", "loads")
@@ -50,7 +50,7 @@ def locate_design(data: ExperimentData) -> Design | None:
     ``results.parquet``.
     """
     from govsim.experiments.experiment import _fingerprint
-    from govsim.experiments.spec import Experiment
+    from govsim.experiments.schema import Experiment
     from govsim.scenario.loader import validate
 
     spec = dict(data.experiment)
@@ -232,7 +232,7 @@ def _cached_key(folder: Path) -> dict | None:
 
 
 def _write_cache(folder: Path, replayed: Replayed, key: dict) -> None:
-    from govsim.results import atomic_write
+    from govsim.io import atomic_write
 
     try:
         folder.mkdir(exist_ok=True)

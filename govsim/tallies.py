@@ -7,7 +7,7 @@ one float per closed case (its time to close, for exact quantiles). A sweep can
 therefore switch the per-case table off and still get every figure, and a city-wide
 year keeps its memory flat.
 
-Assessment rules (the same as :func:`govsim.metrics.assess`, which computes them from a
+Assessment rules (the same as :func:`govsim.kpis.assess`, which computes them from a
 cases table and serves as the reference): a case's response is *due* if it came or the
 urgency limit passed before the end of the run, and *on time* if it came within the
 limit; resolution and satisfaction count valid callbacks, 'basically satisfied' as 0.9.
@@ -23,21 +23,20 @@ import numpy as np
 import pandas as pd
 
 from govsim.calendar import Calendar
-from govsim.case import (
+from govsim.codes import (
     ABANDONED,
     BASIC,
     CLOSED,
     DEPARTMENT_TIER,
+    HOTLINE_CHANNEL,
     HOTLINE_TIER,
-    SATISFACTION_WEIGHT,
     SATISFIED,
     STATUSES,
+    TIERS,
 )
-from govsim.spec import CHANNELS, TIERS
+from govsim.rates import add_rates, rates_from_counts, satisfaction_points
 
 HOURS_PER_DAY = 24.0
-HOTLINE_CHANNEL = CHANNELS.index("hotline")
-QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
 
 UNIT_COUNTERS = ("cases", "due", "on_time", "valid", "resolved", "satisfied", "basic")
 """Per (creation day, assessed unit): the counts the three rates are made of."""
@@ -172,7 +171,7 @@ class RunStatistics:
         totals = dict(
             zip(UNIT_COUNTERS, self.unit_table(warmup_hours).sum(axis=(1, 2)), strict=True)
         )
-        return _rates(totals)
+        return rates_from_counts(totals)
 
     def time_to_close(self, warmup_hours: float = 0.0) -> np.ndarray:
         """Hours from appeal to closing of closed cases created after warm-up (in recording
@@ -211,50 +210,3 @@ class RunStatistics:
         kpis["satisfaction_points"] = satisfaction_points(kpis.pop("satisfied"), kpis.pop("basic"))
         add_rates(kpis, weights)
         return kpis.astype({"month": str, "unit_type": str, "unit": str})
-
-
-def satisfaction_points(satisfied: int | pd.Series, basic: int | pd.Series) -> float | pd.Series:
-    """Satisfied count 1, basically satisfied 0.9 (the public formula)."""
-    return satisfied * SATISFACTION_WEIGHT[SATISFIED] + basic * SATISFACTION_WEIGHT[BASIC]
-
-
-def add_rates(kpis: pd.DataFrame, weights: dict[str, float]) -> None:
-    """Add the three rates and the composite to a table of counts, in place (NaN without a
-    denominator)."""
-    kpis["response_rate"] = _ratio(kpis["on_time"], kpis["due"])
-    kpis["resolution_rate"] = _ratio(kpis["resolved"], kpis["valid_callbacks"])
-    kpis["satisfaction_rate"] = _ratio(kpis["satisfaction_points"], kpis["valid_callbacks"])
-    kpis["composite"] = composite(kpis, weights)
-
-
-def composite(rates: pd.DataFrame | dict, weights: dict[str, float]) -> pd.Series | float:
-    """Weighted mean of the three rates (columns or keys ``<rate>_rate``)."""
-    return sum(weights[r] * rates[f"{r}_rate"] for r in weights) / sum(weights.values())
-
-
-def _rates(totals: dict[str, int]) -> dict[str, float]:
-    points = satisfaction_points(totals["satisfied"], totals["basic"])
-    valid = totals["valid"]
-    return {
-        "response": totals["on_time"] / totals["due"] if totals["due"] else float("nan"),
-        "resolution": totals["resolved"] / valid if valid else float("nan"),
-        "satisfaction": points / valid if valid else float("nan"),
-    }
-
-
-def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
-    return (num / den.where(den > 0)).astype(float)
-
-
-def quantile_summary(values: np.ndarray) -> dict[str, float | None]:
-    """Mean and the QUANTILES of ``values`` (None when empty), rounded for JSON."""
-    if len(values) == 0:
-        return {"mean": None, **{k: None for k in QUANTILES}}
-    return {
-        "mean": round_number(values.mean()),
-        **{k: round_number(np.quantile(values, q)) for k, q in QUANTILES.items()},
-    }
-
-
-def round_number(x: float | None) -> float | None:
-    return None if x is None or not np.isfinite(x) else round(float(x), 6)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from govsim.experiments.outcomes import OUTCOMES
-from govsim.spec import FieldError, Strict
+from govsim.parameters import FieldError, Strict
 
 
 class Variant(Strict):

@@ -9,16 +9,13 @@ Outputs of a run folder:
 - ``summary.json``: the headline figures;
 - ``scenario.yaml``: the fully resolved scenario, to repeat the run exactly.
 
-Every file is written atomically (a temporary file renamed into place), so a crash
-never leaves a half-written table.
+Every file is written atomically (:mod:`govsim.io`), so a crash never leaves a
+half-written table.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,10 +23,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from govsim.metrics import composite_weights, summarise
+from govsim.io import atomic_write
 from govsim.model import RunState
+from govsim.rates import composite_weights
 from govsim.scenario.schema import Scenario
-from govsim.statistics import RunStatistics
+from govsim.summary import summarise
+from govsim.tallies import RunStatistics
 
 
 @dataclass
@@ -101,15 +100,3 @@ def scenario_yaml(scenario: Scenario) -> str:
     data = scenario.model_dump(mode="json")
     header = "# Fully resolved scenario written by govsim: defaults and overrides filled in.\n"
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-
-
-def atomic_write(path: Path, write: Callable[[str], Any]) -> None:
-    """Write ``path`` via a temporary file in the same folder and an atomic rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
