@@ -4,40 +4,60 @@ The model tells the ledger when a case is created, moves into or out of transit,
 ends; :meth:`CaseLedger.check` then walks the real data structures (every queue,
 every server, the transit set) at the end of a run and raises :class:`LedgerError`
 on any case lost, duplicated, or stamped out of order.
+
+A finished case leaves the ledger as packed bytes (:func:`govsim.case.pack_case`), into
+the ledger's own buffer; every ``chunk_size`` cases the buffer is handed to the ledger's
+``sink`` (the run's recorder, :mod:`govsim.recorder`), which the ledger knows only as a
+function of one chunk.
 """
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
-from govsim.case import Case, pack_case
+from govsim.case import RECORD, Case, pack_case
 from govsim.codes import ABANDONED, CLOSED, OPEN, STAGE, STATUSES
 from govsim.errors import LedgerError
 from govsim.servers import ServerPool
 
-if TYPE_CHECKING:
-    from govsim.recorder import CaseRecorder
+CHUNK_SIZE = 32_768
+"""Cases per chunk handed on: large enough for numpy to pay off, small enough to keep memory
+flat."""
+Sink = Callable[[bytearray], None]
+"""Takes one chunk of finished cases as packed RECORD rows."""
 
 TIME_ORDER = ("created", "dispatched", "first_response", "closed", "callback")
 """Timestamps of a case that must never decrease (NaN steps are skipped)."""
 
 
 class CaseLedger:
-    """Counts open cases by stage; hands finished ones to the recorder as rows of numbers."""
+    """Counts open cases by stage; hands finished ones to ``sink`` in chunks of packed rows."""
 
-    def __init__(self, recorder: CaseRecorder | None = None) -> None:
+    def __init__(self, sink: Sink | None = None, chunk_size: int = CHUNK_SIZE) -> None:
         self.open: dict[int, Case] = {}
         self.transit: set[Case] = set()
         self.created = 0
         self.closed = 0
         self.abandoned = 0
         self.open_by_stage = [0] * len(STAGE)
-        self.recorder = recorder
+        self.sink = sink
+        self.buffer = bytearray()
+        """Finished cases not yet handed on, as packed RECORD rows."""
+        self.chunk_size = chunk_size
+
+    @property
+    def chunk_size(self) -> int:
+        """Cases per chunk handed to the sink."""
+        return self.chunk_bytes // RECORD.itemsize
+
+    @chunk_size.setter
+    def chunk_size(self, cases: int) -> None:
+        self.chunk_bytes = cases * RECORD.itemsize
 
     def create(self, case: Case) -> None:
         if case.id != self.created:
@@ -66,11 +86,24 @@ class CaseLedger:
             self.abandoned += 1
         else:
             raise LedgerError(f"case {case.id}: cannot finish with status {status!r}")
-        recorder = self.recorder
-        if recorder is not None:
-            recorder.buffer += pack_case(case)
-            if len(recorder.buffer) >= recorder.chunk_bytes:
-                recorder.flush()
+        if self.sink is not None:
+            self.buffer += pack_case(case)
+            if len(self.buffer) >= self.chunk_bytes:
+                self.hand_over()
+
+    def hand_over(self) -> None:
+        """Pass the buffered rows to the sink as one chunk."""
+        if self.buffer and self.sink is not None:
+            chunk, self.buffer = self.buffer, bytearray()
+            self.sink(chunk)
+
+    def close_book(self) -> None:
+        """At the end of the run: hand over what is buffered, then the open cases as one more
+        chunk (in case-id order)."""
+        self.hand_over()
+        for case in sorted(self.open.values(), key=operator.attrgetter("id")):
+            self.buffer += pack_case(case)
+        self.hand_over()
 
     # -- checks ----------------------------------------------------------------------------
     def check(self, pools: Iterable[ServerPool]) -> None:

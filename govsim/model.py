@@ -1,8 +1,12 @@
-"""One simulation run: build the city and its agents, run, check the ledger, collect results.
+"""One simulation run: build the city and its agents, wire them, run, check the ledger.
 
-``Model`` is the shared context the agents talk through: it creates cases, moves them
-through delays, and closes them. Everything random
-comes from named streams (:mod:`govsim.randomness`), so a seed fixes the run.
+``Model`` is where everything is wired. It implements the two narrow interfaces the rest
+of the engine talks through: :class:`~govsim.agents.flow.CaseFlow`, what the agents may
+do with a case (create it, move it, hold it in transit, close it, let it be abandoned,
+schedule a repeat appeal), and :class:`~govsim.policies.levers.Levers`, what a policy's
+controller may pull (unit capacities, arrival prevention and detection, unit quality,
+routing; listeners, the log, the league tables). Everything random comes from named
+streams (:mod:`govsim.randomness`), so a seed fixes the run.
 """
 
 from __future__ import annotations
@@ -15,57 +19,30 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import simpy
 from simpy.events import Timeout
 
 from govsim.agents import Handlers, Hotline, Residents, VerificationCall
+from govsim.agents.flow import Step
+from govsim.agents.intake import CategoryRules, Intake
 from govsim.calendar import Calendar
 from govsim.case import Case
-from govsim.codes import CHANNELS, CLOSED, HOTLINE_CHANNEL, ONLINE_CHANNEL, PATROL_CHANNEL, TIERS
+from govsim.codes import ABANDONED, CLOSED, TIERS
+from govsim.controls import ArrivalControls, UnitQuality
 from govsim.ledger import CaseLedger
 from govsim.monitor import Monitor
 from govsim.network.city import CityLayout, build_city
 from govsim.policies import apply_policies, install_policies
 from govsim.randomness import RandomStreams
 from govsim.recorder import CaseCodec, CaseRecorder, MemoryCaseTable, ParquetCaseTable
-from govsim.scenario.schema import Category, Scenario
+from govsim.scenario.schema import Scenario
 from govsim.servers import ServerPool
 from govsim.tallies import AssessedUnits, RunStatistics
 
-
-class CategoryRules(NamedTuple):
-    """What a new case of one category is born with: codes, and the shares its decisions use."""
-
-    urgency: int
-    priority: int
-    department: int
-    """Owning department's index, -1 for none."""
-    grid_cut: float
-    """P(closable at the grid)."""
-    street_cut: float
-    """P(closable at the grid or the street)."""
-    department_share: float
-    """P(the order is routed to the department rather than the street)."""
-    consultation_share: float
-
-    @classmethod
-    def of(
-        cls, category: Category, urgencies: list[str], scenario: Scenario, departments: list[str]
-    ) -> CategoryRules:
-        closable = category.closable_at
-        grid = closable.get("grid", 0.0)
-        return cls(
-            urgencies.index(category.urgency),
-            scenario.urgency_classes[category.urgency].priority,
-            departments.index(category.department) if category.department else -1,
-            grid,
-            grid + closable.get("street", 0.0),
-            category.department_route_share,
-            category.consultation_share,
-        )
+RankingRow = tuple[str, str, str, int, "float | None", str]
+"""month, unit type, unit, rank (0 for the governance class), composite, group."""
 
 
 @dataclass
@@ -86,20 +63,24 @@ class RunState:
     utilisation: dict[str, float]
     """Busy over staffed server-hours per tier."""
     policy_log: list[tuple[float, str]]
-    rankings: list[tuple]
+    rankings: list[RankingRow]
     prevented: dict[str, int]
     """Appeals that proactive governance prevented, per category."""
 
 
 class Model:
+    """One run of ``scenario``: the city, its agents and the policies' controllers.
+
+    ``seed`` overrides the scenario's own root seed; ``cases_file`` streams the case table
+    to that parquet file instead of keeping it in memory.
+    """
+
     def __init__(
         self,
         scenario: Scenario,
         seed: int | np.random.SeedSequence | None = None,
         cases_file: str | Path | None = None,
     ) -> None:
-        """``cases_file``: stream the case table to this parquet file instead of keeping it in
-        memory."""
         self.spec = scenario
         """The scenario as given (with its policies list): what the run's outputs record."""
         scenario = apply_policies(scenario)
@@ -107,58 +88,61 @@ class Model:
         """The scenario after the static policy changes: what the agents read."""
         self.horizon = scenario.days * 24.0
         self.env = simpy.Environment()
-        self.streams = RandomStreams(scenario.seed if seed is None else seed)
-        self.layout = build_city(scenario)
+        self.streams = streams = RandomStreams(scenario.seed if seed is None else seed)
+        self.layout = layout = build_city(scenario)
+        self.calendar = Calendar(scenario.start_date, self.horizon)
         self.closed_by_tier = [0] * len(TIERS)
         urgency_names = list(scenario.urgency_classes)
         self.urgency_limits = [scenario.urgency_classes[u].limit_hours for u in urgency_names]
-        categories = scenario.categories
         departments = [d.name for d in scenario.departments]
-        self.category_rules = [
-            CategoryRules.of(c, urgency_names, scenario, departments) for c in categories
+        rules = [
+            CategoryRules.of(c, urgency_names, scenario, departments) for c in scenario.categories
         ]
-        """Per category: the codes and shares a new case reads (policies may replace an entry)."""
-        self.grid_street = self.layout.grid_street().tolist()
-        self.street_district = self.layout.street_district().tolist()
-        self.calendar = Calendar(scenario.start_date, self.horizon)
-        self.recorder = self._recorder(cases_file)
-        self.ledger = CaseLedger(self.recorder)
-        self.consult_draw = self.streams.uniform("decide/consultation")
-        self.route_draw = self.streams.uniform("decide/route")
-        self.tier_draw = self.streams.uniform("decide/needed_tier")
-        self.patrol_draw = self.streams.uniform("arrivals/patrol_detection")
+        grid_street = layout.grid_street().tolist()
+        street_district = layout.street_district().tolist()
+        self.recorder = self._recorder(cases_file, rules)
+        self.ledger = ledger = CaseLedger(self.recorder.record)
+        self.move = ledger.move  # CaseFlow.move, without a call in between
 
-        n_categories, n_streets = len(categories), len(self.layout.streets)
-        # Levers that policies pull during a run (see govsim/policies/).
-        self.arrival_filters_on = False
-        self.prevention = [1.0] * n_categories
-        """Share of each category's appeals that still arise (proactive work lowers it)."""
-        self.street_prevention = [1.0] * n_streets
-        """Share of each street's appeals that still arise."""
-        self.patrol_detection = [0.0] * n_categories
-        """Probability that a grid patrol finds an issue before anyone reports it."""
-        self.prevented = [0] * n_categories
-        self.street_quality = [0.0] * n_streets
-        """Added to the resolution probability of cases closed at the grid/street/district of a
-        street.
-        The callback reads it (and ``department_quality``) only once ``callback.quality_on`` is
-        set: a policy that moves either sets the flag, as ``arrival_filters_on`` for prevention."""
-        self.department_quality = [0.0] * len(scenario.departments)
-        """Added to the resolution probability of cases closed by a department (see
-        ``street_quality``)."""
-        self.on_create: list[Callable[[Case], None]] = []
-        self.on_close: list[Callable[[Case], None]] = []
-        self._prevention_sources: dict[int, list[float]] = {}
+        # What policies move and agents read (govsim/controls.py), and the policies' records.
+        self.arrivals = ArrivalControls(len(scenario.categories), len(layout.streets))
+        self.quality = UnitQuality(len(layout.streets), len(layout.departments))
+        self._on_create: list[Callable[[Case], None]] = []
+        self._on_close: list[Callable[[Case], None]] = []
         self.policy_log: list[tuple[float, str]] = []
-        self.rankings: list[tuple] = []
+        self.rankings: list[RankingRow] = []
 
-        self.verification = VerificationCall(self)
-        self.handlers = Handlers(self)
-        self.hotline = Hotline(self)
-        self.residents = Residents(self)
-        self.monitor = Monitor(self)
+        # The agents, each with its own parameters, streams and this model as its CaseFlow.
+        self.verification = VerificationCall(
+            scenario.feedback, streams, self, self.quality, self.urgency_limits, self.horizon
+        )
+        self.handlers = Handlers(scenario, layout, streams, self, self.calendar)
+        self.hotline = Hotline(scenario.hotline, streams, self, self.handlers.receive)
+        self.intake = Intake(
+            rules,
+            grid_street,
+            street_district,
+            streams,
+            self.env,
+            self.arrivals,
+            ledger,
+            self._on_create,
+            self.hotline,
+            self.handlers,
+        )
+        self.new_case = self.intake.create  # CaseFlow.new_case
+        self.residents = Residents(scenario, layout, streams, self, self.arrivals, self.horizon)
+        tallies = {"hotline": self.hotline.pool.tally, **self.handlers.tallies}
+        with_units = {pool.tier for pool in self.pools}
+        self.monitor = Monitor(
+            self.env,
+            scenario.output.timeseries_interval_hours,
+            ledger,
+            self.closed_by_tier,
+            {tier: tally for tier, tally in tallies.items() if tier in with_units},
+        )
 
-    def _recorder(self, cases_file: str | Path | None) -> CaseRecorder:
+    def _recorder(self, cases_file: str | Path | None, rules: list[CategoryRules]) -> CaseRecorder:
         scenario, layout = self.scenario, self.layout
         codec = CaseCodec(
             categories=[c.name for c in scenario.categories],
@@ -167,12 +151,10 @@ class Model:
             streets=[u.name for u in layout.streets],
             districts=[u.name for u in layout.districts],
             departments=[u.name for u in layout.departments],
-            category_urgency=np.array([r.urgency for r in self.category_rules], dtype=np.int64),
-            category_department=np.array(
-                [r.department for r in self.category_rules], dtype=np.int64
-            ),
-            grid_street=np.array(self.grid_street, dtype=np.int64),
-            street_district=np.array(self.street_district, dtype=np.int64),
+            category_urgency=np.array([r.urgency for r in rules], dtype=np.int64),
+            category_department=np.array([r.department for r in rules], dtype=np.int64),
+            grid_street=layout.grid_street(),
+            street_district=layout.street_district(),
         )
         statistics = RunStatistics(
             math.ceil(scenario.days),
@@ -180,7 +162,7 @@ class Model:
             self.urgency_limits,
             AssessedUnits(codec.departments, codec.streets),
         )
-        table = None
+        table: MemoryCaseTable | ParquetCaseTable | None = None
         if scenario.output.cases_table:
             table = (
                 MemoryCaseTable(codec)
@@ -189,112 +171,75 @@ class Model:
             )
         return CaseRecorder(codec, statistics, table)
 
-    # -- levers for policies ----------------------------------------------------------------
-    def set_prevention(self, source: object, factors: list[float]) -> None:
-        """Set one source's per-category arrival factors; the model uses their product."""
-        self._prevention_sources[id(source)] = factors
-        self.arrival_filters_on = True
-        product = [1.0] * len(self.prevention)
-        for source_factors in self._prevention_sources.values():
-            product = [a * b for a, b in zip(product, source_factors, strict=True)]
-        self.prevention[:] = product
-
-    def log_policy(self, text: str) -> None:
-        self.policy_log.append((round(self.env.now, 6), text))
-
     @property
     def pools(self) -> list[ServerPool]:
+        """Every unit's server pool: the hotline, then the handling units."""
         return [self.hotline.pool, *self.handlers.pools]
 
-    # -- the life cycle --------------------------------------------------------------------
-    def new_case(
-        self, category: int, grid: int, resident: int, channel: int, repeat_of: int = -1
-    ) -> None:
-        """Step 1: an appeal is raised (or an issue found on patrol)."""
-        urgency, priority, department, grid_cut, street_cut, route_share, consult_share = (
-            self.category_rules[category]
-        )
-        street = self.grid_street[grid]
-        ledger = self.ledger
-        # Decisions are drawn for every case, whatever its path, so variants stay in step.
-        u_tier = self.tier_draw()
-        case = Case(
-            ledger.created,
-            resident,
-            category,
-            urgency,
-            priority,
-            channel,
-            grid,
-            street,
-            self.street_district[street],
-            self.env._now,  # noqa: SLF001 - env.now, without the property call
-            repeat_of,
-            department,
-            0
-            if u_tier < grid_cut
-            else 1
-            if u_tier < street_cut
-            else 2,  # the tier that can close it
-            self.route_draw() < route_share,  # routed to the department rather than the street
-            self.consult_draw() < consult_share,
-        )
-        if self.arrival_filters_on:
-            u_patrol = self.patrol_draw()
-            if (
-                channel != PATROL_CHANNEL
-                and not case.consultation
-                and u_patrol < self.patrol_detection[category]
-            ):
-                case.channel = channel = (
-                    PATROL_CHANNEL  # a grid patrol found it before anyone called
-                )
-        ledger.create(case)
-        for listener in self.on_create:
-            listener(case)
-        if channel == HOTLINE_CHANNEL:
-            self.hotline.call(case)
-        elif channel == ONLINE_CHANNEL:
-            self.hotline.online(case)
-        else:
-            case.consultation = case.route_department = (
-                False  # a patrol find is a problem, not a question
-            )
-            self.handlers.found_on_patrol(case)
+    # -- CaseFlow: what the agents may do with a case ----------------------------------------
+    # new_case and move are bound in __init__ (the intake's create, the ledger's move).
 
     def close(self, case: Case, tier: int) -> None:
-        """Steps 5 and 6: report back, close at ``tier`` (a TIERS code), and assess at the
-        callback."""
+        """Steps 5 and 6: report back, close at ``tier`` (a TIERS code), and draw the
+        verification call."""
         case.closed = self.env._now  # noqa: SLF001 - env.now, without the property call
         case.final_tier = tier
         self.closed_by_tier[tier] += 1
         self.verification.assess(case)
-        for listener in self.on_close:
+        for listener in self._on_close:
             listener(case)
         self.ledger.finish(case, CLOSED)
 
-    # -- plumbing --------------------------------------------------------------------------
-    def after(self, delay: float, step: Callable[[Case], None], case: Case) -> None:
+    def abandon(self, case: Case) -> None:
+        """A caller hung up before an operator answered."""
+        self.ledger.finish(case, ABANDONED)
+
+    def hold(self, delay: float, step: Step, case: Case) -> None:
         """Hold ``case`` in transit for ``delay`` hours, then hand it to ``step``."""
         self.ledger.transit.add(case)
         Timeout(self.env, delay, (step, case)).callbacks.append(self._arrive)
 
-    def _arrive(self, event: Timeout) -> None:
+    def _arrive(self, event: simpy.Event) -> None:
         step, case = event._value  # noqa: SLF001 - the pair we scheduled ourselves
         self.ledger.transit.discard(case)
         step(case)
 
-    def appeal_later(self, delay: float, original: Case, channel: str) -> None:
+    def appeal_again(self, delay: float, original: Case, channel: int) -> None:
         """The resident of ``original`` appeals again after ``delay`` hours (a repeat case)."""
-        args = (
-            original.category,
-            original.grid,
-            original.resident,
-            CHANNELS.index(channel),
-            original.id,
-        )
+        args = (original.category, original.grid, original.resident, channel, original.id)
         event = Timeout(self.env, delay)
         event.callbacks.append(lambda _event: self.new_case(*args))
+
+    # -- Levers: what a policy's controller may pull ------------------------------------------
+    def pools_of(self, tier: str) -> list[ServerPool]:
+        return self.handlers.tier_pools()[tier]
+
+    def unit_names(self, tier: str) -> list[str]:
+        units = {
+            "grid": self.layout.grids,
+            "street": self.layout.streets,
+            "district": self.layout.districts,
+            "department": self.layout.departments,
+        }
+        return [u.name for u in units[tier]]
+
+    def move_powers_down(self, category: int, powers: float) -> None:
+        rules = self.intake.rules
+        rules[category] = rules[category].with_powers_moved_down(powers)
+
+    def on_create(self, listener: Callable[[Case], None]) -> None:
+        self._on_create.append(listener)
+
+    def on_close(self, listener: Callable[[Case], None]) -> None:
+        self._on_close.append(listener)
+
+    def log(self, text: str) -> None:
+        self.policy_log.append((round(self.env.now, 6), text))
+
+    def record_ranking(
+        self, month: str, unit_type: str, unit: str, rank: int, composite: float | None, group: str
+    ) -> None:
+        self.rankings.append((month, unit_type, unit, rank, composite, group))
 
     # -- running ---------------------------------------------------------------------------
     def run(self, progress: bool = False) -> RunState:
@@ -312,7 +257,8 @@ class Model:
             if self.monitor.last_sample < self.horizon:
                 self.monitor.sample()
             self.ledger.check(self.pools)
-            self.recorder.finish(self.ledger.open.values())
+            self.ledger.close_book()
+            self.recorder.finish()
         except BaseException:
             self.recorder.abort()  # no partial case table is left behind
             raise
@@ -334,7 +280,9 @@ class Model:
 
     def prevention_counts(self) -> dict[str, int]:
         return {
-            c.name: n for c, n in zip(self.scenario.categories, self.prevented, strict=True) if n
+            c.name: n
+            for c, n in zip(self.scenario.categories, self.arrivals.prevented, strict=True)
+            if n
         }
 
     def utilisation(self) -> dict[str, float]:

@@ -24,7 +24,9 @@ from govsim.servers import TierTally
 if TYPE_CHECKING:
     from collections.abc import Generator
 
-    from govsim.model import Model
+    import simpy
+
+    from govsim.ledger import CaseLedger
 
 COLUMNS = (
     "time",
@@ -59,15 +61,28 @@ class Monitor:
     time series is still a noticeable share of the run (docs/performance.md).
     """
 
-    def __init__(self, model: Model) -> None:
-        self.model = model
-        self.interval = model.scenario.output.timeseries_interval_hours
+    def __init__(
+        self,
+        env: simpy.Environment,
+        interval: float,
+        ledger: CaseLedger,
+        closed_by_tier: list[int],
+        tallies: dict[str, TierTally],
+    ) -> None:
+        """``tallies``: the running totals of each tier that has units (the pools keep them up
+        to date); ``closed_by_tier``: cases closed per TIERS code so far (the model counts)."""
+        self.env = env
+        self.interval = interval
+        self.ledger = ledger
+        self.closed_by_tier = closed_by_tier
         self.snapshots = bytearray()
         """The snapshots, packed (see :meth:`sample` for the layout of one)."""
         self.last_sample = -math.inf
-        self._tallies: list[TierTally] = []
+        self._tallies = [tallies[stage] for stage in STAGES if stage in tallies]
         """The running totals of the tiers with units, in STAGES order."""
-        self._tally_of_stage: list[int] = [-1] * len(STAGES)
+        self._tally_of_stage = [
+            self._tallies.index(tallies[stage]) if stage in tallies else -1 for stage in STAGES
+        ]
         """Per stage, the index of its tier's totals in ``_tallies`` (-1: no units, all zero)."""
         self._pack = struct.Struct(self._format()).pack
 
@@ -80,28 +95,15 @@ class Monitor:
         """Numbers per snapshot."""
         return 1 + len(STAGES) + len(TIERS) + 4 + 4 * len(self._tallies)
 
-    def start(self) -> None:
-        """Look up the running totals of the tiers with units once (the pools keep them up to
-        date)."""
-        model = self.model
-        tallies = {"hotline": model.hotline.pool.tally, **model.handlers.tallies}
-        with_units = {pool.tier for pool in model.pools}
-        self._tallies = [tally for tier, tally in tallies.items() if tier in with_units]
-        self._tally_of_stage = [
-            self._tallies.index(tallies[stage]) if stage in with_units else -1 for stage in STAGES
-        ]
-        self._pack = struct.Struct(self._format()).pack
-
     def sample(self) -> None:
         """Take a snapshot: time, open cases per stage, closed per tier, the ledger's totals, each
         tally's counts."""
-        model = self.model
-        ledger = model.ledger
-        now = model.env._now  # noqa: SLF001 - env.now, without the property call
+        ledger = self.ledger
+        now = self.env._now  # noqa: SLF001 - env.now, without the property call
         self.snapshots += self._pack(
             now,
             *ledger.open_by_stage,
-            *model.closed_by_tier,
+            *self.closed_by_tier,
             len(ledger.open),
             ledger.created,
             ledger.closed,
@@ -118,14 +120,13 @@ class Monitor:
         processes, started before it, have set up first. The chain is one event per
         snapshot, with no generator to resume.
         """
-        self.start()
         self._tick_callback = self._tick  # bound once, not per snapshot
         self._tick(None)
         yield from ()
 
     def _tick(self, _event: object) -> None:
         self.sample()
-        Timeout(self.model.env, self.interval).callbacks.append(self._tick_callback)
+        Timeout(self.env, self.interval).callbacks.append(self._tick_callback)
 
     def frame(self) -> pd.DataFrame:
         """The time series: a row per (sample, tier) with the COLUMNS, flows per interval."""

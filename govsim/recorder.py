@@ -1,10 +1,10 @@
 """Finished cases, in chunks: turned into columns once, then tallied and tabled.
 
-The ledger appends every finished case to :attr:`CaseRecorder.buffer` as packed bytes
-(the ``RECORD_FIELDS`` as float64 hours and int64 codes, :data:`govsim.case.RECORD`):
-no Python object outlives the case, and numpy reads a chunk without conversion (a view
-of the bytes), then transposes it into columns a cache-sized block at a time. Every
-``chunk_size`` cases the recorder checks the chunk's timestamps and hands it on:
+The ledger packs every finished case into bytes (the ``RECORD_FIELDS`` as float64 hours
+and int64 codes, :data:`govsim.case.RECORD`) and hands them over in chunks
+(:meth:`CaseRecorder.record` is its sink): no Python object outlives the case, and numpy
+reads a chunk without conversion (a view of the bytes), then transposes it into columns a
+cache-sized block at a time. The recorder checks each chunk's timestamps and hands it on:
 
 - to :class:`~govsim.tallies.RunStatistics` (always), the streaming tallies behind the
   summary, the KPI table and the experiment outcomes;
@@ -18,7 +18,6 @@ Cases still open at the end of the run come last, as one more chunk.
 
 from __future__ import annotations
 
-import operator
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,15 +28,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from govsim.case import RECORD, RECORD_FIELDS, TIME_FIELDS, Case, pack_case
+from govsim.case import RECORD, RECORD_FIELDS, TIME_FIELDS
 from govsim.codes import CHANNELS, NOT_ASKED, SATISFACTION_LEVELS, STATUSES, TIERS, UNSATISFIED
 from govsim.errors import LedgerError
 from govsim.io import temporary_path
 from govsim.ledger import TIME_ORDER, timestamp_problems
 from govsim.tallies import RunStatistics
 
-CHUNK_SIZE = 32_768
-"""Cases per chunk: large enough for numpy to pay off, small enough to keep memory flat."""
 TRANSPOSE_ROWS = 4_096
 """Records turned into columns per step: their 600 KB stay in the CPU cache while each field is
 read out. Read field by field, a whole chunk's records (5 MB) came from memory once per field."""
@@ -187,40 +184,20 @@ CaseTable = MemoryCaseTable | ParquetCaseTable
 
 
 class CaseRecorder:
-    """Buffers finished cases' rows and passes them on in chunks (see the module docstring)."""
+    """Turns chunks of finished cases into columns and passes them on (see the module
+    docstring); the ledger's sink."""
 
     def __init__(
-        self,
-        codec: CaseCodec,
-        statistics: RunStatistics,
-        table: CaseTable | None,
-        chunk_size: int = CHUNK_SIZE,
+        self, codec: CaseCodec, statistics: RunStatistics, table: CaseTable | None
     ) -> None:
         self.codec = codec
         self.statistics = statistics
         self.table = table
-        self.chunk_size = chunk_size
-        self.buffer = bytearray()
-        """Finished cases not yet passed on, as packed RECORD rows: the ledger appends
-        ``pack_case(case)`` and calls :meth:`flush` once ``chunk_bytes`` (``chunk_size``
-        cases) are waiting."""
         self.recorded = 0
 
-    @property
-    def chunk_size(self) -> int:
-        """Cases per chunk."""
-        return self.chunk_bytes // RECORD.itemsize
-
-    @chunk_size.setter
-    def chunk_size(self, cases: int) -> None:
-        self.chunk_bytes = cases * RECORD.itemsize
-
-    def flush(self) -> None:
-        """Pass the buffered rows on as one chunk."""
-        if not self.buffer:
-            return
-        records = np.frombuffer(self.buffer, dtype=RECORD)
-        self.buffer = bytearray()  # the records are a view of the old one
+    def record(self, chunk: bytearray) -> None:
+        """Check one chunk of packed RECORD rows, tally it, and add it to the table."""
+        records = np.frombuffer(chunk, dtype=RECORD)
         columns = self.codec.columns(records)
         problems = timestamp_problems(
             columns["id"],
@@ -235,12 +212,8 @@ class CaseRecorder:
         if self.table is not None:
             self.table.add(columns)
 
-    def finish(self, still_open: Iterable[Case]) -> None:
-        """Record the cases open at the end, flush, and close the table."""
-        self.flush()
-        for case in sorted(still_open, key=operator.attrgetter("id")):
-            self.buffer += pack_case(case)
-        self.flush()
+    def finish(self) -> None:
+        """The run is over (the ledger handed over its last chunk): close the table."""
         if self.table is not None:
             self.table.close()
 

@@ -21,7 +21,13 @@ from govsim.servers import ServerPool, TierTally
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from govsim.model import Model
+    import simpy
+
+    from govsim.agents.flow import CaseFlow
+    from govsim.calendar import Calendar
+    from govsim.network.city import CityLayout, Unit
+    from govsim.randomness import RandomStreams
+    from govsim.scenario.schema import Scenario
 
 GRID, STREET, DISTRICT = range(3)
 TIER_STAGE = [STAGE[t] for t in TERRITORIAL_TIERS]
@@ -35,7 +41,7 @@ class VisitTime:
 
     __slots__ = ("env", "samplers")
 
-    def __init__(self, env, samplers: list[Callable[[], float]]) -> None:
+    def __init__(self, env: simpy.Environment, samplers: list[Callable[[], float]]) -> None:
         self.env = env
         self.samplers = samplers
 
@@ -46,12 +52,18 @@ class VisitTime:
 
 
 class Handlers:
-    def __init__(self, model: Model) -> None:
-        self.model = model
-        scenario = model.scenario
-        streams = model.streams
-        env = model.env
-        layout = model.layout
+    """Every handling unit's server pool, and the routing between them."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        layout: CityLayout,
+        streams: RandomStreams,
+        flow: CaseFlow,
+        calendar: Calendar,
+    ) -> None:
+        self.flow = flow
+        env = flow.env
         self.visit: dict[str, VisitTime] = {}
         for tier in (*TERRITORIAL_TIERS, "department"):
             samplers = [
@@ -62,7 +74,9 @@ class Handlers:
         self.tallies = {tier: TierTally() for tier in (*TERRITORIAL_TIERS, "department")}
         """Totals over each tier's units, for the monitor."""
 
-        def pools(tier: str, units: list, done: Callable) -> list[ServerPool]:
+        def pools(
+            tier: str, units: list[Unit], done: Callable[[Case, ServerPool], None]
+        ) -> list[ServerPool]:
             return [
                 ServerPool(
                     env, u.name, tier, u.staff, self.visit[tier], done, i, self.tallies[tier]
@@ -77,7 +91,9 @@ class Handlers:
         self.escalation_delay = streams.duration(
             "handling/escalation_delay", scenario.escalation.escalation_delay
         )
-        self.whistle = WhistleDesk(model)
+        self.whistle = WhistleDesk(
+            scenario, streams, flow, calendar, self.to_department, len(layout.departments)
+        )
 
     @property
     def pools(self) -> list[ServerPool]:
@@ -106,7 +122,7 @@ class Handlers:
 
     # -- flow ------------------------------------------------------------------------------
     def _enter(self, case: Case, tier: int) -> None:
-        self.model.ledger.move(case, TIER_STAGE[tier])
+        self.flow.move(case, TIER_STAGE[tier])
         if tier == GRID:
             pool = self.grids[case.grid]
         elif tier == STREET:
@@ -116,7 +132,7 @@ class Handlers:
         pool.arrive(case, case.priority)
 
     def _to_department(self, case: Case) -> None:
-        self.model.ledger.move(case, DEPARTMENT_STAGE)
+        self.flow.move(case, DEPARTMENT_STAGE)
         case.summoned = case.department
         self.departments[case.department].arrive(case, case.priority)
 
@@ -126,21 +142,21 @@ class Handlers:
 
     def _done(self, case: Case, pool: ServerPool) -> None:
         tier = TIER_INDEX[pool.tier]
-        model = self.model
+        flow = self.flow
         if tier >= case.needed_tier:
-            model.close(case, GRID_TIER + tier)
+            flow.close(case, GRID_TIER + tier)
             return
         if tier == STREET and self.whistle.blow(case):
             return  # the summoned department takes it over
         case.escalations += 1
-        model.ledger.move(case, TIER_STAGE[tier + 1])
-        model.after(self.escalation_delay(), self._escalated, case)
+        flow.move(case, TIER_STAGE[tier + 1])
+        flow.hold(self.escalation_delay(), self._escalated, case)
 
     def _escalated(self, case: Case) -> None:
         self._enter(case, STAGE_TIER[case.stage])
 
     def _department_done(self, case: Case, pool: ServerPool) -> None:
         if case.route_department:
-            self.model.close(case, DEPARTMENT_TIER)
+            self.flow.close(case, DEPARTMENT_TIER)
         else:
             self.whistle.handled(case)

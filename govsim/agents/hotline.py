@@ -17,27 +17,36 @@ import simpy
 from simpy.events import Timeout
 
 from govsim.case import Case
-from govsim.codes import ABANDONED, HOTLINE_TIER, OPEN, STAGE
+from govsim.codes import HOTLINE_CHANNEL, HOTLINE_TIER, OPEN, STAGE
 from govsim.servers import ServerPool
 
 if TYPE_CHECKING:
     from collections.abc import Generator
 
-    from govsim.model import Model
+    from govsim.agents.flow import CaseFlow, Step
+    from govsim.randomness import RandomStreams
+    from govsim.scenario.schema import Hotline as HotlineSpec
 
 DISPATCH = STAGE["dispatch"]
 HOTLINE = STAGE["hotline"]
 
 
 class Hotline:
-    def __init__(self, model: Model) -> None:
-        self.model = model
-        spec = model.scenario.hotline
-        streams = model.streams
+    """The operators' pool, callers' patience, triage and dispatch.
+
+    ``receive`` is where a correctly dispatched work order goes (the handling units).
+    """
+
+    def __init__(
+        self, spec: HotlineSpec, streams: RandomStreams, flow: CaseFlow, receive: Step
+    ) -> None:
+        self.flow = flow
+        self.env = flow.env
+        self.receive = receive
         self.shifts = spec.operators if isinstance(spec.operators, list) else None
         capacity = self.shifts[0] if self.shifts else spec.operators
         self.pool = ServerPool(
-            model.env, "hotline", "hotline", capacity, self._start_talk, self.triage
+            self.env, "hotline", "hotline", capacity, self._start_talk, self.triage
         )
         self.talk_time = streams.duration("hotline/talk", spec.talk_time)
         self.patience = (
@@ -62,7 +71,7 @@ class Hotline:
         """A resident calls 12345."""
         patience = self.patience() if self.patience else None
         if self.pool.arrive(case) and patience is not None:
-            timer = Timeout(self.model.env, patience, (case, case.ticket))
+            timer = Timeout(self.env, patience, (case, case.ticket))
             timer.callbacks.append(self._hang_up)
 
     def online(self, case: Case) -> None:
@@ -77,11 +86,10 @@ class Hotline:
 
         Also the operator pool's ``done``: a call is triaged as the operator finishes it.
         """
-        model = self.model
-        now = model.env._now  # noqa: SLF001 - env.now, without the property call
+        now = self.env._now  # noqa: SLF001 - env.now, without the property call
         if case.consultation:
             case.first_response = now
-            model.close(case, HOTLINE_TIER)
+            self.flow.close(case, HOTLINE_TIER)
         else:
             case.dispatched = now
             self.dispatch(case)
@@ -93,24 +101,23 @@ class Hotline:
         if case.status != OPEN or case.stage != HOTLINE or case.ticket != ticket:
             return  # answered in time
         self.pool.withdraw(case)
-        model = self.model
-        case.abandoned_at = model.env.now
-        model.ledger.finish(case, ABANDONED)
+        case.abandoned_at = self.env.now
+        self.flow.abandon(case)
         if self.redial_draw() < self.redial_probability:
-            model.appeal_later(self.redial_delay(), case, channel="hotline")
+            self.flow.appeal_again(self.redial_delay(), case, HOTLINE_CHANNEL)
 
     # -- dispatch --------------------------------------------------------------------------
     def dispatch(self, case: Case) -> None:
         """Send a work order out; a wrong dispatch returns and is sent again."""
-        model = self.model
-        model.ledger.move(case, DISPATCH)
+        flow = self.flow
+        flow.move(case, DISPATCH)
         delay = self.dispatch_delay()
         if self.relay_delay is not None and not case.route_department:
             delay += self.relay_delay()  # the district passes the order on to the street
         if case.returns < self.max_returns and self.accuracy_draw() >= self.accuracy:
-            model.after(delay + self.return_delay(), self._returned, case)
+            flow.hold(delay + self.return_delay(), self._returned, case)
         else:
-            model.after(delay, model.handlers.receive, case)
+            flow.hold(delay, self.receive, case)
 
     def _returned(self, case: Case) -> None:
         case.returns += 1
@@ -119,7 +126,7 @@ class Hotline:
     # -- shifts ----------------------------------------------------------------------------
     def shift_plan(self) -> Generator:
         """SimPy process: set the number of operators on duty at each hour's start."""
-        env = self.model.env
+        env = self.env
         shifts = self.shifts
         assert shifts is not None
         hour = 0

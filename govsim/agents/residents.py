@@ -25,7 +25,10 @@ from govsim.codes import CHANNELS
 from govsim.scenario.schema import Scenario, Season
 
 if TYPE_CHECKING:
-    from govsim.model import Model
+    from govsim.agents.flow import CaseFlow
+    from govsim.controls import ArrivalControls
+    from govsim.network.city import CityLayout
+    from govsim.randomness import RandomStreams
 
 HOURS_PER_DAY = 24
 BATCH_APPEALS = 4096
@@ -36,11 +39,22 @@ MAX_BATCH_DAYS = 28
 class Residents:
     """Draws the day's appeals and feeds them to the model at their times."""
 
-    def __init__(self, model: Model) -> None:
-        self.model = model
-        scenario = model.scenario
-        layout = model.layout
-        self.rng = model.streams.generator("arrivals")
+    def __init__(
+        self,
+        scenario: Scenario,
+        layout: CityLayout,
+        streams: RandomStreams,
+        flow: CaseFlow,
+        controls: ArrivalControls,
+        horizon: float,
+    ) -> None:
+        self.flow = flow
+        self.env = flow.env
+        self.controls = controls
+        self.horizon = horizon
+        self.start_date = scenario.start_date
+        self.grid_street = layout.grid_street().tolist()
+        self.rng = streams.generator("arrivals")
         population = layout.grid_population().astype(float)
         total = population.sum()
         self.grid_cdf = np.cumsum(population) / total if total > 0 else None
@@ -58,7 +72,7 @@ class Residents:
             (surge, np.array([surge.categories is None or n in surge.categories for n in names]))
             for surge in scenario.arrivals.surges
         ]
-        self.prevent_draw = model.streams.uniform("arrivals/prevention")
+        self.prevent_draw = streams.uniform("arrivals/prevention")
         expected_per_day = float(self.daily_mean.sum())
         self.days_per_batch = int(
             np.clip(BATCH_APPEALS / max(expected_per_day, 1.0), 1, MAX_BATCH_DAYS)
@@ -67,7 +81,7 @@ class Residents:
 
     def hourly_rates(self, day: int) -> np.ndarray:
         """Expected appeals per hour for ``day``: an array (24 hours, categories)."""
-        date = self.model.scenario.start_date + dt.timedelta(days=day)
+        date = self.start_date + dt.timedelta(days=day)
         daily = self.daily_mean * self.weekday[date.weekday()] * self.season.multipliers(date)
         rates = np.outer(self.intraday, daily)
         for surge, mask in self.surges:
@@ -134,13 +148,12 @@ class Residents:
         self._next = i + 1
         times, categories, grids, residents, channels = self._batch
         category, grid = categories[i], grids[i]
-        model = self.model
-        if not (model.arrival_filters_on and self._prevented(category, grid)):
-            model.new_case(category, grid, residents[i], channels[i])
+        if not (self.controls.on and self._prevented(category, grid)):
+            self.flow.new_case(category, grid, residents[i], channels[i])
         if i + 1 < len(times):  # the usual case, inlined: the batch's next appeal
             t = times[i + 1]
-            if t < model.horizon:
-                env = model.env
+            if t < self.horizon:
+                env = self.env
                 Timeout(env, t - env._now).callbacks.append(self._arrive_callback)  # noqa: SLF001
         else:
             self._schedule_next()
@@ -149,7 +162,7 @@ class Residents:
         """Schedule the next appeal, drawing the following days' appeals once a day's are used
         up."""
         times = self._batch[0]
-        horizon = self.model.horizon
+        horizon = self.horizon
         while self._next >= len(times):
             first = self._day + 1
             if first * HOURS_PER_DAY >= horizon:
@@ -161,15 +174,18 @@ class Residents:
             times = self._batch[0]
         t = times[self._next]
         if t < horizon:
-            env = self.model.env
+            env = self.env
             Timeout(env, t - env.now).callbacks.append(self._arrive_callback)
 
     def _prevented(self, category: int, grid: int) -> bool:
         """Proactive governance removed this appeal before it arose (counted, not a case)."""
-        model = self.model
-        street = model.grid_street[grid]
-        if self.prevent_draw() >= model.prevention[category] * model.street_prevention[street]:
-            model.prevented[category] += 1
+        controls = self.controls
+        street = self.grid_street[grid]
+        if (
+            self.prevent_draw()
+            >= controls.prevention[category] * controls.street_prevention[street]
+        ):
+            controls.prevented[category] += 1
             return True
         return False
 

@@ -21,17 +21,34 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from govsim.case import Case
-from govsim.codes import BASIC, DEPARTMENT_TIER, HOTLINE_TIER, SATISFIED, TIERS, UNSATISFIED
+from govsim.codes import BASIC, HOTLINE_CHANNEL, SATISFIED, TIERS, UNSATISFIED
 
 if TYPE_CHECKING:
-    from govsim.model import Model
+    from govsim.agents.flow import CaseFlow
+    from govsim.controls import UnitQuality
+    from govsim.randomness import RandomStreams
+    from govsim.scenario.schema import Feedback
 
 
 class VerificationCall:
-    def __init__(self, model: Model) -> None:
-        self.model = model
-        spec = model.scenario.feedback
-        streams = model.streams
+    """Draws each closed case's callback: reached or not, resolved or not, how satisfied.
+
+    ``limits`` are the urgency classes' time limits (hours, by urgency code); callbacks
+    after ``horizon`` (hours) fall outside the run and are not made. ``quality`` holds the
+    units' own shifts of the resolution probability and the satisfaction score.
+    """
+
+    def __init__(
+        self,
+        spec: Feedback,
+        streams: RandomStreams,
+        flow: CaseFlow,
+        quality: UnitQuality,
+        limits: list[float],
+        horizon: float,
+    ) -> None:
+        self.flow = flow
+        self.quality = quality
         self.delay = streams.duration("feedback/callback_delay", spec.callback_delay)
         self.reach_draw = streams.uniform("feedback/reach")
         self.resolve_draw = streams.uniform("feedback/resolved")
@@ -49,15 +66,8 @@ class VerificationCall:
             rating.basic_gap,
         )
         self.repeat_probability = spec.repeat_probability
-        self.limits = model.urgency_limits
-        self.horizon = model.horizon
-        # Per-unit shifts, pulled by the ranking policy: of the resolution probability
-        # (model.street_quality, model.department_quality) and of the satisfaction score
-        # (service quality). Off until a policy moves one, to skip the lookups.
-        self.quality_on = False
-        self.service_on = False
-        self.street_service = [0.0] * len(model.layout.streets)
-        self.department_service = [0.0] * len(model.layout.departments)
+        self.limits = limits
+        self.horizon = horizon
 
     def assess(self, case: Case) -> None:
         """Draw the callback outcome of a case that has just closed."""
@@ -72,32 +82,16 @@ class VerificationCall:
             return
         case.callback = at
         resolution = self.resolution[case.final_tier]
-        if self.quality_on:
-            resolution += self.quality_shift(case)
+        quality = self.quality
+        if quality.resolution_on:
+            resolution += quality.resolution_shift(case.final_tier, case.street, case.department)
         resolved = u_resolved < resolution
         case.resolved = int(resolved)
         case.satisfaction = self.rate(case, resolved, z_satisfied)
         if case.satisfaction == UNSATISFIED and u_repeat < self.repeat_probability:
-            self.model.appeal_later(at - self.model.env.now + self.repeat_delay(), case, "hotline")
-
-    def quality_shift(self, case: Case) -> float:
-        """A unit's own shift of its resolution probability (rankings move it)."""
-        tier = case.final_tier
-        if tier == DEPARTMENT_TIER:
-            return self.model.department_quality[case.department]
-        if tier == HOTLINE_TIER:
-            return 0.0
-        return self.model.street_quality[case.street]
-
-    def service_shift(self, case: Case) -> float:
-        """A unit's own shift of the satisfaction score of the cases it closes (rankings move
-        it)."""
-        tier = case.final_tier
-        if tier == DEPARTMENT_TIER:
-            return self.department_service[case.department]
-        if tier == HOTLINE_TIER:
-            return 0.0
-        return self.street_service[case.street]
+            self.flow.appeal_again(
+                at - self.flow.env.now + self.repeat_delay(), case, HOTLINE_CHANNEL
+            )
 
     def rate(self, case: Case, resolved: bool, z: float) -> int:
         """The satisfaction code (SATISFIED, BASIC or UNSATISFIED) the resident gives.
@@ -112,8 +106,9 @@ class VerificationCall:
         if lateness > 0.0:
             score -= lateness_effect * lateness
         score -= handoff_effect * handoffs
-        if self.service_on:
-            score += self.service_shift(case)
+        quality = self.quality
+        if quality.service_on:
+            score += quality.service_shift(case.final_tier, case.street, case.department)
         if z < score:
             return SATISFIED
         if z < score + basic_gap:

@@ -19,23 +19,40 @@ from govsim.case import Case
 from govsim.codes import STAGE, STREET_TIER
 
 if TYPE_CHECKING:
-    from govsim.model import Model
+    from govsim.agents.flow import CaseFlow, Step
+    from govsim.calendar import Calendar
+    from govsim.randomness import RandomStreams
+    from govsim.scenario.schema import Scenario
 
 DEPARTMENT_STAGE = STAGE["department"]
 
 
 class WhistleDesk:
-    def __init__(self, model: Model) -> None:
-        self.model = model
-        spec = model.scenario.whistle
-        streams = model.streams
+    """Decides which cases a street whistles for, summons departments, and closes the case.
+
+    ``to_department`` hands a summoned case to the department's queue when its staff report.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        streams: RandomStreams,
+        flow: CaseFlow,
+        calendar: Calendar,
+        to_department: Step,
+        n_departments: int,
+    ) -> None:
+        self.flow = flow
+        self.calendar = calendar
+        self.to_department = to_department
+        spec = scenario.whistle
         allowed = spec.categories
         self.eligible = [
             spec.enabled
             and c.whistle
             and c.department is not None
             and (allowed is None or c.name in allowed)
-            for c in model.scenario.categories
+            for c in scenario.categories
         ]
         self.probability = spec.probability
         self.precision = spec.precision
@@ -56,7 +73,7 @@ class WhistleDesk:
         self.precision_draw = streams.uniform("whistle/precision")
         self.wrong_draw = streams.uniform("whistle/wrong_department")
         self.blown: dict[tuple[int, int], int] = {}
-        self.n_departments = len(model.scenario.departments)
+        self.n_departments = n_departments
 
     def blow(self, case: Case) -> bool:
         """Whistle for ``case`` at its street if the rules allow; True if whistled."""
@@ -64,7 +81,7 @@ class WhistleDesk:
         if not self.eligible[case.category] or draw >= self.probability:
             return False
         if self.cap is not None:
-            key = (case.street, self.model.calendar.month(self.model.env.now))
+            key = (case.street, self.calendar.month(self.flow.env.now))
             if self.blown.get(key, 0) >= self.cap:
                 return False
             self.blown[key] = self.blown.get(key, 0) + 1
@@ -72,7 +89,7 @@ class WhistleDesk:
         return True
 
     def _summon(self, case: Case) -> None:
-        model = self.model
+        flow = self.flow
         case.whistles += 1
         target = case.department
         if self.precision_draw() >= self.precision and self.n_departments > 1:
@@ -80,8 +97,8 @@ class WhistleDesk:
             other = int(self.wrong_draw() * (self.n_departments - 1))
             target = other if other < case.department else other + 1
         case.summoned = target
-        model.ledger.move(case, DEPARTMENT_STAGE)
-        model.after(self._report_delay(), model.handlers.to_department, case)
+        flow.move(case, DEPARTMENT_STAGE)
+        flow.hold(self._report_delay(), self.to_department, case)
 
     def _report_delay(self) -> float:
         u = self.type_draw()
@@ -100,4 +117,4 @@ class WhistleDesk:
         if case.summoned != case.department:
             self._summon(case)  # wrong department: whistle again
         else:
-            self.model.close(case, STREET_TIER)
+            self.flow.close(case, STREET_TIER)

@@ -20,7 +20,7 @@ from govsim.policies.sinking import ResourceSinking
 from govsim.policies.whistle import WhistleBlowing
 
 if TYPE_CHECKING:
-    from govsim.model import Model
+    from govsim.policies.levers import Levers
     from govsim.scenario.schema import Scenario
 
 POLICY_TYPES = (DispatchReform, WhistleBlowing, ResourceSinking, GridPatrol, MonthlyTopic, Ranking)
@@ -42,9 +42,10 @@ def apply_policies(scenario: Scenario) -> Scenario:
     return scenario
 
 
-def install_policies(model: Model) -> None:
-    for policy in ordered(model.scenario.policies):
-        policy.install(model)
+def install_policies(levers: Levers) -> None:
+    """Start every policy's controller, in composition order."""
+    for policy in ordered(levers.scenario.policies):
+        policy.install(levers)
 
 
 __all__ = [

@@ -4,7 +4,7 @@
   turn whistle-blowing on with given deadlines);
 - ``install(model)``: a *dynamic* controller started with the run (monthly, on a date,
   on a threshold), pulling the levers the model exposes (unit capacities, arrival
-  prevention, patrol detection, unit quality).
+  prevention, patrol detection, unit quality: :mod:`govsim.policies.levers`).
 
 Policies compose in the fixed order of :data:`govsim.policies.ORDER`, whatever their
 order in the YAML list; within a type, in list order.
@@ -19,7 +19,7 @@ from govsim.parameters import Strict
 if TYPE_CHECKING:
     from collections.abc import Generator
 
-    from govsim.model import Model
+    from govsim.policies.levers import Levers
     from govsim.scenario.schema import Scenario
 
 
@@ -29,15 +29,15 @@ class PolicySpec(Strict):
     def apply(self, scenario: Scenario) -> Scenario:
         return scenario
 
-    def install(self, model: Model) -> None:
+    def install(self, levers: Levers) -> None:
         return None
 
 
-def at_day(model: Model, day: float) -> Generator:
+def at_day(levers: Levers, day: float) -> Generator:
     """Wait (inside a SimPy process) until simulated ``day``."""
-    delay = day * 24.0 - model.env.now
+    delay = day * 24.0 - levers.env.now
     if delay > 0:
-        yield model.env.timeout(delay)
+        yield levers.env.timeout(delay)
 
 
 def spread(total: int, slots: int) -> list[int]:

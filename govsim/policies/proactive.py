@@ -26,7 +26,7 @@ from govsim.policies.base import PolicySpec, at_day, spread
 if TYPE_CHECKING:
     from collections.abc import Generator
 
-    from govsim.model import Model
+    from govsim.policies.levers import Levers
 
 
 class MonthlyTopic(PolicySpec):
@@ -49,19 +49,19 @@ class MonthlyTopic(PolicySpec):
         0, ge=0, description="Street staff per street taken off cases during the lag."
     )
 
-    def install(self, model: Model) -> None:
-        model.arrival_filters_on = True
-        topic = _TopicController(self, model)
-        model.on_create.append(topic.count)
-        model.env.process(topic.run())
-        model.env.process(topic.decay())
+    def install(self, levers: Levers) -> None:
+        levers.arrivals.on = True
+        topic = _TopicController(self, levers)
+        levers.on_create(topic.count)
+        levers.env.process(topic.run())
+        levers.env.process(topic.decay())
 
 
 class _TopicController:
-    def __init__(self, spec: MonthlyTopic, model: Model) -> None:
+    def __init__(self, spec: MonthlyTopic, levers: Levers) -> None:
         self.spec = spec
-        self.model = model
-        self.names = [c.name for c in model.scenario.categories]
+        self.levers = levers
+        self.names = [c.name for c in levers.scenario.categories]
         self.volume: Counter[int] = Counter()
         self.picked: list[int] = []
         self.effects: list[tuple[int, float]] = []  # (category, hour the effect starts)
@@ -71,15 +71,15 @@ class _TopicController:
             self.volume[case.category] += 1
 
     def run(self) -> Generator:
-        model, spec = self.model, self.spec
-        for month_end in model.calendar.month_ends():
-            yield model.env.timeout(month_end - model.env.now)
+        levers, spec = self.levers, self.spec
+        for month_end in levers.calendar.month_ends():
+            yield levers.env.timeout(month_end - levers.env.now)
             volume, self.volume = self.volume, Counter()
             if month_end < spec.start_day * 24:
                 continue
             for category in self._pick(volume):
                 self.picked.append(category)
-                model.env.process(self._work(category))
+                levers.env.process(self._work(category))
 
     def _pick(self, volume: Counter[int]) -> list[int]:
         spec = self.spec
@@ -94,15 +94,16 @@ class _TopicController:
         return ranked[: spec.top_k]
 
     def _work(self, category: int) -> Generator:
-        model, spec = self.model, self.spec
-        model.log_policy(f"monthly topic: {self.names[category]} picked")
-        taken = [min(spec.staff_per_street, pool.capacity) for pool in model.handlers.streets]
-        for pool, n in zip(model.handlers.streets, taken, strict=True):
+        levers, spec = self.levers, self.spec
+        levers.log(f"monthly topic: {self.names[category]} picked")
+        streets = levers.pools_of("street")
+        taken = [min(spec.staff_per_street, pool.capacity) for pool in streets]
+        for pool, n in zip(streets, taken, strict=True):
             pool.set_capacity(pool.capacity - n)
-        yield model.env.timeout(spec.lag_days * 24)
-        for pool, n in zip(model.handlers.streets, taken, strict=True):
+        yield levers.env.timeout(spec.lag_days * 24)
+        for pool, n in zip(streets, taken, strict=True):
             pool.set_capacity(pool.capacity + n)
-        self.effects.append((category, model.env.now))
+        self.effects.append((category, levers.env.now))
         self._update()
 
     def decay(self) -> Generator:
@@ -110,18 +111,18 @@ class _TopicController:
         if self.spec.half_life_days is None:
             return
         while True:
-            yield self.model.env.timeout(24.0)
+            yield self.levers.env.timeout(24.0)
             self._update()
 
     def _update(self) -> None:
-        spec, now = self.spec, self.model.env.now
+        spec, now = self.spec, self.levers.env.now
         factors = [1.0] * len(self.names)
         for category, since in self.effects:
             efficacy = spec.efficacy
             if spec.half_life_days is not None:
                 efficacy *= 0.5 ** ((now - since) / (spec.half_life_days * 24))
             factors[category] *= 1 - efficacy
-        self.model.set_prevention(self, factors)
+        self.levers.arrivals.set_prevention(self, factors)
 
 
 class GridPatrol(PolicySpec):
@@ -139,20 +140,20 @@ class GridPatrol(PolicySpec):
         None, description="Categories patrols can find; null: all."
     )
 
-    def install(self, model: Model) -> None:
-        model.env.process(self._start(model))
+    def install(self, levers: Levers) -> None:
+        levers.env.process(self._start(levers))
 
-    def _start(self, model: Model) -> Generator:
-        yield from at_day(model, self.start_day)
-        grids = model.handlers.grids
+    def _start(self, levers: Levers) -> Generator:
+        yield from at_day(levers, self.start_day)
+        grids = levers.pools_of("grid")
         workers = sum(pool.capacity for pool in grids)
         on_patrol = round(workers * self.time_share)
         # Take whole workers, most from the best-staffed grids, so the total is exact.
         order = sorted(range(len(grids)), key=lambda g: (-grids[g].capacity, g))
         for g, n in zip(order, spread(on_patrol, len(grids)), strict=True):
             grids[g].set_capacity(max(0, grids[g].capacity - n))
-        model.arrival_filters_on = True
-        for c, category in enumerate(model.scenario.categories):
+        levers.arrivals.on = True
+        for c, category in enumerate(levers.scenario.categories):
             if self.categories is None or category.name in self.categories:
-                model.patrol_detection[c] = self.detection
-        model.log_policy(f"grid patrol: {on_patrol} of {workers} grid workers on patrol")
+                levers.arrivals.set_patrol_detection(c, self.detection)
+        levers.log(f"grid patrol: {on_patrol} of {workers} grid workers on patrol")

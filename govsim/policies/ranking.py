@@ -40,7 +40,7 @@ from govsim.policies.base import PolicySpec
 if TYPE_CHECKING:
     from collections.abc import Generator
 
-    from govsim.model import Model
+    from govsim.policies.levers import Levers
 
 ADVANCED, IMPROVING, RECTIFICATION, GOVERNANCE, ORDINARY = (
     "advanced",
@@ -113,21 +113,21 @@ class Ranking(PolicySpec):
             raise ValueError("weights must be non-negative and not all zero")
         return v
 
-    def install(self, model: Model) -> None:
-        controller = _RankingController(self, model)
-        model.on_create.append(controller.count_appeal)
-        model.on_close.append(controller.count_closed)
-        model.env.process(controller.run())
+    def install(self, levers: Levers) -> None:
+        controller = _RankingController(self, levers)
+        levers.on_create(controller.count_appeal)
+        levers.on_close(controller.count_closed)
+        levers.env.process(controller.run())
 
 
 class _RankingController:
-    def __init__(self, spec: Ranking, model: Model) -> None:
+    def __init__(self, spec: Ranking, levers: Levers) -> None:
         self.spec = spec
-        self.model = model
-        self.street_names = [u.name for u in model.layout.streets]
-        self.department_names = [u.name for u in model.layout.departments]
-        self.limits = model.urgency_limits
-        self.reference = model.scenario.feedback.resolution_probability
+        self.levers = levers
+        self.street_names = levers.unit_names("street")
+        self.department_names = levers.unit_names("department")
+        self.limits = levers.urgency_limits
+        self.reference = levers.scenario.feedback.resolution_probability
         self._reset()
         self.previous: dict[tuple[str, int], float] = {}
         self.extra: dict[int, int] = {}
@@ -161,11 +161,12 @@ class _RankingController:
             row[4] += SATISFACTION_WEIGHT[case.satisfaction]
 
     def run(self) -> Generator:
-        model = self.model
-        for month_end in model.calendar.month_ends():
-            yield model.env.timeout(month_end - model.env.now)
+        levers = self.levers
+        calendar = levers.calendar
+        for month_end in calendar.month_ends():
+            yield levers.env.timeout(month_end - levers.env.now)
             if month_end >= self.spec.start_day * 24:
-                self._rank(model.calendar.labels[model.calendar.month(month_end) - 1])
+                self._rank(calendar.labels[calendar.month(month_end) - 1])
             self._reset()
 
     def _composite(self, row: list[float]) -> float | None:
@@ -180,7 +181,7 @@ class _RankingController:
         return sum(weights.get(r, 0.0) * rates[r] for r in RATES) / sum(weights.values())
 
     def _rank(self, month: str) -> None:
-        spec, model = self.spec, self.model
+        spec, levers = self.spec, self.levers
         top = sorted(self.appeals, key=lambda s: (-self.appeals[s], s))[: spec.governance_count]
         for s in top:
             self.listed[s] = spec.governance_months
@@ -218,55 +219,49 @@ class _RankingController:
                 groups[(unit_type, u)] = IMPROVING
             for rank, (u, composite) in enumerate(scored):
                 self.previous[(unit_type, u)] = composite
-                model.rankings.append(
-                    (
-                        month,
-                        unit_type,
-                        self._name(unit_type, u),
-                        rank + 1,
-                        composite,
-                        groups[(unit_type, u)],
-                    )
+                levers.record_ranking(
+                    month,
+                    unit_type,
+                    self._name(unit_type, u),
+                    rank + 1,
+                    composite,
+                    groups[(unit_type, u)],
                 )
         for s in governance:
             composite = self._composite(self.tally[("street", s)])
-            model.rankings.append((month, "street", self.street_names[s], 0, composite, GOVERNANCE))
+            levers.record_ranking(month, "street", self.street_names[s], 0, composite, GOVERNANCE)
         self._respond(groups)
 
     def _name(self, unit_type: str, index: int) -> str:
         return (self.street_names if unit_type == "street" else self.department_names)[index]
 
     def _respond(self, groups: dict[tuple[str, int], str]) -> None:
-        spec, model = self.spec, self.model
-        model.verification.quality_on = True  # the responses below move units' resolution quality
-        streets = model.handlers.streets
+        spec, levers = self.spec, self.levers
+        quality = levers.quality
+        # The responses below move units' resolution quality.
+        street_quality = quality.resolution("street")
+        department_quality = quality.resolution("department")
+        streets = levers.pools_of("street")
         for s, n in self.extra.items():  # last month's extra staff go back
             streets[s].set_capacity(max(0, streets[s].capacity - n))
         self.extra = {}
         for s in self.rushed:
             streets[s].time_factor = 1.0
-            model.street_quality[s] += spec.resolution_penalty
+            street_quality[s] += spec.resolution_penalty
         self.rushed = []
         for (unit_type, u), group in groups.items():
-            quality = model.street_quality if unit_type == "street" else model.department_quality
+            shifts = street_quality if unit_type == "street" else department_quality
             reference = self.reference["street" if unit_type == "street" else "department"]
             factor = {
                 RECTIFICATION: spec.shame_factor,
                 GOVERNANCE: spec.shame_factor,
                 ADVANCED: spec.honour_factor,
             }.get(group, 1.0)
-            gap = max(0.0, spec.quality_ceiling - (reference + quality[u]))
+            gap = max(0.0, spec.quality_ceiling - (reference + shifts[u]))
             gain = min(1.0, spec.improvement_rate * factor) * gap
-            quality[u] += gain
+            shifts[u] += gain
             if spec.service_gain and gain:
-                callback = model.verification
-                service = (
-                    callback.street_service
-                    if unit_type == "street"
-                    else callback.department_service
-                )
-                service[u] += spec.service_gain * gain
-                callback.service_on = True
+                quality.service(unit_type)[u] += spec.service_gain * gain
             if unit_type != "street":
                 continue
             if group == GOVERNANCE:
@@ -274,9 +269,8 @@ class _RankingController:
                     streets[u].set_capacity(streets[u].capacity + spec.extra_staff)
                     self.extra[u] = spec.extra_staff
                 if spec.governance_prevention:
-                    model.arrival_filters_on = True
-                    model.street_prevention[u] *= 1 - spec.governance_prevention
+                    levers.arrivals.prevent_street(u, 1 - spec.governance_prevention)
             elif group == RECTIFICATION and (spec.speedup or spec.resolution_penalty):
                 streets[u].time_factor = 1 - spec.speedup
-                model.street_quality[u] -= spec.resolution_penalty
+                street_quality[u] -= spec.resolution_penalty
                 self.rushed.append(u)

@@ -23,7 +23,7 @@ from govsim.policies.base import PolicySpec, at_day, spread
 if TYPE_CHECKING:
     from collections.abc import Generator
 
-    from govsim.model import Model
+    from govsim.policies.levers import Levers
     from govsim.servers import ServerPool
 
 
@@ -52,23 +52,22 @@ class ResourceSinking(PolicySpec):
         None, description="Categories whose powers move down; null: all."
     )
 
-    def install(self, model: Model) -> None:
-        model.env.process(self._move(model))
+    def install(self, levers: Levers) -> None:
+        levers.env.process(self._move(levers))
 
-    def _move(self, model: Model) -> Generator:
-        yield from at_day(model, self.start_day)
-        handlers = model.handlers
-        moved = _shrink(handlers.departments, self.department_share) + _shrink(
-            handlers.districts, self.district_share
+    def _move(self, levers: Levers) -> Generator:
+        yield from at_day(levers, self.start_day)
+        moved = _shrink(levers.pools_of("department"), self.department_share) + _shrink(
+            levers.pools_of("district"), self.district_share
         )
         to_grids = round(moved * self.to_grids)
-        _grow(handlers.grids, to_grids)
-        _grow(handlers.streets, moved - to_grids)
+        _grow(levers.pools_of("grid"), to_grids)
+        _grow(levers.pools_of("street"), moved - to_grids)
         names = self.categories
-        for c, category in enumerate(model.scenario.categories):
+        for c, category in enumerate(levers.scenario.categories):
             if names is None or category.name in names:
-                _lower_powers(model, c, self.powers)
-        model.log_policy(
+                levers.move_powers_down(c, self.powers)
+        levers.log(
             f"resource sinking: {moved} staff moved down ({to_grids} to grids, "
             f"{moved - to_grids} to streets); powers {self.powers:.0%}"
         )
@@ -89,19 +88,3 @@ def _grow(pools: list[ServerPool], extra: int) -> None:
     for pool, n in zip(pools, spread(extra, len(pools)), strict=True):
         if n:
             pool.set_capacity(pool.capacity + n)
-
-
-def _lower_powers(model: Model, category: int, powers: float) -> None:
-    rules = model.category_rules[category]
-    grid_cut, street_cut = rules.grid_cut, rules.street_cut
-    grid, street, district = grid_cut, street_cut - grid_cut, 1.0 - street_cut
-    grid, street, district = (
-        grid + powers * street,
-        street * (1 - powers) + powers * district,
-        district * (1 - powers),
-    )
-    model.category_rules[category] = rules._replace(
-        grid_cut=grid,
-        street_cut=grid + street,
-        department_share=rules.department_share * (1 - powers),
-    )

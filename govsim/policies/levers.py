@@ -1,0 +1,72 @@
+"""The levers a policy may pull during a run: the narrow interface between policies and the model.
+
+A policy's controller (``install``) is given a :class:`Levers`, which the model implements
+(:class:`govsim.model.Model`); it never sees the agents. The levers, by kind:
+
+- **capacity**: the server pools of a tier (``pools_of``): change their staff
+  (``set_capacity``, staff busy finish the case in hand) or how fast they work
+  (``time_factor``);
+- **arrival prevention** and **detection** (``arrivals``,
+  :class:`~govsim.controls.ArrivalControls`): the share of a category's or a street's
+  appeals that still arise, the probability that a grid patrol finds an issue first;
+- **quality** (``quality``, :class:`~govsim.controls.UnitQuality`): a unit's own shift of
+  the resolution probability and satisfaction score of the cases it closes;
+- **routing** (``move_powers_down``): which tier can close a category's new cases;
+- **observation**: listeners on every case created and closed, the clock and calendar,
+  and the run's records (``log``, ``record_ranking``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import simpy
+
+    from govsim.calendar import Calendar
+    from govsim.case import Case
+    from govsim.controls import ArrivalControls, UnitQuality
+    from govsim.scenario.schema import Scenario
+    from govsim.servers import ServerPool
+
+Listener = Callable[["Case"], None]
+
+
+class Levers(Protocol):
+    """What a policy's controller may read and move while the run goes on."""
+
+    env: simpy.Environment
+    """The clock: controllers are SimPy processes (``env.process``) and wait on ``env.timeout``."""
+    scenario: Scenario
+    """The scenario after the static policy changes (read only)."""
+    calendar: Calendar
+    urgency_limits: list[float]
+    """Time limit of each urgency class (hours), by urgency code."""
+    arrivals: ArrivalControls
+    quality: UnitQuality
+
+    def pools_of(self, tier: str) -> list[ServerPool]:
+        """The units of ``tier`` ('grid', 'street', 'district', 'department'), in layout order."""
+        ...
+
+    def unit_names(self, tier: str) -> list[str]:
+        """The names of the units of ``tier``, in layout order."""
+        ...
+
+    def move_powers_down(self, category: int, powers: float) -> None:
+        """Let a share ``powers`` of ``category``'s new cases close one tier lower."""
+
+    def on_create(self, listener: Listener) -> None:
+        """Call ``listener(case)`` for every case created from now on."""
+
+    def on_close(self, listener: Listener) -> None:
+        """Call ``listener(case)`` for every case closed from now on (after its callback draw)."""
+
+    def log(self, text: str) -> None:
+        """Record what the policy did, with the time (``summary.json``: ``policy_events``)."""
+
+    def record_ranking(
+        self, month: str, unit_type: str, unit: str, rank: int, composite: float | None, group: str
+    ) -> None:
+        """Add a row to the league tables (``rankings.parquet``)."""
