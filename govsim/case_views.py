@@ -7,6 +7,8 @@ times to close, and the daily load per unit.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -68,7 +70,7 @@ def unit_loads(closed_cases: pd.DataFrame, days: float) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _stamp(frame: pd.DataFrame, keys: dict[str, object]) -> pd.DataFrame:
+def _stamp(frame: pd.DataFrame, keys: dict[str, Any]) -> pd.DataFrame:
     frame = frame.copy()
     for i, (key, value) in enumerate(keys.items()):
         frame.insert(i, key, value)

@@ -151,7 +151,19 @@ def _load_experiment(folder: Path) -> ExperimentData:
         if runs.is_dir()
         else []
     )
-    return ExperimentData(path=folder, experiment=spec, errors=errors, **tables)
+    return ExperimentData(
+        path=folder,
+        experiment=spec,
+        results=tables["results"],
+        timeseries=tables["timeseries"],
+        variants=tables["variants"],
+        samples=tables["samples"],
+        summary=tables["summary"],
+        paired=tables["paired"],
+        sweep=tables["sweep"],
+        sensitivity=tables["sensitivity"],
+        errors=errors,
+    )
 
 
 def _table(path: Path) -> pd.DataFrame:

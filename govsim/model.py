@@ -14,7 +14,6 @@ from __future__ import annotations
 import gc
 import math
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -286,12 +285,12 @@ class Model:
         }
 
     def utilisation(self) -> dict[str, float]:
-        busy: Counter[str] = Counter()
-        staffed: Counter[str] = Counter()
+        busy: dict[str, float] = {}
+        staffed: dict[str, float] = {}
         for pool in self.pools:
             pool.utilisation()  # brings the areas up to now
-            busy[pool.tier] += pool.busy_area
-            staffed[pool.tier] += pool.staff_area
+            busy[pool.tier] = busy.get(pool.tier, 0.0) + pool.busy_area
+            staffed[pool.tier] = staffed.get(pool.tier, 0.0) + pool.staff_area
         return {
             tier: busy[tier] / staffed[tier] if staffed[tier] else float("nan") for tier in staffed
         }

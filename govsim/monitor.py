@@ -154,12 +154,7 @@ class Monitor:
         # The flows are running totals in the snapshots: the flow of an interval is the difference.
         counts[1:, :, FLOWS] = np.diff(counts[:, :, FLOWS], axis=0)
         frame = pd.DataFrame(counts.reshape(-1, len(COUNTS)), columns=list(COUNTS), copy=False)
-        frame.insert(
-            0,
-            "tier",
-            pd.Categorical.from_codes(
-                np.tile(np.arange(len(TIER_NAMES)), n), categories=TIER_NAMES
-            ),
-        )
+        tiers = np.tile(np.arange(len(TIER_NAMES)), n)
+        frame.insert(0, "tier", pd.Series(pd.Categorical.from_codes(tiers, pd.Index(TIER_NAMES))))
         frame.insert(0, "time", np.repeat(time, len(TIER_NAMES)))
         return frame

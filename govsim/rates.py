@@ -10,7 +10,7 @@ their rates here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, overload
 
 import pandas as pd
 
@@ -19,12 +19,19 @@ from govsim.codes import BASIC, SATISFACTION_WEIGHT, SATISFIED
 if TYPE_CHECKING:
     from govsim.scenario.schema import Scenario
 
-RATES = ("response", "resolution", "satisfaction")
-DEFAULT_WEIGHTS = {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
+RateName = Literal["response", "resolution", "satisfaction"]
+RATES: tuple[RateName, ...] = ("response", "resolution", "satisfaction")
+DEFAULT_WEIGHTS: dict[RateName, float] = {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
 """Composite weights of the public analytics formula."""
 
 
-def satisfaction_points(satisfied: int | pd.Series, basic: int | pd.Series) -> float | pd.Series:
+@overload
+def satisfaction_points(satisfied: float, basic: float) -> float: ...
+@overload
+def satisfaction_points(satisfied: pd.Series, basic: pd.Series) -> pd.Series: ...
+def satisfaction_points(
+    satisfied: float | pd.Series, basic: float | pd.Series
+) -> float | pd.Series:
     """Satisfied count 1, basically satisfied 0.9 (the public formula)."""
     return satisfied * SATISFACTION_WEIGHT[SATISFIED] + basic * SATISFACTION_WEIGHT[BASIC]
 
@@ -32,7 +39,7 @@ def satisfaction_points(satisfied: int | pd.Series, basic: int | pd.Series) -> f
 def rates_from_counts(counts: dict[str, int]) -> dict[str, float]:
     """The three rates of totals ``on_time``, ``due``, ``resolved``, ``satisfied``, ``basic``
     and ``valid`` (valid callbacks); NaN without a denominator."""
-    points = satisfaction_points(counts["satisfied"], counts["basic"])
+    points = satisfaction_points(float(counts["satisfied"]), float(counts["basic"]))
     valid = counts["valid"]
     return {
         "response": counts["on_time"] / counts["due"] if counts["due"] else float("nan"),
@@ -50,7 +57,13 @@ def add_rates(kpis: pd.DataFrame, weights: dict[str, float]) -> None:
     kpis["composite"] = composite(kpis, weights)
 
 
-def composite(rates: pd.DataFrame | dict, weights: dict[str, float]) -> pd.Series | float:
+@overload
+def composite(rates: dict[str, float], weights: dict[str, float]) -> float: ...
+@overload
+def composite(rates: pd.DataFrame, weights: dict[str, float]) -> pd.Series: ...
+def composite(
+    rates: pd.DataFrame | dict[str, float], weights: dict[str, float]
+) -> pd.Series | float:
     """Weighted mean of the three rates (columns or keys ``<rate>_rate``)."""
     return sum(weights[r] * rates[f"{r}_rate"] for r in weights) / sum(weights.values())
 
@@ -60,7 +73,8 @@ def composite_weights(scenario: Scenario) -> dict[str, float]:
     for policy in scenario.policies:
         if policy.type == "ranking":
             return {r: policy.weights.get(r, 0.0) for r in RATES}
-    return dict(DEFAULT_WEIGHTS)
+    weights: dict[str, float] = {r: w for r, w in DEFAULT_WEIGHTS.items()}
+    return weights
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:

@@ -76,8 +76,8 @@ class CaseCodec:
     def frame(self, c: dict[str, np.ndarray]) -> pd.DataFrame:
         """The cases table (docs/outputs.md) of a chunk of columns."""
 
-        def named(codes: np.ndarray, names: Iterable[str]) -> pd.Categorical:
-            return pd.Categorical.from_codes(codes, categories=list(names))
+        def named(codes: np.ndarray, names: Iterable[str]) -> pd.Categorical[str]:
+            return pd.Categorical.from_codes(codes, categories=pd.Index(list(names)))
 
         satisfaction = c["satisfaction"]
         return pd.DataFrame(

@@ -49,8 +49,9 @@ class RunResult:
     def write(self, out: str | Path) -> Path:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        if self.cases is not None:
-            atomic_write(out / "cases.parquet", lambda p: self.cases.to_parquet(p, index=False))
+        cases = self.cases
+        if cases is not None:
+            atomic_write(out / "cases.parquet", lambda p: cases.to_parquet(p, index=False))
         atomic_write(
             out / "timeseries.parquet", lambda p: self.timeseries.to_parquet(p, index=False)
         )

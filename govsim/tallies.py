@@ -192,7 +192,8 @@ class RunStatistics:
         day_month = np.array([calendar.month(d * HOURS_PER_DAY) for d in range(self.days)])
         n_months = len(calendar.labels)
         monthly = np.zeros((len(UNIT_COUNTERS), n_months, self.units.size), dtype=np.int64)
-        np.add.at(monthly, (slice(None), day_month), table)
+        # Add each day's counters into its month (views with the day/month axis first).
+        np.add.at(monthly.transpose(1, 0, 2), day_month, table.transpose(1, 0, 2))
         monthly = np.concatenate(
             [monthly, monthly.sum(axis=2, keepdims=True)], axis=2
         )  # + city-wide

@@ -43,8 +43,10 @@ class Hotline:
         self.flow = flow
         self.env = flow.env
         self.receive = receive
-        self.shifts = spec.operators if isinstance(spec.operators, list) else None
-        capacity = self.shifts[0] if self.shifts else spec.operators
+        operators = spec.operators
+        self.shifts = operators if isinstance(operators, list) else None
+        """Operators on duty per hour of the day (a shift plan), or None for a fixed number."""
+        capacity = operators[0] if isinstance(operators, list) else operators
         self.pool = ServerPool(
             self.env, "hotline", "hotline", capacity, self._start_talk, self.triage
         )

@@ -65,7 +65,8 @@ class Residents:
         weekday = np.array(scenario.arrivals.weekday, dtype=float)
         self.intraday = intraday / intraday.mean() / HOURS_PER_DAY  # shapes rescaled to mean 1
         self.weekday = weekday / weekday.mean()
-        self.channel_cdf = np.cumsum([scenario.arrivals.channels.get(ch, 0.0) for ch in CHANNELS])
+        shares = {str(channel): s for channel, s in scenario.arrivals.channels.items()}
+        self.channel_cdf = np.cumsum([shares.get(ch, 0.0) for ch in CHANNELS])
         self.season = SeasonCalendar(scenario)
         names = [c.name for c in scenario.categories]
         self.surges = [
@@ -108,6 +109,7 @@ class Residents:
         times = first * HOURS_PER_DAY + hours + rng.random(n)
         order = np.argsort(times, kind="stable")
         times, categories = times[order], categories[order]
+        assert self.grid_cdf is not None, "a city without residents draws no appeals"
         grids = np.searchsorted(self.grid_cdf, rng.random(n), side="right")
         grids = np.minimum(grids, len(self.grid_population) - 1)
         residents = self.resident_offset[grids] + (

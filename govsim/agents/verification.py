@@ -56,7 +56,8 @@ class VerificationCall:
         self.repeat_draw = streams.uniform("feedback/repeat")
         self.repeat_delay = streams.duration("feedback/repeat_delay", spec.repeat_delay)
         self.reach = spec.callback_reach
-        self.resolution = [spec.resolution_probability[tier] for tier in TIERS]
+        probability = {str(tier): p for tier, p in spec.resolution_probability.items()}
+        self.resolution = [probability[tier] for tier in TIERS]
         rating = spec.satisfaction
         self.coefficients = (
             rating.intercept,

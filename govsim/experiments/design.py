@@ -63,7 +63,7 @@ def sample_table(experiment: Experiment) -> pd.DataFrame:
     fixed = {u.key: u.value for u in uncertain if u.kind == "fixed"}
     if method == "grid":
         grids = [u for u in uncertain if u.kind == "grid"]
-        combos = itertools.product(*[u.values for u in grids]) if grids else [()]
+        combos = itertools.product(*[u.grid_values for u in grids]) if grids else [()]
         rows = [
             {**fixed, **{u.key: v for u, v in zip(grids, combo, strict=True)}} for combo in combos
         ]
@@ -74,7 +74,7 @@ def sample_table(experiment: Experiment) -> pd.DataFrame:
         for point in unit:
             row = dict(fixed)
             for u, x in zip(ranges, point, strict=True):
-                low, high = u.range
+                low, high = u.bounds
                 value = low + x * (high - low) if method == "lhs" else x
                 row[u.key] = int(round(value)) if u.integer else float(value)
             rows.append(row)

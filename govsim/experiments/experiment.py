@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -112,7 +113,7 @@ def run_experiment(
         bar.close()
     tables = assemble(design, store)
     for name, table in tables.items():
-        atomic_write(target / f"{name}.parquet", lambda p, t=table: t.to_parquet(p, index=False))
+        atomic_write(target / f"{name}.parquet", partial(table.to_parquet, index=False))
     return ExperimentResult(target, tables, store.errors(), ran)
 
 

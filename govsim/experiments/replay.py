@@ -15,6 +15,7 @@ import json
 import math
 import warnings
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -104,6 +105,7 @@ def replay_task(task: RunTask) -> tuple[RunTask, dict[str, pd.DataFrame], dict[s
         update={"output": task.scenario.output.model_copy(update={"cases_table": True})}
     )
     result = simulate(scenario, seed=task.seed)
+    assert result.cases is not None, "the replay keeps the case table"
     views = case_views(
         result.cases,
         task.scenario,
@@ -161,7 +163,8 @@ def replay_design(
     key = {"fingerprint": data.experiment.get("fingerprint"), "runs": [t.run_id for t in tasks]}
     folder = data.path / CACHE
     if cache and _cached_key(folder) == key:
-        return Replayed(**{name: pd.read_parquet(folder / f"{name}.parquet") for name in VIEWS})
+        kpis, closed, loads = (pd.read_parquet(folder / f"{name}.parquet") for name in VIEWS)
+        return Replayed(kpis, closed, loads)
     replayed = _execute(tasks, data, workers, progress)
     if cache:
         _write_cache(folder, replayed, key)
@@ -238,9 +241,7 @@ def _write_cache(folder: Path, replayed: Replayed, key: dict) -> None:
         folder.mkdir(exist_ok=True)
         for name in VIEWS:
             frame = getattr(replayed, name)
-            atomic_write(
-                folder / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False)
-            )
+            atomic_write(folder / f"{name}.parquet", partial(frame.to_parquet, index=False))
         atomic_write(folder / "key.json", lambda p: Path(p).write_text(json.dumps(key)))
     except OSError as exc:  # a read-only results folder: plot anyway
         warnings.warn(f"cannot cache the replay in {folder}: {exc}", stacklevel=3)

@@ -53,6 +53,20 @@ class Uncertainty(Strict):
         return self
 
     @property
+    def grid_values(self) -> list[Any]:
+        """The values of a grid sweep (``values``)."""
+        if self.values is None:
+            raise ValueError(f"{self.key}: not a grid uncertainty")
+        return self.values
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """``[low, high]`` of a sampled range."""
+        if self.range is None:
+            raise ValueError(f"{self.key}: not a range uncertainty")
+        return self.range
+
+    @property
     def kind(self) -> str:
         return "fixed" if self.value is not None else "grid" if self.values is not None else "range"
 

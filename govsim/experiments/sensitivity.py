@@ -7,18 +7,21 @@ outcome is its mean over replications.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 import pandas as pd
 
 from govsim.experiments.schema import Experiment
 
 
-def problem(experiment: Experiment) -> dict:
+def problem(experiment: Experiment) -> dict[str, Any]:
+    """SALib's problem definition of the experiment's ``range`` uncertainties."""
     ranges = [u for u in experiment.uncertainties if u.kind == "range"]
     return {
         "num_vars": len(ranges),
         "names": [u.key for u in ranges],
-        "bounds": [list(u.range) for u in ranges],
+        "bounds": [list(u.bounds) for u in ranges],
     }
 
 
@@ -43,7 +46,8 @@ def analyse(experiment: Experiment, results: pd.DataFrame, samples: pd.DataFrame
     x = samples[spec["names"]].to_numpy(dtype=float)
     rows = []
     means = results.groupby(["variant", "metric", "sample"], observed=True)["value"].mean()
-    for (variant, metric), per_sample in means.groupby(level=["variant", "metric"]):
+    for key, per_sample in means.groupby(level=["variant", "metric"]):
+        variant, metric = cast(tuple[str, str], key)  # the group key of two levels
         y = per_sample.droplevel([0, 1]).reindex(samples["sample"]).to_numpy(dtype=float)
         if not np.all(np.isfinite(y)) or np.ptp(y) == 0:
             continue
@@ -51,7 +55,10 @@ def analyse(experiment: Experiment, results: pd.DataFrame, samples: pd.DataFrame
             from SALib.analyze import sobol
 
             found = sobol.analyze(spec, y, calc_second_order=False, seed=experiment.seed)
-            indices = {"S1": ("S1", "S1_conf"), "ST": ("ST", "ST_conf")}
+            indices: dict[str, tuple[str, str | None]] = {
+                "S1": ("S1", "S1_conf"),
+                "ST": ("ST", "ST_conf"),
+            }
         else:
             from SALib.analyze import morris
 

@@ -44,15 +44,15 @@ class RunStore:
             record = {k: getattr(outcome, k) for k in ("run_id", *ID_COLUMNS, "error")}
             atomic_write(error_file, lambda p: Path(p).write_text(json.dumps(record, indent=2)))
             return
+        assert outcome.timeseries is not None and outcome.metrics is not None  # a run that ended
         ids = {k: getattr(outcome, k) for k in ID_COLUMNS}
         series = outcome.timeseries.assign(**ids)
         atomic_write(
             self.runs / f"{outcome.run_id}.series.parquet",
             lambda p: series.to_parquet(p, index=False),
         )
-        metrics = pd.DataFrame(
-            {**ids, "metric": list(outcome.metrics), "value": list(outcome.metrics.values())}
-        )
+        values = outcome.metrics
+        metrics = pd.DataFrame({**ids, "metric": list(values), "value": list(values.values())})
         atomic_write(
             self.runs / f"{outcome.run_id}.parquet", lambda p: metrics.to_parquet(p, index=False)
         )

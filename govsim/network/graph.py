@@ -69,17 +69,17 @@ def jurisdiction_graph(scenario: Scenario, layout: CityLayout | None = None) -> 
         for c in scenario.categories
         if c.department and c.whistle and (allowed is None or c.name in allowed)
     }
-    for department in layout.departments:
-        if department.name in owned:
-            graph.add_edge(HOTLINE, node_id("department", department.name), kind="dispatches_to")
+    for unit in layout.departments:
+        if unit.name in owned:
+            graph.add_edge(HOTLINE, node_id("department", unit.name), kind="dispatches_to")
     if scenario.whistle.enabled:
         delay = scenario.whistle.expected_report_hours()
-        for street in layout.streets:
-            for department in layout.departments:
-                if department.name in whistled:
+        for street_unit in layout.streets:
+            for unit in layout.departments:
+                if unit.name in whistled:
                     graph.add_edge(
-                        node_id("street", street.name),
-                        node_id("department", department.name),
+                        node_id("street", street_unit.name),
+                        node_id("department", unit.name),
                         kind="whistles",
                         report_delay_hours=delay,
                     )

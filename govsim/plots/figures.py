@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -108,7 +109,7 @@ def figure_specs(inputs: PlotInputs) -> list[FigureSpec]:
                 name,
                 f"Jurisdiction and whistle network ({variant}), nodes coloured by "
                 "cases closed per day.",
-                lambda v=variant, g=graph: network_figure(inputs, v, g),
+                partial(network_figure, inputs, variant, graph),
             )
         )
     if inputs.sweep is not None:
@@ -117,7 +118,7 @@ def figure_specs(inputs: PlotInputs) -> list[FigureSpec]:
                 FigureSpec(
                     f"sweep_{safe_name(parameter)}",
                     f"Outcomes versus {parameter} (95% CIs).",
-                    lambda p=parameter: sweep_figure(inputs, p),
+                    partial(sweep_figure, inputs, parameter),
                 )
             )
     if inputs.sensitivity is not None:

@@ -37,6 +37,14 @@ class PlotInputs:
     sensitivity: pd.DataFrame | None = None
     note: str = ""
 
+    def table(self, name: str) -> pd.DataFrame:
+        """The frame ``name`` (kpis, closed, loads, paired, sweep, sensitivity); a figure that
+        needs one is only drawn when it is there, so its absence is an error."""
+        frame = getattr(self, name)
+        if frame is None:
+            raise ValueError(f"{self.label}: no {name} table to draw from")
+        return frame
+
 
 def inputs_for(
     data: Results,
@@ -112,7 +120,7 @@ def _experiment_inputs(
         )
         return inputs
     tasks = choose_tasks(design, replications)
-    first = {}
+    first: dict[str, Scenario] = {}
     for task in tasks:
         first.setdefault(task.variant, task.scenario)
     inputs.scenario = first.get(data.baseline) or next(iter(first.values()), None)

@@ -70,7 +70,7 @@ def rates_figure(inputs: PlotInputs) -> Figure:
     fig = new_figure(13, 4.5)
     axes = panel_grid(fig, 3, columns=3)
     for ax, rate in zip(axes, rates.RATES, strict=True):
-        rates.plot_rate(inputs.kpis, rate, ax=ax, variants=inputs.variants, legend=False)
+        rates.plot_rate(inputs.table("kpis"), rate, ax=ax, variants=inputs.variants, legend=False)
     _shared_legend(fig, axes)
     after = f", appeals after the {inputs.warmup_days:g}-day warm-up" if inputs.warmup_days else ""
     _suptitle(fig, inputs, f"the three rates per month{after}, {bands_text(inputs)}")
@@ -80,12 +80,12 @@ def rates_figure(inputs: PlotInputs) -> Figure:
 def closing_figure(inputs: PlotInputs) -> Figure:
     """Time to close, one panel per urgency class, its limit marked."""
     limits = closing.limits_of(inputs.scenario) if inputs.scenario else {}
-    present = set(inputs.closed["urgency"].astype(str))
+    present = set(inputs.table("closed")["urgency"].astype(str))
     classes = [u for u in limits if u in present] + sorted(present - set(limits))
     fig = new_figure(12, 4 * ((len(classes) + 1) // 2))
     for ax, urgency in zip(panel_grid(fig, len(classes), columns=2), classes, strict=True):
         closing.plot_time_to_close(
-            inputs.closed, urgency, limits.get(urgency), ax=ax, variants=inputs.variants
+            inputs.table("closed"), urgency, limits.get(urgency), ax=ax, variants=inputs.variants
         )
     pooled = f", {inputs.replications} replications pooled" if inputs.replications > 1 else ""
     _suptitle(fig, inputs, f"time to close work orders per urgency class{pooled}")
@@ -95,14 +95,14 @@ def closing_figure(inputs: PlotInputs) -> Figure:
 def tiers_figure(inputs: PlotInputs) -> Figure:
     """Share of closed cases per closing tier."""
     fig = new_figure(9, 4.8)
-    tiers.plot_tier_shares(inputs.closed, ax=fig.subplots(), variants=inputs.variants)
+    tiers.plot_tier_shares(inputs.table("closed"), ax=fig.subplots(), variants=inputs.variants)
     _suptitle(fig, inputs, bands_text(inputs))
     return fig
 
 
 def league_figure(inputs: PlotInputs) -> Figure:
     """Street league heat map, sized to the number of streets."""
-    matrix = league.league_matrix(inputs.kpis, inputs.variants)
+    matrix = league.league_matrix(inputs.table("kpis"), inputs.variants)
     rows = min(len(matrix), league.MAX_ROWS)
     fig = new_figure(max(6.0, 2.5 + 1.3 * matrix.shape[1]), 2.2 + 0.28 * rows)
     weights = None
@@ -110,20 +110,24 @@ def league_figure(inputs: PlotInputs) -> Figure:
         from govsim.rates import composite_weights
 
         weights = composite_weights(inputs.scenario)
-    league.plot_league(inputs.kpis, ax=fig.subplots(), variants=inputs.variants, weights=weights)
+    league.plot_league(
+        inputs.table("kpis"), ax=fig.subplots(), variants=inputs.variants, weights=weights
+    )
     _suptitle(fig, inputs, "mean across replications" if inputs.replications > 1 else "one run")
     return fig
 
 
 def forest_figure(inputs: PlotInputs) -> Figure:
     """Paired differences, one panel per outcome; variant names once per row."""
-    metrics = list(dict.fromkeys(inputs.paired["metric"].astype(str)))
+    metrics = list(dict.fromkeys(inputs.table("paired")["metric"].astype(str)))
     columns = 3
     rows = -(-len(metrics) // columns)
     fig = new_figure(14, 0.8 + rows * (0.45 * len(inputs.variants) + 1.6))
     axes = panel_grid(fig, len(metrics), columns=columns)
     for i, (ax, metric) in enumerate(zip(axes, metrics, strict=True)):
-        forest.plot_paired(inputs.paired, metric, ax=ax, variants=inputs.variants, legend=i == 0)
+        forest.plot_paired(
+            inputs.table("paired"), metric, ax=ax, variants=inputs.variants, legend=i == 0
+        )
         if i % columns:  # the variants read once per row
             ax.set_ylabel("")
             ax.tick_params(labelleft=False)
@@ -134,18 +138,18 @@ def forest_figure(inputs: PlotInputs) -> Figure:
 def network_figure(inputs: PlotInputs, variant: str, graph: nx.MultiDiGraph) -> Figure:
     """The network of one variant, nodes coloured by its loads."""
     fig = new_figure(12, 7)
-    network.plot_network(graph, inputs.loads, variant=variant, ax=fig.subplots())
+    network.plot_network(graph, inputs.table("loads"), variant=variant, ax=fig.subplots())
     return fig
 
 
 def sweep_figure(inputs: PlotInputs, parameter: str) -> Figure:
     """Every outcome against one swept parameter."""
-    metrics = list(dict.fromkeys(inputs.sweep["metric"].astype(str)))
+    metrics = list(dict.fromkeys(inputs.table("sweep")["metric"].astype(str)))
     fig = new_figure(13, 3.6 * (-(-len(metrics) // 3)) + 0.8)
     axes = panel_grid(fig, len(metrics), columns=3)
     for ax, metric in zip(axes, metrics, strict=True):
         sweeps.plot_sweep(
-            inputs.sweep, metric, parameter, ax=ax, variants=inputs.variants, legend=False
+            inputs.table("sweep"), metric, parameter, ax=ax, variants=inputs.variants, legend=False
         )
     _shared_legend(fig, axes)
     fig.suptitle(f"{inputs.label}: outcomes versus {parameter} (mean, 95% CI across replications)")
@@ -154,15 +158,20 @@ def sweep_figure(inputs: PlotInputs, parameter: str) -> Figure:
 
 def sensitivity_figure(inputs: PlotInputs) -> Figure:
     """Sensitivity indices per outcome, parameters ranked."""
-    metrics = list(dict.fromkeys(inputs.sensitivity["metric"].astype(str)))
-    index = sweeps.sensitivity_index(inputs.sensitivity)
-    parameters = inputs.sensitivity["parameter"].nunique()
+    metrics = list(dict.fromkeys(inputs.table("sensitivity")["metric"].astype(str)))
+    index = sweeps.sensitivity_index(inputs.table("sensitivity"))
+    parameters = inputs.table("sensitivity")["parameter"].nunique()
     rows = -(-len(metrics) // 3)
     fig = new_figure(14, 0.6 + rows * (1.2 + 0.3 * parameters * max(1, len(inputs.variants))))
     axes = panel_grid(fig, len(metrics), columns=min(3, len(metrics)))
     for i, (ax, metric) in enumerate(zip(axes, metrics, strict=True)):
         sweeps.plot_sensitivity(
-            inputs.sensitivity, metric, ax=ax, index=index, variants=inputs.variants, legend=i == 0
+            inputs.table("sensitivity"),
+            metric,
+            ax=ax,
+            index=index,
+            variants=inputs.variants,
+            legend=i == 0,
         )
         if i:
             ax.set_ylabel("")

@@ -8,6 +8,8 @@ closed per day (mean across replications), on a log scale when loads span decade
 
 from __future__ import annotations
 
+from typing import Literal, cast
+
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -25,7 +27,8 @@ SHAPES = {
     "department": ("D", 110),
     "grid": ("o", 40),
 }
-EDGES = {  # kind: (colour, style, arrows, label)
+LineStyle = Literal["solid", "dashed"]
+EDGES: dict[str, tuple[str, LineStyle, bool, str]] = {  # kind: (colour, style, arrows, label)
     "contains": ("0.6", "solid", False, "contains / escalates to"),
     "dispatches_to": ("tab:blue", "solid", True, "dispatches orders to"),
     "whistles": ("tab:red", "dashed", True, "whistles (calls a department)"),
@@ -67,7 +70,11 @@ def node_loads(loads: pd.DataFrame | None, variant: str | None = None) -> dict[s
     )
     runs = rows[["replication"]].drop_duplicates().shape[0] if "replication" in rows else 1
     per_day = rows.groupby(["tier", "unit"], observed=True)["per_day"].sum() / max(runs, 1)
-    return {node_id(str(tier), str(unit)): value for (tier, unit), value in per_day.items()}
+    by_node: dict[str, float] = {}
+    for key, value in per_day.items():
+        tier, unit = cast(tuple[str, str], key)  # the index has two levels
+        by_node[node_id(str(tier), str(unit))] = float(value)
+    return by_node
 
 
 def plot_network(
@@ -118,8 +125,8 @@ def plot_network(
         if not nodes:
             continue
         size = 8 if name == "grid" and many_grids else size
-        colour = [norm(load[n]) if load.get(n, 0) > 0 else np.nan for n in nodes]
-        face = _colours(colour)
+        levels = [norm(load[n]) if load.get(n, 0) > 0 else np.nan for n in nodes]
+        face = _colours(levels)
         nx.draw_networkx_nodes(
             graph,
             pos,

@@ -9,10 +9,11 @@ act in list order. ``docs/policies.md`` explains each mechanism.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Union
+from typing import TYPE_CHECKING, Annotated, get_args
 
 from pydantic import Field
 
+from govsim.policies.base import PolicySpec
 from govsim.policies.dispatch import DispatchReform
 from govsim.policies.proactive import GridPatrol, MonthlyTopic
 from govsim.policies.ranking import Ranking
@@ -23,15 +24,21 @@ if TYPE_CHECKING:
     from govsim.policies.levers import Levers
     from govsim.scenario.schema import Scenario
 
-POLICY_TYPES = (DispatchReform, WhistleBlowing, ResourceSinking, GridPatrol, MonthlyTopic, Ranking)
-ORDER = tuple(cls.model_fields["type"].annotation.__args__[0] for cls in POLICY_TYPES)
+Policy = Annotated[
+    DispatchReform | WhistleBlowing | ResourceSinking | GridPatrol | MonthlyTopic | Ranking,
+    Field(discriminator="type"),
+]
+"""Any policy of a scenario's ``policies:`` list, told apart by its ``type``."""
+POLICY_TYPES: tuple[type[PolicySpec], ...] = get_args(get_args(Policy)[0])
+"""The policy classes, in composition order."""
+ORDER: tuple[str, ...] = tuple(
+    get_args(cls.model_fields["type"].annotation)[0] for cls in POLICY_TYPES
+)
 """The composition order: dispatch reform, whistle-blowing, resource sinking, grid patrol,
 monthly topic, ranking."""
 
-Policy = Annotated[Union[POLICY_TYPES], Field(discriminator="type")]  # noqa: UP007
 
-
-def ordered(policies: list) -> list:
+def ordered(policies: list[Policy]) -> list[Policy]:
     return sorted(policies, key=lambda p: ORDER.index(p.type))  # stable: list order within a type
 
 

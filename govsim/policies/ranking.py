@@ -36,6 +36,7 @@ from pydantic import Field, field_validator
 from govsim.case import Case
 from govsim.codes import DEPARTMENT_TIER, HOTLINE_TIER, NOT_ASKED, SATISFACTION_WEIGHT
 from govsim.policies.base import PolicySpec
+from govsim.rates import DEFAULT_WEIGHTS, RATES, RateName
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -49,7 +50,6 @@ ADVANCED, IMPROVING, RECTIFICATION, GOVERNANCE, ORDINARY = (
     "governance",
     "ordinary",
 )
-RATES = ("response", "resolution", "satisfaction")
 
 
 class Ranking(PolicySpec):
@@ -59,8 +59,8 @@ class Ranking(PolicySpec):
     start_day: float = Field(
         0.0, ge=0, description="Rankings start at the first month end after this day."
     )
-    weights: dict[Literal["response", "resolution", "satisfaction"], float] = Field(
-        default_factory=lambda: {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4},
+    weights: dict[RateName, float] = Field(
+        default_factory=lambda: dict(DEFAULT_WEIGHTS),
         description="Composite score weights (public analytics formula: 0.1 / 0.5 / 0.4).",
     )
     advanced_share: float = Field(0.1, ge=0, le=1, description="Share of streets ranked advanced.")
@@ -194,8 +194,10 @@ class _RankingController:
             ("street", len(self.street_names)),
             ("department", len(self.department_names)),
         ):
-            scored = [(u, self._composite(self.tally[(unit_type, u)])) for u in range(count)]
-            scored = [(u, c) for u, c in scored if c is not None and (unit_type, u) not in groups]
+            composites = [(u, self._composite(self.tally[(unit_type, u)])) for u in range(count)]
+            scored = [
+                (u, c) for u, c in composites if c is not None and (unit_type, u) not in groups
+            ]
             scored.sort(key=lambda uc: (-uc[1], uc[0]))
             n_adv = int(round(len(scored) * spec.advanced_share))
             n_rect = int(round(len(scored) * spec.rectification_share))
@@ -228,8 +230,8 @@ class _RankingController:
                     groups[(unit_type, u)],
                 )
         for s in governance:
-            composite = self._composite(self.tally[("street", s)])
-            levers.record_ranking(month, "street", self.street_names[s], 0, composite, GOVERNANCE)
+            score = self._composite(self.tally[("street", s)])
+            levers.record_ranking(month, "street", self.street_names[s], 0, score, GOVERNANCE)
         self._respond(groups)
 
     def _name(self, unit_type: str, index: int) -> str:

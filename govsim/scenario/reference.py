@@ -84,7 +84,7 @@ def _type_name(annotation: Any) -> str:
 def _default(field: FieldInfo) -> str:
     if field.default is PydanticUndefined and field.default_factory is None:
         return "required"
-    value = field.default_factory() if field.default_factory is not None else field.default
+    value = field.get_default(call_default_factory=True, validated_data={})
     if isinstance(value, BaseModel):
         data = value.model_dump(mode="json", exclude_defaults=False)
         text = ", ".join(f"{k}: {v}" for k, v in data.items() if v is not None)

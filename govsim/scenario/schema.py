@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -25,6 +26,23 @@ from govsim.parameters import (
 )
 from govsim.policies import Policy
 from govsim.policies.whistle import Whistle
+
+TierName = Literal["hotline", "grid", "street", "district", "department"]
+TerritorialTierName = Literal["grid", "street", "district"]
+ChannelName = Literal["hotline", "online", "patrol"]
+
+
+def _default_closable_at() -> dict[TerritorialTierName, float]:
+    return {"grid": 0.5, "street": 0.35, "district": 0.15}  # assumed
+
+
+def _default_channels() -> dict[ChannelName, float]:
+    return {"hotline": 0.85, "online": 0.12, "patrol": 0.03}  # assumed
+
+
+def _default_resolution_probability() -> dict[TierName, float]:
+    # assumed; 2019-2021 as a whole: resolution 85% (DOMAIN.md, 004)
+    return {"hotline": 0.95, "grid": 0.9, "street": 0.88, "district": 0.85, "department": 0.85}
 
 
 class SyntheticCity(Strict):
@@ -241,8 +259,8 @@ class Category(Strict):
         description="Share of work orders dispatched straight to the owning department, not the "
         "street.",
     )
-    closable_at: dict[Literal["grid", "street", "district"], float] = Field(
-        default_factory=lambda: {"grid": 0.5, "street": 0.35, "district": 0.15},
+    closable_at: dict[TerritorialTierName, float] = Field(
+        default_factory=_default_closable_at,
         description="Shares of cases whose lowest closing tier is grid, street, district (sum 1).",
     )
     whistle: bool = Field(
@@ -301,8 +319,8 @@ class Arrivals(Strict):
     )
     seasons: list[Season] = Field(default_factory=list, description="Recurring seasonal windows.")
     surges: list[Surge] = Field(default_factory=list, description="One-off surges (stress tests).")
-    channels: dict[Literal["hotline", "online", "patrol"], float] = Field(
-        default_factory=lambda: {"hotline": 0.85, "online": 0.12, "patrol": 0.03},
+    channels: dict[ChannelName, float] = Field(
+        default_factory=_default_channels,
         description="Shares of appeals by channel (sum 1): a call, an online form, found by grid "
         "patrol.",
     )
@@ -463,16 +481,8 @@ class Feedback(Strict):
     callback_reach: float = Field(
         0.9, ge=0, le=1, description="Share of callbacks that reach the resident (valid callbacks)."
     )
-    resolution_probability: dict[
-        Literal["hotline", "grid", "street", "district", "department"], float
-    ] = Field(
-        default_factory=lambda: {
-            "hotline": 0.95,
-            "grid": 0.9,
-            "street": 0.88,
-            "district": 0.85,
-            "department": 0.85,
-        },
+    resolution_probability: dict[TierName, float] = Field(
+        default_factory=_default_resolution_probability,
         description="Probability the resident says 'resolved', by closing tier.",
     )
     satisfaction: Satisfaction = Field(
@@ -586,7 +596,11 @@ class Scenario(Strict):
                     i,
                     "department_route_share",
                 )
-        for key, windows in (("seasons", self.arrivals.seasons), ("surges", self.arrivals.surges)):
+        timed: list[tuple[str, Sequence[Season | Surge]]] = [
+            ("seasons", self.arrivals.seasons),
+            ("surges", self.arrivals.surges),
+        ]
+        for key, windows in timed:
             for i, window in enumerate(windows):
                 unknown = sorted(set(window.categories or []) - set(names))
                 if unknown:
