@@ -10,10 +10,14 @@ where a step was not reached.
 from __future__ import annotations
 
 import struct
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from govsim.codes import NOT_ASKED, OPEN, STAGES, STATUSES
+from govsim.codes import NO_OUTCOME, NOT_ASKED, OPEN, STAGES, STATUSES
+
+if TYPE_CHECKING:
+    from govsim.problem import Problem
 
 NAN = float("nan")
 
@@ -50,6 +54,9 @@ class Case:
         "satisfaction",
         "ticket",
         "summoned",
+        "problem",
+        "problem_id",
+        "outcome",
     )
 
     def __init__(
@@ -100,6 +107,11 @@ class Case:
         self.satisfaction = NOT_ASKED
         self.ticket = 0
         self.summoned = -1
+        self.problem: Problem | None = None
+        """The problem behind the case (runs with ``problems.enabled``), else None."""
+        self.problem_id = -1
+        self.outcome = NO_OUTCOME
+        """What closing it did to its problem: a ``govsim.codes.OUTCOMES`` code once known."""
 
     def __repr__(self) -> str:
         return f"Case({self.id}, status={STATUSES[self.status]}, stage={STAGES[self.stage]})"
@@ -125,6 +137,8 @@ RECORD_FIELDS = (
     "returns",
     "final_tier",
     "repeat_of",
+    "problem_id",
+    "outcome",
 )
 """What a finished case leaves: numbers only (codes and hours). Street, district, urgency and
 department follow from grid and category, so they are looked up per chunk, not stored."""
@@ -163,4 +177,6 @@ def pack_case(case: Case) -> bytes:
         case.returns,
         case.final_tier,
         case.repeat_of,
+        case.problem_id,
+        case.outcome,
     )

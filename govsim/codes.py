@@ -38,3 +38,21 @@ SATISFACTION_WEIGHT = (1.0, 0.9, 0.0)
 NOT_ASKED = -1
 """``Case.resolved`` and ``Case.satisfaction`` before a valid callback (``resolved`` is 0 or
 1 after)."""
+
+OUTCOMES = ("fixed", "not_fixed", "not_fixable", "consultation", "abandoned", "open")
+"""What a case's handling did to the problem behind it (``cases.parquet``: ``outcome``)."""
+FIXED, NOT_FIXED, NOT_FIXABLE, CONSULTATION, ABANDONED_OUTCOME, OPEN_OUTCOME = range(len(OUTCOMES))
+"""``Case.outcome`` codes, indices into OUTCOMES (-1: a closed work order of a run without
+problems, where the model does not know whether the problem was fixed)."""
+NO_OUTCOME = -1
+
+FIXED_BY = ("grid", "street", "district", "department", "patrol", "topic", "self_governance")
+"""Who fixed a problem: the tier of the case that fixed it, a case a grid patrol opened
+(whatever tier closed it), a monthly-topic programme, or the residents themselves."""
+FIXED_BY_GRID, FIXED_BY_PATROL, FIXED_BY_TOPIC, FIXED_BY_SELF = 0, 4, 5, 6
+NOT_FIXED_YET = -1
+"""``Problem.fixed_by`` while the problem is open."""
+
+DISCOVERED_BY = ("resident", "patrol", "none")
+"""How a problem first came to the government's notice."""
+DISCOVERED_RESIDENT, DISCOVERED_PATROL, DISCOVERED_NONE = range(len(DISCOVERED_BY))

@@ -114,3 +114,21 @@ class UnitQuality:
         if final_tier == HOTLINE_TIER:
             return 0.0
         return self.street_service[street]
+
+
+class SelfGovernance:
+    """Residents solving problems without an appeal (owners' committees, deliberation).
+
+    A problem arising in grid g, of a category residents can solve, is solved by them with
+    probability ``coverage[g] x solve_share[category]``; the policy
+    (:mod:`govsim.policies.self_governance`) sets both.
+    """
+
+    __slots__ = ("on", "coverage", "solve_share")
+
+    def __init__(self, n_grids: int, n_categories: int) -> None:
+        self.on = False
+        self.coverage = [0.0] * n_grids
+        """Share of each grid's residents covered by an owners' committee or deliberation."""
+        self.solve_share = [0.0] * n_categories
+        """Share of covered problems, per category, that residents solve themselves."""

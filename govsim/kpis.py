@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from govsim.codes import SATISFACTION_LEVELS, SATISFACTION_WEIGHT
-from govsim.rates import add_rates, composite_weights
+from govsim.rates import add_rates, add_true_fix_rate, composite_weights
 from govsim.scenario.schema import Scenario
 
 
@@ -26,7 +26,9 @@ def assess(cases: pd.DataFrame, scenario: Scenario, horizon: float) -> pd.DataFr
 
     - response: on time if the first response came within the urgency limit; due if it
       came at all or the limit had passed by the end of the run;
-    - resolution and satisfaction count valid callbacks only, "basically satisfied" as 0.9.
+    - resolution and satisfaction count valid callbacks only, "basically satisfied" as 0.9;
+    - the true fix rate: closed cases of problems that really fixed the problem (runs with
+      problems), over closed cases of problems.
 
     The assessed unit of a work order is the department it was routed to, else its
     street; consultations are assessed to the hotline. Abandoned calls are not assessed.
@@ -40,6 +42,9 @@ def assess(cases: pd.DataFrame, scenario: Scenario, horizon: float) -> pd.DataFr
     work["on_time"] = due & (waited <= limits)
     work["valid"] = work["callback"].notna()
     work["resolved_n"] = work["resolved"].fillna(False).astype(int)
+    closed_problem = work["status"].astype(object).eq("closed") & work["problem_id"].notna()
+    work["problem_case"] = closed_problem
+    work["fixed_case"] = closed_problem & work["outcome"].astype(object).eq("fixed")
     work["satisfaction_score"] = (
         work["satisfaction"]
         .astype(object)
@@ -86,7 +91,10 @@ def kpi_frame(
         on_time=("on_time", "sum"),
         valid_callbacks=("valid", "sum"),
         resolved=("resolved_n", "sum"),
+        problem_cases=("problem_case", "sum"),
+        fixed_cases=("fixed_case", "sum"),
         satisfaction_points=("satisfaction_score", "sum"),
     ).reset_index()
     add_rates(kpis, composite_weights(scenario))
+    add_true_fix_rate(kpis)
     return kpis

@@ -14,10 +14,11 @@ from __future__ import annotations
 import gc
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import simpy
@@ -26,20 +27,31 @@ from simpy.events import Timeout
 from govsim.agents import Handlers, Hotline, Residents, VerificationCall
 from govsim.agents.flow import Step
 from govsim.agents.intake import CategoryRules, Intake
+from govsim.agents.problems import ProblemStock
 from govsim.calendar import Calendar
 from govsim.case import Case
-from govsim.codes import ABANDONED, CLOSED, TIERS
-from govsim.controls import ArrivalControls, UnitQuality
-from govsim.ledger import CaseLedger
+from govsim.codes import ABANDONED, CLOSED, OPEN, STAGE, TIERS
+from govsim.controls import ArrivalControls, SelfGovernance, UnitQuality
+from govsim.ledger import CaseLedger, ProblemLedger
 from govsim.monitor import Monitor
 from govsim.network.city import CityLayout, build_city
+from govsim.parameters import Distribution
 from govsim.policies import apply_policies, install_policies
+from govsim.problem_records import (
+    MemoryProblemTable,
+    ParquetProblemTable,
+    ProblemCodec,
+    ProblemRecorder,
+)
 from govsim.randomness import RandomStreams
 from govsim.recorder import CaseCodec, CaseRecorder, MemoryCaseTable, ParquetCaseTable
 from govsim.scenario.schema import Scenario
 from govsim.servers import ServerPool
-from govsim.tallies import AssessedUnits, RunStatistics
+from govsim.tallies import AssessedUnits, ProblemTallies, RunStatistics
 
+STAGE_HOTLINE, STAGE_GRID, STAGE_STREET, STAGE_DISTRICT = (
+    STAGE[s] for s in ("hotline", "grid", "street", "district")
+)
 RankingRow = tuple[str, str, str, int, "float | None", str]
 """month, unit type, unit, rank (0 for the governance class), composite, group."""
 
@@ -64,14 +76,19 @@ class RunState:
     policy_log: list[tuple[float, str]]
     rankings: list[RankingRow]
     prevented: dict[str, int]
-    """Appeals that proactive governance prevented, per category."""
+    """Appeals (problems, in a run with problems) that proactive governance prevented, per
+    category."""
+    problem_recorder: ProblemRecorder | None = None
+    """The problems' tallies and table (runs with ``problems.enabled``), else None."""
+    policy_costs: dict[str, dict[str, float]] | None = None
+    """Staff-hours and yuan each policy spent."""
 
 
 class Model:
     """One run of ``scenario``: the city, its agents and the policies' controllers.
 
-    ``seed`` overrides the scenario's own root seed; ``cases_file`` streams the case table
-    to that parquet file instead of keeping it in memory.
+    ``seed`` overrides the scenario's own root seed; ``cases_file`` (and ``problems_file``)
+    stream the case (and problem) table to that parquet file instead of keeping it in memory.
     """
 
     def __init__(
@@ -79,6 +96,7 @@ class Model:
         scenario: Scenario,
         seed: int | np.random.SeedSequence | None = None,
         cases_file: str | Path | None = None,
+        problems_file: str | Path | None = None,
     ) -> None:
         self.spec = scenario
         """The scenario as given (with its policies list): what the run's outputs record."""
@@ -97,6 +115,9 @@ class Model:
         rules = [
             CategoryRules.of(c, urgency_names, scenario, departments) for c in scenario.categories
         ]
+        event_rates = [c.rate for c in scenario.categories]
+        if scenario.problems.enabled:
+            event_rates, rules = problem_event_rates(scenario, rules)
         grid_street = layout.grid_street().tolist()
         street_district = layout.street_district().tolist()
         self.recorder = self._recorder(cases_file, rules)
@@ -110,10 +131,18 @@ class Model:
         self._on_close: list[Callable[[Case], None]] = []
         self.policy_log: list[tuple[float, str]] = []
         self.rankings: list[RankingRow] = []
+        self.policy_costs: dict[str, dict[str, float]] = {}
 
         # The agents, each with its own parameters, streams and this model as its CaseFlow.
         self.verification = VerificationCall(
-            scenario.feedback, streams, self, self.quality, self.urgency_limits, self.horizon
+            scenario.feedback,
+            streams,
+            self,
+            self.quality,
+            self.urgency_limits,
+            self.horizon,
+            scenario.problems.resolved_if_not_fixed,
+            _str_keys(scenario.problems.resolved_if_fixed),
         )
         self.handlers = Handlers(scenario, layout, streams, self, self.calendar)
         self.hotline = Hotline(scenario.hotline, streams, self, self.handlers.receive)
@@ -130,7 +159,39 @@ class Model:
             self.handlers,
         )
         self.new_case = self.intake.create  # CaseFlow.new_case
-        self.residents = Residents(scenario, layout, streams, self, self.arrivals, self.horizon)
+        self.self_governance = SelfGovernance(len(layout.grids), len(scenario.categories))
+        self.problem_recorder: ProblemRecorder | None = None
+        self.problems: ProblemStock | None = None
+        self.problem_ledger = ProblemLedger()
+        raise_event: Callable[[int, int, int, int], None] = self.new_case
+        if scenario.problems.enabled:
+            self.problem_recorder = self._problem_recorder(problems_file)
+            self.problem_ledger = ProblemLedger(self.problem_recorder.record)
+            self.problems = ProblemStock(
+                scenario,
+                layout,
+                streams,
+                self.env,
+                self.intake,
+                self.handlers,
+                self.arrivals,
+                self.quality,
+                self.self_governance,
+                self.problem_ledger,
+                self.merge,
+            )
+            raise_event = self.problems.arise
+        self.residents = Residents(
+            scenario,
+            layout,
+            streams,
+            self.env,
+            self.arrivals,
+            self.horizon,
+            raise_event,
+            event_rates,
+            prevent=self.problems is None,
+        )
         tallies = {"hotline": self.hotline.pool.tally, **self.handlers.tallies}
         with_units = {pool.tier for pool in self.pools}
         self.monitor = Monitor(
@@ -170,6 +231,26 @@ class Model:
             )
         return CaseRecorder(codec, statistics, table)
 
+    def _problem_recorder(self, problems_file: str | Path | None) -> ProblemRecorder:
+        scenario, layout = self.scenario, self.layout
+        codec = ProblemCodec(
+            categories=[c.name for c in scenario.categories],
+            grids=[u.name for u in layout.grids],
+            streets=[u.name for u in layout.streets],
+            districts=[u.name for u in layout.districts],
+            scopes=list(scenario.problems.scopes),
+            grid_street=layout.grid_street(),
+            street_district=layout.street_district(),
+        )
+        table: MemoryProblemTable | ParquetProblemTable | None = None
+        if scenario.output.cases_table:
+            table = (
+                MemoryProblemTable(codec)
+                if problems_file is None
+                else ParquetProblemTable(codec, problems_file)
+            )
+        return ProblemRecorder(codec, ProblemTallies(math.ceil(scenario.days)), table)
+
     @property
     def pools(self) -> list[ServerPool]:
         """Every unit's server pool: the hotline, then the handling units."""
@@ -184,6 +265,9 @@ class Model:
         case.closed = self.env._now  # noqa: SLF001 - env.now, without the property call
         case.final_tier = tier
         self.closed_by_tier[tier] += 1
+        if case.problem is not None:
+            assert self.problems is not None
+            self.problems.closed(case, tier)  # did the handling really fix it?
         self.verification.assess(case)
         for listener in self._on_close:
             listener(case)
@@ -192,6 +276,10 @@ class Model:
     def abandon(self, case: Case) -> None:
         """A caller hung up before an operator answered."""
         self.ledger.finish(case, ABANDONED)
+        problem = case.problem
+        if problem is not None:
+            problem.cases.remove(case)
+            self.problem_ledger.settle(problem)
 
     def hold(self, delay: float, step: Step, case: Case) -> None:
         """Hold ``case`` in transit for ``delay`` hours, then hand it to ``step``."""
@@ -200,14 +288,58 @@ class Model:
 
     def _arrive(self, event: simpy.Event) -> None:
         step, case = event._value  # noqa: SLF001 - the pair we scheduled ourselves
+        if case.status != OPEN:
+            return  # closed in transit: its problem was fixed meanwhile (merged handling)
         self.ledger.transit.discard(case)
         step(case)
 
+    def merge(self, case: Case, tier: int) -> None:
+        """Close ``case`` because its problem was fixed (merged handling, 并案): at once if it
+        waits in a queue or is in transit, at the end of its visit if a unit is on it now."""
+        ledger = self.ledger
+        if case in ledger.transit:
+            ledger.transit.discard(case)
+        elif case.ticket > 0:
+            self._pool_holding(case).withdraw(case)
+        else:
+            return  # in service: the unit closes it when the visit ends (it sees the fix)
+        if case.stage == STAGE_HOTLINE:
+            case.first_response = self.env.now
+        self.close(case, tier)
+
+    def _pool_holding(self, case: Case) -> ServerPool:
+        """The unit whose queue ``case`` waits in (by its stage)."""
+        handlers, stage = self.handlers, case.stage
+        if stage == STAGE_HOTLINE:
+            return self.hotline.pool
+        if stage == STAGE_GRID:
+            return handlers.grids[case.grid]
+        if stage == STAGE_STREET:
+            return handlers.streets[case.street]
+        if stage == STAGE_DISTRICT:
+            return handlers.districts[case.district]
+        return handlers.departments[case.summoned]
+
     def appeal_again(self, delay: float, original: Case, channel: int) -> None:
         """The resident of ``original`` appeals again after ``delay`` hours (a repeat case)."""
+        if original.problem is not None:
+            assert self.problems is not None
+            self.problems.report_later(original.problem, delay, channel, original.id)
+            return
+        if self.problems is not None:  # a consultation asked again: a consultation again
+            repeat = (original.category, original.grid, original.resident, channel, original.id)
+            Timeout(self.env, delay).callbacks.append(lambda _e: self._consult_again(*repeat))
+            return
         args = (original.category, original.grid, original.resident, channel, original.id)
         event = Timeout(self.env, delay)
         event.callbacks.append(lambda _event: self.new_case(*args))
+
+    def _consult_again(
+        self, category: int, grid: int, resident: int, channel: int, repeat_of: int
+    ) -> None:
+        self.intake.create_decided(
+            category, grid, resident, channel, repeat_of, 0, False, True, None
+        )
 
     # -- Levers: what a policy's controller may pull ------------------------------------------
     def pools_of(self, tier: str) -> list[ServerPool]:
@@ -240,6 +372,31 @@ class Model:
     ) -> None:
         self.rankings.append((month, unit_type, unit, rank, composite, group))
 
+    @property
+    def problems_on(self) -> bool:
+        return self.problems is not None
+
+    def fix_open_problems(self, category: int, share: float) -> int:
+        if self.problems is None:
+            raise RuntimeError("fix_open_problems needs a run with problems.enabled")
+        return self.problems.fix_share(category, share)
+
+    def set_self_governance(
+        self, coverage: list[float], solve_share: list[float], delay: Distribution
+    ) -> None:
+        if self.problems is None:
+            raise RuntimeError("self-governance needs a run with problems.enabled")
+        sg = self.self_governance
+        sg.coverage[:] = coverage
+        sg.solve_share[:] = solve_share
+        sg.on = True
+        self.problems.set_self_fix_delay(delay)
+
+    def record_cost(self, policy: str, staff_hours: float, yuan: float) -> None:
+        spent = self.policy_costs.setdefault(policy, {"staff_hours": 0.0, "yuan": 0.0})
+        spent["staff_hours"] += staff_hours
+        spent["yuan"] += yuan
+
     # -- running ---------------------------------------------------------------------------
     def run(self, progress: bool = False) -> RunState:
         """Run to the horizon, check the ledger (raises :class:`LedgerError`), return the state."""
@@ -256,10 +413,16 @@ class Model:
             if self.monitor.last_sample < self.horizon:
                 self.monitor.sample()
             self.ledger.check(self.pools)
+            self.problem_ledger.check(self.ledger)
             self.ledger.close_book()
+            self.problem_ledger.close_book()
             self.recorder.finish()
+            if self.problem_recorder is not None:
+                self.problem_recorder.finish()
         except BaseException:
-            self.recorder.abort()  # no partial case table is left behind
+            self.recorder.abort()  # no partial table is left behind
+            if self.problem_recorder is not None:
+                self.problem_recorder.abort()
             raise
         wall = time.perf_counter() - started
         return RunState(
@@ -275,6 +438,8 @@ class Model:
             self.policy_log,
             self.rankings,
             self.prevention_counts(),
+            self.problem_recorder,
+            self.policy_costs,
         )
 
     def prevention_counts(self) -> dict[str, int]:
@@ -330,3 +495,27 @@ def _run_with_progress(env: simpy.Environment, horizon: float, progress: bool, l
         for day in range(1, days + 1):
             env.run(until=min(day * 24.0, horizon))
             bar.update(1)
+
+
+def problem_event_rates(
+    scenario: Scenario, rules: list[CategoryRules]
+) -> tuple[list[float], list[CategoryRules]]:
+    """With problems, the residents' events per category: consultations at their own rate, and
+    problems at ``rate x (1 - consultation_share) / E[appeals]`` (govsim/scenario/problems.py);
+    returns the event rates (per 1,000 residents per day) and the rules with each event's
+    consultation share."""
+    problems = scenario.problems
+    rates, new_rules = [], []
+    for category, rule in zip(scenario.categories, rules, strict=True):
+        consultations = category.rate * category.consultation_share
+        arising = category.rate * (1 - category.consultation_share)
+        arising /= problems.expected_appeals(category.problem)
+        total = consultations + arising
+        share = consultations / total if total > 0 else category.consultation_share
+        rates.append(total)
+        new_rules.append(rule._replace(consultation_share=share))
+    return rates, new_rules
+
+
+def _str_keys(mapping: Mapping[Any, float] | None) -> dict[str, float] | None:
+    return None if mapping is None else {str(k): v for k, v in mapping.items()}

@@ -68,6 +68,12 @@ def composite(
     return sum(weights[r] * rates[f"{r}_rate"] for r in weights) / sum(weights.values())
 
 
+def add_true_fix_rate(kpis: pd.DataFrame) -> None:
+    """Add the true fix rate, in place: closed cases of problems whose handling really fixed
+    the problem, over closed cases of problems (NaN without problems)."""
+    kpis["true_fix_rate"] = _ratio(kpis["fixed_cases"], kpis["problem_cases"])
+
+
 def composite_weights(scenario: Scenario) -> dict[str, float]:
     """The ranking policy's composite weights, else the public formula 0.1 / 0.5 / 0.4."""
     for policy in scenario.policies:

@@ -29,7 +29,22 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from govsim.case import RECORD, RECORD_FIELDS, TIME_FIELDS
-from govsim.codes import CHANNELS, NOT_ASKED, SATISFACTION_LEVELS, STATUSES, TIERS, UNSATISFIED
+from govsim.codes import (
+    ABANDONED,
+    ABANDONED_OUTCOME,
+    CHANNELS,
+    CLOSED,
+    CONSULTATION,
+    HOTLINE_TIER,
+    NOT_ASKED,
+    OPEN,
+    OPEN_OUTCOME,
+    OUTCOMES,
+    SATISFACTION_LEVELS,
+    STATUSES,
+    TIERS,
+    UNSATISFIED,
+)
 from govsim.errors import LedgerError
 from govsim.io import temporary_path
 from govsim.ledger import TIME_ORDER, timestamp_problems
@@ -71,6 +86,12 @@ class CaseCodec:
         c["department"] = self.category_department[c["category"]]
         c["street"] = self.grid_street[c["grid"]]
         c["district"] = self.street_district[c["street"]]
+        # A case's outcome is stored only once its handling decided it; the rest follow from
+        # its status and closing tier.
+        status, outcome = c["status"], c["outcome"]
+        outcome[status == ABANDONED] = ABANDONED_OUTCOME
+        outcome[status == OPEN] = OPEN_OUTCOME
+        outcome[(status == CLOSED) & (c["final_tier"] == HOTLINE_TIER)] = CONSULTATION
         return c
 
     def frame(self, c: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -104,6 +125,8 @@ class CaseCodec:
                 "returns": c["returns"].astype(np.int32),
                 "final_tier": named(c["final_tier"], TIERS),
                 "repeat_of": pd.arrays.IntegerArray(c["repeat_of"], c["repeat_of"] < 0),
+                "problem_id": pd.arrays.IntegerArray(c["problem_id"], c["problem_id"] < 0),
+                "outcome": named(c["outcome"], OUTCOMES),
             },
         )
 

@@ -4,6 +4,7 @@ Outputs of a run folder:
 
 - ``cases.parquet``: one row per case (times in hours since the start, NaN where a step
   was not reached);
+- ``problems.parquet``: one row per problem (runs with ``problems.enabled``);
 - ``timeseries.parquet``: the state per tier at a fixed interval;
 - ``kpis.parquet``: the three rates per assessed unit (street, department) and month;
 - ``summary.json``: the headline figures;
@@ -28,7 +29,7 @@ from govsim.model import RunState
 from govsim.rates import composite_weights
 from govsim.scenario.schema import Scenario
 from govsim.summary import summarise
-from govsim.tallies import RunStatistics
+from govsim.tallies import ProblemTallies, RunStatistics
 
 
 @dataclass
@@ -45,6 +46,11 @@ class RunResult:
     rankings: pd.DataFrame
     statistics: RunStatistics
     """The streaming tallies the summary and the experiment outcomes are computed from."""
+    problems: pd.DataFrame | None = None
+    """One row per problem, ordered by problem id (runs with ``problems.enabled``); None
+    otherwise, when ``output.cases_table`` is off, or when streamed to a file."""
+    problem_tallies: ProblemTallies | None = None
+    """The problems' streaming tallies (runs with ``problems.enabled``)."""
 
     def write(self, out: str | Path) -> Path:
         out = Path(out)
@@ -52,6 +58,9 @@ class RunResult:
         cases = self.cases
         if cases is not None:
             atomic_write(out / "cases.parquet", lambda p: cases.to_parquet(p, index=False))
+        problems = self.problems
+        if problems is not None:
+            atomic_write(out / "problems.parquet", lambda p: problems.to_parquet(p, index=False))
         atomic_write(
             out / "timeseries.parquet", lambda p: self.timeseries.to_parquet(p, index=False)
         )
@@ -77,6 +86,7 @@ def collect(state: RunState) -> RunResult:
     """Build the tables of a finished run from its recorder (statistics and case table)."""
     statistics = state.recorder.statistics
     table = state.recorder.table
+    problems = state.problem_recorder
     return RunResult(
         scenario=state.scenario,
         cases=table.frame() if table is not None else None,
@@ -85,6 +95,8 @@ def collect(state: RunState) -> RunResult:
         summary=summarise(state),
         rankings=pd.DataFrame(state.rankings, columns=list(RANKING_COLUMNS)),
         statistics=statistics,
+        problems=problems.table.frame() if problems and problems.table else None,
+        problem_tallies=problems.tallies if problems else None,
     )
 
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from govsim.codes import TIERS
+from govsim.codes import DISCOVERED_BY, FIXED_BY, TIERS
 
 if TYPE_CHECKING:
     from govsim.model import RunState
@@ -37,6 +37,11 @@ def summarise(state: RunState) -> dict[str, Any]:
         "share_closed_by_tier": {t: round_number(closed_by_tier[t] / n_closed) for t in TIERS},
         "utilisation": {tier: round_number(u) for tier, u in state.utilisation.items()},
         "prevented_appeals": state.prevented,
+        "problems": problems_block(state, statistics.rates()["resolution"]),
+        "policy_costs": {
+            policy: {k: round_number(v) for k, v in spent.items()}
+            for policy, spent in (state.policy_costs or {}).items()
+        },
         "policy_events": [{"time": t, "event": text} for t, text in state.policy_log],
         "performance": {
             "wall_seconds": round(state.wall_seconds, 3),
@@ -44,6 +49,32 @@ def summarise(state: RunState) -> dict[str, Any]:
             if state.wall_seconds > 0
             else None,
         },
+    }
+
+
+def problems_block(state: RunState, resolution_rate: float) -> dict[str, Any] | None:
+    """The ``problems`` block: how many problems arose, were reported and really fixed, and
+    the gap between the reported resolution rate and the true fix rate (None without
+    problems)."""
+    recorder = state.problem_recorder
+    if recorder is None:
+        return None
+    tallies = recorder.tallies
+    true_fix = tallies.true_fix_rate()
+    gap = resolution_rate - true_fix if resolution_rate == resolution_rate else float("nan")
+    return {
+        "arisen": tallies.total("arisen"),
+        "reported": tallies.total("reported"),
+        "fixed": tallies.total("fixed"),
+        "open_at_end": tallies.total("open_at_end"),
+        "prevented": sum(state.prevented.values()),
+        "appeals": tallies.total("appeals"),
+        "appeals_per_reported_problem": round_number(tallies.appeals_per_reported_problem()),
+        "true_fix_rate": round_number(true_fix),
+        "resolution_gap": round_number(gap),
+        "time_from_arising_to_fix_hours": quantile_summary(tallies.fix_hours()),
+        "fixed_by": {name: tallies.total(f"fixed_by_{name}") for name in FIXED_BY},
+        "discovered_by": {name: tallies.total(f"discovered_by_{name}") for name in DISCOVERED_BY},
     }
 
 

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING
 
 from govsim.agents.whistle import WhistleDesk
 from govsim.case import Case
-from govsim.codes import DEPARTMENT_TIER, GRID_TIER, STAGE, TERRITORIAL_TIERS
+from govsim.codes import (
+    DEPARTMENT_TIER,
+    GRID_TIER,
+    NOT_FIXED,
+    STAGE,
+    STREET_TIER,
+    TERRITORIAL_TIERS,
+)
 from govsim.servers import ServerPool, TierTally
 
 if TYPE_CHECKING:
@@ -91,6 +98,10 @@ class Handlers:
         self.escalation_delay = streams.duration(
             "handling/escalation_delay", scenario.escalation.escalation_delay
         )
+        problems = scenario.problems
+        self.paper_closure = problems.paper_closure if problems.enabled else 0.0
+        """Share of cases of problems beyond a unit's powers that it closes on paper."""
+        self.paper_draw = streams.uniform("problems/paper_closure") if self.paper_closure else None
         self.whistle = WhistleDesk(
             scenario, streams, flow, calendar, self.to_department, len(layout.departments)
         )
@@ -143,6 +154,8 @@ class Handlers:
     def _done(self, case: Case, pool: ServerPool) -> None:
         tier = TIER_INDEX[pool.tier]
         flow = self.flow
+        if case.problem is not None and self._problem_decides(case, tier):
+            return
         if tier >= case.needed_tier:
             flow.close(case, GRID_TIER + tier)
             return
@@ -152,10 +165,29 @@ class Handlers:
         flow.move(case, TIER_STAGE[tier + 1])
         flow.hold(self.escalation_delay(), self._escalated, case)
 
+    def _problem_decides(self, case: Case, tier: int) -> bool:
+        """Close ``case`` after its visit at territorial ``tier`` if its problem was fixed
+        meanwhile (merged handling), or on paper if it is beyond the unit's powers."""
+        problem = case.problem
+        assert problem is not None
+        if problem.is_fixed:
+            self.flow.close(case, GRID_TIER + tier)
+            return True
+        draw = self.paper_draw
+        if draw is not None and tier < case.needed_tier and draw() < self.paper_closure:
+            case.outcome = NOT_FIXED
+            self.flow.close(case, GRID_TIER + tier)
+            return True
+        return False
+
     def _escalated(self, case: Case) -> None:
         self._enter(case, STAGE_TIER[case.stage])
 
     def _department_done(self, case: Case, pool: ServerPool) -> None:
+        problem = case.problem
+        if problem is not None and problem.is_fixed:  # merged while the department was on it
+            self.flow.close(case, DEPARTMENT_TIER if case.route_department else STREET_TIER)
+            return
         if case.route_department:
             self.flow.close(case, DEPARTMENT_TIER)
         else:

@@ -89,6 +89,11 @@ class Hotline:
         Also the operator pool's ``done``: a call is triaged as the operator finishes it.
         """
         now = self.env._now  # noqa: SLF001 - env.now, without the property call
+        problem = case.problem
+        if problem is not None and problem.is_fixed:  # fixed while the caller was on the line
+            case.first_response = now
+            self.flow.close(case, HOTLINE_TIER)
+            return
         if case.consultation:
             case.first_response = now
             self.flow.close(case, HOTLINE_TIER)

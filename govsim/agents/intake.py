@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from govsim.case import Case
 from govsim.codes import HOTLINE_CHANNEL, ONLINE_CHANNEL, PATROL_CHANNEL
+from govsim.errors import LedgerError
 
 if TYPE_CHECKING:
     import simpy
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from govsim.agents.hotline import Hotline
     from govsim.controls import ArrivalControls
     from govsim.ledger import CaseLedger
+    from govsim.problem import Problem
     from govsim.randomness import RandomStreams
     from govsim.scenario.schema import Category, Scenario
 
@@ -164,3 +166,69 @@ class Intake:
             case.consultation = False  # a patrol find is a problem, not a question
             case.route_department = False
             self.handlers.found_on_patrol(case)
+
+    # -- problems (govsim/agents/problems.py) ----------------------------------------------
+    def decide(self, category: int) -> tuple[int, bool, bool]:
+        """The decisions a new event of ``category`` is born with, drawn as :meth:`create` draws
+        them: the lowest tier that can close it, routed to the department, a consultation."""
+        rules = self.rules[category]
+        u_tier = self.tier_draw()
+        needed_tier = 0 if u_tier < rules.grid_cut else 1 if u_tier < rules.street_cut else 2
+        route = self.route_draw() < rules.department_share
+        return needed_tier, route, self.consult_draw() < rules.consultation_share
+
+    def create_decided(
+        self,
+        category: int,
+        grid: int,
+        resident: int,
+        channel: int,
+        repeat_of: int,
+        needed_tier: int,
+        route_department: bool,
+        consultation: bool,
+        problem: Problem | None,
+    ) -> Case:
+        """Create a case whose decisions were drawn already (a consultation, or a report of
+        ``problem``), and send it to its channel."""
+        urgency, priority, department = self.rules[category][:3]
+        street = self.grid_street[grid]
+        ledger = self.ledger
+        case = Case(
+            ledger.created,
+            resident,
+            category,
+            urgency,
+            priority,
+            channel,
+            grid,
+            street,
+            self.street_district[street],
+            self.env._now,  # noqa: SLF001 - env.now, without the property call
+            repeat_of,
+            department,
+            needed_tier,
+            route_department,
+            consultation,
+        )
+        if problem is not None:
+            if problem.is_fixed:
+                raise LedgerError(f"problem {problem.id}: a case opened after its fix")
+            case.problem = problem
+            case.problem_id = problem.id
+            problem.cases.append(case)
+            problem.appeals += 1
+            if problem.first_reported != problem.first_reported:  # NaN: its first case
+                problem.first_reported = case.created
+        ledger.create(case)
+        for listener in self.listeners:
+            listener(case)
+        if channel == HOTLINE_CHANNEL:
+            self.hotline.call(case)
+        elif channel == ONLINE_CHANNEL:
+            self.hotline.online(case)
+        else:
+            case.consultation = False
+            case.route_department = False
+            self.handlers.found_on_patrol(case)
+        return case

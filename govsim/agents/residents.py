@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,11 +26,14 @@ from govsim.codes import CHANNELS
 from govsim.scenario.schema import Scenario, Season
 
 if TYPE_CHECKING:
-    from govsim.agents.flow import CaseFlow
+    import simpy
+
     from govsim.controls import ArrivalControls
     from govsim.network.city import CityLayout
     from govsim.randomness import RandomStreams
 
+RaiseEvent = Callable[[int, int, int, int], None]
+"""Takes one drawn event: category, grid, resident, channel codes."""
 HOURS_PER_DAY = 24
 BATCH_APPEALS = 4096
 """Appeals to draw per batch, roughly: numpy's fixed cost per call is spread over as many."""
@@ -44,12 +48,20 @@ class Residents:
         scenario: Scenario,
         layout: CityLayout,
         streams: RandomStreams,
-        flow: CaseFlow,
+        env: simpy.Environment,
         controls: ArrivalControls,
         horizon: float,
+        raise_event: RaiseEvent,
+        rates: list[float],
+        prevent: bool = True,
     ) -> None:
-        self.flow = flow
-        self.env = flow.env
+        """``raise_event(category, grid, resident, channel)`` takes each drawn event (the
+        model's ``new_case``, or the problem stock's ``arise``); ``rates`` are the events per
+        1,000 residents per day of each category; with ``prevent``, proactive governance's
+        prevention filters the events here (the problem stock filters problems itself)."""
+        self.env = env
+        self.raise_event = raise_event
+        self.filter_prevention = prevent
         self.controls = controls
         self.horizon = horizon
         self.start_date = scenario.start_date
@@ -60,7 +72,7 @@ class Residents:
         self.grid_cdf = np.cumsum(population) / total if total > 0 else None
         self.grid_population = layout.grid_population()
         self.resident_offset = np.concatenate([[0], np.cumsum(self.grid_population)[:-1]])
-        self.daily_mean = np.array([total * c.rate / 1000 for c in scenario.categories])
+        self.daily_mean = np.array([total * rate / 1000 for rate in rates])
         intraday = np.array(scenario.arrivals.intraday, dtype=float)
         weekday = np.array(scenario.arrivals.weekday, dtype=float)
         self.intraday = intraday / intraday.mean() / HOURS_PER_DAY  # shapes rescaled to mean 1
@@ -150,8 +162,8 @@ class Residents:
         self._next = i + 1
         times, categories, grids, residents, channels = self._batch
         category, grid = categories[i], grids[i]
-        if not (self.controls.on and self._prevented(category, grid)):
-            self.flow.new_case(category, grid, residents[i], channels[i])
+        if not (self.controls.on and self.filter_prevention and self._prevented(category, grid)):
+            self.raise_event(category, grid, residents[i], channels[i])
         if i + 1 < len(times):  # the usual case, inlined: the batch's next appeal
             t = times[i + 1]
             if t < self.horizon:

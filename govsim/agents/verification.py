@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from govsim.case import Case
-from govsim.codes import BASIC, HOTLINE_CHANNEL, SATISFIED, TIERS, UNSATISFIED
+from govsim.codes import BASIC, FIXED, HOTLINE_CHANNEL, SATISFIED, TIERS, UNSATISFIED
 
 if TYPE_CHECKING:
     from govsim.agents.flow import CaseFlow
@@ -46,6 +46,8 @@ class VerificationCall:
         quality: UnitQuality,
         limits: list[float],
         horizon: float,
+        resolved_if_not_fixed: float = 0.0,
+        resolved_if_fixed: dict[str, float] | None = None,
     ) -> None:
         self.flow = flow
         self.quality = quality
@@ -69,6 +71,11 @@ class VerificationCall:
         self.repeat_probability = spec.repeat_probability
         self.limits = limits
         self.horizon = horizon
+        self.resolved_if_not_fixed = resolved_if_not_fixed
+        """P(the resident says 'resolved' | the case closed without fixing its problem)."""
+        fixed = probability if resolved_if_fixed is None else resolved_if_fixed
+        self.resolved_if_fixed = [fixed[tier] for tier in TIERS]
+        """Per closing tier: P(the resident says 'resolved' | the case fixed its problem)."""
 
     def assess(self, case: Case) -> None:
         """Draw the callback outcome of a case that has just closed."""
@@ -82,6 +89,16 @@ class VerificationCall:
         if not reached or at > self.horizon:
             return
         case.callback = at
+        if case.problem is not None:
+            # The resident knows whether the problem was really fixed (the unit's quality went
+            # into the fix itself); repeat appeals come from the problem, not from here.
+            fixed = case.outcome == FIXED
+            tier = case.final_tier
+            resolution = self.resolved_if_fixed[tier] if fixed else self.resolved_if_not_fixed
+            resolved = u_resolved < resolution
+            case.resolved = int(resolved)
+            case.satisfaction = self.rate(case, resolved, z_satisfied)
+            return
         resolution = self.resolution[case.final_tier]
         quality = self.quality
         if quality.resolution_on:

@@ -17,6 +17,7 @@ from govsim.policies.base import PolicySpec
 from govsim.policies.dispatch import DispatchReform
 from govsim.policies.proactive import GridPatrol, MonthlyTopic
 from govsim.policies.ranking import Ranking
+from govsim.policies.self_governance import SelfGovernance
 from govsim.policies.sinking import ResourceSinking
 from govsim.policies.whistle import WhistleBlowing
 
@@ -25,7 +26,13 @@ if TYPE_CHECKING:
     from govsim.scenario.schema import Scenario
 
 Policy = Annotated[
-    DispatchReform | WhistleBlowing | ResourceSinking | GridPatrol | MonthlyTopic | Ranking,
+    DispatchReform
+    | WhistleBlowing
+    | ResourceSinking
+    | GridPatrol
+    | MonthlyTopic
+    | SelfGovernance
+    | Ranking,
     Field(discriminator="type"),
 ]
 """Any policy of a scenario's ``policies:`` list, told apart by its ``type``."""
@@ -35,7 +42,7 @@ ORDER: tuple[str, ...] = tuple(
     get_args(cls.model_fields["type"].annotation)[0] for cls in POLICY_TYPES
 )
 """The composition order: dispatch reform, whistle-blowing, resource sinking, grid patrol,
-monthly topic, ranking."""
+monthly topic, self-governance, ranking."""
 
 
 def ordered(policies: list[Policy]) -> list[Policy]:
@@ -62,6 +69,7 @@ __all__ = [
     "MonthlyTopic",
     "Policy",
     "Ranking",
+    "SelfGovernance",
     "ResourceSinking",
     "WhistleBlowing",
     "apply_policies",

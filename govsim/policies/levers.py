@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from govsim.calendar import Calendar
     from govsim.case import Case
     from govsim.controls import ArrivalControls, UnitQuality
+    from govsim.parameters import Distribution
     from govsim.scenario.schema import Scenario
     from govsim.servers import ServerPool
 
@@ -65,6 +66,25 @@ class Levers(Protocol):
 
     def log(self, text: str) -> None:
         """Record what the policy did, with the time (``summary.json``: ``policy_events``)."""
+
+    @property
+    def problems_on(self) -> bool:
+        """Whether the run has problems behind its appeals (``problems.enabled``)."""
+        ...
+
+    def fix_open_problems(self, category: int, share: float) -> int:
+        """Fix each open problem of ``category`` with probability ``share`` now (a monthly
+        topic's programme); return how many were fixed. Runs with problems only."""
+        ...
+
+    def set_self_governance(
+        self, coverage: list[float], solve_share: list[float], delay: Distribution
+    ) -> None:
+        """Residents solve a share ``coverage[grid] x solve_share[category]`` of new problems
+        themselves, ``delay`` hours after they arise, without an appeal (runs with problems)."""
+
+    def record_cost(self, policy: str, staff_hours: float, yuan: float) -> None:
+        """Add what a policy spent (``summary.json``: ``policy_costs``)."""
 
     def record_ranking(
         self, month: str, unit_type: str, unit: str, rank: int, composite: float | None, group: str

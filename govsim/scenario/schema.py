@@ -26,6 +26,7 @@ from govsim.parameters import (
 )
 from govsim.policies import Policy
 from govsim.policies.whistle import Whistle
+from govsim.scenario.problems import CategoryProblems, Problems
 
 TierName = Literal["hotline", "grid", "street", "district", "department"]
 TerritorialTierName = Literal["grid", "street", "district"]
@@ -268,6 +269,10 @@ class Category(Strict):
     )
     handling: TierHandling = Field(
         default_factory=TierHandling, description="Per-tier handling times overriding the defaults."
+    )
+    problem: CategoryProblems = Field(
+        default_factory=CategoryProblems,
+        description="The problems behind its appeals (used when `problems.enabled`).",
     )
 
     @field_validator("closable_at")
@@ -559,6 +564,7 @@ class Scenario(Strict):
     escalation: Escalation = Field(default_factory=Escalation)
     whistle: Whistle = Field(default_factory=Whistle)
     feedback: Feedback = Field(default_factory=Feedback)
+    problems: Problems = Field(default_factory=Problems)
     output: Output = Field(default_factory=Output)
     policies: list[Policy] = Field(
         default_factory=list,
@@ -618,6 +624,25 @@ class Scenario(Strict):
             unknown = sorted(set(getattr(policy, "categories", None) or []) - set(names))
             if unknown:
                 raise FieldError(f"unknown categories {unknown}", "policies", i, "categories")
+            if getattr(policy, "needs_problems", False) and not self.problems.enabled:
+                raise FieldError(
+                    f"the {policy.type} policy acts on problems: set problems.enabled: true",
+                    "policies",
+                    i,
+                    "type",
+                )
+        kinds = set(self.problems.scopes)
+        for i, c in enumerate(self.categories):
+            unknown = sorted(set(c.problem.scope) - kinds)
+            if unknown:
+                raise FieldError(
+                    f"category '{c.name}': scope kinds {unknown} are not in problems.scopes "
+                    f"{sorted(kinds)}",
+                    "categories",
+                    i,
+                    "problem",
+                    "scope",
+                )
         return self
 
     def handling_for(self, category: Category, tier: str) -> Distribution:

@@ -1,0 +1,169 @@
+"""Recorded problems, in chunks: turned into columns, tallied, and tabled (``problems.parquet``).
+
+The problem ledger packs a problem into bytes (:data:`govsim.problem.PROBLEM_RECORD`) when
+it is settled (fixed, its last case closed) or when the run ends, and hands them over in
+chunks; :class:`ProblemRecorder` is its sink, as :class:`govsim.recorder.CaseRecorder` is
+the case ledger's: every chunk goes to :class:`~govsim.tallies.ProblemTallies` and, when the
+case table is kept, to a problems table (in memory, or streamed to parquet).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from govsim.codes import DISCOVERED_BY, FIXED_BY
+from govsim.errors import LedgerError
+from govsim.io import temporary_path
+from govsim.problem import PROBLEM_FIELDS, PROBLEM_RECORD, PROBLEM_TIME_FIELDS
+from govsim.tallies import ProblemTallies
+
+COLUMNS = (
+    "problem_id",
+    "category",
+    "grid",
+    "street",
+    "district",
+    "scope",
+    "arose",
+    "first_reported",
+    "fixed",
+    "fixed_by",
+    "appeals",
+    "discovered_by",
+    "open_cases",
+)
+"""The columns of problems.parquet, in order (docs/outputs.md)."""
+
+
+@dataclass(frozen=True)
+class ProblemCodec:
+    """The names and lookups that turn a chunk of problem codes into table columns."""
+
+    categories: list[str]
+    grids: list[str]
+    streets: list[str]
+    districts: list[str]
+    scopes: list[str]
+    grid_street: np.ndarray
+    street_district: np.ndarray
+
+    def columns(self, records: np.ndarray) -> dict[str, np.ndarray]:
+        c = {f: np.ascontiguousarray(records[f]) for f in PROBLEM_FIELDS}
+        c["street"] = self.grid_street[c["grid"]]
+        c["district"] = self.street_district[c["street"]]
+        return c
+
+    def frame(self, c: dict[str, np.ndarray]) -> pd.DataFrame:
+        def named(codes: np.ndarray, names: list[str] | tuple[str, ...]) -> pd.Categorical[str]:
+            return pd.Categorical.from_codes(codes, categories=pd.Index(list(names)))
+
+        return pd.DataFrame(
+            copy=False,
+            data={
+                "problem_id": c["id"],
+                "category": named(c["category"], self.categories),
+                "grid": named(c["grid"], self.grids),
+                "street": named(c["street"], self.streets),
+                "district": named(c["district"], self.districts),
+                "scope": named(c["scope"], self.scopes),
+                **{f: c[f] for f in PROBLEM_TIME_FIELDS},
+                "fixed_by": named(c["fixed_by"], FIXED_BY),
+                "appeals": c["appeals"].astype(np.int32),
+                "discovered_by": named(c["discovered_by"], DISCOVERED_BY),
+                "open_cases": c["open_cases"].astype(np.int32),
+            },
+        )
+
+
+class MemoryProblemTable:
+    """Keeps the chunks; :meth:`frame` builds one DataFrame ordered by problem id."""
+
+    def __init__(self, codec: ProblemCodec) -> None:
+        self.codec = codec
+        self.chunks: list[dict[str, np.ndarray]] = []
+
+    def add(self, c: dict[str, np.ndarray]) -> None:
+        self.chunks.append(c)
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        self.chunks.clear()
+
+    def frame(self) -> pd.DataFrame:
+        if not self.chunks:
+            return self.codec.frame(self.codec.columns(np.empty(0, dtype=PROBLEM_RECORD)))
+        merged = {k: np.concatenate([c[k] for c in self.chunks]) for k in self.chunks[0]}
+        order = np.argsort(merged["id"], kind="stable")
+        ordered = {k: v[order] for k, v in merged.items()}
+        if not np.array_equal(ordered["id"], np.arange(len(order))):
+            raise LedgerError(
+                "problems table: the recorded problem ids are not 0 .. n - 1, each once"
+            )
+        return self.codec.frame(ordered)
+
+
+class ParquetProblemTable:
+    """Appends each chunk to ``path`` (via a temporary file moved into place at the end)."""
+
+    def __init__(self, codec: ProblemCodec, path: str | Path) -> None:
+        self.codec = codec
+        self.path = Path(path)
+        self.tmp = temporary_path(self.path)
+        self.writer: pq.ParquetWriter | None = None
+
+    def add(self, c: dict[str, np.ndarray]) -> None:
+        table = pa.Table.from_pandas(self.codec.frame(c), preserve_index=False)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.tmp, table.schema)
+        self.writer.write_table(table)
+
+    def close(self) -> None:
+        if self.writer is None:
+            self.add(self.codec.columns(np.empty(0, dtype=PROBLEM_RECORD)))
+        assert self.writer is not None
+        self.writer.close()
+        self.tmp.replace(self.path)
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.tmp.unlink(missing_ok=True)
+
+    def frame(self) -> None:
+        return None
+
+
+class ProblemRecorder:
+    """The problem ledger's sink: chunks of packed problems to tallies and table."""
+
+    def __init__(
+        self,
+        codec: ProblemCodec,
+        tallies: ProblemTallies,
+        table: MemoryProblemTable | ParquetProblemTable | None,
+    ) -> None:
+        self.codec = codec
+        self.tallies = tallies
+        self.table = table
+
+    def record(self, chunk: bytearray) -> None:
+        columns = self.codec.columns(np.frombuffer(chunk, dtype=PROBLEM_RECORD))
+        self.tallies.add(columns)
+        if self.table is not None:
+            self.table.add(columns)
+
+    def finish(self) -> None:
+        if self.table is not None:
+            self.table.close()
+
+    def abort(self) -> None:
+        if self.table is not None:
+            self.table.abort()
