@@ -148,7 +148,7 @@ class Model:
         self.callback = Callback(self)
         self.handlers = Handlers(self)
         self.hotline = Hotline(self)
-        self.residents = Residents(self)
+        self.residents = Residents(self) if scenario.arrivals.replay is None else _replay(self)
         self.monitor = Monitor(self)
 
     def _recorder(self, cases_file: str | Path | None) -> CaseRecorder:
@@ -287,6 +287,13 @@ class Model:
             busy[pool.tier] += pool.busy_area
             staffed[pool.tier] += pool.staff_area
         return {tier: busy[tier] / staffed[tier] if staffed[tier] else float("nan") for tier in staffed}
+
+
+def _replay(model: Model):  # noqa: ANN202 - a ReplayArrivals, imported only when a log is replayed
+    """The arrivals of ``arrivals.replay``: a case log's appeals instead of drawn ones."""
+    from govsim.data.replay import ReplayArrivals
+
+    return ReplayArrivals(model)
 
 
 @contextmanager

@@ -1,0 +1,231 @@
+"""A case log's appeals as the arrivals of a run (``arrivals.replay``), instead of drawn ones.
+
+:class:`ReplayArrivals` stands where :class:`govsim.agents.residents.Residents` stands
+(``Model.residents``) and feeds ``model.new_case`` the same way, by a callback chain of
+one timeout per appeal. Only first contacts are replayed (rows without ``repeat_of``):
+the model makes its own redials and repeat appeals.
+
+- ``exact``: every first contact at its logged time (hours since ``start_date``),
+  category, street, grid and channel.
+- ``bootstrap``: day ``d`` of the run takes all first contacts of a log day drawn at
+  random with replacement (among log days of the same weekday, by default), at their
+  times of day. Draws come from the named stream ``replay/bootstrap``, so the run's
+  seed fixes them and replications differ.
+
+Rows without a grid get one of their street drawn by population (``replay/grid``);
+residents are drawn uniformly within the grid (``replay/resident``). Proactive
+governance filters replayed appeals as it filters drawn ones (``replay/prevention``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from simpy.events import Timeout
+
+from govsim.data.caselog import CaseLog, read_log
+from govsim.data.places import place_codes
+from govsim.errors import UserInputError
+from govsim.spec import CHANNELS
+
+if TYPE_CHECKING:
+    from govsim.model import Model
+
+HOURS_PER_DAY = 24
+BATCH_APPEALS = 4096
+MAX_BATCH_DAYS = 28
+Batch = tuple[list[float], list[int], list[int], list[int], list[int]]
+"""Times (hours), categories, grids, residents and channels of the appeals of some days."""
+
+
+@functools.lru_cache(maxsize=2)
+def _cached_log(path: str, mtime_ns: int, size: int) -> CaseLog:
+    return read_log(path)
+
+
+def load_replay_log(path: str | Path) -> CaseLog:
+    """The validated log at ``path``, read once per process while the file is unchanged."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserInputError("the case log to replay does not exist", source=str(path))
+    stat = path.stat()
+    return _cached_log(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+class ReplayArrivals:
+    """Raises a case log's first contacts as the run's appeals (see the module docstring)."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        scenario = model.scenario
+        spec = scenario.arrivals.replay
+        assert spec is not None
+        self.spec = spec
+        log = load_replay_log(spec.log)
+        codes = place_codes(log, scenario, model.layout)
+        first = (
+            log.frame["repeat_of"].isna().to_numpy()
+            if "repeat_of" in log.frame
+            else np.ones(len(log.frame), dtype=bool)
+        )
+        start = np.datetime64(dt.datetime.combine(scenario.start_date, dt.time()), "ns")
+        created = log.frame["created"].to_numpy()[first]
+        self.hours = (created - start).astype(np.int64) / 3.6e12
+        self.category = codes.category[first]
+        self.street = codes.street[first]
+        self.grid = codes.grid[first]
+        self.channel = pd.Categorical(
+            log.frame["channel"].to_numpy()[first], categories=CHANNELS
+        ).codes
+        self.channel = self.channel.astype(np.int64)
+        log_start, self.log_days = log.window()
+        self.log_start = np.datetime64(log_start.to_datetime64(), "ns")
+        self.rng_grid = model.streams.generator("replay/grid")
+        self.rng_resident = model.streams.generator("replay/resident")
+        self.prevent_draw = model.streams.uniform("replay/prevention")
+        self._street_grids = self._grids_by_street()
+        self.days = math.ceil(model.horizon / HOURS_PER_DAY)
+        if spec.mode == "exact":
+            inside = (self.hours >= 0) & (self.hours < model.horizon)
+            if not inside.any():
+                first_day = str(log.window()[0].date())
+                raise UserInputError(
+                    f"no appeal of the log falls within the run ({scenario.start_date} for "
+                    f"{scenario.days:g} days; the log starts {first_day}): set start_date and "
+                    "days to the log's window",
+                    source=spec.log,
+                )
+            self.day_bounds = np.searchsorted(
+                self.hours, np.arange(self.days + 1) * float(HOURS_PER_DAY)
+            )
+        else:
+            self.day_of_log = self._draw_log_days(model.streams.generator("replay/bootstrap"))
+            since_log_start = (created - self.log_start).astype(np.int64) / 3.6e12
+            log_day = np.floor(since_log_start / HOURS_PER_DAY).astype(np.int64)
+            self.log_day_bounds = np.searchsorted(log_day, np.arange(self.log_days + 1))
+            self.time_of_day = since_log_start - log_day * HOURS_PER_DAY
+        per_day = max(len(self.hours) / max(self.log_days, 1), 1.0)
+        self.days_per_batch = int(np.clip(BATCH_APPEALS / per_day, 1, MAX_BATCH_DAYS))
+
+    # -- what each day holds --------------------------------------------------------------
+    def _draw_log_days(self, rng: np.random.Generator) -> np.ndarray:
+        """For each day of the run, the log day (0-based) whose appeals it replays."""
+        start = self.model.scenario.start_date
+        log_first = self.log_start.astype("datetime64[D]").astype(dt.date)
+        log_weekday = (np.arange(self.log_days) + log_first.weekday()) % 7
+        chosen = np.empty(self.days, dtype=np.int64)
+        u = rng.random(self.days)
+        for day in range(self.days):
+            if self.spec.match_weekday:
+                pool = np.flatnonzero(log_weekday == (start + dt.timedelta(days=day)).weekday())
+                if len(pool) == 0:  # a log shorter than a week: any day
+                    pool = np.arange(self.log_days)
+            else:
+                pool = np.arange(self.log_days)
+            chosen[day] = pool[min(int(u[day] * len(pool)), len(pool) - 1)]
+        return chosen
+
+    def rows_of_day(self, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of the first contacts raised on ``day`` of the run, and their times (hours)."""
+        if self.spec.mode == "exact":
+            rows = np.arange(self.day_bounds[day], self.day_bounds[day + 1])
+            return rows, self.hours[rows]
+        source = self.day_of_log[day]
+        rows = np.arange(self.log_day_bounds[source], self.log_day_bounds[source + 1])
+        return rows, day * HOURS_PER_DAY + self.time_of_day[rows]
+
+    def draw_days(self, first: int, count: int) -> Batch:
+        """The appeals of days ``first`` .. ``first + count - 1`` of the run, in time order."""
+        parts = [self.rows_of_day(day) for day in range(first, first + count)]
+        rows = np.concatenate([p[0] for p in parts])
+        times = np.concatenate([p[1] for p in parts])
+        grids = self.grid[rows].copy()
+        missing = np.flatnonzero(grids < 0)
+        if len(missing):
+            grids[missing] = self._draw_grids(self.street[rows[missing]])
+        population = self.model.layout.grid_population()
+        offset = np.concatenate([[0], np.cumsum(population)[:-1]])
+        residents = offset[grids] + (
+            self.rng_resident.random(len(rows)) * population[grids]
+        ).astype(np.int64)
+        return (
+            times.tolist(),
+            self.category[rows].tolist(),
+            grids.tolist(),
+            residents.tolist(),
+            self.channel[rows].tolist(),
+        )
+
+    def _grids_by_street(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        layout = self.model.layout
+        grid_street = layout.grid_street()
+        population = layout.grid_population().astype(float)
+        out = []
+        for street in range(len(layout.streets)):
+            grids = np.flatnonzero(grid_street == street)
+            weights = population[grids] if population[grids].sum() > 0 else np.ones(len(grids))
+            out.append((grids, np.cumsum(weights) / weights.sum()))
+        return out
+
+    def _draw_grids(self, streets: np.ndarray) -> np.ndarray:
+        u = self.rng_grid.random(len(streets))
+        out = np.empty(len(streets), dtype=np.int64)
+        for street in np.unique(streets).tolist():
+            rows = np.flatnonzero(streets == street)
+            grids, cdf = self._street_grids[street]
+            out[rows] = grids[
+                np.minimum(np.searchsorted(cdf, u[rows], side="right"), len(grids) - 1)
+            ]
+        return out
+
+    # -- the callback chain (as in Residents) ---------------------------------------------
+    def start(self) -> None:
+        """Schedule the first appeal; each appeal then schedules the next."""
+        self._day = -1
+        self._batch: Batch = ([], [], [], [], [])
+        self._next = 0
+        self._arrive_callback = self._arrive
+        self._schedule_next()
+
+    def _arrive(self, _event: object) -> None:
+        i = self._next
+        self._next = i + 1
+        times, categories, grids, residents, channels = self._batch
+        category, grid = categories[i], grids[i]
+        model = self.model
+        if not (model.arrival_filters_on and self._prevented(category, grid)):
+            model.new_case(category, grid, residents[i], channels[i])
+        self._schedule_next()
+
+    def _schedule_next(self) -> None:
+        times = self._batch[0]
+        horizon = self.model.horizon
+        while self._next >= len(times):
+            first = self._day + 1
+            if first >= self.days:
+                return
+            count = min(self.days_per_batch, self.days - first)
+            self._batch = self.draw_days(first, count)
+            self._day = first + count - 1
+            self._next = 0
+            times = self._batch[0]
+        t = times[self._next]
+        if t < horizon:
+            env = self.model.env
+            # max(): appeals logged at the same time follow each other with no delay.
+            Timeout(env, max(t - env.now, 0.0)).callbacks.append(self._arrive_callback)
+
+    def _prevented(self, category: int, grid: int) -> bool:
+        """Proactive governance removed this appeal before it arose (counted, not a case)."""
+        model = self.model
+        street = model.grid_street[grid]
+        if self.prevent_draw() >= model.prevention[category] * model.street_prevention[street]:
+            model.prevented[category] += 1
+            return True
+        return False
