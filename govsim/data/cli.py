@@ -30,13 +30,19 @@ def add_commands(sub: Any) -> None:
 
     export = sub.add_parser("export-log", help="write a run's cases as a case log")
     export.add_argument("run_dir", metavar="RUN_DIR", help="folder written by `govsim run`")
-    export.add_argument("--out", help="log to write, .parquet or .csv (default RUN_DIR/caselog.parquet)")
+    export.add_argument(
+        "--out", help="log to write, .parquet or .csv (default RUN_DIR/caselog.parquet)"
+    )
     export.set_defaults(handler=_export)
 
     fit = sub.add_parser("fit", help="fit a scenario to a case log, with 95%% confidence intervals")
     fit.add_argument("log", help="case log file (.csv or .parquet)")
-    fit.add_argument("--base", required=True, help="scenario whose city and structure the fit keeps")
-    fit.add_argument("--out", required=True, help="fitted scenario YAML to write (report beside it)")
+    fit.add_argument(
+        "--base", required=True, help="scenario whose city and structure the fit keeps"
+    )
+    fit.add_argument(
+        "--out", required=True, help="fitted scenario YAML to write (report beside it)"
+    )
     fit.add_argument(
         "--settle-days",
         type=float,
@@ -92,6 +98,8 @@ def _fit(args: argparse.Namespace) -> int:
         raise UserInputError("the folder does not exist", source=str(out.parent))
     if args.settle_days < 0:
         raise UserInputError("--settle-days must be >= 0", source="--settle-days")
-    written = fit_log(args.log, args.base, out, settle_days=args.settle_days, figures=not args.no_figures)
+    written = fit_log(
+        args.log, args.base, out, settle_days=args.settle_days, figures=not args.no_figures
+    )
     print("wrote " + ", ".join(str(p) for p in written))
     return EXIT_OK
