@@ -47,7 +47,7 @@ COLUMNS: tuple[Column, ...] = (
         "case_id",
         "id",
         False,
-        "Work-order number, unique in the log (text or integer).",
+        "Work-order number, unique in the log.",
         "`repeat_of` links; duplicate rows are refused.",
     ),
     Column(
@@ -99,7 +99,7 @@ COLUMNS: tuple[Column, ...] = (
         "time",
         False,
         "The caller hung up before an operator answered.",
-        "Consultation share (abandoned calls are left out).",
+        "Redial probability and delay (with `repeat_of`); left out of the consultation share.",
     ),
     Column(
         "dispatched",
@@ -165,7 +165,7 @@ COLUMNS: tuple[Column, ...] = (
         "time",
         False,
         "The valid verification callback (回访) that reached the resident.",
-        "Callback reach.",
+        "Callback reach and delay.",
     ),
     Column(
         "resolved",
@@ -204,7 +204,7 @@ TIME_ORDER: tuple[tuple[str, str], ...] = (
 )
 """(later, earlier) pairs: where both are given, the first must not come before the second."""
 
-_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)\s*$")
+_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)\s*$")
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
 
@@ -435,7 +435,7 @@ def _text(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series | Non
 def _choice(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series | None]:
     text = _as_text(values)
     bad = text.notna() & ~text.isin(column.choices)
-    return text.astype(pd.CategoricalDtype(list(column.choices))), bad
+    return text.where(~bad).astype(pd.CategoricalDtype(list(column.choices))), bad
 
 
 def _bool(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series | None]:
@@ -477,6 +477,8 @@ _CONVERTERS: dict[Kind, Callable[[pd.Series, Column], tuple[pd.Series, pd.Series
 
 
 def _describe_bad(value: object, column: Column) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()
     shown = repr(value) if not isinstance(value, pd.Timestamp) else f"'{value}'"
     if column.kind == "time":
         if isinstance(value, str) and _OFFSET.search(value) or isinstance(value, pd.Timestamp):
