@@ -1,4 +1,4 @@
-"""The case-log format: export writes valid logs, and bad logs are refused with file, row and column.
+"""The case-log format: export writes valid logs; bad logs are refused with file, row and column.
 
 Every bad log is written into tmp_path from a small valid one, so the expected row and
 column are known; ``govsim log validate`` must exit 2 with one line naming them, and no
@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import BASELINE, REPO_ROOT
+
 from govsim.cli import main
 from govsim.data.caselog import COLUMNS, column_table, read_log
 from govsim.data.export import cases_to_log, export_log, hours_to_time
@@ -28,7 +28,8 @@ HEADER = (
     "case_id,created,category,street,district,channel,closed,closing_tier,callback,satisfaction"
 )
 GOOD_ROWS = [
-    "1,2024-03-04 08:00:00,housing,D01-S001,D01,hotline,2024-03-04 10:00:00,grid,2024-03-05 10:00:00,satisfied",
+    "1,2024-03-04 08:00:00,housing,D01-S001,D01,hotline,2024-03-04 10:00:00,grid,"
+    "2024-03-05 10:00:00,satisfied",
     "2,2024-03-04 09:00:00,traffic,D01-S002,D01,online,2024-03-04 12:00:00,street,,",
     "3,2024-03-04 09:30:00,health,D02-S004,D02,patrol,,,,",
 ]
@@ -136,7 +137,8 @@ BAD: dict[str, Bad] = {
     ),
     "abandoned_and_closed": Bad(
         _csv(
-            "1,2024-03-04 08:00:00,housing,D01-S001,hotline,2024-03-04 08:05:00,2024-03-04 10:00:00",
+            "1,2024-03-04 08:00:00,housing,D01-S001,hotline,2024-03-04 08:05:00,"
+            "2024-03-04 10:00:00",
             header="case_id,created,category,street,channel,abandoned_at,closed",
         ),
         1,
