@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,12 +33,15 @@ from simpy.events import Timeout
 from govsim.data.caselog import CaseLog, read_log
 from govsim.data.places import place_codes
 from govsim.errors import UserInputError
+from govsim.network.city import CityLayout, build_city
+from govsim.scenario.schema import Scenario
 from govsim.spec import CHANNELS
 
 if TYPE_CHECKING:
     from govsim.model import Model
 
 HOURS_PER_DAY = 24
+NS_PER_HOUR = 3.6e12
 BATCH_APPEALS = 4096
 MAX_BATCH_DAYS = 28
 Batch = tuple[list[float], list[int], list[int], list[int], list[int]]
@@ -58,6 +62,59 @@ def load_replay_log(path: str | Path) -> CaseLog:
     return _cached_log(str(path), stat.st_mtime_ns, stat.st_size)
 
 
+@dataclass(frozen=True)
+class ReplayPlan:
+    """A log's first contacts as the codes and hours of a scenario's run."""
+
+    hours: np.ndarray
+    """Hours since the scenario's start_date (sorted)."""
+    since_log_start: np.ndarray
+    """Hours since the midnight of the log's first day."""
+    category: np.ndarray
+    street: np.ndarray
+    grid: np.ndarray
+    """-1 where the log gives none."""
+    channel: np.ndarray
+    log_first_day: dt.date
+    log_days: int
+
+
+def plan_replay(scenario: Scenario, layout: CityLayout | None = None) -> ReplayPlan:
+    """Read and check the log of ``scenario.arrivals.replay`` (raises UserInputError)."""
+    spec = scenario.arrivals.replay
+    assert spec is not None
+    log = load_replay_log(spec.log)
+    codes = place_codes(log, scenario, layout or build_city(scenario))
+    frame = log.frame
+    first = (
+        frame["repeat_of"].isna().to_numpy() if "repeat_of" in frame else np.ones(len(frame), bool)
+    )
+    created = frame["created"].to_numpy()[first]
+    start = np.datetime64(dt.datetime.combine(scenario.start_date, dt.time()), "ns")
+    log_start, log_days = log.window()
+    hours = (created - start).astype(np.int64) / NS_PER_HOUR
+    horizon = scenario.days * HOURS_PER_DAY
+    if spec.mode == "exact" and not ((hours >= 0) & (hours < horizon)).any():
+        raise UserInputError(
+            f"no appeal of the log falls within the run ({scenario.start_date} for "
+            f"{scenario.days:g} days; the log starts {log_start.date()}): set start_date and "
+            "days to the log's window",
+            source=spec.log,
+        )
+    channel = pd.Categorical(frame["channel"].to_numpy()[first], categories=CHANNELS).codes
+    return ReplayPlan(
+        hours=hours,
+        since_log_start=(created - np.datetime64(log_start.to_datetime64(), "ns")).astype(np.int64)
+        / NS_PER_HOUR,
+        category=codes.category[first],
+        street=codes.street[first],
+        grid=codes.grid[first],
+        channel=channel.astype(np.int64),
+        log_first_day=log_start.date(),
+        log_days=log_days,
+    )
+
+
 class ReplayArrivals:
     """Raises a case log's first contacts as the run's appeals (see the module docstring)."""
 
@@ -67,49 +124,24 @@ class ReplayArrivals:
         spec = scenario.arrivals.replay
         assert spec is not None
         self.spec = spec
-        log = load_replay_log(spec.log)
-        codes = place_codes(log, scenario, model.layout)
-        first = (
-            log.frame["repeat_of"].isna().to_numpy()
-            if "repeat_of" in log.frame
-            else np.ones(len(log.frame), dtype=bool)
-        )
-        start = np.datetime64(dt.datetime.combine(scenario.start_date, dt.time()), "ns")
-        created = log.frame["created"].to_numpy()[first]
-        self.hours = (created - start).astype(np.int64) / 3.6e12
-        self.category = codes.category[first]
-        self.street = codes.street[first]
-        self.grid = codes.grid[first]
-        self.channel = pd.Categorical(
-            log.frame["channel"].to_numpy()[first], categories=CHANNELS
-        ).codes
-        self.channel = self.channel.astype(np.int64)
-        log_start, self.log_days = log.window()
-        self.log_start = np.datetime64(log_start.to_datetime64(), "ns")
+        plan = plan_replay(scenario, model.layout)
+        self.hours, self.category, self.street = plan.hours, plan.category, plan.street
+        self.grid, self.channel, self.log_days = plan.grid, plan.channel, plan.log_days
+        self.log_first_weekday = plan.log_first_day.weekday()
         self.rng_grid = model.streams.generator("replay/grid")
         self.rng_resident = model.streams.generator("replay/resident")
         self.prevent_draw = model.streams.uniform("replay/prevention")
         self._street_grids = self._grids_by_street()
         self.days = math.ceil(model.horizon / HOURS_PER_DAY)
         if spec.mode == "exact":
-            inside = (self.hours >= 0) & (self.hours < model.horizon)
-            if not inside.any():
-                first_day = str(log.window()[0].date())
-                raise UserInputError(
-                    f"no appeal of the log falls within the run ({scenario.start_date} for "
-                    f"{scenario.days:g} days; the log starts {first_day}): set start_date and "
-                    "days to the log's window",
-                    source=spec.log,
-                )
             self.day_bounds = np.searchsorted(
                 self.hours, np.arange(self.days + 1) * float(HOURS_PER_DAY)
             )
         else:
             self.day_of_log = self._draw_log_days(model.streams.generator("replay/bootstrap"))
-            since_log_start = (created - self.log_start).astype(np.int64) / 3.6e12
-            log_day = np.floor(since_log_start / HOURS_PER_DAY).astype(np.int64)
+            log_day = np.floor(plan.since_log_start / HOURS_PER_DAY).astype(np.int64)
             self.log_day_bounds = np.searchsorted(log_day, np.arange(self.log_days + 1))
-            self.time_of_day = since_log_start - log_day * HOURS_PER_DAY
+            self.time_of_day = plan.since_log_start - log_day * HOURS_PER_DAY
         per_day = max(len(self.hours) / max(self.log_days, 1), 1.0)
         self.days_per_batch = int(np.clip(BATCH_APPEALS / per_day, 1, MAX_BATCH_DAYS))
 
@@ -117,8 +149,7 @@ class ReplayArrivals:
     def _draw_log_days(self, rng: np.random.Generator) -> np.ndarray:
         """For each day of the run, the log day (0-based) whose appeals it replays."""
         start = self.model.scenario.start_date
-        log_first = self.log_start.astype("datetime64[D]").astype(dt.date)
-        log_weekday = (np.arange(self.log_days) + log_first.weekday()) % 7
+        log_weekday = (np.arange(self.log_days) + self.log_first_weekday) % 7
         chosen = np.empty(self.days, dtype=np.int64)
         u = rng.random(self.days)
         for day in range(self.days):

@@ -37,7 +37,7 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
 
 
 def _resolve_replay_log(scenario: Scenario, path: Path, layers: Sequence[Layer]) -> None:
-    """Make ``arrivals.replay.log`` absolute (relative to the scenario file's folder) and check it exists."""
+    """Make ``arrivals.replay.log`` absolute (from the scenario file's folder) and check the log."""
     replay = scenario.arrivals.replay
     assert replay is not None
     log = Path(replay.log).expanduser()
@@ -51,6 +51,9 @@ def _resolve_replay_log(scenario: Scenario, path: Path, layers: Sequence[Layer])
             "file's folder)", source=str(path), key_path="arrivals.replay.log", line=line,
         )
     replay.log = str(log.resolve())
+    from govsim.data.replay import plan_replay  # reads the log: only when a scenario replays one
+
+    plan_replay(scenario)  # a bad log or a log outside the run is refused before anything runs
 
 
 Layer = tuple[str, "yaml.Node | None"]
