@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from govsim.data.caselog import read_log
 from govsim.data.fit.arrivals import ArrivalFit, fit_arrivals
@@ -76,11 +77,17 @@ class FitResult:
 
 
 def fit(data: FitData) -> FitResult:
-    """Every fit the log allows (nothing written)."""
-    arrivals = fit_arrivals(data)
-    shares, missing_shares = fit_shares(data)
-    durations, missing_durations = fit_handling(data)
-    satisfaction, missing_satisfaction, table = fit_satisfaction(data)
+    """Every fit the log allows (nothing written).
+
+    BLAS runs on one thread: the designs are small (the GLM's cells are summed), and on a
+    shared machine OpenBLAS's threads made one fit up to 50 times slower (0.05 s single-
+    threaded against 0.2-3 s, measured with two cores under load).
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        arrivals = fit_arrivals(data)
+        shares, missing_shares = fit_shares(data)
+        durations, missing_durations = fit_handling(data)
+        satisfaction, missing_satisfaction, table = fit_satisfaction(data)
     estimates = [*arrivals.estimates, *shares]
     for duration in durations:
         estimates += duration.estimates()
