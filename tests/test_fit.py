@@ -299,3 +299,44 @@ def test_a_category_with_its_own_handling_is_fitted_on_its_own(tmp_path: Path) -
     fitted = load_scenario(out)
     assert fitted.categories[0].handling.grid is not None
     assert fitted.categories[0].handling.grid.mean == pytest.approx(own.value, rel=1e-5)
+
+
+def test_counted_rows_give_the_ordered_models_own_fit() -> None:
+    """Fitting identical rows once with their counts is the same likelihood as fitting them all."""
+    import warnings
+
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    from govsim.data.fit.satisfaction import CountedOrderedModel
+
+    rng = np.random.default_rng(8)
+    n = 3000
+    exog = pd.DataFrame(
+        {
+            "resolved": rng.integers(0, 2, n).astype(float),
+            "handoffs": rng.integers(0, 3, n).astype(float),
+        }
+    )
+    score = -0.5 + 2.0 * exog["resolved"] - 0.4 * exog["handoffs"]
+    u = rng.random(n)
+    z = np.log(u) - np.log1p(-u)
+    codes = np.where(z < score, 0, np.where(z < score + 1.0, 1, 2))
+    levels = ["satisfied", "basic", "unsatisfied"]
+    endog = pd.Series(pd.Categorical.from_codes(codes, categories=levels, ordered=True))
+    table = exog.assign(rating=codes)
+    rows = table.groupby(["rating", "resolved", "handoffs"]).size().reset_index(name="count")
+    counted = CountedOrderedModel(
+        pd.Series(pd.Categorical.from_codes(rows["rating"], categories=levels, ordered=True)),
+        rows[["resolved", "handoffs"]],
+        distr="logit",
+    )
+    counted.counts = rows["count"].to_numpy(dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = OrderedModel(endog, exog, distr="logit").fit(
+            method="bfgs", disp=False, maxiter=1000
+        )
+        weighted = counted.fit(method="bfgs", disp=False, maxiter=1000)
+    assert len(rows) <= 18
+    np.testing.assert_allclose(weighted.params, plain.params, atol=1e-4)
+    np.testing.assert_allclose(weighted.bse, plain.bse, rtol=1e-3)

@@ -510,20 +510,19 @@ def _check_rows(frame: pd.DataFrame, source: str) -> None:
 
     if "case_id" in frame:
         ids = frame["case_id"]
+        codes, _ = pd.factorize(ids)  # ids as integers: text comparisons of a million ids are slow
         fail(
-            ids.isna(),
+            codes < 0,
             "case_id",
-            lambda i: "is empty: when the column is given, every row needs an id",
+            _fixed("is empty: when the column is given, every row needs an id"),
         )
-        duplicated = ids.duplicated(keep="first")
-        fail(
-            duplicated,
-            "case_id",
-            lambda i: (
-                f"id {ids.iloc[i]!r} appears twice (first at row "
-                f"{int(frame.index[(ids == ids.iloc[i]).to_numpy().argmax()]) + 1})"
-            ),
-        )
+        duplicated = pd.Series(codes).duplicated(keep="first").to_numpy()
+
+        def twice(i: int) -> str:
+            first = int(frame.index[int(np.flatnonzero(codes == codes[i])[0])]) + 1
+            return f"id {ids.iloc[i]!r} appears twice (first at row {first})"
+
+        fail(duplicated, "case_id", twice)
     if "repeat_of" in frame:
         _check_repeats(frame, fail)
     for later, earlier in TIME_ORDER:
@@ -568,25 +567,28 @@ def _fixed(text: str) -> Callable[[int], str]:
 
 
 def _check_repeats(frame: pd.DataFrame, fail: Callable[..., None]) -> None:
-    if "case_id" not in frame:
-        first = frame["repeat_of"].notna()
-        fail(first, "repeat_of", lambda i: "repeat_of needs a case_id column to refer to")
-        return
     repeat = frame["repeat_of"]
-    created = pd.Series(frame["created"].to_numpy(), index=frame["case_id"].to_numpy())
-    given = repeat.notna()
-    known = repeat.isin(created.index)
+    given = repeat.notna().to_numpy()
+    if "case_id" not in frame:
+        fail(given, "repeat_of", _fixed("repeat_of needs a case_id column to refer to"))
+        return
+    ids = pd.Index(frame["case_id"])  # unique by now
+    original = ids.get_indexer(repeat)  # row position of the case repeated, -1 if none
     fail(
-        given & ~known,
+        given & (original < 0),
         "repeat_of",
         lambda i: f"refers to case_id {repeat.iloc[i]!r}, which is not in the log",
     )
-    fail(given & (repeat == frame["case_id"]), "repeat_of", lambda i: "a case cannot repeat itself")
-    original = created.reindex(repeat.where(given & known).to_numpy()).to_numpy()
-    earlier = np.asarray(given & known) & (original > frame["created"].to_numpy())
     fail(
-        earlier, "repeat_of", lambda i: f"repeats case {repeat.iloc[i]!r}, which was created later"
+        given & (original == np.arange(len(frame))),
+        "repeat_of",
+        _fixed("a case cannot repeat itself"),
     )
+    created = frame["created"].to_numpy()
+    later = np.zeros(len(frame), dtype=bool)
+    known = np.flatnonzero(given & (original >= 0))
+    later[known] = created[original[known]] > created[known]
+    fail(later, "repeat_of", lambda i: f"repeats case {repeat.iloc[i]!r}, which was created later")
 
 
 # -- the reference table ----------------------------------------------------------------------
