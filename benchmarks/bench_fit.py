@@ -2,9 +2,9 @@
 
 The log is a simulated one: ``scenarios/haidian.yaml`` (3.4 million residents, 29
 streets, 643 grids, Beijing's categories, shapes and hotline) for ``--days`` days
-X, run with its case table streamed to parquet and
-exported by ``govsim export-log``; it is made once and kept at ``--log`` (making it is
-not timed: about a minute). Then, in fresh processes, ``--repeats`` times each:
+(default 100: about 1.02 million appeals), run with its case table streamed to parquet
+and exported by ``govsim export-log``; it is made once and kept at ``--log`` (making it
+is not timed: about a minute). Then, in fresh processes, ``--repeats`` times each:
 
 - **validate**: ``govsim log validate LOG --scenario haidian.yaml`` as the CLI does it
   (read and check every row, map every place onto the city);
