@@ -1,4 +1,4 @@
-"""Command line of the data tools: ``govsim log validate | columns``, ``export-log``, ``fit``.
+"""The data tools' commands: ``govsim log validate | columns | compare``, ``export-log``, ``fit``.
 
 Bad input (a bad log, a missing file) raises :class:`govsim.errors.UserInputError`, which
 ``govsim.cli`` prints as one line and exit code 2; nothing is written then.
@@ -27,6 +27,9 @@ def add_commands(sub: Any) -> None:
     validate.set_defaults(handler=_validate)
     columns = log_sub.add_parser("columns", help="print the case-log columns (docs/caselog.md)")
     columns.set_defaults(handler=_columns)
+    compare = log_sub.add_parser("compare", help="headline figures of case logs side by side")
+    compare.add_argument("logs", nargs="+", metavar="LOG", help="case log files")
+    compare.set_defaults(handler=_compare)
 
     export = sub.add_parser("export-log", help="write a run's cases as a case log")
     export.add_argument("run_dir", metavar="RUN_DIR", help="folder written by `govsim run`")
@@ -77,6 +80,20 @@ def _columns(args: argparse.Namespace) -> int:
     from govsim.data.caselog import column_table
 
     print(column_table(), end="")
+    return EXIT_OK
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from govsim.data.caselog import read_log
+    from govsim.data.compare import compare
+
+    stems = [Path(p).stem for p in args.logs]
+    labels = [
+        stem if stems.count(stem) == 1 else f"{Path(p).parent.name}/{stem}"
+        for stem, p in zip(stems, args.logs, strict=True)
+    ]
+    table = compare({label: read_log(p) for label, p in zip(labels, args.logs, strict=True)})
+    print(table.to_string(float_format=lambda x: f"{x:,.3f}", na_rep="-"))
     return EXIT_OK
 
 

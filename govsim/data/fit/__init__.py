@@ -68,6 +68,8 @@ class FitResult:
     arrivals: ArrivalFit
     durations: list[DurationFit]
     satisfaction: pd.DataFrame | None
+    warnings: list[str]
+    """Where the log and the base scenario's structure disagree (the fit cannot repair that)."""
 
     def get(self, *key: str | int) -> Estimate:
         for e in self.estimates:
@@ -99,7 +101,37 @@ def fit(data: FitData) -> FitResult:
         *missing_satisfaction,
         *ALWAYS_KEPT,
     ]
-    return FitResult(estimates, not_fitted, arrivals, durations, table)
+    warnings = structure_warnings(data, arrivals)
+    return FitResult(estimates, not_fitted, arrivals, durations, table, warnings)
+
+
+def structure_warnings(data: FitData, arrivals: ArrivalFit) -> list[str]:
+    """What the log shows that the base scenario's structure cannot produce."""
+    out = []
+    scenario = data.scenario
+    whistles = data.counts.get("whistles")
+    if whistles is not None and (whistles > 0).any() and not scenario.whistle.enabled:
+        out.append(
+            f"{int((whistles > 0).sum()):,} cases of the log were whistled, but the base has "
+            "`whistle.enabled: false`: set it to true (whistle timings are not fitted)"
+        )
+    for c, spec in enumerate(scenario.categories):
+        routed = (data.codes.category == c) & (data.tier == 4)
+        if spec.department is None and routed.any():
+            out.append(
+                f"category '{spec.name}': {int(routed.sum()):,} cases closed by a department, "
+                "but the base gives it no department"
+            )
+    for row in arrivals.dispersion.itertuples():
+        if row.p < 0.001:
+            out.append(
+                f"first contacts of "
+                f"{'all categories' if row.category == 'all' else repr(row.category)} "
+                f"vary from day to day more than the fit allows (Pearson chi2 {row.chi2:.0f} on "
+                f"{row.df} df, p = {row.p:.2g}): a season or surge the base lacks? See the daily "
+                "and weekly figures"
+            )
+    return out
 
 
 def fit_log(
@@ -141,6 +173,8 @@ def fit_log(
         result.arrivals,
         result.durations,
         result.satisfaction,
+        result.warnings,
+        [c.name for c in scenario.categories],
     )
     markdown, pngs = render(inputs, figures_dir)
     _check(text, out)

@@ -67,6 +67,8 @@ class ArrivalFit:
     """Per street and category: first contacts, expected if rates follow population, rate, CI."""
     proportionality: dict[str, float] = field(default_factory=dict)
     """Likelihood-ratio test of population-proportional street rates (G2, df, p)."""
+    dispersion: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Per category (and ``all``): Pearson chi-square of daily first contacts against the fit."""
 
 
 def fit_arrivals(data: FitData) -> ArrivalFit:
@@ -202,9 +204,8 @@ def fit_arrivals(data: FitData) -> ArrivalFit:
     for column, window in zip(i_window, fitted_windows, strict=True):
         se = float(np.sqrt(cov[column, column]))
         value, low, high = log_normal_interval(float(beta[column]), se)
-        n_on = int(
-            (window.hours[..., None] & window.categories[None, None, :] & (observed > 0)).sum()
-        )
+        inside = window.hours[..., None] & window.categories[None, None, :]
+        n_on = int(observed[inside].sum())  # first contacts the window multiplies
         estimates.append(
             Estimate((*window.key, "multiplier"), value, low, high, f"{GLM} ({window.label})", n_on)
         )
@@ -230,7 +231,29 @@ def fit_arrivals(data: FitData) -> ArrivalFit:
     )
     estimates += _channels(data)
     streets, test = _streets(data, observed, expected, rate_of, names)
-    return ArrivalFit(estimates, not_fitted, observed, expected, streets, test)
+    dispersion = _dispersion(observed, expected, names)
+    return ArrivalFit(estimates, not_fitted, observed, expected, streets, test, dispersion)
+
+
+def _dispersion(observed: np.ndarray, expected: np.ndarray, names: list[str]) -> pd.DataFrame:
+    """Do the days vary more than Poisson around the fit? (a window the base lacks shows here)
+
+    Pearson chi-square of the daily counts, with one degree of freedom per day less the
+    about ``8 + windows`` the fit spends on a category's daily level (a guide, not exact).
+    """
+    rows = []
+    daily_obs = observed.sum(axis=1)  # (days, categories)
+    daily_exp = expected.sum(axis=1)
+    columns = [(name, daily_obs[:, c], daily_exp[:, c]) for c, name in enumerate(names)]
+    columns.append(("all", daily_obs.sum(axis=1), daily_exp.sum(axis=1)))
+    for name, obs, exp in columns:
+        keep = exp > 0
+        if keep.sum() < 2:
+            continue
+        chi2 = float(((obs[keep] - exp[keep]) ** 2 / exp[keep]).sum())
+        df = int(keep.sum()) - 1
+        rows.append({"category": name, "chi2": chi2, "df": df, "p": float(stats.chi2.sf(chi2, df))})
+    return pd.DataFrame(rows)
 
 
 def _windows(data: FitData, start: dt.date, names: list[str]) -> list[Window]:

@@ -44,6 +44,8 @@ class ReportInputs:
     arrivals: ArrivalFit
     durations: list[DurationFit]
     satisfaction: pd.DataFrame | None
+    warnings: list[str]
+    category_names: list[str]
 
 
 def render(inputs: ReportInputs, figures_dir: Path | None) -> tuple[str, dict[str, bytes]]:
@@ -69,6 +71,11 @@ def render(inputs: ReportInputs, figures_dir: Path | None) -> tuple[str, dict[st
         f"{inputs.settle_days:g} days "
         "before the log's end",
         "",
+        *(
+            ["## Check the base scenario's structure", "", *[f"- {w}" for w in inputs.warnings], ""]
+            if inputs.warnings
+            else []
+        ),
         "## Fitted values",
         "",
         "| key | base | fitted | 95% CI | n | method |",
@@ -215,9 +222,35 @@ def _figures(inputs: ReportInputs) -> dict[str, Callable[[Figure], None]]:
         ax.set(title="First contacts by weekday (mean per day)", ylabel="first contacts")
         ax.legend(fontsize=8)
 
+    def weekly(figure: Figure) -> None:
+        names = list(inputs.category_names)
+        columns = 5
+        rows = -(-len(names) // columns)
+        axes = figure.subplots(rows, columns, sharex=True, squeeze=False)
+        weeks = np.arange(days) // 7
+        for c, name in enumerate(names):
+            ax = axes[c // columns][c % columns]
+            obs = np.bincount(weeks, weights=fit.observed[..., c].sum(axis=1))
+            exp = np.bincount(weeks, weights=fit.expected[..., c].sum(axis=1))
+            x = np.arange(len(exp))
+            low, high = stats.poisson.ppf(0.025, exp), stats.poisson.ppf(0.975, exp)
+            ax.fill_between(x, low, high, color="C0", alpha=0.2)
+            ax.plot(x, exp, color="C0")
+            ax.plot(x, obs, "o", ms=2.5, color="k")
+            ax.set_title(name, fontsize=7)
+            ax.tick_params(labelsize=6)
+        for extra in range(len(names), rows * columns):
+            axes[extra // columns][extra % columns].set_visible(False)
+        figure.suptitle(
+            "First contacts per week of the log, by category: log (dots), fitted with its 95% "
+            "Poisson range",
+            fontsize=8,
+        )
+
     out.update(
         {
             "arrivals_daily.png": daily,
+            "arrivals_weekly_by_category.png": weekly,
             "arrivals_intraday.png": intraday,
             "arrivals_weekday.png": weekday,
         }
