@@ -45,7 +45,10 @@ def make_log(path: Path, days: float) -> int:
         started = time.perf_counter()
         result = simulate(scenario, cases_file=Path(run) / "cases.parquet")
         result.write(run)
-        print(f"simulated {days:g} days of Haidian in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        print(
+            f"simulated {days:g} days of Haidian in {time.perf_counter() - started:.0f} s",
+            file=sys.stderr,
+        )
         _, rows = export_log(run, path)
     return rows
 
@@ -72,7 +75,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=float, default=100.0)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--log", default=str(Path(tempfile.gettempdir()) / "govsim-bench-fit-log.parquet"))
+    parser.add_argument(
+        "--log", default=str(Path(tempfile.gettempdir()) / "govsim-bench-fit-log.parquet")
+    )
     parser.add_argument("--csv", action="store_true", help="also measure the log as CSV")
     parser.add_argument("--child", nargs=3, metavar=("TASK", "LOG", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -107,13 +112,17 @@ def main() -> None:
         for task, runs in results.items():
             walls = ", ".join(f"{r['wall_seconds']:.1f}" for r in runs)
             peak = max(r["rss_peak_mb"] for r in runs)
-            print(f"  {task:8s} median {statistics.median(r['wall_seconds'] for r in runs):6.1f} s "
-                  f"(runs: {walls}); peak RSS {peak:,.0f} MB")
+            print(
+                f"  {task:8s} median {statistics.median(r['wall_seconds'] for r in runs):6.1f} s "
+                f"(runs: {walls}); peak RSS {peak:,.0f} MB"
+            )
         total = validate + fit
         passed = rows >= 1_000_000 and total <= LIMIT_SECONDS
         ok &= passed
-        print(f"  validate + fit {total:.1f} s (required <= {LIMIT_SECONDS:.0f} s for >= 1,000,000 rows): "
-              f"{'PASS' if passed else 'FAIL'}")
+        print(
+            f"  validate + fit {total:.1f} s (required <= {LIMIT_SECONDS:.0f} s for >= 1,000,000 "
+            f"rows): {'PASS' if passed else 'FAIL'}"
+        )
     sys.exit(0 if ok else 1)
 
 

@@ -57,7 +57,9 @@ def fmt(x: float) -> str:
 def share(key: Key, hits: int, n: int, method: str) -> Estimate:
     """A proportion with its Wilson score interval (good coverage near 0 and 1 too)."""
     low, high = proportion_confint(hits, n, alpha=1 - LEVEL, method="wilson")
-    return Estimate(key, hits / n, float(low), float(high), method, n)
+    low = 0.0 if hits == 0 else float(low)  # exact at the boundary, not 1e-19
+    high = 1.0 if hits == n else float(high)
+    return Estimate(key, hits / n, low, high, method, n)
 
 
 def log_normal_interval(log_value: float, se: float) -> tuple[float, float, float]:
