@@ -115,6 +115,27 @@ def plan_replay(scenario: Scenario, layout: CityLayout | None = None) -> ReplayP
     )
 
 
+_CHECKED: dict[tuple, bool] = {}
+
+
+def check_replay(scenario: Scenario) -> None:
+    """Refuse a scenario whose replayed log is bad or misses the run (``plan_replay``'s checks).
+
+    Remembered per log file (path, size, modification time) and what the checks read of
+    the scenario, so an experiment that loads the scenario once per run checks it once.
+    """
+    spec = scenario.arrivals.replay
+    assert spec is not None
+    stat = Path(spec.log).stat()
+    key = (
+        spec.log, stat.st_mtime_ns, stat.st_size, spec.mode, scenario.start_date, scenario.days,
+        scenario.city.model_dump_json(), tuple(c.name for c in scenario.categories),
+    )  # fmt: skip
+    if key not in _CHECKED:
+        plan_replay(scenario)
+        _CHECKED[key] = True
+
+
 class ReplayArrivals:
     """Raises a case log's first contacts as the run's appeals (see the module docstring)."""
 

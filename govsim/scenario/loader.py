@@ -51,9 +51,9 @@ def _resolve_replay_log(scenario: Scenario, path: Path, layers: Sequence[Layer])
             "file's folder)", source=str(path), key_path="arrivals.replay.log", line=line,
         )
     replay.log = str(log.resolve())
-    from govsim.data.replay import plan_replay  # reads the log: only when a scenario replays one
+    from govsim.data.replay import check_replay  # reads the log: only when a scenario replays one
 
-    plan_replay(scenario)  # a bad log or a log outside the run is refused before anything runs
+    check_replay(scenario)  # a bad log or a log outside the run is refused before anything runs
 
 
 Layer = tuple[str, "yaml.Node | None"]
