@@ -28,6 +28,7 @@ from govsim.agents import Handlers, Hotline, Residents, VerificationCall
 from govsim.agents.flow import Step
 from govsim.agents.intake import CategoryRules, Intake
 from govsim.agents.problems import ProblemStock
+from govsim.agents.residents import DaySource
 from govsim.calendar import Calendar
 from govsim.case import Case
 from govsim.codes import ABANDONED, CLOSED, OPEN, STAGE, TIERS
@@ -191,6 +192,9 @@ class Model:
             raise_event,
             event_rates,
             prevent=self.problems is None,
+            source=None
+            if scenario.arrivals.replay is None
+            else _replay(scenario, layout, streams, self.horizon),
         )
         tallies = {"hotline": self.hotline.pool.tally, **self.handlers.tallies}
         with_units = {pool.tier for pool in self.pools}
@@ -459,6 +463,15 @@ class Model:
         return {
             tier: busy[tier] / staffed[tier] if staffed[tier] else float("nan") for tier in staffed
         }
+
+
+def _replay(
+    scenario: Scenario, layout: CityLayout, streams: RandomStreams, horizon: float
+) -> DaySource:
+    """The events of ``arrivals.replay``: a case log's appeals instead of drawn ones."""
+    from govsim.data.replay import ReplayDays  # reads the log: only when one is replayed
+
+    return ReplayDays(scenario, layout, streams, horizon)
 
 
 @contextmanager

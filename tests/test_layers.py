@@ -35,11 +35,19 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("policies", ("govsim.policies",)),
-    ("scenario", ("govsim.scenario",)),
+    (
+        "scenario",
+        (
+            "govsim.scenario",
+            "govsim.network",
+            "govsim.data.caselog",
+            "govsim.data.places",
+            "govsim.data.replay",
+        ),
+    ),
     (
         "engine",
         (
-            "govsim.network",
             "govsim.agents",
             "govsim.ledger",
             "govsim.monitor",

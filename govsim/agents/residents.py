@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from simpy.events import Timeout
@@ -32,12 +32,24 @@ if TYPE_CHECKING:
     from govsim.network.city import CityLayout
     from govsim.randomness import RandomStreams
 
+Batch = tuple[list[float], list[int], list[int], list[int], list[int]]
+"""Times (hours since the start, in order), categories, grids, residents, channels."""
 RaiseEvent = Callable[[int, int, int, int], None]
 """Takes one drawn event: category, grid, resident, channel codes."""
 HOURS_PER_DAY = 24
 BATCH_APPEALS = 4096
 """Appeals to draw per batch, roughly: numpy's fixed cost per call is spread over as many."""
 MAX_BATCH_DAYS = 28
+
+
+class DaySource(Protocol):
+    """Events day by day: the residents' own draws, or another source (a replayed log)."""
+
+    days_per_batch: int
+
+    def draw_days(self, first: int, count: int) -> Batch:
+        """The events of days ``first`` .. ``first + count - 1``, in time order."""
+        ...
 
 
 class Residents:
@@ -54,11 +66,13 @@ class Residents:
         raise_event: RaiseEvent,
         rates: list[float],
         prevent: bool = True,
+        source: DaySource | None = None,
     ) -> None:
         """``raise_event(category, grid, resident, channel)`` takes each drawn event (the
         model's ``new_case``, or the problem stock's ``arise``); ``rates`` are the events per
         1,000 residents per day of each category; with ``prevent``, proactive governance's
-        prevention filters the events here (the problem stock filters problems itself)."""
+        prevention filters the events here (the problem stock filters problems itself);
+        ``source`` replaces the drawn events by another day-by-day source (a replayed log)."""
         self.env = env
         self.raise_event = raise_event
         self.filter_prevention = prevent
@@ -87,6 +101,8 @@ class Residents:
         ]
         self.prevent_draw = streams.uniform("arrivals/prevention")
         expected_per_day = float(self.daily_mean.sum())
+        self.source: DaySource = self if source is None else source
+        """Where each batch of days' events comes from: the drawn process, or a replayed log."""
         self.days_per_batch = int(
             np.clip(BATCH_APPEALS / max(expected_per_day, 1.0), 1, MAX_BATCH_DAYS)
         )
@@ -181,8 +197,9 @@ class Residents:
             first = self._day + 1
             if first * HOURS_PER_DAY >= horizon:
                 return
-            count = min(self.days_per_batch, math.ceil(horizon / HOURS_PER_DAY) - first)
-            self._batch = self.draw_days(first, count)
+            source = self.source
+            count = min(source.days_per_batch, math.ceil(horizon / HOURS_PER_DAY) - first)
+            self._batch = source.draw_days(first, count)
             self._day = first + count - 1
             self._next = 0
             times = self._batch[0]
@@ -217,14 +234,14 @@ class SeasonCalendar:
         if key not in self._cache:
             mult = np.ones(len(self.names))
             for season in self.seasons:
-                if _in_window(key, season):
+                if in_window(key, season):
                     mask = [season.categories is None or n in season.categories for n in self.names]
                     mult[np.array(mask)] *= season.multiplier
             self._cache[key] = mult
         return self._cache[key]
 
 
-def _in_window(month_day: tuple[int, int], season: Season) -> bool:
+def in_window(month_day: tuple[int, int], season: Season) -> bool:
     start = (int(season.start[:2]), int(season.start[3:]))
     end = (int(season.end[:2]), int(season.end[3:]))
     if start <= end:

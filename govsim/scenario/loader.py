@@ -31,7 +31,34 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """
     data, layers = _read_layers(Path(path), seen=())
     applied = [apply_override(data, item) for item in overrides]
-    return validate(data, source=str(path), layers=layers, overrides=applied)
+    scenario: Scenario = validate(data, source=str(path), layers=layers, overrides=applied)
+    if scenario.arrivals.replay is not None:
+        _resolve_replay_log(scenario, Path(path), layers)
+    return scenario
+
+
+def _resolve_replay_log(scenario: Scenario, path: Path, layers: Sequence[Layer]) -> None:
+    """Make ``arrivals.replay.log`` absolute (from the scenario file's folder) and check the log."""
+    replay = scenario.arrivals.replay
+    assert replay is not None
+    log = Path(replay.log).expanduser()
+    if not log.is_absolute():
+        log = path.parent / log
+    if not log.is_file():
+        root = layers[0][1] if layers else None
+        line = _line_of(root, ("arrivals", "replay", "log")) if root is not None else None
+        raise UserInputError(
+            f"the case log '{replay.log}' does not exist (a relative path is read from the "
+            f"scenario "
+            "file's folder)",
+            source=str(path),
+            key_path="arrivals.replay.log",
+            line=line,
+        )
+    replay.log = str(log.resolve())
+    from govsim.data.replay import check_replay  # reads the log: only when a scenario replays one
+
+    check_replay(scenario)  # a bad log or a log outside the run is refused before anything runs
 
 
 Layer = tuple[str, "yaml.Node | None"]

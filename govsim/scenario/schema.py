@@ -13,7 +13,13 @@ import math
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from govsim.codes import TIERS
 from govsim.parameters import (
@@ -308,12 +314,41 @@ def _flat(n: int) -> list[float]:
     return [1.0] * n
 
 
+class Replay(Strict):
+    """Arrivals replayed from a case log (docs/caselog.md) instead of drawn from the rates.
+
+    The log's first contacts (rows without ``repeat_of``) arrive at their logged times,
+    categories, streets (and grids, when given; otherwise a grid of the street drawn by
+    population) and channels; the model does the rest, its own redials and repeat
+    appeals included. Times are hours since ``start_date``: appeals outside the run are
+    not raised. With replay on, the rate keys of ``arrivals`` and the categories' ``rate``
+    are not used. ``bootstrap`` draws, for each day of the run, a whole day of the log at
+    random (with replacement; from the run's seed), for replications that differ.
+    """
+
+    log: str = Field(
+        ...,
+        description="Case log file (.csv or .parquet); a relative path is read from the scenario "
+        "file's folder.",
+    )
+    mode: Literal["exact", "bootstrap"] = Field(
+        "exact",
+        description="exact: the logged appeals as they came; bootstrap: whole days of the log "
+        "resampled.",
+    )
+    match_weekday: bool = Field(
+        True,
+        description="bootstrap: a day of the run draws only among log days of the same weekday.",
+    )
+
+
 class Arrivals(Strict):
     """How appeals arrive: a non-homogeneous Poisson process per category.
 
     Rate at time t = population x category rate x intraday[hour] x weekday[day]
     x season multipliers. ``intraday`` and ``weekday`` are shapes: they are
-    rescaled to mean 1, so category rates stay daily means.
+    rescaled to mean 1, so category rates stay daily means. With ``replay``, the
+    appeals of a case log arrive instead.
     """
 
     intraday: list[float] = Field(
@@ -329,6 +364,18 @@ class Arrivals(Strict):
         description="Shares of appeals by channel (sum 1): a call, an online form, found by grid "
         "patrol.",
     )
+    replay: Replay | None = Field(
+        None, description="Replay a case log's appeals instead of drawing them; null: draw them."
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_no_replay(self, handler: SerializerFunctionWrapHandler) -> dict:
+        # Without replay the key is left out, so scenario.yaml and experiment
+        # fingerprints stay as they were before replay existed.
+        data = handler(self)
+        if self.replay is None:
+            data.pop("replay", None)
+        return data
 
     @field_validator("intraday")
     @classmethod
@@ -631,6 +678,13 @@ class Scenario(Strict):
                     i,
                     "type",
                 )
+        if self.problems.enabled and self.arrivals.replay is not None:
+            raise FieldError(
+                "a replayed case log drives appeals, not problems: set problems.enabled: false "
+                "to replay a log (problems behind replayed appeals are not modelled yet)",
+                "arrivals",
+                "replay",
+            )
         kinds = set(self.problems.scopes)
         for i, c in enumerate(self.categories):
             unknown = sorted(set(c.problem.scope) - kinds)

@@ -1,0 +1,130 @@
+"""Does a million-row case log validate and fit in under 2 minutes? (issue 19)
+
+The log is a simulated one: ``scenarios/haidian.yaml`` (3.4 million residents, 29
+streets, 643 grids, Beijing's categories, shapes and hotline) for ``--days`` days
+(default 100: about 1.02 million appeals), run with its case table streamed to parquet
+and exported by ``govsim export-log``; it is made once and kept at ``--log`` (making it
+is not timed: about a minute). Then, in fresh processes, ``--repeats`` times each:
+
+- **validate**: ``govsim log validate LOG --scenario haidian.yaml`` as the CLI does it
+  (read and check every row, map every place onto the city);
+- **fit**: ``govsim fit LOG --base haidian.yaml --out ...`` end to end (read, validate,
+  every fit, the fitted scenario, the report and its figures written).
+
+Reported: rows, wall seconds of each (median and all), peak RSS. Required: validate +
+fit (medians) <= 120 s. ``--csv`` measures the same log written as CSV as well.
+
+Usage: ``python benchmarks/bench_fit.py [--days 100] [--repeats 3] [--log PATH] [--csv]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import _harness as h
+
+HERE = Path(__file__).resolve()
+ROOT = HERE.parents[1]
+SCENARIO = ROOT / "scenarios" / "haidian.yaml"
+LIMIT_SECONDS = 120.0
+
+
+def make_log(path: Path, days: float) -> int:
+    """Simulate Haidian for ``days`` and export its cases to ``path``; return the rows."""
+    from govsim.data.export import export_log
+    from govsim.scenario import load_scenario
+    from govsim.simulate import simulate
+
+    scenario = load_scenario(SCENARIO, [f"days={days}"])
+    with tempfile.TemporaryDirectory(dir=path.parent) as run:
+        started = time.perf_counter()
+        result = simulate(scenario, cases_file=Path(run) / "cases.parquet")
+        result.write(run)
+        print(
+            f"simulated {days:g} days of Haidian in {time.perf_counter() - started:.0f} s",
+            file=sys.stderr,
+        )
+        _, rows = export_log(run, path)
+    return rows
+
+
+def child(task: str, log: str, out_dir: str) -> None:
+    def run() -> dict[str, object]:
+        if task == "validate":
+            from govsim.data.caselog import read_log
+            from govsim.data.places import place_codes
+            from govsim.scenario import load_scenario
+
+            log_data = read_log(log)
+            place_codes(log_data, load_scenario(SCENARIO))
+            return {"rows": len(log_data.frame)}
+        from govsim.data.fit import fit_log
+
+        written = fit_log(log, SCENARIO, Path(out_dir) / "haidian-fitted.yaml")
+        return {"files": len(written)}
+
+    h.emit(h.measure(run, trace=False))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=float, default=100.0)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--log", default=str(Path(tempfile.gettempdir()) / "govsim-bench-fit-log.parquet")
+    )
+    parser.add_argument("--csv", action="store_true", help="also measure the log as CSV")
+    parser.add_argument("--child", nargs=3, metavar=("TASK", "LOG", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    log = Path(args.log)
+    if not log.exists():
+        rows = make_log(log, args.days)
+        print(f"made {log}: {rows:,} rows", file=sys.stderr)
+    logs = [log]
+    if args.csv:
+        csv = log.with_suffix(".csv")
+        if not csv.exists():
+            import pandas as pd
+
+            from govsim.data.export import write_log
+
+            write_log(pd.read_parquet(log), csv)
+        logs.append(csv)
+    ok = True
+    for path in logs:
+        results: dict[str, list[dict]] = {"validate": [], "fit": []}
+        with tempfile.TemporaryDirectory() as out:
+            for _ in range(args.repeats):
+                for task in results:
+                    results[task].append(h.child(str(HERE), task, str(path), out))
+        rows = results["validate"][0]["rows"]
+        validate = statistics.median(r["wall_seconds"] for r in results["validate"])
+        fit = statistics.median(r["wall_seconds"] for r in results["fit"])
+        print(f"{path.name}: {rows:,} rows ({path.stat().st_size / 1e6:.0f} MB)")
+        for task, runs in results.items():
+            walls = ", ".join(f"{r['wall_seconds']:.1f}" for r in runs)
+            peak = max(r["rss_peak_mb"] for r in runs)
+            print(
+                f"  {task:8s} median {statistics.median(r['wall_seconds'] for r in runs):6.1f} s "
+                f"(runs: {walls}); peak RSS {peak:,.0f} MB"
+            )
+        total = validate + fit
+        passed = rows >= 1_000_000 and total <= LIMIT_SECONDS
+        ok &= passed
+        print(
+            f"  validate + fit {total:.1f} s (required <= {LIMIT_SECONDS:.0f} s for >= 1,000,000 "
+            f"rows): {'PASS' if passed else 'FAIL'}"
+        )
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
