@@ -149,8 +149,18 @@ def _run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         # The case table streams to its file as cases finish: memory stays flat on a city-wide year.
         cases_file = out / "cases.parquet" if scenario.output.cases_table else None
+        problems_file = (
+            out / "problems.parquet"
+            if scenario.output.cases_table and scenario.problems.enabled
+            else None
+        )
         try:
-            result = simulate(scenario, progress=not args.quiet, cases_file=cases_file)
+            result = simulate(
+                scenario,
+                progress=not args.quiet,
+                cases_file=cases_file,
+                problems_file=problems_file,
+            )
         except BaseException:
             if made_out and not any(out.iterdir()):
                 out.rmdir()

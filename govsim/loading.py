@@ -51,6 +51,8 @@ class RunData:
     kpis: pd.DataFrame
     summary: dict[str, Any]
     rankings: pd.DataFrame
+    problems: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """One row per problem (runs with problems; empty otherwise)."""
     kind: str = "run"
 
     @property
@@ -135,6 +137,7 @@ def _load_run(folder: Path) -> RunData:
         kpis=_table(folder / "kpis.parquet"),
         summary=json.loads((folder / "summary.json").read_text(encoding="utf-8")),
         rankings=_table(folder / "rankings.parquet"),
+        problems=_table(folder / "problems.parquet"),
     )
 
 

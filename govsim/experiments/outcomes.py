@@ -84,8 +84,54 @@ def abandonment_rate(result: RunResult, warmup: float) -> float:
 
 
 def prevented(result: RunResult, warmup: float) -> float:
-    """Appeals prevented by proactive governance over the whole run."""
+    """Appeals (problems, in a run with problems) prevented by proactive governance over the
+    whole run."""
     return float(sum(result.summary["prevented_appeals"].values()))
+
+
+# -- problems (NaN in a run without problems) ------------------------------------------------
+def problems_arisen(result: RunResult, warmup: float) -> float:
+    """Problems that arose after warm-up (reported or not)."""
+    tallies = result.problem_tallies
+    return float(tallies.total("arisen", warmup)) if tallies else float("nan")
+
+
+def true_fix_rate(result: RunResult, warmup: float) -> float:
+    """Problems really fixed over reported problems whose last case closed (arisen after
+    warm-up)."""
+    tallies = result.problem_tallies
+    return tallies.true_fix_rate(warmup) if tallies else float("nan")
+
+
+def resolution_gap(result: RunResult, warmup: float) -> float:
+    """The reported resolution rate minus the true fix rate (after warm-up)."""
+    return resolution_rate(result, warmup) - true_fix_rate(result, warmup)
+
+
+def appeals_per_problem(result: RunResult, warmup: float) -> float:
+    """Appeals (cases) per reported problem arisen after warm-up."""
+    tallies = result.problem_tallies
+    return tallies.appeals_per_reported_problem(warmup) if tallies else float("nan")
+
+
+def fix_time_mean(result: RunResult, warmup: float) -> float:
+    """Mean hours from a problem arising to its fix (fixed problems arisen after warm-up)."""
+    tallies = result.problem_tallies
+    values = tallies.fix_hours(warmup) if tallies else np.empty(0)
+    return float(values.mean()) if len(values) else float("nan")
+
+
+def fix_time_p90(result: RunResult, warmup: float) -> float:
+    """90th percentile of hours from a problem arising to its fix."""
+    tallies = result.problem_tallies
+    values = tallies.fix_hours(warmup) if tallies else np.empty(0)
+    return float(np.quantile(values, 0.9)) if len(values) else float("nan")
+
+
+def problems_open_end(result: RunResult, warmup: float) -> float:
+    """Problems open at the end of the run (arisen after warm-up)."""
+    tallies = result.problem_tallies
+    return float(tallies.total("open_at_end", warmup)) if tallies else float("nan")
 
 
 OUTCOMES: dict[str, Outcome] = {
@@ -103,5 +149,12 @@ OUTCOMES: dict[str, Outcome] = {
         share_closed_low,
         abandonment_rate,
         prevented,
+        problems_arisen,
+        true_fix_rate,
+        resolution_gap,
+        appeals_per_problem,
+        fix_time_mean,
+        fix_time_p90,
+        problems_open_end,
     )
 }

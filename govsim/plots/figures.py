@@ -15,7 +15,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from govsim.loading import Results
-from govsim.plots import sweeps
+from govsim.plots import problems, sweeps
 from govsim.plots.inputs import PlotInputs, inputs_for
 from govsim.plots.layouts import (
     backlog_figure,
@@ -25,6 +25,7 @@ from govsim.plots.layouts import (
     forest_figure,
     league_figure,
     network_figure,
+    problems_figure,
     rates_figure,
     sensitivity_figure,
     sweep_figure,
@@ -70,6 +71,15 @@ def figure_specs(inputs: PlotInputs) -> list[FigureSpec]:
                 "rates",
                 f"The three rates per month of appeal ({bands_text(inputs)}).",
                 lambda: rates_figure(inputs),
+            )
+        )
+    if problems.has_problems(inputs.kpis):
+        specs.append(
+            FigureSpec(
+                "reported_vs_true",
+                "Reported resolution rate against the true fix rate (closed cases of problems "
+                f"that really fixed them), per month ({bands_text(inputs)}).",
+                lambda: problems_figure(inputs),
             )
         )
     if inputs.closed is not None and len(inputs.closed):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 from matplotlib.figure import Figure
 
-from govsim.plots import closing, curves, forest, league, network, rates, sweeps, tiers
+from govsim.plots import closing, curves, forest, league, network, problems, rates, sweeps, tiers
 from govsim.plots.inputs import PlotInputs
 from govsim.plots.style import new_figure, panel_grid
 
@@ -74,6 +74,15 @@ def rates_figure(inputs: PlotInputs) -> Figure:
     _shared_legend(fig, axes)
     after = f", appeals after the {inputs.warmup_days:g}-day warm-up" if inputs.warmup_days else ""
     _suptitle(fig, inputs, f"the three rates per month{after}, {bands_text(inputs)}")
+    return fig
+
+
+def problems_figure(inputs: PlotInputs) -> Figure:
+    """Reported resolution against the true fix rate, per month (runs with problems)."""
+    fig = new_figure(10, 4.5)
+    ax = fig.subplots()
+    problems.plot_reported_vs_true(inputs.table("kpis"), ax=ax, variants=inputs.variants)
+    _suptitle(fig, inputs, f"reported against true, {bands_text(inputs)}")
     return fig
 
 

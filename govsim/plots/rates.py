@@ -61,7 +61,7 @@ def plot_rate(
             linewidth=1.2,
             label=variant,
         )
-    _readable_span(ax, stats)
+    readable_span(ax, stats)
     ax.set_xticks(range(len(months)), months)
     ax.set_xlim(-0.6, len(months) - 0.4)
     ax.set_title(f"{RATES.get(rate, rate)} per month")
@@ -77,7 +77,7 @@ MIN_SPAN = 5.0
 cliff."""
 
 
-def _readable_span(ax: Axes, stats: pd.DataFrame) -> None:
+def readable_span(ax: Axes, stats: pd.DataFrame) -> None:
     values = stats[["mean", "low", "high"]].to_numpy(dtype=float)
     values = values[np.isfinite(values)]
     if not len(values):
