@@ -12,7 +12,7 @@ import math
 import operator
 import struct
 from itertools import chain
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -155,6 +155,6 @@ class Monitor:
         counts[1:, :, FLOWS] = np.diff(counts[:, :, FLOWS], axis=0)
         frame = pd.DataFrame(counts.reshape(-1, len(COUNTS)), columns=list(COUNTS), copy=False)
         tiers = np.tile(np.arange(len(TIER_NAMES)), n)
-        frame.insert(0, "tier", pd.Series(pd.Categorical.from_codes(tiers, pd.Index(TIER_NAMES))))
+        frame.insert(0, "tier", cast(Any, pd.Categorical.from_codes(tiers, pd.Index(TIER_NAMES))))
         frame.insert(0, "time", np.repeat(time, len(TIER_NAMES)))
         return frame

@@ -46,6 +46,7 @@ class Problem:
         "resident",
         "cases",
         "last_closed",
+        "first_channel",
     )
 
     def __init__(
@@ -89,6 +90,8 @@ class Problem:
         """The resident who reports it first (an integer id, as for cases)."""
         self.cases: list[Case] = []
         """Its cases that are open now."""
+        self.first_channel = 0
+        """The channel of its first report (a call, an online form, a patrol)."""
         self.last_closed = -1
         """Id of its case closed last (a later appeal repeats it), -1 before any closed."""
 

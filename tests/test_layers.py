@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "govsim.problem",
             "govsim.servers",
             "govsim.controls",
+            "govsim.agenda",
         ),
     ),
     ("policies", ("govsim.policies",)),

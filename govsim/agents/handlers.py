@@ -154,7 +154,12 @@ class Handlers:
     def _done(self, case: Case, pool: ServerPool) -> None:
         tier = TIER_INDEX[pool.tier]
         flow = self.flow
-        if case.problem is not None and self._problem_decides(case, tier):
+        problem = case.problem
+        if (
+            problem is not None
+            and (problem.fixed == problem.fixed or self.paper_draw is not None)
+            and self._problem_decides(case, tier)
+        ):
             return
         if tier >= case.needed_tier:
             flow.close(case, GRID_TIER + tier)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from simpy.events import Timeout
 
+from govsim.agenda import Agenda
 from govsim.codes import (
     DEPARTMENT_TIER,
     DISCOVERED_PATROL,
@@ -137,15 +138,19 @@ class ProblemStock:
         self.topic_draw = streams.uniform("problems/topic")
         self.prevent_draw = streams.uniform("problems/prevention")
         self.self_delay: Callable[[], float] | None = None
-        self.open_by_category: list[dict[int, Problem]] = [{} for _ in categories]
-        """Open problems per category (what a topic programme can fix)."""
-        self._report_callback = self._report_due
+        self.agenda = Agenda(env)
+        """The problems' pending first reports, reports, patrol finds and residents' fixes."""
 
     # -- arising -------------------------------------------------------------------------
     def arise(self, category: int, grid: int, resident: int, channel: int) -> None:
         """An event of the residents' arrival process: a consultation or a new problem."""
         intake = self.intake
-        needed_tier, route, consultation = intake.decide(category)
+        # The decisions of intake.decide, inline (one call less per event).
+        rules = intake.rules[category]
+        u_tier = intake.tier_draw()
+        needed_tier = 0 if u_tier < rules.grid_cut else 1 if u_tier < rules.street_cut else 2
+        route = intake.route_draw() < rules.department_share
+        consultation = intake.consult_draw() < rules.consultation_share
         controls = self.controls
         found = False
         if controls.on:
@@ -157,11 +162,14 @@ class ProblemStock:
             return
         if controls.on and self._prevented(category, grid):
             return
-        u_scope, u_unfixable = self.scope_draw(), self.unfixable_draw()
         cdf = self.scope_cdf[category]
         scope = 0
-        while scope < len(cdf) - 1 and u_scope >= cdf[scope]:
-            scope += 1
+        if len(cdf) > 1:
+            u_scope = self.scope_draw()
+            while scope < len(cdf) - 1 and u_scope >= cdf[scope]:
+                scope += 1
+        unfixable_share = self.unfixable_share[category]
+        unfixable = unfixable_share > 0 and self.unfixable_draw() < unfixable_share
         ledger = self.ledger
         problem = Problem(
             ledger.arisen,
@@ -171,30 +179,27 @@ class ProblemStock:
             self.env._now,  # noqa: SLF001 - env.now, without the property call
             needed_tier,
             route,
-            u_unfixable < self.unfixable_share[category],
+            unfixable,
             self.scope_rates[scope],
             resident,
         )
         ledger.arise(problem)
-        self.open_by_category[category][problem.id] = problem
         sg = self.self_governance
         if sg.on and self.self_draw() < sg.coverage[grid] * sg.solve_share[category]:
-            delay = self._self_fix_delay()
-            Timeout(self.env, delay, problem).callbacks.append(self._self_fixed)
+            self.agenda.at(problem.arose + self._self_fix_delay(), self._self_fixed, problem)
             return  # solved by the residents: no appeal
+        problem.first_channel = channel
         if found or channel == PATROL_CHANNEL:
             # A grid patrol finds it before anyone would have reported it.
             if self.instant_first_report:
                 self._patrol_found(problem)
             else:
                 delay = self.first_delay() * self.found_draw()
-                Timeout(self.env, delay, problem).callbacks.append(self._patrol_due)
+                self.agenda.at(problem.arose + delay, self._patrol_found, problem)
         elif self.instant_first_report:
-            self._first_report(problem, channel)
+            self._first_report(problem)
         else:
-            Timeout(self.env, self.first_delay(), (problem, channel)).callbacks.append(
-                self._first_report_due
-            )
+            self.agenda.at(problem.arose + self.first_delay(), self._first_report, problem)
 
     def _prevented(self, category: int, grid: int) -> bool:
         """Proactive governance removed the problem's cause before it arose (counted)."""
@@ -208,19 +213,12 @@ class ProblemStock:
         return False
 
     # -- reports ---------------------------------------------------------------------------
-    def _first_report_due(self, event: simpy.Event) -> None:
-        problem, channel = event._value  # noqa: SLF001 - the pair we scheduled ourselves
-        self._first_report(problem, channel)
-
-    def _first_report(self, problem: Problem, channel: int) -> None:
+    def _first_report(self, problem: Problem) -> None:
         if problem.is_fixed or problem.appeals:
             return  # fixed before anyone called, or a patrol found it first
         problem.discovered_by = DISCOVERED_RESIDENT
-        self._open_case(problem, problem.resident, channel, -1)
+        self._open_case(problem, problem.resident, problem.first_channel, -1)
         self._schedule_report(problem)
-
-    def _patrol_due(self, event: simpy.Event) -> None:
-        self._patrol_found(event._value)  # noqa: SLF001 - the problem we scheduled
 
     def _patrol_found(self, problem: Problem) -> None:
         if problem.is_fixed:
@@ -245,13 +243,10 @@ class ProblemStock:
     def _schedule_report(self, problem: Problem) -> None:
         """The problem's next report, at its reporting rate (one pending at a time)."""
         if problem.rate > 0:
-            gap = self.gap_draw() / problem.rate
-            Timeout(self.env, gap, problem).callbacks.append(self._report_callback)
+            when = self.env._now + self.gap_draw() / problem.rate  # noqa: SLF001 - env.now
+            self.agenda.at(when, self._report_due, problem, _quiet)
 
-    def _report_due(self, event: simpy.Event) -> None:
-        problem: Problem = event._value  # noqa: SLF001 - the problem we scheduled
-        if problem.is_fixed or not problem.reporting:
-            return  # fixed, or its residents gave up: the chain ends
+    def _report_due(self, problem: Problem) -> None:
         self._open_case(problem, self._reporter(problem), self._channel(), self._repeat_of(problem))
         self._schedule_report(problem)
 
@@ -290,7 +285,7 @@ class ProblemStock:
         u_fix, u_keep = self.fix_draw(), self.keep_draw()
         problem.cases.remove(case)
         problem.last_closed = case.id
-        if problem.is_fixed:  # closing with the case that fixed it (merged handling)
+        if problem.fixed == problem.fixed:  # fixed: it closes with the case that fixed it
             case.outcome = FIXED
             self.ledger.settle(problem)
             return
@@ -333,17 +328,18 @@ class ProblemStock:
         """``problem`` is fixed now: its other open cases close with it, at ``tier``."""
         problem.fixed = self.env._now  # noqa: SLF001 - env.now, without the property call
         problem.fixed_by = fixed_by
-        del self.open_by_category[problem.category][problem.id]
-        for other in list(problem.cases):
-            self.merge(other, tier)
+        if problem.cases:
+            for other in list(problem.cases):
+                self.merge(other, tier)
         self.ledger.settle(problem)
 
     # -- proactive governance ----------------------------------------------------------------
     def fix_share(self, category: int, share: float) -> int:
         """A topic programme fixes a share of ``category``'s open problems now; returns how many."""
         fixed = 0
-        for problem in list(self.open_by_category[category].values()):
-            if self.topic_draw() < share:
+        open_now = [p for p in self.ledger.open.values() if p.category == category]
+        for problem in open_now:
+            if problem.fixed != problem.fixed and self.topic_draw() < share:
                 self.fix(problem, FIXED_BY_TOPIC, STREET_TIER)
                 fixed += 1
         return fixed
@@ -357,7 +353,11 @@ class ProblemStock:
         draw = self.self_delay
         return 0.0 if draw is None else draw()
 
-    def _self_fixed(self, event: simpy.Event) -> None:
-        problem: Problem = event._value  # noqa: SLF001
+    def _self_fixed(self, problem: Problem) -> None:
         if not problem.is_fixed:
             self.fix(problem, FIXED_BY_SELF, STREET_TIER)
+
+
+def _quiet(problem: Problem) -> bool:
+    """A pending report is not due any more: the problem was fixed or its residents gave up."""
+    return problem.fixed == problem.fixed or not problem.reporting

@@ -1,0 +1,113 @@
+"""What each mechanism costs per case: instructions (valgrind) and paired wall time.
+
+The baseline city (``scenarios/baseline.yaml``) is run with each mechanism switched on in
+turn, against the same city with every mechanism off. Two measures, side by side:
+
+- **instructions per case** (cachegrind without cache simulation, ``PYTHONHASHSEED=0``): a
+  short and a long run of each configuration, the difference in instructions over the
+  difference in cases (start-up cancels). It does not drift with the machine's load, so it
+  is the figure to trust on a busy machine; it does not count cache misses.
+- **wall time per case**: runs of all configurations alternated in fresh processes, the
+  median of each configuration's ratio to the mechanism-free run of the same round.
+
+Usage: ``python benchmarks/bench_mechanisms.py [--rounds 5] [--no-valgrind] [--only NAME]``
+(about 10 minutes with valgrind). The problems issue asks problems on to cost at most 1.3x
+per case of problems off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+ROOT = HERE.parents[1]
+SCENARIO = ROOT / "scenarios" / "baseline.yaml"
+OFF = ["problems.enabled=false"]
+REDUCTION = [
+    "problems.enabled=true",
+    "problems.first_report_delay={kind: deterministic, mean: 0}",
+    "problems.scopes={household: {residents: 1, reporting_rate: 0}}",
+    "problems.fix_probability={grid: 1, street: 1, district: 1, department: 1}",
+]
+CONFIGS: dict[str, list[str]] = {
+    "off": OFF,
+    "problems (reduction: one appeal, sure fix)": REDUCTION,
+    "problems (scenario defaults)": ["problems.enabled=true"],
+}
+"""Name -> overrides of the baseline. The first is the reference."""
+SHORT, LONG = 20, 120  # days of the instruction counts
+WALL_DAYS = 120
+
+CHILD = (
+    "import sys, time, json, govsim; days = int(sys.argv[1]); extra = json.loads(sys.argv[2]); "
+    "s = govsim.load_scenario({scenario!r}, [f'days={{days}}', 'output.cases_table=false', *extra]); "
+    "t = time.perf_counter(); r = govsim.simulate(s, seed=20240101); "
+    "print('result', json.dumps({{'cases': r.summary['created'], "
+    "'seconds': time.perf_counter() - t}}))"
+)
+
+
+def run(extra: list[str], days: int, valgrind: bool) -> tuple[int, float]:
+    """(cases, instructions or wall seconds) of one run in a fresh interpreter."""
+    command = [
+        sys.executable,
+        "-c",
+        CHILD.format(scenario=str(SCENARIO)),
+        str(days),
+        json.dumps(extra),
+    ]
+    if valgrind:
+        command = ["valgrind", "--tool=cachegrind", "--cache-sim=no",
+                   "--cachegrind-out-file=/dev/null", *command]  # fmt: skip
+    proc = subprocess.run(
+        command, capture_output=True, text=True, check=True, cwd=ROOT,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )  # fmt: skip
+    result = json.loads(re.search(r"^result (.*)$", proc.stdout, re.MULTILINE).group(1))
+    if not valgrind:
+        return result["cases"], result["seconds"]
+    refs = re.search(r"I\s+refs:\s+([\d,]+)", proc.stderr).group(1)
+    return result["cases"], float(refs.replace(",", ""))
+
+
+def instructions_per_case(extra: list[str]) -> float:
+    (c0, i0), (c1, i1) = run(extra, SHORT, True), run(extra, LONG, True)
+    return (i1 - i0) / (c1 - c0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="wall-time rounds (default 5)")
+    parser.add_argument("--no-valgrind", action="store_true", help="skip the instruction counts")
+    parser.add_argument("--only", help="measure the reference and this configuration only")
+    args = parser.parse_args()
+    names = list(CONFIGS)
+    if args.only:
+        names = [names[0], *[n for n in names[1:] if args.only in n]]
+    reference = names[0]
+    if not args.no_valgrind and shutil.which("valgrind"):
+        counts = {name: instructions_per_case(CONFIGS[name]) for name in names}
+        print(f"instructions per case (days {SHORT} and {LONG}, cachegrind):")
+        for name in names:
+            print(f"  {name:<45} {counts[name]:9,.0f}   x{counts[name] / counts[reference]:.3f}")
+    walls: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(args.rounds):
+        for name in names:  # alternate, so a change in machine load hits all alike
+            cases, seconds = run(CONFIGS[name], WALL_DAYS, False)
+            walls[name].append(seconds / cases * 1e6)
+    print(f"wall time per case ({WALL_DAYS} days, {args.rounds} rounds, medians):")
+    for name in names:
+        ratio = statistics.median(a / b for a, b in zip(walls[name], walls[reference], strict=True))
+        print(f"  {name:<45} {statistics.median(walls[name]):7.2f} us   x{ratio:.3f} (paired)")
+
+
+if __name__ == "__main__":
+    main()
