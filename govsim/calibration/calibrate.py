@@ -104,13 +104,20 @@ def check_options(options: Options, files: CalibrationFiles) -> None:
     files.check()
 
 
+def scaled_files(files: CalibrationFiles) -> dict[Path, str]:
+    """The experiments' scaled scenario files as the scenarios make them now."""
+    out = {}
+    for name in FITTED_SCENARIOS:
+        base = Path("../../../scenarios") / files.scenario(name).name
+        scenario = load_scenario(files.scenario(name))
+        out[files.scaled(name, SCALED_STREETS)] = scaled_file_text(scenario, base)
+    return out
+
+
 def write_scaled_files(files: CalibrationFiles) -> None:
     """Keep the experiments' scaled scenario files in step with the scenarios."""
     files.scaled_dir.mkdir(parents=True, exist_ok=True)
-    for name in FITTED_SCENARIOS:
-        target = files.scaled(name, SCALED_STREETS)
-        base = Path("../../../scenarios") / files.scenario(name).name
-        text = scaled_file_text(load_scenario(files.scenario(name)), base)
+    for target, text in scaled_files(files).items():
         if not target.is_file() or target.read_text(encoding="utf-8") != text:
             write_text(target, text)
 
