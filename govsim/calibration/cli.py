@@ -27,7 +27,7 @@ experiments/calibration/fact_*.yaml. Without them the command only measures.
 """
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``calibrate`` to govsim's subcommands."""
     parser = subparsers.add_parser(
         "calibrate",

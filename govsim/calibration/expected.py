@@ -79,7 +79,7 @@ def expected_mix(
 ) -> dict[str, float]:
     """Expected share of contacts per published group (contacts per first contact if given)."""
     groups = _contacts(scenario, inflation).groupby(lambda c: group_of(c)).sum()
-    return (groups / groups.sum()).to_dict()
+    return {str(k): float(v) for k, v in (groups / groups.sum()).items()}
 
 
 def expected_consultation_share(
@@ -100,7 +100,7 @@ def hourly_offered_load(scenario: Scenario, inflation: float = 1.0) -> np.ndarra
     first = expected_first_contacts(scenario).sum() / scenario.days
     calls = first * inflation * scenario.arrivals.channels.get("hotline", 0.0)
     intraday = np.array(scenario.arrivals.intraday, float)
-    return calls * intraday / intraday.sum() * scenario.hotline.talk_time.mean
+    return np.asarray(calls * intraday / intraday.sum() * scenario.hotline.talk_time.mean)
 
 
 def shift_plan(scenario: Scenario) -> list[int]:

@@ -97,7 +97,7 @@ def logit(p: float) -> float:
 
 
 def logistic(x: Any) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+    return np.asarray(1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float))))
 
 
 def with_rates(scenario: Scenario, rates: dict[str, float]) -> Scenario:

@@ -124,4 +124,4 @@ def scaled_file_text(scenario: Scenario, base: Path, streets: int = SCALED_STREE
         width=110,
         default_flow_style=None,
     )
-    return header + body
+    return header + str(body)

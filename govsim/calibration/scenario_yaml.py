@@ -199,7 +199,7 @@ def _scalar(value: Any) -> str:
             text = f"{mantissa}.0e{exponent}"
         return text
     if isinstance(value, str):
-        return yaml.safe_dump(value, default_style=None, width=10**6).removesuffix("\n...\n")
+        return str(yaml.safe_dump(value, width=10**6)).removesuffix("\n...\n")
     raise TypeError(f"cannot write a {type(value).__name__} into a scalar")
 
 

@@ -150,7 +150,13 @@ def points(
 
 
 def info(
-    scenario: str, target: str, published: str, est: Interval, fmt: str, how: str = "", source=""
+    scenario: str,
+    target: str,
+    published: str,
+    est: Interval,
+    fmt: str,
+    how: str = "",
+    source: str = "",
 ) -> Check:
     """A figure shown for comparison, not judged."""
     return Check(scenario, target, published, source, est, "", None, fmt, how)
