@@ -32,11 +32,15 @@ class CalibrationFiles:
 
     @classmethod
     def default(cls) -> CalibrationFiles:
-        """The checkout of this package if it has the scenarios, else the current folder."""
+        """The current folder if it holds the scenarios, else the checkout this package was
+        installed from (editable install), else the current folder (and :meth:`check` says
+        what is missing)."""
+        here = Path.cwd()
         checkout = Path(__file__).resolve().parents[2]
-        if (checkout / "scenarios" / "beijing.yaml").is_file():
-            return cls(checkout)
-        return cls(Path.cwd())
+        for root in (here, checkout):
+            if (root / "scenarios" / "beijing.yaml").is_file():
+                return cls(root)
+        return cls(here)
 
     @property
     def data(self) -> Path:

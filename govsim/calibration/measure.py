@@ -315,4 +315,7 @@ def run_tasks(
     finally:
         if bar is not None:
             bar.close()
+    missing = [t.run_id for t, m in zip(tasks, out, strict=True) if m is None]
+    if missing:
+        raise RuntimeError(f"{label}: no result for {missing}")
     return [m for m in out if m is not None]

@@ -21,6 +21,7 @@ from govsim.calibration.targets import (
     VOLUME,
 )
 from govsim.calibration.verify import Check, ScaleCheck
+from govsim.intervals import Interval
 from govsim.scenario.loader import load_scenario
 
 SECTIONS = (
@@ -249,7 +250,7 @@ def scale_text(check: ScaleCheck) -> str:
     )
 
 
-def _ci(e: Any, fmt: str) -> str:
+def _ci(e: Interval, fmt: str) -> str:
     return f"{fmt.format(e.mean)} ({fmt.format(e.low)} - {fmt.format(e.high)})"
 
 

@@ -9,7 +9,6 @@ beside it. The rates are those of work orders, from :mod:`govsim.rates` via
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -634,7 +633,3 @@ class ScaleCheck:
             )
             for label, fn in quantities
         ]
-
-
-def finite(x: float) -> bool:
-    return isinstance(x, float) and math.isfinite(x)
