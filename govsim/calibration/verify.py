@@ -317,7 +317,7 @@ def _shape_checks(name: str, full: Scenario, runs: Sequence[Measurement]) -> lis
     ratios, heat = [], []
     for run in runs:
         total = run.daily.sum(axis=1).to_numpy()
-        weekend = pd.DatetimeIndex(run.daily.index).dayofweek >= 5
+        weekend = pd.DatetimeIndex(run.daily.index).day_of_week >= 5
         ratios.append(total[~weekend].mean() / total[weekend].mean())
         season = in_season(full, "heating", run.daily.index)
         h = run.daily["heating"].to_numpy()
