@@ -14,6 +14,7 @@ Run layout and seeds (fixed, so the report repeats exactly on any backend):
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -98,10 +99,20 @@ def check_options(options: Options, files: CalibrationFiles) -> None:
     unknown = [n for n in options.full_scale_years if n not in FITTED_SCENARIOS]
     if unknown:
         raise UserInputError(f"--full-scale-years: unknown scenarios {unknown}")
+    files.check()
+    if options.fit_only:
+        return
     out = options.report_path(files)
     if out.is_dir():
         raise UserInputError("--out must be a Markdown file, not a folder", source=str(out))
-    files.check()
+    try:  # fail now, not after the runs, if the report cannot be written
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserInputError(
+            f"cannot create the report's folder ({exc.strerror or exc})", source=str(out.parent)
+        ) from None
+    if not os.access(out.parent, os.W_OK):
+        raise UserInputError("the report's folder is not writable", source=str(out.parent))
 
 
 def scaled_files(files: CalibrationFiles) -> dict[Path, str]:

@@ -103,12 +103,13 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         outcome = calibrate(options, executor, say=say)
-    except OSError as exc:
+    except OSError as exc:  # a file not readable or writable, or a scheduler not reachable
         where = getattr(exc, "filename", None)
-        raise UserInputError(
-            f"cannot read or write a calibration file ({exc.strerror or exc})",
-            source=str(where) if where else None,
-        ) from None
+        if where:
+            raise UserInputError(
+                f"cannot read or write the file ({exc.strerror or exc})", source=str(where)
+            ) from None
+        raise UserInputError(f"{type(exc).__name__}: {exc}", source="govsim calibrate") from None
     if outcome.report is None:
         say(f"fitted in {outcome.wall / 60:.1f} min")
         return 0
