@@ -1,5 +1,5 @@
 """Command line: ``govsim run | validate | network | experiment | plot | report | log | export-log |
-fit | docs``.
+fit | calibrate | docs``.
 
 Exit codes: 0 success; 1 the model broke an invariant (a ledger violation: a bug to
 report); 2 bad input (file, key path and line are named; nothing is written); 3 some
@@ -111,6 +111,10 @@ def _parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", help="write the scenario reference (docs/scenarios.md)")
     docs.add_argument("--out", default="docs/scenarios.md", help="Markdown file to write")
     docs.set_defaults(handler=_docs)
+
+    from govsim.calibration.cli import add_commands as add_calibration
+
+    add_calibration(sub)
     return parser
 
 

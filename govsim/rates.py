@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, overload
 
+import numpy as np
 import pandas as pd
 
 from govsim.codes import BASIC, SATISFACTION_WEIGHT, SATISFIED
@@ -29,9 +30,11 @@ DEFAULT_WEIGHTS: dict[RateName, float] = {"response": 0.1, "resolution": 0.5, "s
 def satisfaction_points(satisfied: float, basic: float) -> float: ...
 @overload
 def satisfaction_points(satisfied: pd.Series, basic: pd.Series) -> pd.Series: ...
+@overload
+def satisfaction_points(satisfied: np.ndarray, basic: np.ndarray) -> np.ndarray: ...
 def satisfaction_points(
-    satisfied: float | pd.Series, basic: float | pd.Series
-) -> float | pd.Series:
+    satisfied: float | pd.Series | np.ndarray, basic: float | pd.Series | np.ndarray
+) -> float | pd.Series | np.ndarray:
     """Satisfied count 1, basically satisfied 0.9 (the public formula)."""
     return satisfied * SATISFACTION_WEIGHT[SATISFIED] + basic * SATISFACTION_WEIGHT[BASIC]
 

@@ -1,88 +1,116 @@
-"""Fast guard of the calibrated scenarios (beijing, beijing-2019, haidian).
+"""Fast guard of the calibrated scenarios (beijing, beijing-2019, haidian) and the calibration.
 
 The full calibration (a simulated year per replication, the stylized facts, the report) is
-a script, ``experiments/calibration/calibrate.py``, which writes docs/calibration.md. This
-test checks what can be checked cheaply, so that a change to a calibrated scenario or to
-the model that breaks the calibration fails CI:
+``govsim calibrate``, which writes docs/calibration.md. This test checks what can be
+checked cheaply, so that a change to a calibrated scenario or to the model that breaks the
+calibration fails CI:
 
 - exact figures: structure, Haidian's counts and sunk staff, the hotline's shift plan;
 - expected values from the arrival model: annual volume (with the contacts per first
   contact measured in the short runs below), category mix, consultation share;
 - short runs of the scaled copies (a few weeks): first contacts against the arrival model
   (Poisson z-test), and the three rates and the consultation share against their targets,
-  passing when the target's tolerance band meets the run's 99% confidence interval.
+  passing when the target's tolerance band meets the run's 99% confidence interval;
+- the calibration's own machinery: fitted values written in place (every other byte
+  kept), the rates taken from govsim.rates, clean command-line errors.
+
+Marked slow: a quick verification (2 scaled years per scenario) passes every target.
 """
 
 from __future__ import annotations
 
 import math
-import sys
+import shutil
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import REPO_ROOT
 
-sys.path.insert(0, str(REPO_ROOT / "experiments" / "calibration"))
-import calib
+import govsim.rates
+from govsim.calibration import expected, targets
+from govsim.calibration.calibrate import Options, calibrate, scaled_files
+from govsim.calibration.files import CalibrationFiles
+from govsim.calibration.fit import expected_satisfaction, fit_pass, scenario_edits, with_rates
+from govsim.calibration.measure import (
+    CalibrationTask,
+    Measurement,
+    PilotSample,
+    RateCounts,
+    inflation,
+    measure_task,
+)
+from govsim.calibration.scaling import scale_factor, scaled_copy
+from govsim.calibration.scenario_yaml import Number, edit_text, set_values
+from govsim.cli import main
+from govsim.errors import UserInputError
+from govsim.experiments.executors.local import LocalExecutor
+from govsim.network.city import build_city
+from govsim.scenario.loader import load_scenario
 
+FILES = CalibrationFiles(REPO_ROOT)
 Z99 = 2.576
 SHORT = {"beijing": ("2024-03-04", 21), "beijing-2019": ("2019-03-04", 35)}
 """Start and days of the short runs: 3 and 5 weeks from a Monday outside the heating season."""
 
 
+def load(name: str, overrides: list[str] | None = None):
+    return load_scenario(FILES.scenario(name), overrides or [])
+
+
 @pytest.fixture(scope="module")
-def short_runs() -> dict[str, dict]:
+def short_runs() -> dict[str, Measurement]:
     runs = {}
     for name, (start, days) in SHORT.items():
-        full = calib.load(name, [f"days={days}", f"start_date={start}"])
-        copy = calib.scaled_copy(full)
-        runs[name] = calib.run_task(
-            calib.SimTask(name, copy, 20240101, calib.scale_factor(full, copy))
-        )
-        runs[name]["copy"] = copy
+        full = load(name, [f"days={days}", f"start_date={start}"])
+        copy = scaled_copy(full)
+        task = CalibrationTask(name, copy, 20240101, scale_factor(full, copy), pilot=True)
+        runs[name] = measure_task(task)
     return runs
 
 
-def contacts_per_first(run: dict) -> dict[str, float]:
-    return calib.inflation([run])
+def contacts_per_first(run: Measurement) -> dict[str, float]:
+    return inflation([run])
 
 
 # -- exact figures ---------------------------------------------------------------------------
 def test_beijing_structure_and_departments() -> None:
-    scenario = calib.load("beijing")
-    layout = calib.layout_of(scenario)
-    assert len(layout.districts) == 16
-    assert len(layout.streets) == 343
-    assert {d.name for d in scenario.departments} == calib.CORE_DEPARTMENTS
-    assert calib.load("beijing-2019").departments == scenario.departments
+    scenario = load("beijing")
+    layout = build_city(scenario)
+    assert len(layout.districts) == targets.DISTRICTS.value
+    assert len(layout.streets) == targets.STREETS.value
+    assert {d.name for d in scenario.departments} == targets.CORE_DEPARTMENTS
+    assert load("beijing-2019").departments == scenario.departments
 
 
 def test_hotline_shift_plan() -> None:
-    hotline = calib.load("beijing").hotline
+    hotline = load("beijing").hotline
     plan = hotline.operators
     assert isinstance(plan, list) and len(plan) == 24
-    assert 600 <= max(plan) <= 700  # 600-700 on duty at peak, on 750 seats
-    assert calib.operator_headcount(plan) == pytest.approx(1700, rel=0.05)
+    low, high = targets.PEAK_RANGE
+    assert low <= max(plan) <= high <= targets.SEATS.value  # 600-700 on duty at peak, 750 seats
+    assert expected.operator_headcount(plan) == pytest.approx(targets.OPERATORS.value, rel=0.05)
     assert hotline.talk_time.mean == pytest.approx(0.1)  # about 6 minutes per ticket
 
 
 def test_arrival_shapes_and_heating_season() -> None:
     for name in ("beijing", "beijing-2019"):
-        arrivals = calib.load(name).arrivals
+        arrivals = load(name).arrivals
         intraday = np.array(arrivals.intraday)
         assert int(np.argmax(intraday[:12])) in (9, 10)  # peak 9-11 h
         assert 12 + int(np.argmax(intraday[12:])) in (14, 15)  # peak 14-16 h
         weekday = np.array(arrivals.weekday)
         assert weekday[:5].min() > weekday[5:].max()  # weekdays above weekends
         (season,) = [s for s in arrivals.seasons if s.name == "heating season"]
-        assert (season.start, season.end) == ("11-15", "03-15")
+        assert (season.start, season.end) == targets.HEATING_WINDOW
         assert season.categories == ["heating"] and season.multiplier > 1
 
 
 def test_haidian_structure_and_sunk_staff() -> None:
-    scenario = calib.load("haidian")
-    layout = calib.layout_of(scenario)
-    h = calib.HAIDIAN
+    scenario = load("haidian")
+    layout = build_city(scenario)
+    h = {k: f.value for k, f in targets.HAIDIAN.items()}
     kinds = [g.kind for g in layout.grids]
     assert sum(s.kind == "street" for s in layout.streets) == h["streets"]
     assert sum(s.kind == "township" for s in layout.streets) == h["townships"]
@@ -105,11 +133,10 @@ def test_haidian_structure_and_sunk_staff() -> None:
 
 
 def test_generated_files_in_step() -> None:
-    """The experiments' scaled scenario files are what the script would write now."""
-    for name in ("beijing", "beijing-2019"):
-        path = calib.scaled_file(name)
-        assert path.read_text(encoding="utf-8") == calib.scaled_file_text(name), (
-            f"{path} is stale: run python experiments/calibration/calibrate.py --fit-only"
+    """The experiments' scaled scenario files are what govsim calibrate would write now."""
+    for path, text in scaled_files(FILES).items():
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{path} is stale: run govsim calibrate --fit-only"
         )
 
 
@@ -117,7 +144,8 @@ def test_fact_experiments_load() -> None:
     from govsim.experiments.design import build_design
     from govsim.experiments.experiment import load_experiment
 
-    for path in sorted(calib.HERE.glob("fact_*.yaml")):
+    for key in ("a_ranking", "b_heating", "c_governance"):
+        path = FILES.fact(key)
         design = build_design(load_experiment(path), path)
         assert len({t.variant for t in design.tasks}) == 2
 
@@ -125,33 +153,32 @@ def test_fact_experiments_load() -> None:
 # -- expected values from the arrival model -------------------------------------------------
 @pytest.mark.parametrize("name", ["beijing", "beijing-2019"])
 def test_expected_annual_volume(name: str, short_runs) -> None:
-    scenario = calib.load(name)
-    first = calib.expected_first_contacts(scenario)
+    first = expected.expected_first_contacts(load(name))
     infl = contacts_per_first(short_runs[name])
     contacts = sum(first[c] * infl.get(c, 1.0) for c in first.index)
-    assert contacts == pytest.approx(calib.VOLUME[name], rel=0.05)
+    assert contacts == pytest.approx(targets.VOLUME[name].value, rel=0.05)
 
 
 @pytest.mark.parametrize("name", ["beijing", "beijing-2019"])
 def test_expected_mix_and_consultations(name: str, short_runs) -> None:
-    scenario = calib.load(name)
+    scenario = load(name)
     infl = contacts_per_first(short_runs[name])
-    mix = calib.expected_mix(scenario, infl)
-    for group, share in calib.mix_targets(name).items():
+    mix = expected.expected_mix(scenario, infl)
+    for group, share in targets.mix_targets(name).items():
         assert mix[group] == pytest.approx(share, rel=0.05), group
-    assert calib.expected_consultation_share(scenario, infl) == pytest.approx(
-        calib.CONSULTATION_TARGET[name], rel=0.05
+    assert expected.expected_consultation_share(scenario, infl) == pytest.approx(
+        targets.CONSULTATION_TARGET[name].value, rel=0.05
     )
 
 
 # -- short simulated runs ---------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["beijing", "beijing-2019"])
 def test_arrivals_match_the_arrival_model(name: str, short_runs) -> None:
-    run = short_runs[name]
-    expected = calib.expected_first_contacts(run["copy"]).sum()
-    seen = sum(r["first"] for r in run["by_category"].values())
-    z = (seen - expected) / math.sqrt(expected)
-    assert abs(z) < 4, f"first contacts {seen} vs expected {expected:.0f} (z = {z:.1f})"
+    full = load(name, [f"days={SHORT[name][1]}", f"start_date={SHORT[name][0]}"])
+    expected_first = expected.expected_first_contacts(scaled_copy(full)).sum()
+    seen = short_runs[name].total("first")
+    z = (seen - expected_first) / math.sqrt(expected_first)
+    assert abs(z) < 4, f"first contacts {seen} vs expected {expected_first:.0f} (z = {z:.1f})"
 
 
 def band_meets_ci(value: float, n: int, target: float, tolerance: float) -> bool:
@@ -161,21 +188,181 @@ def band_meets_ci(value: float, n: int, target: float, tolerance: float) -> bool
 
 @pytest.mark.parametrize("name", ["beijing", "beijing-2019"])
 def test_short_run_rates(name: str, short_runs) -> None:
-    run = short_runs[name]
-    work = run["work"]
-    for rate, target in calib.RATES[name].items():
-        value = calib.rate_of(run, rate)
-        n = work["due"] if rate == "response" else work["valid"]
+    work = short_runs[name].work_orders
+    for rate, target in targets.RATES[name].items():
+        value = work.rate(rate)
+        n = work.due if rate == "response" else work.valid
         assert n > 2000
-        assert band_meets_ci(value, n, target, 0.02), (
-            f"{rate}: {value:.4f} (n={n}) vs {target} ± 0.02"
+        assert band_meets_ci(value, n, target.value, 0.02), (
+            f"{rate}: {value:.4f} (n={n}) vs {target.value} ± 0.02"
         )
 
 
 @pytest.mark.parametrize("name", ["beijing", "beijing-2019"])
 def test_short_run_consultation_share(name: str, short_runs) -> None:
     run = short_runs[name]
-    contacts = sum(r["contacts"] for r in run["by_category"].values())
-    consult = sum(r["consultations"] for r in run["by_category"].values()) / contacts
-    target = calib.CONSULTATION_TARGET[name]
-    assert band_meets_ci(consult, contacts, target, 0.05 * target)
+    target = targets.CONSULTATION_TARGET[name].value
+    assert band_meets_ci(run.consultation_share, run.total("contacts"), target, 0.05 * target)
+
+
+# -- the rates are govsim.rates' --------------------------------------------------------------
+def test_rates_come_from_govsim_rates(short_runs, monkeypatch) -> None:
+    """Measured and expected satisfaction follow the one definition of 'basically satisfied'
+    (a second formula in the calibration would not move)."""
+    counts: RateCounts = short_runs["beijing-2019"].work_orders
+    pilot = PilotSample(
+        tier=np.array(["grid", "street", "district"], dtype=object),
+        lateness=np.array([0.0, 0.5, 1.0]),
+        handoffs=np.array([0, 1, 2]),
+    )
+    spec = load("beijing").feedback.satisfaction
+    resolution = {"grid": 0.7, "street": 0.7, "district": 0.6}
+
+    def figures() -> tuple[float, float]:
+        return (
+            counts.rate("satisfaction"),
+            expected_satisfaction(-0.5, 2.0, pilot, resolution, spec),
+        )
+
+    measured, expected_rate = figures()
+    assert measured == pytest.approx((counts.satisfied + 0.9 * counts.basic) / counts.valid)
+    monkeypatch.setattr(govsim.rates, "SATISFACTION_WEIGHT", (1.0, 0.5, 0.0))
+    measured_half, expected_half = figures()
+    assert measured_half == pytest.approx((counts.satisfied + 0.5 * counts.basic) / counts.valid)
+    assert measured_half < measured and expected_half < expected_rate
+
+
+# -- the fits ---------------------------------------------------------------------------------
+def test_fits_hit_the_targets_on_expected_values(short_runs) -> None:
+    """With the short runs as pilots, every closed form and scipy fit meets its target on the
+    expected values it was fitted against (what --fit does, without the pilot years)."""
+    fit = fit_pass(FILES, short_runs)
+    for name in ("beijing", "beijing-2019"):
+        f = fit.scenarios[name]
+        assert f.expected["contacts"] == pytest.approx(targets.VOLUME[name].value, rel=1e-9)
+        for group, share in targets.mix_targets(name).items():
+            assert f.expected["mix"][group] == pytest.approx(share, rel=1e-6), group
+        assert f.expected["resolution"] == pytest.approx(
+            targets.RATES[name]["resolution"].value, abs=1e-9
+        )
+        shares = pd.Series(f.consultation_shares)
+        scenario = with_rates(load(name), f.rates)
+        first = expected.expected_first_contacts(scenario)
+        contacts = first * pd.Series(f.inflation).reindex(first.index)
+        assert (contacts * shares).sum() / contacts.sum() == pytest.approx(
+            targets.CONSULTATION_TARGET[name].value, abs=1e-8
+        )
+    assert fit.satisfaction["max_residual"] < 1e-6
+    plan = fit.operators.beijing
+    assert max(plan) == pytest.approx(targets.PEAK_ON_DUTY.value, abs=1)
+    assert expected.operator_headcount(plan) == pytest.approx(targets.OPERATORS.value, rel=0.01)
+    edits = scenario_edits(fit)
+    assert set(edits) == {"beijing", "beijing-2019", "haidian"}
+    for name, values in edits.items():  # every edit lands on a key of the file
+        text = FILES.scenario(name).read_text(encoding="utf-8")
+        edit_text(text, values, source=name)
+
+
+# -- fitted values written in place ------------------------------------------------------------
+def test_writer_changes_the_value_and_nothing_else(tmp_path) -> None:
+    original = FILES.scenario("beijing").read_text(encoding="utf-8")
+    path = tmp_path / "beijing.yaml"
+    path.write_text(original, encoding="utf-8")
+    # urban_construction's flow mapping continues on a second line; the operators list is
+    # a flow sequence under a comment block; resolution_probability a flow mapping.
+    changed = set_values(
+        path,
+        {
+            ("categories", ("name", "urban_construction"), "rate"): Number.significant(0.123456, 4),
+            ("hotline", "operators"): [1] * 24,
+            ("feedback", "resolution_probability"): {"grid": 0.5},
+        },
+    )
+    assert changed
+    new = path.read_text(encoding="utf-8")
+    lines = original.splitlines(keepends=True)
+    edited = {
+        i: line
+        for i, line in enumerate(lines)
+        if "{name: urban_construction" in line
+        or line.startswith("  operators: [")
+        or "resolution_probability:" in line
+    }
+    assert len(edited) == 3
+    for i, line in edited.items():
+        if "urban_construction" in line:
+            lines[i] = line.replace("rate: 0.1482,", "rate: 0.1235,")
+        elif "operators" in line:
+            lines[i] = "  operators: [" + ", ".join(["1"] * 24) + "]\n"
+        else:
+            lines[i] = line.replace("grid: 0.9722,", "grid: 0.5,")
+        assert lines[i] != line
+    assert new == "".join(lines)  # the three values changed, every other byte as it was
+    comments = [line for line in original.splitlines() if "#" in line]
+    assert comments == [line for line in new.splitlines() if "#" in line]
+    scenario = load_scenario(path)
+    assert {c.name: c.rate for c in scenario.categories}["urban_construction"] == 0.1235
+    assert scenario.hotline.operators == [1] * 24
+    assert scenario.feedback.resolution_probability["grid"] == 0.5
+    assert not set_values(path, {("hotline", "operators"): [1] * 24})  # already so: untouched
+
+
+def test_writing_the_current_values_leaves_the_files_byte_identical() -> None:
+    """The digits the fit writes are the files' own: a refit that finds the same values
+    leaves every scenario file as it is."""
+    for name in ("beijing", "beijing-2019"):
+        text = FILES.scenario(name).read_text(encoding="utf-8")
+        s = load(name)
+        edits: dict = {("hotline", "operators"): list(s.hotline.operators)}
+        for c in s.categories:
+            item = ("categories", ("name", c.name))
+            edits[(*item, "rate")] = Number.significant(c.rate, 4)
+            edits[(*item, "consultation_share")] = Number.fixed(c.consultation_share, 4)
+        edits[("feedback", "resolution_probability")] = dict(s.feedback.resolution_probability)
+        assert edit_text(text, edits) == text
+
+
+def test_writer_refuses_what_would_not_read_back() -> None:
+    text = FILES.scenario("beijing").read_text(encoding="utf-8")
+    with pytest.raises(UserInputError, match="no such key"):
+        edit_text(text, {("categories", ("name", "no_such_category"), "rate"): 0.1})
+    with pytest.raises(UserInputError, match="reads"):  # "1" is an int, not the float 1.0
+        edit_text(text, {("feedback", "callback_reach"): Number(1.0, "1")})
+
+
+# -- the command -----------------------------------------------------------------------------
+def test_calibrate_errors_are_clean(tmp_path, capsys, monkeypatch) -> None:
+    assert main(["calibrate", "--workers", "0"]) == 2
+    assert "--workers must be at least 1" in capsys.readouterr().err
+    assert main(["calibrate", "--quick", "--reps", "1"]) == 2
+    assert "--reps" in capsys.readouterr().err
+    assert main(["calibrate", "--quick", "--out", str(tmp_path)]) == 2
+    assert "not a folder" in capsys.readouterr().err
+    monkeypatch.setattr(CalibrationFiles, "default", classmethod(lambda cls: cls(tmp_path)))
+    assert main(["calibrate", "--quick"]) == 2
+    err = capsys.readouterr().err
+    assert "beijing.yaml" in err and "repository root" in err and "Traceback" not in err
+
+
+# -- slow: the whole fit and a quick verification -------------------------------------------
+def _copy_of_inputs(tmp_path: Path) -> CalibrationFiles:
+    root = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT / "scenarios", root / "scenarios")
+    shutil.copytree(FILES.data, root / "experiments" / "calibration")
+    return CalibrationFiles(root)
+
+
+@pytest.mark.slow
+def test_quick_verification_passes_every_target(tmp_path) -> None:
+    files = _copy_of_inputs(tmp_path)
+    out = tmp_path / "report" / "calibration.md"
+    outcome = calibrate(
+        Options(quick=True, skip_facts=True, out=out, progress=False),
+        LocalExecutor(workers=2),
+        files,
+        say=lambda _: None,
+    )
+    assert outcome.failed == [] and outcome.judged > 50
+    text = out.read_text(encoding="utf-8")
+    assert "Generated by `govsim calibrate --quick`" in text
+    assert (out.parent / "calibration" / "calibration_overview.png").is_file()
