@@ -36,6 +36,7 @@ from govsim.codes import (
     CLOSED,
     CONSULTATION,
     HOTLINE_TIER,
+    NO_OUTCOME,
     NOT_ASKED,
     OPEN,
     OPEN_OUTCOME,
@@ -91,7 +92,8 @@ class CaseCodec:
         status, outcome = c["status"], c["outcome"]
         outcome[status == ABANDONED] = ABANDONED_OUTCOME
         outcome[status == OPEN] = OPEN_OUTCOME
-        outcome[(status == CLOSED) & (c["final_tier"] == HOTLINE_TIER)] = CONSULTATION
+        consultation = (status == CLOSED) & (c["final_tier"] == HOTLINE_TIER)
+        outcome[consultation & (outcome == NO_OUTCOME)] = CONSULTATION
         return c
 
     def frame(self, c: dict[str, np.ndarray]) -> pd.DataFrame:

@@ -78,8 +78,8 @@ def test_unfixed_problem_reported_at_constant_rate_yields_poisson_appeals() -> N
             f"problems.scopes={{household: {{residents: 1, reporting_rate: {rate}}}}}",
             "problems.fix_probability={grid: 0, street: 0, district: 0, department: 0}",
             "problems.keep_reporting=1",
-            "categories={name: leak, rate: 0.5, consultation_share: 0, department: null, "
-            "closable_at: {grid: 1}}",
+            "categories=[{name: leak, rate: 0.6, consultation_share: 0, department: null, "
+            "closable_at: {grid: 1}}]",
         ],
         seed=7,
     )  # fmt: skip
@@ -228,6 +228,7 @@ def test_problem_ledger_catches_a_case_its_problem_does_not_list() -> None:
     model = Model(govsim.load_scenario(BASELINE, ["days=5", *ON]), seed=1)
     model.run()  # balances
     fresh = Model(govsim.load_scenario(BASELINE, ["days=5", *ON]), seed=1)
+    fresh.residents.start()
     fresh.env.run(until=4 * 24)
     open_problem_cases = [c for c in fresh.ledger.open.values() if c.problem is not None]
     assert open_problem_cases
