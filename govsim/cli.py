@@ -1,4 +1,5 @@
-"""Command line: ``govsim run | validate | network | experiment | plot | report | docs``.
+"""Command line: ``govsim run | validate | network | experiment | optimize | discover | plot |
+report | docs``.
 
 Exit codes: 0 success; 1 the model broke an invariant (a ledger violation: a bug to
 report); 2 bad input (file, key path and line are named; nothing is written); 3 some
@@ -85,6 +86,10 @@ def _parser() -> argparse.ArgumentParser:
         if name == "report":
             command.add_argument("--out", help="HTML file to write (default DIR/report.html)")
         command.set_defaults(handler=_plot if name == "plot" else _report)
+
+    from govsim.search.cli import add_commands
+
+    add_commands(sub)
 
     docs = sub.add_parser("docs", help="write the scenario reference (docs/scenarios.md)")
     docs.add_argument("--out", default="docs/scenarios.md", help="Markdown file to write")

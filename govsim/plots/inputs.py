@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import pandas as pd
 
-from govsim.loading import ExperimentData, Results, RunData
+from govsim.loading import ExperimentData, RunData
 from govsim.plots import sweeps
 from govsim.plots.frames import run_case_views
 from govsim.scenario.schema import Scenario
@@ -39,7 +39,7 @@ class PlotInputs:
 
 
 def inputs_for(
-    data: Results,
+    data: RunData | ExperimentData,
     *,
     replay: bool = True,
     replications: int | None = None,
