@@ -35,7 +35,8 @@ def plot_peeling(trajectory: pd.DataFrame, ax: Axes | None = None) -> Axes:
             label=f"chosen box {int(chosen['box'].iloc[0])}",
         )
         ax.legend(loc="lower left")
-    ax.figure.colorbar(points, ax=ax, label="restricted parameters")
+    top = int(trajectory["res_dim"].max()) if len(trajectory) else 0
+    ax.figure.colorbar(points, ax=ax, label="restricted parameters", ticks=range(top + 1))
     ax.set_xlabel("coverage (share of all cases of interest inside the box)")
     ax.set_ylabel("density (share of the box that is of interest)")
     ax.set_xlim(0, 1.02)

@@ -75,13 +75,15 @@ def find_box(
     chosen box (one row per parameter) and its number on the trajectory.
     """
     prim = _prim()
-    y = np.asarray(y, dtype=bool)
+    y = np.asarray(y, dtype=bool).astype(float)
     x = x.reset_index(drop=True).astype(float)
     logging.getLogger("EMA").setLevel(logging.WARNING)
-    # threshold 0: keep the peeled box whatever its density; the choice below uses `density`
+    # EMA's threshold marks the cases of interest (y >= threshold: the ones of a 0/1 y) and is
+    # the density the final box must reach to be kept; a tiny one keeps the peeled box whatever
+    # its density, and the box reported is chosen below by `density`.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        search = prim.Prim(x, y, threshold=0.0, peel_alpha=peel_alpha, mass_min=mass_min)
+        search = prim.Prim(x, y, threshold=1e-9, peel_alpha=peel_alpha, mass_min=mass_min)
         box = search.find_box()
     trajectory = box.peeling_trajectory.rename(columns={"id": "box"}).copy()
     for i, lims in enumerate(box.box_lims):
