@@ -1,4 +1,4 @@
-"""``govsim discover``: PRIM recovers a box planted in synthetic data, and runs on an experiment folder.
+"""``govsim discover``: PRIM recovers a box planted in synthetic data; it runs on experiments.
 
 Planted box. 1,000 points uniform on [0, 1]^3; inside a = [0.6, 1], b = [0, 0.3] (any c) a
 point is of interest with probability 0.9, outside with 0.05. At the reporting density
@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import REPO_ROOT
 
 import govsim
-from conftest import REPO_ROOT
 from govsim.cli import main
 from govsim.experiments import run_experiment
 from govsim.experiments.executors.local import LocalExecutor
@@ -54,7 +54,10 @@ def test_prim_finds_the_planted_box():
     x, y = planted()
     trajectory, box, chosen = find_box(x, y, density=0.85)
     row = trajectory.loc[chosen]
-    print(f"\nchosen box {chosen}: coverage {row['coverage']:.3f}, density {row['density']:.3f}\n{box}")
+    print(
+        f"\nchosen box {chosen}: coverage {row['coverage']:.3f}, "
+        f"density {row['density']:.3f}\n{box}"
+    )
     assert row["density"] >= 0.85
     assert iou(box) >= 0.8
     c = box.set_index("parameter").loc["c"]
@@ -78,8 +81,10 @@ def experiment(tmp_path_factory) -> Path:
         "replications": 2,
         "days": 4,
         "variants": {"baseline": {}},
-        "uncertainties": [{"key": "staffing.grid_workers", "range": [5, 9], "integer": True},
-                          {"key": "categories.tiers.handling.street.mean", "range": [1.0, 2.0]}],
+        "uncertainties": [
+            {"key": "staffing.grid_workers", "range": [5, 9], "integer": True},
+            {"key": "categories.tiers.handling.street.mean", "range": [1.0, 2.0]},
+        ],
         "sampling": {"method": "lhs", "samples": 20},
         "outcomes": ["time_to_close_mean", "backlog_mean"],
     }
@@ -93,22 +98,33 @@ def test_discover_on_an_experiment_folder(experiment: Path, capsys):
     results = pd.read_parquet(experiment / "results.parquet")
     means = results[results["metric"] == "time_to_close_mean"].groupby("sample")["value"].mean()
     cut = float(means.median())
-    assert main(["discover", str(experiment), "--outcome", "time_to_close_mean", "--above", str(cut)]) == 0
+    assert (
+        main(["discover", str(experiment), "--outcome", "time_to_close_mean", "--above", str(cut)])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "samples of interest" in out and "coverage" in out
     trajectory = pd.read_parquet(experiment / "discovery.parquet")
     box = pd.read_parquet(experiment / "discovery_box.parquet")
     assert trajectory["chosen"].sum() == 1 and set(box["parameter"]) == {
-        "staffing.grid_workers", "categories.tiers.handling.street.mean"}
+        "staffing.grid_workers",
+        "categories.tiers.handling.street.mean",
+    }
     assert (experiment / "figures" / "discovery.png").is_file()
     assert isinstance(govsim.load(experiment), govsim.ExperimentData)  # still an experiment folder
 
 
-@pytest.mark.parametrize(("args", "fragment"), [
-    (["--outcome", "nope", "--above", "1"], "no outcome 'nope'"),
-    (["--outcome", "time_to_close_mean", "--above", "1e9"], "no sample has"),
-    (["--outcome", "time_to_close_mean", "--below", "1", "--variant", "other"], "no variant 'other'"),
-])
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--outcome", "nope", "--above", "1"], "no outcome 'nope'"),
+        (["--outcome", "time_to_close_mean", "--above", "1e9"], "no sample has"),
+        (
+            ["--outcome", "time_to_close_mean", "--below", "1", "--variant", "other"],
+            "no variant 'other'",
+        ),
+    ],
+)
 def test_discover_bad_input_exits_2(experiment: Path, args: list[str], fragment: str, capsys):
     rc = main(["discover", str(experiment), *args])
     err = capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""``govsim optimize``: the search finds a known optimum, resumes after a kill, and rejects bad studies.
+"""``govsim optimize`` finds a known optimum, resumes after a kill, and rejects bad studies.
 
 The known answer is the tiers reduction (scenarios/validation/tiers.yaml): grid -> street
 -> district as a feed-forward Jackson network with Poisson arrivals (4 per hour) and
@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import REPO_ROOT
+from test_queueing_theory import mmc_theory
 
 import govsim
-from conftest import REPO_ROOT
 from govsim.cli import main
 from govsim.experiments.design import replication_seeds
 from govsim.experiments.executors.dask import DaskExecutor
@@ -40,7 +41,6 @@ from govsim.search.racing import dominated_by, next_target
 from govsim.search.study import Objective
 from govsim.simulate import simulate
 from govsim.stats import paired_ci
-from test_queueing_theory import mmc_theory
 
 TIERS = REPO_ROOT / "scenarios" / "validation" / "tiers.yaml"
 BASELINE = REPO_ROOT / "scenarios" / "baseline.yaml"
@@ -81,11 +81,18 @@ def jackson_study(tmp_path: Path, name: str = "jackson", **search) -> Path:
             {"key": "staffing.street_staff", "range": [3, 8], "integer": True},
             {"key": "staffing.district_staff", "range": [1, 8], "integer": True},
         ],
-        "constraints": {"headcount": {"max": TOTAL, "tiers": ["grid", "street", "district"],
-                                      "fill": "staffing.district_staff"}},
+        "constraints": {
+            "headcount": {
+                "max": TOTAL,
+                "tiers": ["grid", "street", "district"],
+                "fill": "staffing.district_staff",
+            }
+        },
         "objectives": [{"outcome": "time_to_close_mean", "direction": "minimise"}],
         "seed": 1,
-        "replications": search.pop("replications", {"initial": 3, "step": 3, "max": 12, "final": 20}),
+        "replications": search.pop(
+            "replications", {"initial": 3, "step": 3, "max": 12, "final": 20}
+        ),
         "search": {"sampler": "tpe", "trials": TRIALS, "batch": 3, "startup_trials": 8, **search},
     }
     path = tmp_path / f"{name}.yaml"
@@ -95,11 +102,22 @@ def jackson_study(tmp_path: Path, name: str = "jackson", **search) -> Path:
 
 def allocation_values(allocation: tuple[int, int, int], seeds: list[int]) -> np.ndarray:
     g, s, d = allocation
-    scenario = load_scenario(TIERS, ["output.cases_table=false", f"days={DAYS}",
-                                     f"staffing.grid_workers={g}", f"staffing.street_staff={s}",
-                                     f"staffing.district_staff={d}"])
-    return np.array([OUTCOMES["time_to_close_mean"](simulate(scenario, seed=x), WARMUP_DAYS * 24.0)
-                     for x in seeds])
+    scenario = load_scenario(
+        TIERS,
+        [
+            "output.cases_table=false",
+            f"days={DAYS}",
+            f"staffing.grid_workers={g}",
+            f"staffing.street_staff={s}",
+            f"staffing.district_staff={d}",
+        ],
+    )
+    return np.array(
+        [
+            OUTCOMES["time_to_close_mean"](simulate(scenario, seed=x), WARMUP_DAYS * 24.0)
+            for x in seeds
+        ]
+    )
 
 
 # -- the known optimum ---------------------------------------------------------------------------
@@ -124,13 +142,16 @@ def test_search_finds_the_erlang_c_optimum_within_30_trials(tmp_path: Path):
     """
     theory = jackson_theory(TOTAL)
     optimum = min(theory, key=theory.get)
-    result = run_study(jackson_study(tmp_path), executor=LocalExecutor(1), out=tmp_path / "out",
-                       progress=False)
+    result = run_study(
+        jackson_study(tmp_path), executor=LocalExecutor(1), out=tmp_path / "out", progress=False
+    )
     trials, front = result.trials, result.front
     assert len(trials) == TRIALS and len(front) == 1
     best = front.iloc[0]
-    found = tuple(int(best[k]) for k in ("staffing.grid_workers", "staffing.street_staff",
-                                         "staffing.district_staff"))
+    found = tuple(
+        int(best[k])
+        for k in ("staffing.grid_workers", "staffing.street_staff", "staffing.district_staff")
+    )
     fresh = result.runs[(result.runs["trial"] == best["trial"]) & (result.runs["phase"] == "fresh")]
     fresh = fresh.sort_values("replication")
     seeds = [int(s) for s in fresh["seed"]]
@@ -139,11 +160,19 @@ def test_search_finds_the_erlang_c_optimum_within_30_trials(tmp_path: Path):
     gap = paired_ci(fresh["value"].to_numpy(), reference)
     runner_up = sorted(theory, key=theory.get)[1]
     power = paired_ci(allocation_values(runner_up, seeds), reference)
-    first = trials.loc[trials[["staffing.grid_workers", "staffing.street_staff",
-                               "staffing.district_staff"]].apply(tuple, axis=1) == found, "trial"].min()
-    print(f"\nfound {found} (theory {theory[found]:.4f} h) first at trial {first}, optimum {optimum} "
-          f"({theory[optimum]:.4f} h); found - optimum on fresh seeds {gap.mean:+.4f} "
-          f"[{gap.low:+.4f}, {gap.high:+.4f}]; runner-up - optimum [{power.low:+.4f}, {power.high:+.4f}]")
+    first = trials.loc[
+        trials[["staffing.grid_workers", "staffing.street_staff", "staffing.district_staff"]].apply(
+            tuple, axis=1
+        )
+        == found,
+        "trial",
+    ].min()
+    print(
+        f"\nfound {found} (theory {theory[found]:.4f} h) first at trial {first}, optimum {optimum} "
+        f"({theory[optimum]:.4f} h); found - optimum on fresh seeds {gap.mean:+.4f} "
+        f"[{gap.low:+.4f}, {gap.high:+.4f}]; runner-up - optimum "
+        f"[{power.low:+.4f}, {power.high:+.4f}]"
+    )
     assert power.low > 0, "20 paired replications must resolve the runner-up"
     assert found == optimum or gap.low <= 0 <= gap.high
 
@@ -167,18 +196,35 @@ def _progress(db: Path) -> tuple[int, int]:
 
 def _assert_same_tables(a: Path, b: Path) -> None:
     for name in ("trials", "front", "runs"):
-        pd.testing.assert_frame_equal(pd.read_parquet(a / f"{name}.parquet"),
-                                      pd.read_parquet(b / f"{name}.parquet"), check_exact=True)
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(a / f"{name}.parquet"),
+            pd.read_parquet(b / f"{name}.parquet"),
+            check_exact=True,
+        )
 
 
 @pytest.mark.slow
 def test_killed_study_resumes_to_the_uninterrupted_front(tmp_path: Path):
-    study = jackson_study(tmp_path, trials=18, days=20,
-                          replications={"initial": 2, "step": 2, "max": 6, "final": 4})
+    study = jackson_study(
+        tmp_path, trials=18, days=20, replications={"initial": 2, "step": 2, "max": 6, "final": 4}
+    )
     run_study(study, executor=LocalExecutor(1), out=tmp_path / "whole", progress=False)
     out = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "govsim", "optimize", str(study), "--workers", "1",
-                             "--quiet", "--out", str(out)], start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "govsim",
+            "optimize",
+            str(study),
+            "--workers",
+            "1",
+            "--quiet",
+            "--out",
+            str(out),
+        ],
+        start_new_session=True,
+    )
     deadline = time.time() + 120
     while time.time() < deadline:  # kill once a trial is part-way through its race
         done, racing = _progress(out / "optuna.db")
@@ -189,17 +235,24 @@ def test_killed_study_resumes_to_the_uninterrupted_front(tmp_path: Path):
     proc.wait()
     import optuna
 
-    before = {t.number: (t.params, t.values) for t in
-              optuna.load_study(study_name="jackson", storage=f"sqlite:///{out / 'optuna.db'}").trials
-              if t.state == optuna.trial.TrialState.COMPLETE}
+    before = {
+        t.number: (t.params, t.values)
+        for t in optuna.load_study(
+            study_name="jackson", storage=f"sqlite:///{out / 'optuna.db'}"
+        ).trials
+        if t.state == optuna.trial.TrialState.COMPLETE
+    }
     assert 5 <= len(before) < 18, "the kill should land mid-way"
     with sqlite3.connect(out / "optuna.db") as c:
         running = c.execute("SELECT COUNT(*) FROM trials WHERE state = 'RUNNING'").fetchone()[0]
     print(f"\nkilled with {len(before)} trials finished and {running} running (adopted on resume)")
     assert running > 0
     assert not (out / "trials.parquet").exists()
-    again = subprocess.run([sys.executable, "-m", "govsim", "optimize", str(study), "--out", str(out),
-                            "--quiet"], capture_output=True, text=True)
+    again = subprocess.run(
+        [sys.executable, "-m", "govsim", "optimize", str(study), "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+    )
     assert again.returncode == 2 and "--resume" in again.stderr  # no silent restart
     resumed = run_study(study, executor=LocalExecutor(1), out=out, resume=True, progress=False)
     after = resumed.trials.set_index("trial")
@@ -212,8 +265,13 @@ def test_killed_study_resumes_to_the_uninterrupted_front(tmp_path: Path):
 
 @pytest.mark.slow
 def test_local_pool_and_dask_give_the_same_trials(tmp_path: Path):
-    study = jackson_study(tmp_path, trials=8, batch=4, days=10,
-                          replications={"initial": 2, "step": 2, "max": 4, "final": 3})
+    study = jackson_study(
+        tmp_path,
+        trials=8,
+        batch=4,
+        days=10,
+        replications={"initial": 2, "step": 2, "max": 4, "final": 3},
+    )
     run_study(study, executor=LocalExecutor(1), out=tmp_path / "one", progress=False)
     run_study(study, executor=LocalExecutor(2), out=tmp_path / "two", progress=False)
     run_study(study, executor=DaskExecutor(workers=2), out=tmp_path / "dask", progress=False)
@@ -225,8 +283,14 @@ def test_local_pool_and_dask_give_the_same_trials(tmp_path: Path):
 @pytest.fixture(scope="module")
 def small_study(tmp_path_factory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("study")
-    study = jackson_study(tmp, name="small", trials=6, batch=3, days=5,
-                          replications={"initial": 2, "step": 1, "max": 3, "final": 2})
+    study = jackson_study(
+        tmp,
+        name="small",
+        trials=6,
+        batch=3,
+        days=5,
+        replications={"initial": 2, "step": 1, "max": 3, "final": 2},
+    )
     run_study(study, executor=LocalExecutor(1), out=tmp / "out", progress=False)
     return study, tmp / "out"
 
@@ -235,7 +299,11 @@ def test_study_folder_tables(small_study):
     _, out = small_study
     data = govsim.load(out)
     assert isinstance(data, govsim.StudyData)
-    assert data.levers == ["staffing.grid_workers", "staffing.street_staff", "staffing.district_staff"]
+    assert data.levers == [
+        "staffing.grid_workers",
+        "staffing.street_staff",
+        "staffing.district_staff",
+    ]
     trials = data.trials
     assert list(trials["trial"]) == list(range(6))
     complete = trials[trials["state"] == "complete"]
@@ -255,7 +323,9 @@ def test_study_folder_tables(small_study):
 def test_plot_and_report_of_a_study_folder(small_study, capsys):
     _, out = small_study
     assert main(["plot", str(out), "--quiet"]) == 0
-    assert (out / "figures" / "pareto.png").is_file() and (out / "figures" / "parallel.svg").is_file()
+    assert (out / "figures" / "pareto.png").is_file() and (
+        out / "figures" / "parallel.svg"
+    ).is_file()
     assert main(["report", str(out), "--quiet"]) == 0
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "govsim study: small" in page and "Front" in page
@@ -285,13 +355,20 @@ def test_optimize_refuses_a_folder_of_something_else(tmp_path: Path, capsys):
 
 # -- pieces -------------------------------------------------------------------------------------
 def test_lever_keys_resolve_policy_types_wildcards_and_names():
-    data = load_scenario(BASELINE, ['policies=[{"type": "resource_sinking"}]']).model_dump(mode="json")
-    assert resolve(data, "policies.resource_sinking.department_share") == ["policies.0.department_share"]
+    data = load_scenario(BASELINE, ['policies=[{"type": "resource_sinking"}]']).model_dump(
+        mode="json"
+    )
+    assert resolve(data, "policies.resource_sinking.department_share") == [
+        "policies.0.department_share"
+    ]
     assert resolve(data, "departments.*.staff") == [f"departments.{i}.staff" for i in range(10)]
     assert resolve(data, "departments.housing.staff") == ["departments.2.staff"]
-    for bad, says in (("staffing.grid_workerz", "no key 'grid_workerz'"),
-                      ("policies.whistle_blowing.probability", "no item 'whistle_blowing'"),
-                      ("departments.99.staff", "no item 99"), ("staffing", "a section")):
+    for bad, says in (
+        ("staffing.grid_workerz", "no key 'grid_workerz'"),
+        ("policies.whistle_blowing.probability", "no item 'whistle_blowing'"),
+        ("departments.99.staff", "no item 99"),
+        ("staffing", "a section"),
+    ):
         with pytest.raises(KeyError, match=says):
             resolve(data, bad)
 
@@ -306,8 +383,8 @@ def test_candidates_count_heads_and_fill_the_budget(tmp_path: Path):
           - {{key: staffing.district_staff, range: [2, 30], integer: true}}
         constraints:
           headcount: {{max: 146, fill: staffing.district_staff}}
-          cost: {{budget_yuan: 2.0e7, staff_year_yuan: {{grid: 1.0e5, street: 1.2e5, district: 1.5e5,
-                  department: 1.5e5}}}}
+          cost: {{budget_yuan: 2.0e7, staff_year_yuan: {{grid: 1.0e5, street: 1.2e5,
+                  district: 1.5e5, department: 1.5e5}}}}
         objectives: [{{outcome: time_to_close_p90, direction: minimise}}]
     """)
     path = tmp_path / "fill.yaml"
@@ -330,8 +407,10 @@ def test_racing_calls_a_candidate_dominated_only_with_confidence():
     member = {"t": common, "s": 0.80 + common / 100}
     worse = {"t": common + 0.5 + rng.normal(0, 0.05, 8), "s": member["s"] - 0.01}
     tie = {"t": common + rng.normal(0, 0.3, 8), "s": member["s"]}
-    objectives = [Objective(outcome="time_to_close_p90", direction="minimise"),
-                  Objective(outcome="satisfaction_rate", direction="maximise")]
+    objectives = [
+        Objective(outcome="time_to_close_p90", direction="minimise"),
+        Objective(outcome="satisfaction_rate", direction="maximise"),
+    ]
     rename = {"t": "time_to_close_p90", "s": "satisfaction_rate"}
 
     def named(d):
@@ -348,8 +427,12 @@ def test_racing_calls_a_candidate_dominated_only_with_confidence():
 def test_robust_scores_pareto_and_regret():
     values = np.array([[1.0, 2.0], [3.0, 6.0], [2.0, 4.0]])  # 3 samples x 2 replications
     assert robust(values, 1.0, "mean").tolist() == [2.0, 4.0]
-    assert robust(values, 1.0, "p90").tolist() == pytest.approx([2.8, 5.6])  # the bad tail of a time
-    assert robust(values, -1.0, "p90").tolist() == pytest.approx([1.2, 2.4])  # the bad tail of a rate
+    assert robust(values, 1.0, "p90").tolist() == pytest.approx(
+        [2.8, 5.6]
+    )  # the bad tail of a time
+    assert robust(values, -1.0, "p90").tolist() == pytest.approx(
+        [1.2, 2.4]
+    )  # the bad tail of a rate
     losses = np.array([[1, 5], [2, 2], [3, 3], [5, 1]])
     assert pareto_mask(losses).tolist() == [True, True, False, True]
     regret = max_regret({0: np.array([[1.0], [4.0]]), 1: np.array([[2.0], [3.0]])}, 1.0)
@@ -368,18 +451,43 @@ objectives:
 
 BAD: dict[str, tuple[str, str | None, int | None, str]] = {  # text, key, line, fragment
     "unknown_key": (GOOD + "replicatons: {initial: 2}\n", "replicatons", 7, "unknown key"),
-    "bad_range": (GOOD.replace("range: [4, 8]", "range: [8, 4]"), "levers.0.range", 4, "low < high"),
-    "unknown_outcome": (GOOD.replace("time_to_close_mean", "time_to_clos"), "objectives.0.outcome", 6,
-                        "unknown outcome"),
-    "lever_not_in_scenario": (GOOD.replace("staffing.grid_workers", "staffing.grid_workerz"),
-                              "levers.0.key", 4, "no key 'grid_workerz'"),
-    "policy_not_in_study": (GOOD.replace("staffing.grid_workers", "policies.whistle_blowing.probability"),
-                            "levers.0.key", 4, "no item 'whistle_blowing'"),
-    "lever_value_rejected": (GOOD.replace("range: [4, 8], integer: true", "range: [-2, 8], integer: true"),
-                             "levers.0.key", 4, "staffing.grid_workers=-2"),
+    "bad_range": (
+        GOOD.replace("range: [4, 8]", "range: [8, 4]"),
+        "levers.0.range",
+        4,
+        "low < high",
+    ),
+    "unknown_outcome": (
+        GOOD.replace("time_to_close_mean", "time_to_clos"),
+        "objectives.0.outcome",
+        6,
+        "unknown outcome",
+    ),
+    "lever_not_in_scenario": (
+        GOOD.replace("staffing.grid_workers", "staffing.grid_workerz"),
+        "levers.0.key",
+        4,
+        "no key 'grid_workerz'",
+    ),
+    "policy_not_in_study": (
+        GOOD.replace("staffing.grid_workers", "policies.whistle_blowing.probability"),
+        "levers.0.key",
+        4,
+        "no item 'whistle_blowing'",
+    ),
+    "lever_value_rejected": (
+        GOOD.replace("range: [4, 8], integer: true", "range: [-2, 8], integer: true"),
+        "levers.0.key",
+        4,
+        "staffing.grid_workers=-2",
+    ),
     "missing_scenario": (GOOD.replace(str(TIERS), "nowhere.yaml"), "scenario", 2, "does not exist"),
-    "fill_not_a_lever": (GOOD + "constraints: {headcount: {max: 10, fill: staffing.street_staff}}\n",
-                         "constraints.headcount.fill", 7, "not one of the levers"),
+    "fill_not_a_lever": (
+        GOOD + "constraints: {headcount: {max: 10, fill: staffing.street_staff}}\n",
+        "constraints.headcount.fill",
+        7,
+        "not one of the levers",
+    ),
 }
 
 
@@ -410,11 +518,31 @@ def test_shipped_study_is_valid():
     path = REPO_ROOT / "experiments" / "optimize_staffing.yaml"
     space = build_space(govsim.search.load_study(path), path)
     assert space.base_scenario.name == "baseline"
-    assert space.paths["policies.resource_sinking.department_share"] == ["policies.1.department_share"]
-    baseline = space.candidate({"staffing.grid_workers": 3, "staffing.street_staff": 5,
-                                "departments.*.staff": 2,
-                                "policies.whistle_blowing.types.routine.deadline_hours": 24.0,
-                                "policies.resource_sinking.department_share": 0.25})
+    assert space.paths["policies.resource_sinking.department_share"] == [
+        "policies.1.department_share"
+    ]
+    baseline = space.candidate(
+        {
+            "staffing.grid_workers": 3,
+            "staffing.street_staff": 5,
+            "departments.*.staff": 2,
+            "policies.whistle_blowing.types.routine.deadline_hours": 24.0,
+            "policies.resource_sinking.department_share": 0.25,
+        }
+    )
     assert baseline.error is None
     # 72 + 30 + 20 = 122 leaves 24 for the two districts: the baseline's 10 each would leave 4 idle
     assert baseline.levers["staffing.district_staff"] == 12 and baseline.headcount == 146
+
+
+def test_docs_describe_every_study_key():
+    from govsim.search.study import Cost, Headcount, Lever, Replications, Search, Study
+
+    text = (REPO_ROOT / "docs" / "optimize.md").read_text(encoding="utf-8")
+    expected = [
+        f"`{k}`" for m in (Study, Lever, Objective, Replications, Search) for k in m.model_fields
+    ]
+    expected += [f"`headcount.{k}`" for k in Headcount.model_fields]
+    expected += [f"`cost.{k}`" for k in Cost.model_fields]
+    missing = [k for k in expected if k not in text]
+    assert not missing, f"docs/optimize.md does not describe {missing}"

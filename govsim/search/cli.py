@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from govsim.errors import UserInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from govsim.search.study import Study
 
 EXIT_OK, EXIT_RUNS_FAILED, EXIT_INTERRUPTED = 0, 3, 130
 
@@ -100,16 +106,28 @@ def _optimize(args: argparse.Namespace) -> int:
         )
         return EXIT_INTERRUPTED
     if not args.quiet:
-        front = result.tables["front"]
-        shown = front.drop(
-            columns=[c for c in front.columns if c.endswith(("_ci_low", "_ci_high"))]
-        )
-        print("front, re-evaluated on fresh seeds (means; CIs in front.parquet):")
-        print(shown.to_string(index=False, float_format=lambda x: f"{x:,.3f}"))
+        print(front_text(result.tables["front"], result.study))
         print(f"\nran {result.ran} runs; wrote {result.out}/")
     for error in result.errors:
         print(f"govsim: {error}", file=sys.stderr)
     return EXIT_RUNS_FAILED if result.errors else EXIT_OK
+
+
+def front_text(front: pd.DataFrame, study: Study | None) -> str:
+    """The front as a short table: trial, levers, each objective's fresh mean [95% CI]."""
+    if front.empty or study is None:
+        return "no feasible trial finished: no front"
+    table = front[["trial", *(lever.key for lever in study.levers)]].copy()
+    for o in study.objectives:
+        name = o.outcome
+        table[name] = [
+            f"{m:.4g} [{lo:.4g}, {hi:.4g}]"
+            for m, lo, hi in zip(
+                front[name], front[f"{name}_ci_low"], front[f"{name}_ci_high"], strict=True
+            )
+        ]
+    head = f"front of {len(front)}, re-run on fresh seeds: mean [95% CI] (all in front.parquet)"
+    return head + "\n" + table.to_string(index=False)
 
 
 def _discover(args: argparse.Namespace) -> int:

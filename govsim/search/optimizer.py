@@ -71,6 +71,7 @@ class StudyResult:
     tables: dict[str, pd.DataFrame]
     ran: int = 0
     errors: list[str] = field(default_factory=list)
+    study: Study | None = None
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         if name in ("trials", "front", "runs"):
@@ -125,7 +126,7 @@ def run_study(
         search.final()
     tables = build_tables(space, search._trials(), seeds, search.fresh_attrs())
     write_tables(target, tables)
-    return StudyResult(target, tables, search.ran, search.errors)
+    return StudyResult(target, tables, search.ran, search.errors, study)
 
 
 class Search:
