@@ -75,10 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     exp_run.add_argument("--quiet", action="store_true", help="no progress bar, no summary table")
     exp_run.set_defaults(handler=_experiment_run)
 
-    for name, text in (("plot", "draw the figures of a run or experiment folder into DIR/figures/"),
-                       ("report", "write a self-contained HTML report of a run or experiment folder")):
+    for name, text in (("plot", "draw the figures of a results folder into DIR/figures/"),
+                       ("report", "write a self-contained HTML report of a results folder")):
         command = sub.add_parser(name, help=text)
-        command.add_argument("folder", metavar="DIR", help="results folder of `govsim run` or `experiment run`")
+        command.add_argument("folder", metavar="DIR",
+                             help="results folder of `govsim run`, `experiment run` or `optimize`")
         command.add_argument("--no-replay", action="store_true",
                              help="experiments: skip the figures that need their runs re-simulated")
         command.add_argument("--workers", type=int, help="processes to replay an experiment's runs")

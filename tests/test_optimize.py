@@ -546,3 +546,53 @@ def test_docs_describe_every_study_key():
     expected += [f"`cost.{k}`" for k in Cost.model_fields]
     missing = [k for k in expected if k not in text]
     assert not missing, f"docs/optimize.md does not describe {missing}"
+
+
+def test_a_failing_run_fails_its_trial_and_the_study_goes_on(tmp_path: Path, monkeypatch, capsys):
+    import govsim.search.optimizer as optimizer
+    from govsim.experiments.runner import perform
+
+    def flaky(task):
+        outcome = perform(task)
+        if task.scenario.staffing.grid_workers == 6:
+            outcome.error, outcome.metrics = "RuntimeError: injected\nTraceback (most recent)", None
+        return outcome
+
+    monkeypatch.setattr(optimizer, "perform", flaky)
+    study = jackson_study(
+        tmp_path,
+        name="flaky",
+        trials=6,
+        batch=3,
+        days=3,
+        replications={"initial": 2, "step": 1, "max": 2, "final": 2},
+    )
+    rc = main(["optimize", str(study), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"])
+    err = capsys.readouterr().err
+    trials = pd.read_parquet(tmp_path / "out" / "trials.parquet")
+    failed = trials[trials["staffing.grid_workers"] == 6]
+    assert len(failed) and (failed["state"] == "failed").all()
+    assert failed["error"].str.contains("injected").all()
+    assert rc == 3 and "injected" in err and "Traceback" not in err.split("injected")[0]
+    assert (trials.loc[trials["staffing.grid_workers"] != 6, "state"] != "failed").all()
+
+
+def test_an_experiment_and_its_variant_can_be_the_base(tmp_path: Path):
+    path = tmp_path / "from_experiment.yaml"
+    path.write_text(
+        textwrap.dedent(f"""
+        name: from_experiment
+        experiment: {REPO_ROOT / "experiments" / "policy_comparison.yaml"}
+        variant: whistle_blowing
+        levers:
+          - {{key: policies.whistle_blowing.probability, range: [0.5, 1.0]}}
+        objectives: [{{outcome: time_to_close_p90, direction: minimise}}]
+    """),
+        encoding="utf-8",
+    )
+    space = build_space(govsim.search.load_study(path), path)
+    assert space.study.days == 90 and space.study.warmup_days == 14
+    assert [p.type for p in space.base_scenario.policies] == ["whistle_blowing"]
+    assert (
+        space.scenario({"policies.whistle_blowing.probability": 0.6}).policies[0].probability == 0.6
+    )

@@ -1,4 +1,5 @@
-"""Every figure of a run, experiment or study folder: what ``govsim plot`` and ``govsim report`` draw.
+"""Every figure of a run, experiment or study folder: what ``govsim plot`` and ``govsim report``
+draw.
 
 :func:`figure_specs` lists the figures the data allow (a forest plot needs paired
 differences, a sweep needs swept parameters...); :func:`make_figures` builds each one
@@ -11,9 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from matplotlib.figure import Figure
-
 import pandas as pd
+from matplotlib.figure import Figure
 
 from govsim.loading import ExperimentData, Results, StudyData
 from govsim.plots import sweeps
@@ -177,7 +177,9 @@ def study_specs(data: StudyData) -> list[FigureSpec]:
             "Pareto front: every feasible trial (grey), the front's search estimates (open) and "
             "the front re-evaluated on fresh seeds with 95% CIs (filled, numbered by trial)."
         )
-    specs = [FigureSpec("pareto", caption, lambda: pareto_figure(data.trials, data.front, objectives))]
+    specs = [
+        FigureSpec("pareto", caption, lambda: pareto_figure(data.trials, data.front, objectives))
+    ]
     if len(data.trials):
         specs.append(
             FigureSpec(
@@ -198,7 +200,9 @@ def _discovery_specs(data: Results) -> list[FigureSpec]:
     from govsim.plots.discovery import peeling_figure
 
     trajectory = pd.read_parquet(table)
-    label = f"{trajectory['outcome'].iloc[0]} {trajectory['rule'].iloc[0]}" if len(trajectory) else ""
+    label = ""
+    if len(trajectory):
+        label = f"{trajectory['outcome'].iloc[0]} {trajectory['rule'].iloc[0]}"
     return [
         FigureSpec(
             "discovery",
