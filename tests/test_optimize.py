@@ -596,3 +596,24 @@ def test_an_experiment_and_its_variant_can_be_the_base(tmp_path: Path):
     assert (
         space.scenario({"policies.whistle_blowing.probability": 0.6}).policies[0].probability == 0.6
     )
+
+
+def test_a_trial_killed_while_being_drawn_is_drawn_again_and_its_batch_completed(tmp_path: Path):
+    """A process killed right after Optuna created trial 3 (no levers drawn yet): the resumed
+    study draws it with the same seed and asks the rest of its batch, as if never killed."""
+    import optuna
+
+    study = jackson_study(
+        tmp_path,
+        trials=6,
+        batch=3,
+        days=5,
+        replications={"initial": 2, "step": 1, "max": 3, "final": 2},
+    )
+    run_study(study, executor=LocalExecutor(1), out=tmp_path / "whole", progress=False)
+    out = tmp_path / "cut"
+    run_study(study, executor=LocalExecutor(1), out=out, trials=3, progress=False)
+    stored = optuna.load_study(study_name="jackson", storage=f"sqlite:///{out / 'optuna.db'}")
+    assert stored.ask().number == 3
+    run_study(study, executor=LocalExecutor(1), out=out, resume=True, progress=False)
+    _assert_same_tables(tmp_path / "whole", out)
