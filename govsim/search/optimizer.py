@@ -119,7 +119,7 @@ def run_study(
     write_study_yaml(target, study, print_fp, _masked(url))
     storage_ = open_storage(url)
     ostudy = open_study(storage_, study, print_fp)
-    search = Search(space, ostudy, storage_, seeds, executor or choose(), progress)
+    search = StudyLoop(space, ostudy, storage_, seeds, executor or choose(), progress)
     session: Any = search.executor if hasattr(search.executor, "__enter__") else nullcontext()
     with session:
         search.run(trials or study.search.trials)
@@ -129,7 +129,7 @@ def run_study(
     return StudyResult(target, tables, search.ran, search.errors, study)
 
 
-class Search:
+class StudyLoop:
     """The ask - race - tell loop over one Optuna study."""
 
     def __init__(
@@ -378,11 +378,9 @@ class Search:
                 ]
             if fresh:
                 ev.fresh = table
-            else:
-                ev.values = table
-            if fresh:
                 self.storage.set_study_user_attr(self.study_id, fresh_key(ev.number), table)
             else:
+                ev.values = table
                 self.storage.set_trial_user_attr(self._trial_id(ev.number), A + "values", table)
         if not fresh:
             self._heartbeat(evaluations, force=True)
