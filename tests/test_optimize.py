@@ -228,7 +228,7 @@ def test_killed_study_resumes_to_the_uninterrupted_front(tmp_path: Path):
     deadline = time.time() + 120
     while time.time() < deadline:  # kill once a trial is part-way through its race
         done, racing = _progress(out / "optuna.db")
-        if done >= 5 and racing:
+        if (done >= 5 and racing) or proc.poll() is not None:
             break
         time.sleep(0.01)
     os.killpg(proc.pid, signal.SIGKILL)
