@@ -6,11 +6,11 @@ Quick use::
     scenario = govsim.load_scenario("scenarios/baseline.yaml", ["days=10"])
     result = govsim.simulate(scenario)
     result.cases.head()
-    data = govsim.load("results/baseline")      # a run or an experiment folder, as DataFrames
+    data = govsim.load("results/baseline")      # a run, experiment or study folder, as DataFrames
 """
 
 from govsim.errors import LedgerError, UserInputError
-from govsim.loading import ExperimentData, RunData, load
+from govsim.loading import ExperimentData, RunData, StudyData, load
 from govsim.run_result import RunResult
 from govsim.scenario import Scenario, load_scenario
 from govsim.simulate import simulate
@@ -21,6 +21,7 @@ __all__ = [
     "RunData",
     "RunResult",
     "Scenario",
+    "StudyData",
     "UserInputError",
     "load",
     "load_scenario",

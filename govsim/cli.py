@@ -1,5 +1,5 @@
-"""Command line: ``govsim run | validate | network | experiment | plot | report | log | export-log |
-fit | calibrate | docs``.
+"""Command line: ``govsim run | validate | network | experiment | optimize | discover | plot |
+report | log | export-log | fit | calibrate | docs``.
 
 Exit codes: 0 success; 1 the model broke an invariant (a ledger violation: a bug to
 report); 2 bad input (file, key path and line are named; nothing is written); 3 some
@@ -86,12 +86,14 @@ def _parser() -> argparse.ArgumentParser:
     exp_run.set_defaults(handler=_experiment_run)
 
     for name, text in (
-        ("plot", "draw the figures of a run or experiment folder into DIR/figures/"),
-        ("report", "write a self-contained HTML report of a run or experiment folder"),
+        ("plot", "draw the figures of a results folder into DIR/figures/"),
+        ("report", "write a self-contained HTML report of a results folder"),
     ):
         command = sub.add_parser(name, help=text)
         command.add_argument(
-            "folder", metavar="DIR", help="results folder of `govsim run` or `experiment run`"
+            "folder",
+            metavar="DIR",
+            help="results folder of `govsim run`, `experiment run` or `optimize`",
         )
         command.add_argument(
             "--no-replay",
@@ -107,6 +109,10 @@ def _parser() -> argparse.ArgumentParser:
     from govsim.data.cli import add_commands as add_data_commands
 
     add_data_commands(sub)  # log validate | columns, export-log, fit
+
+    from govsim.search.cli import add_commands as add_search_commands
+
+    add_search_commands(sub)  # optimize, discover
 
     docs = sub.add_parser("docs", help="write the scenario reference (docs/scenarios.md)")
     docs.add_argument("--out", default="docs/scenarios.md", help="Markdown file to write")

@@ -1,9 +1,11 @@
-"""``govsim.load(DIR)``: the tables of a run or an experiment folder as pandas DataFrames.
+"""``govsim.load(DIR)``: the tables of a run, experiment or study folder as pandas DataFrames.
 
 A run folder is what ``govsim run`` writes (``summary.json``, ``timeseries.parquet``,
 ``kpis.parquet``, ``scenario.yaml``, usually ``cases.parquet``); an experiment folder is
 what ``govsim experiment run`` writes (``experiment.yaml``, ``results.parquet``,
-``summary.parquet``, ...). One call reads every table, so a notebook starts with::
+``summary.parquet``, ...); a study folder is what ``govsim optimize`` writes
+(``study.yaml``, ``trials.parquet``, ``front.parquet``, ``runs.parquet``). One call reads
+every table, so a notebook starts with::
 
     data = govsim.load("results/baseline")
     data.timeseries.query("tier == 'city'").plot(x="time", y="open")
@@ -24,6 +26,8 @@ from govsim.scenario.schema import Scenario
 
 RUN_MARKERS = ("summary.json", "timeseries.parquet")
 EXPERIMENT_MARKERS = ("experiment.yaml", "results.parquet")
+STUDY_MARKERS = ("study.yaml", "trials.parquet")
+STUDY_TABLES = ("trials", "front", "runs", "samples")
 EXPERIMENT_TABLES = (
     "results",
     "timeseries",
@@ -96,7 +100,37 @@ class ExperimentData:
         return list(self.experiment.get("variants", {})) or list(self.variants.get("variant", []))
 
 
-Results = RunData | ExperimentData
+@dataclass
+class StudyData:
+    """The tables of a policy search (``govsim optimize``): trials, the re-evaluated front, runs."""
+
+    path: Path
+    study: dict[str, Any]
+    trials: pd.DataFrame
+    front: pd.DataFrame
+    runs: pd.DataFrame
+    samples: pd.DataFrame
+    kind: str = "study"
+
+    @property
+    def name(self) -> str:
+        return str(self.study.get("name", self.path.name))
+
+    @property
+    def levers(self) -> list[str]:
+        """Lever keys, in the study's order (also the lever columns of the tables)."""
+        return [lever["key"] for lever in self.study.get("levers", [])]
+
+    @property
+    def objectives(self) -> list[tuple[str, bool]]:
+        """(outcome, minimise) per objective."""
+        return [
+            (o["outcome"], o["direction"] in ("minimise", "minimize"))
+            for o in self.study.get("objectives", [])
+        ]
+
+
+Results = RunData | ExperimentData | StudyData
 
 
 def load(path: str | Path) -> Results:
@@ -108,6 +142,8 @@ def load(path: str | Path) -> Results:
         )
     if all((folder / m).is_file() for m in EXPERIMENT_MARKERS):
         return _load_experiment(folder)
+    if all((folder / m).is_file() for m in STUDY_MARKERS):
+        return _load_study(folder)
     if all((folder / m).is_file() for m in RUN_MARKERS):
         return _load_run(folder)
     if (folder / "experiment.yaml").is_file():
@@ -115,10 +151,12 @@ def load(path: str | Path) -> Results:
             "an experiment folder without results.parquet: "
             "finish it with `govsim experiment run --resume`"
         )
+    elif (folder / "study.yaml").is_file():
+        hint = "a study folder without trials.parquet: finish it with `govsim optimize --resume`"
     else:
         hint = (
-            "neither a run folder (summary.json, timeseries.parquet) nor an experiment folder "
-            "(experiment.yaml, results.parquet)"
+            "neither a run folder (summary.json, timeseries.parquet), an experiment folder "
+            "(experiment.yaml, results.parquet) nor a study folder (study.yaml, trials.parquet)"
         )
     raise NotAResultsFolder(hint, source=str(folder))
 
@@ -166,6 +204,21 @@ def _load_experiment(folder: Path) -> ExperimentData:
         sweep=tables["sweep"],
         sensitivity=tables["sensitivity"],
         errors=errors,
+    )
+
+
+def _load_study(folder: Path) -> StudyData:
+    spec = yaml.safe_load((folder / "study.yaml").read_text(encoding="utf-8"))
+    if not isinstance(spec, dict):
+        raise NotAResultsFolder("study.yaml is not a mapping", source=str(folder / "study.yaml"))
+    tables = {name: _table(folder / f"{name}.parquet") for name in STUDY_TABLES}
+    return StudyData(
+        path=folder,
+        study=spec,
+        trials=tables["trials"],
+        front=tables["front"],
+        runs=tables["runs"],
+        samples=tables["samples"],
     )
 
 

@@ -1,4 +1,4 @@
-"""``govsim report DIR``: one self-contained HTML page of a run or an experiment.
+"""``govsim report DIR``: one self-contained HTML page of a run, an experiment or a study.
 
 The page holds the scenario (or experiment definition), the summary tables and every
 figure of ``govsim plot``, embedded as base64 PNG: it needs no other file and no network,
@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from govsim.loading import ExperimentData, Results, RunData, load
+from govsim.loading import ExperimentData, Results, RunData, StudyData, load
 from govsim.plots.figures import MadeFigure, make_figures
 from govsim.plots.style import metric_style
 
@@ -57,8 +57,12 @@ def write_report(
 
 def render(data: Results, figures: Sequence[MadeFigure]) -> str:
     """The HTML page of ``data`` with ``figures`` embedded."""
-    kind = "run" if isinstance(data, RunData) else "experiment"
-    sections = _run_sections(data) if isinstance(data, RunData) else _experiment_sections(data)
+    if isinstance(data, RunData):
+        kind, sections = "run", _run_sections(data)
+    elif isinstance(data, StudyData):
+        kind, sections = "study", _study_sections(data)
+    else:
+        kind, sections = "experiment", _experiment_sections(data)
     sections.append(("Figures", "".join(_figure(f) for f in figures)))
     nav = "".join(f'<a href="#{_anchor(t)}">{html.escape(t)}</a>' for t, _ in sections)
     body = "".join(
@@ -208,6 +212,59 @@ def _experiment_sections(data: ExperimentData) -> list[tuple[str, str]]:
             ]
         )
         sections.append(("Failed runs", _table(failed)))
+    return sections
+
+
+def _study_sections(data: StudyData) -> list[tuple[str, str]]:
+    spec = {k: v for k, v in data.study.items() if k != "fingerprint"}
+    trials = data.trials
+    states = trials["state"].value_counts().to_dict() if len(trials) else {}
+    about = pd.DataFrame(
+        {
+            "": ["name", "description", "base", "levers", "objectives", "trials", "replications"],
+            "value": [
+                spec.get("name"),
+                spec.get("description", ""),
+                spec.get("scenario") or spec.get("experiment"),
+                ", ".join(data.levers),
+                ", ".join(f"{o} ({'min' if m else 'max'})" for o, m in data.objectives),
+                ", ".join(f"{n} {s}" for s, n in states.items()),
+                f"search {spec.get('replications', {}).get('initial')}-"
+                f"{spec.get('replications', {}).get('max')} (racing), "
+                f"front {spec.get('replications', {}).get('final')} on fresh seeds",
+            ],
+        }
+    )
+    sections = [
+        (
+            "Study",
+            _table(about.map(_plain), text=True)
+            + _details("Study as run (study.yaml)", yaml.safe_dump(spec, sort_keys=False)),
+        )
+    ]
+    if len(data.front):
+        rows = []
+        for _, row in data.front.iterrows():
+            item: dict[str, object] = {"trial": int(row["trial"])}
+            item.update({key: _plain(row[key]) for key in data.levers})
+            for name, _minimise in data.objectives:
+                style = metric_style(name)
+                label = f"{style.label} ({style.unit})"
+                item[label] = _interval(
+                    row[name], row[f"{name}_ci_low"], row[f"{name}_ci_high"], style.scale
+                )
+                item[f"{label}, search"] = _interval(
+                    row[f"{name}_search"], float("nan"), float("nan"), style.scale
+                )
+            rows.append(item)
+        sections.append(
+            (
+                "Front",
+                "<p>The Pareto front of the search, re-evaluated on fresh seeds: mean [95% CI]; "
+                "the search estimate beside it (its optimism is the winner's curse).</p>"
+                + _table(pd.DataFrame(rows)),
+            )
+        )
     return sections
 
 

@@ -75,7 +75,17 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("govsim.experiments", "govsim.calibration", "govsim.search", "govsim.data"),
     ),
     ("presentation", ("govsim.plots", "govsim.report")),
-    ("interface", ("govsim.cli", "govsim.__main__", "govsim")),
+    (
+        "interface",
+        (
+            "govsim.cli",
+            "govsim.__main__",
+            "govsim",
+            "govsim.search.cli",
+            "govsim.data.cli",
+            "govsim.calibration.cli",
+        ),
+    ),
 )
 """Lowest first. A module belongs to the layer of the longest prefix that names it."""
 

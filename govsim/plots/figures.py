@@ -1,4 +1,5 @@
-"""Every figure of a run or an experiment folder: what ``govsim plot`` and ``govsim report`` draw.
+"""Every figure of a run, experiment or study folder: what ``govsim plot`` and ``govsim report``
+draw.
 
 :func:`figure_specs` lists the figures the data allow (a forest plot needs paired
 differences, a sweep needs swept parameters...); :func:`make_figures` builds each one
@@ -12,9 +13,10 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+import pandas as pd
 from matplotlib.figure import Figure
 
-from govsim.loading import Results
+from govsim.loading import ExperimentData, Results, StudyData
 from govsim.plots import problems, sweeps
 from govsim.plots.inputs import PlotInputs, inputs_for
 from govsim.plots.layouts import (
@@ -156,16 +158,70 @@ def make_figures(
     from tqdm.auto import tqdm
 
     folder = Path(out) if out else data.path / "figures"
-    inputs = inputs_for(
-        data, replay=replay, replications=replications, workers=workers, progress=progress
-    )
-    ensure_glyphs(_names(inputs))
+    if isinstance(data, StudyData):
+        specs = study_specs(data)
+    else:
+        inputs = inputs_for(
+            data, replay=replay, replications=replications, workers=workers, progress=progress
+        )
+        ensure_glyphs(_names(inputs))
+        specs = figure_specs(inputs) + _discovery_specs(data)
     made = []
-    specs = figure_specs(inputs)
     for spec in tqdm(specs, desc="figures", unit="figure", delay=2.0, disable=not progress or None):
         fig = spec.build()
         made.append(MadeFigure(spec.name, spec.caption, save(fig, folder, spec.name, formats)))
     return made
+
+
+def study_specs(data: StudyData) -> list[FigureSpec]:
+    """The figures of a policy search: the front, and the levers of every trial."""
+    from govsim.plots.pareto import parallel_figure, pareto_figure
+
+    objectives = data.objectives
+    if len(objectives) == 1:
+        caption = (
+            "Each trial's estimate by trial number, the best so far, and the best candidate "
+            "re-evaluated on fresh seeds (95% CI)."
+        )
+    else:
+        caption = (
+            "Pareto front: every feasible trial (grey), the front's search estimates (open) and "
+            "the front re-evaluated on fresh seeds with 95% CIs (filled, numbered by trial)."
+        )
+    specs = [
+        FigureSpec("pareto", caption, lambda: pareto_figure(data.trials, data.front, objectives))
+    ]
+    if len(data.trials):
+        specs.append(
+            FigureSpec(
+                "parallel",
+                "Parallel coordinates: each feasible trial's levers and objectives, every axis "
+                "scaled to its range; bold lines are on the search front.",
+                lambda: parallel_figure(data.trials, data.levers, objectives),
+            )
+        )
+    return specs
+
+
+def _discovery_specs(data: Results) -> list[FigureSpec]:
+    """The PRIM peeling trade-off, when ``govsim discover`` has been run on the experiment."""
+    table = data.path / "discovery.parquet"
+    if not isinstance(data, ExperimentData) or not table.is_file():
+        return []
+    from govsim.plots.discovery import peeling_figure
+
+    trajectory = pd.read_parquet(table)
+    label = ""
+    if len(trajectory):
+        label = f"{trajectory['outcome'].iloc[0]} {trajectory['rule'].iloc[0]}"
+    return [
+        FigureSpec(
+            "discovery",
+            f"Scenario discovery (PRIM) for {label}: coverage against density of each box on the "
+            "peeling trajectory, the reported box ringed.",
+            lambda: peeling_figure(trajectory, label),
+        )
+    ]
 
 
 def _names(inputs: PlotInputs) -> list[str]:

@@ -13,7 +13,7 @@ import networkx as nx
 import pandas as pd
 
 from govsim.case_views import run_case_views
-from govsim.loading import ExperimentData, Results, RunData
+from govsim.loading import ExperimentData, RunData
 from govsim.plots import sweeps
 from govsim.scenario.schema import Scenario
 
@@ -47,7 +47,7 @@ class PlotInputs:
 
 
 def inputs_for(
-    data: Results,
+    data: RunData | ExperimentData,
     *,
     replay: bool = True,
     replications: int | None = None,

@@ -2,14 +2,16 @@
 
 Start a cluster with Dask's own commands (``dask scheduler``, ``dask worker ADDRESS``);
 the workers need govsim installed. A worker that dies has its runs rescheduled on the
-others by the Dask scheduler (and each run may be retried ``retries`` times).
+others by the Dask scheduler (and each run may be retried ``retries`` times). Used as a
+context manager (``with executor: ...``) the client (and a local cluster) stays up
+across ``map`` calls.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -24,21 +26,36 @@ class DaskExecutor:
         self.scheduler = scheduler
         self.workers = workers
         self.retries = retries
+        self._session: tuple[Any, Any] | None = None
+
+    def __enter__(self) -> DaskExecutor:
+        if self._session is None:
+            self._session = self._connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._session is not None:
+            _close(*self._session)
+            self._session = None
+
+    def _connect(self) -> tuple[Any, Any]:
+        from distributed import Client, LocalCluster
+
+        if self.scheduler is not None:
+            return Client(self.scheduler), None
+        cluster = LocalCluster(
+            n_workers=self.workers or 2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+        return Client(cluster), cluster
 
     def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import as_completed
 
-        cluster = None
-        if self.scheduler is None:
-            cluster = LocalCluster(
-                n_workers=self.workers or 2,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-            )
-            client = Client(cluster)
-        else:
-            client = Client(self.scheduler)
+        own = self._session is None
+        client, cluster = self._connect() if own else self._session  # type: ignore[misc]
         token = uuid.uuid4().hex[:8]
         try:
             futures = [
@@ -55,6 +72,11 @@ class DaskExecutor:
                 yield future.result()
                 future.release()
         finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            if own:
+                _close(client, cluster)
+
+
+def _close(client: Any, cluster: Any) -> None:
+    client.close()
+    if cluster is not None:
+        cluster.close()

@@ -1,0 +1,162 @@
+"""Command line of the search: ``govsim optimize STUDY.yaml`` and ``govsim discover DIR``.
+
+Registered by :func:`add_commands` from :mod:`govsim.cli`, which turns a
+:class:`~govsim.errors.UserInputError` into one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from govsim.errors import UserInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from govsim.search.study import Study
+
+EXIT_OK, EXIT_RUNS_FAILED, EXIT_INTERRUPTED = 0, 3, 130
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    optimize = sub.add_parser(
+        "optimize", help="search levers for the best policies (Pareto front) under a budget"
+    )
+    optimize.add_argument("study", help="study YAML file (docs/optimize.md)")
+    backend = optimize.add_mutually_exclusive_group()
+    backend.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    backend.add_argument(
+        "--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786"
+    )
+    backend.add_argument(
+        "--dask-local",
+        type=int,
+        metavar="N",
+        help="start a local Dask cluster of N worker processes",
+    )
+    optimize.add_argument(
+        "--resume", action="store_true", help="continue the study stored in --out"
+    )
+    optimize.add_argument(
+        "--out", help="output folder (default: the study's `out`, else results/<name>/)"
+    )
+    optimize.add_argument(
+        "--trials", type=int, help="trials in the study in total (overrides search.trials)"
+    )
+    optimize.add_argument(
+        "--storage", help="Optuna RDB URL, e.g. postgresql://user@host/db (default: DIR/optuna.db)"
+    )
+    optimize.add_argument("--quiet", action="store_true", help="no progress bar, no front table")
+    optimize.set_defaults(handler=_optimize)
+
+    discover = sub.add_parser(
+        "discover",
+        help="PRIM: which uncertain parameters lead to an outcome above or below a value",
+    )
+    discover.add_argument("folder", metavar="EXPERIMENT_DIR", help="experiment results folder")
+    discover.add_argument("--outcome", required=True, help="outcome name, e.g. backlog_mean")
+    side = discover.add_mutually_exclusive_group(required=True)
+    side.add_argument(
+        "--above", type=float, metavar="VALUE", help="cases of interest: outcome > VALUE"
+    )
+    side.add_argument(
+        "--below", type=float, metavar="VALUE", help="cases of interest: outcome < VALUE"
+    )
+    discover.add_argument(
+        "--variant", help="the variant whose runs are analysed (default: the baseline)"
+    )
+    discover.add_argument(
+        "--density",
+        type=float,
+        default=0.8,
+        help="report the largest box on the peeling trajectory whose density reaches this (0-1)",
+    )
+    discover.add_argument(
+        "--peel-alpha", type=float, default=0.05, help="share of points peeled per step"
+    )
+    discover.add_argument("--quiet", action="store_true", help="no table on the terminal")
+    discover.set_defaults(handler=_discover)
+
+
+def _optimize(args: argparse.Namespace) -> int:
+    from govsim.experiments.executors import choose
+    from govsim.search.optimizer import run_study
+
+    if args.workers is not None and args.workers < 1:
+        raise UserInputError("--workers must be at least 1", source="--workers")
+    if args.trials is not None and args.trials < 1:
+        raise UserInputError("--trials must be at least 1", source="--trials")
+    executor = choose(workers=args.workers, scheduler=args.scheduler, dask_workers=args.dask_local)
+    try:
+        result = run_study(
+            args.study,
+            executor=executor,
+            resume=args.resume,
+            out=args.out,
+            trials=args.trials,
+            storage=args.storage,
+            progress=not args.quiet,
+        )
+    except KeyboardInterrupt:
+        print(
+            "govsim: interrupted; finished trials are stored: continue with --resume",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    if not args.quiet:
+        print(front_text(result.tables["front"], result.study))
+        print(f"\nran {result.ran} runs; wrote {result.out}/")
+    for error in result.errors:
+        print(f"govsim: {error}", file=sys.stderr)
+    return EXIT_RUNS_FAILED if result.errors else EXIT_OK
+
+
+def front_text(front: pd.DataFrame, study: Study | None) -> str:
+    """The front as a short table: trial, levers, each objective's fresh mean [95% CI]."""
+    if front.empty or study is None:
+        return "no feasible trial finished: no front"
+    table = front[["trial", *(lever.key for lever in study.levers)]].copy()
+    for o in study.objectives:
+        name = o.outcome
+        table[name] = [
+            f"{m:.4g} [{lo:.4g}, {hi:.4g}]"
+            for m, lo, hi in zip(
+                front[name], front[f"{name}_ci_low"], front[f"{name}_ci_high"], strict=True
+            )
+        ]
+    head = f"front of {len(front)}, re-run on fresh seeds: mean [95% CI] (all in front.parquet)"
+    return head + "\n" + table.to_string(index=False)
+
+
+def _discover(args: argparse.Namespace) -> int:
+    from govsim.search.prim import discover
+
+    if not 0 < args.density <= 1:
+        raise UserInputError("--density must be in (0, 1]", source="--density")
+    if not 0 < args.peel_alpha < 0.5:
+        raise UserInputError("--peel-alpha must be in (0, 0.5)", source="--peel-alpha")
+    above = args.above is not None
+    result = discover(
+        args.folder,
+        args.outcome,
+        args.above if above else args.below,
+        above=above,
+        variant=args.variant,
+        density=args.density,
+        peel_alpha=args.peel_alpha,
+    )
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from govsim.plots.discovery import peeling_figure
+    from govsim.plots.style import save
+
+    figure = peeling_figure(result.trajectory, f"{result.outcome} {result.rule}")
+    result.written += save(figure, Path(args.folder) / "figures", "discovery")
+    if not args.quiet:
+        print(result.summary())
+        print(f"\nwrote {', '.join(str(p) for p in result.written)}")
+    return EXIT_OK

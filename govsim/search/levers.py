@@ -1,0 +1,382 @@
+"""From a study to candidate scenarios: resolve lever keys, apply values, count heads and yuan.
+
+Every lever key is resolved once against the base scenario as loaded (with its defaults),
+so a key that does not exist is reported before anything runs. Two extensions of the
+``--set`` syntax: a policy entry is addressed by its type
+(``policies.resource_sinking.department_share``), and ``*`` stands for every item of a
+list (``departments.*.staff``). Every value a lever can take at the ends of its range
+(or each of its choices) is validated up front too.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from govsim.errors import UserInputError
+from govsim.experiments.design import sample_table
+from govsim.network.city import build_city
+from govsim.scenario.loader import load_scenario
+from govsim.scenario.schema import Scenario
+from govsim.search.study import Lever, Study
+
+FIXED_OUTPUT = ("output.timeseries_interval_hours=24", "output.cases_table=false")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One point of the search space, completed (fill lever) and checked against the budgets."""
+
+    levers: dict[str, Any]
+    headcount: int | None = None
+    cost_yuan: float | None = None
+    violations: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def feasible(self) -> bool:
+        return self.error is None and not any(v > 0 for v in self.violations.values())
+
+    @property
+    def key(self) -> str:
+        """Identity of the candidate: equal keys simulate identically on equal seeds."""
+        return json.dumps(self.levers, sort_keys=True, default=str)
+
+
+@dataclass
+class Space:
+    """A validated study with everything needed to build the scenario of any candidate."""
+
+    study: Study
+    source: str
+    base: Path
+    common: list[str]
+    paths: dict[str, list[str]]
+    samples: pd.DataFrame
+    base_scenario: Scenario
+    sample_paths: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def warmup_hours(self) -> float:
+        return float(self.study.warmup_days or 0) * 24
+
+    @property
+    def drawn(self) -> list[Lever]:
+        """The levers the sampler draws (all but the fill lever)."""
+        head = self.study.constraints.headcount
+        fill = head.fill if head is not None else None
+        return [lever for lever in self.study.levers if lever.key != fill]
+
+    def overrides(self, values: dict[str, Any], sample: int | None = None) -> list[str]:
+        items = list(self.common)
+        for key, value in values.items():
+            items += [f"{p}={json.dumps(_plain(value))}" for p in self.paths[key]]
+        if sample is not None:
+            row = self.samples.loc[self.samples["sample"] == sample].iloc[0]
+            for key, paths in self.sample_paths.items():
+                items += [f"{p}={json.dumps(_plain(row[key]))}" for p in paths]
+        return items
+
+    def scenario(self, values: dict[str, Any], sample: int | None = None) -> Scenario:
+        return load_scenario(self.base, self.overrides(values, sample))
+
+    def candidate(self, drawn: dict[str, Any]) -> Candidate:
+        """Complete ``drawn`` (the sampler's values) and check it against the budgets."""
+        values = {lever.key: drawn.get(lever.key) for lever in self.study.levers}
+        head = self.study.constraints.headcount
+        try:
+            if head is not None and head.fill is not None:
+                values[head.fill] = self._fill(values)
+            scenario = self.scenario(values)
+        except (UserInputError, ValueError) as exc:
+            return Candidate(values, error=str(exc))
+        staff = staff_by_tier(scenario)
+        violations: dict[str, float] = {}
+        headcount = None
+        if head is not None:
+            headcount = sum(staff[t] for t in head.tiers)
+            violations["headcount"] = float(headcount - head.max)
+            if head.min is not None:
+                violations["headcount_min"] = float(head.min - headcount)
+        cost = self.cost(values, staff)
+        if cost is not None:
+            budget = self.study.constraints.cost.budget_yuan  # type: ignore[union-attr]
+            violations["cost"] = (
+                cost - budget
+            ) / budget  # relative, so it compares with head counts
+        return Candidate(values, headcount, cost, violations)
+
+    def _fill(self, values: dict[str, Any]) -> int:
+        head = self.study.constraints.headcount
+        assert head is not None and head.fill is not None
+        lever = next(lv for lv in self.study.levers if lv.key == head.fill)
+        assert lever.range is not None
+        low, high = int(lever.range[0]), int(lever.range[1])
+        at_low = self.headcount({**values, head.fill: low})
+        per_unit = self.headcount({**values, head.fill: low + 1}) - at_low
+        if per_unit <= 0:
+            raise ValueError(f"the fill lever '{head.fill}' does not change the head count")
+        units = (head.max - at_low) // per_unit
+        return low if units < 0 else min(high, low + units)  # below low: infeasible, reported
+
+    def headcount(self, values: dict[str, Any]) -> int:
+        head = self.study.constraints.headcount
+        assert head is not None
+        staff = staff_by_tier(self.scenario(values))
+        return sum(staff[t] for t in head.tiers)
+
+    def cost(self, values: dict[str, Any], staff: dict[str, int]) -> float | None:
+        """Yearly cost of a candidate (yuan), or None without a cost model."""
+        model = self.study.constraints.cost
+        if model is None:
+            return None
+        prices = {str(tier): price for tier, price in model.staff_year_yuan.items()}
+        total = model.fixed_yuan + sum(prices.get(t, 0.0) * n for t, n in staff.items())
+        total += sum(price * float(values[key]) for key, price in model.per_unit_yuan.items())
+        total += sum(
+            prices.get(str(values[key]), 0.0) for key, prices in model.per_choice_yuan.items()
+        )
+        return float(total)
+
+
+def staff_by_tier(scenario: Scenario) -> dict[str, int]:
+    """Case-handling staff per tier as the city is laid out at the start (sunk staff in grids)."""
+    layout = build_city(scenario)
+    return {
+        "grid": sum(u.staff for u in layout.grids),
+        "street": sum(u.staff for u in layout.streets),
+        "district": sum(u.staff for u in layout.districts),
+        "department": sum(u.staff for u in layout.departments),
+    }
+
+
+# -- building and validating the space ----------------------------------------------------------
+class Locator:
+    """Errors about the study file, with the line of the key they are about."""
+
+    def __init__(self, path: Path) -> None:
+        self.source = str(path)
+        try:
+            self.root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        except (OSError, yaml.YAMLError):
+            self.root = None
+
+    def error(self, message: str, *key: str | int) -> UserInputError:
+        return UserInputError(
+            message,
+            source=self.source,
+            key_path=".".join(map(str, key)) or None,
+            line=self.line(key),
+        )
+
+    def line(self, key: tuple[str | int, ...]) -> int | None:
+        node = self.root
+        if node is None:
+            return None
+        line = node.start_mark.line + 1
+        for part in key:
+            if isinstance(node, yaml.MappingNode):
+                match = next((kv for kv in node.value if kv[0].value == part), None)
+                if match is None:
+                    break
+                line, node = match[0].start_mark.line + 1, match[1]
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(part, int)
+                and part < len(node.value)
+            ):
+                node = node.value[part]
+                line = node.start_mark.line + 1
+            else:
+                break
+        return line
+
+
+def build_space(study: Study, path: Path) -> Space:
+    """Resolve and validate everything about ``study`` that needs the scenario; write nothing."""
+    where = Locator(path)
+    base, study = _base(study, path, where)
+    common = list(FIXED_OUTPUT)
+    if study.days is not None:
+        common.append(f"days={study.days}")
+    base_raw = load_scenario(base, common)
+    common += [f"{k}={json.dumps(v)}" for k, v in study.set.items()]
+    if study.policies:
+        policies = base_raw.model_dump(mode="json")["policies"] + study.policies
+        common.append(f"policies={json.dumps(policies)}")
+    try:
+        base_scenario = load_scenario(base, common)
+    except UserInputError as exc:
+        part = "policies" if str(exc.key_path or "").startswith("policies") else "set"
+        raise where.error(f"the base scenario rejects it: {exc}", part) from None
+    data = base_scenario.model_dump(mode="json")
+    paths = {}
+    for i, lever in enumerate(study.levers):
+        try:
+            paths[lever.key] = resolve(data, lever.key)
+        except KeyError as exc:
+            raise where.error(f"{exc.args[0]} (in {base})", "levers", i, "key") from None
+    experiment = study.design_experiment(base)
+    samples = sample_table(experiment)
+    sample_paths = {}
+    for i, u in enumerate(study.uncertainties):
+        try:
+            sample_paths[u.key] = resolve(data, u.key)
+        except KeyError as exc:
+            raise where.error(f"{exc.args[0]} (in {base})", "uncertainties", i, "key") from None
+    space = Space(study, str(path), base, common, paths, samples, base_scenario, sample_paths)
+    _check_values(space, where)
+    return space
+
+
+def _base(study: Study, path: Path, where: Locator) -> tuple[Path, Study]:
+    """The base scenario file, and the study with an experiment's settings filled in."""
+    if study.scenario is not None:
+        base = (path.parent / study.scenario).resolve()
+        if not base.is_file():
+            raise where.error(f"scenario file '{study.scenario}' does not exist", "scenario")
+        return base, study
+    from govsim.experiments.experiment import load_experiment
+
+    assert study.experiment is not None
+    exp_path = (path.parent / study.experiment).resolve()
+    if not exp_path.is_file():
+        raise where.error(f"experiment file '{study.experiment}' does not exist", "experiment")
+    experiment = load_experiment(exp_path)
+    name = study.variant or experiment.baseline
+    if name not in experiment.variants:
+        raise where.error(
+            f"no variant '{name}' in {exp_path} (it has {sorted(experiment.variants)})", "variant"
+        )
+    variant = experiment.variants[name]
+    base = (exp_path.parent / experiment.scenario).resolve()
+    if not base.is_file():
+        raise UserInputError(
+            f"scenario file '{experiment.scenario}' does not exist",
+            source=str(exp_path),
+            key_path="scenario",
+        )
+    filled = study.model_copy(
+        update={
+            "days": study.days if study.days is not None else experiment.days,
+            "warmup_days": study.warmup_days
+            if study.warmup_days is not None
+            else experiment.warmup_days,
+            "set": {**variant.set, **study.set},
+            "policies": [*variant.policies, *study.policies],
+            "uncertainties": study.uncertainties or experiment.uncertainties,
+            "sampling": study.sampling
+            or (experiment.sampling if not study.uncertainties else None),
+        }
+    )
+    if filled.sampling is not None and filled.sampling.method not in ("grid", "lhs"):
+        raise where.error(
+            f"the experiment samples by {filled.sampling.method}; a study needs grid or lhs",
+            "experiment",
+        )
+    return base, filled
+
+
+def _check_values(space: Space, where: Locator) -> None:
+    """Both ends of each lever's range (each choice) and every sample give valid scenarios."""
+    study = space.study
+    for i, lever in enumerate(study.levers):
+        if lever.range is not None:
+            low, high = lever.range
+            values: list[Any] = [int(low), int(high)] if lever.integer else [low, high]
+        else:
+            values = list(lever.choices or [])
+        for value in values:
+            try:
+                space.scenario({lever.key: value})
+            except UserInputError as exc:
+                raise where.error(
+                    f"the scenario rejects {lever.key}={value!r}: {exc.message}", "levers", i, "key"
+                ) from None
+    for sample in space.samples["sample"]:
+        try:
+            space.scenario({}, int(sample))
+        except UserInputError as exc:
+            raise where.error(
+                f"sample {sample} gives an invalid scenario: {exc}", "uncertainties"
+            ) from None
+    head = study.constraints.headcount
+    if head is not None and head.fill is not None:
+        lever = next(lv for lv in study.levers if lv.key == head.fill)
+        assert lever.range is not None
+        low = int(lever.range[0])
+        if space.headcount({head.fill: low + 1}) <= space.headcount({head.fill: low}):
+            raise where.error(
+                f"'{head.fill}' does not change the head count of tiers {head.tiers}",
+                "constraints",
+                "headcount",
+                "fill",
+            )
+
+
+def resolve(data: dict[str, Any], key: str) -> list[str]:
+    """The concrete ``--set`` paths of ``key`` in the scenario ``data``; KeyError says why not."""
+    parts = key.strip().split(".")
+    if not key.strip() or any(not p for p in parts):
+        raise KeyError(f"'{key}' is not a dotted key")
+    found: list[tuple[list[str], Any]] = [([], data)]
+    for part in parts:
+        step: list[tuple[list[str], Any]] = []
+        for prefix, node in found:
+            here = ".".join(prefix) or "the scenario"
+            if isinstance(node, dict):
+                if part not in node:
+                    known = ", ".join(sorted(map(str, node))[:12])
+                    raise KeyError(f"no key '{part}' in {here} (it has: {known})")
+                step.append(([*prefix, part], node[part]))
+            elif isinstance(node, list):
+                step += [([*prefix, str(i)], node[i]) for i in _indices(node, part, prefix, here)]
+            else:
+                raise KeyError(f"'{here}' is a value ({json.dumps(node)}), it has no key '{part}'")
+        found = step
+    for prefix, node in found:
+        if isinstance(node, dict | list):
+            raise KeyError(f"'{'.'.join(prefix)}' is a section, not a single value")
+    return [".".join(prefix) for prefix, _ in found]
+
+
+def _indices(items: list[Any], part: str, prefix: list[str], here: str) -> list[int]:
+    if part == "*":
+        if not items:
+            raise KeyError(f"'{here}' is an empty list")
+        return list(range(len(items)))
+    if part.isdigit():
+        if int(part) >= len(items):
+            raise KeyError(f"'{here}' has {len(items)} items, no item {part}")
+        return [int(part)]
+    named = [
+        i for i, item in enumerate(items) if isinstance(item, dict) and item.get("name") == part
+    ]
+    if prefix == ["policies"] and not named:
+        named = [
+            i for i, item in enumerate(items) if isinstance(item, dict) and item.get("type") == part
+        ]
+        if len(named) > 1:
+            raise KeyError(
+                f"several '{part}' policies; address one by its index (policies.{named[0]}...)"
+            )
+    if not named:
+        raise KeyError(
+            f"no item '{part}' in {here} (give an index, an item's name"
+            + (
+                ", or a policy type listed under the study's `policies`)"
+                if prefix == ["policies"]
+                else ")"
+            )
+        )
+    return named[:1]
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
