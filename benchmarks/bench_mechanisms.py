@@ -31,16 +31,19 @@ HERE = Path(__file__).resolve()
 ROOT = HERE.parents[1]
 SCENARIO = ROOT / "scenarios" / "baseline.yaml"
 OFF = ["problems.enabled=false"]
+PLAIN = "{scope: {household: 1}, fixability: 1, unfixable_share: 0}"
 REDUCTION = [
     "problems.enabled=true",
     "problems.first_report_delay={kind: deterministic, mean: 0}",
     "problems.scopes={household: {residents: 1, reporting_rate: 0}}",
     "problems.fix_probability={grid: 1, street: 1, district: 1, department: 1}",
+    "problems.resolved_if_fixed=null",
+    *(f"categories.{i}.problem={PLAIN}" for i in range(10)),  # the baseline's ten categories
 ]
 CONFIGS: dict[str, list[str]] = {
     "off": OFF,
     "problems (reduction: one appeal, sure fix)": REDUCTION,
-    "problems (scenario defaults)": ["problems.enabled=true"],
+    "problems (the baseline's)": ["problems.enabled=true"],
 }
 """Name -> overrides of the baseline. The first is the reference."""
 SHORT, LONG = 20, 120  # days of the instruction counts

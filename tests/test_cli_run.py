@@ -34,7 +34,19 @@ def test_run_shipped_scenario(path: Path, tmp_path: Path, capsys) -> None:
     expected = {"timeseries.parquet", "kpis.parquet", "summary.json", "scenario.yaml"}
     if scenario.output.cases_table:
         expected.add("cases.parquet")
-    assert {p.name for p in out.iterdir()} == expected  # and no temporary files left
+        if scenario.problems.enabled:
+            expected.add("problems.parquet")
+    assert {p.name for p in out.iterdir()} - {"rankings.parquet"} == expected  # no temporary files
+
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    if scenario.problems.enabled:
+        block = summary["problems"]
+        assert block["arisen"] == block["fixed"] + block["open_at_end"]
+        if scenario.output.cases_table:
+            problems = pd.read_parquet(out / "problems.parquet")
+            assert len(problems) == block["arisen"]
+    else:
+        assert summary["problems"] is None
 
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["created"] == summary["closed"] + summary["abandoned"] + summary["open_at_end"]

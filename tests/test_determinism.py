@@ -12,7 +12,7 @@ from conftest import BASELINE
 from govsim.cli import main
 from govsim.run_result import NONDETERMINISTIC_SUMMARY_KEYS
 
-TABLES = ("cases.parquet", "timeseries.parquet", "kpis.parquet")
+TABLES = ("cases.parquet", "problems.parquet", "timeseries.parquet", "kpis.parquet")
 OUTPUTS = (*TABLES, "scenario.yaml", "summary.json")
 
 

@@ -41,7 +41,16 @@ from govsim.plots.inputs import inputs_for, policy_graph
 from govsim.plots.league import league_matrix
 
 VARIANTS = ["baseline", "whistle_blowing", "all_combined"]
-RUN_FIGURES = {"backlog", "flows", "rates", "time_to_close", "tiers", "league", "network"}
+RUN_FIGURES = {
+    "backlog",
+    "flows",
+    "rates",
+    "reported_vs_true",
+    "time_to_close",
+    "tiers",
+    "league",
+    "network",
+}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -182,7 +191,7 @@ def assert_valid_figure_files(folder: Path, names: set[str]) -> None:
 
 def test_plot_cli_writes_every_run_figure(run_dir: Path, capsys) -> None:
     assert main(["plot", str(run_dir)]) == 0
-    assert "wrote 7 figures" in capsys.readouterr().out
+    assert "wrote 8 figures" in capsys.readouterr().out  # with reported-against-true (problems)
     assert_valid_figure_files(run_dir / "figures", RUN_FIGURES)
 
 

@@ -146,7 +146,9 @@ def test_monthly_topic_cuts_the_topic_category_after_the_lag_and_not_before():
 
         return volume
 
-    pairs = Pairs(topic, days=70)
+    # Appeals without problems behind them: the topic cuts the category's appeals themselves
+    # (with problems it cuts the problems: tests/test_problems.py).
+    pairs = Pairs(topic, days=70, base=["problems.enabled=false"])
     before = pairs.diff(housing(0, effect_day))
     assert before.mean == 0 and before.half_width == 0  # same arrivals until the effect starts
     after = pairs.diff(housing(effect_day, 70))
@@ -225,7 +227,7 @@ def test_surge_multiplies_arrivals_inside_its_window_only():
         c = result.cases[result.cases["repeat_of"].isna()]
         return float((c["created"] < 5 * 24).sum())
 
-    pairs = Pairs(surge, days=12)
+    pairs = Pairs(surge, days=12, base=["problems.enabled=false"])  # first appeals, drawn at once
     assert pairs.diff(in_window).low > 0
     assert 2.5 < pairs.ratio(in_window) < 3.5
     same = pairs.diff(before)

@@ -27,7 +27,17 @@ REDUCTION = [
     "problems.first_report_delay={kind: deterministic, mean: 0}",
     "problems.scopes={household: {residents: 1, reporting_rate: 0}}",
     "problems.fix_probability={grid: 1, street: 1, district: 1, department: 1}",
+    "problems.resolved_if_fixed=null",
 ]
+
+
+def reduction(path) -> list[str]:
+    """REDUCTION, with every category's problems made plain (one scope, fixable, no unfixable)."""
+    categories = govsim.load_scenario(path, ["problems.enabled=false"]).categories
+    plain = "{scope: {household: 1}, fixability: 1, unfixable_share: 0}"
+    return [*REDUCTION, *(f"categories.{i}.problem={plain}" for i in range(len(categories)))]
+
+
 NO_RECURRENCE = ["feedback.repeat_probability=0", "hotline.redial_probability=0"]
 OLD_COLUMNS = [
     "case_id", "resident_id", "category", "urgency", "channel", "grid", "street", "district",
@@ -58,7 +68,7 @@ def test_one_appeal_per_problem_with_a_sure_fix_is_the_model_without_problems(pa
     from the same random numbers, as the run without problems."""
     common = ["days=40", "problems.enabled=false", *NO_RECURRENCE]
     off = run(common, 3, path)
-    on = run([*common, *REDUCTION], 3, path)
+    on = run([*common, *reduction(path)], 3, path)
     assert off.cases is not None and on.cases is not None
     pd.testing.assert_frame_equal(off.cases[OLD_COLUMNS], on.cases[OLD_COLUMNS])
     assert off.summary["rates"] == on.summary["rates"]
@@ -105,7 +115,8 @@ def test_duplicates_arise_and_close_with_the_fix() -> None:
     result = run(
         ["days=30", *ON, "problems.scopes={building: {residents: 40, reporting_rate: 4}}",
          "problems.fix_probability={grid: 1, street: 1, district: 1, department: 1}",
-         *(f"categories.{i}.problem.scope={{building: 1}}" for i in range(10))],
+         *(f"categories.{i}.problem={{scope: {{building: 1}}, fixability: 1, unfixable_share: 0}}"
+           for i in range(10))],
         seed=5,
     )  # fmt: skip
     problems, cases = result.problems, result.cases
@@ -116,7 +127,7 @@ def test_duplicates_arise_and_close_with_the_fix() -> None:
     of_fixed["fix"] = fixed.loc[of_fixed["problem_id"], "fixed"].to_numpy()
     assert (of_fixed["created"] <= of_fixed["fix"]).all(), "no case opened after a fix"
     done = of_fixed[of_fixed["status"] == "closed"]
-    assert (done["outcome"] == "fixed").all(), "every closed case of a fixed problem is fixed"
+    assert (done["outcome"] == "fixed").all(), "with a sure fix, every closure fixes"
     # Duplicates waiting when the fix came were closed with it, at that moment.
     with_it = done[(done["closed"] == done["fix"])]
     assert with_it.groupby("problem_id").size().max() >= 2

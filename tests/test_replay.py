@@ -26,7 +26,7 @@ LOG_DAYS = 28
 def logged(tmp_path_factory):
     """Four weeks of the baseline, run and exported as a case log."""
     folder = tmp_path_factory.mktemp("replay")
-    scenario = load_scenario(BASELINE, [f"days={LOG_DAYS}"])
+    scenario = load_scenario(BASELINE, [f"days={LOG_DAYS}", "problems.enabled=false"])
     result = simulate(scenario)
     log_path = folder / "log.parquet"
     write_log(cases_to_log(result.cases, scenario), log_path)
@@ -35,7 +35,7 @@ def logged(tmp_path_factory):
 
 def _replay_scenario(folder: Path, log: Path, *overrides: str):
     text = (
-        f"base: {BASELINE}\nname: replayed\ndays: {LOG_DAYS}\n"
+        f"base: {BASELINE}\nproblems:\n  enabled: false\nname: replayed\ndays: {LOG_DAYS}\n"
         f"arrivals:\n  replay: {{log: {log.name}}}\n"
     )
     path = folder / f"replay-{abs(hash(overrides)) % 10**6}.yaml"
@@ -179,7 +179,9 @@ def test_replay_refuses_a_street_the_city_does_not_have(logged, tmp_path: Path) 
 def test_missing_replay_log_is_a_located_scenario_error(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(
-        f"base: {BASELINE}\nname: r\narrivals:\n  replay:\n    log: missing.csv\n", encoding="utf-8"
+        f"base: {BASELINE}\nname: r\narrivals:\n  replay:\n    log: missing.csv\n"
+        "problems:\n  enabled: false\n",
+        encoding="utf-8",
     )
     with pytest.raises(UserInputError) as error:
         load_scenario(path)
@@ -192,8 +194,8 @@ def test_run_of_a_log_outside_the_window_exits_two_and_writes_nothing(
     _, _, log_path, folder = logged
     path = tmp_path / "late.yaml"
     path.write_text(
-        f"base: {BASELINE}\nname: late\nstart_date: 2030-01-01\ndays: 3\narrivals:\n"
-        f"  replay: {{log: {log_path}}}\n",
+        f"base: {BASELINE}\nproblems:\n  enabled: false\nname: late\nstart_date: 2030-01-01\n"
+        f"days: 3\narrivals:\n  replay: {{log: {log_path}}}\n",
         encoding="utf-8",
     )
     out = tmp_path / "out"

@@ -104,11 +104,12 @@ class Problems(Strict):
         description="Hours from a problem arising to its first appeal (assumed: half a day).",
     )
     reference_open_hours: float = Field(
-        48.0,
+        24.0,
         ge=0,
         le=10_000,
         description="Hours a first case is taken to stay open when problem rates are derived "
-        "from appeal rates (assumed: about today's mean time to close a work order).",
+        "from appeal rates (assumed: about the mean time to close a work order without "
+        "problems; the baseline's is 23.6 h).",
     )
     fix_probability: dict[FixTierName, float] = Field(
         default_factory=_default_fix_probability,

@@ -1,0 +1,131 @@
+"""Property tests of the case and problem ledgers with problems on (hypothesis).
+
+Random valid scenarios (those of ``test_ledger_properties.py``) get a random problems
+section (scopes, reporting rates, first-report delays, fix and resolution probabilities,
+giving up, paper closures) and a random mix of the policies that act on problems (grid
+patrols, monthly topics, self-governance, rankings, resource sinking), half of them
+pushed into overload. Every run must end with both ledgers balanced (the model checks
+them), and its tables must tell the same story:
+
+- every problem that arose is fixed or open, once; every case names a problem that arose;
+- no case was opened after its problem's fix; a problem's cases are its appeals;
+- a case closed after its problem's fix closed as fixed; the summary's block adds up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_ledger_properties import distributions, probabilities, scenario_dicts, shares
+
+import govsim
+from govsim.ledger import check_timestamps, problem_timeline_problems
+from govsim.model import Model
+from govsim.run_result import collect
+from govsim.scenario.loader import validate
+
+pytestmark = pytest.mark.slow
+KINDS = ("household", "building", "compound")
+
+
+@st.composite
+def problem_scenarios(draw) -> dict:
+    data = draw(scenario_dicts())
+    kinds = draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=3, unique=True))
+    data["problems"] = {
+        "enabled": True,
+        "scopes": {
+            k: {"residents": draw(st.integers(1, 500)),
+                "reporting_rate": draw(st.one_of(st.just(0.0), st.floats(0.01, 6.0)))}
+            for k in kinds
+        },  # fmt: skip
+        "first_report_delay": draw(distributions(max_mean=24.0)),
+        "reference_open_hours": draw(st.floats(0, 96)),
+        "fix_probability": {
+            t: draw(st.one_of(st.just(1.0), st.floats(0.2, 1.0), probabilities))
+            for t in ("grid", "street", "district", "department")
+        },
+        "resolved_if_not_fixed": draw(probabilities),
+        "keep_reporting": draw(probabilities),
+        "effort_elasticity": draw(st.floats(0, 3)),
+        "paper_closure": draw(st.one_of(st.just(0.0), probabilities)),
+    }  # fmt: skip
+    for category in data["categories"]:
+        category["problem"] = {
+            "scope": draw(shares(tuple(kinds))),
+            "fixability": draw(st.one_of(st.just(1.0), st.floats(0, 1.5))),
+            "unfixable_share": draw(st.one_of(st.just(0.0), st.floats(0, 0.3))),
+        }
+    names = [c["name"] for c in data["categories"]]
+    policies = []
+    if draw(st.booleans()):
+        policies.append({"type": "grid_patrol", "detection": draw(probabilities),
+                         "time_share": draw(st.floats(0, 0.5))})  # fmt: skip
+    if draw(st.booleans()):
+        policies.append({"type": "monthly_topic", "efficacy": draw(probabilities),
+                         "lag_days": draw(st.floats(0, 3)), "categories": names,
+                         "start_day": 0.0, "cost_yuan": 1.0,
+                         "budget_yuan": draw(st.floats(0, 3))})  # fmt: skip
+    if draw(st.booleans()):
+        policies.append({"type": "self_governance", "coverage": draw(probabilities),
+                         "solve_share": draw(probabilities),
+                         "delay": draw(distributions(max_mean=12.0))})  # fmt: skip
+    if draw(st.booleans()):
+        policies.append({"type": "ranking", "improvement_rate": draw(probabilities),
+                         "speedup": draw(st.floats(0, 0.9)),
+                         "resolution_penalty": draw(probabilities)})  # fmt: skip
+    if draw(st.booleans()):
+        policies.append({"type": "resource_sinking", "department_share": draw(probabilities),
+                         "powers": draw(probabilities)})  # fmt: skip
+    data["policies"] = policies
+    if draw(st.booleans()):  # overload: few staff for the appeals
+        data["staffing"] = {"grid_workers": 1, "street_staff": 1, "district_staff": 1}
+    else:  # every tier can close something
+        data["staffing"] = {k: max(1, v) for k, v in data["staffing"].items()}
+    # The month ends of topics and rankings need some days.
+    data["days"] = max(data["days"], draw(st.floats(1.0, 40.0)))
+    data["start_date"] = "2024-01-20"
+    scale = 1.0 if data["days"] <= 5 else 5.0 / data["days"]
+    for category in data["categories"]:
+        category["rate"] *= scale
+    return data
+
+
+problem_runs = problem_scenarios().map(lambda d: validate(d, source="<hypothesis>"))
+
+
+def check_problem_tables(result: govsim.RunResult) -> None:
+    cases, problems, block = result.cases, result.problems, result.summary["problems"]
+    assert cases is not None and problems is not None and block is not None
+    check_timestamps(cases)
+    ids = problems["problem_id"].to_numpy()
+    assert np.array_equal(ids, np.arange(len(problems))), "each problem recorded once"
+    fixed_at = problems["fixed"].to_numpy(dtype=float)
+    case_problem = cases["problem_id"].fillna(-1).to_numpy(dtype=np.int64)
+    found = problem_timeline_problems(case_problem, cases["created"].to_numpy(), fixed_at)
+    assert not found, found
+    counts = cases["problem_id"].dropna().astype(int).value_counts()
+    appeals = pd.Series(problems["appeals"].to_numpy(), index=ids)
+    assert (appeals[appeals > 0] == counts.reindex(appeals[appeals > 0].index)).all()
+    assert appeals[~appeals.index.isin(counts.index)].eq(0).all()
+    linked = cases[cases["problem_id"].notna()]
+    fix = fixed_at[linked["problem_id"].astype(int).to_numpy()]
+    after = (linked["status"] == "closed").to_numpy() & (linked["closed"].to_numpy() > fix)
+    assert (linked["outcome"].astype(str).to_numpy()[after] == "fixed").all()
+    assert block["arisen"] == len(problems) == block["fixed"] + block["open_at_end"]
+    assert block["appeals"] == len(linked) == int(problems["appeals"].sum())
+    assert sum(block["fixed_by"].values()) == block["fixed"]
+    assert sum(block["discovered_by"].values()) == block["arisen"]
+
+
+@settings(max_examples=60)
+@given(scenario=problem_runs)
+def test_ledgers_balance_with_problems_on(scenario) -> None:
+    model = Model(scenario)
+    result = collect(model.run())  # raises LedgerError if a case or a problem is lost
+    check_problem_tables(result)
+    for pool in model.pools:
+        assert pool.arrived == pool.departed + pool.queued + pool.busy + pool.withdrawn, pool
