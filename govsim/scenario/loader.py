@@ -59,6 +59,10 @@ class Override:
     offset: int = 0
     note: str = ""
     """Said before the message, e.g. ``variant 'x', sample 3 (key = value)``."""
+    path_key_path: str | None = None
+    path_line: int | None = None
+    """Where the key path itself was written, if apart from the value (an uncertainty's
+    ``key``): an unknown key is blamed there."""
 
     @classmethod
     def parse(cls, item: str) -> Override:
@@ -76,6 +80,14 @@ class Override:
         if self.key_path is None:
             key_path = at or ".".join(map(str, (self.path, *rest))) or None
             return UserInputError(self.note + message, source=self.source, key_path=key_path)
+        if at is not None and self.path_key_path is not None:
+            line = self.path_line if self.path_line is not None else self.line
+            return UserInputError(
+                f"{self.note}{at}: {message}",
+                source=self.source,
+                key_path=self.path_key_path,
+                line=line,
+            )
         below = list(rest)
         if self.offset and below and isinstance(below[0], int):
             below[0] -= self.offset
@@ -276,8 +288,13 @@ def _list_index(items: list[Any], key: str) -> int | None:
 
 def load_model(path: str | Path, model: type[M]) -> M:
     """Load a YAML file (no ``base:``) and validate it as ``model``, with located errors."""
+    return read_model(path, model)[0]
+
+
+def read_model(path: str | Path, model: type[M]) -> tuple[M, yaml.Node | None]:
+    """:func:`load_model`, and the file's YAML node tree (for the lines of later errors)."""
     data, layers = _read_layers(Path(path), seen=(), allow_base=False)
-    return validate(data, source=str(path), layers=layers, model=model)
+    return validate(data, source=str(path), layers=layers, model=model), layers[0][1]
 
 
 def validate(
@@ -325,6 +342,8 @@ def _locate(
             return UserInputError(
                 override.note + message, source=override.source, key_path=key_path
             )
+        if err["type"] == "extra_forbidden" and override.path_key_path is not None:
+            return override.error(message, at=key_path or override.path)
         if len(loc) < len(path):
             message = f"{key_path or 'the scenario'}: {message}"
         return override.error(message, below)

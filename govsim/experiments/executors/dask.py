@@ -11,8 +11,25 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
+from govsim.errors import UserInputError
+
 T = TypeVar("T")
 R = TypeVar("R")
+CONNECT_SECONDS = 10
+"""How long to try to reach a scheduler before saying it cannot be reached."""
+
+
+def check_address(address: str) -> None:
+    """Refuse a scheduler address that is not one (before anything is written)."""
+    from distributed.comm.addressing import parse_address
+
+    try:
+        parse_address(address, strict=True)
+    except (ValueError, TypeError) as exc:
+        raise UserInputError(
+            f"not a scheduler address ({exc}); give one like tcp://host:8786",
+            source=f"--scheduler {address}",
+        ) from None
 
 
 class DaskExecutor:
@@ -21,6 +38,8 @@ class DaskExecutor:
     def __init__(
         self, scheduler: str | None = None, workers: int | None = None, retries: int = 3
     ) -> None:
+        if scheduler is not None:
+            check_address(scheduler)
         self.scheduler = scheduler
         self.workers = workers
         self.retries = retries
@@ -38,7 +57,15 @@ class DaskExecutor:
             )
             client = Client(cluster)
         else:
-            client = Client(self.scheduler)
+            try:
+                client = Client(self.scheduler, timeout=CONNECT_SECONDS)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise UserInputError(
+                    f"cannot reach the Dask scheduler within {CONNECT_SECONDS} s "
+                    f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+                    "is `dask scheduler` running there?",
+                    source=f"--scheduler {self.scheduler}",
+                ) from None
         token = uuid.uuid4().hex[:8]
         try:
             futures = [

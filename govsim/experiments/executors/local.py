@@ -11,14 +11,17 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TypeVar
 
+from govsim.interrupts import ignore_in_worker
+
 T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _one_thread() -> None:
+def _start_worker() -> None:
     # Each worker is one simulation: keep numeric libraries from starting thread pools.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
+    ignore_in_worker()  # Ctrl-C goes to the parent, which stops the pool
 
 
 class LocalExecutor:
@@ -33,7 +36,8 @@ class LocalExecutor:
                 yield fn(task)
             return
         context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_one_thread) as pool:
+        pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker)
+        try:
             # Keep at most two runs per worker in flight, so an interrupted experiment stops soon.
             pending: set[Future] = set()
             queue = iter(tasks)
@@ -47,3 +51,17 @@ class LocalExecutor:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     yield future.result()
+        except BaseException:
+            _stop(pool)  # Ctrl-C or a failure: do not wait for the runs in flight
+            raise
+        pool.shutdown(wait=True)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now (their runs are not recorded)."""
+    processes = list((pool._processes or {}).values())  # noqa: SLF001 - no public handle
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
