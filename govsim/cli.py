@@ -18,7 +18,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from govsim.errors import LedgerError, UserInputError
-from govsim.interrupts import EXIT_INTERRUPTED, NOTHING_WRITTEN, Interrupted, message_of
+from govsim.interrupts import (
+    EXIT_INTERRUPTED,
+    NOTHING_WRITTEN,
+    Interrupted,
+    message_of,
+    terminate_as_interrupt,
+)
 
 EXIT_OK, EXIT_LEDGER, EXIT_INPUT = 0, 1, 2
 EXIT_RUNS_FAILED = 3
@@ -28,7 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         try:
-            return args.handler(args)
+            with terminate_as_interrupt():
+                return args.handler(args)
         except UserInputError as exc:
             print(f"govsim: error: {exc}", file=sys.stderr)
             return EXIT_INPUT

@@ -11,6 +11,10 @@ stopped by the parent, which is the one to report.
 from __future__ import annotations
 
 import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 EXIT_INTERRUPTED = 130
 NOTHING_WRITTEN = "interrupted; nothing was written"
@@ -28,6 +32,25 @@ def message_of(exc: KeyboardInterrupt) -> str:
     return exc.message if isinstance(exc, Interrupted) else NOTHING_WRITTEN
 
 
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM (``kill``, a batch scheduler's time limit) like Ctrl-C meanwhile, so
+    temporary folders are cleaned up and the message says what was kept."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def ignore_in_worker() -> None:
     """In a worker process: leave Ctrl-C to the parent (which stops the workers)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

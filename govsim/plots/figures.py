@@ -67,7 +67,9 @@ def figure_specs(inputs: PlotInputs) -> list[FigureSpec]:
         specs.append(
             FigureSpec(
                 "rates",
-                f"The three rates per month of appeal ({bands_text(inputs)}).",
+                f"The three rates per month of appeal ({bands_text(inputs)}); months the run "
+                "covers only in part are left out, or, when no month is whole, labelled with "
+                "their days in the run.",
                 lambda: rates_figure(inputs),
             )
         )

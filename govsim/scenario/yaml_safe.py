@@ -12,6 +12,7 @@ Every failure is a :class:`~govsim.errors.UserInputError` naming the file and th
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -288,9 +289,30 @@ class _Constructor(SafeConstructor):
             ) from None
 
 
-class _Loader(_LimitedComposer, _Constructor, Resolver, _Parser):  # type: ignore[misc, valid-type]
+FLOAT_TAG = "tag:yaml.org,2002:float"
+FLOAT = re.compile(
+    r"""^(?:[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+
+    |[-+]?[0-9][0-9_]*\.[0-9_]*
+    |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+"""PyYAML's float, plus YAML 1.2's exponents without a dot or an exponent sign (``1e12``,
+``2.5e-3``), which YAML 1.1 would read as text: where a number is meant, text is refused."""
+
+
+class _Resolver(Resolver):
+    yaml_implicit_resolvers = {
+        first: [(tag, FLOAT if tag == FLOAT_TAG else regexp) for tag, regexp in resolvers]
+        for first, resolvers in Resolver.yaml_implicit_resolvers.items()
+    }
+
+
+class _Loader(_LimitedComposer, _Constructor, _Resolver, _Parser):  # type: ignore[misc, valid-type]
     def __init__(self, stream: str) -> None:
         _Parser.__init__(self, stream)
         _LimitedComposer.__init__(self)
         _Constructor.__init__(self)
-        Resolver.__init__(self)
+        _Resolver.__init__(self)
