@@ -262,9 +262,17 @@ def _plot(args: argparse.Namespace) -> int:
     from govsim.loading import load
     from govsim.plots import make_figures
 
-    made = make_figures(
-        load(args.folder), replay=not args.no_replay, workers=args.workers, progress=not args.quiet
-    )
+    try:
+        made = make_figures(
+            load(args.folder),
+            replay=not args.no_replay,
+            workers=args.workers,
+            progress=not args.quiet,
+        )
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted; no figure was written ({Path(args.folder) / 'figures'} is as it was)"
+        ) from None
     if not args.quiet:
         print(
             f"wrote {len(made)} figures (PNG and SVG) to {Path(args.folder) / 'figures'}/: "
@@ -279,13 +287,16 @@ def _report(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     from govsim.report import write_report
 
-    target = write_report(
-        args.folder,
-        args.out,
-        replay=not args.no_replay,
-        workers=args.workers,
-        progress=not args.quiet,
-    )
+    try:
+        target = write_report(
+            args.folder,
+            args.out,
+            replay=not args.no_replay,
+            workers=args.workers,
+            progress=not args.quiet,
+        )
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted; the report was not written") from None
     if not args.quiet:
         print(f"wrote {target}")
     return EXIT_OK

@@ -223,7 +223,12 @@ def link_tree(source: Path, destination: Path) -> None:
         if entry.is_dir():
             link_tree(entry, destination / entry.name)
             continue
-        try:
-            os.link(entry, destination / entry.name)
-        except OSError:
-            shutil.copy2(entry, destination / entry.name)
+        link_file(entry, destination / entry.name)
+
+
+def link_file(source: Path, destination: Path) -> None:
+    """Hard-link ``source`` as ``destination`` (a copy where a link is not possible)."""
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)
