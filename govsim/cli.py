@@ -23,6 +23,7 @@ from govsim.interrupts import (
     NOTHING_WRITTEN,
     Interrupted,
     message_of,
+    quiet_start,
     terminate_as_interrupt,
 )
 
@@ -32,7 +33,9 @@ EXIT_RUNS_FAILED = 3
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = _parser().parse_args(argv)
+        with quiet_start():  # until the libraries are loaded, Ctrl-C exits at once
+            args = _parser().parse_args(argv)
+            _preload(args)
         try:
             with terminate_as_interrupt():
                 return args.handler(args)
@@ -45,6 +48,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         print(f"govsim: {message_of(exc)}", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+PRELOAD = {
+    "run": ("numpy", "pandas", "pyarrow.parquet", "simpy", "govsim.simulate", "govsim.console"),
+    "validate": ("govsim.scenario",),
+    "network": ("networkx", "govsim.network", "govsim.scenario"),
+    "experiment": ("govsim.simulate", "govsim.experiments", "govsim.console"),
+    "plot": ("matplotlib.pyplot", "govsim.plots", "govsim.loading"),
+    "report": ("matplotlib.pyplot", "govsim.report"),
+    "docs": ("govsim.scenario.reference",),
+}
+"""What each command imports before it starts: loaded under :func:`quiet_start`."""
+
+
+def _preload(args: argparse.Namespace) -> None:
+    import importlib
+
+    if args.command in ("plot", "report"):
+        import matplotlib
+
+        matplotlib.use("Agg")
+    names = list(PRELOAD.get(args.command, ()))
+    if getattr(args, "scheduler", None) or getattr(args, "dask_local", None):
+        names.append("distributed")
+    for name in names:
+        importlib.import_module(name)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -246,7 +246,6 @@ def _at(
         line=_line(root, parts),
         node=node,
         offset=offset,
-        path_key_path=key_path,
     )
 
 

@@ -233,7 +233,10 @@ def apply(data: dict[str, Any], override: Override, model: type[BaseModel] = Sce
             resolved.append(index)
         else:
             where = ".".join(map(str, resolved))
-            raise override.error(f"'{where}' is a value ({node!r}), it has no key '{key}'")
+            raise override.error(
+                f"'{where}' is a value ({node!r}), it has no key '{key}'",
+                at=".".join(map(str, [*resolved, key])),
+            )
     return tuple(resolved)
 
 

@@ -152,8 +152,8 @@ def _located(exc: yaml.MarkedYAMLError, source: str) -> UserInputError:
 def reject_duplicate_keys(root: yaml.Node, source: str) -> None:
     """YAML keeps the last of two equal keys silently; an input file must not.
 
-    Walks the tree without recursion, each node once (a node shared through aliases is
-    checked where it is first reached).
+    Walks the tree in document order without recursion, each node once (a node shared
+    through aliases is checked, and named, where it is first reached).
     """
     seen_nodes: set[int] = set()
     stack: list[tuple[yaml.Node, tuple[str, ...]]] = [(root, ())]
@@ -164,6 +164,7 @@ def reject_duplicate_keys(root: yaml.Node, source: str) -> None:
         seen_nodes.add(id(node))
         if isinstance(node, yaml.MappingNode):
             keys: set[str] = set()
+            children = []
             for key_node, value_node in node.value:
                 key = str(key_node.value)
                 if key in keys and key != "<<":
@@ -174,9 +175,11 @@ def reject_duplicate_keys(root: yaml.Node, source: str) -> None:
                         line=key_node.start_mark.line + 1,
                     )
                 keys.add(key)
-                stack.append((value_node, (*path, key)))
+                children.append((value_node, (*path, key)))
+            stack.extend(reversed(children))
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend((item, (*path, str(i))) for i, item in enumerate(node.value))
+            items = [(item, (*path, str(i))) for i, item in enumerate(node.value)]
+            stack.extend(reversed(items))
 
 
 class _LimitedComposer(Composer):
