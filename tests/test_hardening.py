@@ -1013,3 +1013,247 @@ def test_f9_interrupted_experiment_says_what_it_kept(tmp_path: Path) -> None:
     last = err.strip().splitlines()[-1]
     assert kept >= 1 and f"interrupted; {kept} of 40 runs are finished and kept" in last, err
     assert "--resume" in last
+
+
+# -- R: what a researcher trips over ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sixty_five_days(tmp_path_factory) -> Path:
+    """Baseline from 4 March for 65 days: a partial March (28 d), a whole April, 7 days of May."""
+    out = tmp_path_factory.mktemp("months") / "run"
+    assert main(["run", str(BASELINE), "--days", "65", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_r_incomplete_months_are_flagged_in_kpis(sixty_five_days: Path) -> None:
+    kpis = pd.read_parquet(sixty_five_days / "kpis.parquet")
+    months = kpis.groupby("month")[["month_days", "complete_month"]].first()
+    assert months.to_dict("index") == {
+        "2024-03": {"month_days": 28.0, "complete_month": False},
+        "2024-04": {"month_days": 30.0, "complete_month": True},
+        "2024-05": {"month_days": 7.0, "complete_month": False},
+    }
+
+
+def test_r_incomplete_months_are_left_out_of_the_figures(sixty_five_days: Path) -> None:
+    import govsim.plots as gp
+    from govsim.plots.league import league_matrix
+
+    data = govsim.load(sixty_five_days)
+    ax = gp.plot_rate(data.kpis, "resolution_rate")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2024-04"]
+    city_april = data.kpis.query("unit_type == 'city' and month == '2024-04'")
+    assert ax.get_lines()[0].get_ydata()[0] == pytest.approx(
+        100 * city_april["resolution_rate"].iloc[0]
+    )
+    assert list(league_matrix(data.kpis).columns) == ["whole run"]  # one whole month: the run
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def test_r_warm_up_makes_a_month_partial() -> None:
+    from govsim.kpis import kpi_frame
+
+    scenario = govsim.load_scenario(BASELINE, ["start_date=2024-04-01", "days=45"])
+    cases = govsim.simulate(scenario).cases
+    after = cases[cases["created"] >= 72]
+    kpis = kpi_frame(after, scenario, 45 * 24.0, counted_from=72.0)
+    april = kpis[kpis["month"] == "2024-04"].iloc[0]
+    assert april["month_days"] == 27.0 and not april["complete_month"]
+
+
+def test_r_set_into_a_nested_default_patches_one_field(capsys) -> None:
+    scenario = govsim.load_scenario(BASELINE, ["whistle.types.routine.on_time_share=0"])
+    types = scenario.whistle.types
+    assert sorted(types) == ["emergency", "hard_case", "routine"]
+    assert types["routine"].on_time_share == 0 and types["routine"].share == 0.6
+    assert types["hard_case"].on_time_share == 0.8  # the default, kept
+    small = small_scenario_dict()
+    assert "talk_time" not in small["hotline"]
+    rc, out, err = run_cli(
+        capsys, "validate", str(BASELINE), "--set", "whistle.types.routine.on_time_share=0"
+    )
+    assert rc == 0, err
+
+
+def test_r_set_into_a_missing_section_keeps_its_default(tmp_path: Path) -> None:
+    """``hotline`` holds only ``operators``: its default talk time is lognormal, cv 0.5."""
+    path = small_file(tmp_path)
+    scenario = govsim.load_scenario(path, ["hotline.talk_time.mean=0.2", "handling.grid.cv=2"])
+    talk = scenario.hotline.talk_time
+    assert (talk.kind, talk.mean, talk.cv) == ("lognormal", 0.2, 0.5)
+    grid = scenario.handling.grid
+    assert (grid.kind, grid.mean, grid.cv) == ("lognormal", 4.0, 2.0)
+    assert scenario.handling.street.mean == 8.0
+
+
+def test_r_experiment_table_has_cis_in_file_order(tmp_path: Path, capsys) -> None:
+    scenario = small_file(tmp_path, days=2)
+    path = tmp_path / "exp.yaml"
+    path.write_text(
+        f"name: order\nscenario: {scenario.name}\nreplications: 3\nbaseline: zeta\n"
+        "variants:\n  zeta: {}\n  alpha:\n    set: {staffing.street_staff: 3}\n  mid: {}\n"
+        "outcomes: [created, backlog_mean]\n"
+    )
+    rc, out, err = run_cli(
+        capsys, "experiment", "run", str(path), "--workers", "1", "--out", str(tmp_path / "o")
+    )
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "mean ± 95% CI half-width"
+    assert lines[1].split() == ["zeta", "alpha", "mid"]
+    assert lines[2].split()[0] == "created" and lines[3].split()[0] == "backlog_mean"
+    summary = pd.read_parquet(tmp_path / "o" / "summary.parquet")
+    row = summary[(summary["variant"] == "alpha") & (summary["metric"] == "created")].iloc[0]
+    assert f"{row['mean']:,.3f} ± {row['half_width']:,.3f}" in lines[2]
+
+
+def test_r_progress_lines_when_stderr_is_not_a_terminal(tmp_path: Path, capsys) -> None:
+    rc, _, err = run_cli(
+        capsys, "run", str(small_file(tmp_path, days=20)), "--out", str(tmp_path / "o")
+    )
+    assert rc == 0, err
+    lines = [line for line in err.splitlines() if line.startswith("govsim: small: ")]
+    assert [line.split()[2] for line in lines] == [f"{p}%" for p in range(10, 101, 10)]
+    assert "(20/20 days," in lines[-1]
+
+
+def test_r_experiment_progress_and_plot_say_what_they_do(tmp_path: Path, capsys) -> None:
+    path = tiny_experiment(tmp_path, replications=5)
+    out = tmp_path / "o"
+    rc, _, err = run_cli(
+        capsys, "experiment", "run", str(path), "--workers", "1", "--out", str(out)
+    )
+    assert rc == 0, err
+    assert "govsim: tiny: 100% (10/10 runs" in err
+    rc, _, err = run_cli(capsys, "plot", str(out), "--workers", "1")
+    assert rc == 0, err
+    assert "govsim: re-simulating 10 runs of tiny" in err and "--no-replay" in err
+    assert "govsim: re-simulating runs: 100% (10/10 runs" in err
+    rc, _, err = run_cli(capsys, "plot", str(out), "--workers", "1")
+    assert rc == 0 and "re-simulating" not in err  # the second time reads the cache
+
+
+def test_r_plot_replaces_figures_in_one_step(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "o"
+    assert main(["run", str(BASELINE), "--days", "3", "--out", str(out), "--quiet"]) == 0
+    figures = out / "figures"
+    figures.mkdir()
+    (figures / "stale.png").write_bytes(b"old figure")
+    (figures / "notes.txt").write_text("mine")
+    rc, _, err = run_cli(capsys, "plot", str(out), "--quiet")
+    assert rc == 0, err
+    names = {p.name for p in figures.iterdir()}
+    assert "stale.png" not in names and "notes.txt" in names and "backlog.png" in names
+    assert not leftovers(out)
+
+
+# -- R: the docs ---------------------------------------------------------------------------
+
+DOCS = sorted((REPO_ROOT / "docs").glob("*.md")) + [REPO_ROOT / "README.md"]
+
+
+def test_r_docs_point_inside_the_repository() -> None:
+    for path in [*DOCS, REPO_ROOT / "experiments" / "calibration" / "README.md"]:
+        text = path.read_text(encoding="utf-8")
+        assert "DOMAIN.md" not in text, path
+    sources = (REPO_ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
+    for number in ("000", "001", "002", "003", "004"):
+        seed = next((REPO_ROOT.parent / "shared" / "seeds").glob(f"{number}_*.txt"), None)
+        if seed is not None:  # the shared seeds beside the repository, where present
+            assert f"`{seed.name}`" in sources
+        assert f"| {number} |" in sources
+    for doc in ("model.md", "calibration.md"):
+        assert "(sources.md)" in (REPO_ROOT / "docs" / doc).read_text(encoding="utf-8")
+
+
+def test_r_docs_name_only_keys_that_exist() -> None:
+    from govsim.policies.whistle import Whistle, WhistleType
+
+    model = (REPO_ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    assert "`report_delay`" not in model
+    for key in ("deadline_hours", "on_time_share", "late_delay"):
+        assert f"`{key}`" in model and key in {**Whistle.model_fields, **WhistleType.model_fields}
+
+
+def test_r_docs_experiment_out_and_composite() -> None:
+    experiments = (REPO_ROOT / "docs" / "experiments.md").read_text(encoding="utf-8")
+    assert "| `out` |" in experiments and "composite" in experiments
+    outputs = (REPO_ROOT / "docs" / "outputs.md").read_text(encoding="utf-8")
+    for column in ("composite", "month_days", "complete_month"):
+        assert f"| `{column}` |" in outputs
+
+
+def test_r_readme_layout_and_test_time() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "heap" not in readme and "first-come-first-served line per priority" in readme
+    assert "minutes" in readme.split("python -m pytest", 1)[1][:400]
+    for module in ("statistics.py", "results.py", "metrics.py"):
+        assert f"govsim/{module}" not in readme  # renamed modules
+    for name in ("servers.py", "tallies.py", "run_result.py", "bounds.py", "estimate.py"):
+        assert (REPO_ROOT / "govsim" / name).is_file()
+
+
+# -- bounds: every number has one ------------------------------------------------------------
+
+BOUNDED_BY_A_CHECK = {
+    # field: how it is bounded where pydantic's le/lt cannot say it
+    ("SyntheticCity", "grid_kinds"): "each count <= MAX_GRIDS and their sum = grids",
+    ("Category", "closable_at"): "non-negative shares summing to 1",
+    ("Arrivals", "intraday"): "each value <= MAX_SHAPE",
+    ("Arrivals", "weekday"): "each value <= MAX_SHAPE",
+    ("Arrivals", "channels"): "non-negative shares summing to 1",
+    ("Hotline", "operators"): "each value <= MAX_UNIT_STAFF",
+    ("Feedback", "resolution_probability"): "probabilities in [0, 1]",
+    ("Ranking", "weights"): "each weight in [0, 1000]",
+    ("Uncertainty", "range"): "the scenario key's own bound applies to every sample",
+}
+
+
+def _models(root: type) -> list[type]:
+    import typing
+
+    from pydantic import BaseModel
+
+    seen: list[type] = []
+
+    def walk(annotation) -> None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation not in seen:
+                seen.append(annotation)
+                for field in annotation.model_fields.values():
+                    walk(field.annotation)
+            return
+        for arg in typing.get_args(annotation):
+            walk(arg)
+
+    walk(root)
+    return seen
+
+
+def _numbers(annotation) -> bool:
+    import typing
+
+    if annotation in (int, float):
+        return True
+    return any(_numbers(a) for a in typing.get_args(annotation))
+
+
+def test_every_number_has_a_documented_bound() -> None:
+    from govsim.experiments.schema import Experiment
+    from govsim.scenario.schema import Scenario
+
+    unbounded = []
+    for model in [*_models(Scenario), *_models(Experiment)]:
+        for name, field in model.model_fields.items():
+            if not _numbers(field.annotation) or field.annotation is bool:
+                continue
+            upper = any(
+                getattr(m, "le", None) is not None or getattr(m, "lt", None) is not None
+                for m in field.metadata
+            )
+            if not upper and (model.__name__, name) not in BOUNDED_BY_A_CHECK:
+                unbounded.append(f"{model.__name__}.{name}")
+    assert unbounded == []

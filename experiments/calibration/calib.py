@@ -45,7 +45,7 @@ SCALED_STREETS = 21
 as a Beijing district has 343 / 16 = 21.4 streets."""
 
 # ---------------------------------------------------------------------------------------
-# Published figures (../shared/DOMAIN.md)
+# Published figures (docs/sources.md)
 # ---------------------------------------------------------------------------------------
 TOP_TEN_2020 = {  # 10,000s of contacts in 2020, Beijing Daily 2021-01-08
     "epidemic": 107.7,

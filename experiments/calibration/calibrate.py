@@ -1499,8 +1499,8 @@ def write_report(out: Path, mode: str, sections: dict, wall: float, figdir: Path
         )
     )
     L.append(
-        "\nThe published figures and their sources are in `../shared/DOMAIN.md` (source documents in "
-        "`../shared/seeds/`). Tolerances (issue 6): volumes and shares within 5% relative, rates within "
+        "\nThe published figures and their sources are in [sources.md](sources.md). "
+        "Tolerances (issue 6): volumes and shares within 5% relative, rates within "
         "2 percentage points; counts exactly. A target passes when the simulated mean is within "
         "tolerance; its 95% CI (Student t over independent replications) is shown beside it.\n"
     )

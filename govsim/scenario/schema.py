@@ -260,7 +260,7 @@ class UrgencyClass(Strict):
 
 
 def default_urgency() -> dict[str, UrgencyClass]:
-    # Service standard draft, 2021-12 (DOMAIN.md): emergency 2 h, utilities 24 h,
+    # Service standard draft, 2021-12 (docs/sources.md): emergency 2 h, utilities 24 h,
     # general 7 days, complex 15 days.
     return {
         "emergency": UrgencyClass(limit_hours=2, priority=0),
