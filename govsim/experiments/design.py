@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,11 +136,18 @@ def check_size(experiment: Experiment, path: Path, root: yaml.Node | None) -> in
     )
 
 
-def build_design(experiment: Experiment, path: Path, root: yaml.Node | None = None) -> Design:
+def build_design(
+    experiment: Experiment,
+    path: Path,
+    root: yaml.Node | None = None,
+    budget: Callable[[Scenario, int], None] | None = None,
+) -> Design:
     """Validate every (variant, sample) scenario up front and list the runs.
 
     ``root`` is the experiment file's YAML node tree: an error in a variant's ``set`` or
-    ``policies``, or in an uncertainty's key or value, names its line there.
+    ``policies``, or in an uncertainty's key or value, names its line there. ``budget``
+    is called with the base scenario and the number of runs before the variants are
+    built (validating 100,000 samples takes minutes): it may refuse the experiment.
     """
     where = str(path)
     base = (path.parent / experiment.scenario).resolve()
@@ -160,6 +168,8 @@ def build_design(experiment: Experiment, path: Path, root: yaml.Node | None = No
     if experiment.days is not None:
         common.append(_at("days", experiment.days, where, root, key_path="days"))
     base_scenario = source.build(common)
+    if budget is not None:
+        budget(base_scenario, check_size(experiment, path, root))
     if experiment.warmup_days >= base_scenario.days:
         raise UserInputError(
             f"warmup_days ({experiment.warmup_days}) must be less than the horizon "

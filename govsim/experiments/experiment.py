@@ -54,6 +54,7 @@ from govsim.io import (
 from govsim.progress import Progress
 from govsim.scenario import yaml_safe
 from govsim.scenario.loader import load_model, read_model
+from govsim.scenario.schema import Scenario
 
 TABLES = (
     "results",
@@ -104,7 +105,12 @@ def run_experiment(
     """
     path = Path(path)
     experiment, root = read_model(path, Experiment)
-    design = build_design(experiment, path, root)
+    executor = executor or choose()
+
+    def budget(base: Scenario, runs: int) -> None:  # before 100,000 samples are validated
+        _check_resources([base], runs, executor, path)
+
+    design = build_design(experiment, path, root, budget)
     target = (
         Path(out)
         if out
@@ -112,13 +118,12 @@ def run_experiment(
             (path.parent / experiment.out) if experiment.out else Path("results") / experiment.name
         )
     )
-    executor = executor or choose()
     store = RunStore(target)
     fingerprint = _fingerprint(design)
     fresh = _claim(target, store, fingerprint, resume, force)
     done = store.finished()
     pending = [t for t in design.tasks if t.run_id not in done]
-    _check_resources(design, pending, executor, path)
+    _check_resources(_spread(design), len(pending), executor, path)
     resume_hint = f"govsim experiment run {path}" + (f" --out {out}" if out else "") + " --resume"
     ran = 0
     try:
@@ -198,15 +203,19 @@ def _what_is_kept(
     )
 
 
-def _check_resources(design: Design, pending: list, executor: Executor, path: Path) -> None:
+def _check_resources(scenarios: list[Scenario], runs: int, executor: Executor, path: Path) -> None:
     """Refuse an experiment that would not fit the machine (:mod:`govsim.estimate`)."""
-    if getattr(executor, "scheduler", None) is not None or not pending:
+    if getattr(executor, "scheduler", None) is not None or not runs:
         return  # a remote cluster's memory is its own; each run checks itself there
-    scenarios = list({id(t.scenario): t.scenario for t in design.tasks}.values())
-    step = max(1, len(scenarios) // ESTIMATED_SCENARIOS)
-    estimates = [estimate(s) for s in scenarios[::step]]
+    estimates = [estimate(s) for s in scenarios]
     workers = getattr(executor, "workers", None) or 1
-    check_experiment(estimates, len(pending), min(workers, len(pending)), str(path))
+    check_experiment(estimates, runs, min(workers, runs), str(path))
+
+
+def _spread(design: Design) -> list[Scenario]:
+    """Up to ESTIMATED_SCENARIOS of the design's scenarios, spread over it."""
+    scenarios = list({id(t.scenario): t.scenario for t in design.tasks}.values())
+    return scenarios[:: max(1, len(scenarios) // ESTIMATED_SCENARIOS)]
 
 
 ESTIMATED_SCENARIOS = 32
