@@ -29,6 +29,7 @@ import hashlib
 import json
 import shutil
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -233,7 +234,7 @@ def publish(target: Path, tables: dict[str, pd.DataFrame], experiment_yaml: str)
     """
     with output_folder(target) as stage:
         for name, table in tables.items():
-            atomic_write(stage / f"{name}.parquet", lambda p, t=table: t.to_parquet(p, index=False))
+            atomic_write(stage / f"{name}.parquet", partial(_parquet, table))
         atomic_write(stage / "experiment.yaml", lambda p: Path(p).write_text(experiment_yaml))
         for carried in ("runs", "replay"):
             if (target / carried).is_dir():
@@ -323,6 +324,10 @@ def _recorded_fingerprint(path: Path) -> str | None:
         return None
     value = data.get("fingerprint") if isinstance(data, dict) else None
     return str(value) if value is not None else None
+
+
+def _parquet(table: pd.DataFrame, path: str) -> None:
+    table.to_parquet(path, index=False)
 
 
 def _experiment_yaml(experiment: Experiment, fingerprint: str) -> str:
