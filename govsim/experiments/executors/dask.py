@@ -7,8 +7,12 @@ others by the Dask scheduler (and each run may be retried ``retries`` times).
 
 from __future__ import annotations
 
+import logging
+import signal
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TypeVar
 
 from govsim.errors import UserInputError
@@ -32,6 +36,21 @@ def check_address(address: str) -> None:
         ) from None
 
 
+@contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start the local cluster's processes with Ctrl-C ignored (they inherit it): the parent
+    stops them and reports, instead of every worker printing a traceback. Meanwhile (the
+    seconds the cluster takes to start) Ctrl-C is ignored here too."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class DaskExecutor:
     name = "dask"
 
@@ -49,12 +68,14 @@ class DaskExecutor:
 
         cluster = None
         if self.scheduler is None:
-            cluster = LocalCluster(
-                n_workers=self.workers or 2,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-            )
+            with _workers_ignore_ctrl_c():
+                cluster = LocalCluster(
+                    n_workers=self.workers or 2,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.CRITICAL,  # runs report their own errors
+                )
             client = Client(cluster)
         else:
             try:
