@@ -991,16 +991,19 @@ def test_f9_ctrl_c_during_a_run_prints_one_line(delay: float, tmp_path: Path) ->
     assert not out.exists() and not leftovers(tmp_path)
 
 
-def test_f9_interrupted_experiment_says_what_it_kept(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "backend",
+    [["--workers", "2"], pytest.param(["--dask-local", "2"], marks=pytest.mark.slow)],
+    ids=["local_pool", "dask_local"],
+)
+def test_f9_interrupted_experiment_says_what_it_kept(backend: list[str], tmp_path: Path) -> None:
     scenario = small_file(tmp_path, days=30)
     path = tmp_path / "exp.yaml"
     path.write_text(
         f"name: slow\nscenario: {scenario.name}\nreplications: 40\noutcomes: [created]\n"
     )
     out = tmp_path / "out"
-    process = _start(
-        ["experiment", "run", str(path), "--workers", "2", "--out", str(out)], tmp_path
-    )
+    process = _start(["experiment", "run", str(path), *backend, "--out", str(out)], tmp_path)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list((out / "runs").glob("*.parquet"))) < 4:
         time.sleep(0.05)
