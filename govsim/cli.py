@@ -302,6 +302,11 @@ def _plot(args: argparse.Namespace) -> int:
         raise Interrupted(
             f"interrupted; no figure was written ({Path(args.folder) / 'figures'} is as it was)"
         ) from None
+    except OSError as exc:
+        raise UserInputError(
+            f"cannot write the figures ({exc.strerror or exc}); no figure was written",
+            source=str(Path(args.folder) / "figures"),
+        ) from None
     if not args.quiet:
         print(
             f"wrote {len(made)} figures (PNG and SVG) to {Path(args.folder) / 'figures'}/: "
@@ -326,6 +331,11 @@ def _report(args: argparse.Namespace) -> int:
         )
     except KeyboardInterrupt:
         raise Interrupted("interrupted; the report was not written") from None
+    except OSError as exc:
+        raise UserInputError(
+            f"cannot write the report ({exc.strerror or exc}); the report was not written",
+            source=args.out or str(Path(args.folder) / "report.html"),
+        ) from None
     if not args.quiet:
         print(f"wrote {target}")
     return EXIT_OK

@@ -1262,3 +1262,31 @@ def test_every_number_has_a_documented_bound() -> None:
             if not upper and (model.__name__, name) not in BOUNDED_BY_A_CHECK:
                 unbounded.append(f"{model.__name__}.{name}")
     assert unbounded == []
+
+
+def test_f7_plot_and_report_name_a_folder_they_cannot_write(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    from contextlib import contextmanager
+
+    from govsim.plots import figures
+
+    out = tmp_path / "run"
+    assert main(["run", str(BASELINE), "--days", "2", "--out", str(out), "--quiet"]) == 0
+
+    @contextmanager
+    def read_only(target):
+        raise OSError(errno.EROFS, "Read-only file system", str(target))
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(figures, "output_folder", read_only)
+    rc, stdout, err = run_cli(capsys, "plot", str(out), "--quiet")
+    source = str(out / "figures")
+    assert_input_error(rc, stdout, err, source=source, key=None, line=None, fragment="Read-only")
+    monkeypatch.undo()
+    page = tmp_path / "nowhere" / "report.html"
+    rc, stdout, err = run_cli(capsys, "report", str(out), "--out", str(page), "--quiet")
+    assert_input_error(
+        rc, stdout, err, source=str(page), key=None, line=None, fragment="No such file"
+    )
+    assert not page.parent.exists()
