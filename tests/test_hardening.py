@@ -343,6 +343,22 @@ def test_f11_a_number_must_be_a_number(case, capsys) -> None:
     )
 
 
+@pytest.mark.parametrize("value", ["[", "&a [*a]", "a\x00b", "{x: 1, x: 2}"])
+def test_f11_an_unreadable_set_value_names_the_override(value: str, capsys) -> None:
+    override = f"hotline.operators={value}"
+    rc, out, err = run_cli(capsys, "validate", str(BASELINE), "--set", override)
+    assert_input_error(
+        rc,
+        out,
+        err,
+        source=f"--set {override}",
+        key="hotline.operators",
+        line=None,
+        fragment="cannot read the value",
+    )
+    assert ", line " not in err
+
+
 def test_f11_scientific_notation_is_a_number(capsys) -> None:
     """YAML 1.1 reads 1e-3 as text; a scenario reads it as the number it plainly is."""
     scenario = govsim.load_scenario(BASELINE, ["categories.0.rate=1e-3", "days=2.5e1"])

@@ -71,7 +71,12 @@ class Override:
         if "=" not in item:
             raise UserInputError("an override must look like key.path=value", source=source)
         dotted, _, raw = item.partition("=")
-        value = yaml_safe.parse_value(raw, source)
+        try:
+            value = yaml_safe.parse_value(raw, source)
+        except UserInputError as exc:
+            raise UserInputError(
+                f"cannot read the value '{raw}' ({exc.message})", source=source, key_path=dotted
+            ) from None
         return cls(dotted.strip(), value, source)
 
     def error(self, message: str, rest: KeyPath = (), at: str | None = None) -> UserInputError:
