@@ -943,7 +943,7 @@ def test_f8_disk_full_while_writing_the_tables(tmp_path: Path, capsys, monkeypat
     assert_input_error(
         rc, stdout, err, source=str(out), key=None, line=None, fragment="No space left"
     )
-    assert "4 of 4 runs are finished and kept" in err
+    assert "all 4 runs are finished and kept" in err
     assert folder_digest(out) == before
     assert not leftovers(tmp_path)
 
@@ -1306,3 +1306,28 @@ def test_f7_plot_and_report_name_a_folder_they_cannot_write(
         rc, stdout, err, source=str(page), key=None, line=None, fragment="No such file"
     )
     assert not page.parent.exists()
+
+
+def test_f4_experiment_folders_are_never_mixed(tmp_path: Path, capsys) -> None:
+    """Another experiment's runs, or a run's results: refused; --force discards them first."""
+    first = tiny_experiment(tmp_path, replications=1, name="first")
+    second = tiny_experiment(tmp_path, replications=2, name="second")
+    out = tmp_path / "e"
+    args = ["--workers", "1", "--out", str(out), "--quiet"]
+    assert main(["experiment", "run", str(first), *args]) == 0
+    before = folder_digest(out)
+    rc, stdout, err = run_cli(capsys, "experiment", "run", str(second), *args)
+    assert_input_error(rc, stdout, err, source=str(out), key=None, line=None, fragment="different")
+    assert folder_digest(out) == before
+    rc, _, err = run_cli(capsys, "experiment", "run", str(second), *args, "--force")
+    assert rc == 0, err
+    results = pd.read_parquet(out / "results.parquet")
+    assert set(results["experiment"]) == {"second"} and set(results["replication"]) == {0, 1}
+    assert len(list((out / "runs").glob("*__r*[0-9].parquet"))) == 4
+    run = tmp_path / "run"
+    assert main(["run", str(BASELINE), "--days", "1", "--out", str(run), "--quiet"]) == 0
+    rc, stdout, err = run_cli(
+        capsys, "experiment", "run", str(first), "--workers", "1", "--out", str(run), "--quiet"
+    )
+    assert_input_error(rc, stdout, err, source=str(run), key=None, line=None, fragment="--force")
+    assert (run / "summary.json").is_file() and not (run / "runs").exists()

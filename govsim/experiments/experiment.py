@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -121,7 +123,8 @@ def run_experiment(
     )
     store = RunStore(target)
     fingerprint = _fingerprint(design)
-    fresh = _claim(target, store, fingerprint, resume, force)
+    existed = target.exists()
+    state = _claim(target, store, fingerprint, resume, force)
     done = store.finished()
     pending = [t for t in design.tasks if t.run_id not in done]
     _check_resources(_spread(design), len(pending), executor, path)
@@ -137,7 +140,7 @@ def run_experiment(
         tables = assemble(design, store)
         publish(target, tables, _experiment_yaml(experiment, fingerprint))
     except BaseException as exc:
-        kept = _what_is_kept(design, store, target, fresh, resume_hint)
+        kept = _what_is_kept(design, store, target, state, existed, resume_hint)
         if isinstance(exc, KeyboardInterrupt):
             raise Interrupted(f"interrupted; {kept}") from None
         if isinstance(exc, OSError):
@@ -185,19 +188,31 @@ def _execute(
 
 
 def _what_is_kept(
-    design: Design, store: RunStore, target: Path, fresh: bool, resume_hint: str
+    design: Design, store: RunStore, target: Path, state: str, existed: bool, resume_hint: str
 ) -> str:
-    """What a failed or interrupted experiment leaves in its folder, said truthfully."""
+    """What a failed or interrupted experiment leaves in its folder, said truthfully; a folder
+    that got nothing is put back as it was (removed if this experiment created it)."""
     try:
         finished = len({t.run_id for t in design.tasks} & store.finished())
     except OSError:
         finished = 0
     total = len(design.tasks)
+    if finished == 0 and state != "reused":
+        for name in ("runs", "experiment.yaml"):
+            with suppress(OSError):
+                (shutil.rmtree if name == "runs" else os.remove)(target / name)
+        if not existed:
+            with suppress(OSError):
+                target.rmdir()
+        discarded = "; --force discarded what the folder held" if state == "discarded" else ""
+        return f"nothing was written{discarded}"
     if finished == 0:
-        if fresh:
-            shutil.rmtree(target, ignore_errors=True)
-            return "nothing was written"
-        return f"no run finished; {target} holds no new results"
+        return f"no run finished; {target} holds what it held before"
+    if finished == total:
+        return (
+            f"all {total} runs are finished and kept in {target / 'runs'}; "
+            f"`{resume_hint}` assembles the tables"
+        )
     return (
         f"{finished} of {total} runs are finished and kept in {target / 'runs'}; "
         f"`{resume_hint}` runs the other {total - finished} and assembles the tables"
@@ -275,8 +290,9 @@ def _fingerprint(design: Design) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
 
 
-def _claim(target: Path, store: RunStore, fingerprint: str, resume: bool, force: bool) -> bool:
-    """Check the output folder can take this experiment; return whether it starts empty.
+def _claim(target: Path, store: RunStore, fingerprint: str, resume: bool, force: bool) -> str:
+    """Check the output folder can take this experiment; return ``new`` (absent or empty),
+    ``discarded`` (emptied by ``force``) or ``reused`` (this experiment's, to resume).
 
     An absent or empty folder is taken. One holding this experiment's runs needs
     ``resume`` (run what is missing) or ``force``; one holding anything else of govsim's
@@ -289,10 +305,10 @@ def _claim(target: Path, store: RunStore, fingerprint: str, resume: bool, force:
     except FolderInUse as exc:
         raise UserInputError(exc.reason, source=where) from None
     if not holds:
-        return True
+        return "new"
     if force:
         discard(target)
-        return True
+        return "discarded"
     recorded = _recorded_fingerprint(target / "experiment.yaml")
     if recorded is None:
         raise UserInputError(
@@ -312,7 +328,7 @@ def _claim(target: Path, store: RunStore, fingerprint: str, resume: bool, force:
             "what is missing, --force to run everything again, or choose another --out",
             source=where,
         )
-    return False
+    return "reused"
 
 
 def _recorded_fingerprint(path: Path) -> str | None:
