@@ -62,7 +62,8 @@ class Ranking(PolicySpec):
     )
     weights: dict[Literal["response", "resolution", "satisfaction"], float] = Field(
         default_factory=lambda: {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4},
-        description="Composite score weights (public analytics formula: 0.1 / 0.5 / 0.4).",
+        description="Composite score weights, relative, each 0 to 1,000 (public analytics "
+        "formula: 0.1 / 0.5 / 0.4).",
     )
     advanced_share: float = Field(0.1, ge=0, le=1, description="Share of streets ranked advanced.")
     rectification_share: float = Field(0.1, ge=0, le=1, description="Share of streets to rectify.")

@@ -70,7 +70,8 @@ class SyntheticCity(Strict):
     )
     grid_kinds: dict[Literal["community", "village", "key_unit", "road"], int] | None = Field(
         None,
-        description="Counts of grids by kind (sum = grids); key-unit and road grids have no "
+        description=f"Counts of grids by kind (sum = grids, each at most {MAX_GRIDS:,}); "
+        "key-unit and road grids have no "
         "residents. "
         "Default: all community.",
     )
@@ -359,10 +360,12 @@ class Arrivals(Strict):
     """
 
     intraday: list[float] = Field(
-        default_factory=lambda: _flat(24), description="24 relative rates, hour 0 to 23."
+        default_factory=lambda: _flat(24),
+        description=f"24 relative rates (no unit), hour 0 to 23; each 0 to {MAX_SHAPE:,.0f}.",
     )
     weekday: list[float] = Field(
-        default_factory=lambda: _flat(7), description="7 relative rates, Monday to Sunday."
+        default_factory=lambda: _flat(7),
+        description=f"7 relative rates (no unit), Monday to Sunday; each 0 to {MAX_SHAPE:,.0f}.",
     )
     seasons: list[Season] = Field(default_factory=list, description="Recurring seasonal windows.")
     surges: list[Surge] = Field(default_factory=list, description="One-off surges (stress tests).")
