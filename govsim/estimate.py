@@ -143,17 +143,45 @@ def _units(scenario: Scenario) -> tuple[int, int]:
 
 
 def available_memory() -> float | None:
-    """Memory available to a new process now (bytes), None if the system does not say."""
+    """Memory available to a new process now (bytes), None if the system does not say: the
+    system's available memory, or less if a container's memory limit (cgroup) leaves less."""
+    found = [m for m in (_system_available(), _cgroup_available()) if m is not None]
+    return min(found) if found else None
+
+
+def _system_available() -> float | None:
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemAvailable:"):
                 return float(line.split()[1]) * 1024
-    except OSError:
+    except (OSError, ValueError, IndexError):
         pass
     try:
         return float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):
         return None
+
+
+CGROUP_FILES = (
+    ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),  # cgroup v2
+    (
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+        "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+    ),  # cgroup v1
+)
+
+
+def _cgroup_available() -> float | None:
+    for limit_file, usage_file in CGROUP_FILES:
+        try:
+            limit = Path(limit_file).read_text().strip()
+            usage = float(Path(usage_file).read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if limit == "max" or float(limit) >= 2**60:  # no limit
+            return None
+        return max(float(limit) - usage, 0.0)
+    return None
 
 
 def ignored() -> bool:
