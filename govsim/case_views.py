@@ -30,7 +30,7 @@ def case_views(
     ``keys`` (variant, sample, replication) are added as columns.
     """
     after = cases[cases["created"] >= warmup]
-    kpis = kpi_frame(after, scenario, horizon, assess(after, scenario, horizon))
+    kpis = kpi_frame(after, scenario, horizon, assess(after, scenario, horizon), warmup)
     done = after[after["status"] == "closed"]
     closed = pd.DataFrame(
         {

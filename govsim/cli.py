@@ -2,8 +2,13 @@
 report | log | export-log | fit | calibrate | docs``.
 
 Exit codes: 0 success; 1 the model broke an invariant (a ledger violation: a bug to
-report); 2 bad input (file, key path and line are named; nothing is written); 3 some
-runs of an experiment failed (the others finished and were written).
+report); 2 bad input (file, key path and line are named; nothing is written), an output
+folder that cannot be used or written, or a run that would not fit the machine; 3 some
+runs of an experiment failed (the others finished and were written); 130 interrupted
+(Ctrl-C; the message says what was kept).
+
+This module imports only the standard library at first: the heavy libraries load inside
+the command, after the Ctrl-C handling is in place.
 """
 
 from __future__ import annotations
@@ -14,25 +19,62 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from govsim.errors import LedgerError, UserInputError
+from govsim.interrupts import (
+    EXIT_INTERRUPTED,
+    NOTHING_WRITTEN,
+    Interrupted,
+    message_of,
+    quiet_start,
+    terminate_as_interrupt,
+)
 
 EXIT_OK, EXIT_LEDGER, EXIT_INPUT = 0, 1, 2
 EXIT_RUNS_FAILED = 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
     try:
-        return args.handler(args)
-    except UserInputError as exc:
-        print(f"govsim: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except LedgerError as exc:
-        print(f"govsim: model invariant violated (please report): {exc}", file=sys.stderr)
-        return EXIT_LEDGER
-    except KeyboardInterrupt:
-        print("govsim: interrupted; nothing was written", file=sys.stderr)
-        return 130
+        with quiet_start():  # until the libraries are loaded, Ctrl-C exits at once
+            args = _parser().parse_args(argv)
+            _preload(args)
+        try:
+            with terminate_as_interrupt():
+                return args.handler(args)
+        except UserInputError as exc:
+            print(f"govsim: error: {exc}", file=sys.stderr)
+            return EXIT_INPUT
+        except LedgerError as exc:
+            print(f"govsim: model invariant violated (please report): {exc}", file=sys.stderr)
+            return EXIT_LEDGER
+    except KeyboardInterrupt as exc:
+        print(f"govsim: {message_of(exc)}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+PRELOAD = {
+    "run": ("numpy", "pandas", "pyarrow.parquet", "simpy", "govsim.simulate", "govsim.console"),
+    "validate": ("govsim.scenario",),
+    "network": ("networkx", "govsim.network", "govsim.scenario"),
+    "experiment": ("govsim.simulate", "govsim.experiments", "govsim.console"),
+    "plot": ("matplotlib.pyplot", "govsim.plots", "govsim.loading"),
+    "report": ("matplotlib.pyplot", "govsim.report"),
+    "docs": ("govsim.scenario.reference",),
+}
+"""What each command imports before it starts: loaded under :func:`quiet_start`."""
+
+
+def _preload(args: argparse.Namespace) -> None:
+    import importlib
+
+    if args.command in ("plot", "report"):
+        import matplotlib
+
+        matplotlib.use("Agg")
+    names = list(PRELOAD.get(args.command, ()))
+    if getattr(args, "scheduler", None) or getattr(args, "dask_local", None):
+        names.append("distributed")
+    for name in names:
+        importlib.import_module(name)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="root random seed (overrides the scenario's)")
     run.add_argument("--days", type=float, help="simulated days (overrides the scenario's)")
     _add_set(run)
+    _add_force(run)
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary table")
     run.set_defaults(handler=_run)
 
@@ -68,13 +111,15 @@ def _parser() -> argparse.ArgumentParser:
     exp_run = experiment_sub.add_parser("run", help="run an experiment YAML")
     exp_run.add_argument("experiment", help="experiment YAML file")
     backend = exp_run.add_mutually_exclusive_group()
-    backend.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    backend.add_argument(
+        "--workers", type=_positive, help="local worker processes (default: all cores)"
+    )
     backend.add_argument(
         "--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786"
     )
     backend.add_argument(
         "--dask-local",
-        type=int,
+        type=_positive,
         metavar="N",
         help="start a local Dask cluster of N worker processes",
     )
@@ -82,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     exp_run.add_argument(
         "--out", help="output folder (default: the experiment's `out`, else results/<name>/)"
     )
+    _add_force(exp_run, "discard the runs and tables of the folder and start again")
     exp_run.add_argument("--quiet", action="store_true", help="no progress bar, no summary table")
     exp_run.set_defaults(handler=_experiment_run)
 
@@ -100,7 +146,9 @@ def _parser() -> argparse.ArgumentParser:
             action="store_true",
             help="experiments: skip the figures that need their runs re-simulated",
         )
-        command.add_argument("--workers", type=int, help="processes to replay an experiment's runs")
+        command.add_argument(
+            "--workers", type=_positive, help="processes to replay an experiment's runs"
+        )
         command.add_argument("--quiet", action="store_true", help="no progress bar")
         if name == "report":
             command.add_argument("--out", help="HTML file to write (default DIR/report.html)")
@@ -124,6 +172,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _add_force(parser: argparse.ArgumentParser, text: str = "") -> None:
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help=text
+        or "replace the results already in the output folder (they stay until the new ones "
+        "are complete)",
+    )
+
+
 def _add_set(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--set",
@@ -143,6 +211,8 @@ def _load(args: argparse.Namespace, extra: Sequence[str] = ()):
 
 def _run(args: argparse.Namespace) -> int:
     from govsim.console import format_summary
+    from govsim.estimate import check_run
+    from govsim.io import FolderInUse, check_output_folder, output_folder
     from govsim.simulate import simulate
 
     extra = []
@@ -151,35 +221,41 @@ def _run(args: argparse.Namespace) -> int:
     if args.days is not None:
         extra.append(f"days={args.days}")
     scenario = _load(args, extra)
+    check_run(scenario, args.scenario)
     out = Path(args.out) if args.out else Path("results") / scenario.name
-    if out.exists() and not out.is_dir():
-        raise UserInputError("the output path exists and is not a folder", source=str(out))
-    made_out = not out.exists()
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        # The case table streams to its file as cases finish: memory stays flat on a city-wide year.
-        cases_file = out / "cases.parquet" if scenario.output.cases_table else None
-        problems_file = (
-            out / "problems.parquet"
-            if scenario.output.cases_table and scenario.problems.enabled
-            else None
-        )
-        try:
+        replacing = check_output_folder(out, replace=args.force)
+    except FolderInUse as exc:
+        raise UserInputError(exc.reason, source=str(out)) from None
+    kept = f"; the results already in {out} are unchanged" if replacing else ""
+    try:
+        with output_folder(out) as folder:
+            # The case table streams to its file as cases finish: memory stays flat on a
+            # city-wide year. Everything goes to a temporary folder that takes out's place.
+            cases_file = folder / "cases.parquet" if scenario.output.cases_table else None
+            problems_file = (
+                folder / "problems.parquet"
+                if scenario.output.cases_table and scenario.problems.enabled
+                else None
+            )
             result = simulate(
                 scenario,
                 progress=not args.quiet,
                 cases_file=cases_file,
                 problems_file=problems_file,
             )
-        except BaseException:
-            if made_out and not any(out.iterdir()):
-                out.rmdir()
-            raise
-        result.write(out)
+            result.write_files(folder)
     except OSError as exc:
         raise UserInputError(
-            f"cannot write the results ({exc.strerror or exc})", source=str(out)
+            f"cannot write the results ({exc.strerror or exc}); nothing was written{kept}",
+            source=str(out),
         ) from None
+    except MemoryError:
+        raise UserInputError(
+            f"the run ran out of memory; nothing was written{kept}", source=args.scenario
+        ) from None
+    except KeyboardInterrupt:
+        raise Interrupted(NOTHING_WRITTEN + kept) from None
     if not args.quiet:
         print(format_summary(result.summary))
         print(f"\nwrote {out}/")
@@ -187,11 +263,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _experiment_run(args: argparse.Namespace) -> int:
+    from govsim.console import format_experiment
     from govsim.experiments import run_experiment
     from govsim.experiments.executors import choose
 
-    if args.workers is not None and args.workers < 1:
-        raise UserInputError("--workers must be at least 1", source="--workers")
     executor = choose(workers=args.workers, scheduler=args.scheduler, dask_workers=args.dask_local)
     result = run_experiment(
         args.experiment,
@@ -199,11 +274,10 @@ def _experiment_run(args: argparse.Namespace) -> int:
         resume=args.resume,
         out=args.out,
         progress=not args.quiet,
+        force=args.force,
     )
     if not args.quiet:
-        summary = result.tables["summary"]
-        table = summary.pivot_table(index="metric", columns="variant", values="mean", observed=True)
-        print(table.to_string(float_format=lambda x: f"{x:,.3f}"))
+        print(format_experiment(result.tables["summary"], result.variants, result.outcomes))
         print(f"\nran {result.ran} runs; wrote {result.out}/")
     for error in result.errors:
         print(
@@ -242,9 +316,22 @@ def _plot(args: argparse.Namespace) -> int:
     from govsim.loading import load
     from govsim.plots import make_figures
 
-    made = make_figures(
-        load(args.folder), replay=not args.no_replay, workers=args.workers, progress=not args.quiet
-    )
+    try:
+        made = make_figures(
+            load(args.folder),
+            replay=not args.no_replay,
+            workers=args.workers,
+            progress=not args.quiet,
+        )
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted; no figure was written ({Path(args.folder) / 'figures'} is as it was)"
+        ) from None
+    except OSError as exc:
+        raise UserInputError(
+            f"cannot write the figures ({exc.strerror or exc}); no figure was written",
+            source=str(Path(args.folder) / "figures"),
+        ) from None
     if not args.quiet:
         print(
             f"wrote {len(made)} figures (PNG and SVG) to {Path(args.folder) / 'figures'}/: "
@@ -259,13 +346,21 @@ def _report(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     from govsim.report import write_report
 
-    target = write_report(
-        args.folder,
-        args.out,
-        replay=not args.no_replay,
-        workers=args.workers,
-        progress=not args.quiet,
-    )
+    try:
+        target = write_report(
+            args.folder,
+            args.out,
+            replay=not args.no_replay,
+            workers=args.workers,
+            progress=not args.quiet,
+        )
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted; the report was not written") from None
+    except OSError as exc:
+        raise UserInputError(
+            f"cannot write the report ({exc.strerror or exc}); the report was not written",
+            source=args.out or str(Path(args.folder) / "report.html"),
+        ) from None
     if not args.quiet:
         print(f"wrote {target}")
     return EXIT_OK

@@ -33,7 +33,8 @@ SATISFACTION_LEVELS = ("satisfied", "basic", "unsatisfied")
 SATISFIED, BASIC, UNSATISFIED = range(len(SATISFACTION_LEVELS))
 """``Case.satisfaction`` codes, indices into SATISFACTION_LEVELS (-1 without a valid callback)."""
 SATISFACTION_WEIGHT = (1.0, 0.9, 0.0)
-"""Per satisfaction code: 'basically satisfied' counts 0.9 in the satisfaction rate (DOMAIN.md)."""
+"""Per satisfaction code: 'basically satisfied' counts 0.9 in the satisfaction rate
+(docs/sources.md)."""
 
 NOT_ASKED = -1
 """``Case.resolved`` and ``Case.satisfaction`` before a valid callback (``resolved`` is 0 or

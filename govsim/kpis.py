@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from govsim.calendar import Calendar, add_month_coverage
 from govsim.codes import SATISFACTION_LEVELS, SATISFACTION_WEIGHT
 from govsim.rates import add_rates, add_true_fix_rate, composite_weights
 from govsim.scenario.schema import Scenario
@@ -78,9 +79,16 @@ def three_rates(assessed: pd.DataFrame) -> dict[str, float]:
 
 
 def kpi_frame(
-    cases: pd.DataFrame, scenario: Scenario, horizon: float, assessed: pd.DataFrame | None = None
+    cases: pd.DataFrame,
+    scenario: Scenario,
+    horizon: float,
+    assessed: pd.DataFrame | None = None,
+    counted_from: float = 0.0,
 ) -> pd.DataFrame:
-    """The three rates and the composite score per assessed unit and month of creation."""
+    """The three rates and the composite score per assessed unit and month of creation.
+
+    ``counted_from``: hours before which cases were left out (a warm-up), so a month
+    that starts inside it is marked partial (``complete_month``)."""
     work = assess(cases, scenario, horizon) if assessed is None else assessed
     city = work.assign(unit_type="city", unit="city")
     both = pd.concat([work, city], ignore_index=True)
@@ -97,4 +105,4 @@ def kpi_frame(
     ).reset_index()
     add_rates(kpis, composite_weights(scenario))
     add_true_fix_rate(kpis)
-    return kpis
+    return add_month_coverage(kpis, Calendar(scenario.start_date, horizon), counted_from)

@@ -497,14 +497,14 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 def _run_with_progress(env: simpy.Environment, horizon: float, progress: bool, label: str) -> None:
     """Run ``env`` to ``horizon``; with ``progress``, a day at a time under a progress bar in
-    simulated days."""
+    simulated days (a log line every 10% when stderr is not a terminal)."""
     if not progress:
         env.run(until=horizon)
         return
-    from tqdm.auto import tqdm
+    from govsim.progress import Progress
 
     days = int(np.ceil(horizon / 24))
-    with tqdm(total=days, unit="day", desc=label, leave=False, disable=None) as bar:
+    with Progress(days, unit="day", desc=label, leave=False) as bar:
         for day in range(1, days + 1):
             env.run(until=min(day * 24.0, horizon))
             bar.update(1)

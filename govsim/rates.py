@@ -1,6 +1,6 @@
 """The three rates and the composite score: the formulas, defined once.
 
-One public analytics formula (DOMAIN.md; not an official one): the denominators are
+One public analytics formula (docs/sources.md; not an official one): the denominators are
 valid callbacks; satisfaction = (satisfied + 0.9 x basically satisfied) / valid;
 composite = 0.1 response + 0.5 resolution + 0.4 satisfaction unless a ranking policy
 sets other weights. The streaming tallies (:mod:`govsim.tallies`), the table-based

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from govsim.io import atomic_write
 from govsim.loading import ExperimentData, Results, RunData, StudyData, load
 from govsim.plots.figures import MadeFigure, make_figures
 from govsim.plots.style import metric_style
@@ -51,7 +52,8 @@ def write_report(
         data, formats=("png", "svg"), replay=replay, workers=workers, progress=progress
     )
     target = Path(out) if out else data.path / "report.html"
-    target.write_text(render(data, figures), encoding="utf-8")
+    page = render(data, figures)
+    atomic_write(target, lambda p: Path(p).write_text(page, encoding="utf-8"))
     return target
 
 

@@ -10,8 +10,9 @@ Outputs of a run folder:
 - ``summary.json``: the headline figures;
 - ``scenario.yaml``: the fully resolved scenario, to repeat the run exactly.
 
-Every file is written atomically (:mod:`govsim.io`), so a crash never leaves a
-half-written table.
+The folder is written in one step (:func:`govsim.io.output_folder`): every table goes into
+a temporary folder beside it, which then takes its place, so a crash never leaves a
+half-written table, and a folder never mixes the tables of two runs.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from govsim.io import atomic_write
+from govsim.io import atomic_write, check_output_folder, output_folder
 from govsim.model import RunState
 from govsim.rates import composite_weights
 from govsim.scenario.schema import Scenario
@@ -52,9 +53,18 @@ class RunResult:
     problem_tallies: ProblemTallies | None = None
     """The problems' streaming tallies (runs with ``problems.enabled``)."""
 
-    def write(self, out: str | Path) -> Path:
+    def write(self, out: str | Path, *, replace: bool = True) -> Path:
+        """Write the tables to the folder ``out`` in one step, replacing the results there
+        (``replace=False``: refuse a folder that holds results). A folder holding files
+        govsim did not write is refused (:class:`govsim.io.FolderInUse`)."""
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
+        check_output_folder(out, replace=replace)
+        with output_folder(out) as folder:
+            self.write_files(folder)
+        return out
+
+    def write_files(self, out: Path) -> None:
+        """Write every table into the folder ``out`` (each file atomically)."""
         cases = self.cases
         if cases is not None:
             atomic_write(out / "cases.parquet", lambda p: cases.to_parquet(p, index=False))
@@ -79,7 +89,6 @@ class RunResult:
             out / "scenario.yaml",
             lambda p: Path(p).write_text(scenario_yaml(self.scenario), encoding="utf-8"),
         )
-        return out
 
 
 def collect(state: RunState) -> RunResult:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from govsim.bounds import MAX_SEED
+from govsim.estimate import check_run
 from govsim.model import Model
 from govsim.run_result import RunResult, collect
 from govsim.scenario.schema import Scenario
@@ -20,10 +22,38 @@ def simulate(
 ) -> RunResult:
     """Run ``scenario`` once (with ``seed``, default the scenario's own) and return its tables.
 
-    With ``cases_file``, the case table is streamed to that parquet file as cases finish
-    (the result's ``cases`` is then None) instead of being kept in memory; ``problems_file``
-    likewise for the problems table of a run with problems.
+    The seed that ran is the one recorded: the result's scenario (and so ``summary.json``
+    and ``scenario.yaml``) carries ``seed``, so rerunning the written scenario repeats the
+    run exactly. With ``cases_file``, the case table is streamed to that parquet file as
+    cases finish (the result's ``cases`` is then None) instead of being kept in memory;
+    ``problems_file`` likewise for the problems table of a run with problems.
+    A run that would not fit the machine is refused first (:mod:`govsim.estimate`).
     Raises :class:`govsim.errors.LedgerError` if any case was lost or duplicated.
     """
-    model = Model(scenario, seed, cases_file=cases_file, problems_file=problems_file)
+    scenario = with_seed(scenario, seed)
+    check_run(scenario, f"scenario '{scenario.name}'", cases_in_memory=cases_file is None)
+    model = Model(scenario, cases_file=cases_file, problems_file=problems_file)
     return collect(model.run(progress=progress))
+
+
+def with_seed(scenario: Scenario, seed: int | np.random.SeedSequence | None) -> Scenario:
+    """``scenario`` with its ``seed`` set to ``seed`` (unchanged if None).
+
+    A SeedSequence is taken by its entropy; one with a spawn key (a child sequence) has no
+    integer seed to record and is refused.
+    """
+    if seed is None:
+        return scenario
+    if isinstance(seed, np.random.SeedSequence):
+        if seed.spawn_key or not isinstance(seed.entropy, int):
+            raise ValueError(
+                "a spawned SeedSequence cannot be recorded as the scenario's seed; pass an "
+                "integer seed (e.g. int(sequence.generate_state(1)[0]))"
+            )
+        seed = seed.entropy
+    seed = int(seed)
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be between 0 and {MAX_SEED}, not {seed}")
+    if seed == scenario.seed:
+        return scenario
+    return scenario.model_copy(update={"seed": seed})

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from govsim.calendar import Calendar
+from govsim.calendar import Calendar, add_month_coverage
 from govsim.codes import (
     ABANDONED,
     BASIC,
@@ -227,6 +227,7 @@ class RunStatistics:
         kpis["satisfaction_points"] = satisfaction_points(kpis.pop("satisfied"), kpis.pop("basic"))
         add_rates(kpis, weights)
         add_true_fix_rate(kpis)
+        add_month_coverage(kpis, calendar)
         return kpis.astype({"month": str, "unit_type": str, "unit": str})
 
 

@@ -32,6 +32,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "govsim.problem",
             "govsim.servers",
             "govsim.controls",
+            "govsim.bounds",
+            "govsim.interrupts",
+            "govsim.progress",
             "govsim.agenda",
         ),
     ),
@@ -68,6 +71,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "govsim.simulate",
             "govsim.loading",
             "govsim.console",
+            "govsim.estimate",
         ),
     ),
     (

@@ -14,6 +14,7 @@ from govsim.cli import main
 from govsim.network import jurisdiction_graph
 from govsim.network.graph import HOTLINE
 from govsim.scenario import load_scenario
+from govsim.simulate import simulate
 
 
 @pytest.fixture(scope="module")
@@ -139,10 +140,30 @@ def test_dispatch_edges(graph, scenario) -> None:
     streets = {n for n in graph.nodes if tier_of(graph, n) == "street"}
     reached = {v for _, v, _ in dispatch if tier_of(graph, v) == "street"}
     assert reached == streets  # every street receives work orders
-    owned = {c.department for c in scenario.categories if c.department}
+    routed = {
+        c.department for c in scenario.categories if c.department and c.department_route_share
+    }
     departments = {v for u, v, _ in dispatch if tier_of(graph, v) == "department"}
-    assert {graph.nodes[v]["name"] for v in departments} == owned
+    assert {graph.nodes[v]["name"] for v in departments} == routed
     assert all(u == HOTLINE for u, v, _ in dispatch if v in departments)
+    owned = {c.department for c in scenario.categories if c.department}
+    assert owned - routed, "the baseline has departments that own categories but get no orders"
+
+
+def test_no_dispatch_edge_to_a_department_that_gets_no_orders(scenario, graph) -> None:
+    """Orders go straight to a department only by its route share: the figure must not draw
+    edges the model never uses. Whistles are off in the baseline, so every case a department
+    closes came by a dispatch edge, and every department without one closes nothing."""
+    result = simulate(scenario.model_copy(update={"days": 20.0}), seed=3)
+    closing = set(
+        result.cases.loc[result.cases["final_tier"] == "department", "department"].astype(str)
+    )
+    drawn = {
+        graph.nodes[v]["name"]
+        for _, v, _ in edges(graph, "dispatches_to")
+        if tier_of(graph, v) == "department"
+    }
+    assert closing and closing <= drawn
 
 
 def test_whistle_edges(whistling) -> None:

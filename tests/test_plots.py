@@ -353,7 +353,8 @@ def test_daily_flows_sum_the_interval_counts(run_dir: Path) -> None:
 def test_rates_per_month_match_the_kpis(run_dir: Path) -> None:
     data = govsim.load(run_dir)
     ax = gp.plot_rate(data.kpis, "satisfaction_rate")
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["2024-03", "2024-04"]
+    # 4 March to 7 April: neither month is whole, so both are drawn, labelled with their days
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2024-03 (28 d)", "2024-04 (7 d)"]
     assert ax.get_ylabel() == "satisfaction rate (%)"
     city = data.kpis[data.kpis["unit_type"] == "city"].sort_values("month")
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), 100 * city["satisfaction_rate"])
@@ -403,7 +404,7 @@ def test_tier_shares_match_the_summary(run_dir: Path) -> None:
 def test_league_ranks_streets_best_first(run_dir: Path, experiment_inputs) -> None:
     data = govsim.load(run_dir)
     matrix = league_matrix(data.kpis)
-    assert list(matrix.columns) == ["2024-03", "2024-04", "whole run"]
+    assert list(matrix.columns) == ["2024-03 (28 d)", "2024-04 (7 d)", "whole run"]
     assert matrix["whole run"].is_monotonic_decreasing and len(matrix) == 6
     ax = gp.plot_league(data.kpis)
     assert [t.get_text() for t in ax.get_yticklabels()][0] == f"1. {matrix.index[0]}"

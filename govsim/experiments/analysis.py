@@ -60,11 +60,7 @@ def paired_differences(results: pd.DataFrame, baseline: str, level: float = LEVE
         for (sample, metric), pair in joined.groupby(level=["sample", "metric"], sort=False):
             diff = (pair["value"] - pair["base"]).to_numpy(dtype=float)
             ci = mean_ci(diff, level)
-            unpaired = (
-                math.sqrt(np.nanvar(pair["value"], ddof=1) + np.nanvar(pair["base"], ddof=1))
-                if len(pair) > 1
-                else np.nan
-            )
+            unpaired = math.sqrt(_variance(pair["value"]) + _variance(pair["base"]))
             rows.append(
                 {
                     "variant": variant,
@@ -110,3 +106,10 @@ def backlog_curves(series: pd.DataFrame, tier: str = "city", metric: str = "open
     return sel.pivot_table(
         index="time", columns=["variant", "replication"], values="value", observed=True
     )
+
+
+def _variance(values: pd.Series) -> float:
+    """Sample variance of the finite values (NaN with fewer than two, without a warning)."""
+    finite = values.to_numpy(dtype=float)
+    finite = finite[np.isfinite(finite)]
+    return float(np.var(finite, ddof=1)) if len(finite) > 1 else float("nan")

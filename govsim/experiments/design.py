@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
+from govsim.bounds import MAX_RUNS
 from govsim.errors import UserInputError
 from govsim.experiments.schema import Experiment
-from govsim.scenario.loader import load_scenario
+from govsim.scenario.loader import Override, ScenarioSource, _find
 from govsim.scenario.schema import Scenario
 
 
@@ -94,25 +97,90 @@ def _unit_samples(experiment: Experiment, d: int) -> np.ndarray:
     return salib_samples(experiment)
 
 
-def build_design(experiment: Experiment, path: Path) -> Design:
-    """Validate every (variant, sample) scenario up front and list the runs."""
+def planned_samples(experiment: Experiment) -> int:
+    """How many samples the design will have, computed without building it."""
+    method, n = experiment.sampling.method, experiment.sampling.samples
+    ranges = sum(1 for u in experiment.uncertainties if u.kind == "range")
+    if method == "grid":
+        count = 1
+        for u in experiment.uncertainties:
+            if u.kind == "grid":
+                count *= len(u.values or [])
+                if count > MAX_RUNS:
+                    return count  # enough to refuse; the full product may be astronomical
+        return count
+    if method == "lhs":
+        return n
+    return n * (ranges + 2) if method == "sobol" else n * (ranges + 1)
+
+
+def check_size(experiment: Experiment, path: Path, root: yaml.Node | None) -> int:
+    """Refuse a design of more than MAX_RUNS runs before building it; return its run count."""
+    samples = planned_samples(experiment)
+    runs = len(experiment.variants) * samples * experiment.replications
+    if runs <= MAX_RUNS:
+        return runs
+    if experiment.replications >= samples:
+        key = "replications"
+    elif experiment.sampling.method == "grid":
+        key = "uncertainties"
+    else:
+        key = "sampling.samples"
+    raise UserInputError(
+        f"{len(experiment.variants):,} variants x {samples:,} samples x "
+        f"{experiment.replications:,} replications = {runs:,} runs, more than the "
+        f"{MAX_RUNS:,} an experiment may have",
+        source=str(path),
+        key_path=key,
+        line=_line(root, tuple(key.split("."))),
+    )
+
+
+def build_design(
+    experiment: Experiment,
+    path: Path,
+    root: yaml.Node | None = None,
+    budget: Callable[[Scenario, int], None] | None = None,
+) -> Design:
+    """Validate every (variant, sample) scenario up front and list the runs.
+
+    ``root`` is the experiment file's YAML node tree: an error in a variant's ``set`` or
+    ``policies``, or in an uncertainty's key or value, names its line there. ``budget``
+    is called with the base scenario and the number of runs before the variants are
+    built (validating 100,000 samples takes minutes): it may refuse the experiment.
+    """
+    where = str(path)
     base = (path.parent / experiment.scenario).resolve()
-    if not base.is_file():
+    if base.is_dir() or not base.is_file():
+        state = "is a folder, not a scenario file" if base.is_dir() else "does not exist"
         raise UserInputError(
-            f"scenario file '{experiment.scenario}' does not exist",
-            source=str(path),
+            f"scenario file '{experiment.scenario}' {state}",
+            source=where,
             key_path="scenario",
+            line=_line(root, ("scenario",)),
         )
+    check_size(experiment, path, root)
+    source = ScenarioSource.read(base)
+    common = [
+        _at("output.timeseries_interval_hours", experiment.timeseries_interval_hours, where, root),
+        Override("output.cases_table", False, where),  # outcomes come from the streaming tallies
+    ]
+    if experiment.days is not None:
+        common.append(_at("days", experiment.days, where, root, key_path="days"))
+    base_scenario = source.build(common)
+    if budget is not None:
+        budget(base_scenario, check_size(experiment, path, root))
+    if experiment.warmup_days >= base_scenario.days:
+        raise UserInputError(
+            f"warmup_days ({experiment.warmup_days}) must be less than the horizon "
+            f"({base_scenario.days:g} days): the outcomes would have no cases",
+            source=where,
+            key_path="warmup_days",
+            line=_line(root, ("warmup_days",)),
+        )
+    base_policies = [p.model_dump(mode="json") for p in base_scenario.policies]
     samples = sample_table(experiment)
     seeds = replication_seeds(experiment.seed, experiment.replications)
-    common = [
-        f"output.timeseries_interval_hours={experiment.timeseries_interval_hours}",
-        "output.cases_table=false",
-    ]  # outcomes come from the streaming statistics
-    if experiment.days is not None:
-        common.append(f"days={experiment.days}")
-    base_scenario = load_scenario(base, common)
-    base_policies = [p.model_dump(mode="json") for p in base_scenario.policies]
     tasks: list[RunTask] = []
     variant_rows = []
     for name, variant in experiment.variants.items():
@@ -124,25 +192,35 @@ def build_design(experiment: Experiment, path: Path) -> Design:
                 "policies": json.dumps(variant.policies, sort_keys=True),
             }
         )
-        overrides = [*common, *(f"{k}={json.dumps(v)}" for k, v in variant.set.items())]
+        overrides = [*common]
+        for key, value in variant.set.items():
+            overrides.append(
+                _at(key, value, where, root, key_path=f"variants.{name}.set.{key}", dotted=True)
+            )
         if variant.policies:
-            overrides.append(f"policies={json.dumps(base_policies + variant.policies)}")
-        for _, row in samples.iterrows():
-            values = [f"{k}={json.dumps(_plain(v))}" for k, v in row.items() if k != "sample"]
-            try:
-                scenario = load_scenario(base, [*overrides, *values])
-            except UserInputError as exc:
-                raise UserInputError(
-                    f"variant '{name}' sample {row['sample']}: {exc}",
-                    source=str(path),
-                    key_path=f"variants.{name}",
-                ) from None
+            overrides.append(
+                _at(
+                    "policies",
+                    base_policies + variant.policies,
+                    where,
+                    root,
+                    key_path=f"variants.{name}.policies",
+                    offset=len(base_policies),
+                )
+            )
+        for row in samples.to_dict("records"):
+            sample = int(row.pop("sample"))
+            values = [
+                _sampled(experiment, str(key), _plain(value), name, sample, where, root)
+                for key, value in row.items()
+            ]
+            scenario = source.build([*overrides, *values])
             for r, seed in enumerate(seeds):
                 tasks.append(
                     RunTask(
-                        run_id(name, int(row["sample"]), r),
+                        run_id(name, sample, r),
                         name,
-                        int(row["sample"]),
+                        sample,
                         r,
                         seed,
                         scenario,
@@ -151,6 +229,84 @@ def build_design(experiment: Experiment, path: Path) -> Design:
                     )
                 )
     return Design(experiment, tasks, pd.DataFrame(variant_rows), samples)
+
+
+def _at(
+    path: str,
+    value: object,
+    source: str,
+    root: yaml.Node | None,
+    *,
+    key_path: str | None = None,
+    dotted: bool = False,
+    offset: int = 0,
+) -> Override:
+    """An override written at ``key_path`` of the experiment file (default: the scenario key
+    of the same name at the experiment's top level)."""
+    key_path = key_path or path.rsplit(".", 1)[-1]
+    parts: tuple[str | int, ...] = tuple(key_path.split("."))
+    if dotted:  # a `set` key is one YAML key with dots in it
+        parts = (*parts[:3], path)
+    node = _node(root, parts)
+    return Override(
+        path,
+        value,
+        source,
+        key_path=key_path,
+        line=_line(root, parts),
+        node=node,
+        offset=offset,
+    )
+
+
+def _sampled(
+    experiment: Experiment,
+    key: str,
+    value: object,
+    variant: str,
+    sample: int,
+    source: str,
+    root: yaml.Node | None,
+) -> Override:
+    """The override of one uncertain key in one sample, blamed on the uncertainty's value."""
+    index = next(i for i, u in enumerate(experiment.uncertainties) if u.key == key)
+    u = experiment.uncertainties[index]
+    if u.kind == "grid":
+        position = next((j for j, v in enumerate(u.values or []) if v == value), None)
+        kind: tuple[str | int, ...] = ("values",) if position is None else ("values", position)
+    else:
+        kind = (u.kind if u.kind == "range" else "value",)
+    parts = ("uncertainties", index, *kind)
+    key_parts = ("uncertainties", index, "key")
+    return Override(
+        key,
+        value,
+        source,
+        key_path=".".join(map(str, parts)),
+        line=_line(root, parts),
+        note=f"variant '{variant}', sample {sample} ({key} = {value!r}): ",
+        path_key_path=".".join(map(str, key_parts)),
+        path_line=_line(root, key_parts),
+    )
+
+
+def _node(root: yaml.Node | None, parts: tuple[str | int, ...]) -> yaml.Node | None:
+    node = root
+    for part in parts:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            return None
+    return node
+
+
+def _line(root: yaml.Node | None, parts: tuple[str | int, ...]) -> int | None:
+    if root is None:
+        return None
+    depth, line = _find(root, parts)
+    return line if depth else None
 
 
 def _plain(value: object) -> object:

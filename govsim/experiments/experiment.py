@@ -16,12 +16,20 @@ Output folder:
 - ``sweep.parquet``: outcome versus parameter values (when there are uncertainties);
 - ``sensitivity.parquet``: SALib indices (sobol / morris designs);
 - ``experiment.yaml``: the experiment as run; ``runs/``: one file per finished run.
+
+Each run's files are written the moment it finishes; the tables are put in place together,
+in one step, once assembled (:func:`publish`), so the folder never holds tables of two
+different sets of runs. An interrupted or failed experiment keeps its finished runs and
+says so; ``--resume`` runs the rest.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -30,14 +38,26 @@ import pandas as pd
 import yaml
 
 from govsim.errors import UserInputError
+from govsim.estimate import check_experiment, estimate
 from govsim.experiments import analysis
 from govsim.experiments.design import Design, build_design
 from govsim.experiments.executors import Executor, choose
 from govsim.experiments.runner import perform
 from govsim.experiments.schema import Experiment
 from govsim.experiments.store import RunStore
-from govsim.io import atomic_write
-from govsim.scenario.loader import load_model
+from govsim.interrupts import Interrupted
+from govsim.io import (
+    FolderInUse,
+    atomic_write,
+    check_output_folder,
+    discard,
+    link_tree,
+    output_folder,
+)
+from govsim.progress import Progress
+from govsim.scenario import yaml_safe
+from govsim.scenario.loader import load_model, read_model
+from govsim.scenario.schema import Scenario
 
 TABLES = (
     "results",
@@ -57,6 +77,9 @@ class ExperimentResult:
     tables: dict[str, pd.DataFrame]
     errors: list[dict] = field(default_factory=list)
     ran: int = 0
+    variants: list[str] = field(default_factory=list)
+    """Variant names in the experiment file's order."""
+    outcomes: list[str] = field(default_factory=list)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         if name in TABLES:
@@ -75,10 +98,22 @@ def run_experiment(
     resume: bool = False,
     out: str | Path | None = None,
     progress: bool = True,
+    force: bool = False,
 ) -> ExperimentResult:
+    """Run the experiment at ``path`` into its folder; see the module docstring.
+
+    ``resume``: run only what the folder does not hold yet. ``force``: discard what the
+    folder holds (runs and tables) and start again. Bad input, a design beyond the bounds
+    and a run that would not fit the machine are refused before anything is written.
+    """
     path = Path(path)
-    experiment = load_experiment(path)
-    design = build_design(experiment, path)
+    experiment, root = read_model(path, Experiment)
+    executor = executor or choose()
+
+    def budget(base: Scenario, runs: int) -> None:  # before 100,000 samples are validated
+        _check_resources([base], runs, executor, path)
+
+    design = build_design(experiment, path, root, budget)
     target = (
         Path(out)
         if out
@@ -88,33 +123,137 @@ def run_experiment(
     )
     store = RunStore(target)
     fingerprint = _fingerprint(design)
-    _claim(target, store, fingerprint, resume)
+    existed = target.exists()
+    state = _claim(target, store, fingerprint, resume, force)
     done = store.finished()
     pending = [t for t in design.tasks if t.run_id not in done]
-    store.prepare()
-    atomic_write(
-        target / "experiment.yaml",
-        lambda p: Path(p).write_text(_experiment_yaml(experiment, fingerprint)),
-    )
-    executor = executor or choose()
-    bar = _bar(len(design.tasks), len(design.tasks) - len(pending), progress, experiment.name)
+    _check_resources(_spread(design), len(pending), executor, path)
+    resume_hint = f"govsim experiment run {path}" + (f" --out {out}" if out else "") + " --resume"
     ran = 0
-    for outcome in executor.map(perform, pending):
-        store.save(outcome)
-        ran += 1
-        if bar is not None:
+    try:
+        store.prepare()
+        atomic_write(
+            target / "experiment.yaml",
+            lambda p: Path(p).write_text(_experiment_yaml(experiment, fingerprint)),
+        )
+        ran = _execute(design, store, pending, executor, progress)
+        tables = assemble(design, store)
+        publish(target, tables, _experiment_yaml(experiment, fingerprint))
+    except BaseException as exc:
+        kept = _what_is_kept(design, store, target, state, existed, resume_hint)
+        if isinstance(exc, KeyboardInterrupt):
+            raise Interrupted(f"interrupted; {kept}") from None
+        if isinstance(exc, OSError):
+            raise UserInputError(
+                f"cannot write the experiment's results ({exc.strerror or exc}); {kept}",
+                source=str(target),
+            ) from None
+        if isinstance(exc, UserInputError) and not exc.message.endswith(kept):
+            exc.message += f"; {kept}"
+        raise
+    return ExperimentResult(
+        target,
+        tables,
+        store.errors(),
+        ran,
+        variants=list(experiment.variants),
+        outcomes=list(experiment.outcomes),
+    )
+
+
+def _execute(
+    design: Design, store: RunStore, pending: list, executor: Executor, progress: bool
+) -> int:
+    """Perform the pending runs, saving each the moment it finishes; return how many ran."""
+    total = len(design.tasks)
+    ran = 0
+    with Progress(
+        total,
+        initial=total - len(pending),
+        desc=design.experiment.name,
+        unit="run",
+        enabled=progress,
+    ) as bar:
+        for outcome in executor.map(perform, pending):
+            store.save(outcome)
+            ran += 1
             bar.update(1)
-            if outcome.error:
+            if outcome.error and progress:
                 bar.write(
-                    f"run failed: variant {outcome.variant}, sample {outcome.sample}, replication "
-                    f"{outcome.replication}, seed {outcome.seed}: {outcome.error.splitlines()[0]}"
+                    f"run failed: variant {outcome.variant}, sample {outcome.sample}, "
+                    f"replication {outcome.replication}, seed {outcome.seed}: "
+                    f"{outcome.error.splitlines()[0]}"
                 )
-    if bar is not None:
-        bar.close()
-    tables = assemble(design, store)
-    for name, table in tables.items():
-        atomic_write(target / f"{name}.parquet", partial(table.to_parquet, index=False))
-    return ExperimentResult(target, tables, store.errors(), ran)
+    return ran
+
+
+def _what_is_kept(
+    design: Design, store: RunStore, target: Path, state: str, existed: bool, resume_hint: str
+) -> str:
+    """What a failed or interrupted experiment leaves in its folder, said truthfully; a folder
+    that got nothing is put back as it was (removed if this experiment created it)."""
+    try:
+        finished = len({t.run_id for t in design.tasks} & store.finished())
+    except OSError:
+        finished = 0
+    total = len(design.tasks)
+    if finished == 0 and state != "reused":
+        for name in ("runs", "experiment.yaml"):
+            with suppress(OSError):
+                (shutil.rmtree if name == "runs" else os.remove)(target / name)
+        if not existed:
+            with suppress(OSError):
+                target.rmdir()
+        discarded = "; --force discarded what the folder held" if state == "discarded" else ""
+        return f"nothing was written{discarded}"
+    if finished == 0:
+        return f"no run finished; {target} holds what it held before"
+    if finished == total:
+        return (
+            f"all {total} runs are finished and kept in {target / 'runs'}; "
+            f"`{resume_hint}` assembles the tables"
+        )
+    return (
+        f"{finished} of {total} runs are finished and kept in {target / 'runs'}; "
+        f"`{resume_hint}` runs the other {total - finished} and assembles the tables"
+    )
+
+
+def _check_resources(scenarios: list[Scenario], runs: int, executor: Executor, path: Path) -> None:
+    """Refuse an experiment that would not fit the machine (:mod:`govsim.estimate`)."""
+    if getattr(executor, "scheduler", None) is not None or not runs:
+        return  # a remote cluster's memory is its own; each run checks itself there
+    estimates = [estimate(s) for s in scenarios]
+    workers = getattr(executor, "workers", None) or 1
+    check_experiment(estimates, runs, min(workers, runs), str(path))
+
+
+def _spread(design: Design) -> list[Scenario]:
+    """Up to ESTIMATED_SCENARIOS of the design's scenarios, spread over it."""
+    scenarios = list({id(t.scenario): t.scenario for t in design.tasks}.values())
+    return scenarios[:: max(1, len(scenarios) // ESTIMATED_SCENARIOS)]
+
+
+ESTIMATED_SCENARIOS = 32
+"""Scenarios (variant x sample) whose cost is estimated before an experiment starts, spread
+over the design (a sweep of 100,000 samples is not estimated one by one)."""
+
+
+def publish(target: Path, tables: dict[str, pd.DataFrame], experiment_yaml: str) -> None:
+    """Put the assembled tables in place in one step, beside the runs they came from.
+
+    A staging folder beside ``target`` receives the tables, ``experiment.yaml`` and hard
+    links to the run files (and the replay cache); it then takes ``target``'s place, so
+    the folder always holds one consistent set of tables (figures drawn from older tables
+    are dropped). A crash before the swap leaves ``target`` as it was.
+    """
+    with output_folder(target) as stage:
+        for name, table in tables.items():
+            atomic_write(stage / f"{name}.parquet", partial(_parquet, table))
+        atomic_write(stage / "experiment.yaml", lambda p: Path(p).write_text(experiment_yaml))
+        for carried in ("runs", "replay"):
+            if (target / carried).is_dir():
+                link_tree(target / carried, stage / carried)
 
 
 def assemble(design: Design, store: RunStore) -> dict[str, pd.DataFrame]:
@@ -151,37 +290,62 @@ def _fingerprint(design: Design) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
 
 
-def _claim(target: Path, store: RunStore, fingerprint: str, resume: bool) -> None:
-    """Refuse to mix runs of different experiments, or to overwrite runs without ``--resume``."""
-    if target.exists() and not target.is_dir():
-        raise UserInputError("the output path exists and is not a folder", source=str(target))
-    if not store.finished():
-        return
-    recorded = target / "experiment.yaml"
-    previous = (
-        yaml.safe_load(recorded.read_text()).get("fingerprint") if recorded.is_file() else None
-    )
-    if previous != fingerprint:
+def _claim(target: Path, store: RunStore, fingerprint: str, resume: bool, force: bool) -> str:
+    """Check the output folder can take this experiment; return ``new`` (absent or empty),
+    ``discarded`` (emptied by ``force``) or ``reused`` (this experiment's, to resume).
+
+    An absent or empty folder is taken. One holding this experiment's runs needs
+    ``resume`` (run what is missing) or ``force``; one holding anything else of govsim's
+    (another experiment, a run's results) needs ``force``, which discards it first. A
+    folder holding files govsim did not write is never touched.
+    """
+    where = str(target)
+    try:
+        holds = check_output_folder(target, replace=True)
+    except FolderInUse as exc:
+        raise UserInputError(exc.reason, source=where) from None
+    if not holds:
+        return "new"
+    if force:
+        discard(target)
+        return "discarded"
+    recorded = _recorded_fingerprint(target / "experiment.yaml")
+    if recorded is None:
         raise UserInputError(
-            "the folder holds runs of a different experiment definition; choose another --out",
-            source=str(target),
+            "the folder holds results that are not this experiment's; add --force to discard "
+            "them, or choose another --out",
+            source=where,
         )
-    if not resume:
+    if recorded != fingerprint:
+        raise UserInputError(
+            "the folder holds runs of a different experiment definition; add --force to "
+            "discard them, or choose another --out",
+            source=where,
+        )
+    if store.finished() and not resume:
         raise UserInputError(
             "the folder already holds finished runs of this experiment; add --resume to run only "
-            "what is missing, or choose another --out",
-            source=str(target),
+            "what is missing, --force to run everything again, or choose another --out",
+            source=where,
         )
+    return "reused"
+
+
+def _recorded_fingerprint(path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    try:
+        data = yaml_safe.parse(yaml_safe.read_text(path, str(path)), str(path))[0]
+    except UserInputError:
+        return None
+    value = data.get("fingerprint") if isinstance(data, dict) else None
+    return str(value) if value is not None else None
+
+
+def _parquet(table: pd.DataFrame, path: str) -> None:
+    table.to_parquet(path, index=False)
 
 
 def _experiment_yaml(experiment: Experiment, fingerprint: str) -> str:
     data = {"fingerprint": fingerprint, **experiment.model_dump(mode="json")}
     return "# The experiment as run (written by govsim).\n" + yaml.safe_dump(data, sort_keys=False)
-
-
-def _bar(total: int, done: int, progress: bool, label: str):
-    if not progress:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=done, unit="run", desc=label, disable=None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import warnings
 from dataclasses import dataclass
 from functools import partial
@@ -174,9 +175,8 @@ def replay_design(
 def _execute(
     tasks: list[RunTask], data: ExperimentData, workers: int | None, progress: bool
 ) -> Replayed:
-    from tqdm.auto import tqdm
-
     from govsim.experiments.executors import choose
+    from govsim.progress import Progress
 
     stored = (
         data.results.set_index(["variant", "sample", "replication", "metric"])["value"]
@@ -185,21 +185,23 @@ def _execute(
     )
     done: dict[str, dict[str, pd.DataFrame]] = {}
     mismatches = 0
-    bar = tqdm(
-        total=len(tasks),
-        unit="run",
-        desc="replaying runs for case-level figures",
-        disable=not progress or None,
-        delay=1.0,
-    )
-    for task, views, outcomes in choose(workers=workers).map(replay_task, tasks):
-        done[task.run_id] = views
-        mismatches += any(
-            not _same(stored.get((task.variant, task.sample, task.replication, m)), v)
-            for m, v in outcomes.items()
+    if progress and tasks:
+        print(
+            f"govsim: re-simulating {len(tasks)} runs of {data.name} (an experiment keeps no "
+            "case tables) for the rates, time to close, tiers, league and network figures; "
+            "`--no-replay` skips them, and the next plot or report reads them from "
+            f"{data.path / CACHE}/",
+            file=sys.stderr,
+            flush=True,
         )
-        bar.update(1)
-    bar.close()
+    with Progress(len(tasks), unit="run", desc="re-simulating runs", enabled=progress) as bar:
+        for task, views, outcomes in choose(workers=workers).map(replay_task, tasks):
+            done[task.run_id] = views
+            mismatches += any(
+                not _same(stored.get((task.variant, task.sample, task.replication, m)), v)
+                for m, v in outcomes.items()
+            )
+            bar.update(1)
     if mismatches:
         warnings.warn(
             f"{mismatches} replayed runs differ from results.parquet (the model changed since "

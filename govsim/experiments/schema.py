@@ -8,11 +8,22 @@ Every variant of replication r sees the same random numbers (common random numbe
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from govsim.bounds import (
+    MAX_DAYS,
+    MAX_GRID_VALUES,
+    MAX_HOURS,
+    MAX_REPLICATIONS,
+    MAX_SAMPLES,
+    MAX_SEED,
+    MIN_INTERVAL_HOURS,
+    NAME_PATTERN,
+)
 from govsim.experiments.outcomes import OUTCOMES
 from govsim.parameters import FieldError, Strict
 
@@ -37,7 +48,9 @@ class Uncertainty(Strict):
         ..., description="Dotted key path in the scenario, e.g. categories.housing.rate."
     )
     value: Any = Field(None, description="A fixed value.")
-    values: list[Any] | None = Field(None, description="Values of a grid sweep.")
+    values: list[Any] | None = Field(
+        None, max_length=MAX_GRID_VALUES, description="Values of a grid sweep."
+    )
     range: tuple[float, float] | None = Field(None, description="[low, high] to sample from.")
     integer: bool = Field(False, description="Round sampled values to whole numbers.")
 
@@ -50,6 +63,8 @@ class Uncertainty(Strict):
             raise FieldError("range must be [low, high] with low < high", "range")
         if self.values is not None and not self.values:
             raise FieldError("values must not be empty", "values")
+        if self.range is not None and not all(math.isfinite(x) for x in self.range):
+            raise FieldError("range must be finite", "range")
         return self
 
     @property
@@ -80,6 +95,7 @@ class Sampling(Strict):
     samples: int = Field(
         8,
         ge=1,
+        le=MAX_SAMPLES,
         description="lhs: number of samples; sobol: base samples N (runs N(2D+2)); morris: "
         "trajectories.",
     )
@@ -88,14 +104,30 @@ class Sampling(Strict):
 class Experiment(Strict):
     """A complete experiment: what to run, how often, and what to measure."""
 
-    name: str = Field(..., pattern=r"^[A-Za-z0-9_.-]+$", description="Name; default output folder.")
+    name: str = Field(
+        ...,
+        pattern=NAME_PATTERN,
+        max_length=100,
+        description="Name; default output folder (letters, digits, '_', '-', '.'; not starting "
+        "with '.' or '-').",
+    )
     description: str = Field("", description="Free text.")
     scenario: Path = Field(..., description="Base scenario file (relative to the experiment file).")
-    seed: int = Field(0, ge=0, description="Root seed; replication seeds are spawned from it.")
-    replications: int = Field(5, ge=1, description="Replications per variant and sample.")
-    days: float | None = Field(None, gt=0, description="Horizon (days); default the scenario's.")
+    seed: int = Field(
+        0, ge=0, le=MAX_SEED, description="Root seed; replication seeds are spawned from it."
+    )
+    replications: int = Field(
+        5, ge=1, le=MAX_REPLICATIONS, description="Replications per variant and sample."
+    )
+    days: float | None = Field(
+        None, gt=0, le=MAX_DAYS, description="Horizon (days); default the scenario's."
+    )
     warmup_days: int = Field(
-        0, ge=0, description="Outcomes ignore cases created before this day (whole days)."
+        0,
+        ge=0,
+        le=MAX_DAYS,
+        description="Outcomes ignore cases created before this day (whole days); must be "
+        "less than the horizon.",
     )
     baseline: str = Field(
         "baseline", description="The variant paired differences are taken against."
@@ -111,12 +143,20 @@ class Experiment(Strict):
     )
     outcomes: list[str] = Field(
         default_factory=lambda: list(OUTCOMES),
+        min_length=1,
         description="Outcome names (see docs/experiments.md).",
     )
     timeseries_interval_hours: float = Field(
-        24.0, gt=0, description="Sampling interval of the kept time series (hours)."
+        24.0,
+        ge=MIN_INTERVAL_HOURS,
+        le=MAX_HOURS,
+        description="Sampling interval of the kept time series (hours).",
     )
-    out: Path | None = Field(None, description="Output folder; default results/<name>/.")
+    out: Path | None = Field(
+        None,
+        description="Output folder, relative to the experiment file; default results/<name>/ "
+        "(relative to the working directory). `--out` overrides both.",
+    )
 
     @field_validator("outcomes")
     @classmethod
@@ -152,4 +192,10 @@ class Experiment(Strict):
         keys = [u.key for u in self.uncertainties]
         if len(set(keys)) != len(keys):
             raise FieldError("each uncertain key may appear once", "uncertainties")
+        if self.days is not None and self.warmup_days >= self.days:
+            raise FieldError(
+                f"warmup_days ({self.warmup_days}) must be less than days ({self.days:g}): "
+                "the outcomes would have no cases",
+                "warmup_days",
+            )
         return self

@@ -8,7 +8,8 @@ tier: Haidian is a district and also one of its streets. Nodes carry ``name``, `
 - ``contains``: district -> street -> grid;
 - ``escalates_to``: grid -> street -> district (micro, small, big cycle);
 - ``dispatches_to``: hotline -> street (or hotline -> district -> street when orders
-  go through the district) and hotline -> department;
+  go through the district) and hotline -> department, for a department that some category
+  routes orders to straight (``department_route_share`` > 0 and not only consultations);
 - ``whistles``: street -> department, with the expected ``report_delay_hours``.
 """
 
@@ -62,16 +63,20 @@ def jurisdiction_graph(scenario: Scenario, layout: CityLayout | None = None) -> 
         street = node_id("street", layout.streets[unit.parent].name)
         graph.add_edge(street, grid, kind="contains")
         graph.add_edge(grid, street, kind="escalates_to")
-    owned = {c.department for c in scenario.categories if c.department}
+    routed = {
+        c.department
+        for c in scenario.categories
+        if c.department and c.department_route_share > 0 and c.consultation_share < 1
+    }
     allowed = scenario.whistle.categories
     whistled = {
         c.department
         for c in scenario.categories
         if c.department and c.whistle and (allowed is None or c.name in allowed)
     }
-    for unit in layout.departments:
-        if unit.name in owned:
-            graph.add_edge(HOTLINE, node_id("department", unit.name), kind="dispatches_to")
+    for department in layout.departments:
+        if department.name in routed:
+            graph.add_edge(HOTLINE, node_id("department", department.name), kind="dispatches_to")
     if scenario.whistle.enabled:
         delay = scenario.whistle.expected_report_hours()
         for street_unit in layout.streets:

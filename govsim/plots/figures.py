@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from govsim.io import link_file, output_folder
 from govsim.loading import ExperimentData, Results, StudyData
 from govsim.plots import problems, sweeps
 from govsim.plots.inputs import PlotInputs, inputs_for
@@ -34,6 +35,10 @@ from govsim.plots.layouts import (
     tiers_figure,
 )
 from govsim.plots.style import FORMATS, ensure_glyphs, safe_name, save
+from govsim.progress import Progress
+
+IMAGE_SUFFIXES = {".png", ".svg", ".pdf", ".jpg", ".jpeg", ".eps"}
+"""What an earlier ``govsim plot`` may have left in ``figures/``; other files are kept."""
 
 
 @dataclass
@@ -71,7 +76,9 @@ def figure_specs(inputs: PlotInputs) -> list[FigureSpec]:
         specs.append(
             FigureSpec(
                 "rates",
-                f"The three rates per month of appeal ({bands_text(inputs)}).",
+                f"The three rates per month of appeal ({bands_text(inputs)}); months the run "
+                "covers only in part are left out, or, when no month is whole, labelled with "
+                "their days in the run.",
                 lambda: rates_figure(inputs),
             )
         )
@@ -154,10 +161,12 @@ def make_figures(
     workers: int | None = None,
     progress: bool = True,
 ) -> list[MadeFigure]:
-    """Build every figure of ``data`` and write it to ``out`` (default ``DIR/figures/``)."""
-    from tqdm.auto import tqdm
+    """Build every figure of ``data`` and write it to ``out`` (default ``DIR/figures/``).
 
-    folder = Path(out) if out else data.path / "figures"
+    ``DIR/figures/`` is replaced in one step (:func:`govsim.io.output_folder`): it holds
+    the figures of one ``govsim plot``, never a mix with an earlier one's (files there that
+    are not figures are kept). An ``out`` folder is written into as it is.
+    """
     if isinstance(data, StudyData):
         specs = study_specs(data)
     else:
@@ -166,10 +175,27 @@ def make_figures(
         )
         ensure_glyphs(_names(inputs))
         specs = figure_specs(inputs) + _discovery_specs(data)
+    if out is not None:
+        return _draw(specs, Path(out), formats, progress)
+    target = data.path / "figures"
+    with output_folder(target) as folder:
+        made = _draw(specs, folder, formats, progress)
+        if target.is_dir():
+            for entry in target.iterdir():
+                if entry.suffix.lower() not in IMAGE_SUFFIXES and not entry.is_dir():
+                    link_file(entry, folder / entry.name)
+    return [MadeFigure(m.name, m.caption, [target / p.name for p in m.paths]) for m in made]
+
+
+def _draw(
+    specs: list[FigureSpec], folder: Path, formats: Sequence[str], progress: bool
+) -> list[MadeFigure]:
     made = []
-    for spec in tqdm(specs, desc="figures", unit="figure", delay=2.0, disable=not progress or None):
-        fig = spec.build()
-        made.append(MadeFigure(spec.name, spec.caption, save(fig, folder, spec.name, formats)))
+    with Progress(len(specs), desc="figures", unit="figure", enabled=progress) as bar:
+        for spec in specs:
+            fig = spec.build()
+            made.append(MadeFigure(spec.name, spec.caption, save(fig, folder, spec.name, formats)))
+            bar.update(1)
     return made
 
 

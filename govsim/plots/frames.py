@@ -88,3 +88,26 @@ def daily_flows(tidy: pd.DataFrame, tier: str = "city") -> pd.DataFrame:
         .sum()
         .reset_index()
     )
+
+
+def whole_months(kpis: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, float]]:
+    """The KPI rows the monthly figures draw, and the partial months among them.
+
+    A month the run covers only in part (``complete_month`` false) is left out when some
+    month is complete: a two-day June's rates are not comparable with a whole month's.
+    When no month is complete (a run of a few weeks), every month is kept and returned
+    with its days in the run, for the figure to mark. Tables from before the column
+    existed are taken as they are.
+    """
+    if "complete_month" not in kpis.columns or kpis.empty:
+        return kpis, {}
+    complete = kpis["complete_month"].astype(bool)
+    if complete.any():
+        return kpis[complete], {}
+    days = kpis.groupby(kpis["month"].astype(str))["month_days"].max()
+    return kpis, {str(m): float(d) for m, d in days.items()}
+
+
+def month_label(month: str, partial: dict[str, float]) -> str:
+    """``2024-03``, or ``2024-03 (28 d)`` for a month the run covers only in part."""
+    return f"{month} ({partial[month]:g} d)" if month in partial else month

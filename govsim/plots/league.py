@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from govsim.plots.frames import KEYS, variant_order, with_keys
+from govsim.plots.frames import KEYS, month_label, variant_order, whole_months, with_keys
 from govsim.plots.style import axes_or_new
 from govsim.rates import composite
 
@@ -48,14 +48,22 @@ def league_matrix(
     kpis: pd.DataFrame, variants: list[str] | None = None, weights: dict[str, float] | None = None
 ) -> pd.DataFrame:
     """Streets (rows, best first) by month or by variant (columns): mean score across
-    replications."""
+    replications.
+
+    Month columns leave out the months the run covers only in part (when some month is
+    whole; else they are labelled with their days): their scores rest on a few days and
+    would set the colour scale. The whole-run column pools every month's counts.
+    """
+    shown, partial = whole_months(kpis)
+    months_shown = set(shown["month"].astype(str)) if len(kpis) else set()
     scores = street_scores(kpis, weights)
     order = variant_order(scores, variants)
     mean = scores.groupby(["variant", "unit", "month"], observed=True)["score"].mean().reset_index()
     if len(order) == 1:
         matrix = mean.pivot(index="unit", columns="month", values="score")
-        months = sorted(c for c in matrix.columns if c != ALL)
+        months = sorted(c for c in matrix.columns if c != ALL and c in months_shown)
         matrix = matrix[[*months, ALL]] if len(months) > 1 else matrix[[ALL]]
+        matrix = matrix.rename(columns=lambda c: month_label(c, partial))
     else:
         whole = mean[mean["month"] == ALL]
         matrix = whole.pivot(index="unit", columns="variant", values="score")[order]

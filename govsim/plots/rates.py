@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from govsim.plots.frames import band, variant_order, with_keys
+from govsim.plots.frames import band, month_label, variant_order, whole_months, with_keys
 from govsim.plots.style import axes_or_new, colours
 
 RATES = {
@@ -35,7 +35,10 @@ def plot_rate(
 
     ``kpis`` is a run's ``kpis.parquet`` (or rows with variant/replication columns).
     Variants are offset a little along the month axis so their intervals do not overlap.
+    Months the run covers only in part are left out, or, when no month is whole, labelled
+    with their days in the run and drawn with hollow markers.
     """
+    kpis, partial = whole_months(kpis)
     stats = monthly_rates(kpis, rate)
     ax = axes_or_new(ax)
     months = sorted(stats["month"].unique())
@@ -57,12 +60,13 @@ def plot_rate(
             color=palette[variant],
             marker="o",
             markersize=4,
+            markerfacecolor="none" if partial else palette[variant],
             capsize=3,
             linewidth=1.2,
             label=variant,
         )
     readable_span(ax, stats)
-    ax.set_xticks(range(len(months)), months)
+    ax.set_xticks(range(len(months)), [month_label(m, partial) for m in months])
     ax.set_xlim(-0.6, len(months) - 0.4)
     ax.set_title(f"{RATES.get(rate, rate)} per month")
     ax.set_xlabel("month of appeal")

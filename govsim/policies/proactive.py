@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
+from govsim.bounds import MAX_DAYS, MAX_UNIT_STAFF
 from govsim.case import Case
 from govsim.policies.base import PolicySpec, at_day, spread
 
@@ -39,19 +40,27 @@ class MonthlyTopic(PolicySpec):
 
     type: Literal["monthly_topic"]
     start_day: float = Field(
-        0.0, ge=0, description="First topic picked at the first month end after this day."
+        0.0,
+        ge=0,
+        le=MAX_DAYS,
+        description="First topic picked at the first month end after this day.",
     )
-    top_k: int = Field(1, ge=1, description="Topics picked each month.")
+    top_k: int = Field(1, ge=1, le=1_000, description="Topics picked each month.")
     categories: list[str] | None = Field(
         None, description="Fixed topic list, taken in order; null: pick by last month's volume."
     )
-    lag_days: float = Field(30.0, ge=0, description="Days of work before the arrival rate falls.")
+    lag_days: float = Field(
+        30.0, ge=0, le=MAX_DAYS, description="Days of work before the arrival rate falls."
+    )
     efficacy: float = Field(0.3, ge=0, le=1, description="Share of the topic's appeals prevented.")
     half_life_days: float | None = Field(
-        None, gt=0, description="Half-life of the efficacy (days); null: it lasts."
+        None, gt=0, le=MAX_DAYS, description="Half-life of the efficacy (days); null: it lasts."
     )
     staff_per_street: int = Field(
-        0, ge=0, description="Street staff per street taken off cases during the lag."
+        0,
+        ge=0,
+        le=MAX_UNIT_STAFF,
+        description="Street staff per street taken off cases during the lag (people).",
     )
     cost_yuan: float = Field(
         0.0,
@@ -157,7 +166,9 @@ class GridPatrol(PolicySpec):
     """Grid workers patrol and find issues before anyone reports them."""
 
     type: Literal["grid_patrol"]
-    start_day: float = Field(0.0, ge=0, description="When patrols start (days from the start).")
+    start_day: float = Field(
+        0.0, ge=0, le=MAX_DAYS, description="When patrols start (days from the start)."
+    )
     time_share: float = Field(
         0.2, ge=0, lt=1, description="Share of grid workers' time spent on patrol."
     )

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
+from govsim.bounds import MAX_DAYS, MAX_SCORE, MAX_STREETS, MAX_UNIT_STAFF
 from govsim.case import Case
 from govsim.codes import DEPARTMENT_TIER, HOTLINE_TIER, NOT_ASKED, SATISFACTION_WEIGHT
 from govsim.policies.base import PolicySpec
@@ -57,20 +58,22 @@ class Ranking(PolicySpec):
 
     type: Literal["ranking"]
     start_day: float = Field(
-        0.0, ge=0, description="Rankings start at the first month end after this day."
+        0.0, ge=0, le=MAX_DAYS, description="Rankings start at the first month end after this day."
     )
     weights: dict[RateName, float] = Field(
         default_factory=lambda: dict(DEFAULT_WEIGHTS),
-        description="Composite score weights (public analytics formula: 0.1 / 0.5 / 0.4).",
+        description="Composite score weights, relative, each 0 to 1,000 (public analytics "
+        "formula: 0.1 / 0.5 / 0.4).",
     )
     advanced_share: float = Field(0.1, ge=0, le=1, description="Share of streets ranked advanced.")
     rectification_share: float = Field(0.1, ge=0, le=1, description="Share of streets to rectify.")
     governance_count: int = Field(
-        10, ge=0, description="Streets with most appeals in the governance class."
+        10, ge=0, le=MAX_STREETS, description="Streets with most appeals in the governance class."
     )
     governance_months: int = Field(
         1,
         ge=1,
+        le=MAX_DAYS // 28,
         description="Months a street stays in the governance class once listed (1: listed anew "
         "each month).",
     )
@@ -84,11 +87,16 @@ class Ranking(PolicySpec):
         0.97, ge=0, le=1, description="Best reachable resolution probability."
     )
     shame_factor: float = Field(
-        1.5, ge=0, description="Improvement multiplier, rectification and governance."
+        1.5, ge=0, le=100, description="Improvement multiplier, rectification and governance."
     )
-    honour_factor: float = Field(0.5, ge=0, description="Improvement multiplier, advanced units.")
+    honour_factor: float = Field(
+        0.5, ge=0, le=100, description="Improvement multiplier, advanced units."
+    )
     extra_staff: int = Field(
-        0, ge=0, description="Extra street staff for governance-class streets next month."
+        0,
+        ge=0,
+        le=MAX_UNIT_STAFF,
+        description="Extra street staff for governance-class streets next month (people).",
     )
     governance_prevention: float = Field(
         0.0, ge=0, le=1, description="Monthly fall of a governance-class street's appeal rate."
@@ -96,6 +104,7 @@ class Ranking(PolicySpec):
     service_gain: float = Field(
         0.0,
         ge=0,
+        le=MAX_SCORE,
         description="Satisfaction score a unit gains per unit of resolution probability gained "
         "under pressure.",
     )
@@ -111,6 +120,8 @@ class Ranking(PolicySpec):
     def _weights(cls, v: dict[str, float]) -> dict[str, float]:
         if any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
             raise ValueError("weights must be non-negative and not all zero")
+        if any(w > 1_000 for w in v.values()):
+            raise ValueError("weights must be at most 1,000 (they are relative)")
         return v
 
     def install(self, levers: Levers) -> None:

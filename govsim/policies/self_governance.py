@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from govsim.parameters import Distribution, expo
 from govsim.policies.base import PolicySpec, at_day
@@ -70,6 +70,13 @@ class SelfGovernance(PolicySpec):
         default_factory=lambda: expo(48.0),
         description="Hours from a problem arising to the residents solving it (assumed).",
     )
+
+    @field_validator("grid_coverage")
+    @classmethod
+    def _shares(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        if v is not None and any(not 0 <= x <= 1 for x in v.values()):
+            raise ValueError("coverage must be between 0 and 1")
+        return v
 
     def install(self, levers: Levers) -> None:
         levers.env.process(self._run(levers))

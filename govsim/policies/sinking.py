@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
+from govsim.bounds import MAX_DAYS
 from govsim.policies.base import PolicySpec, at_day, spread
 
 if TYPE_CHECKING:
@@ -31,7 +32,9 @@ class ResourceSinking(PolicySpec):
     """Move a share of department and district staff, with their powers, to streets and grids."""
 
     type: Literal["resource_sinking"]
-    start_day: float = Field(0.0, ge=0, description="When the staff move (days from the start).")
+    start_day: float = Field(
+        0.0, ge=0, le=MAX_DAYS, description="When the staff move (days from the start)."
+    )
     department_share: float = Field(
         0.2, ge=0, le=1, description="Share of each department's staff that moves down."
     )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
+from govsim.bounds import MAX_HOURS, MAX_UNIT_STAFF
 from govsim.parameters import Distribution, Strict, check_shares, expo
 from govsim.policies.base import PolicySpec
 
@@ -25,7 +26,7 @@ class WhistleType(Strict):
 
     share: float = Field(..., ge=0, le=1, description="Share of whistles of this type.")
     deadline_hours: float = Field(
-        ..., gt=0, description="Time the department has to report (hours)."
+        ..., gt=0, le=MAX_HOURS, description="Time the department has to report (hours)."
     )
     on_time_share: float = Field(
         1.0, ge=0, le=1, description="Share of departments that report within the deadline."
@@ -76,7 +77,10 @@ class Whistle(Strict):
         1.0, gt=0, le=1, description="Probability the right department is summoned."
     )
     monthly_cap: int | None = Field(
-        None, ge=0, description="Most whistles per street per calendar month; null: no cap."
+        None,
+        ge=0,
+        le=MAX_UNIT_STAFF,
+        description="Most whistles per street per calendar month; null: no cap.",
     )
 
     def expected_report_hours(self) -> float:

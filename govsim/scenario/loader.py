@@ -1,40 +1,142 @@
-"""Read a scenario YAML, apply ``--set`` overrides, validate, and say exactly where input is bad.
+"""Read a scenario YAML, apply overrides, validate, and say exactly where input is bad.
 
 Every failure becomes a :class:`~govsim.errors.UserInputError` naming the file
-(or the override), the dotted key path and the line in the file.
+(or the override), the dotted key path and the line in the file. Each file is read and
+parsed once (:mod:`govsim.scenario.yaml_safe`, with size, nesting and alias limits); an
+experiment reads its base scenario once and builds every variant from that data.
+
+An override (``--set key.path=value``, or a variant's ``set`` in an experiment) changes
+one key. Where the path runs through a section the file does not write, the section's
+default is filled in first, so ``--set whistle.types.routine.on_time_share=0`` changes
+that one share and keeps the other default whistle types.
 """
 
 from __future__ import annotations
 
+import copy
+import types
+import typing
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticUndefined
 
 from govsim.errors import UserInputError
 from govsim.parameters import FieldError
 from govsim.policies import ORDER as POLICY_ORDER
+from govsim.scenario import yaml_safe
 from govsim.scenario.schema import Scenario
 
 KeyPath = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 UNION_TAGS = {"int", "float", "str", "bool", *POLICY_ORDER}
+Layer = tuple[str, "yaml.Node | None"]
 
 
-def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+@dataclass(frozen=True)
+class Override:
+    """A change to one key of the scenario's data, and where the user wrote it.
+
+    ``path`` is the dotted key path in the scenario, ``value`` the value (already read).
+    ``source`` names where it was written: ``--set key=value``, or the experiment file,
+    with ``key_path`` and ``line`` the key and line there (an error then names those).
+    ``node`` is the YAML node of the value in that file (for the line of a nested key);
+    ``offset`` is how many items of a list value came from the scenario itself (a
+    variant's policies follow the base scenario's: an error in item i is the variant's
+    item i - offset).
+    """
+
+    path: str
+    value: Any
+    source: str
+    key_path: str | None = None
+    line: int | None = None
+    node: Any = None
+    offset: int = 0
+    note: str = ""
+    """Said before the message, e.g. ``variant 'x', sample 3 (key = value)``."""
+    path_key_path: str | None = None
+    path_line: int | None = None
+    """Where the key path itself was written, if apart from the value (an uncertainty's
+    ``key``): an unknown key is blamed there."""
+
+    @classmethod
+    def parse(cls, item: str) -> Override:
+        """A ``key.path=value`` command-line override (the value read as YAML)."""
+        source = f"--set {item}"
+        if "=" not in item:
+            raise UserInputError("an override must look like key.path=value", source=source)
+        dotted, _, raw = item.partition("=")
+        try:
+            value = yaml_safe.parse_value(raw, source)
+        except UserInputError as exc:
+            raise UserInputError(
+                f"cannot read the value '{raw}' ({exc.message})", source=source, key_path=dotted
+            ) from None
+        return cls(dotted.strip(), value, source)
+
+    def error(self, message: str, rest: KeyPath = (), at: str | None = None) -> UserInputError:
+        """An error at this override (``rest``: the key path below ``path``; ``at``: the part
+        of ``path`` at fault, when it is not the whole)."""
+        if self.key_path is None:
+            key_path = at or ".".join(map(str, (self.path, *rest))) or None
+            return UserInputError(self.note + message, source=self.source, key_path=key_path)
+        if at is not None and self.path_key_path is not None:
+            line = self.path_line if self.path_line is not None else self.line
+            return UserInputError(
+                f"{self.note}{at}: {message}",
+                source=self.source,
+                key_path=self.path_key_path,
+                line=line,
+            )
+        below = list(rest)
+        if self.offset and below and isinstance(below[0], int):
+            below[0] -= self.offset
+        line = self.line
+        if self.node is not None and below:
+            depth, found = _find(self.node, tuple(below))
+            line = found if depth else line
+        key_path = ".".join(map(str, (self.key_path, *below)))
+        return UserInputError(self.note + message, source=self.source, key_path=key_path, line=line)
+
+
+@dataclass
+class ScenarioSource:
+    """A scenario file and its bases, read and parsed once; :meth:`build` validates variants."""
+
+    path: Path
+    data: dict[str, Any]
+    layers: list[Layer]
+
+    @classmethod
+    def read(cls, path: str | Path) -> ScenarioSource:
+        data, layers = _read_layers(Path(path), seen=())
+        return cls(Path(path), data, layers)
+
+    def build(self, overrides: Sequence[str | Override] = ()) -> Scenario:
+        """The scenario with ``overrides`` applied, validated (errors located)."""
+        data = copy.deepcopy(self.data)
+        items = [o if isinstance(o, Override) else Override.parse(o) for o in overrides]
+        applied = [(apply(data, item), item) for item in items]
+        scenario: Scenario = validate(
+            data, source=str(self.path), layers=self.layers, overrides=applied
+        )
+        if scenario.arrivals.replay is not None:
+            _resolve_replay_log(scenario, self.path, self.layers)
+        return scenario
+
+
+def load_scenario(path: str | Path, overrides: Sequence[str | Override] = ()) -> Scenario:
     """Load and validate the scenario at ``path``; ``overrides`` are ``key.path=value`` strings.
 
     A scenario may start from another with ``base: other.yaml`` (a path relative to the
     file): its keys are merged over the base's, mappings key by key, lists replaced whole.
     """
-    data, layers = _read_layers(Path(path), seen=())
-    applied = [apply_override(data, item) for item in overrides]
-    scenario: Scenario = validate(data, source=str(path), layers=layers, overrides=applied)
-    if scenario.arrivals.replay is not None:
-        _resolve_replay_log(scenario, Path(path), layers)
-    return scenario
+    return ScenarioSource.read(path).build(overrides)
 
 
 def _resolve_replay_log(scenario: Scenario, path: Path, layers: Sequence[Layer]) -> None:
@@ -49,8 +151,7 @@ def _resolve_replay_log(scenario: Scenario, path: Path, layers: Sequence[Layer])
         line = _line_of(root, ("arrivals", "replay", "log")) if root is not None else None
         raise UserInputError(
             f"the case log '{replay.log}' does not exist (a relative path is read from the "
-            f"scenario "
-            "file's folder)",
+            "scenario file's folder)",
             source=str(path),
             key_path="arrivals.replay.log",
             line=line,
@@ -61,23 +162,12 @@ def _resolve_replay_log(scenario: Scenario, path: Path, layers: Sequence[Layer])
     check_replay(scenario)  # a bad log or a log outside the run is refused before anything runs
 
 
-Layer = tuple[str, "yaml.Node | None"]
-
-
 def _read_layers(
     path: Path, seen: tuple[Path, ...], allow_base: bool = True
 ) -> tuple[dict[str, Any], list[Layer]]:
     """The merged data of ``path`` and its bases, and each file's node tree, child first."""
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserInputError("no such file", source=source) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise UserInputError(
-            f"cannot read the file ({exc.__class__.__name__})", source=source
-        ) from None
-    data, root = parse_yaml(text, source)
+    data, root = parse_yaml(yaml_safe.read_text(path, source), source)
     layers: list[Layer] = [(source, root)]
     base = data.pop("base", None) if allow_base else None
     if base is None:
@@ -88,6 +178,13 @@ def _read_layers(
     base_path = (path.parent / base).resolve()
     if base_path in seen or base_path == path.resolve():
         raise UserInputError("base files form a cycle", source=source, key_path="base", line=line)
+    if base_path.is_dir():
+        raise UserInputError(
+            f"base '{base}' is a folder, not a scenario file",
+            source=source,
+            key_path="base",
+            line=line,
+        )
     if not base_path.is_file():
         raise UserInputError(
             f"base file '{base}' does not exist", source=source, key_path="base", line=line
@@ -108,106 +205,111 @@ def merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_yaml(text: str, source: str) -> tuple[dict[str, Any], yaml.Node | None]:
-    """Parse YAML text into plain data plus its node tree (which remembers line numbers)."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "malformed YAML"
-        if (
-            exc.context
-            and exc.context_mark is not None
-            and exc.problem_mark is not None
-            and exc.context_mark.line != exc.problem_mark.line
-        ):
-            problem += f" ({exc.context} at line {exc.context_mark.line + 1})"
-        raise UserInputError(f"malformed YAML: {problem}", source=source, line=line) from None
-    except yaml.YAMLError as exc:
-        raise UserInputError(f"malformed YAML: {exc}", source=source) from None
-    if root is not None:
-        _reject_duplicate_keys(root, source)
+    """Parse YAML text (once) into plain data plus its node tree (which remembers lines)."""
+    data, root = yaml_safe.parse(text, source)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise UserInputError(
-            f"a scenario must be a mapping of keys, not a {type(data).__name__}",
-            source=source,
-            line=1,
+            f"the file must be a mapping of keys, not a {_kind(data)}", source=source, line=1
         )
     return data, root
 
 
-def _reject_duplicate_keys(node: yaml.Node, source: str, path: tuple[str, ...] = ()) -> None:
-    """YAML keeps the last of two equal keys silently; a scenario must not."""
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                raise UserInputError(
-                    "duplicate key (YAML would silently keep only the last one)",
-                    source=source,
-                    key_path=".".join((*path, key)),
-                    line=key_node.start_mark.line + 1,
-                )
-            seen.add(key)
-            _reject_duplicate_keys(value_node, source, (*path, key))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _reject_duplicate_keys(item, source, (*path, str(i)))
+def _kind(value: Any) -> str:
+    return {list: "list", str: "text", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), type(value).__name__
+    )
 
 
-def apply_override(data: dict[str, Any], item: str) -> tuple[KeyPath, str]:
-    """Apply one ``key.path=value`` override in place; return the resolved key path and its text.
+def apply_override(data: dict[str, Any], item: str | Override) -> tuple[KeyPath, Override]:
+    """Apply one override in place; return the resolved key path and the override."""
+    override = item if isinstance(item, Override) else Override.parse(item)
+    return apply(data, override), override
 
-    The value is read as YAML (``3`` is a number, ``[1, 2]`` a list). A list element
-    is addressed by its index or, for lists of named items, by its ``name``.
+
+def apply(data: dict[str, Any], override: Override, model: type[BaseModel] = Scenario) -> KeyPath:
+    """Set ``override.path`` to its value in ``data``; return the resolved key path.
+
+    A list element is addressed by its index or, for lists of named items, by its
+    ``name``. A section missing from ``data`` on the way is filled with its default.
     """
-    if "=" not in item:
-        raise UserInputError("an override must look like key.path=value", source=f"--set {item}")
-    dotted, _, raw = item.partition("=")
-    source = f"--set {item}"
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        raise UserInputError(
-            f"cannot read the value '{raw}'", source=source, key_path=dotted
-        ) from None
-    keys = [k for k in dotted.strip().split(".")]
-    if not dotted.strip() or any(not k for k in keys):
-        raise UserInputError("empty key in the override path", source=source, key_path=dotted)
+    dotted, value = override.path, override.value
+    keys = dotted.split(".")
+    if not dotted or any(not k for k in keys):
+        raise override.error("empty key in the override path")
     node: Any = data
+    kind: Any = model
     resolved: list[str | int] = []
     for depth, key in enumerate(keys):
         last = depth == len(keys) - 1
         if isinstance(node, dict):
+            kind, default = _child(kind, key)
             if last:
                 node[key] = value
             else:
-                node = node.setdefault(key, {})
+                if key not in node:
+                    node[key] = default if isinstance(default, dict) else {}
+                node = node[key]
             resolved.append(key)
         elif isinstance(node, list):
             index = _list_index(node, key)
             if index is None:
-                raise UserInputError(
-                    f"no list element '{key}' (give an index 0..{len(node) - 1} or an item's name)",
-                    source=source,
-                    key_path=".".join(map(str, resolved + [key])),
-                )
+                hint = f"an index 0..{len(node) - 1} or an item's name" if node else "an empty list"
+                at = ".".join(map(str, [*resolved, key]))
+                raise override.error(f"no list element '{key}' ({hint})", at=at)
+            kind = _item_type(kind)
             if last:
                 node[index] = value
             else:
                 node = node[index]
             resolved.append(index)
         else:
-            raise UserInputError(
-                f"'{'.'.join(map(str, resolved))}' is a value, it has no key '{key}'",
-                source=source,
-                key_path=dotted,
+            where = ".".join(map(str, resolved))
+            raise override.error(
+                f"'{where}' is a value ({node!r}), it has no key '{key}'",
+                at=".".join(map(str, [*resolved, key])),
             )
-    return tuple(resolved), source
+    return tuple(resolved)
+
+
+def _child(kind: Any, key: str) -> tuple[Any, Any]:
+    """The type of ``key`` below a value of type ``kind``, and its default as plain data."""
+    kind = _optional(kind)
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        field = kind.model_fields.get(key)
+        if field is None:
+            return None, None
+        if field.default_factory is not None:
+            default = field.default_factory()  # type: ignore[call-arg]
+        elif field.default is not PydanticUndefined:
+            default = field.default
+        else:
+            default = None
+        return field.annotation, _plain(default)
+    if typing.get_origin(kind) is dict:
+        return typing.get_args(kind)[1], None
+    return None, None
+
+
+def _item_type(kind: Any) -> Any:
+    kind = _optional(kind)
+    return typing.get_args(kind)[0] if typing.get_origin(kind) is list else None
+
+
+def _optional(kind: Any) -> Any:
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(kind) if a is not type(None)]
+        return members[0] if len(members) == 1 else None
+    return kind
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return copy.deepcopy(value)
 
 
 def _list_index(items: list[Any], key: str) -> int | None:
@@ -222,8 +324,13 @@ def _list_index(items: list[Any], key: str) -> int | None:
 
 def load_model(path: str | Path, model: type[M]) -> M:
     """Load a YAML file (no ``base:``) and validate it as ``model``, with located errors."""
+    return read_model(path, model)[0]
+
+
+def read_model(path: str | Path, model: type[M]) -> tuple[M, yaml.Node | None]:
+    """:func:`load_model`, and the file's YAML node tree (for the lines of later errors)."""
     data, layers = _read_layers(Path(path), seen=(), allow_base=False)
-    return validate(data, source=str(path), layers=layers, model=model)
+    return validate(data, source=str(path), layers=layers, model=model), layers[0][1]
 
 
 def validate(
@@ -231,16 +338,15 @@ def validate(
     *,
     source: str,
     layers: Sequence[Layer] = (),
-    overrides: Iterable[tuple[KeyPath, str]] = (),
+    overrides: Iterable[tuple[KeyPath, Override]] = (),
     model: type[M] = Scenario,  # type: ignore[assignment]
 ) -> M:
     """Validate plain data against ``model``, turning pydantic's errors into located ones."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        overrides = list(overrides)
-        located = [_locate(err, source, layers, overrides) for err in errors]
+        applied = list(overrides)
+        located = [_locate(err, source, layers, applied) for err in exc.errors()]
         first = located[0]
         if len(located) > 1:
             first.message += "".join(f"\n  also: {other}" for other in located[1:6])
@@ -250,7 +356,7 @@ def validate(
 
 
 def _locate(
-    err: Any, source: str, layers: Sequence[Layer], overrides: list[tuple[KeyPath, str]]
+    err: Any, source: str, layers: Sequence[Layer], overrides: list[tuple[KeyPath, Override]]
 ) -> UserInputError:
     loc: KeyPath = tuple(part for part in err["loc"] if not _is_union_tag(part))
     cause = (err.get("ctx") or {}).get("error")
@@ -262,9 +368,21 @@ def _locate(
     elif err["type"] == "missing":
         message = "required key is missing"
     key_path = ".".join(map(str, loc)) or None
-    for path, override_source in reversed(overrides):
-        if loc[: len(path)] == path or path[: len(loc)] == loc:
-            return UserInputError(message, source=override_source, key_path=key_path)
+    for path, override in reversed(overrides):
+        if loc[: len(path)] != path and path[: len(loc)] != loc:
+            continue
+        below = loc[len(path) :]
+        if override.offset and below and isinstance(below[0], int) and below[0] < override.offset:
+            continue  # an item that came from the scenario's own list, not the override's
+        if override.key_path is None:  # --set: the scenario's key path, no line
+            return UserInputError(
+                override.note + message, source=override.source, key_path=key_path
+            )
+        if err["type"] == "extra_forbidden" and override.path_key_path is not None:
+            return override.error(message, at=key_path or override.path)
+        if len(loc) < len(path):
+            message = f"{key_path or 'the scenario'}: {message}"
+        return override.error(message, below)
     # The file that sets the deepest part of the key path is the one to blame.
     best: tuple[int, str, int | None] = (-1, source, None)
     for layer_source, root in layers:

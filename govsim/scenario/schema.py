@@ -21,6 +21,24 @@ from pydantic import (
     model_validator,
 )
 
+from govsim.bounds import (
+    MAX_DAYS,
+    MAX_DISTRICTS,
+    MAX_GRIDS,
+    MAX_HEADCOUNT,
+    MAX_HOURS,
+    MAX_MULTIPLIER,
+    MAX_POPULATION,
+    MAX_PRIORITY,
+    MAX_RATE,
+    MAX_SCORE,
+    MAX_SEED,
+    MAX_SHAPE,
+    MAX_STREETS,
+    MAX_UNIT_STAFF,
+    MIN_INTERVAL_HOURS,
+    NAME_PATTERN,
+)
 from govsim.codes import TIERS
 from govsim.parameters import (
     Distribution,
@@ -59,22 +77,34 @@ class SyntheticCity(Strict):
     spread evenly over the residential (community/village) grids.
     """
 
-    districts: int = Field(2, ge=1, description="Number of districts.")
+    districts: int = Field(2, ge=1, le=MAX_DISTRICTS, description="Number of districts.")
     streets: int = Field(
-        6, ge=1, description="Number of streets/townships in the city (spread over districts)."
+        6,
+        ge=1,
+        le=MAX_STREETS,
+        description="Number of streets/townships in the city (spread over districts).",
     )
     townships: int = Field(
-        0, ge=0, description="How many of the streets are townships (the last ones)."
+        0,
+        ge=0,
+        le=MAX_STREETS,
+        description="How many of the streets are townships (the last ones).",
     )
-    grids: int = Field(24, ge=1, description="Number of community grids (spread over streets).")
+    grids: int = Field(
+        24, ge=1, le=MAX_GRIDS, description="Number of community grids (spread over streets)."
+    )
     grid_kinds: dict[Literal["community", "village", "key_unit", "road"], int] | None = Field(
         None,
-        description="Counts of grids by kind (sum = grids); key-unit and road grids have no "
+        description=f"Counts of grids by kind (sum = grids, each at most {MAX_GRIDS:,}); "
+        "key-unit and road grids have no "
         "residents. "
         "Default: all community.",
     )
     population: int = Field(
-        120_000, ge=1, description="Residents in the city (spread evenly over residential grids)."
+        120_000,
+        ge=1,
+        le=MAX_POPULATION,
+        description="Residents in the city (spread evenly over residential grids).",
     )
     district_names: list[str] | None = Field(
         None, description="Optional names of the districts (length must equal `districts`)."
@@ -102,6 +132,8 @@ class SyntheticCity(Strict):
         if self.grid_kinds is not None:
             if any(n < 0 for n in self.grid_kinds.values()):
                 raise FieldError("grid counts must be non-negative", "grid_kinds")
+            if any(n > MAX_GRIDS for n in self.grid_kinds.values()):
+                raise FieldError(f"grid counts must be at most {MAX_GRIDS:,}", "grid_kinds")
             if sum(self.grid_kinds.values()) != self.grids:
                 raise FieldError(
                     f"grid_kinds add up to {sum(self.grid_kinds.values())}, not grids = "
@@ -115,9 +147,12 @@ class SyntheticCity(Strict):
 
 class GridSpec(Strict):
     name: str = Field(..., description="Grid name, unique in the city.")
-    population: int = Field(..., ge=0, description="Residents of the grid.")
+    population: int = Field(..., ge=0, le=MAX_POPULATION, description="Residents of the grid.")
     workers: int | None = Field(
-        None, ge=0, description="Grid workers; default `staffing.grid_workers`."
+        None,
+        ge=0,
+        le=MAX_UNIT_STAFF,
+        description="Grid workers (people on duty); default `staffing.grid_workers`.",
     )
     kind: Literal["community", "village", "key_unit", "road"] = Field(
         "community",
@@ -129,7 +164,10 @@ class StreetSpec(Strict):
     name: str = Field(..., description="Street or township name, unique in the city.")
     kind: Literal["street", "township"] = Field("street", description="Street office or township.")
     staff: int | None = Field(
-        None, ge=0, description="Street staff; default `staffing.street_staff`."
+        None,
+        ge=0,
+        le=MAX_UNIT_STAFF,
+        description="Street staff (people on duty); default `staffing.street_staff`.",
     )
     grids: list[GridSpec] = Field(..., min_length=1, description="The street's community grids.")
 
@@ -137,7 +175,10 @@ class StreetSpec(Strict):
 class DistrictSpec(Strict):
     name: str = Field(..., description="District name, unique in the city.")
     staff: int | None = Field(
-        None, ge=0, description="District staff; default `staffing.district_staff`."
+        None,
+        ge=0,
+        le=MAX_UNIT_STAFF,
+        description="District staff (people on duty); default `staffing.district_staff`.",
     )
     streets: list[StreetSpec] = Field(..., min_length=1, description="The district's streets.")
 
@@ -175,10 +216,14 @@ class SunkStaff(Strict):
     spread evenly over all grids, on top of ``grid_workers``.
     """
 
-    departments: int = Field(0, ge=0, description="Headcount from departments (bureaus).")
-    street_offices: int = Field(0, ge=0, description="Headcount from street/town offices.")
-    auxiliaries: int = Field(0, ge=0, description="Auxiliary staff (headcount).")
-    community: int = Field(0, ge=0, description="Community staff (headcount).")
+    departments: int = Field(
+        0, ge=0, le=MAX_HEADCOUNT, description="Headcount from departments (bureaus)."
+    )
+    street_offices: int = Field(
+        0, ge=0, le=MAX_HEADCOUNT, description="Headcount from street/town offices."
+    )
+    auxiliaries: int = Field(0, ge=0, le=MAX_HEADCOUNT, description="Auxiliary staff (headcount).")
+    community: int = Field(0, ge=0, le=MAX_HEADCOUNT, description="Community staff (headcount).")
     case_share: float = Field(
         ...,
         ge=0,
@@ -203,9 +248,15 @@ class SunkStaff(Strict):
 class Staffing(Strict):
     """Default staff per unit (people on duty), used where a unit does not set its own."""
 
-    grid_workers: int = Field(2, ge=0, description="Grid workers per community grid.")
-    street_staff: int = Field(4, ge=0, description="Case-handling staff per street/township.")
-    district_staff: int = Field(6, ge=0, description="Case-handling staff per district.")
+    grid_workers: int = Field(
+        2, ge=0, le=MAX_UNIT_STAFF, description="Grid workers per community grid (people)."
+    )
+    street_staff: int = Field(
+        4, ge=0, le=MAX_UNIT_STAFF, description="Case-handling staff per street/township (people)."
+    )
+    district_staff: int = Field(
+        6, ge=0, le=MAX_UNIT_STAFF, description="Case-handling staff per district (people)."
+    )
     grid_sunk: SunkStaff | None = Field(
         None,
         description="Staff sunk into the grids; their on-duty equivalents are added to the grids.",
@@ -214,20 +265,28 @@ class Staffing(Strict):
 
 class Department(Strict):
     name: str = Field(..., description="Department name (municipal commission, bureau, firm).")
-    staff: int = Field(..., ge=0, description="Case-handling staff of the department, city-wide.")
+    staff: int = Field(
+        ...,
+        ge=0,
+        le=MAX_HEADCOUNT,
+        description="Case-handling staff of the department, city-wide (people).",
+    )
 
 
 class UrgencyClass(Strict):
     limit_hours: float = Field(
-        ..., gt=0, description="Time limit for the response and feedback (hours)."
+        ..., gt=0, le=MAX_HOURS, description="Time limit for the response and feedback (hours)."
     )
     priority: int = Field(
-        ..., ge=0, description="Queue priority; 0 is served first, ties first come first served."
+        ...,
+        ge=0,
+        le=MAX_PRIORITY,
+        description="Queue priority; 0 is served first, ties first come first served.",
     )
 
 
 def default_urgency() -> dict[str, UrgencyClass]:
-    # Service standard draft, 2021-12 (DOMAIN.md): emergency 2 h, utilities 24 h,
+    # Service standard draft, 2021-12 (docs/sources.md): emergency 2 h, utilities 24 h,
     # general 7 days, complex 15 days.
     return {
         "emergency": UrgencyClass(limit_hours=2, priority=0),
@@ -251,7 +310,12 @@ class Category(Strict):
     """A kind of appeal: how often it comes, how urgent it is, who can close it."""
 
     name: str = Field(..., description="Category name.")
-    rate: float = Field(..., ge=0, description="Appeals per 1,000 residents per day (daily mean).")
+    rate: float = Field(
+        ...,
+        ge=0,
+        le=MAX_RATE,
+        description="Appeals per 1,000 residents per day (daily mean).",
+    )
     urgency: str = Field("general", description="Urgency class (a key of `urgency_classes`).")
     consultation_share: float = Field(
         0.5, ge=0, le=1, description="Share answered by the operator on the spot (consultations)."
@@ -295,7 +359,9 @@ class Season(Strict):
     name: str = Field(..., description="Label, e.g. 'heating season'.")
     start: str = Field(..., description="First day, 'MM-DD'.")
     end: str = Field(..., description="Last day, 'MM-DD' (may wrap past the new year).")
-    multiplier: float = Field(..., ge=0, description="Arrival-rate multiplier inside the window.")
+    multiplier: float = Field(
+        ..., ge=0, le=MAX_MULTIPLIER, description="Arrival-rate multiplier inside the window."
+    )
     categories: list[str] | None = Field(None, description="Categories affected; null for all.")
 
     @field_validator("start", "end")
@@ -352,10 +418,12 @@ class Arrivals(Strict):
     """
 
     intraday: list[float] = Field(
-        default_factory=lambda: _flat(24), description="24 relative rates, hour 0 to 23."
+        default_factory=lambda: _flat(24),
+        description=f"24 relative rates (no unit), hour 0 to 23; each 0 to {MAX_SHAPE:,.0f}.",
     )
     weekday: list[float] = Field(
-        default_factory=lambda: _flat(7), description="7 relative rates, Monday to Sunday."
+        default_factory=lambda: _flat(7),
+        description=f"7 relative rates (no unit), Monday to Sunday; each 0 to {MAX_SHAPE:,.0f}.",
     )
     seasons: list[Season] = Field(default_factory=list, description="Recurring seasonal windows.")
     surges: list[Surge] = Field(default_factory=list, description="One-off surges (stress tests).")
@@ -404,6 +472,8 @@ def _shape(v: list[float]) -> list[float]:
     so that a written scenario.yaml reads back exactly as it was."""
     if any(x < 0 or not math.isfinite(x) for x in v):
         raise ValueError("relative rates must be finite and non-negative")
+    if any(x > MAX_SHAPE for x in v):
+        raise ValueError(f"relative rates must be at most {MAX_SHAPE:g}")
     if sum(v) <= 0:
         raise ValueError("relative rates must not all be zero")
     return v
@@ -414,8 +484,8 @@ class Hotline(Strict):
 
     operators: int | list[int] = Field(
         20,
-        description="Call-takers on duty: one number, or 24 numbers (hour 0 to 23) for a shift "
-        "plan.",
+        description="Call-takers on duty (people): one number, or 24 numbers (hour 0 to 23) for "
+        f"a shift plan; each at most {MAX_UNIT_STAFF:,}.",
     )
     talk_time: Distribution = Field(
         default_factory=lambda: Distribution(kind="lognormal", mean=0.1, cv=0.5),
@@ -446,6 +516,7 @@ class Hotline(Strict):
     max_returns: int = Field(
         3,
         ge=0,
+        le=100,
         description="After this many returns the order goes to the right unit (first receiver is "
         "responsible).",
     )
@@ -476,6 +547,8 @@ class Hotline(Strict):
             raise ValueError(f"a shift plan needs 24 hourly values, got {len(v)}")
         if any(x < 0 for x in values):
             raise ValueError("operators must be non-negative")
+        if any(x > MAX_UNIT_STAFF for x in values):
+            raise ValueError(f"operators must be at most {MAX_UNIT_STAFF:,}")
         if max(values) == 0:
             raise ValueError("at least one operator must be on duty at some hour")
         return v
@@ -492,9 +565,15 @@ class Surge(Strict):
     """A one-off window (epidemic wave, storm) multiplying the arrival rate of some categories."""
 
     name: str = Field(..., description="Label, e.g. 'epidemic wave'.")
-    start_day: float = Field(..., ge=0, description="Start (days from the start of the run).")
-    end_day: float = Field(..., gt=0, description="End (days from the start of the run).")
-    multiplier: float = Field(..., ge=0, description="Arrival-rate multiplier inside the window.")
+    start_day: float = Field(
+        ..., ge=0, le=MAX_DAYS, description="Start (days from the start of the run)."
+    )
+    end_day: float = Field(
+        ..., gt=0, le=MAX_DAYS, description="End (days from the start of the run)."
+    )
+    multiplier: float = Field(
+        ..., ge=0, le=MAX_MULTIPLIER, description="Arrival-rate multiplier inside the window."
+    )
     categories: list[str] | None = Field(None, description="Categories affected; null for all.")
 
     @model_validator(mode="after")
@@ -513,14 +592,32 @@ class Satisfaction(Strict):
     P(at least basically satisfied) = logistic(score + basic_gap).
     """
 
-    intercept: float = Field(-1.0, description="Score of an unresolved, on-time, direct case.")
-    resolved_effect: float = Field(3.0, description="Score added when the problem was resolved.")
-    lateness_effect: float = Field(
-        1.0, ge=0, description="Score lost per time limit overrun (per multiple of the limit)."
+    intercept: float = Field(
+        -1.0,
+        ge=-MAX_SCORE,
+        le=MAX_SCORE,
+        description="Score (log-odds) of an unresolved, on-time, direct case.",
     )
-    handoff_effect: float = Field(0.3, ge=0, description="Score lost per hand-off.")
+    resolved_effect: float = Field(
+        3.0,
+        ge=-MAX_SCORE,
+        le=MAX_SCORE,
+        description="Score (log-odds) added when the problem was resolved.",
+    )
+    lateness_effect: float = Field(
+        1.0,
+        ge=0,
+        le=MAX_SCORE,
+        description="Score (log-odds) lost per time limit overrun (per multiple of the limit).",
+    )
+    handoff_effect: float = Field(
+        0.3, ge=0, le=MAX_SCORE, description="Score (log-odds) lost per hand-off."
+    )
     basic_gap: float = Field(
-        1.0, ge=0, description="Extra score needed for 'basically satisfied' over 'satisfied'."
+        1.0,
+        ge=0,
+        le=MAX_SCORE,
+        description="Extra score (log-odds) needed for 'basically satisfied' over 'satisfied'.",
     )
 
 
@@ -561,7 +658,10 @@ class Feedback(Strict):
 
 class Output(Strict):
     timeseries_interval_hours: float = Field(
-        1.0, gt=0, description="Sampling interval of timeseries.parquet (hours)."
+        1.0,
+        ge=MIN_INTERVAL_HOURS,
+        le=MAX_HOURS,
+        description="Sampling interval of timeseries.parquet (hours).",
     )
     cases_table: bool = Field(
         True,
@@ -591,12 +691,21 @@ class DefaultHandling(Strict):
 class Scenario(Strict):
     """A complete, runnable description of a city, its people and its rules."""
 
-    name: str = Field(..., pattern=r"^[A-Za-z0-9_.-]+$", description="Name; default output folder.")
+    name: str = Field(
+        ...,
+        pattern=NAME_PATTERN,
+        max_length=100,
+        description="Name; default output folder (letters, digits, '_', '-', '.'; not starting "
+        "with '.' or '-').",
+    )
     description: str = Field("", description="Free text.")
-    seed: int = Field(1, ge=0, description="Root random seed.")
-    days: float = Field(30.0, gt=0, description="Simulated horizon (days).")
+    seed: int = Field(1, ge=0, le=MAX_SEED, description="Root random seed.")
+    days: float = Field(30.0, gt=0, le=MAX_DAYS, description="Simulated horizon (days).")
     start_date: dt.date = Field(
-        dt.date(2024, 1, 1), description="Calendar date of time 0 (weekday and season)."
+        dt.date(2024, 1, 1),
+        ge=dt.date(1900, 1, 1),
+        le=dt.date(2200, 12, 31),
+        description="Calendar date of time 0 (weekday and season).",
     )
     city: City = Field(default_factory=lambda: City(synthetic=SyntheticCity()))
     staffing: Staffing = Field(default_factory=Staffing)

@@ -2,7 +2,8 @@
 
 With one worker the runs execute in this process, one after another. Used as a context
 manager (``with executor: ...``) the pool stays up across ``map`` calls, so a caller
-that maps many small batches (``govsim optimize``) starts its workers once.
+that maps many small batches (``govsim optimize``) starts its workers once. Workers
+ignore Ctrl-C: the parent stops them (and records nothing of the runs in flight).
 """
 
 from __future__ import annotations
@@ -13,14 +14,17 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TypeVar
 
+from govsim.interrupts import ignore_in_worker
+
 T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _one_thread() -> None:
+def _start_worker() -> None:
     # Each worker is one simulation: keep numeric libraries from starting thread pools.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
+    ignore_in_worker()  # Ctrl-C goes to the parent, which stops the pool
 
 
 class LocalExecutor:
@@ -37,12 +41,15 @@ class LocalExecutor:
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            if exc and exc[0] is not None:
+                _stop(self._pool)
+            else:
+                self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
-        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_one_thread)
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker)
 
     def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
         if self.workers == 1 or len(tasks) <= 1:
@@ -52,8 +59,13 @@ class LocalExecutor:
         if self._pool is not None:
             yield from _bounded(self._pool, fn, tasks, 2 * self.workers)
             return
-        with self._new_pool() as pool:
+        pool = self._new_pool()
+        try:
             yield from _bounded(pool, fn, tasks, 2 * self.workers)
+        except BaseException:
+            _stop(pool)  # Ctrl-C or a failure: do not wait for the runs in flight
+            raise
+        pool.shutdown(wait=True)
 
 
 def _bounded(
@@ -71,3 +83,13 @@ def _bounded(
         done, pending = wait(pending, return_when=FIRST_COMPLETED)
         for future in done:
             yield future.result()
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now (their runs are not recorded)."""
+    processes = list((pool._processes or {}).values())  # noqa: SLF001 - no public handle
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
