@@ -71,6 +71,7 @@ class UnitQuality:
     __slots__ = (
         "resolution_on",
         "service_on",
+        "effort_on",
         "street_resolution",
         "department_resolution",
         "street_service",
@@ -82,6 +83,9 @@ class UnitQuality:
         """True once a resolution shift was moved (read per closed case)."""
         self.service_on = False
         """True once a satisfaction-score shift was moved (read per closed case)."""
+        self.effort_on = False
+        """True once a policy made a unit work faster or slower than its staff's time
+        (a ``time_factor`` other than 1): a rushed unit fixes fewer problems."""
         self.street_resolution = [0.0] * n_streets
         """Added to the resolution probability (a probability, may be negative)."""
         self.department_resolution = [0.0] * n_departments

@@ -221,9 +221,10 @@ class ProblemLedger:
         if self.open.pop(problem.id, None) is None:
             return  # settled already: its last merged case closed within the fix
         self.fixed += 1
-        self._record(problem)
+        self.record(problem)
 
-    def _record(self, problem: Problem) -> None:
+    def record(self, problem: Problem) -> None:
+        """Pack ``problem`` for the sink (it was settled, or the run ended)."""
         self.recorded += 1
         if self.sink is not None:
             self.buffer += pack_problem(problem)
@@ -240,7 +241,7 @@ class ProblemLedger:
         is still in service among them), in id order."""
         self.hand_over()
         for problem in sorted(self.open.values(), key=operator.attrgetter("id")):
-            self._record(problem)
+            self.record(problem)
         self.hand_over()
 
     def check(self, cases: CaseLedger) -> None:

@@ -191,7 +191,8 @@ class Intake:
     ) -> Case:
         """Create a case whose decisions were drawn already (a consultation, or a report of
         ``problem``), and send it to its channel."""
-        urgency, priority, department = self.rules[category][:3]
+        rule = self.rules[category]
+        urgency, priority, department = rule.urgency, rule.priority, rule.department
         street = self.grid_street[grid]
         ledger = self.ledger
         case = Case(
@@ -212,7 +213,7 @@ class Intake:
             consultation,
         )
         if problem is not None:
-            if problem.is_fixed:
+            if problem.fixed == problem.fixed:  # not NaN: fixed
                 raise LedgerError(f"problem {problem.id}: a case opened after its fix")
             case.problem = problem
             case.problem_id = problem.id

@@ -138,8 +138,10 @@ class ProblemStock:
         self.topic_draw = streams.uniform("problems/topic")
         self.prevent_draw = streams.uniform("problems/prevention")
         self.self_delay: Callable[[], float] | None = None
+        self._first_report_callback = self._first_report_due  # bound once, not per problem
         self.agenda = Agenda(env)
-        """The problems' pending first reports, reports, patrol finds and residents' fixes."""
+        """The problems' pending reports after the first: most go stale (the problem is fixed
+        first), and the agenda drops them without a SimPy event each."""
 
     # -- arising -------------------------------------------------------------------------
     def arise(self, category: int, grid: int, resident: int, channel: int) -> None:
@@ -183,10 +185,12 @@ class ProblemStock:
             self.scope_rates[scope],
             resident,
         )
-        ledger.arise(problem)
+        ledger.open[problem.id] = problem  # ledger.arise, inline (the id is the count)
+        ledger.arisen += 1
         sg = self.self_governance
         if sg.on and self.self_draw() < sg.coverage[grid] * sg.solve_share[category]:
-            self.agenda.at(problem.arose + self._self_fix_delay(), self._self_fixed, problem)
+            delay = self._self_fix_delay()
+            Timeout(self.env, delay, problem).callbacks.append(self._self_fixed_due)
             return  # solved by the residents: no appeal
         problem.first_channel = channel
         if found or channel == PATROL_CHANNEL:
@@ -195,11 +199,15 @@ class ProblemStock:
                 self._patrol_found(problem)
             else:
                 delay = self.first_delay() * self.found_draw()
-                self.agenda.at(problem.arose + delay, self._patrol_found, problem)
+                Timeout(self.env, delay, problem).callbacks.append(self._patrol_due)
         elif self.instant_first_report:
             self._first_report(problem)
         else:
-            self.agenda.at(problem.arose + self.first_delay(), self._first_report, problem)
+            # Most first reports are due (a fixed problem is rare before it is reported): a
+            # SimPy timeout each, not an agenda entry.
+            Timeout(self.env, self.first_delay(), problem).callbacks.append(
+                self._first_report_callback
+            )
 
     def _prevented(self, category: int, grid: int) -> bool:
         """Proactive governance removed the problem's cause before it arose (counted)."""
@@ -213,12 +221,32 @@ class ProblemStock:
         return False
 
     # -- reports ---------------------------------------------------------------------------
+    def _first_report_due(self, event: simpy.Event) -> None:
+        self._first_report(event._value)  # noqa: SLF001 - the problem we scheduled
+
+    def _patrol_due(self, event: simpy.Event) -> None:
+        self._patrol_found(event._value)  # noqa: SLF001 - the problem we scheduled
+
+    def _self_fixed_due(self, event: simpy.Event) -> None:
+        self._self_fixed(event._value)  # noqa: SLF001 - the problem we scheduled
+
     def _first_report(self, problem: Problem) -> None:
-        if problem.is_fixed or problem.appeals:
+        if problem.fixed == problem.fixed or problem.appeals:
             return  # fixed before anyone called, or a patrol found it first
         problem.discovered_by = DISCOVERED_RESIDENT
-        self._open_case(problem, problem.resident, problem.first_channel, -1)
-        self._schedule_report(problem)
+        self.intake.create_decided(
+            problem.category,
+            problem.grid,
+            problem.resident,
+            problem.first_channel,
+            -1,
+            problem.needed_tier,
+            problem.route_department,
+            False,
+            problem,
+        )
+        if problem.rate > 0:
+            self._schedule_report(problem)
 
     def _patrol_found(self, problem: Problem) -> None:
         if problem.is_fixed:
@@ -295,7 +323,11 @@ class ProblemStock:
             case.outcome = NOT_FIXABLE
             fixed = False
         else:
-            fixed = u_fix < self._fix_probability(case, tier)
+            p = self.fix_probability[case.category][tier]
+            quality = self.quality
+            if quality.resolution_on or quality.effort_on:
+                p = self._adjusted(p, case, tier)
+            fixed = u_fix < p
             case.outcome = FIXED if fixed else NOT_FIXED
         if fixed:
             by = FIXED_BY_PATROL if case.channel == PATROL_CHANNEL else tier - GRID_TIER
@@ -303,12 +335,12 @@ class ProblemStock:
         elif u_keep >= self.keep_reporting:
             problem.reporting = False  # the residents give up; it stays open, quietly
 
-    def _fix_probability(self, case: Case, tier: int) -> float:
-        p = self.fix_probability[case.category][tier]
+    def _adjusted(self, p: float, case: Case, tier: int) -> float:
+        """The fix probability ``p`` with the closing unit's quality shift and its effort."""
         quality = self.quality
         if quality.resolution_on:
             p += quality.resolution_shift(tier, case.street, case.department)
-        if self.effort_elasticity:
+        if quality.effort_on and self.effort_elasticity:
             factor = self._pool_time_factor(case, tier)
             if factor != 1.0:
                 p *= factor**self.effort_elasticity
@@ -331,7 +363,12 @@ class ProblemStock:
         if problem.cases:
             for other in list(problem.cases):
                 self.merge(other, tier)
-        self.ledger.settle(problem)
+            self.ledger.settle(problem)  # (its last merged case may have settled it already)
+        else:  # the usual case, inline: settle it now
+            ledger = self.ledger
+            del ledger.open[problem.id]
+            ledger.fixed += 1
+            ledger.record(problem)
 
     # -- proactive governance ----------------------------------------------------------------
     def fix_share(self, category: int, share: float) -> int:

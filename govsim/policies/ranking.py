@@ -285,5 +285,6 @@ class _RankingController:
                     levers.arrivals.prevent_street(u, 1 - spec.governance_prevention)
             elif group == RECTIFICATION and (spec.speedup or spec.resolution_penalty):
                 streets[u].time_factor = 1 - spec.speedup
+                quality.effort_on = True  # the fix probability reads the unit's effort
                 street_quality[u] -= spec.resolution_penalty
                 self.rushed.append(u)
