@@ -57,6 +57,9 @@ class Case:
         "problem",
         "problem_id",
         "outcome",
+        "disputes",
+        "joint_departments",
+        "parts_open",
     )
 
     def __init__(
@@ -112,6 +115,12 @@ class Case:
         self.problem_id = -1
         self.outcome = NO_OUTCOME
         """What closing it did to its problem: a ``govsim.codes.OUTCOMES`` code once known."""
+        self.disputes = 0
+        """Times units disputed whose case it is (unclear jurisdiction)."""
+        self.joint_departments = 0
+        """Departments summoned to handle it jointly (0: not a joint case)."""
+        self.parts_open = 0
+        """Joint handling: departments' contributions not yet done."""
 
     def __repr__(self) -> str:
         return f"Case({self.id}, status={STATUSES[self.status]}, stage={STAGES[self.stage]})"
@@ -139,6 +148,9 @@ RECORD_FIELDS = (
     "repeat_of",
     "problem_id",
     "outcome",
+    "needed_tier",
+    "disputes",
+    "joint_departments",
 )
 """What a finished case leaves: numbers only (codes and hours). Street, district, urgency and
 department follow from grid and category, so they are looked up per chunk, not stored."""
@@ -179,4 +191,30 @@ def pack_case(case: Case) -> bytes:
         case.repeat_of,
         case.problem_id,
         case.outcome,
+        case.needed_tier,
+        case.disputes,
+        case.joint_departments,
     )
+
+
+class Contribution:
+    """One department's part of a case handled jointly (a whistled case needing several
+    departments): an item in that department's queue, whose case closes when all its parts are
+    done. ``summoned`` is the department that came, ``department`` the one the part needs (they
+    differ when the wrong one was summoned)."""
+
+    __slots__ = ("case", "department", "summoned", "category", "first_response", "ticket")
+
+    status = OPEN
+    """Always open: a case under joint handling closes only once every part is done."""
+
+    def __init__(self, case: Case, department: int) -> None:
+        self.case = case
+        self.department = department
+        self.summoned = department
+        self.category = case.category
+        self.first_response = case.first_response
+        self.ticket = 0
+
+    def __repr__(self) -> str:
+        return f"Contribution(case {self.case.id}, department {self.department})"

@@ -6,6 +6,8 @@
 - :class:`UnitQuality`: each street's and department's own shift of the resolution
   probability and of the satisfaction score of the cases it closes (rankings move them).
   Read by the verification call.
+- :class:`WhistleEffort`: how fast departments answer each street's whistles (street powers
+  move it). Read by the whistle desk.
 
 Each keeps an ``on`` flag that stays False until a policy moves something, so a run
 without such policies pays no lookup per case (the flags are read in the hot path).
@@ -136,3 +138,29 @@ class SelfGovernance:
         """Share of each grid's residents covered by an owners' committee or deliberation."""
         self.solve_share = [0.0] * n_categories
         """Share of covered problems, per category, that residents solve themselves."""
+
+
+class WhistleEffort:
+    """How fast each department answers each street's whistles: a factor on its arrival time.
+
+    The factors start at 1 (as the scenario's ``whistle.arrival`` says). The street powers
+    policy (:mod:`govsim.policies.street_powers`) lowers them by documented fixed effects;
+    a model of how departments respond to their assessment can later set them instead.
+    Read by the whistle desk once per whistle.
+    """
+
+    __slots__ = ("on", "factors")
+
+    def __init__(self, n_streets: int, n_departments: int) -> None:
+        self.on = False
+        """True once any policy set a factor (read per whistle)."""
+        self.factors = [[1.0] * n_departments for _ in range(n_streets)]
+        """Arrival time factor by street, then department (no unit; 1: as the scenario)."""
+
+    def scale(self, street: int, department: int, factor: float) -> None:
+        """Multiply the arrival time of ``department`` at ``street``'s whistles by ``factor``."""
+        self.factors[street][department] *= factor
+        self.on = True
+
+    def arrival_factor(self, street: int, department: int) -> float:
+        return self.factors[street][department] if self.on else 1.0

@@ -35,8 +35,10 @@ def assess(cases: pd.DataFrame, scenario: Scenario, horizon: float) -> pd.DataFr
     street; consultations are assessed to the hotline. Abandoned calls are not assessed.
     """
     work = cases[cases["status"] != "abandoned"].copy()
-    limits = work["urgency"].map({k: v.limit_hours for k, v in scenario.urgency_classes.items()})
-    limits = limits.astype(float)
+    by_category = dict(
+        zip((c.name for c in scenario.categories), scenario.category_limits(), strict=True)
+    )
+    limits = work["category"].astype(str).map(by_category).astype(float)
     waited = work["first_response"] - work["created"]
     due = work["first_response"].notna() | (work["created"] + limits <= horizon)
     work["due"] = due

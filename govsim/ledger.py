@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from govsim.case import RECORD, Case, pack_case
+from govsim.case import RECORD, Case, Contribution, pack_case
 from govsim.codes import ABANDONED, CLOSED, OPEN, STAGE, STATUSES
 from govsim.errors import LedgerError
 from govsim.problem import PROBLEM_RECORD, Problem, pack_problem
@@ -41,7 +41,11 @@ class CaseLedger:
 
     def __init__(self, sink: Sink | None = None, chunk_size: int = CHUNK_SIZE) -> None:
         self.open: dict[int, Case] = {}
-        self.transit: set[Case] = set()
+        self.transit: set[Case | Contribution] = set()
+        """Cases (and departments' contributions to joint cases) held between two steps."""
+        self.joint: set[Case] = set()
+        """Cases under joint handling: placed here while their departments' contributions are
+        in transit or in the departments' queues."""
         self.created = 0
         self.closed = 0
         self.abandoned = 0
@@ -116,10 +120,19 @@ class CaseLedger:
                 f" + open {len(self.open)}"
             )
         places: Counter[int] = Counter()
+        parts: Counter[int] = Counter()  # a joint case's contributions still under way
+
+        def place(items: Iterable[Case | Contribution]) -> None:
+            for item in items:
+                if isinstance(item, Contribution):
+                    parts[item.case.id] += 1
+                else:
+                    places[item.id] += 1
+
         for pool in pools:
             waiting, in_service = pool.waiting(), pool.in_service()
-            places.update(c.id for c in waiting)
-            places.update(c.id for c in in_service)
+            place(waiting)
+            place(in_service)
             balance = pool.departed + pool.queued + pool.busy + pool.withdrawn
             if (
                 pool.arrived != balance
@@ -130,7 +143,15 @@ class CaseLedger:
                     f"unit {pool.name}: arrived {pool.arrived} != departed {pool.departed} + "
                     f"queued {pool.queued} + in service {pool.busy} + withdrawn {pool.withdrawn}"
                 )
-        places.update(c.id for c in self.transit)
+        place(self.transit)
+        places.update(c.id for c in self.joint)
+        if any(parts[c.id] != c.parts_open for c in self.joint) or set(parts) - {
+            c.id for c in self.joint
+        }:
+            problems.append(
+                "joint cases' contributions under way do not match their open parts: "
+                f"{sum(parts.values())} placed, {sum(c.parts_open for c in self.joint)} open"
+            )
         duplicated = [cid for cid, n in places.items() if n > 1]
         stray = [cid for cid in places if cid not in self.open]
         lost = [cid for cid in self.open if cid not in places]

@@ -32,7 +32,7 @@ from govsim.agents.residents import DaySource
 from govsim.calendar import Calendar
 from govsim.case import Case
 from govsim.codes import ABANDONED, CLOSED, OPEN, STAGE, TIERS
-from govsim.controls import ArrivalControls, SelfGovernance, UnitQuality
+from govsim.controls import ArrivalControls, SelfGovernance, UnitQuality, WhistleEffort
 from govsim.ledger import CaseLedger, ProblemLedger
 from govsim.monitor import Monitor
 from govsim.network.city import CityLayout, build_city
@@ -111,7 +111,7 @@ class Model:
         self.calendar = Calendar(scenario.start_date, self.horizon)
         self.closed_by_tier = [0] * len(TIERS)
         urgency_names = list(scenario.urgency_classes)
-        self.urgency_limits = [scenario.urgency_classes[u].limit_hours for u in urgency_names]
+        self.category_limits = scenario.category_limits()
         departments = [d.name for d in scenario.departments]
         rules = [
             CategoryRules.of(c, urgency_names, scenario, departments) for c in scenario.categories
@@ -128,6 +128,7 @@ class Model:
         # What policies move and agents read (govsim/controls.py), and the policies' records.
         self.arrivals = ArrivalControls(len(scenario.categories), len(layout.streets))
         self.quality = UnitQuality(len(layout.streets), len(layout.departments))
+        self.whistle_effort = WhistleEffort(len(layout.streets), len(layout.departments))
         self._on_create: list[Callable[[Case], None]] = []
         self._on_close: list[Callable[[Case], None]] = []
         self.policy_log: list[tuple[float, str]] = []
@@ -140,12 +141,14 @@ class Model:
             streams,
             self,
             self.quality,
-            self.urgency_limits,
+            self.category_limits,
             self.horizon,
             scenario.problems.resolved_if_not_fixed,
             _str_keys(scenario.problems.resolved_if_fixed),
         )
-        self.handlers = Handlers(scenario, layout, streams, self, self.calendar)
+        self.handlers = Handlers(
+            scenario, layout, streams, self, self.calendar, self.whistle_effort
+        )
         self.hotline = Hotline(scenario.hotline, streams, self, self.handlers.receive)
         self.intake = Intake(
             rules,
@@ -223,8 +226,9 @@ class Model:
         statistics = RunStatistics(
             math.ceil(scenario.days),
             self.horizon,
-            self.urgency_limits,
+            self.category_limits,
             AssessedUnits(codec.departments, codec.streets),
+            [bool(c.joint_departments) for c in scenario.categories],
         )
         table: MemoryCaseTable | ParquetCaseTable | None = None
         if scenario.output.cases_table:
@@ -297,10 +301,19 @@ class Model:
         self.ledger.transit.discard(case)
         step(case)
 
+    def start_joint(self, case: Case) -> None:
+        """``case`` is now handled jointly by several departments (see CaseFlow)."""
+        self.ledger.joint.add(case)
+
+    def end_joint(self, case: Case) -> None:
+        self.ledger.joint.discard(case)
+
     def merge(self, case: Case, tier: int) -> None:
         """Close ``case`` because its problem was fixed (merged handling, 并案): at once if it
         waits in a queue or is in transit, at the end of its visit if a unit is on it now."""
         ledger = self.ledger
+        if case.parts_open:
+            return  # handled jointly: it closes when its departments' last part is done
         if case in ledger.transit:
             ledger.transit.discard(case)
         elif case.ticket > 0:
@@ -322,7 +335,9 @@ class Model:
             return handlers.streets[case.street]
         if stage == STAGE_DISTRICT:
             return handlers.districts[case.district]
-        return handlers.departments[case.summoned]
+        if case.route_department:
+            return handlers.departments[case.department]
+        return handlers.whistle.pool_for(case.summoned, case.district)
 
     def appeal_again(self, delay: float, original: Case, channel: int) -> None:
         """The resident of ``original`` appeals again after ``delay`` hours (a repeat case)."""

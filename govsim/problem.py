@@ -47,6 +47,7 @@ class Problem:
         "cases",
         "last_closed",
         "first_channel",
+        "unclear",
     )
 
     def __init__(
@@ -77,6 +78,9 @@ class Problem:
         """Cases opened for the problem (appeals, and a patrol's case)."""
         self.discovered_by = DISCOVERED_NONE
         self.needed_tier = needed_tier
+        self.unclear = -1
+        """Its jurisdiction is unclear (1) or clear (0), drawn when its first work order reaches a
+        unit; -1 before."""
         """The lowest territorial tier that can close its cases (0 grid, 1 street, 2 district)."""
         self.route_department = route_department
         """Its work orders go straight to the owning department."""

@@ -43,6 +43,7 @@ from govsim.codes import (
     OUTCOMES,
     SATISFACTION_LEVELS,
     STATUSES,
+    TERRITORIAL_TIERS,
     TIERS,
     UNSATISFIED,
 )
@@ -129,6 +130,9 @@ class CaseCodec:
                 "repeat_of": pd.arrays.IntegerArray(c["repeat_of"], c["repeat_of"] < 0),
                 "problem_id": pd.arrays.IntegerArray(c["problem_id"], c["problem_id"] < 0),
                 "outcome": named(c["outcome"], OUTCOMES),
+                "needed_tier": named(c["needed_tier"], TERRITORIAL_TIERS),
+                "disputes": c["disputes"].astype(np.int32),
+                "joint_departments": c["joint_departments"].astype(np.int32),
             },
         )
 

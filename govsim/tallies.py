@@ -40,6 +40,10 @@ from govsim.codes import (
 from govsim.rates import add_rates, add_true_fix_rate, rates_from_counts, satisfaction_points
 
 HOURS_PER_DAY = 24.0
+DISTRICT_NEEDED = 2
+"""``Case.needed_tier`` of a case beyond the street's powers (TERRITORIAL_TIERS index)."""
+BEYOND_STREET, CROSS_DEPARTMENT = 1, 2
+"""Kinds of closed cases :meth:`RunStatistics.time_to_close` can select (bit flags)."""
 
 UNIT_COUNTERS = (
     "cases",
@@ -92,16 +96,30 @@ class RunStatistics:
     """Counters of one run, filled chunk by chunk; queries take a warm-up (hours, whole days)."""
 
     def __init__(
-        self, days: int, horizon: float, urgency_limits: list[float], units: AssessedUnits
+        self,
+        days: int,
+        horizon: float,
+        category_limits: list[float],
+        units: AssessedUnits,
+        category_joint: list[bool] | None = None,
     ) -> None:
         self.days = max(days, 1)
         self.horizon = horizon
-        self.limits = np.asarray(urgency_limits, dtype=float)
+        self.limits = np.asarray(category_limits, dtype=float)
+        """Response time limit by category code (hours)."""
         self.units = units
         self.unit_counts = np.zeros((len(UNIT_COUNTERS), self.days * units.size), dtype=np.int64)
         self.day_counts = np.zeros((len(DAY_COUNTERS), self.days), dtype=np.int64)
+        self.category_joint = np.asarray(
+            category_joint if category_joint is not None else [False] * len(category_limits),
+            dtype=bool,
+        )
+        """Which categories need several departments (their whistled cases are joint)."""
         self._close_days: list[np.ndarray] = []
         self._close_hours: list[np.ndarray] = []
+        self._close_kinds: list[np.ndarray] = []
+        """Per closed case: BEYOND_STREET if it was a work order beyond the street's powers, plus
+        CROSS_DEPARTMENT if its category needs several departments."""
 
     # -- filling -------------------------------------------------------------------------
     def add(self, c: dict[str, np.ndarray]) -> None:
@@ -127,6 +145,11 @@ class RunStatistics:
         problem_closed = closed & (c["problem_id"] >= 0)
         self._close_days.append(day[closed])
         self._close_hours.append(c["closed"][closed] - c["created"][closed])
+        beyond = (c["needed_tier"][closed] == DISTRICT_NEEDED) & (tier[closed] != HOTLINE_TIER)
+        self._close_kinds.append(
+            beyond * BEYOND_STREET
+            + (beyond & self.category_joint[c["category"][closed]]) * CROSS_DEPARTMENT
+        )
 
         assessed = status != ABANDONED
         unit = np.where(
@@ -139,7 +162,7 @@ class RunStatistics:
             ),
         )
         key = (day * self.units.size + unit)[assessed]
-        limit = self.limits[c["urgency"][assessed]]
+        limit = self.limits[c["category"][assessed]]
         created, first = c["created"][assessed], c["first_response"][assessed]
         due = ~np.isnan(first) | (created + limit <= self.horizon)
         satisfaction = c["satisfaction"][assessed]
@@ -189,15 +212,20 @@ class RunStatistics:
         )
         return rates_from_counts(totals)
 
-    def time_to_close(self, warmup_hours: float = 0.0) -> np.ndarray:
+    def time_to_close(self, warmup_hours: float = 0.0, kind: int = 0) -> np.ndarray:
         """Hours from appeal to closing of closed cases created after warm-up (in recording
-        order)."""
+        order); with ``kind`` (BEYOND_STREET or CROSS_DEPARTMENT) only the cases of that kind."""
         if not self._close_days:
             return np.empty(0)
         days = np.concatenate(self._close_days)
         hours = np.concatenate(self._close_hours)
-        self._close_days, self._close_hours = [days], [hours]  # concatenate once, not per query
-        return hours[days >= self.first_day(warmup_hours)]
+        kinds = np.concatenate(self._close_kinds)
+        # Concatenate once, not per query.
+        self._close_days, self._close_hours, self._close_kinds = [days], [hours], [kinds]
+        counted = days >= self.first_day(warmup_hours)
+        if kind:
+            counted &= (kinds & kind) == kind
+        return hours[counted]
 
     def closed_by_tier(self, warmup_hours: float = 0.0) -> dict[str, int]:
         return {t: self.day_total(f"closed_{t}", warmup_hours) for t in TIERS}

@@ -1084,15 +1084,15 @@ def test_r_warm_up_makes_a_month_partial() -> None:
 
 
 def test_r_set_into_a_nested_default_patches_one_field(capsys) -> None:
-    scenario = govsim.load_scenario(BASELINE, ["whistle.types.routine.on_time_share=0"])
-    types = scenario.whistle.types
-    assert sorted(types) == ["emergency", "hard_case", "routine"]
-    assert types["routine"].on_time_share == 0 and types["routine"].share == 0.6
-    assert types["hard_case"].on_time_share == 0.8  # the default, kept
+    scenario = govsim.load_scenario(BASELINE, ["urgency_classes.general.limit_hours=100"])
+    classes = scenario.urgency_classes
+    assert sorted(classes) == ["complex", "emergency", "general", "utility"]
+    assert classes["general"].limit_hours == 100 and classes["general"].priority == 2
+    assert classes["complex"].limit_hours == 360  # the default, kept
     small = small_scenario_dict()
     assert "talk_time" not in small["hotline"]
     rc, out, err = run_cli(
-        capsys, "validate", str(BASELINE), "--set", "whistle.types.routine.on_time_share=0"
+        capsys, "validate", str(BASELINE), "--set", "urgency_classes.general.limit_hours=100"
     )
     assert rc == 0, err
 

@@ -38,6 +38,13 @@ class CaseFlow(Protocol):
     def hold(self, delay: float, step: Step, case: Case) -> None:
         """Keep ``case`` in transit for ``delay`` hours, then hand it to ``step``."""
 
+    def start_joint(self, case: Case) -> None:
+        """``case`` is handled jointly: its departments' contributions, not the case itself, are
+        in transit and in queues until :meth:`end_joint`."""
+
+    def end_joint(self, case: Case) -> None:
+        """The last contribution to ``case`` is done; it is about to be closed."""
+
     def close(self, case: Case, tier: int) -> None:
         """Steps 5 and 6: close ``case`` at ``tier`` (a TIERS code) and verify it."""
 

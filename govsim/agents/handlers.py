@@ -7,6 +7,12 @@ closes here, otherwise it escalates grid -> street -> district (micro, small and
 cycle). At the street, a case beyond the street's powers whose category has an owning
 department may instead be whistled (街乡吹哨, see :mod:`govsim.agents.whistle`). Orders
 routed straight to a department are handled and closed there.
+
+A work order of unclear jurisdiction (its category's ``unclear_jurisdiction`` share; for a
+problem, drawn once for the problem) is disputed when it reaches its first unit: the units
+spend the scenario's ``jurisdiction.dispute_time`` on it (the order counts at the dispatch
+stage meanwhile), and then either the district takes it over (兜底) and closes it, or the
+first receiving unit keeps it (首接负责) and handles it as any other.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from govsim.agents.whistle import WhistleDesk
-from govsim.case import Case
+from govsim.case import Case, Contribution
 from govsim.codes import (
     DEPARTMENT_TIER,
     GRID_TIER,
@@ -32,6 +38,7 @@ if TYPE_CHECKING:
 
     from govsim.agents.flow import CaseFlow
     from govsim.calendar import Calendar
+    from govsim.controls import WhistleEffort
     from govsim.network.city import CityLayout, Unit
     from govsim.randomness import RandomStreams
     from govsim.scenario.schema import Scenario
@@ -68,6 +75,7 @@ class Handlers:
         streams: RandomStreams,
         flow: CaseFlow,
         calendar: Calendar,
+        effort: WhistleEffort,
     ) -> None:
         self.flow = flow
         env = flow.env
@@ -78,6 +86,21 @@ class Handlers:
                 for c in scenario.categories
             ]
             self.visit[tier] = VisitTime(env, samplers)
+        department_visits = [
+            self.visit["department"]
+            if d.handling is None
+            else VisitTime(
+                env,
+                [
+                    streams.duration(
+                        f"handling/department/{d.name}/{c.name}",
+                        c.handling.department or d.handling,
+                    )
+                    for c in scenario.categories
+                ],
+            )
+            for d in scenario.departments
+        ]
         self.tallies = {tier: TierTally() for tier in (*TERRITORIAL_TIERS, "department")}
         """Totals over each tier's units, for the monitor."""
 
@@ -94,7 +117,43 @@ class Handlers:
         self.grids = pools("grid", layout.grids, self._done)
         self.streets = pools("street", layout.streets, self._done)
         self.districts = pools("district", layout.districts, self._done)
-        self.departments = pools("department", layout.departments, self._department_done)
+        branch_staff = branch_staffing(scenario, len(layout.districts))
+        self.departments = [
+            ServerPool(
+                env,
+                u.name,
+                "department",
+                u.staff - sum(branch_staff[i]),
+                department_visits[i],
+                self._department_done,
+                i,
+                self.tallies["department"],
+            )
+            for i, u in enumerate(layout.departments)
+        ]
+        self.branches: list[list[ServerPool | None]] = (
+            [
+                [
+                    ServerPool(
+                        env,
+                        f"{u.name}@{layout.districts[k].name}",
+                        "department",
+                        staff,
+                        department_visits[i],
+                        self._department_done,
+                        i,
+                        self.tallies["department"],
+                    )
+                    if staff > 0
+                    else None
+                    for k, staff in enumerate(branch_staff[i])
+                ]
+                for i, u in enumerate(layout.departments)
+            ]
+            if scenario.whistle.branches is not None
+            else []
+        )
+        """Departments' local branches by department, then district (None: no branch there)."""
         self.escalation_delay = streams.duration(
             "handling/escalation_delay", scenario.escalation.escalation_delay
         )
@@ -103,25 +162,58 @@ class Handlers:
         """Share of cases of problems beyond a unit's powers that it closes on paper."""
         self.paper_draw = streams.uniform("problems/paper_closure") if self.paper_closure else None
         self.whistle = WhistleDesk(
-            scenario, streams, flow, calendar, self.to_department, len(layout.departments)
+            scenario, streams, flow, calendar, self.departments, self.branches, effort
         )
+        self.unclear = [c.unclear_jurisdiction for c in scenario.categories]
+        """Share of each category's work orders with unclear jurisdiction."""
+        self.disputed = any(self.unclear)
+        jurisdiction = scenario.jurisdiction
+        self.fallback = jurisdiction.district_fallback
+        self.unclear_draw = streams.uniform("jurisdiction/unclear")
+        self.dispute_time = streams.duration("jurisdiction/dispute_time", jurisdiction.dispute_time)
+        self.fallback_draw = streams.uniform("jurisdiction/fallback")
 
     @property
     def pools(self) -> list[ServerPool]:
-        return self.grids + self.streets + self.districts + self.departments
+        return self.grids + self.streets + self.districts + self.tier_pools()["department"]
 
     def tier_pools(self) -> dict[str, list[ServerPool]]:
         return {
             "grid": self.grids,
             "street": self.streets,
             "district": self.districts,
-            "department": self.departments,
+            "department": self.departments
+            + [b for row in self.branches for b in row if b is not None],
         }
 
     # -- entry points ----------------------------------------------------------------------
     def receive(self, case: Case) -> None:
-        """A work order reaches the right unit."""
-        if case.route_department:
+        """A work order reaches the right unit (after any returns)."""
+        if self.disputed and self._unclear(case):
+            case.disputes += 1
+            self.flow.hold(self.dispute_time(), self._settled, case)
+        elif case.route_department:
+            self._to_department(case)
+        else:
+            self._enter(case, GRID)
+
+    def _unclear(self, case: Case) -> bool:
+        share = self.unclear[case.category]
+        if not share:
+            return False
+        problem = case.problem
+        if problem is None:
+            return self.unclear_draw() < share
+        if problem.unclear < 0:  # the problem's first work order: its jurisdiction is drawn once
+            problem.unclear = int(self.unclear_draw() < share)
+        return problem.unclear == 1
+
+    def _settled(self, case: Case) -> None:
+        """The dispute is over: the district takes the case (兜底), or the first receiving unit
+        keeps it (首接负责)."""
+        if self.fallback_draw() < self.fallback:
+            self._enter(case, DISTRICT)
+        elif case.route_department:
             self._to_department(case)
         else:
             self._enter(case, GRID)
@@ -146,10 +238,6 @@ class Handlers:
         self.flow.move(case, DEPARTMENT_STAGE)
         case.summoned = case.department
         self.departments[case.department].arrive(case, case.priority)
-
-    def to_department(self, case: Case) -> None:
-        """A summoned department's staff arrive at the street to handle ``case``."""
-        self.departments[case.summoned].arrive(case, case.priority)
 
     def _done(self, case: Case, pool: ServerPool) -> None:
         tier = TIER_INDEX[pool.tier]
@@ -189,6 +277,9 @@ class Handlers:
         self._enter(case, STAGE_TIER[case.stage])
 
     def _department_done(self, case: Case, pool: ServerPool) -> None:
+        if type(case) is Contribution:
+            self.whistle.part_done(case)
+            return
         problem = case.problem
         if problem is not None and problem.is_fixed:  # merged while the department was on it
             self.flow.close(case, DEPARTMENT_TIER if case.route_department else STREET_TIER)
@@ -197,3 +288,20 @@ class Handlers:
             self.flow.close(case, DEPARTMENT_TIER)
         else:
             self.whistle.handled(case)
+
+
+def branch_staffing(scenario: Scenario, n_districts: int) -> list[list[int]]:
+    """Staff of each department's branch in each district (all zero without branches).
+
+    A department with branches moves ``round(staff x staff_share)`` of its staff into them,
+    dealt as evenly as possible over the districts (the first districts get the remainder).
+    """
+    spec = scenario.whistle.branches
+    staffing = []
+    for d in scenario.departments:
+        moved = 0
+        if spec is not None and (spec.departments is None or d.name in spec.departments):
+            moved = round(d.staff * spec.staff_share)
+        base, rest = divmod(moved, n_districts)
+        staffing.append([base + (1 if k < rest else 0) for k in range(n_districts)])
+    return staffing

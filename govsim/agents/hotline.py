@@ -6,12 +6,14 @@ appeal skips the operator queue. The operator answers a consultation on the spot
 (the case closes at tier "hotline"); anything else becomes a work order, dispatched
 to the street where the problem is or to the owning department. A wrong dispatch
 comes back after a delay (退单) and goes out again; after ``max_returns`` returns it
-reaches the right unit (the first receiving unit is responsible).
+reaches the right unit (the first receiving unit is responsible). Whether an order comes
+back is a :class:`ReturnRule`: for now :class:`RandomReturns` (each dispatch is wrong with
+probability ``1 - dispatch_accuracy``); a unit's own choice to return orders can replace it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import simpy
 from simpy.events import Timeout
@@ -21,7 +23,7 @@ from govsim.codes import HOTLINE_CHANNEL, HOTLINE_TIER, OPEN, STAGE
 from govsim.servers import ServerPool
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Callable, Generator
 
     from govsim.agents.flow import CaseFlow, Step
     from govsim.randomness import RandomStreams
@@ -29,6 +31,27 @@ if TYPE_CHECKING:
 
 DISPATCH = STAGE["dispatch"]
 HOTLINE = STAGE["hotline"]
+
+
+class ReturnRule(Protocol):
+    """Decides, as an order goes out, whether it will come back (退单)."""
+
+    def __call__(self, case: Case) -> bool: ...
+
+
+class RandomReturns:
+    """A dispatch is wrong, and the order comes back, with probability ``1 - accuracy``, at most
+    ``max_returns`` times per case."""
+
+    __slots__ = ("accuracy", "draw", "max_returns")
+
+    def __init__(self, accuracy: float, max_returns: int, draw: Callable[[], float]) -> None:
+        self.accuracy = accuracy
+        self.max_returns = max_returns
+        self.draw = draw
+
+    def __call__(self, case: Case) -> bool:
+        return case.returns < self.max_returns and self.draw() >= self.accuracy
 
 
 class Hotline:
@@ -59,9 +82,9 @@ class Hotline:
         self.redial_probability = spec.redial_probability
         self.dispatch_delay = streams.duration("hotline/dispatch_delay", spec.dispatch_delay)
         self.return_delay = streams.duration("hotline/return_delay", spec.return_delay)
-        self.accuracy_draw = streams.uniform("hotline/accuracy")
-        self.accuracy = spec.dispatch_accuracy
-        self.max_returns = spec.max_returns
+        self.returned: ReturnRule = RandomReturns(
+            spec.dispatch_accuracy, spec.max_returns, streams.uniform("hotline/accuracy")
+        )
         self.relay_delay = (
             None
             if spec.direct_to_street
@@ -121,7 +144,7 @@ class Hotline:
         delay = self.dispatch_delay()
         if self.relay_delay is not None and not case.route_department:
             delay += self.relay_delay()  # the district passes the order on to the street
-        if case.returns < self.max_returns and self.accuracy_draw() >= self.accuracy:
+        if self.returned(case):
             flow.hold(delay + self.return_delay(), self._returned, case)
         else:
             flow.hold(delay, self.receive, case)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 class VerificationCall:
     """Draws each closed case's callback: reached or not, resolved or not, how satisfied.
 
-    ``limits`` are the urgency classes' time limits (hours, by urgency code); callbacks
+    ``limits`` are the categories' response time limits (hours, by category code); callbacks
     after ``horizon`` (hours) fall outside the run and are not made. ``quality`` holds the
     units' own shifts of the resolution probability and the satisfaction score.
     """
@@ -118,7 +118,7 @@ class VerificationCall:
         so the ordinal-logistic draw needs no exponential per case.
         """
         intercept, resolved_effect, lateness_effect, handoff_effect, basic_gap = self.coefficients
-        lateness = (case.closed - case.created) / self.limits[case.urgency] - 1.0
+        lateness = (case.closed - case.created) / self.limits[case.category] - 1.0
         handoffs = case.escalations + case.returns + case.whistles
         score = intercept + resolved_effect * resolved
         if lateness > 0.0:

@@ -278,12 +278,9 @@ def _governance(rankings: pd.DataFrame) -> dict[str, list[str]]:
 
 def _pilot(cases: pd.DataFrame, scenario: Scenario) -> PilotSample:
     wo = cases[cases["dispatched"].notna() & cases["callback"].notna()]
-    limits = (
-        wo["urgency"]
-        .astype(str)
-        .map({k: v.limit_hours for k, v in scenario.urgency_classes.items()})
-        .astype(float)
-    )
+    names = (c.name for c in scenario.categories)
+    by_category = dict(zip(names, scenario.category_limits(), strict=True))
+    limits = wo["category"].astype(str).map(by_category).astype(float)
     lateness = np.maximum(0.0, (wo["closed"] - wo["created"]) / limits - 1.0)
     handoffs = wo["escalations"] + wo["returns"] + wo["whistles"]
     return PilotSample(

@@ -15,6 +15,7 @@ import numpy as np
 
 from govsim.rates import composite, composite_weights
 from govsim.run_result import RunResult
+from govsim.tallies import BEYOND_STREET, CROSS_DEPARTMENT
 
 Outcome = Callable[[RunResult, float], float]
 
@@ -47,6 +48,20 @@ def time_to_close_p90(result: RunResult, warmup: float) -> float:
     """90th percentile of hours from appeal to closing."""
     values = result.statistics.time_to_close(warmup)
     return float(np.quantile(values, 0.9)) if len(values) else float("nan")
+
+
+def time_to_close_beyond_street(result: RunResult, warmup: float) -> float:
+    """Mean hours from appeal to closing of closed work orders beyond the street's powers (their
+    lowest closing tier is the district): the cases a whistle is for."""
+    values = result.statistics.time_to_close(warmup, BEYOND_STREET)
+    return float(values.mean()) if len(values) else float("nan")
+
+
+def time_to_close_cross_department(result: RunResult, warmup: float) -> float:
+    """Mean hours from appeal to closing of closed work orders beyond the street's powers in
+    categories that need several departments (``joint_departments``)."""
+    values = result.statistics.time_to_close(warmup, CROSS_DEPARTMENT)
+    return float(values.mean()) if len(values) else float("nan")
 
 
 def response_rate(result: RunResult, warmup: float) -> float:
@@ -142,6 +157,8 @@ OUTCOMES: dict[str, Outcome] = {
         created,
         time_to_close_mean,
         time_to_close_p90,
+        time_to_close_beyond_street,
+        time_to_close_cross_department,
         response_rate,
         resolution_rate,
         satisfaction_rate,

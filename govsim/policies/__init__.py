@@ -19,6 +19,7 @@ from govsim.policies.proactive import GridPatrol, MonthlyTopic
 from govsim.policies.ranking import Ranking
 from govsim.policies.self_governance import SelfGovernance
 from govsim.policies.sinking import ResourceSinking
+from govsim.policies.street_powers import StreetPowers
 from govsim.policies.whistle import WhistleBlowing
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 Policy = Annotated[
     DispatchReform
     | WhistleBlowing
+    | StreetPowers
     | ResourceSinking
     | GridPatrol
     | MonthlyTopic

@@ -11,6 +11,8 @@ A policy's controller (``install``) is given a :class:`Levers`, which the model 
   appeals that still arise, the probability that a grid patrol finds an issue first;
 - **quality** (``quality``, :class:`~govsim.controls.UnitQuality`): a unit's own shift of
   the resolution probability and satisfaction score of the cases it closes;
+- **effort** (``whistle_effort``, :class:`~govsim.controls.WhistleEffort`): how fast each
+  department answers each street's whistles;
 - **routing** (``move_powers_down``): which tier can close a category's new cases;
 - **observation**: listeners on every case created and closed, the clock and calendar,
   and the run's records (``log``, ``record_ranking``).
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 
     from govsim.calendar import Calendar
     from govsim.case import Case
-    from govsim.controls import ArrivalControls, UnitQuality
+    from govsim.controls import ArrivalControls, UnitQuality, WhistleEffort
     from govsim.parameters import Distribution
     from govsim.scenario.schema import Scenario
     from govsim.servers import ServerPool
@@ -42,13 +44,16 @@ class Levers(Protocol):
     scenario: Scenario
     """The scenario after the static policy changes (read only)."""
     calendar: Calendar
-    urgency_limits: list[float]
-    """Time limit of each urgency class (hours), by urgency code."""
+    category_limits: list[float]
+    """Response time limit of each category's cases (hours), by category code: the owning
+    department's limit if it has one, else the urgency class's."""
     arrivals: ArrivalControls
     quality: UnitQuality
+    whistle_effort: WhistleEffort
 
     def pools_of(self, tier: str) -> list[ServerPool]:
-        """The units of ``tier`` ('grid', 'street', 'district', 'department'), in layout order."""
+        """The units of ``tier`` ('grid', 'street', 'district', 'department'), in layout order
+        (for 'department': the city-wide pools, then the local branches, if any)."""
         ...
 
     def unit_names(self, tier: str) -> list[str]:

@@ -137,7 +137,7 @@ class _RankingController:
         self.levers = levers
         self.street_names = levers.unit_names("street")
         self.department_names = levers.unit_names("department")
-        self.limits = levers.urgency_limits
+        self.limits = levers.category_limits
         self.reference = levers.scenario.feedback.resolution_probability
         self._reset()
         self.previous: dict[tuple[str, int], float] = {}
@@ -165,7 +165,7 @@ class _RankingController:
         )
         row = self.tally[unit]
         row[0] += 1
-        row[1] += case.first_response - case.created <= self.limits[case.urgency]
+        row[1] += case.first_response - case.created <= self.limits[case.category]
         if case.satisfaction != NOT_ASKED:
             row[2] += 1
             row[3] += case.resolved

@@ -7,8 +7,8 @@ experiment reads its base scenario once and builds every variant from that data.
 
 An override (``--set key.path=value``, or a variant's ``set`` in an experiment) changes
 one key. Where the path runs through a section the file does not write, the section's
-default is filled in first, so ``--set whistle.types.routine.on_time_share=0`` changes
-that one share and keeps the other default whistle types.
+default is filled in first, so ``--set urgency_classes.general.limit_hours=100`` changes
+that one limit and keeps the other default urgency classes.
 """
 
 from __future__ import annotations

@@ -263,13 +263,37 @@ class Staffing(Strict):
     )
 
 
+DepartmentKind = Literal["commission", "bureau", "state_firm", "utility", "platform"]
+
+
 class Department(Strict):
+    """A municipal body the hotline dispatches to (100+ in Beijing: commissions, bureaus, state
+    firms and platforms, 004); any number of them."""
+
     name: str = Field(..., description="Department name (municipal commission, bureau, firm).")
     staff: int = Field(
         ...,
         ge=0,
         le=MAX_HEADCOUNT,
         description="Case-handling staff of the department, city-wide (people).",
+    )
+    kind: DepartmentKind = Field(
+        "bureau",
+        description="What kind of body it is; a label for the outputs and the reader (utilities: "
+        "water, power, gas, heating).",
+    )
+    limit_hours: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_HOURS,
+        description="Time limit for the response to the cases of the categories it owns (hours), "
+        "replacing their urgency class's; null: the urgency class's. Utilities: 24 h (service "
+        "standard draft, 2021-12).",
+    )
+    handling: Distribution | None = Field(
+        None,
+        description="Its own handling time per visit (hours), for categories that set no "
+        "department handling of their own; null: the scenario's department default.",
     )
 
 
@@ -336,6 +360,19 @@ class Category(Strict):
     )
     whistle: bool = Field(
         True, description="A street may whistle for the owning department instead of escalating."
+    )
+    joint_departments: list[str] = Field(
+        default_factory=list,
+        description="Departments besides the owner that a whistled case needs (names in "
+        "`departments`): each is summoned, must report and contribute its own handling, and the "
+        "case closes when the last one has.",
+    )
+    unclear_jurisdiction: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of its work orders whose jurisdiction is unclear or disputed (see "
+        "`jurisdiction`).",
     )
     handling: TierHandling = Field(
         default_factory=TierHandling, description="Per-tier handling times overriding the defaults."
@@ -561,6 +598,28 @@ class Escalation(Strict):
     )
 
 
+class Jurisdiction(Strict):
+    """Cases whose jurisdiction is unclear (each category's ``unclear_jurisdiction`` share).
+
+    The first receiving unit is responsible (首接负责) and may not simply pass the order on;
+    the units involved dispute ownership for ``dispute_time``; what stays unresolved defaults
+    to the district (兜底), which handles and closes it (service standard draft, 2021-12).
+    """
+
+    dispute_time: Distribution = Field(
+        default_factory=lambda: expo(24.0),
+        description="Time the units spend settling whose case it is (hours); assumed: a working "
+        "day.",
+    )
+    district_fallback: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of disputes left unresolved, which the district takes over; assumed. "
+        "The rest stay with the first receiving unit.",
+    )
+
+
 class Surge(Strict):
     """A one-off window (epidemic wave, storm) multiplying the arrival rate of some categories."""
 
@@ -719,6 +778,7 @@ class Scenario(Strict):
     handling: DefaultHandling = Field(default_factory=DefaultHandling)
     escalation: Escalation = Field(default_factory=Escalation)
     whistle: Whistle = Field(default_factory=Whistle)
+    jurisdiction: Jurisdiction = Field(default_factory=Jurisdiction)
     feedback: Feedback = Field(default_factory=Feedback)
     problems: Problems = Field(default_factory=Problems)
     output: Output = Field(default_factory=Output)
@@ -751,6 +811,24 @@ class Scenario(Strict):
                     i,
                     "department",
                 )
+            for j, name in enumerate(c.joint_departments):
+                if name not in departments or name == c.department:
+                    raise FieldError(
+                        f"category '{c.name}': joint department '{name}' is not in departments"
+                        if name not in departments
+                        else f"category '{c.name}': the owner '{name}' is not a joint department",
+                        "categories",
+                        i,
+                        "joint_departments",
+                        j,
+                    )
+            if c.joint_departments and c.department is None:
+                raise FieldError(
+                    f"category '{c.name}': joint departments need an owning department",
+                    "categories",
+                    i,
+                    "joint_departments",
+                )
             if c.department is None and c.department_route_share > 0:
                 raise FieldError(
                     f"category '{c.name}': department_route_share > 0 needs a department",
@@ -776,10 +854,17 @@ class Scenario(Strict):
         unknown = sorted(set(self.whistle.categories or []) - set(names))
         if unknown:
             raise FieldError(f"unknown categories {unknown}", "whistle", "categories")
+        branches = self.whistle.branches
+        unknown = sorted(set((branches.departments if branches else None) or []) - departments)
+        if unknown:
+            raise FieldError(f"unknown departments {unknown}", "whistle", "branches", "departments")
         for i, policy in enumerate(self.policies):
             unknown = sorted(set(getattr(policy, "categories", None) or []) - set(names))
             if unknown:
                 raise FieldError(f"unknown categories {unknown}", "policies", i, "categories")
+            unknown = sorted(set(getattr(policy, "departments", None) or []) - departments)
+            if unknown:
+                raise FieldError(f"unknown departments {unknown}", "policies", i, "departments")
             if getattr(policy, "needs_problems", False) and not self.problems.enabled:
                 raise FieldError(
                     f"the {policy.type} policy acts on problems: set problems.enabled: true",
@@ -807,6 +892,19 @@ class Scenario(Strict):
                     "scope",
                 )
         return self
+
+    def limit_hours_of(self, category: Category) -> float:
+        """The response time limit of ``category``'s cases (hours): its owning department's,
+        if the department has one, else its urgency class's."""
+        if category.department is not None:
+            for d in self.departments:
+                if d.name == category.department and d.limit_hours is not None:
+                    return d.limit_hours
+        return self.urgency_classes[category.urgency].limit_hours
+
+    def category_limits(self) -> list[float]:
+        """:meth:`limit_hours_of` of every category, by category code."""
+        return [self.limit_hours_of(c) for c in self.categories]
 
     def handling_for(self, category: Category, tier: str) -> Distribution:
         own = getattr(category.handling, tier)

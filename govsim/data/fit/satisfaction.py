@@ -7,11 +7,12 @@ The model (``agents/callback.py``) rates a case with a standard logistic draw ``
             - handoff_effect * (escalations + returns + whistles)
     satisfied if z < score; basic if z < score + basic_gap; else unsatisfied
 
-with ``limit`` the time limit of the category's urgency class. That is an ordered logit
-with levels satisfied < basic < unsatisfied, thresholds (intercept, intercept + basic_gap)
-and coefficients (-resolved_effect, lateness_effect, handoff_effect): ``OrderedModel``
-estimates the first threshold and the log of the gap, so the scenario's keys and their
-95% CIs follow directly (the gap's by exponentiating its log's interval).
+with ``limit`` the category's response time limit (its department's, else its urgency
+class's). That is an ordered logit with levels satisfied < basic < unsatisfied, thresholds
+(intercept, intercept + basic_gap) and coefficients (-resolved_effect, lateness_effect,
+handoff_effect): ``OrderedModel`` estimates the first threshold and the log of the gap, so
+the scenario's keys and their 95% CIs follow directly (the gap's by exponentiating its log's
+interval).
 
 A covariate the log cannot give (no ``resolved``, no hand-off counts, no late case) is
 left out of the fit and its coefficient kept from the base scenario.
@@ -51,9 +52,7 @@ def satisfaction_covariates(data: FitData) -> pd.DataFrame:
     rated = (data.satisfaction >= 0) & np.isfinite(
         data.times.get("closed", np.full(data.n, np.nan))
     )
-    limits = np.array(
-        [data.scenario.urgency_classes[c.urgency].limit_hours for c in data.scenario.categories]
-    )
+    limits = np.array(data.scenario.category_limits())
     closed = data.times["closed"][rated] if "closed" in data.times else np.zeros(0)
     late = np.maximum(
         (closed - data.times["created"][rated]) / limits[data.codes.category[rated]] - 1.0, 0.0
