@@ -1,9 +1,12 @@
-"""Beijing at 2024 volume for a full simulated year, with every policy of the policy comparison on.
+"""Beijing at 2024 volume for a full simulated year, with every mechanism and policy on.
 
 Runs ``scenarios/beijing.yaml`` (16 districts, 343 streets, about 24 million contacts a
 year) with the policies of the comparison's ``all_combined`` variant
-(``experiments/policy_comparison.yaml``) added to the scenario's own, the way
-``govsim run`` does: the full case table is streamed to ``cases.parquet`` as cases finish,
+(``experiments/policy_comparison.yaml``) added to the scenario's own and, unless
+``--policies-only``, every mechanism the calibrated scenario leaves off: problems (the
+schema's defaults), the baseline's coordination (urban construction needing housing,
+traffic needing public security, unclear jurisdiction shares), departments' branches for
+three departments, and street powers. It runs the way ``govsim run`` does: the full case table is streamed to ``cases.parquet`` as cases finish,
 then the time series, KPIs and summary are written. One process, one core.
 
 Reported: cases created, wall seconds (model build, event loop, output tables, files),
@@ -32,28 +35,54 @@ MAX_SECONDS = 600
 MAX_MEMORY_MB = 4096
 
 
-def scenario_with_policies(days: float | None):
+MECHANISMS = [
+    "problems.enabled=true",
+    "categories.6.joint_departments=[housing]",  # urban construction
+    "categories.6.unclear_jurisdiction=0.2",
+    "categories.7.joint_departments=[public_security]",  # traffic
+    "categories.7.unclear_jurisdiction=0.15",
+    "categories.4.unclear_jurisdiction=0.1",  # housing
+    "categories.11.unclear_jurisdiction=0.3",  # other
+]
+BRANCHES = {"departments": ["market_regulation", "housing", "public_security"], "staff_share": 0.3}
+STREET_POWERS = {"type": "street_powers", "assessment": True, "veto": True}
+
+
+def scenario_with_policies(days: float | None, mechanisms: bool = True):
     import govsim
 
     policies = yaml.safe_load(COMPARISON.read_text(encoding="utf-8"))["variants"][VARIANT][
         "policies"
     ]
+    if mechanisms:
+        for policy in policies:
+            if policy["type"] == "whistle_blowing":
+                policy["branches"] = BRANCHES
+        policies = [*policies, STREET_POWERS]
     own = [p.model_dump(mode="json") for p in govsim.load_scenario(SCENARIO).policies]
-    overrides = [f"policies={json.dumps(own + policies)}"]
+    overrides = [f"policies={json.dumps(own + policies)}", *(MECHANISMS if mechanisms else [])]
     if days is not None:
         overrides.append(f"days={days}")
     return govsim.load_scenario(SCENARIO, overrides)
 
 
-def run(days: float | None, out: Path) -> dict:
+def run(days: float | None, out: Path, mechanisms: bool = True) -> dict:
     import govsim
 
-    scenario = scenario_with_policies(days)
-    out.mkdir(parents=True, exist_ok=True)
+    from govsim.io import output_folder
+
+    scenario = scenario_with_policies(days, mechanisms)
 
     def timed() -> dict:
-        result = govsim.simulate(scenario, progress=True, cases_file=out / "cases.parquet")
-        result.write(out)
+        # As `govsim run` does: tables streamed into a temporary folder, renamed at the end.
+        with output_folder(out) as folder:
+            result = govsim.simulate(
+                scenario,
+                progress=True,
+                cases_file=folder / "cases.parquet",
+                problems_file=folder / "problems.parquet" if scenario.problems.enabled else None,
+            )
+            result.write_files(folder)
         return {"cases": result.summary["created"], "summary": result.summary}
 
     figures = h.measure(timed, trace=False)
@@ -61,6 +90,7 @@ def run(days: float | None, out: Path) -> dict:
     figures.update(
         days=scenario.days,
         policies=[p.type for p in scenario.policies],
+        problems=scenario.problems.enabled,
         event_loop_seconds=summary["performance"]["wall_seconds"],
         case_table_mb=(out / "cases.parquet").stat().st_size / 1e6,
         rates=summary["rates"],
@@ -77,19 +107,31 @@ def main() -> None:
     parser.add_argument(
         "--out", help="output folder (default: a temporary folder, removed afterwards)"
     )
+    parser.add_argument(
+        "--policies-only",
+        action="store_true",
+        help="only the comparison's policies, not problems, coordination, branches, powers",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         days = None if args.child[0] == "-" else float(args.child[0])
-        h.emit(run(days, Path(args.child[1])))
+        h.emit(run(days, Path(args.child[1]), args.child[2] == "all"))
         return
 
     with tempfile.TemporaryDirectory(prefix="govsim-beijing-") as tmp:
         out = Path(args.out) if args.out else Path(tmp)
         r = h.child(
-            str(Path(__file__).resolve()), "-" if args.days is None else str(args.days), str(out)
+            str(Path(__file__).resolve()),
+            "-" if args.days is None else str(args.days),
+            str(out),
+            "policies" if args.policies_only else "all",
         )
-    print(f"beijing.yaml, {r['days']:g} days, policies {', '.join(r['policies'])}; one process")
+    mechanisms = "problems and coordination on" if r["problems"] else "policies only"
+    print(
+        f"beijing.yaml, {r['days']:g} days, {mechanisms}, policies {', '.join(r['policies'])}; "
+        "one process"
+    )
     print(f"  cases created      {r['cases']:>12,}   (open at end {r['open_at_end']:,})")
     print(
         f"  wall               {r['wall_seconds']:>12.1f} s   (event loop "

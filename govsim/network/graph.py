@@ -70,10 +70,11 @@ def jurisdiction_graph(scenario: Scenario, layout: CityLayout | None = None) -> 
     }
     allowed = scenario.whistle.categories
     whistled = {
-        c.department
+        name
         for c in scenario.categories
         if c.department and c.whistle and (allowed is None or c.name in allowed)
-    }
+        for name in (c.department, *c.joint_departments)
+    }  # owners and the joint departments their whistles summon
     for department in layout.departments:
         if department.name in routed:
             graph.add_edge(HOTLINE, node_id("department", department.name), kind="dispatches_to")
