@@ -68,7 +68,6 @@ def scenario_with_policies(days: float | None, mechanisms: bool = True):
 
 def run(days: float | None, out: Path, mechanisms: bool = True) -> dict:
     import govsim
-
     from govsim.io import output_folder
 
     scenario = scenario_with_policies(days, mechanisms)
