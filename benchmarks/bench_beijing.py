@@ -6,8 +6,9 @@ year) with the policies of the comparison's ``all_combined`` variant
 ``--policies-only``, every mechanism the calibrated scenario leaves off: problems (the
 schema's defaults), the baseline's coordination (urban construction needing housing,
 traffic needing public security, unclear jurisdiction shares), departments' branches for
-three departments, and street powers. It runs the way ``govsim run`` does: the full case table is streamed to ``cases.parquet`` as cases finish,
-then the time series, KPIs and summary are written. One process, one core.
+three departments, and street powers. It runs the way ``govsim run`` does: the full case
+and problem tables are streamed to parquet as they finish (into a temporary folder renamed
+at the end), then the time series, KPIs and summary are written. One process, one core.
 
 Reported: cases created, wall seconds (model build, event loop, output tables, files),
 cases per wall second, peak resident memory of the process, size of the case table.
