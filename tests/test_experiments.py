@@ -62,6 +62,7 @@ def test_one_and_two_workers_give_identical_tables(tmp_path: Path):
     assert (results.groupby("replication")["seed"].nunique() == 1).all()
 
 
+@pytest.mark.slow
 def test_local_pool_and_dask_local_cluster_give_identical_tables(tmp_path: Path):
     exp = write_experiment(tmp_path, replications=2)
     run_experiment(exp, executor=LocalExecutor(2), out=tmp_path / "local", progress=False)
@@ -149,6 +150,7 @@ def test_replications_needed_meets_the_target():
         replications_needed([1.0], 1.0)
 
 
+@pytest.mark.slow
 def test_dask_worker_killed_mid_run_loses_no_run(tmp_path: Path):
     from distributed import Client, LocalCluster
 

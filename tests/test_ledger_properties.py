@@ -438,6 +438,7 @@ def check_flow_balance(model: Model, cases: pd.DataFrame) -> None:
     assert department_arrivals == int(routed.sum() + whistle_visits)
 
 
+@pytest.mark.slow
 @settings(max_examples=120)
 @given(scenario=scenarios)
 def test_ledger_balances_on_random_scenarios(scenario) -> None:
@@ -453,6 +454,7 @@ def test_ledger_balances_on_random_scenarios(scenario) -> None:
     check_flow_balance(model, direct.cases)
 
 
+@pytest.mark.slow
 @settings(max_examples=60)
 @given(scenario=pressured)
 def test_ledger_balances_under_hotline_pressure(scenario) -> None:

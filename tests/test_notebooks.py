@@ -30,6 +30,7 @@ def test_notebook_is_stored_without_outputs(name: str) -> None:
     assert code and all(not cell.outputs and cell.execution_count is None for cell in code)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs(name: str, monkeypatch, tmp_path) -> None:
     for key, value in SMALL.items():

@@ -133,6 +133,7 @@ def test_whistle_to_the_wrong_department_costs_time():
     assert ci.low > 0, ci  # wrong summons are redone: more whistles for the same cases
 
 
+@pytest.mark.slow
 def test_monthly_topic_cuts_the_topic_category_after_the_lag_and_not_before():
     # Start 2024-03-04: the first month end is 2024-04-01 (day 28); 14-day lag -> day 42.
     topic = ["policies=[{type: monthly_topic, categories: [housing], lag_days: 14, efficacy: 0.5}]"]
@@ -186,6 +187,7 @@ def test_direct_dispatch_to_streets_shortens_wait_for_first_response():
     assert ci.high < 0, ci
 
 
+@pytest.mark.slow
 def test_ranking_pressure_raises_resolution_month_by_month():
     ranking = [
         "policies=[{type: ranking, improvement_rate: 0.3, quality_ceiling: 0.99}]",
@@ -206,6 +208,7 @@ def test_ranking_pressure_raises_resolution_month_by_month():
     assert np.mean([rise(r) for r in pairs.treated]) > 0.05  # several points over four months
 
 
+@pytest.mark.slow
 def test_governance_class_street_cuts_its_appeals():
     ranking = ["policies=[{type: ranking, governance_count: 1, governance_prevention: 0.3}]"]
 
@@ -296,6 +299,7 @@ def policy_lists(draw: st.DrawFn) -> str:
     return "[" + ", ".join(items) + "]"
 
 
+@pytest.mark.slow
 @settings(max_examples=25)
 @given(policies=policy_lists(), seed=st.integers(0, 2**31), load=st.floats(0.5, 4.0))
 def test_ledger_holds_with_random_policies_switched_on(policies: str, seed: int, load: float):

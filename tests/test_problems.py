@@ -134,6 +134,7 @@ def test_duplicates_arise_and_close_with_the_fix() -> None:
     assert (done["closed"] >= done["fix"]).all()
 
 
+@pytest.mark.slow
 def test_fix_probability_below_one_brings_repeat_appeals_and_a_resolution_gap() -> None:
     common = ["days=60", *ON]
     weak = [*common, "problems.fix_probability={grid: 0.6, street: 0.6, district: 0.6, "
@@ -172,6 +173,7 @@ def test_patrols_find_problems_before_residents_report_them() -> None:
     assert ratio + 2.576 * se < 1.0 and abs(ratio - 0.5) < 2.576 * se + 0.02, ratio
 
 
+@pytest.mark.slow
 def test_monthly_topic_cuts_its_category_after_the_lag_at_its_stated_cost() -> None:
     """Housing, picked at the first month end (day 28), works 14 days, then its problems
     arise half as often and half of its open ones are fixed; the money and staff-hours are
@@ -210,6 +212,7 @@ def test_monthly_topic_cuts_its_category_after_the_lag_at_its_stated_cost() -> N
     assert low < 0.5 < high, f"half the problems after the lag: {ratio:.3f}"
 
 
+@pytest.mark.slow
 def test_self_governance_cuts_appeals_in_covered_grids_only() -> None:
     grids = [f"D01-S{s:03d}-G{g:04d}" for s, g in ((1, 1), (1, 7), (2, 2), (2, 8))]
     coverage = ", ".join(f"{g}: 1.0" for g in grids)
