@@ -42,8 +42,10 @@ def coordination_scenarios(draw) -> dict:
         )
     )
     total = sum(c["rate"] for c in data["categories"])
-    target = draw(st.integers(200, 1500)) * 1000 / (population * data["days"])
+    target = draw(st.integers(200, 1500)) * 1000 / (max(population, 1) * data["days"])
     for category in data["categories"]:
+        if population == 0:  # a city without residents (key-unit and road grids only)
+            break
         share = category["rate"] / total if total > 0 else 1 / len(data["categories"])
         category["rate"] = min(share * target, 1000.0)
     departments = data["departments"]

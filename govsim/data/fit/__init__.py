@@ -52,7 +52,13 @@ ALWAYS_KEPT = (
         "no timestamp of a work order's arrival at the handler",
     ),
     NotFitted(
-        "whistle (probability, types, deadlines)", "no whistle or report timestamps in the format"
+        "whistle (probability, deadline, arrival, types, branches)",
+        "no whistle or report timestamps in the format",
+    ),
+    NotFitted(
+        "categories.*.unclear_jurisdiction, joint_departments; jurisdiction",
+        "no dispute or joint-handling record in the format; a log from a city with them "
+        "biases the closing-tier shares (disputes end at the district) and department times",
     ),
     NotFitted(
         "feedback.repeat_probability, repeat_delay",
