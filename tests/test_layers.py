@@ -83,6 +83,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "interface",
         (
             "govsim.cli",
+            "govsim.reference_docs",
             "govsim.__main__",
             "govsim",
             "govsim.search.cli",
