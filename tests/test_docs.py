@@ -4,7 +4,10 @@ Each page is regenerated in memory and compared with the file in docs/; `govsim 
 writes them all (govsim/reference_docs.py).
 """
 
+import re
 from pathlib import Path
+
+import pytest
 
 from govsim import cli
 from govsim.reference_docs import (
@@ -78,3 +81,49 @@ def test_api_reference_documents_every_public_name():
     text = api_reference()
     for name in govsim.__all__:
         assert f"### `govsim.{name}`" in text
+
+
+PAGES = sorted(
+    [*(ROOT / "docs").rglob("*.md"), ROOT / "README.md", ROOT / "CHANGELOG.md"],
+    key=str,
+)
+
+
+def _anchors(page: Path) -> set[str]:
+    """The anchors GitHub gives the headings of ``page`` (duplicates numbered)."""
+    seen: dict[str, int] = {}
+    text = re.sub(r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.M | re.S)
+    for heading in re.findall(r"^#+ (.+)$", text, flags=re.M):
+        anchor = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        seen[anchor] = seen.get(anchor, -1) + 1
+        if seen[anchor]:
+            seen[f"{anchor}-{seen[anchor]}"] = 0
+    return set(seen)
+
+
+def _links(page: Path) -> list[str]:
+    text = re.sub(r"^\s*```.*?^\s*```", "", page.read_text(encoding="utf-8"), flags=re.M | re.S)
+    return [t for t in re.findall(r"\]\(([^)\s]+)\)", text) if not re.match(r"[a-z]+:", t)]
+
+
+def test_every_page_is_in_the_index():
+    index = ROOT / "docs" / "index.md"
+    linked = {(index.parent / t.split("#")[0]).resolve() for t in _links(index)}
+    missing = [
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "docs").rglob("*.md")
+        if p != index and p.resolve() not in linked
+    ]
+    assert not missing, f"link these pages from docs/index.md under their kind: {missing}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_links_point_to_pages_and_headings_that_exist(page: Path):
+    broken = []
+    for target in _links(page):
+        path, _, anchor = target.partition("#")
+        file = (page.parent / path).resolve() if path else page
+        missing_anchor = file.exists() and file.suffix == ".md" and anchor != ""
+        if not file.exists() or (missing_anchor and anchor not in _anchors(file)):
+            broken.append(target)
+    assert not broken, f"{page.relative_to(ROOT)}: broken links {broken}"
