@@ -58,7 +58,7 @@ PRELOAD = {
     "experiment": ("govsim.simulate", "govsim.experiments", "govsim.console"),
     "plot": ("matplotlib.pyplot", "govsim.plots", "govsim.loading"),
     "report": ("matplotlib.pyplot", "govsim.report"),
-    "docs": ("govsim.scenario.reference",),
+    "docs": ("govsim.reference_docs",),
 }
 """What each command imports before it starts: loaded under :func:`quiet_start`."""
 
@@ -162,8 +162,13 @@ def _parser() -> argparse.ArgumentParser:
 
     add_search_commands(sub)  # optimize, discover
 
-    docs = sub.add_parser("docs", help="write the scenario reference (docs/scenarios.md)")
-    docs.add_argument("--out", default="docs/scenarios.md", help="Markdown file to write")
+    docs = sub.add_parser(
+        "docs",
+        help="regenerate the reference pages (scenarios, experiments-schema, cli, api) in docs/",
+    )
+    target = docs.add_mutually_exclusive_group()
+    target.add_argument("--dir", default="docs", help="folder to write every reference page into")
+    target.add_argument("--out", help="write only the scenario reference, to this Markdown file")
     docs.set_defaults(handler=_docs)
 
     from govsim.calibration.cli import add_commands as add_calibration
@@ -368,11 +373,22 @@ def _report(args: argparse.Namespace) -> int:
 
 def _docs(args: argparse.Namespace) -> int:
     from govsim.io import atomic_write
+    from govsim.reference_docs import write_pages
     from govsim.scenario.reference import scenario_reference
 
-    target = Path(args.out)
-    atomic_write(target, lambda tmp: Path(tmp).write_text(scenario_reference(), encoding="utf-8"))
-    print(f"wrote {target}")
+    if args.out is not None:
+        target = Path(args.out)
+        if not target.parent.is_dir():
+            raise UserInputError("the folder does not exist", source=str(target.parent))
+        text = scenario_reference()
+        atomic_write(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        print(f"wrote {target}")
+        return EXIT_OK
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        raise UserInputError("the folder does not exist", source=str(folder))
+    written = write_pages(folder)
+    print(f"wrote {', '.join(str(p) for p in written)}")
     return EXIT_OK
 
 

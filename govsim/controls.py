@@ -59,6 +59,7 @@ class ArrivalControls:
         self.street_prevention[street] *= factor
 
     def set_patrol_detection(self, category: int, probability: float) -> None:
+        """Let grid patrols find ``category``'s issues first with ``probability``."""
         self.on = True
         self.patrol_detection[category] = probability
 
@@ -163,4 +164,5 @@ class WhistleEffort:
         self.on = True
 
     def arrival_factor(self, street: int, department: int) -> float:
+        """The factor on ``department``'s arrival time at ``street``'s whistles."""
         return self.factors[street][department] if self.on else 1.0

@@ -83,6 +83,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "interface",
         (
             "govsim.cli",
+            "govsim.reference_docs",
             "govsim.__main__",
             "govsim",
             "govsim.search.cli",
@@ -161,3 +162,25 @@ def test_the_check_sees_a_violation() -> None:
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import govsim.cli\n"
     )
     assert runtime_imports(hidden, "govsim.ledger", False) == []
+
+
+def test_the_architecture_page_lists_every_module_under_its_layer() -> None:
+    """docs/architecture.md has a section per layer ("### 1. foundations") whose table names
+    each module of that layer by its path, and no other."""
+    import re
+
+    text = (REPO_ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    sections = re.split(r"^### \d+\. (\w+)\n", text, flags=re.MULTILINE)
+    listed = {
+        name: set(re.findall(r"^\| `(govsim/[\w/]+\.py)` \|", body, flags=re.MULTILINE))
+        for name, body in zip(sections[1::2], sections[2::2], strict=True)
+    }
+    assert list(listed) == [name for name, _ in LAYERS], "one section per layer, in order"
+    expected: dict[str, set[str]] = {name: set() for name, _ in LAYERS}
+    for path in PACKAGE.rglob("*.py"):
+        expected[LAYERS[layer_of(module_name(path))][0]].add(path.relative_to(REPO_ROOT).as_posix())
+    for name in expected:
+        missing, extra = expected[name] - listed[name], listed[name] - expected[name]
+        assert not missing and not extra, (
+            f"docs/architecture.md, layer {name}: add {sorted(missing)}, remove {sorted(extra)}"
+        )

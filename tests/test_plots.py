@@ -510,3 +510,10 @@ def test_tidy_timeseries_reads_both_layouts(run_dir: Path, experiment_dir: Path)
         assert frame["value"].dtype == float
     assert set(tidy_timeseries(wide, "baseline")["variant"]) == {"baseline"}
     assert isinstance(long, pd.DataFrame) and set(tidy_timeseries(long)["variant"]) == set(VARIANTS)
+
+
+def test_every_outcome_has_a_label_and_a_unit() -> None:
+    from govsim.experiments.outcomes import OUTCOMES
+
+    missing = sorted(set(OUTCOMES) - set(style.METRICS))
+    assert not missing, f"add a MetricStyle to govsim/plots/style.py METRICS for {missing}"

@@ -73,13 +73,20 @@ TABLES = (
 
 @dataclass
 class ExperimentResult:
+    """What :func:`run_experiment` returns; each table is also an attribute (``.paired``)."""
+
     out: Path
+    """The output folder."""
     tables: dict[str, pd.DataFrame]
+    """The tables by name (``results``, ``timeseries``, ``summary``, ``paired``, ...)."""
     errors: list[dict] = field(default_factory=list)
+    """The runs that raised: variant, sample, replication, seed and the error."""
     ran: int = 0
+    """Runs made by this call (a resume skips the finished ones)."""
     variants: list[str] = field(default_factory=list)
     """Variant names in the experiment file's order."""
     outcomes: list[str] = field(default_factory=list)
+    """Outcome names in the experiment file's order."""
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         if name in TABLES:
@@ -88,6 +95,7 @@ class ExperimentResult:
 
 
 def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate the experiment YAML at ``path`` (bad input: ``UserInputError``)."""
     return load_model(path, Experiment)
 
 

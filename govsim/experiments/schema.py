@@ -87,6 +87,8 @@ class Uncertainty(Strict):
 
 
 class Sampling(Strict):
+    """How the uncertainties' values are combined into samples (one set of runs each)."""
+
     method: Literal["grid", "lhs", "sobol", "morris"] = Field(
         "grid",
         description="grid: every combination of `values`; lhs: Latin hypercube over ranges; "
@@ -144,7 +146,7 @@ class Experiment(Strict):
     outcomes: list[str] = Field(
         default_factory=lambda: list(OUTCOMES),
         min_length=1,
-        description="Outcome names (see docs/experiments.md).",
+        description="Outcome names (the outcomes table below); default: every outcome.",
     )
     timeseries_interval_hours: float = Field(
         24.0,

@@ -42,6 +42,8 @@ METRICS: dict[str, MetricStyle] = {
     "created": MetricStyle("cases created", "cases"),
     "time_to_close_mean": MetricStyle("mean time to close", "hours"),
     "time_to_close_p90": MetricStyle("90th pct. time to close", "hours"),
+    "time_to_close_beyond_street": MetricStyle("time to close beyond street powers", "hours"),
+    "time_to_close_cross_department": MetricStyle("time to close, several departments", "hours"),
     "response_rate": MetricStyle("response rate", "%", 100.0),
     "resolution_rate": MetricStyle("resolution rate", "%", 100.0),
     "satisfaction_rate": MetricStyle("satisfaction rate", "%", 100.0),
@@ -49,7 +51,16 @@ METRICS: dict[str, MetricStyle] = {
     "share_closed_low": MetricStyle("closed at grid or street", "%", 100.0),
     "abandonment_rate": MetricStyle("abandoned calls", "%", 100.0),
     "prevented": MetricStyle("appeals prevented", "cases"),
+    "problems_arisen": MetricStyle("problems arisen", "problems"),
+    "true_fix_rate": MetricStyle("true fix rate", "%", 100.0),
+    "resolution_gap": MetricStyle("resolution gap", "%", 100.0),
+    "appeals_per_problem": MetricStyle("appeals per reported problem", "appeals"),
+    "fix_time_mean": MetricStyle("mean time to fix", "hours"),
+    "fix_time_p90": MetricStyle("90th pct. time to fix", "hours"),
+    "problems_open_end": MetricStyle("problems open at end", "problems"),
 }
+"""The label and unit of every outcome (``govsim.experiments.outcomes.OUTCOMES``); a name
+missing here is labelled with itself and the unit "value"."""
 
 
 def metric_style(name: str) -> MetricStyle:

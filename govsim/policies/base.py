@@ -27,9 +27,14 @@ class PolicySpec(Strict):
     """Base of the policy specs; subclasses add a ``type`` literal and their parameters."""
 
     def apply(self, scenario: Scenario) -> Scenario:
+        """The scenario after this policy's static change, made before the run: a changed copy
+        (``scenario.model_copy(update=...)``), never the given scenario changed in place. The
+        default changes nothing."""
         return scenario
 
     def install(self, levers: Levers) -> None:
+        """Start this policy's controller as the run starts (usually ``levers.env.process``
+        of a generator). The default starts none."""
         return None
 
 

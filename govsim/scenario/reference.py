@@ -1,6 +1,10 @@
-"""Generate the scenario reference (``docs/scenarios.md``) from the schema itself.
+"""Generate a schema reference page from pydantic models: ``docs/scenarios.md`` from the
+scenario schema, and (called by :mod:`govsim.reference_docs`) ``docs/experiments-schema.md``
+from the experiment schema.
 
-The page cannot drift from the code: a test regenerates it and compares.
+One section per model, reached breadth-first from the root model through its fields; one
+row per field with its type, default, description and bounds. The pages cannot drift from
+the code: ``tests/test_docs.py`` regenerates them and compares.
 """
 
 from __future__ import annotations
@@ -30,9 +34,15 @@ can be overridden on the command line by its dotted path, for example
 
 
 def scenario_reference() -> str:
-    sections: list[str] = [HEADER]
+    """The text of ``docs/scenarios.md``."""
+    return schema_reference(schema.Scenario, HEADER)
+
+
+def schema_reference(root: type[BaseModel], header: str) -> str:
+    """``header``, then a section for ``root`` and for every model its fields reach."""
+    sections: list[str] = [header]
     seen: set[type[BaseModel]] = set()
-    queue: list[tuple[str, type[BaseModel]]] = [("(top level)", schema.Scenario)]
+    queue: list[tuple[str, type[BaseModel]]] = [("(top level)", root)]
     while queue:
         path, model = queue.pop(0)
         if model in seen:
@@ -73,7 +83,7 @@ def _type_name(annotation: Any) -> str:
         return " or ".join(_type_name(a) for a in typing.get_args(annotation))
     if origin is typing.Literal:
         return "one of " + ", ".join(f"`{a}`" for a in typing.get_args(annotation))
-    if origin in (list, dict):
+    if origin in (list, dict, tuple):
         inner = ", ".join(_type_name(a) for a in typing.get_args(annotation))
         return f"{origin.__name__}[{inner}]"
     if annotation is type(None):
@@ -90,7 +100,9 @@ def _default(field: FieldInfo) -> str:
         text = ", ".join(f"{k}: {v}" for k, v in data.items() if v is not None)
         return f"`{{{text}}}`" if len(text) < 80 else "see section"
     if isinstance(value, dict) and value and isinstance(next(iter(value.values())), BaseModel):
-        return "see section"
+        changed = {k: v.model_dump(mode="json", exclude_defaults=True) for k, v in value.items()}
+        text = ", ".join(f"{k}: {v}" for k, v in changed.items())
+        return f"`{{{text}}}`" if len(text) < 40 else "see section"
     text = repr(value) if not isinstance(value, str) else f'"{value}"'
     return f"`{text}`" if len(text) < 60 else "see schema"
 
