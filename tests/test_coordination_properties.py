@@ -32,7 +32,9 @@ pytestmark = pytest.mark.slow
 @st.composite
 def coordination_scenarios(draw) -> dict:
     data = draw(st.one_of(scenario_dicts(), problem_scenarios()))
-    # Enough appeals for whistles, joint cases and disputes to happen: 200-1,500 expected.
+    # Enough appeals for whistles, joint cases and disputes to happen (150-800 expected), in
+    # at most 15 days.
+    data["days"] = min(data["days"], 15.0)
     city = data["city"]
     population = (
         city["synthetic"]["population"]
@@ -42,7 +44,7 @@ def coordination_scenarios(draw) -> dict:
         )
     )
     total = sum(c["rate"] for c in data["categories"])
-    target = draw(st.integers(200, 1500)) * 1000 / (max(population, 1) * data["days"])
+    target = draw(st.integers(150, 800)) * 1000 / (max(population, 1) * data["days"])
     for category in data["categories"]:
         if population == 0:  # a city without residents (key-unit and road grids only)
             break
