@@ -39,8 +39,9 @@ CHILD = """
 import json, sys, time
 import govsim
 scenario = govsim.load_scenario(sys.argv[1], sys.argv[2:])
+simulate = govsim.simulate  # loaded before the clock starts (the package imports lazily)
 started = time.perf_counter()
-result = govsim.simulate(scenario, seed={seed})
+result = simulate(scenario, seed={seed})
 wall = time.perf_counter() - started
 cases = result.summary["created"]
 loop = result.summary["performance"]["wall_seconds"]
