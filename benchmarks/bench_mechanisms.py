@@ -67,12 +67,13 @@ CHILD = (
     "[f'days={{days}}', 'output.cases_table=false', *extra]); "
     "sim = govsim.simulate; t = time.perf_counter(); r = sim(s, seed=20240101); "
     "print('result', json.dumps({{'cases': r.summary['created'], "
-    "'seconds': time.perf_counter() - t}}))"
+    "'seconds': time.perf_counter() - t, 'loop': r.summary['performance']['wall_seconds']}}))"
 )
 
 
-def run(extra: list[str], days: int, valgrind: bool) -> tuple[int, float]:
-    """(cases, instructions or wall seconds) of one run in a fresh interpreter."""
+def run(extra: list[str], days: int, valgrind: bool) -> tuple[int, float, float]:
+    """(cases, instructions or wall seconds, run-phase seconds) of one run in a fresh
+    interpreter."""
     command = [
         sys.executable,
         "-c",
@@ -89,13 +90,13 @@ def run(extra: list[str], days: int, valgrind: bool) -> tuple[int, float]:
     )  # fmt: skip
     result = json.loads(re.search(r"^result (.*)$", proc.stdout, re.MULTILINE).group(1))
     if not valgrind:
-        return result["cases"], result["seconds"]
+        return result["cases"], result["seconds"], result["loop"]
     refs = re.search(r"I\s+refs:\s+([\d,]+)", proc.stderr).group(1)
-    return result["cases"], float(refs.replace(",", ""))
+    return result["cases"], float(refs.replace(",", "")), result["loop"]
 
 
 def instructions_per_case(extra: list[str]) -> float:
-    (c0, i0), (c1, i1) = run(extra, SHORT, True), run(extra, LONG, True)
+    (c0, i0, _), (c1, i1, _) = run(extra, SHORT, True), run(extra, LONG, True)
     return (i1 - i0) / (c1 - c0)
 
 
@@ -115,14 +116,26 @@ def main() -> None:
         for name in names:
             print(f"  {name:<45} {counts[name]:9,.0f}   x{counts[name] / counts[reference]:.3f}")
     walls: dict[str, list[float]] = {name: [] for name in names}
+    loops: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(args.rounds):
         for name in names:  # alternate, so a change in machine load hits all alike
-            cases, seconds = run(CONFIGS[name], WALL_DAYS, False)
+            cases, seconds, loop = run(CONFIGS[name], WALL_DAYS, False)
             walls[name].append(seconds / cases * 1e6)
-    print(f"wall time per case ({WALL_DAYS} days, {args.rounds} rounds, medians):")
+            loops[name].append(loop / cases * 1e6)
+    print(
+        f"wall time per case ({WALL_DAYS} days, {args.rounds} rounds, medians; 'all' is the "
+        "whole simulate() call, 'run' the run phase alone, without building the model and its "
+        "random streams or the output tables):"
+    )
     for name in names:
         ratio = statistics.median(a / b for a, b in zip(walls[name], walls[reference], strict=True))
-        print(f"  {name:<45} {statistics.median(walls[name]):7.2f} us   x{ratio:.3f} (paired)")
+        run_ratio = statistics.median(
+            a / b for a, b in zip(loops[name], loops[reference], strict=True)
+        )
+        print(
+            f"  {name:<45} all {statistics.median(walls[name]):6.2f} us x{ratio:.3f}   "
+            f"run {statistics.median(loops[name]):6.2f} us x{run_ratio:.3f} (paired)"
+        )
 
 
 if __name__ == "__main__":
