@@ -38,16 +38,12 @@ from govsim.monitor import Monitor
 from govsim.network.city import CityLayout, build_city
 from govsim.parameters import Distribution
 from govsim.policies import apply_policies, install_policies
-from govsim.problem_records import (
-    MemoryProblemTable,
-    ParquetProblemTable,
-    ProblemCodec,
-    ProblemRecorder,
-)
+from govsim.problem_records import ProblemCodec, ProblemRecorder
 from govsim.randomness import RandomStreams
-from govsim.recorder import CaseCodec, CaseRecorder, MemoryCaseTable, ParquetCaseTable
+from govsim.recorder import CaseCodec, CaseRecorder
 from govsim.scenario.schema import Scenario
 from govsim.servers import ServerPool
+from govsim.tables import MemoryTable, ParquetTable, Table
 from govsim.tallies import AssessedUnits, ProblemTallies, RunStatistics
 
 STAGE_HOTLINE, STAGE_GRID, STAGE_STREET, STAGE_DISTRICT = (
@@ -230,12 +226,12 @@ class Model:
             AssessedUnits(codec.departments, codec.streets),
             [bool(c.joint_departments) for c in scenario.categories],
         )
-        table: MemoryCaseTable | ParquetCaseTable | None = None
+        table: Table | None = None
         if scenario.output.cases_table:
             table = (
-                MemoryCaseTable(codec)
+                MemoryTable(codec, "case")
                 if cases_file is None
-                else ParquetCaseTable(codec, cases_file)
+                else ParquetTable(codec, cases_file)
             )
         return CaseRecorder(codec, statistics, table)
 
@@ -250,12 +246,12 @@ class Model:
             grid_street=layout.grid_street(),
             street_district=layout.street_district(),
         )
-        table: MemoryProblemTable | ParquetProblemTable | None = None
+        table: Table | None = None
         if scenario.output.cases_table:
             table = (
-                MemoryProblemTable(codec)
+                MemoryTable(codec, "problem")
                 if problems_file is None
-                else ParquetProblemTable(codec, problems_file)
+                else ParquetTable(codec, problems_file)
             )
         return ProblemRecorder(codec, ProblemTallies(math.ceil(scenario.days)), table)
 

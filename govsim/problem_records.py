@@ -10,17 +10,14 @@ case table is kept, to a problems table (in memory, or streamed to parquet).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from govsim.codes import DISCOVERED_BY, FIXED_BY
-from govsim.errors import LedgerError
-from govsim.io import temporary_path
 from govsim.problem import PROBLEM_FIELDS, PROBLEM_RECORD, PROBLEM_TIME_FIELDS
+from govsim.tables import Table
 from govsim.tallies import ProblemTallies
 
 COLUMNS = (
@@ -44,6 +41,8 @@ COLUMNS = (
 @dataclass(frozen=True)
 class ProblemCodec:
     """The names and lookups that turn a chunk of problem codes into table columns."""
+
+    record: ClassVar[np.dtype] = PROBLEM_RECORD
 
     categories: list[str]
     grids: list[str]
@@ -81,66 +80,6 @@ class ProblemCodec:
         )
 
 
-class MemoryProblemTable:
-    """Keeps the chunks; :meth:`frame` builds one DataFrame ordered by problem id."""
-
-    def __init__(self, codec: ProblemCodec) -> None:
-        self.codec = codec
-        self.chunks: list[dict[str, np.ndarray]] = []
-
-    def add(self, c: dict[str, np.ndarray]) -> None:
-        self.chunks.append(c)
-
-    def close(self) -> None:
-        pass
-
-    def abort(self) -> None:
-        self.chunks.clear()
-
-    def frame(self) -> pd.DataFrame:
-        if not self.chunks:
-            return self.codec.frame(self.codec.columns(np.empty(0, dtype=PROBLEM_RECORD)))
-        merged = {k: np.concatenate([c[k] for c in self.chunks]) for k in self.chunks[0]}
-        order = np.argsort(merged["id"], kind="stable")
-        ordered = {k: v[order] for k, v in merged.items()}
-        if not np.array_equal(ordered["id"], np.arange(len(order))):
-            raise LedgerError(
-                "problems table: the recorded problem ids are not 0 .. n - 1, each once"
-            )
-        return self.codec.frame(ordered)
-
-
-class ParquetProblemTable:
-    """Appends each chunk to ``path`` (via a temporary file moved into place at the end)."""
-
-    def __init__(self, codec: ProblemCodec, path: str | Path) -> None:
-        self.codec = codec
-        self.path = Path(path)
-        self.tmp = temporary_path(self.path)
-        self.writer: pq.ParquetWriter | None = None
-
-    def add(self, c: dict[str, np.ndarray]) -> None:
-        table = pa.Table.from_pandas(self.codec.frame(c), preserve_index=False)
-        if self.writer is None:
-            self.writer = pq.ParquetWriter(self.tmp, table.schema)
-        self.writer.write_table(table)
-
-    def close(self) -> None:
-        if self.writer is None:
-            self.add(self.codec.columns(np.empty(0, dtype=PROBLEM_RECORD)))
-        assert self.writer is not None
-        self.writer.close()
-        self.tmp.replace(self.path)
-
-    def abort(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.tmp.unlink(missing_ok=True)
-
-    def frame(self) -> None:
-        return None
-
-
 class ProblemRecorder:
     """The problem ledger's sink: chunks of packed problems to tallies and table."""
 
@@ -148,7 +87,7 @@ class ProblemRecorder:
         self,
         codec: ProblemCodec,
         tallies: ProblemTallies,
-        table: MemoryProblemTable | ParquetProblemTable | None,
+        table: Table | None,
     ) -> None:
         self.codec = codec
         self.tallies = tallies

@@ -8,25 +8,21 @@ cache-sized block at a time. The recorder checks each chunk's timestamps and han
 
 - to :class:`~govsim.tallies.RunStatistics` (always), the streaming tallies behind the
   summary, the KPI table and the experiment outcomes;
-- to a case table, if ``output.cases_table`` is on: :class:`MemoryCaseTable` keeps the
-  chunks for one DataFrame at the end (``govsim.simulate``), :class:`ParquetCaseTable`
-  appends each chunk to a parquet file as a row group (``govsim run``), so memory does
-  not hold every case of a city-wide year.
+- to a case table, if ``output.cases_table`` is on (:mod:`govsim.tables`): kept in memory
+  for one DataFrame at the end (``govsim.simulate``), or appended chunk by chunk to a
+  parquet file (``govsim run``), so memory does not hold every case of a city-wide year.
 
 Cases still open at the end of the run come last, as one more chunk.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from govsim.case import RECORD, RECORD_FIELDS, TIME_FIELDS
 from govsim.codes import (
@@ -48,8 +44,8 @@ from govsim.codes import (
     UNSATISFIED,
 )
 from govsim.errors import LedgerError
-from govsim.io import temporary_path
 from govsim.ledger import TIME_ORDER, timestamp_problems
+from govsim.tables import Table
 from govsim.tallies import RunStatistics
 
 TRANSPOSE_ROWS = 4_096
@@ -60,6 +56,8 @@ read out. Read field by field, a whole chunk's records (5 MB) came from memory o
 @dataclass(frozen=True)
 class CaseCodec:
     """The names and lookups that turn a chunk of codes into the columns of the cases table."""
+
+    record: ClassVar[np.dtype] = RECORD
 
     categories: list[str]
     urgencies: list[str]
@@ -137,88 +135,11 @@ class CaseCodec:
         )
 
 
-class MemoryCaseTable:
-    """Keeps the chunks; :meth:`frame` builds one DataFrame, ordered by case id."""
-
-    def __init__(self, codec: CaseCodec) -> None:
-        self.codec = codec
-        self.chunks: list[dict[str, np.ndarray]] = []
-
-    def add(self, c: dict[str, np.ndarray]) -> None:
-        self.chunks.append(c)
-
-    def close(self) -> None:
-        pass
-
-    def abort(self) -> None:
-        self.chunks.clear()
-
-    def frame(self) -> pd.DataFrame:
-        if not self.chunks:
-            return self.codec.frame(self.codec.columns(np.empty(0, dtype=RECORD)))
-        # Case ids are 0 .. n-1, each recorded once (the ledger's check): every chunk's
-        # values go straight to their rows, with no merged copy and no sort.
-        n = sum(len(c["id"]) for c in self.chunks)
-        ordered = {k: np.empty(n, dtype=v.dtype) for k, v in self.chunks[0].items()}
-        ordered["id"][:] = -1
-        for chunk in self.chunks:
-            rows = chunk["id"]
-            for k, v in chunk.items():
-                ordered[k][rows] = v
-        if not np.array_equal(ordered["id"], np.arange(n)):
-            raise LedgerError(
-                f"case table: the {n} recorded case ids are not 0 .. {n - 1}, each once"
-            )
-        return self.codec.frame(ordered)
-
-
-class ParquetCaseTable:
-    """Appends each chunk to ``path`` as a parquet row group, via a temporary file renamed at the
-    end.
-
-    Rows are in the order cases ended (cases open at the end last): sort by ``case_id``
-    for creation order.
-    """
-
-    def __init__(self, codec: CaseCodec, path: str | Path) -> None:
-        self.codec = codec
-        self.path = Path(path)
-        self.tmp = temporary_path(self.path)
-        self.writer: pq.ParquetWriter | None = None
-
-    def add(self, c: dict[str, np.ndarray]) -> None:
-        table = pa.Table.from_pandas(self.codec.frame(c), preserve_index=False)
-        if self.writer is None:
-            self.writer = pq.ParquetWriter(self.tmp, table.schema)
-        self.writer.write_table(table)
-
-    def close(self) -> None:
-        """Finish the file and move it into place (atomic: never a half-written table)."""
-        if self.writer is None:  # no case at all: still write a valid, empty table
-            self.add(self.codec.columns(np.empty(0, dtype=RECORD)))
-        assert self.writer is not None
-        self.writer.close()
-        os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.tmp.unlink(missing_ok=True)
-
-    def frame(self) -> None:
-        return None
-
-
-CaseTable = MemoryCaseTable | ParquetCaseTable
-
-
 class CaseRecorder:
     """Turns chunks of finished cases into columns and passes them on (see the module
     docstring); the ledger's sink."""
 
-    def __init__(
-        self, codec: CaseCodec, statistics: RunStatistics, table: CaseTable | None
-    ) -> None:
+    def __init__(self, codec: CaseCodec, statistics: RunStatistics, table: Table | None) -> None:
         self.codec = codec
         self.statistics = statistics
         self.table = table

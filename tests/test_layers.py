@@ -56,6 +56,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "govsim.ledger",
             "govsim.monitor",
             "govsim.tallies",
+            "govsim.tables",
             "govsim.recorder",
             "govsim.problem_records",
             "govsim.model",
