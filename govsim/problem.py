@@ -78,10 +78,10 @@ class Problem:
         """Cases opened for the problem (appeals, and a patrol's case)."""
         self.discovered_by = DISCOVERED_NONE
         self.needed_tier = needed_tier
+        """The lowest territorial tier that can close its cases (0 grid, 1 street, 2 district)."""
         self.unclear = -1
         """Its jurisdiction is unclear (1) or clear (0), drawn when its first work order reaches a
         unit; -1 before."""
-        """The lowest territorial tier that can close its cases (0 grid, 1 street, 2 district)."""
         self.route_department = route_department
         """Its work orders go straight to the owning department."""
         self.unfixable = unfixable
