@@ -503,6 +503,13 @@ def cyclic_gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # What the run left alive (open cases and problems, pending events) would all be
+            # "young" to the collector: its first pass after gc.enable() would scan every one
+            # of them, for nothing, at a cost that grows with the backlog. Move them to the
+            # oldest generation first, as if they had survived the passes that were skipped.
+            if gc.get_freeze_count() == 0:  # (unless the caller froze objects of their own)
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
