@@ -138,7 +138,12 @@ class ProblemStock:
         self.topic_draw = streams.uniform("problems/topic")
         self.prevent_draw = streams.uniform("problems/prevention")
         self.self_delay: Callable[[], float] | None = None
-        self._first_report_callback = self._first_report_due  # bound once, not per problem
+        self._first_report_call = self._first_report  # bound once, not per problem
+        self.soon = Agenda(env)
+        """What is due within hours of a problem's arising: its first report (or a patrol's
+        find, or the residents' own fix). In an agenda rather than a SimPy timeout each: a
+        city of Beijing's size has some 13,000 first reports pending at any time, which would
+        triple SimPy's event queue and slow every other event of the run (docs/performance.md)."""
         self.agenda = Agenda(env)
         """The problems' pending reports after the first: most go stale (the problem is fixed
         first), and the agenda drops them without a SimPy event each."""
@@ -189,8 +194,7 @@ class ProblemStock:
         ledger.arisen += 1
         sg = self.self_governance
         if sg.on and self.self_draw() < sg.coverage[grid] * sg.solve_share[category]:
-            delay = self._self_fix_delay()
-            Timeout(self.env, delay, problem).callbacks.append(self._self_fixed_due)
+            self.soon.at(problem.arose + self._self_fix_delay(), self._self_fixed, problem)
             return  # solved by the residents: no appeal
         problem.first_channel = channel
         if found or channel == PATROL_CHANNEL:
@@ -199,15 +203,11 @@ class ProblemStock:
                 self._patrol_found(problem)
             else:
                 delay = self.first_delay() * self.found_draw()
-                Timeout(self.env, delay, problem).callbacks.append(self._patrol_due)
+                self.soon.at(problem.arose + delay, self._patrol_found, problem)
         elif self.instant_first_report:
             self._first_report(problem)
         else:
-            # Most first reports are due (a fixed problem is rare before it is reported): a
-            # SimPy timeout each, not an agenda entry.
-            Timeout(self.env, self.first_delay(), problem).callbacks.append(
-                self._first_report_callback
-            )
+            self.soon.at(problem.arose + self.first_delay(), self._first_report_call, problem)
 
     def _prevented(self, category: int, grid: int) -> bool:
         """Proactive governance removed the problem's cause before it arose (counted)."""
@@ -221,15 +221,6 @@ class ProblemStock:
         return False
 
     # -- reports ---------------------------------------------------------------------------
-    def _first_report_due(self, event: simpy.Event) -> None:
-        self._first_report(event._value)  # noqa: SLF001 - the problem we scheduled
-
-    def _patrol_due(self, event: simpy.Event) -> None:
-        self._patrol_found(event._value)  # noqa: SLF001 - the problem we scheduled
-
-    def _self_fixed_due(self, event: simpy.Event) -> None:
-        self._self_fixed(event._value)  # noqa: SLF001 - the problem we scheduled
-
     def _first_report(self, problem: Problem) -> None:
         if problem.fixed == problem.fixed or problem.appeals:
             return  # fixed before anyone called, or a patrol found it first
