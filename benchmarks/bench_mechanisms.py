@@ -13,6 +13,13 @@ turn, against the same city with every mechanism off. Two measures, side by side
 Usage: ``python benchmarks/bench_mechanisms.py [--rounds 5] [--no-valgrind] [--only NAME]``
 (about 25 minutes with valgrind). The problems issue asks problems on to cost at most 1.3x
 per case of problems off; the coordination issue, that this still holds with its mechanisms.
+
+``--city beijing`` measures the same ratio at the scale where it matters: a week of
+``scenarios/beijing.yaml`` (about 450,000 cases) with problems off and on (the schema's
+problem defaults; the calibrated scenario has none of its own), wall time only (about 3
+minutes for 5 rounds). A problem costs more there than in the small baseline city: the
+run is memory-bound, and an open problem is one more object the cache has lost by the time
+its case closes (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -60,6 +67,13 @@ CONFIGS: dict[str, list[str]] = {
 """Name -> overrides of the baseline. The first is the reference."""
 SHORT, LONG = 20, 120  # days of the instruction counts
 WALL_DAYS = 120
+BEIJING = ROOT / "scenarios" / "beijing.yaml"
+BEIJING_WEEK = ["start_date=2024-03-04"]  # an ordinary March week, outside the heating season
+BEIJING_CONFIGS: dict[str, list[str]] = {
+    "off": [*BEIJING_WEEK, "problems.enabled=false"],
+    "problems (the schema's defaults)": [*BEIJING_WEEK, "problems.enabled=true"],
+}
+BEIJING_DAYS = 7
 
 CHILD = (
     "import sys, time, json, govsim; days = int(sys.argv[1]); extra = json.loads(sys.argv[2]); "
@@ -71,13 +85,15 @@ CHILD = (
 )
 
 
-def run(extra: list[str], days: int, valgrind: bool) -> tuple[int, float, float]:
+def run(
+    extra: list[str], days: int, valgrind: bool, scenario: Path = SCENARIO
+) -> tuple[int, float, float]:
     """(cases, instructions or wall seconds, run-phase seconds) of one run in a fresh
     interpreter."""
     command = [
         sys.executable,
         "-c",
-        CHILD.format(scenario=str(SCENARIO)),
+        CHILD.format(scenario=str(scenario)),
         str(days),
         json.dumps(extra),
     ]
@@ -105,13 +121,24 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="wall-time rounds (default 5)")
     parser.add_argument("--no-valgrind", action="store_true", help="skip the instruction counts")
     parser.add_argument("--only", help="measure the reference and this configuration only")
+    parser.add_argument(
+        "--city",
+        choices=["baseline", "beijing"],
+        default="baseline",
+        help="baseline: every mechanism in the baseline city (default); beijing: problems off "
+        "and on in a week of Beijing (wall time only)",
+    )
     args = parser.parse_args()
-    names = list(CONFIGS)
+    configs, scenario, days = CONFIGS, SCENARIO, WALL_DAYS
+    if args.city == "beijing":
+        configs, scenario, days = BEIJING_CONFIGS, BEIJING, BEIJING_DAYS
+        args.no_valgrind = True  # a week of Beijing under valgrind would take hours
+    names = list(configs)
     if args.only:
         names = [names[0], *[n for n in names[1:] if args.only in n]]
     reference = names[0]
     if not args.no_valgrind and shutil.which("valgrind"):
-        counts = {name: instructions_per_case(CONFIGS[name]) for name in names}
+        counts = {name: instructions_per_case(configs[name]) for name in names}
         print(f"instructions per case (days {SHORT} and {LONG}, cachegrind):")
         for name in names:
             print(f"  {name:<45} {counts[name]:9,.0f}   x{counts[name] / counts[reference]:.3f}")
@@ -119,13 +146,13 @@ def main() -> None:
     loops: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(args.rounds):
         for name in names:  # alternate, so a change in machine load hits all alike
-            cases, seconds, loop = run(CONFIGS[name], WALL_DAYS, False)
+            cases, seconds, loop = run(configs[name], days, False, scenario)
             walls[name].append(seconds / cases * 1e6)
             loops[name].append(loop / cases * 1e6)
     print(
-        f"wall time per case ({WALL_DAYS} days, {args.rounds} rounds, medians; 'all' is the "
-        "whole simulate() call, 'run' the run phase alone, without building the model and its "
-        "random streams or the output tables):"
+        f"wall time per case ({scenario.name}, {days} days, {args.rounds} rounds, medians; "
+        "'all' is the whole simulate() call, 'run' the run phase alone, without building the "
+        "model and its random streams or the output tables):"
     )
     for name in names:
         ratio = statistics.median(a / b for a, b in zip(walls[name], walls[reference], strict=True))
