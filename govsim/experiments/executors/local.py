@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TypeVar
@@ -88,8 +89,19 @@ def _bounded(
 def _stop(pool: ProcessPoolExecutor) -> None:
     """Cancel what has not started and end the workers now (their runs are not recorded)."""
     processes = list((pool._processes or {}).values())  # noqa: SLF001 - no public handle
+    # (getattr: typeshed's types of these private fields are not CPython's; shutdown() drops
+    # them, so they are taken first.)
+    thread: threading.Thread | None = getattr(pool, "_executor_manager_thread", None)
+    results = getattr(pool, "_result_queue", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
     for process in processes:
         process.join(timeout=5)
+    # A worker ended in the middle of sending a result leaves the pool's manager thread
+    # waiting for the rest of that message, for ever: the exit would hang on it (1 Ctrl-C in
+    # about 20). With every worker gone, closing our own copy of the result pipe's write end
+    # gives that wait an end of file; the thread then marks the pool broken and ends.
+    if thread is not None and thread.is_alive() and results is not None:
+        results._writer.close()  # noqa: SLF001
+        thread.join(timeout=5)
