@@ -975,6 +975,12 @@ def test_f8_real_disk_full_experiment(tmpfs, tmp_path: Path, capsys) -> None:
 # -- F9: Ctrl-C --------------------------------------------------------------------------
 
 
+def _default_ctrl_c() -> None:
+    # A suite started in the background (``pytest &``) inherits Ctrl-C ignored, and Python
+    # keeps it ignored: give the command Ctrl-C as a terminal would.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args: list[str], cwd: Path) -> subprocess.Popen:
     """``govsim ARGS`` in its own process group, as a terminal runs it."""
     return subprocess.Popen(
@@ -984,6 +990,7 @@ def _start(args: list[str], cwd: Path) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_default_ctrl_c,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
 
