@@ -907,5 +907,7 @@ class Scenario(Strict):
         return [self.limit_hours_of(c) for c in self.categories]
 
     def handling_for(self, category: Category, tier: str) -> Distribution:
+        """The handling time (hours per visit) of ``category`` at ``tier``: the category's own
+        ``handling`` if it sets one for that tier, else the scenario's."""
         own = getattr(category.handling, tier)
         return own if own is not None else getattr(self.handling, tier)
