@@ -191,8 +191,7 @@ class Intake:
     ) -> Case:
         """Create a case whose decisions were drawn already (a consultation, or a report of
         ``problem``), and send it to its channel."""
-        rule = self.rules[category]
-        urgency, priority, department = rule.urgency, rule.priority, rule.department
+        urgency, priority, department, _, _, _, _ = self.rules[category]
         street = self.grid_street[grid]
         ledger = self.ledger
         case = Case(
