@@ -102,6 +102,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     # waiting for the rest of that message, for ever: the exit would hang on it (1 Ctrl-C in
     # about 20). With every worker gone, closing our own copy of the result pipe's write end
     # gives that wait an end of file; the thread then marks the pool broken and ends.
-    if thread is not None and thread.is_alive() and results is not None:
-        results._writer.close()  # noqa: SLF001
+    writer = getattr(results, "_writer", None)
+    if thread is not None and thread.is_alive() and writer is not None:
+        writer.close()
         thread.join(timeout=5)
