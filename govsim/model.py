@@ -43,7 +43,7 @@ from govsim.randomness import RandomStreams
 from govsim.recorder import CaseCodec, CaseRecorder
 from govsim.scenario.schema import Scenario
 from govsim.servers import ServerPool
-from govsim.tables import MemoryTable, ParquetTable, Table
+from govsim.tables import open_table
 from govsim.tallies import AssessedUnits, ProblemTallies, RunStatistics
 
 STAGE_HOTLINE, STAGE_GRID, STAGE_STREET, STAGE_DISTRICT = (
@@ -226,13 +226,7 @@ class Model:
             AssessedUnits(codec.departments, codec.streets),
             [bool(c.joint_departments) for c in scenario.categories],
         )
-        table: Table | None = None
-        if scenario.output.cases_table:
-            table = (
-                MemoryTable(codec, "case")
-                if cases_file is None
-                else ParquetTable(codec, cases_file)
-            )
+        table = open_table(codec, "case", cases_file) if scenario.output.cases_table else None
         return CaseRecorder(codec, statistics, table)
 
     def _problem_recorder(self, problems_file: str | Path | None) -> ProblemRecorder:
@@ -246,13 +240,7 @@ class Model:
             grid_street=layout.grid_street(),
             street_district=layout.street_district(),
         )
-        table: Table | None = None
-        if scenario.output.cases_table:
-            table = (
-                MemoryTable(codec, "problem")
-                if problems_file is None
-                else ParquetTable(codec, problems_file)
-            )
+        table = open_table(codec, "problem", problems_file) if scenario.output.cases_table else None
         return ProblemRecorder(codec, ProblemTallies(math.ceil(scenario.days)), table)
 
     @property

@@ -115,3 +115,9 @@ class ParquetTable:
 
 
 Table = MemoryTable | ParquetTable
+
+
+def open_table(codec: Codec, what: str, path: str | Path | None) -> Table:
+    """Where a run's ``what`` records go: to the parquet file ``path`` as they finish, or
+    (``path`` None) kept in memory for one DataFrame at the end."""
+    return MemoryTable(codec, what) if path is None else ParquetTable(codec, path)

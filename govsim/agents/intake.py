@@ -168,15 +168,6 @@ class Intake:
             self.handlers.found_on_patrol(case)
 
     # -- problems (govsim/agents/problems.py) ----------------------------------------------
-    def decide(self, category: int) -> tuple[int, bool, bool]:
-        """The decisions a new event of ``category`` is born with, drawn as :meth:`create` draws
-        them: the lowest tier that can close it, routed to the department, a consultation."""
-        rules = self.rules[category]
-        u_tier = self.tier_draw()
-        needed_tier = 0 if u_tier < rules.grid_cut else 1 if u_tier < rules.street_cut else 2
-        route = self.route_draw() < rules.department_share
-        return needed_tier, route, self.consult_draw() < rules.consultation_share
-
     def create_decided(
         self,
         category: int,

@@ -152,8 +152,8 @@ class ProblemStock:
     def arise(self, category: int, grid: int, resident: int, channel: int) -> None:
         """An event of the residents' arrival process: a consultation or a new problem."""
         intake = self.intake
-        # The decisions of intake.decide, inline (one call less per event; the rules unpacked
-        # at once: a named field read costs a type lookup each).
+        # The decisions Intake.create draws, in its order (the rules unpacked at once: a named
+        # field read costs a type lookup each).
         _, _, _, grid_cut, street_cut, route_share, consult_share = intake.rules[category]
         u_tier = intake.tier_draw()
         needed_tier = 0 if u_tier < grid_cut else 1 if u_tier < street_cut else 2

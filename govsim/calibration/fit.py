@@ -86,10 +86,6 @@ class FitRecord:
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> FitRecord:
-        return cls(**data)
-
 
 # -- the fits (pure functions) ---------------------------------------------------------
 def logit(p: float) -> float:

@@ -201,11 +201,6 @@ WORK_TIERS = ("grid", "street", "district", "department")
 """The tiers that close work orders (the hotline answers consultations)."""
 
 
-def source_of(figure: Figure) -> Source | None:
-    """The figure's source record (None for an assumption)."""
-    return SOURCES.get(figure.source) or FACT_SOURCES.get(figure.source)
-
-
 def mix_targets(name: str) -> dict[str, float]:
     """Target share of contacts per published category group ("other": the rest).
 

@@ -175,3 +175,13 @@ OUTCOMES: dict[str, Outcome] = {
         problems_open_end,
     )
 }
+
+
+def known_outcomes(names: list[str]) -> list[str]:
+    """``names`` unchanged if each is an outcome's name, else ValueError naming the others
+    (for the validators of experiments and studies)."""
+    unknown = [n for n in names if n not in OUTCOMES]
+    if unknown:
+        listed = f"'{unknown[0]}'" if len(unknown) == 1 else str(unknown)
+        raise ValueError(f"unknown outcome {listed}; known: {sorted(OUTCOMES)}")
+    return names

@@ -24,7 +24,7 @@ from govsim.bounds import (
     MIN_INTERVAL_HOURS,
     NAME_PATTERN,
 )
-from govsim.experiments.outcomes import OUTCOMES
+from govsim.experiments.outcomes import OUTCOMES, known_outcomes
 from govsim.parameters import FieldError, Strict
 
 
@@ -163,10 +163,7 @@ class Experiment(Strict):
     @field_validator("outcomes")
     @classmethod
     def _known_outcomes(cls, v: list[str]) -> list[str]:
-        unknown = [o for o in v if o not in OUTCOMES]
-        if unknown:
-            raise ValueError(f"unknown outcomes {unknown}; known: {sorted(OUTCOMES)}")
-        return v
+        return known_outcomes(v)
 
     @model_validator(mode="after")
     def _consistent(self) -> Experiment:

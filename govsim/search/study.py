@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from govsim.experiments.outcomes import OUTCOMES
+from govsim.experiments.outcomes import known_outcomes
 from govsim.experiments.schema import Experiment, Sampling, Uncertainty
 from govsim.parameters import FieldError, Strict
 
@@ -97,8 +97,7 @@ class Objective(Strict):
     @field_validator("outcome")
     @classmethod
     def _known(cls, v: str) -> str:
-        if v not in OUTCOMES:
-            raise ValueError(f"unknown outcome '{v}'; known: {sorted(OUTCOMES)}")
+        known_outcomes([v])
         return v
 
     @property
@@ -288,10 +287,7 @@ class Study(Strict):
     @field_validator("report_outcomes")
     @classmethod
     def _known_outcomes(cls, v: list[str]) -> list[str]:
-        unknown = [o for o in v if o not in OUTCOMES]
-        if unknown:
-            raise ValueError(f"unknown outcomes {unknown}; known: {sorted(OUTCOMES)}")
-        return v
+        return known_outcomes(v)
 
     @model_validator(mode="after")
     def _consistent(self) -> Study:

@@ -30,7 +30,6 @@ from govsim.data.fit.data import FitData
 from govsim.data.fit.estimate import LEVEL, Estimate, NotFitted, Z
 
 HOTLINE, GRID, STREET, DISTRICT, DEPARTMENT = range(5)
-FAMILIES = ("exponential", "gamma", "lognormal")
 MIN_SAMPLE = 20
 
 
