@@ -16,10 +16,11 @@ per case of problems off; the coordination issue, that this still holds with its
 
 ``--city beijing`` measures the same ratio at the scale where it matters: a week of
 ``scenarios/beijing.yaml`` (about 450,000 cases) with problems off and on (the schema's
-problem defaults; the calibrated scenario has none of its own), wall time only (about 3
-minutes for 5 rounds). A problem costs more there than in the small baseline city: the
-run is memory-bound, and an open problem is one more object the cache has lost by the time
-its case closes (docs/performance.md).
+problem defaults; the calibrated scenario has none of its own), and with parts of the
+problems' work taken out in turn, wall time only (about 7 minutes for 5 rounds). A problem
+costs more there than in the small baseline city: the run is memory-bound, and an open
+problem is one more object the cache has lost by the time its case closes
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -54,10 +55,24 @@ REDUCTION = [
     "problems.resolved_if_fixed=null",
     *(f"categories.{i}.problem={PLAIN}" for i in range(10)),  # the baseline's ten categories
 ]
+# Parts of the problems' cost, each removed in turn from the full mechanism: the delay
+# between arising and the first report (one more wake-up per problem), and the reports after
+# the first (duplicates and repeats, with their pending entries).
+AT_ONCE = "problems.first_report_delay={kind: deterministic, mean: 0}"
+SILENT = (
+    "problems.scopes={"
+    + ", ".join(
+        f"{kind}: {{residents: {n}, reporting_rate: 0}}"
+        for kind, n in (("household", 1), ("building", 40), ("compound", 1000), ("street", 10000))
+    )
+    + "}"
+)  # the schema's scope kinds and residents, with no report after the first
 CONFIGS: dict[str, list[str]] = {
     "off": OFF,
     "problems (reduction: one appeal, sure fix)": [*REDUCTION, *CLEAR, *SINGLE],
     "problems (the baseline's)": ["problems.enabled=true", *CLEAR, *SINGLE],
+    "problems, first report at once": ["problems.enabled=true", AT_ONCE, *CLEAR, *SINGLE],
+    "problems, no report after the first": ["problems.enabled=true", SILENT, *CLEAR, *SINGLE],
     "unclear jurisdiction (the baseline's)": ["problems.enabled=false", *SINGLE],
     "whistles, one department each": [*OFF, WHISTLE],
     "whistles, joint departments (the baseline's)": ["problems.enabled=false", *CLEAR, WHISTLE],
@@ -72,6 +87,13 @@ BEIJING_WEEK = ["start_date=2024-03-04"]  # an ordinary March week, outside the 
 BEIJING_CONFIGS: dict[str, list[str]] = {
     "off": [*BEIJING_WEEK, "problems.enabled=false"],
     "problems (the schema's defaults)": [*BEIJING_WEEK, "problems.enabled=true"],
+    "problems, first report at once": [*BEIJING_WEEK, "problems.enabled=true", AT_ONCE],
+    "problems, no report after the first": [*BEIJING_WEEK, "problems.enabled=true", SILENT],
+    "problems (reduction: one appeal, sure fix)": [
+        *BEIJING_WEEK,
+        *REDUCTION[:5],
+        *(f"categories.{i}.problem={PLAIN}" for i in range(12)),  # Beijing's twelve categories
+    ],
 }
 BEIJING_DAYS = 7
 
