@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "govsim.codes",
             "govsim.intervals",
             "govsim.calendar",
+            "govsim.calling_hours",
             "govsim.parameters",
             "govsim.rates",
             "govsim.randomness",

@@ -79,7 +79,8 @@ def test_one_appeal_per_problem_with_a_sure_fix_is_the_model_without_problems(pa
 
 
 def test_unfixed_problem_reported_at_constant_rate_yields_poisson_appeals() -> None:
-    """A problem nobody fixes, reported at rate r, has Poisson(r x T) appeals in a time T."""
+    """A problem nobody fixes, reported at rate r, has Poisson(r x T) appeals in T whole days
+    (in calling hours, too: a whole day holds 24 of them)."""
     rate, window = 1.5, 12.0  # appeals a day; days after arising
     result = run(
         [
@@ -230,11 +231,24 @@ def test_self_governance_cuts_appeals_in_covered_grids_only() -> None:
 
         return count
 
+    def reported_elsewhere(r: govsim.RunResult) -> float:
+        problems = r.problems
+        assert problems is not None
+        outside = ~problems["grid"].astype(str).isin(grids)
+        return float((outside & problems["first_reported"].notna()).sum())
+
     seeds = SEEDS[:4]
-    covered = [appeals(True)(run([*base, policy], s)) / appeals(True)(run(base, s)) for s in seeds]
-    others = [appeals(False)(run([*base, policy], s)) / appeals(False)(run(base, s)) for s in seeds]
+    runs = [(run(base, s), run([*base, policy], s)) for s in seeds]
+    covered = [appeals(True)(with_) / appeals(True)(without) for without, with_ in runs]
     assert mean_ci(covered).high < 0.65, f"covered grids: about half the appeals {covered}"
+    # Elsewhere the policy solves nothing: as many problems are reported as without it.
+    others = [reported_elsewhere(with_) / reported_elsewhere(without) for without, with_ in runs]
     assert mean_ci(others).low < 1 < mean_ci(others).high + 0.01, f"others unchanged {others}"
+    # Their appeals may still fall a little, through capacity the grids share (the hotline,
+    # streets, districts): with less load their problems are fixed sooner and draw fewer
+    # duplicates (about 2% in the baseline), never as in the covered grids.
+    spill = [appeals(False)(with_) / appeals(False)(without) for without, with_ in runs]
+    assert mean_ci(spill).low > 0.95, f"appeals elsewhere about unchanged {spill}"
 
 
 # -- the problem ledger -------------------------------------------------------------------

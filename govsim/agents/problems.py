@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from simpy.events import Timeout
 
 from govsim.agenda import Agenda
+from govsim.calling_hours import CallingClock
 from govsim.codes import (
     DEPARTMENT_TIER,
     DISCOVERED_PATROL,
@@ -126,6 +127,10 @@ class ProblemStock:
 
         self.first_delay = streams.duration("problems/first_report", spec.first_report_delay)
         self.instant_first_report = spec.first_report_delay.mean == 0
+        self.calling: CallingClock | None = None
+        """The clock of the residents' reports (``problems.report_clock``); None: clock hours."""
+        if spec.report_clock == "calling_hours":
+            self.calling = CallingClock(scenario.arrivals.intraday)
         self.gap_draw = streams.duration("problems/report_gap", expo(1.0))
         self.scope_draw = streams.uniform("problems/scope")
         self.unfixable_draw = streams.uniform("problems/unfixable")
@@ -204,11 +209,17 @@ class ProblemStock:
                 self._patrol_found(problem)
             else:
                 delay = self.first_delay() * self.found_draw()
-                self.soon.at(problem.arose + delay, self._patrol_found, problem)
+                self.soon.at(self._after(problem.arose, delay), self._patrol_found, problem)
         elif self.instant_first_report:
             self._first_report(problem)
         else:
-            self.soon.at(problem.arose + self.first_delay(), self._first_report_call, problem)
+            when = self._after(problem.arose, self.first_delay())
+            self.soon.at(when, self._first_report_call, problem)
+
+    def _after(self, t: float, delay: float) -> float:
+        """The time ``delay`` hours of the reports' clock after ``t``."""
+        calling = self.calling
+        return t + delay if calling is None else calling.after(t, delay)
 
     def _prevented(self, category: int, grid: int) -> bool:
         """Proactive governance removed the problem's cause before it arose (counted)."""
@@ -263,7 +274,7 @@ class ProblemStock:
     def _schedule_report(self, problem: Problem) -> None:
         """The problem's next report, at its reporting rate (one pending at a time)."""
         if problem.rate > 0:
-            when = self.env._now + self.gap_draw() / problem.rate  # noqa: SLF001 - env.now
+            when = self._after(self.env._now, self.gap_draw() / problem.rate)  # noqa: SLF001
             self.agenda.at(when, self._report_due, problem, _quiet)
 
     def _report_due(self, problem: Problem) -> None:

@@ -101,7 +101,16 @@ class Problems(Strict):
     )
     first_report_delay: Distribution = Field(
         default_factory=lambda: expo(12.0),
-        description="Hours from a problem arising to its first appeal (assumed: half a day).",
+        description="Hours from a problem arising to its first appeal (assumed: half a day), "
+        "counted on `report_clock`.",
+    )
+    report_clock: Literal["calling_hours", "clock_hours"] = Field(
+        "calling_hours",
+        description="The clock of residents' reports (the first report's delay, the gaps "
+        "between later reports, a patrol's find): `calling_hours` runs at the intraday call "
+        "shape (`arrivals.intraday`, from 12345 volumes), so reports fall in the hours "
+        "residents call and a whole day holds 24 calling hours (docs/model.md); "
+        "`clock_hours` counts every hour alike, night or day (as before this option). Assumed.",
     )
     reference_open_hours: float = Field(
         24.0,
