@@ -17,7 +17,7 @@ Poisson(r x T) appeals over T whole days, and its reports' hours follow the call
 
 from __future__ import annotations
 
-import bisect
+from bisect import bisect_right
 from collections.abc import Sequence
 
 HOURS_PER_DAY = 24
@@ -46,15 +46,25 @@ class CallingClock:
     def calling(self, t: float) -> float:
         """Calling hours from the run's first midnight to clock time ``t`` (hours, >= 0)."""
         day, within = divmod(t, HOURS_PER_DAY)
-        hour = min(int(within), HOURS_PER_DAY - 1)
+        hour = min(int(within), HOURS_PER_DAY - 1)  # (min: rounding)
         return day * HOURS_PER_DAY + self.cumulative[hour] + self.weight[hour] * (within - hour)
 
     def after(self, t: float, delay: float) -> float:
-        """The clock time ``delay`` calling hours after clock time ``t``."""
-        day, rest = divmod(self.calling(t) + delay, HOURS_PER_DAY)
-        cumulative = self.cumulative
+        """The clock time ``delay`` calling hours after clock time ``t``.
+
+        On every problem's reports: written out rather than through :meth:`calling`, and
+        counted from ``t``'s midnight, which keeps the sums small.
+        """
+        weight, cumulative = self.weight, self.cumulative
+        day, within = divmod(t, 24.0)
+        hour = int(within)
+        if hour > 23:  # (rounding)
+            hour = 23
+        days, rest = divmod(cumulative[hour] + weight[hour] * (within - hour) + delay, 24.0)
         # The hour whose calling hours hold ``rest``: cumulative[hour] <= rest < cumulative[hour
         # + 1], so its weight is positive (an hour without calls is passed over). rest < 24,
-        # so the last index is never reached; the min only guards against rounding.
-        hour = min(bisect.bisect_right(cumulative, rest) - 1, HOURS_PER_DAY - 1)
-        return day * HOURS_PER_DAY + hour + (rest - cumulative[hour]) / self.weight[hour]
+        # so the last index is never reached but by rounding.
+        hour = bisect_right(cumulative, rest) - 1
+        if hour > 23:
+            hour = 23
+        return (day + days) * 24.0 + hour + (rest - cumulative[hour]) / weight[hour]

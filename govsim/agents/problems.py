@@ -23,6 +23,7 @@ reduces to the one without problems (``tests/test_problems.py``).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -127,10 +128,11 @@ class ProblemStock:
 
         self.first_delay = streams.duration("problems/first_report", spec.first_report_delay)
         self.instant_first_report = spec.first_report_delay.mean == 0
-        self.calling: CallingClock | None = None
-        """The clock of the residents' reports (``problems.report_clock``); None: clock hours."""
+        self._after: Callable[[float, float], float] = operator.add
+        """``_after(t, delay)``: the time ``delay`` hours of the residents' reports' clock
+        after ``t`` (``problems.report_clock``): calling hours, or clock hours (t + delay)."""
         if spec.report_clock == "calling_hours":
-            self.calling = CallingClock(scenario.arrivals.intraday)
+            self._after = CallingClock(scenario.arrivals.intraday).after
         self.gap_draw = streams.duration("problems/report_gap", expo(1.0))
         self.scope_draw = streams.uniform("problems/scope")
         self.unfixable_draw = streams.uniform("problems/unfixable")
@@ -215,11 +217,6 @@ class ProblemStock:
         else:
             when = self._after(problem.arose, self.first_delay())
             self.soon.at(when, self._first_report_call, problem)
-
-    def _after(self, t: float, delay: float) -> float:
-        """The time ``delay`` hours of the reports' clock after ``t``."""
-        calling = self.calling
-        return t + delay if calling is None else calling.after(t, delay)
 
     def _prevented(self, category: int, grid: int) -> bool:
         """Proactive governance removed the problem's cause before it arose (counted)."""
