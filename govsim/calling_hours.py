@@ -26,7 +26,7 @@ HOURS_PER_DAY = 24
 class CallingClock:
     """Converts between clock hours (since the run's first midnight) and calling hours."""
 
-    __slots__ = ("weight", "cumulative")
+    __slots__ = ("weight", "cumulative", "_offset", "_back", "_inverse")
 
     def __init__(self, intraday: Sequence[float]) -> None:
         if len(intraday) != HOURS_PER_DAY:
@@ -42,6 +42,12 @@ class CallingClock:
         cumulative[-1] = float(HOURS_PER_DAY)  # exact, whatever the rounding of the sum
         self.cumulative = cumulative
         """Calling hours from midnight to the start of each hour of the day (25 values)."""
+        # Per hour h, the two straight lines of :meth:`after`: calling hours since midnight at
+        # clock hour x of hour h = offset[h] + weight[h] x, and back = back[h] + inverse[h] c
+        # (silent hours are never chosen on the way back: 0).
+        self._offset = [cumulative[h] - w * h for h, w in enumerate(self.weight)]
+        self._inverse = [1.0 / w if w > 0 else 0.0 for w in self.weight]
+        self._back = [h - cumulative[h] * inv for h, inv in enumerate(self._inverse)]
 
     def calling(self, t: float) -> float:
         """Calling hours from the run's first midnight to clock time ``t`` (hours, >= 0)."""
@@ -55,16 +61,11 @@ class CallingClock:
         On every problem's reports: written out rather than through :meth:`calling`, and
         counted from ``t``'s midnight, which keeps the sums small.
         """
-        weight, cumulative = self.weight, self.cumulative
+        # divmod of non-negative floats is exact (fmod): 0 <= within, rest < 24.
         day, within = divmod(t, 24.0)
         hour = int(within)
-        if hour > 23:  # (rounding)
-            hour = 23
-        days, rest = divmod(cumulative[hour] + weight[hour] * (within - hour) + delay, 24.0)
+        days, rest = divmod(self._offset[hour] + self.weight[hour] * within + delay, 24.0)
         # The hour whose calling hours hold ``rest``: cumulative[hour] <= rest < cumulative[hour
-        # + 1], so its weight is positive (an hour without calls is passed over). rest < 24,
-        # so the last index is never reached but by rounding.
-        hour = bisect_right(cumulative, rest) - 1
-        if hour > 23:
-            hour = 23
-        return (day + days) * 24.0 + hour + (rest - cumulative[hour]) / weight[hour]
+        # + 1], so its weight is positive (an hour without calls is passed over).
+        hour = bisect_right(self.cumulative, rest) - 1
+        return (day + days) * 24.0 + self._back[hour] + rest * self._inverse[hour]
