@@ -321,7 +321,7 @@ class Model:
             return handlers.districts[case.district]
         if case.route_department:
             return handlers.departments[case.department]
-        return handlers.whistle.pool_for(case.summoned, case.district)
+        return handlers.whistle.pool_for(case.summoned, case)
 
     def appeal_again(self, delay: float, original: Case, channel: int) -> None:
         """The resident of ``original`` appeals again after ``delay`` hours (a repeat case)."""

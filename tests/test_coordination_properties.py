@@ -99,6 +99,7 @@ def coordination_scenarios(draw) -> dict:
             else None,
             "staff_share": draw(probabilities),
             "arrival": draw(distributions(max_mean=4.0)),
+            "level": draw(st.sampled_from(["district", "street"])),
         }
     if draw(st.booleans()):
         whistle["monthly_cap"] = draw(st.integers(0, 5))

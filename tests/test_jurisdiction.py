@@ -258,17 +258,64 @@ def test_a_branch_answers_sooner_than_the_city_wide_pool(tmp_path: Path):
     np.testing.assert_allclose(hours, 1.25)
 
 
-def test_branches_keep_the_departments_head_count(tmp_path: Path):
+def test_a_street_branch_answers_its_own_street_sooner(tmp_path: Path):
+    branch = (
+        "whistle.branches={staff_share: 0.5, level: street, "
+        "arrival: {kind: deterministic, mean: 0.25}}"
+    )
+    streets = ["city.synthetic.streets=3", "city.synthetic.grids=3"]
+    result = joint_reduction(tmp_path, [*DETERMINISTIC, *streets, branch])
+    cases = result.cases
+    closed = cases[cases["status"] == "closed"]
+    assert closed["street"].nunique() == 3
+    np.testing.assert_allclose(closed["closed"] - closed["dispatched"], 1.25)
+
+
+@pytest.mark.parametrize("level", ["district", "street"])
+def test_branches_keep_the_departments_head_count(tmp_path: Path, level: str):
     from govsim.model import Model
 
-    scenario = govsim.load_scenario(
-        BASELINE, ["days=5", "whistle.enabled=true", "whistle.branches={staff_share: 0.5}"]
-    )
+    branches = f"whistle.branches={{staff_share: 0.5, level: {level}}}"
+    scenario = govsim.load_scenario(BASELINE, ["days=5", "whistle.enabled=true", branches])
     model = Model(scenario)
     pools = model.handlers.tier_pools()["department"]
     assert sum(p.capacity for p in pools) == sum(d.staff for d in scenario.departments)
     assert len(pools) > len(scenario.departments)  # branches exist
+    units = {p.name.split("@")[1] for p in pools if "@" in p.name}
+    names = model.layout.streets if level == "street" else model.layout.districts
+    assert units <= {u.name for u in names}
     model.run()  # the ledger check inside raises if a case was lost
+
+
+def test_street_branches_staff_the_most_populous_streets_first():
+    """A department too small for a branch in every street staffs the largest streets: its
+    moved staff split over the streets by residents, largest remainders."""
+    from types import SimpleNamespace
+
+    from govsim.agents.handlers import branch_staffing, largest_remainders
+    from govsim.model import Model
+
+    assert largest_remainders(7, np.array([0.5, 0.3, 0.2])) == [4, 2, 1]
+    assert largest_remainders(1, np.array([0.2, 0.5, 0.3])) == [0, 1, 0]
+    assert largest_remainders(2, np.array([0.5, 0.25, 0.25])) == [1, 1, 0]  # ties: the first
+    scenario = govsim.load_scenario(
+        BASELINE, ["whistle.enabled=true", "whistle.branches={staff_share: 0.5, level: street}"]
+    )
+    model = Model(scenario)
+    layout = model.layout
+    residents = np.bincount(layout.grid_street(), weights=layout.grid_population())
+    for d, staff in zip(scenario.departments, branch_staffing(scenario, layout), strict=True):
+        moved = round(d.staff * 0.5)
+        assert sum(staff) == moved and len(staff) == len(layout.streets)
+        quota = moved * residents / residents.sum()
+        assert all(np.floor(q) <= s <= np.ceil(q) for q, s in zip(quota, staff, strict=True))
+    # A whistle from a street goes to that street's branch, or to the pool if it has none.
+    desk = model.handlers.whistle
+    for department, row in enumerate(model.handlers.branches):
+        for street, branch in enumerate(row):
+            case = SimpleNamespace(street=street, district=int(layout.street_district()[street]))
+            expected = branch if branch is not None else model.handlers.departments[department]
+            assert desk.pool_for(department, case) is expected  # type: ignore[arg-type]
 
 
 def test_imprecise_joint_whistles_summon_again_until_each_part_is_done(tmp_path: Path):

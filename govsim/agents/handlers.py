@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from govsim.agents.whistle import WhistleDesk
 from govsim.case import Case, Contribution
 from govsim.codes import (
@@ -117,7 +119,8 @@ class Handlers:
         self.grids = pools("grid", layout.grids, self._done)
         self.streets = pools("street", layout.streets, self._done)
         self.districts = pools("district", layout.districts, self._done)
-        branch_staff = branch_staffing(scenario, len(layout.districts))
+        branch_staff = branch_staffing(scenario, layout)
+        branch_units = layout.streets if branches_by_street(scenario) else layout.districts
         self.departments = [
             ServerPool(
                 env,
@@ -136,7 +139,7 @@ class Handlers:
                 [
                     ServerPool(
                         env,
-                        f"{u.name}@{layout.districts[k].name}",
+                        f"{u.name}@{branch_units[k].name}",
                         "department",
                         staff,
                         department_visits[i],
@@ -153,7 +156,8 @@ class Handlers:
             if scenario.whistle.branches is not None
             else []
         )
-        """Departments' local branches by department, then district (None: no branch there)."""
+        """Departments' local branches by department, then district or street
+        (``whistle.branches.level``; None: no branch there)."""
         self.escalation_delay = streams.duration(
             "handling/escalation_delay", scenario.escalation.escalation_delay
         )
@@ -290,18 +294,48 @@ class Handlers:
             self.whistle.handled(case)
 
 
-def branch_staffing(scenario: Scenario, n_districts: int) -> list[list[int]]:
-    """Staff of each department's branch in each district (all zero without branches).
+def branches_by_street(scenario: Scenario) -> bool:
+    """The departments' branches sit in the streets (else in the districts, or nowhere)."""
+    spec = scenario.whistle.branches
+    return spec is not None and spec.level == "street"
 
-    A department with branches moves ``round(staff x staff_share)`` of its staff into them,
-    dealt as evenly as possible over the districts (the first districts get the remainder).
+
+def branch_staffing(scenario: Scenario, layout: CityLayout) -> list[list[int]]:
+    """Staff of each department's branch in each district, or street (all zero without
+    branches).
+
+    A department with branches moves ``round(staff x staff_share)`` of its staff into them:
+    dealt as evenly as possible over the districts (the first districts get the remainder),
+    or over the streets in proportion to their residents (largest remainders, ties to the
+    first street), so that a department too small for every street staffs the largest.
     """
     spec = scenario.whistle.branches
+    by_street = branches_by_street(scenario)
+    n_units = len(layout.streets) if by_street else len(layout.districts)
+    residents = np.bincount(
+        layout.grid_street(), weights=layout.grid_population(), minlength=len(layout.streets)
+    )
+    share = residents / residents.sum() if residents.sum() > 0 else np.full(n_units, 1 / n_units)
     staffing = []
     for d in scenario.departments:
         moved = 0
         if spec is not None and (spec.departments is None or d.name in spec.departments):
             moved = round(d.staff * spec.staff_share)
-        base, rest = divmod(moved, n_districts)
-        staffing.append([base + (1 if k < rest else 0) for k in range(n_districts)])
+        if by_street:
+            staffing.append(largest_remainders(moved, share))
+        else:
+            base, rest = divmod(moved, n_units)
+            staffing.append([base + (1 if k < rest else 0) for k in range(n_units)])
     return staffing
+
+
+def largest_remainders(total: int, shares: np.ndarray) -> list[int]:
+    """``total`` split in proportion to ``shares`` (summing to 1) into integers that sum to it:
+    each its floor, then one more to the largest fractional parts (ties to the first)."""
+    quotas = total * shares
+    counts = np.floor(quotas).astype(int)
+    left = total - int(counts.sum())
+    if left > 0:
+        order = np.argsort(-(quotas - counts), kind="stable")
+        counts[order[:left]] += 1
+    return [int(c) for c in counts]

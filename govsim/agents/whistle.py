@@ -45,7 +45,8 @@ class WhistleDesk:
     """Decides which cases a street whistles for, summons departments, and closes the case.
 
     ``departments`` are the city-wide pools by department code; ``branches[d][k]`` is
-    department ``d``'s branch in district ``k`` (None where it has none).
+    department ``d``'s branch in district (or, with ``whistle.branches.level: street``,
+    street) ``k`` (None where it has none).
     """
 
     def __init__(
@@ -90,6 +91,8 @@ class WhistleDesk:
         else:
             self.report_delay = TypedWhistles(spec, streams)
         branches_spec = spec.branches
+        self.by_street = branches_spec is not None and branches_spec.level == "street"
+        """Branches are found by the case's street (else by its district)."""
         self.branch_delay = (
             streams.duration("whistle/branch_arrival", branches_spec.arrival)
             if branches_spec is not None
@@ -136,15 +139,20 @@ class WhistleDesk:
             return other if other < department else other + 1
         return department
 
-    def pool_for(self, department: int, district: int) -> ServerPool:
-        """Where ``department``'s staff answering a whistle from ``district`` queue: its branch
-        there, else the city-wide pool."""
-        branch = self.branches[department][district] if self.branches else None
+    def pool_for(self, department: int, case: Case) -> ServerPool:
+        """Where ``department``'s staff answering a whistle for ``case`` queue: its branch in
+        the case's district (or street), else the city-wide pool."""
+        branch = self._branch(department, case)
         return branch if branch is not None else self.departments[department]
+
+    def _branch(self, department: int, case: Case) -> ServerPool | None:
+        if not self.branches:
+            return None
+        return self.branches[department][case.street if self.by_street else case.district]
 
     def _delay(self, case: Case, department: int) -> float:
         """Hours from the whistle to ``department``'s staff arriving at ``case``'s street."""
-        if self.branch_delay is not None and self.branches[department][case.district] is not None:
+        if self.branch_delay is not None and self._branch(department, case) is not None:
             delay = self.branch_delay()
         else:
             delay = self.report_delay()
@@ -154,11 +162,11 @@ class WhistleDesk:
         return delay
 
     def _arrives(self, case: Case) -> None:
-        self.pool_for(case.summoned, case.district).arrive(case, case.priority)
+        self.pool_for(case.summoned, case).arrive(case, case.priority)
 
     def _part_arrives(self, part: Contribution) -> None:
         case = part.case
-        self.pool_for(part.summoned, case.district).arrive(part, case.priority)
+        self.pool_for(part.summoned, case).arrive(part, case.priority)
 
     # -- the departments' visits end (called by the handlers) ----------------------------------
     def handled(self, case: Case) -> None:

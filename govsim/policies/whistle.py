@@ -46,11 +46,12 @@ def pinggu_arrival() -> Distribution:
 
 class Branches(Strict):
     """Departments' local branches (dual management, 双重管理): part of a department's staff
-    sits in a branch per district, under the department and the territory together (seed 001:
-    police stations, market supervision, traffic brigades, housing offices and health
-    inspection moved to dual management). A branch answers its district's whistles, arriving
-    sooner than staff sent from the city-wide pool; a district whose branch has no staff is
-    answered from the pool."""
+    sits in a branch per district or per street, under the department and the territory
+    together (seed 001: the offices departments station in streets and towns, police
+    stations, market supervision, traffic brigades, housing offices and health inspection,
+    moved to dual management with the street). A branch answers its district's (or street's)
+    whistles, arriving sooner than staff sent from the city-wide pool; where a branch has no
+    staff, the pool answers."""
 
     departments: list[str] | None = Field(
         None, description="Departments with branches (names in `departments`); null: all."
@@ -59,8 +60,15 @@ class Branches(Strict):
         0.3,
         ge=0,
         le=1,
-        description="Share of each such department's staff moved into its branches, split "
-        "evenly over the districts (largest remainders); assumed.",
+        description="Share of each such department's staff moved into its branches: split "
+        "evenly over the districts (the first get the remainder), or over the streets by "
+        "population (largest remainders); assumed.",
+    )
+    level: Literal["district", "street"] = Field(
+        "district",
+        description="Where the branches sit: one per district, or one per street (as the "
+        "stationed offices of seed 001; a street without staff of its own is answered by "
+        "the city-wide pool).",
     )
     arrival: Distribution = Field(
         default_factory=lambda: Distribution(kind="gamma", mean=0.15, cv=0.5),
