@@ -304,7 +304,10 @@ class Model:
             self._pool_holding(case).withdraw(case)
         else:
             return  # in service: the unit closes it when the visit ends (it sees the fix)
-        if case.stage == STAGE_HOTLINE:
+        if case.first_response != case.first_response:  # NaN: nobody had taken it up yet
+            # Its resident is answered by the fix (merged handling answers every report of
+            # the problem at once): without this, a duplicate closed in a queue would count
+            # as a late response, and the response rate would fall by a case merged.
             case.first_response = self.env.now
         self.close(case, tier)
 

@@ -133,6 +133,11 @@ def test_duplicates_arise_and_close_with_the_fix() -> None:
     with_it = done[(done["closed"] == done["fix"])]
     assert with_it.groupby("problem_id").size().max() >= 2
     assert (done["closed"] >= done["fix"]).all()
+    # The fix answers them: a duplicate closed in a queue has its first response at the fix
+    # (not a missing one, which the response rate would count as late).
+    assert done["first_response"].notna().all()
+    untouched = with_it[with_it["first_response"] == with_it["closed"]]
+    assert len(untouched) > 50, "duplicates closed in a queue, answered by the fix"
 
 
 @pytest.mark.slow
