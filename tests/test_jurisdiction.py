@@ -158,8 +158,10 @@ def test_a_problems_jurisdiction_is_drawn_once_for_all_its_cases():
         & (cases["channel"] != "patrol")  # a grid's own find is not disputed: the grid has it
     ]
     # Every work order of a problem that reached a unit is disputed, or none is. (Orders
-    # merged while in dispatch never reached one: only count those with a first response.)
-    reached = work[work["first_response"].notna()]
+    # merged before anyone took them up never reached one: their first response is the fix
+    # that closed them. Count only orders a unit took up.)
+    taken_up = work["first_response"].notna() & (work["first_response"] != work["closed"])
+    reached = work[taken_up]
     per_problem = reached.groupby("problem_id")["disputes"].agg(lambda d: (d > 0).mean())
     assert len(per_problem) > 100
     assert set(per_problem.unique()) <= {0.0, 1.0}
