@@ -18,7 +18,8 @@ from scipy import stats
 import govsim
 from govsim.calling_hours import CallingClock
 
-SHAPE = govsim.load_scenario(BASELINE).arrivals.intraday
+ARRIVALS = govsim.load_scenario(BASELINE).arrivals
+SHAPE, WEEK = ARRIVALS.intraday, ARRIVALS.weekday  # the baseline starts on a Monday
 
 
 @given(
@@ -35,8 +36,38 @@ def test_after_moves_by_the_delay_in_calling_hours(t: float, delay: float, shape
     assert clock.weight[hour] > 0 or later % 1 == 0, "a report never falls in a silent hour"
 
 
+@given(
+    t=st.floats(0, 10_000, allow_nan=False),
+    delay=st.floats(0, 2_000, allow_nan=False),
+    first=st.integers(0, 6),
+)
+def test_the_weekly_clock_moves_by_the_delay_too(t: float, delay: float, first: int) -> None:
+    clock = CallingClock(SHAPE, [1.0, 1.0, 1.0, 1.0, 0.8, 0.0, 0.5], first)
+    later = clock.after(t, delay)
+    assert later >= t - 1e-9
+    assert clock.calling(later) - clock.calling(t) == pytest.approx(delay, abs=1e-6)
+    saturday = (first + int(later // 24)) % 7 == 5
+    assert not saturday or later % 24 == 0, "no report on a day without calls"
+
+
+def test_a_week_holds_168_calling_hours_and_days_follow_the_weekday_shape() -> None:
+    clock = CallingClock(SHAPE, WEEK, first_weekday=0)
+    assert clock.period == 168.0
+    assert clock.calling(168.0) == 168.0 and clock.calling(168.0 * 52) == 168.0 * 52
+    days = [clock.calling(24.0 * (d + 1)) - clock.calling(24.0 * d) for d in range(7)]
+    np.testing.assert_allclose(days, 168.0 * np.array(WEEK) / sum(WEEK))
+    # The same week from a Wednesday start: Wednesday's weight comes first.
+    wednesday = CallingClock(SHAPE, WEEK, first_weekday=2)
+    assert wednesday.calling(24.0) == pytest.approx(days[2])
+    # A flat weekday shape is the daily clock.
+    daily, flat_week = CallingClock(SHAPE), CallingClock(SHAPE, [2.0] * 7, first_weekday=3)
+    for t, d in ((0.0, 5.0), (30.5, 100.0), (1000.0, 12.25)):
+        assert flat_week.after(t, d) == pytest.approx(daily.after(t, d))
+
+
 def test_a_day_holds_24_calling_hours_and_a_flat_shape_is_the_clock() -> None:
     clock = CallingClock(SHAPE)
+    assert clock.period == 24.0
     assert clock.calling(24.0) == 24.0 and clock.calling(24.0 * 365) == 24.0 * 365
     assert clock.after(10.5, 48.0) == pytest.approx(58.5)
     flat = CallingClock([3.0] * 24)
@@ -53,48 +84,61 @@ def test_a_day_holds_24_calling_hours_and_a_flat_shape_is_the_clock() -> None:
 def test_a_bad_shape_is_refused(shape) -> None:
     with pytest.raises(ValueError, match="intraday shape"):
         CallingClock(shape)
+    week = shape[-7:] if len(shape) == 24 else shape[:6]  # the same fault in a week of days
+    with pytest.raises(ValueError, match="weekday shape"):
+        CallingClock(SHAPE, week)
 
 
-FLAT_DAYS = [
-    "days=60",
+STEADY = [
+    "days=63",  # nine weeks
     "problems.enabled=true",
-    "arrivals.weekday=[1, 1, 1, 1, 1, 1, 1]",  # arising at the same pace every day,
-    "arrivals.seasons=[]",  # so the first reports' calling times are uniform once begun
-    "arrivals.surges=[]",
+    "arrivals.seasons=[]",  # arising at the pace of the call shapes alone, so the first
+    "arrivals.surges=[]",  # reports' calling times are uniform once begun
 ]
 
 
-def first_report_hours(clock: str) -> np.ndarray:
+def first_reports(clock: str) -> pd.Series:
     result = govsim.simulate(
-        govsim.load_scenario(BASELINE, [*FLAT_DAYS, f"problems.report_clock={clock}"]), seed=5
+        govsim.load_scenario(BASELINE, [*STEADY, f"problems.report_clock={clock}"]), seed=5
     )
     problems = result.problems
     assert problems is not None
     by_resident = problems[(problems["discovered_by"].astype(str) == "resident")]
     first = by_resident["first_reported"].dropna()
-    first = first[first > 72.0]  # after the first days' ramp-up
-    return np.bincount((first % 24).astype(int), minlength=24)
+    return first[(first > 72.0) & (first < 63 * 24)]  # after the first days' ramp-up
 
 
-def test_first_reports_follow_the_call_shape_in_calling_hours() -> None:
-    """A problem arises at the call shape's pace and is reported an independent delay later
-    in calling hours: its first report's hour of day has the shape's distribution."""
-    expected = np.array(SHAPE) / sum(SHAPE)
-    counts = first_report_hours("calling_hours")
-    assert counts.sum() > 5_000
-    p = stats.chisquare(counts, counts.sum() * expected).pvalue
+def test_first_reports_follow_the_call_shapes_in_calling_hours() -> None:
+    """A problem arises at the call shapes' pace and is reported an independent delay later
+    in calling hours: its first report's hour of day and day of week have the shapes'
+    distributions."""
+    hours, days = np.array(SHAPE) / sum(SHAPE), np.array(WEEK) / sum(WEEK)
+    first = first_reports("calling_hours")
+    assert len(first) > 5_000
+    by_hour = np.bincount((first % 24).astype(int), minlength=24)
+    p = stats.chisquare(by_hour, by_hour.sum() * hours).pvalue
     assert p > 0.001, f"hours of first reports against the call shape: p = {p:.2g}"
-    night = counts[:6].sum() / counts.sum()
-    assert night == pytest.approx(expected[:6].sum(), abs=0.01)
+    assert by_hour[:6].sum() / by_hour.sum() == pytest.approx(hours[:6].sum(), abs=0.01)
+    # Whole weeks only (days 3 to 62 are not): days 7 to 62, eight weeks.
+    weeks = first[first >= 7 * 24]
+    by_day = np.bincount((weeks // 24 % 7).astype(int), minlength=7)
+    p = stats.chisquare(by_day, by_day.sum() * days).pvalue
+    assert p > 0.001, f"days of first reports against the weekday shape: p = {p:.2g}"
     # The test can fail: in clock hours the same reports spread into the night.
-    counts = first_report_hours("clock_hours")
-    assert stats.chisquare(counts, counts.sum() * expected).pvalue < 1e-9
-    assert counts[:6].sum() / counts.sum() > expected[:6].sum() + 0.03
+    first = first_reports("clock_hours")
+    by_hour = np.bincount((first % 24).astype(int), minlength=24)
+    assert stats.chisquare(by_hour, by_hour.sum() * hours).pvalue < 1e-9
+    assert by_hour[:6].sum() / by_hour.sum() > hours[:6].sum() + 0.03
 
 
 def test_with_a_flat_shape_calling_hours_are_clock_hours() -> None:
     """The clock is the only difference: with a flat intraday shape both give the same run."""
-    flat = ["days=20", "problems.enabled=true", "arrivals.intraday=" + str([1.0] * 24)]
+    flat = [
+        "days=20",
+        "problems.enabled=true",
+        "arrivals.intraday=" + str([1.0] * 24),
+        "arrivals.weekday=" + str([1.0] * 7),
+    ]
     runs = [
         govsim.simulate(
             govsim.load_scenario(BASELINE, [*flat, f"problems.report_clock={clock}"]), seed=3

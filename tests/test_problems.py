@@ -79,9 +79,9 @@ def test_one_appeal_per_problem_with_a_sure_fix_is_the_model_without_problems(pa
 
 
 def test_unfixed_problem_reported_at_constant_rate_yields_poisson_appeals() -> None:
-    """A problem nobody fixes, reported at rate r, has Poisson(r x T) appeals in T whole days
-    (in calling hours, too: a whole day holds 24 of them)."""
-    rate, window = 1.5, 12.0  # appeals a day; days after arising
+    """A problem nobody fixes, reported at rate r, has Poisson(r x T) appeals in T whole weeks
+    (in calling hours, too: a whole week holds 168 of them)."""
+    rate, window = 1.5, 14.0  # appeals a day; days after arising
     result = run(
         [
             "days=30", "problems.enabled=true", "hotline.patience=null", *NO_RECURRENCE,
@@ -251,9 +251,11 @@ def test_self_governance_cuts_appeals_in_covered_grids_only() -> None:
     assert mean_ci(others).low < 1 < mean_ci(others).high + 0.01, f"others unchanged {others}"
     # Their appeals may still fall a little, through capacity the grids share (the hotline,
     # streets, districts): with less load their problems are fixed sooner and draw fewer
-    # duplicates (about 2% in the baseline), never as in the covered grids.
+    # duplicates (about 2% in the baseline), far less than in the covered grids.
     spill = [appeals(False)(with_) / appeals(False)(without) for without, with_ in runs]
-    assert mean_ci(spill).low > 0.95, f"appeals elsewhere about unchanged {spill}"
+    drop_elsewhere = mean_ci([1 - x for x in spill])
+    drop_covered = mean_ci([1 - x for x in covered])
+    assert drop_elsewhere.high < 0.2 * drop_covered.low, (drop_elsewhere, drop_covered)
 
 
 # -- the problem ledger -------------------------------------------------------------------

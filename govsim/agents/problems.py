@@ -130,9 +130,12 @@ class ProblemStock:
         self.instant_first_report = spec.first_report_delay.mean == 0
         self._after: Callable[[float, float], float] = operator.add
         """``_after(t, delay)``: the time ``delay`` hours of the residents' reports' clock
-        after ``t`` (``problems.report_clock``): calling hours, or clock hours (t + delay)."""
+        after ``t`` (``problems.report_clock``): calling hours (paced by the intraday and
+        weekday shapes), or clock hours (t + delay)."""
         if spec.report_clock == "calling_hours":
-            self._after = CallingClock(scenario.arrivals.intraday).after
+            arrivals = scenario.arrivals
+            clock = CallingClock(arrivals.intraday, arrivals.weekday, scenario.start_date.weekday())
+            self._after = clock.after
         self.gap_draw = streams.duration("problems/report_gap", expo(1.0))
         self.scope_draw = streams.uniform("problems/scope")
         self.unfixable_draw = streams.uniform("problems/unfixable")

@@ -107,9 +107,10 @@ class Problems(Strict):
     report_clock: Literal["calling_hours", "clock_hours"] = Field(
         "calling_hours",
         description="The clock of residents' reports (the first report's delay, the gaps "
-        "between later reports, a patrol's find): `calling_hours` runs at the intraday call "
-        "shape (`arrivals.intraday`, from 12345 volumes), so reports fall in the hours "
-        "residents call and a whole day holds 24 calling hours (docs/model.md); "
+        "between later reports, a patrol's find): `calling_hours` runs at the call shapes "
+        "(`arrivals.intraday` x `arrivals.weekday`, from 12345 volumes), so reports fall in "
+        "the hours and on the days residents call, and a whole week holds 168 calling hours "
+        "(docs/model.md); "
         "`clock_hours` counts every hour alike, night or day (as before this option). Assumed.",
     )
     reference_open_hours: float = Field(
