@@ -9,7 +9,10 @@ behind it) or a new problem. A problem
 2. is otherwise first reported ``first_report_delay`` after it arose;
 3. while unfixed, is reported again at its scope's ``reporting_rate`` (a Poisson process):
    duplicates while a case is open, repeat appeals after a case closed without fixing it,
-   until its residents give up (after each such closure they go on with ``keep_reporting``);
+   until its residents give up (after each such closure they go on with ``keep_reporting``).
+   Delays and gaps of 2 and 3 (and a patrol's find) are counted on the reports' clock:
+   calling hours by default (:mod:`govsim.calling_hours`), so reports fall when residents
+   call;
 4. is fixed when a case closes with a real fix (the closing tier's ``fix_probability`` x the
    category's ``fixability`` + the unit's quality shift, x its effort), by a monthly-topic
    programme, or by the residents; its other open cases then close with it (merged handling).
