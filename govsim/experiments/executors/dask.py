@@ -117,7 +117,10 @@ class DaskExecutor:
                 )
                 for i, task in enumerate(tasks)
             ]
-            for future in as_completed(futures):
+            # as_completed waits on the futures in the loop it is given, by default the
+            # process's default client's: ours, explicitly (with another client in the process
+            # a future lost with its worker was then awaited in two loops).
+            for future in as_completed(futures, loop=client.loop):
                 yield future.result()
                 future.release()
         finally:
