@@ -35,6 +35,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from govsim.scenario.problems import default_scopes
+
 HERE = Path(__file__).resolve()
 ROOT = HERE.parents[1]
 SCENARIO = ROOT / "scenarios" / "baseline.yaml"
@@ -46,15 +48,6 @@ OFF = ["problems.enabled=false", *CLEAR, *SINGLE]
 WHISTLE = "whistle.enabled=true"
 BRANCHES = "whistle.branches={staff_share: 0.3}"
 POWERS = "policies=[{type: street_powers, veto: true}]"
-PLAIN = "{scope: {household: 1}, fixability: 1, unfixable_share: 0}"
-REDUCTION = [
-    "problems.enabled=true",
-    "problems.first_report_delay={kind: deterministic, mean: 0}",
-    "problems.scopes={household: {residents: 1, reporting_rate: 0}}",
-    "problems.fix_probability={grid: 1, street: 1, district: 1, department: 1}",
-    "problems.resolved_if_fixed=null",
-    *(f"categories.{i}.problem={PLAIN}" for i in range(10)),  # the baseline's ten categories
-]
 # Parts of the problems' cost, each removed in turn from the full mechanism: the delay
 # between arising and the first report (one more wake-up per problem), and the reports after
 # the first (duplicates and repeats, with their pending entries).
@@ -62,11 +55,28 @@ AT_ONCE = "problems.first_report_delay={kind: deterministic, mean: 0}"
 SILENT = (
     "problems.scopes={"
     + ", ".join(
-        f"{kind}: {{residents: {n}, reporting_rate: 0}}"
-        for kind, n in (("household", 1), ("building", 40), ("compound", 1000), ("street", 10000))
+        f"{kind}: {{residents: {scope.residents}, reporting_rate: 0}}"
+        for kind, scope in default_scopes().items()
     )
     + "}"
 )  # the schema's scope kinds and residents, with no report after the first
+PLAIN = "{scope: {household: 1}, fixability: 1, unfixable_share: 0}"
+
+
+def reduction(n_categories: int) -> list[str]:
+    """Problems as the model without them: one household appeal at once, a sure fix, every
+    category's problems plain."""
+    return [
+        "problems.enabled=true",
+        AT_ONCE,
+        "problems.scopes={household: {residents: 1, reporting_rate: 0}}",
+        "problems.fix_probability={grid: 1, street: 1, district: 1, department: 1}",
+        "problems.resolved_if_fixed=null",
+        *(f"categories.{i}.problem={PLAIN}" for i in range(n_categories)),
+    ]
+
+
+REDUCTION = reduction(10)  # the baseline's ten categories
 CONFIGS: dict[str, list[str]] = {
     "off": OFF,
     "problems (reduction: one appeal, sure fix)": [*REDUCTION, *CLEAR, *SINGLE],
@@ -89,11 +99,7 @@ BEIJING_CONFIGS: dict[str, list[str]] = {
     "problems (the schema's defaults)": [*BEIJING_WEEK, "problems.enabled=true"],
     "problems, first report at once": [*BEIJING_WEEK, "problems.enabled=true", AT_ONCE],
     "problems, no report after the first": [*BEIJING_WEEK, "problems.enabled=true", SILENT],
-    "problems (reduction: one appeal, sure fix)": [
-        *BEIJING_WEEK,
-        *REDUCTION[:5],
-        *(f"categories.{i}.problem={PLAIN}" for i in range(12)),  # Beijing's twelve categories
-    ],
+    "problems (reduction: one appeal, sure fix)": [*BEIJING_WEEK, *reduction(12)],  # Beijing's
 }
 BEIJING_DAYS = 7
 

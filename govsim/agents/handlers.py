@@ -120,7 +120,7 @@ class Handlers:
         self.streets = pools("street", layout.streets, self._done)
         self.districts = pools("district", layout.districts, self._done)
         branch_staff = branch_staffing(scenario, layout)
-        branch_units = layout.streets if branches_by_street(scenario) else layout.districts
+        branch_units = layout.streets if scenario.whistle.branches_by_street else layout.districts
         self.departments = [
             ServerPool(
                 env,
@@ -294,12 +294,6 @@ class Handlers:
             self.whistle.handled(case)
 
 
-def branches_by_street(scenario: Scenario) -> bool:
-    """The departments' branches sit in the streets (else in the districts, or nowhere)."""
-    spec = scenario.whistle.branches
-    return spec is not None and spec.level == "street"
-
-
 def branch_staffing(scenario: Scenario, layout: CityLayout) -> list[list[int]]:
     """Staff of each department's branch in each district, or street (all zero without
     branches).
@@ -310,12 +304,16 @@ def branch_staffing(scenario: Scenario, layout: CityLayout) -> list[list[int]]:
     first street), so that a department too small for every street staffs the largest.
     """
     spec = scenario.whistle.branches
-    by_street = branches_by_street(scenario)
-    n_units = len(layout.streets) if by_street else len(layout.districts)
-    residents = np.bincount(
-        layout.grid_street(), weights=layout.grid_population(), minlength=len(layout.streets)
-    )
-    share = residents / residents.sum() if residents.sum() > 0 else np.full(n_units, 1 / n_units)
+    by_street = scenario.whistle.branches_by_street
+    if by_street:
+        n_units = len(layout.streets)
+        residents = np.bincount(
+            layout.grid_street(), weights=layout.grid_population(), minlength=n_units
+        )
+        total = residents.sum()
+        share = residents / total if total > 0 else np.full(n_units, 1 / n_units)
+    else:
+        n_units = len(layout.districts)
     staffing = []
     for d in scenario.departments:
         moved = 0

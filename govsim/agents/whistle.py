@@ -91,7 +91,7 @@ class WhistleDesk:
         else:
             self.report_delay = TypedWhistles(spec, streams)
         branches_spec = spec.branches
-        self.by_street = branches_spec is not None and branches_spec.level == "street"
+        self.by_street = spec.branches_by_street
         """Branches are found by the case's street (else by its district)."""
         self.branch_delay = (
             streams.duration("whistle/branch_arrival", branches_spec.arrival)

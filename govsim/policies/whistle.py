@@ -134,6 +134,11 @@ class Whistle(Strict):
         description="Most whistles per street per calendar month; null: no cap.",
     )
 
+    @property
+    def branches_by_street(self) -> bool:
+        """The departments' branches sit in the streets (else in the districts, or nowhere)."""
+        return self.branches is not None and self.branches.level == "street"
+
     def expected_report_hours(self) -> float:
         """Mean time from a whistle to the city-wide department reporting (hours)."""
         if self.types is None:
