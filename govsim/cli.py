@@ -101,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     network = sub.add_parser("network", help="export the jurisdiction and whistle network")
     network.add_argument("scenario", help="scenario YAML file")
     network.add_argument("--graphml", required=True, help="GraphML file to write")
+    _add_force(network, FORCE_FILE)
     _add_set(network)
     network.set_defaults(handler=_network)
 
@@ -152,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--quiet", action="store_true", help="no progress bar")
         if name == "report":
             command.add_argument("--out", help="HTML file to write (default DIR/report.html)")
+            _add_force(command, FORCE_FILE)
         command.set_defaults(handler=_plot if name == "plot" else _report)
 
     from govsim.data.cli import add_commands as add_data_commands
@@ -187,6 +189,9 @@ def _positive(text: str) -> int:
     return value
 
 
+FORCE_FILE = "replace an existing file (never a results folder's tables)"
+
+
 def _add_force(parser: argparse.ArgumentParser, text: str = "") -> None:
     parser.add_argument(
         "--force",
@@ -217,7 +222,7 @@ def _load(args: argparse.Namespace, extra: Sequence[str] = ()):
 def _run(args: argparse.Namespace) -> int:
     from govsim.console import format_summary
     from govsim.estimate import check_run
-    from govsim.io import FolderInUse, check_output_folder, output_folder
+    from govsim.io import FolderInUse, check_output_folder, output_folder, resolve_out, shown
     from govsim.simulate import simulate
 
     extra = []
@@ -227,12 +232,13 @@ def _run(args: argparse.Namespace) -> int:
         extra.append(f"days={args.days}")
     scenario = _load(args, extra)
     check_run(scenario, args.scenario)
-    out = Path(args.out) if args.out else Path("results") / scenario.name
+    given = args.out or str(Path("results") / scenario.name)
+    out = resolve_out(given)  # checked and written as one path (``..`` and symlinks applied)
     try:
         replacing = check_output_folder(out, replace=args.force)
     except FolderInUse as exc:
-        raise UserInputError(exc.reason, source=str(out)) from None
-    kept = f"; the results already in {out} are unchanged" if replacing else ""
+        raise UserInputError(exc.reason, source=shown(given, out)) from None
+    kept = f"; the results already in {given} are unchanged" if replacing else ""
     try:
         with output_folder(out) as folder:
             # The case table streams to its file as cases finish: memory stays flat on a
@@ -253,7 +259,7 @@ def _run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UserInputError(
             f"cannot write the results ({exc.strerror or exc}); nothing was written{kept}",
-            source=str(out),
+            source=given,
         ) from None
     except MemoryError:
         raise UserInputError(
@@ -263,7 +269,7 @@ def _run(args: argparse.Namespace) -> int:
         raise Interrupted(NOTHING_WRITTEN + kept) from None
     if not args.quiet:
         print(format_summary(result.summary))
-        print(f"\nwrote {out}/")
+        print(f"\nwrote {given.rstrip('/')}/")
     return EXIT_OK
 
 
@@ -305,13 +311,32 @@ def _network(args: argparse.Namespace) -> int:
     from govsim.network import jurisdiction_graph, write_graphml
 
     scenario = _load(args)
+    target = _output_file(args.graphml, replace=args.force, inputs=[args.scenario])
     graph = jurisdiction_graph(scenario)
-    target = Path(args.graphml)
-    if not target.parent.is_dir():
-        raise UserInputError("the folder does not exist", source=str(target.parent))
     atomic_write(target, lambda tmp: write_graphml(graph, tmp))
-    print(f"wrote {target}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
+    print(f"wrote {args.graphml}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
     return EXIT_OK
+
+
+DOCS_MARK = "`govsim docs`; do not edit by hand"
+"""What the opening of every page `govsim docs` writes says (such a file may be replaced)."""
+
+
+def _output_file(
+    given: str, *, replace: bool, inputs: Sequence[str] = (), mark: str | None = None
+) -> Path:
+    """The resolved path to write the single file ``given`` to, once checked
+    (:func:`govsim.io.check_output_file`); its folder must exist."""
+    from govsim.io import FolderInUse, check_output_file, resolve_out, shown
+
+    target = resolve_out(given)
+    if not target.parent.is_dir():
+        raise UserInputError("the folder does not exist", source=str(Path(given).parent))
+    try:
+        check_output_file(target, replace=replace, inputs=inputs, mark=mark)
+    except FolderInUse as exc:
+        raise UserInputError(exc.reason, source=shown(given, target)) from None
+    return target
 
 
 def _plot(args: argparse.Namespace) -> int:
@@ -358,6 +383,7 @@ def _report(args: argparse.Namespace) -> int:
             replay=not args.no_replay,
             workers=args.workers,
             progress=not args.quiet,
+            force=args.force,
         )
     except KeyboardInterrupt:
         raise Interrupted("interrupted; the report was not written") from None
@@ -372,23 +398,23 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
-    from govsim.io import atomic_write
-    from govsim.reference_docs import write_pages
+    from govsim.io import atomic_write, resolve_out
+    from govsim.reference_docs import pages, write_pages
     from govsim.scenario.reference import scenario_reference
 
     if args.out is not None:
-        target = Path(args.out)
-        if not target.parent.is_dir():
-            raise UserInputError("the folder does not exist", source=str(target.parent))
+        target = _output_file(args.out, replace=False, mark=DOCS_MARK)
         text = scenario_reference()
         atomic_write(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-        print(f"wrote {target}")
+        print(f"wrote {args.out}")
         return EXIT_OK
     folder = Path(args.dir)
-    if not folder.is_dir():
+    if not resolve_out(folder).is_dir():
         raise UserInputError("the folder does not exist", source=str(folder))
-    written = write_pages(folder)
-    print(f"wrote {', '.join(str(p) for p in written)}")
+    for name in pages():  # every page checked before any is written
+        _output_file(str(folder / name), replace=False, mark=DOCS_MARK)
+    written = write_pages(resolve_out(folder))
+    print(f"wrote {', '.join(str(folder / p.name) for p in written)}")
     return EXIT_OK
 
 

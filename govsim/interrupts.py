@@ -9,6 +9,7 @@ up; a command that leaves something behind raises :class:`Interrupted` with a me
 saying what (an experiment keeps its finished runs). Worker processes ignore Ctrl-C and
 are stopped by the parent, which is the one to report. (A Ctrl-C in the interpreter's
 own first tens of milliseconds, before any govsim code runs, is Python's to report.)
+A process that inherits Ctrl-C ignored (a background job, ``nohup``) keeps ignoring it.
 """
 
 from __future__ import annotations
@@ -39,8 +40,12 @@ def message_of(exc: KeyboardInterrupt) -> str:
 
 @contextmanager
 def quiet_start() -> Iterator[None]:
-    """Meanwhile, Ctrl-C ends the process at once with one line (nothing written yet)."""
-    if threading.current_thread() is not threading.main_thread():
+    """Meanwhile, Ctrl-C ends the process at once with one line (nothing written yet); an
+    inherited "ignore" is kept (a background job must not die of the terminal's Ctrl-C)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    ):
         yield
         return
     previous = signal.signal(signal.SIGINT, _exit_now)

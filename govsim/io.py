@@ -8,6 +8,11 @@ into place is not private to the user who ran it.
 
 A results folder is written the same way (:func:`output_folder`): everything goes into a
 temporary folder beside it, moved into place in one step once complete.
+
+Every output path a user names is resolved first (:func:`resolve_out`: symlinks followed,
+``..`` applied), and both the checks (:func:`check_output_folder`,
+:func:`check_output_file`) and the writing use that one path: govsim never overwrites or
+deletes a file it did not write.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import os
 import secrets
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -76,12 +81,92 @@ RESULT_NAMES = frozenset(
         "replay",
         "discovery.parquet",  # govsim discover
         "discovery_box.parquet",
-        # figures and report (govsim plot, govsim report)
+        # figures, report and case log (govsim plot, govsim report, govsim export-log)
         "figures",
         "report.html",
+        "caselog.parquet",
+        "caselog.csv",
     }
 )
 """What govsim writes into a results folder: a folder holding only these may be replaced."""
+
+RESULT_MARKERS = ("summary.json", "experiment.yaml", "study.yaml")
+"""A folder holding one of these is a run's, an experiment's or a study's results folder."""
+
+
+def resolve_out(path: str | Path) -> Path:
+    """The real place an output path names: absolute, symlinks followed, ``..`` applied.
+
+    Resolved once, before any check, and used for the checks and the writing alike. Taken
+    as written, ``missing/../precious`` does not exist while ``missing`` is absent, so it
+    looked like a new folder, and the write then replaced the real ``precious``; a symlink
+    to a folder was swapped for a folder. Nothing is created here.
+    """
+    return Path(os.path.realpath(path))
+
+
+def shown(given: str | Path, resolved: Path) -> str:
+    """``given`` for a message, with the place it resolves to when a symlink moved it."""
+    if os.path.abspath(given) == str(resolved):
+        return str(given)
+    return f"{given} (= {resolved})"
+
+
+def is_results_folder(folder: Path) -> bool:
+    """Does ``folder`` hold a run's, an experiment's or a study's results?"""
+    return any((folder / marker).is_file() for marker in RESULT_MARKERS)
+
+
+def check_output_file(
+    target: Path,
+    *,
+    replace: bool,
+    inputs: Iterable[str | Path] = (),
+    own: Iterable[str] = (),
+    mark: str | None = None,
+    hint: str = "add --force to replace it, or choose another path",
+) -> bool:
+    """May the single file ``target`` (resolved: :func:`resolve_out`) be written? Return
+    whether it replaces an existing file.
+
+    Refused whatever ``replace`` says: a folder; one of the command's ``inputs``; a file in
+    a results folder (:data:`RESULT_MARKERS`) unless its name is one of the command's
+    ``own`` there (``report.html``, ``caselog.parquet``): the folder's tables are the record
+    of what ran. An existing file is replaced only if govsim wrote it: one of ``own`` in a
+    results folder, a file whose opening holds ``mark`` (generated pages say who wrote
+    them), or with ``replace`` (``--force``); else the message ends with ``hint``. A missing
+    folder above it is not checked here.
+    """
+    if target.is_dir():
+        raise FolderInUse("the output path is a folder; name a file")
+    for given in inputs:
+        if resolve_out(given) == target:
+            raise FolderInUse(f"the output would overwrite this command's input {given}")
+    own = set(own)
+    in_results = is_results_folder(target.parent)
+    if in_results and target.name not in own:
+        allowed = f" (only {' or '.join(sorted(own))} may be written there)" if own else ""
+        raise FolderInUse(
+            "the folder holds govsim results, whose files are the record of what ran: write "
+            f"this file elsewhere{allowed}"
+        )
+    if not os.path.lexists(target):
+        return False
+    if not target.is_file():
+        raise FolderInUse("the output path exists and is not a file")
+    if replace or in_results or (mark is not None and _opens_with(target, mark)):
+        return True
+    raise FolderInUse(f"the file exists and govsim did not write it here; {hint}")
+
+
+def _opens_with(path: Path, mark: str, size: int = 1024) -> bool:
+    """Does ``mark`` stand in the first ``size`` bytes of ``path``?"""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(size)
+    except OSError:
+        return False
+    return mark.encode() in head
 
 
 class FolderInUse(Exception):
@@ -97,8 +182,9 @@ def check_output_folder(target: Path, *, replace: bool) -> bool:
 
     An absent or empty folder is free. One holding govsim results is replaced only with
     ``replace`` (``--force``). One holding anything else is never replaced: govsim does
-    not delete files it did not write.
+    not delete files it did not write. ``target`` is resolved (:func:`resolve_out`) first.
     """
+    target = resolve_out(target)
     if not target.exists():
         return False
     if not target.is_dir():
@@ -106,6 +192,11 @@ def check_output_folder(target: Path, *, replace: bool) -> bool:
     entries = {p.name for p in target.iterdir() if not _is_temporary(p.name)}
     if not entries:
         return False
+    if "study.yaml" in entries:
+        raise FolderInUse(
+            "the folder holds a policy search (study.yaml), continued only by `govsim optimize "
+            "--resume`; choose another --out"
+        )
     foreign = sorted(entries - RESULT_NAMES)
     if foreign:
         shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
@@ -134,19 +225,34 @@ def output_folder(target: str | Path) -> Iterator[Path]:
     the old contents deleted. On any failure, or Ctrl-C, the temporary folder is removed
     and ``target`` is as it was: a folder holds the complete old results or the complete
     new ones, never a mixture and never a part. Folders created above ``target`` are
-    removed again on failure.
+    removed again on failure. ``target`` is resolved (:func:`resolve_out`) first: a symlink
+    is followed, never replaced by a folder.
     """
-    target = Path(target)
-    made = _make_parents(target.parent)
-    tmp = _temporary_folder(target)
+    target = resolve_out(target)
+    with parents_made(target.parent):
+        tmp = _temporary_folder(target)
+        try:
+            yield tmp
+            _move_into_place(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+
+@contextmanager
+def parents_made(folder: Path) -> Iterator[list[Path]]:
+    """Create ``folder`` and its missing ancestors; on any failure meanwhile, remove them again.
+
+    Yields the folders created, deepest first. ``folder`` should be resolved
+    (:func:`resolve_out`), so that no folder is made that a ``..`` then leaves unused.
+    """
+    made = _make_parents(folder)
     try:
-        yield tmp
-        _move_into_place(tmp, target)
+        yield made
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for folder in made:
+        for created in made:
             with suppress(OSError):
-                folder.rmdir()
+                created.rmdir()
         raise
 
 

@@ -170,13 +170,106 @@ def _load_run(folder: Path) -> RunData:
     return RunData(
         path=folder,
         scenario=load_scenario(scenario_file),
-        cases=_table(folder / "cases.parquet"),
-        timeseries=_table(folder / "timeseries.parquet"),
-        kpis=_table(folder / "kpis.parquet"),
-        summary=json.loads((folder / "summary.json").read_text(encoding="utf-8")),
-        rankings=_table(folder / "rankings.parquet"),
-        problems=_table(folder / "problems.parquet"),
+        cases=read_run_table(folder, "cases"),
+        timeseries=read_run_table(folder, "timeseries"),
+        kpis=read_run_table(folder, "kpis"),
+        summary=_summary(folder / "summary.json"),
+        rankings=read_run_table(folder, "rankings"),
+        problems=read_run_table(folder, "problems"),
     )
+
+
+def read_run_table(folder: Path, name: str) -> pd.DataFrame:
+    """The table ``name`` of the run folder ``folder`` (empty if absent), its shape checked.
+
+    Each column the readers need must be there with the kind of values govsim writes
+    (:func:`run_table_kinds`); anything else (a table overwritten by another program, a
+    file that is not parquet) is refused naming the file and the column, before it is read
+    whole, rather than stopping a command later with a traceback.
+    """
+    path = folder / f"{name}.parquet"
+    if not path.is_file():
+        return pd.DataFrame()
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        found = pq.read_schema(path).empty_table().to_pandas().dtypes
+    except (OSError, ValueError, pa.ArrowException) as exc:  # not a parquet table
+        raise NotAResultsFolder(
+            f"not a parquet table govsim wrote ({type(exc).__name__}: {str(exc)[:200]})",
+            source=str(path),
+        ) from None
+    for column, kind in run_table_kinds()[name].items():
+        if column not in found:
+            raise NotAResultsFolder(
+                f"column '{column}' is missing: not the table `govsim run` writes (run it "
+                "again to rewrite the folder)",
+                source=str(path),
+            )
+        held = _kind(found[column])
+        if held != kind and not (kind == "number" and held == "integer"):
+            raise NotAResultsFolder(
+                f"column '{column}' holds {held} values ({found[column]}), not {kind}: not the "
+                "table `govsim run` writes (run it again to rewrite the folder)",
+                source=str(path),
+            )
+    return _table(path)
+
+
+def run_table_kinds() -> dict[str, dict[str, str]]:
+    """The kind of values (:func:`_kind`) of each column of each run table, as govsim writes
+    them: the cases and problems tables' from their codecs (an empty table), the others'
+    from their column lists."""
+    import numpy as np
+
+    from govsim.case import RECORD
+    from govsim.monitor import COUNTS
+    from govsim.problem import PROBLEM_RECORD
+    from govsim.problem_records import ProblemCodec
+    from govsim.recorder import CaseCodec
+    from govsim.run_result import RANKING_COLUMNS
+
+    none = np.empty(0, dtype=np.int64)
+    cases = CaseCodec([], [], [], [], [], [], none, none, none, none)
+    problems = ProblemCodec([], [], [], [], [], none, none)
+    return {
+        "cases": _kinds(cases.frame(cases.columns(np.empty(0, dtype=RECORD)))),
+        "problems": _kinds(problems.frame(problems.columns(np.empty(0, dtype=PROBLEM_RECORD)))),
+        "timeseries": {"time": "number", "tier": "text", **dict.fromkeys(COUNTS, "integer")},
+        "kpis": {"month": "text", "unit_type": "text", "unit": "text", "cases": "integer"},
+        "rankings": {c: "integer" if c == "rank" else "text" for c in RANKING_COLUMNS}
+        | {"composite": "number"},
+    }
+
+
+def _kinds(frame: pd.DataFrame) -> dict[str, str]:
+    return {str(c): _kind(t) for c, t in frame.dtypes.items()}
+
+
+def _kind(dtype: Any) -> str:
+    """A column's kind of values, as a message names it: text, boolean, integer, number..."""
+    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype):
+        return "text"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if pd.api.types.is_float_dtype(dtype):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "date-time"
+    return str(dtype)
+
+
+def _summary(path: Path) -> dict[str, Any]:
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as exc:
+        raise NotAResultsFolder(f"cannot read the summary ({exc})", source=str(path)) from None
+    if not isinstance(summary, dict):
+        raise NotAResultsFolder("the summary is not a JSON object", source=str(path))
+    return summary
 
 
 def _load_experiment(folder: Path) -> ExperimentData:
@@ -223,7 +316,14 @@ def _load_study(folder: Path) -> StudyData:
 
 
 def _table(path: Path) -> pd.DataFrame:
-    return pd.read_parquet(path) if path.is_file() else pd.DataFrame()
+    if not path.is_file():
+        return pd.DataFrame()
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise NotAResultsFolder(
+            f"cannot read the table ({type(exc).__name__}: {str(exc)[:200]})", source=str(path)
+        ) from None
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> pd.DataFrame:

@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from govsim.io import atomic_write
+from govsim.errors import UserInputError
+from govsim.io import FolderInUse, atomic_write, check_output_file, resolve_out, shown
 from govsim.loading import ExperimentData, Results, RunData, StudyData, load
 from govsim.plots.figures import MadeFigure, make_figures
 from govsim.plots.style import metric_style
@@ -44,17 +45,30 @@ def write_report(
     replay: bool = True,
     workers: int | None = None,
     progress: bool = True,
+    force: bool = False,
 ) -> Path:
     """Draw the figures of ``folder`` (into ``folder/figures/``) and write the HTML page; return
-    its path."""
+    its path.
+
+    ``out`` is checked first (:func:`govsim.io.check_output_file`): ``report.html`` in a
+    results folder is govsim's and replaced; any other existing file only with ``force``,
+    and never a results folder's other files.
+    """
     data = load(folder)
+    given = str(out) if out else str(data.path / "report.html")
+    target = resolve_out(given)
+    if not target.parent.is_dir():
+        raise UserInputError("the folder does not exist", source=str(Path(given).parent))
+    try:
+        check_output_file(target, replace=force, own=("report.html",))
+    except FolderInUse as exc:
+        raise UserInputError(exc.reason, source=shown(given, target)) from None
     figures = make_figures(
         data, formats=("png", "svg"), replay=replay, workers=workers, progress=progress
     )
-    target = Path(out) if out else data.path / "report.html"
     page = render(data, figures)
     atomic_write(target, lambda p: Path(p).write_text(page, encoding="utf-8"))
-    return target
+    return Path(given)
 
 
 def render(data: Results, figures: Sequence[MadeFigure]) -> str:

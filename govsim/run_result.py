@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from govsim.io import atomic_write, check_output_folder, output_folder
+from govsim.io import atomic_write, check_output_folder, output_folder, resolve_out
 from govsim.model import RunState
 from govsim.rates import composite_weights
 from govsim.scenario.schema import Scenario
@@ -57,7 +57,7 @@ class RunResult:
         """Write the tables to the folder ``out`` in one step, replacing the results there
         (``replace=False``: refuse a folder that holds results). A folder holding files
         govsim did not write is refused (:class:`govsim.io.FolderInUse`)."""
-        out = Path(out)
+        out = resolve_out(out)
         check_output_folder(out, replace=replace)
         with output_folder(out) as folder:
             self.write_files(folder)

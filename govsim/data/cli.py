@@ -36,6 +36,7 @@ def add_commands(sub: Any) -> None:
     export.add_argument(
         "--out", help="log to write, .parquet or .csv (default RUN_DIR/caselog.parquet)"
     )
+    _add_force(export)
     export.set_defaults(handler=_export)
 
     fit = sub.add_parser("fit", help="fit a scenario to a case log, with 95%% confidence intervals")
@@ -53,7 +54,16 @@ def add_commands(sub: Any) -> None:
         help="shares and callbacks use cases created this long before the log's end (default 7)",
     )
     fit.add_argument("--no-figures", action="store_true", help="write the report without figures")
+    _add_force(fit)
     fit.set_defaults(handler=_fit)
+
+
+def _add_force(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing output file (never an input, nor a results folder's tables)",
+    )
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -100,7 +110,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from govsim.data.export import export_log
 
-    target, rows = export_log(args.run_dir, args.out)
+    target, rows = export_log(args.run_dir, args.out, force=args.force)
     print(f"wrote {target}: {rows:,} appeals")
     return EXIT_OK
 
@@ -111,12 +121,15 @@ def _fit(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".yaml", ".yml"):
         raise UserInputError("the fitted scenario must be a .yaml file", source=str(out))
-    if not out.parent.is_dir():
-        raise UserInputError("the folder does not exist", source=str(out.parent))
     if args.settle_days < 0:
         raise UserInputError("--settle-days must be >= 0", source="--settle-days")
     written = fit_log(
-        args.log, args.base, out, settle_days=args.settle_days, figures=not args.no_figures
+        args.log,
+        args.base,
+        out,
+        settle_days=args.settle_days,
+        figures=not args.no_figures,
+        force=args.force,
     )
     print("wrote " + ", ".join(str(p) for p in written))
     return EXIT_OK

@@ -15,15 +15,23 @@ import pandas as pd
 
 from govsim.data.caselog import COLUMNS
 from govsim.errors import UserInputError
-from govsim.io import atomic_write
+from govsim.io import FolderInUse, atomic_write, check_output_file, resolve_out, shown
+from govsim.loading import read_run_table
 from govsim.scenario import Scenario, load_scenario
 
 HOTLINE_UNIT = "12345"
 MICROSECONDS_PER_HOUR = 3_600_000_000
 
 
-def export_log(run_dir: str | Path, out: str | Path | None = None) -> tuple[Path, int]:
-    """Write the case log of the run folder ``run_dir`` to ``out``; return the path and rows."""
+def export_log(
+    run_dir: str | Path, out: str | Path | None = None, *, force: bool = False
+) -> tuple[Path, int]:
+    """Write the case log of the run folder ``run_dir`` to ``out``; return the path and rows.
+
+    ``out`` is checked by :func:`govsim.io.check_output_file`: never one of the run's own
+    tables, nor another file in a results folder; an existing file elsewhere is replaced only
+    with ``force``.
+    """
     run = Path(run_dir)
     if not run.is_dir():
         raise UserInputError("no such run folder", source=str(run))
@@ -38,15 +46,24 @@ def export_log(run_dir: str | Path, out: str | Path | None = None) -> tuple[Path
             "the run kept no case table (output.cases_table was false): nothing to export",
             source=str(run),
         )
-    target = Path(out) if out is not None else run / "caselog.parquet"
+    given = str(out) if out is not None else str(run / "caselog.parquet")
+    target = resolve_out(given)
     if target.suffix.lower() not in (".csv", ".parquet"):
-        raise UserInputError("the log must be a .csv or .parquet file", source=str(target))
+        raise UserInputError("the log must be a .csv or .parquet file", source=given)
     if not target.parent.is_dir():
-        raise UserInputError("the folder does not exist", source=str(target.parent))
+        raise UserInputError("the folder does not exist", source=str(Path(given).parent))
+    try:
+        check_output_file(target, replace=force, own=OWN_NAMES)
+    except FolderInUse as exc:
+        raise UserInputError(exc.reason, source=shown(given, target)) from None
     scenario = load_scenario(scenario_file)
-    log = cases_to_log(pd.read_parquet(cases_file), scenario)
+    log = cases_to_log(read_run_table(run, "cases"), scenario)
     write_log(log, target)
-    return target, len(log)
+    return Path(given), len(log)
+
+
+OWN_NAMES = ("caselog.parquet", "caselog.csv")
+"""The names export-log may write in a run folder (the run's own tables are never replaced)."""
 
 
 def cases_to_log(cases: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:

@@ -53,6 +53,8 @@ from govsim.io import (
     discard,
     link_tree,
     output_folder,
+    resolve_out,
+    shown,
 )
 from govsim.progress import Progress
 from govsim.scenario import yaml_safe
@@ -122,17 +124,13 @@ def run_experiment(
         _check_resources([base], runs, executor, path)
 
     design = build_design(experiment, path, root, budget)
-    target = (
-        Path(out)
-        if out
-        else (
-            (path.parent / experiment.out) if experiment.out else Path("results") / experiment.name
-        )
-    )
+    default = Path("results") / experiment.name
+    given = out if out else ((path.parent / experiment.out) if experiment.out else default)
+    target = resolve_out(given)  # checked and written as one path (``..`` and symlinks applied)
     store = RunStore(target)
     fingerprint = _fingerprint(design)
     existed = target.exists()
-    state = _claim(target, store, fingerprint, resume, force)
+    state = _claim(target, store, fingerprint, resume, force, shown(given, target))
     done = store.finished()
     pending = [t for t in design.tasks if t.run_id not in done]
     _check_resources(_spread(design), len(pending), executor, path)
@@ -298,7 +296,9 @@ def _fingerprint(design: Design) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
 
 
-def _claim(target: Path, store: RunStore, fingerprint: str, resume: bool, force: bool) -> str:
+def _claim(
+    target: Path, store: RunStore, fingerprint: str, resume: bool, force: bool, where: str
+) -> str:
     """Check the output folder can take this experiment; return ``new`` (absent or empty),
     ``discarded`` (emptied by ``force``) or ``reused`` (this experiment's, to resume).
 
@@ -307,7 +307,6 @@ def _claim(target: Path, store: RunStore, fingerprint: str, resume: bool, force:
     (another experiment, a run's results) needs ``force``, which discards it first. A
     folder holding files govsim did not write is never touched.
     """
-    where = str(target)
     try:
         holds = check_output_folder(target, replace=True)
     except FolderInUse as exc:

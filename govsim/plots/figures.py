@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from govsim.io import link_file, output_folder
+from govsim.errors import UserInputError
+from govsim.io import link_file, output_folder, resolve_out
 from govsim.loading import ExperimentData, Results, StudyData
 from govsim.plots import problems, sweeps
 from govsim.plots.inputs import PlotInputs, inputs_for
@@ -178,6 +179,12 @@ def make_figures(
     if out is not None:
         return _draw(specs, Path(out), formats, progress)
     target = data.path / "figures"
+    if resolve_out(target) != resolve_out(data.path) / "figures":
+        raise UserInputError(
+            "a link to a folder elsewhere: govsim replaces only the figures folder of a results "
+            "folder, not a folder it links to; remove the link",
+            source=str(target),
+        )
     with output_folder(target) as folder:
         made = _draw(specs, folder, formats, progress)
         if target.is_dir():

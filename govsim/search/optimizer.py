@@ -40,7 +40,7 @@ from optuna.trial import FrozenTrial, TrialState
 from govsim.experiments.design import RunTask, replication_seeds, run_id
 from govsim.experiments.executors import Executor, choose
 from govsim.experiments.runner import RunOutcome, perform
-from govsim.io import atomic_write
+from govsim.io import atomic_write, resolve_out
 from govsim.scenario.loader import load_model
 from govsim.search import objectives as obj
 from govsim.search.levers import Candidate, Space, build_space
@@ -101,10 +101,8 @@ def run_study(
     study = load_study(path)
     space = build_space(study, path)
     study = space.study
-    target = (
-        Path(out)
-        if out
-        else ((path.parent / study.out) if study.out else Path("results") / study.name)
+    target = resolve_out(  # checked and written as one path (``..`` and symlinks applied)
+        out if out else ((path.parent / study.out) if study.out else Path("results") / study.name)
     )
     reps = study.replications
     seeds = replication_seeds(study.seed, reps.max + reps.final)

@@ -16,7 +16,9 @@ and the fit beside each, :mod:`~govsim.data.fit.write`) and its report with figu
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,7 @@ from govsim.data.fit.satisfaction import fit_satisfaction
 from govsim.data.fit.shares import fit_shares
 from govsim.data.fit.write import fitted_text, write_fitted
 from govsim.errors import UserInputError
+from govsim.io import FolderInUse, check_output_file, parents_made, resolve_out, shown
 from govsim.scenario import Scenario, load_scenario
 
 ALWAYS_KEPT = (
@@ -146,10 +149,21 @@ def fit_log(
     out: str | Path,
     settle_days: float = 7.0,
     figures: bool = True,
+    *,
+    force: bool = False,
 ) -> list[Path]:
-    """Fit ``base_path``'s scenario to the log; write ``out`` and its report. Returns the files."""
+    """Fit ``base_path``'s scenario to the log; write ``out`` and its report. Returns the files.
+
+    The outputs (``out``, its ``.fit.md`` report and ``.fit/`` figures) are checked before the
+    fit (:func:`check_outputs`); a missing folder for them is created, and removed again if
+    the fit fails.
+    """
     started = time.perf_counter()
-    base_path, out = Path(base_path), Path(out)
+    base_path, given = Path(base_path), Path(out)
+    out = resolve_out(given)
+    report_path = out.with_suffix(".fit.md")
+    figures_dir = out.with_name(out.stem + ".fit") if figures else None
+    check_outputs(given, out, report_path, figures_dir, (log_path, base_path), force)
     scenario = load_scenario(base_path)
     log = read_log(log_path)
     data = prepare(log, scenario, settle_days)
@@ -161,12 +175,10 @@ def fit_log(
         "days": (data.days, "days the log covers"),
     }
     text = fitted_text(base_path, out, scenario, result.estimates, header)
-    report_path = out.with_suffix(".fit.md")
-    figures_dir = out.with_name(out.stem + ".fit") if figures else None
     inputs = ReportInputs(
         str(log_path),
         str(base_path),
-        str(out),
+        str(given),
         len(log.frame),
         int(data.first.sum()),
         data.start,
@@ -183,10 +195,63 @@ def fit_log(
         [c.name for c in scenario.categories],
     )
     markdown, pngs = render(inputs, figures_dir)
-    _check(text, out)
-    written = write_report(markdown, pngs, report_path, figures_dir)
-    write_fitted(text, out)
+    new = [p for p in (report_path, figures_dir) if p is not None and not os.path.lexists(p)]
+    try:
+        with parents_made(out.parent):
+            try:
+                _check(text, out)
+                written = write_report(markdown, pngs, report_path, figures_dir)
+                write_fitted(text, out)
+            except BaseException:
+                for path in new:  # what this fit made: gone again, and its folder with it
+                    shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(
+                        missing_ok=True
+                    )
+                raise
+    except OSError as exc:
+        raise UserInputError(
+            f"cannot write the fitted scenario ({exc.strerror or exc}); nothing new was written",
+            source=str(given),
+        ) from None
     return [out, *written]
+
+
+def check_outputs(
+    given: Path,
+    out: Path,
+    report_path: Path,
+    figures_dir: Path | None,
+    inputs: tuple[str | Path, ...],
+    force: bool,
+) -> None:
+    """Refuse outputs that would overwrite an input (the log, the base scenario), write into a
+    results folder, or replace an existing file without ``force`` (:mod:`govsim.io`)."""
+    for path in (out, report_path):
+        try:
+            check_output_file(path, replace=force, inputs=inputs)
+        except FolderInUse as exc:
+            where = shown(given, out) if path == out else str(path)
+            raise UserInputError(exc.reason, source=where) from None
+    if figures_dir is None or not os.path.lexists(figures_dir):
+        return
+    if not figures_dir.is_dir():
+        raise UserInputError(
+            "exists and is not a folder (the fit's figures go there)", source=str(figures_dir)
+        )
+    held = [p.name for p in figures_dir.iterdir()]
+    foreign = sorted(name for name in held if not name.endswith(".png"))
+    if foreign:
+        raise UserInputError(
+            f"the figures' folder holds files govsim did not write ({', '.join(foreign[:3])}); "
+            "choose another --out",
+            source=str(figures_dir),
+        )
+    if held and not force:
+        raise UserInputError(
+            "the figures' folder already holds figures; add --force to replace them, or "
+            "choose another --out",
+            source=str(figures_dir),
+        )
 
 
 def _check(text: str, out: Path) -> None:

@@ -22,7 +22,7 @@ from govsim.data.fit.arrivals import ArrivalFit
 from govsim.data.fit.estimate import Estimate, NotFitted, fmt
 from govsim.data.fit.handling import DurationFit
 from govsim.data.fit.satisfaction import predicted_shares
-from govsim.io import atomic_write
+from govsim.io import atomic_write, output_folder
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DPI = 110
@@ -111,11 +111,10 @@ def write_report(
 ) -> list[Path]:
     written = []
     if figures_dir is not None and pngs:
-        figures_dir.mkdir(exist_ok=True)
-        for name, data in pngs.items():
-            target = figures_dir / name
-            atomic_write(target, functools.partial(_write_bytes, data))
-            written.append(target)
+        with output_folder(figures_dir) as folder:  # replaced in one step, never a mix
+            for name, data in pngs.items():
+                atomic_write(folder / name, functools.partial(_write_bytes, data))
+                written.append(figures_dir / name)
     atomic_write(report_path, lambda tmp: Path(tmp).write_text(markdown, encoding="utf-8"))
     return [report_path, *written]
 
