@@ -57,8 +57,6 @@ def write_report(
     data = load(folder)
     given = str(out) if out else str(data.path / "report.html")
     target = resolve_out(given)
-    if not target.parent.is_dir():
-        raise UserInputError("the folder does not exist", source=str(Path(given).parent))
     try:
         check_output_file(target, replace=force, own=("report.html",))
     except FolderInUse as exc:
