@@ -130,12 +130,12 @@ def check_output_file(
     whether it replaces an existing file.
 
     Refused whatever ``replace`` says: a folder; one of the command's ``inputs``; a file in
-    a results folder (:data:`RESULT_MARKERS`) unless its name is one of the command's
-    ``own`` there (``report.html``, ``caselog.parquet``): the folder's tables are the record
-    of what ran. An existing file is replaced only if govsim wrote it: one of ``own`` in a
-    results folder, a file whose opening holds ``mark`` (generated pages say who wrote
-    them), or with ``replace`` (``--force``); else the message ends with ``hint``. A missing
-    folder above it is not checked here.
+    a results folder (:data:`RESULT_MARKERS`) or below one, unless its name is one of the
+    command's ``own`` there (``report.html``, ``caselog.parquet``): the folder's tables are
+    the record of what ran. An existing file is replaced only if govsim wrote it: one of
+    ``own`` in a results folder, a file whose opening holds ``mark`` (generated pages say
+    who wrote them), or with ``replace`` (``--force``); else the message ends with
+    ``hint``. A missing folder above it is not checked here.
     """
     if target.is_dir():
         raise FolderInUse("the output path is a folder; name a file")
@@ -144,7 +144,8 @@ def check_output_file(
             raise FolderInUse(f"the output would overwrite this command's input {given}")
     own = set(own)
     in_results = is_results_folder(target.parent)
-    if in_results and target.name not in own:
+    inside = in_results or any(is_results_folder(folder) for folder in target.parent.parents)
+    if inside and not (in_results and target.name in own):
         allowed = f" (only {' or '.join(sorted(own))} may be written there)" if own else ""
         raise FolderInUse(
             "the folder holds govsim results, whose files are the record of what ran: write "
@@ -170,7 +171,7 @@ def _opens_with(path: Path, mark: str, size: int = 1024) -> bool:
 
 
 class FolderInUse(Exception):
-    """The output folder cannot be used: ``reason`` says why (the CLI names the folder)."""
+    """The output folder or file cannot be used: ``reason`` says why (the CLI names the path)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

@@ -184,9 +184,11 @@ def test_f2_export_log_refuses_the_runs_own_tables(inputs, tmp_path, capsys) -> 
     run.mkdir()
     for entry in inputs["run"].iterdir():
         (run / entry.name).write_bytes(entry.read_bytes())
+    (run / "figures").mkdir()
+    (run / "figures" / "mine.csv").write_text("the user's own\n", encoding="utf-8")
     before = digest(run)
-    for name in ("cases.parquet", "kpis.parquet", "other.csv"):
-        rc, err = cli(capsys, "export-log", run, "--out", run / name)
+    for name in ("cases.parquet", "kpis.parquet", "other.csv", "figures/mine.csv"):
+        rc, err = cli(capsys, "export-log", run, "--out", run / name, "--force")
         assert rc == EXIT_INPUT and "record of what ran" in err, err
     assert digest(run) == before
     rc, err = cli(capsys, "export-log", run)  # its own name there: written, and rewritten
