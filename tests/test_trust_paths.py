@@ -218,9 +218,12 @@ def test_f2_a_run_table_of_the_wrong_shape_is_named(command, inputs, tmp_path, c
 
 
 def test_f3_fit_refuses_its_base_and_a_run_folder(inputs, tmp_path, capsys) -> None:
-    base = tmp_path / "city.yaml"
-    base.write_text(SAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
-    text = base.read_text(encoding="utf-8")
+    base = tmp_path / "city.yaml"  # a valid scenario of the user's, fitted over itself
+    text = SAMPLE.read_text(encoding="utf-8").replace(
+        "base: ../../scenarios/baseline.yaml", f"base: {REPO_ROOT / 'scenarios' / 'baseline.yaml'}"
+    )
+    base.write_text(text, encoding="utf-8")
+    assert main(["validate", str(base)]) == 0
     for extra in ([], ["--force"]):
         rc, err = cli(capsys, "fit", SAMPLE_LOG, "--base", base, "--out", base, *extra)
         assert rc == EXIT_INPUT and "input" in err and str(base) in err, err
