@@ -257,11 +257,18 @@ def shown(value: object) -> str:
     """``value`` as a message echoes it: quoted, on one line, cut to :data:`SHOWN_CHARACTERS`."""
     if isinstance(value, np.generic):
         value = value.item()
-    text = repr(value) if not isinstance(value, (pd.Timestamp, dt.date)) else f"'{value}'"
-    if len(text) <= SHOWN_CHARACTERS:
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return f"'{value}'"
+    text = repr(value)
+    if len(text) <= SHOWN_CHARACTERS + 2:
         return text
-    size = f" ({len(value):,} characters)" if isinstance(value, (str, bytes)) else ""
-    return text[:SHOWN_CHARACTERS] + "..." + size
+    if not isinstance(value, (str, bytes)):
+        return text[:SHOWN_CHARACTERS] + "..."
+    keep = SHOWN_CHARACTERS
+    while keep > 1 and len(repr(value[:keep])) > SHOWN_CHARACTERS + 2:  # escapes take room
+        keep -= 1
+    text = repr(value[:keep])
+    return f"{text[:-1]}...{text[-1]} ({len(value):,} characters)"
 
 
 @dataclass
