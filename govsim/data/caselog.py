@@ -381,7 +381,6 @@ def _read_csv(path: Path, source: str) -> pd.DataFrame:
     except Exception:  # noqa: BLE001 - find the row pyarrow stopped at, with its column
         _find_bad_row(path, source)
     else:
-        _check_separator([str(c) for c in frame.columns], source)
         return frame
     try:  # no bad row found: the C parser's message, if it cannot read the file either
         return read("c")
@@ -418,7 +417,9 @@ def _find_bad_row(path: Path, source: str) -> None:
                 _check_fields(record, header, row, source)
     except csv.Error as exc:
         raise LogError(
-            f"not a readable CSV file ({_first_line(exc)})", source=source, row=row + 1
+            f"not a readable CSV file ({_first_line(exc)})",
+            source=source,
+            row=row + 1 if header is not None else "header row",
         ) from None
     finally:
         csv.field_size_limit(limit)
@@ -450,6 +451,8 @@ def _check_fields(record: list[str], header: list[str], row: int, source: str) -
             ),
             " (a row cut short?)",
         )
+        if any("\n" in value or "\r" in value for value in record):
+            hint = " (a quote opened in this row is not closed?)"
         names = header[n:]
         missing = ", ".join(_cut(name) for name in names[:6]) + (
             f", ... ({len(names)} in all)" if len(names) > 6 else ""
@@ -878,11 +881,11 @@ def _check_repeats(frame: pd.DataFrame, fail: Callable[..., None]) -> None:
 
 # -- the reference table ----------------------------------------------------------------------
 KIND_TEXT = {
-    "time": "date-time",
+    "time": f"date-time ({EARLIEST.year}-{LATEST.year})",
     "text": "text",
     "choice": "one of",
     "bool": "true/false",
-    "count": "integer >= 0",
+    "count": f"integer 0 to {MAX_COUNT:,}",
     "id": "text or integer",
 }
 
