@@ -8,13 +8,25 @@ parquet).
 
 :func:`read_log` reads and validates a log in whole columns (a million rows take
 seconds) and refuses a bad one with one :class:`LogError` naming the file, the row and
-the column. Rows are numbered from 1 in file order, the header not counted (in a CSV
-without line breaks inside fields, row ``n`` is line ``n + 1``).
+the column. Rows are numbered from 1 in file order, the header and blank lines not counted
+(in a CSV without blank lines or line breaks inside fields, row ``n`` is line ``n + 1``).
+
+Values must be plausible, not only well-formed: times between :data:`EARLIEST` and
+:data:`LATEST`, a log's ``created`` times within :data:`~govsim.bounds.MAX_DAYS` days (the
+longest a scenario runs), every later time of a row within
+:data:`~govsim.bounds.MAX_HOURS` of its ``created``, counts whole numbers up to
+:data:`MAX_COUNT`; a slip of the keyboard (year 1, ``1e20`` escalations) is refused where it
+stands instead of overflowing later.
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import decimal
+import difflib
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +35,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from govsim.bounds import MAX_DAYS, MAX_HOURS
 from govsim.codes import CHANNELS, SATISFACTION_LEVELS, TIERS
 from govsim.errors import UserInputError
 
@@ -203,7 +216,20 @@ TIME_ORDER: tuple[tuple[str, str], ...] = (
 )
 """(later, earlier) pairs: where both are given, the first must not come before the second."""
 
+EARLIEST = pd.Timestamp("1900-01-01")
+LATEST = pd.Timestamp("2199-12-31 23:59:59.999999")
+"""The first and last times a log may hold: far around any real log, and inside the range
+of the nanosecond times the model computes with (1677 to 2262)."""
+MAX_COUNT = 1_000
+"""Largest escalations, whistles or returns of one case (a real case has a handful)."""
+SHOWN_CHARACTERS = 60
+"""A value echoed in a message is cut to this many characters."""
+SEPARATORS = {";": "';'", "\t": "a tab", "|": "'|'"}
+"""Separators of other CSV dialects, recognised in a header to say what went wrong."""
+
 _OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)\s*$")
+_ESCAPED = re.compile("[\udc80-\udcff]")
+"""Bytes that are not UTF-8, as ``surrogateescape`` decodes them."""
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
 
@@ -223,8 +249,26 @@ class LogError(UserInputError):
         if self.row is not None:
             where += f", row {self.row}" if isinstance(self.row, int) else f", {self.row}"
         if self.column is not None:
-            where += f", column '{self.column}'"
+            where += f", column {shown(self.column)}"
         return f"{where}: {self.message}"
+
+
+def shown(value: object) -> str:
+    """``value`` as a message echoes it: quoted, on one line, cut to :data:`SHOWN_CHARACTERS`."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return f"'{value}'"
+    text = repr(value)
+    if len(text) <= SHOWN_CHARACTERS + 2:
+        return text
+    if not isinstance(value, (str, bytes)):
+        return text[:SHOWN_CHARACTERS] + "..."
+    keep = SHOWN_CHARACTERS
+    while keep > 1 and len(repr(value[:keep])) > SHOWN_CHARACTERS + 2:  # escapes take room
+        keep -= 1
+    text = repr(value[:keep])
+    return f"{text[:-1]}...{text[-1]} ({len(value):,} characters)"
 
 
 @dataclass
@@ -315,17 +359,11 @@ def _read_file(path: Path, source: str) -> pd.DataFrame:
 
     try:
         return pq.read_table(path).to_pandas()
-    except (pa.ArrowException, OSError) as exc:
+    except (pa.ArrowException, OSError, ValueError, OverflowError) as exc:
         raise LogError(f"not a readable parquet file ({_first_line(exc)})", source=source) from None
 
 
 def _read_csv(path: Path, source: str) -> pd.DataFrame:
-    try:
-        with path.open("rb") as handle:
-            handle.read(1 << 16).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise LogError("not UTF-8 text (save the CSV as UTF-8)", source=source) from None
-
     def read(engine: Literal["pyarrow", "c"]) -> pd.DataFrame:
         return pd.read_csv(
             path,
@@ -337,10 +375,14 @@ def _read_csv(path: Path, source: str) -> pd.DataFrame:
         )
 
     try:
-        return read("pyarrow")
-    except Exception:  # noqa: BLE001 - pyarrow's messages lack line numbers: ask the C parser
-        pass
-    try:
+        with path.open("rb") as handle:
+            handle.read(1 << 16).decode("utf-8-sig")
+        frame = read("pyarrow")
+    except Exception:  # noqa: BLE001 - find the row pyarrow stopped at, with its column
+        _find_bad_row(path, source)
+    else:
+        return frame
+    try:  # no bad row found: the C parser's message, if it cannot read the file either
         return read("c")
     except pd.errors.EmptyDataError:
         raise LogError("the file is empty (not even a header)", source=source) from None
@@ -348,25 +390,135 @@ def _read_csv(path: Path, source: str) -> pd.DataFrame:
         raise LogError(f"not a readable CSV file ({_first_line(exc)})", source=source) from None
 
 
+def _find_bad_row(path: Path, source: str) -> None:
+    """Raise a located error for the first row of the CSV that is not UTF-8 or has too few or
+    too many fields (what makes the fast reader fail); return if there is none.
+
+    Reads the file with the standard library's ``csv`` module, which keeps every row's
+    fields (pandas' C parser fills a short row with empty cells, and names the physical
+    line of a long one): slow, but only on a file that is refused.
+    """
+    limit = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)  # a field of megabytes is reported, not refused here
+    try:
+        with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+            header: list[str] | None = None
+            row = 0
+            for record in csv.reader(handle):
+                if not record:  # a blank line: the readers skip it
+                    continue
+                if header is None:
+                    header = record
+                    _check_bytes(record, record, "header row", source)
+                    _check_separator(record, source)
+                    continue
+                row += 1
+                _check_bytes(record, header, row, source)
+                _check_fields(record, header, row, source)
+    except csv.Error as exc:
+        raise LogError(
+            f"not a readable CSV file ({_first_line(exc)})",
+            source=source,
+            row=row + 1 if header is not None else "header row",
+        ) from None
+    finally:
+        csv.field_size_limit(limit)
+    if header is None:
+        raise LogError("the file is empty (not even a header)", source=source)
+
+
+def _check_bytes(record: list[str], header: list[str], row: int | str, source: str) -> None:
+    for i, field in enumerate(record):
+        found = _ESCAPED.search(field)
+        if found:
+            raise LogError(
+                f"not UTF-8 text (byte 0x{ord(found.group()) - 0xDC00:02x}): save the CSV as UTF-8",
+                source=source,
+                row=row,
+                column=header[i] if i < len(header) else None,
+            )
+
+
+def _check_fields(record: list[str], header: list[str], row: int, source: str) -> None:
+    n, expected = len(record), len(header)
+    if n < expected:
+        hint = next(
+            (
+                f"; the row holds {name}: is the separator {name}? A case log CSV is "
+                "comma-separated"
+                for sep, name in SEPARATORS.items()
+                if n == 1 and sep in record[0]
+            ),
+            " (a row cut short?)",
+        )
+        if any("\n" in value or "\r" in value for value in record):
+            hint = " (a quote opened in this row is not closed?)"
+        names = header[n:]
+        missing = ", ".join(_cut(name) for name in names[:6]) + (
+            f", ... ({len(names)} in all)" if len(names) > 6 else ""
+        )
+        raise LogError(
+            f"the row has {n} of the header's {expected} fields: it ends before this column "
+            f"(missing: {missing}){hint}",
+            source=source,
+            row=row,
+            column=header[n],
+        )
+    if n > expected:
+        raise LogError(
+            f"the row has {n} fields, the header {expected}: field {expected + 1}, "
+            f"{shown(record[expected])}, has no column (quote a value that holds a comma: "
+            '"a, b")',
+            source=source,
+            row=row,
+        )
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS] + "..."
+
+
+def _check_separator(columns: list[str], source: str) -> None:
+    """Refuse a header written with another separator (';' in some locales, tabs)."""
+    for name in columns:
+        for sep, shown_sep in SEPARATORS.items():
+            parts = [part.strip().lower() for part in name.split(sep)]
+            if len(parts) > 1 and any(part in BY_NAME for part in parts):
+                raise LogError(
+                    f"the separator is {shown_sep}, not a comma (the header reads "
+                    f"{shown(name)}): a case log CSV is comma-separated; save it as CSV with "
+                    "commas",
+                    source=source,
+                    row="header row",
+                )
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return text[0] if text else exc.__class__.__name__
+    return _cut(text[0]) if text else exc.__class__.__name__
+
+
+_MANGLED = re.compile(r"^(?P<name>.+)\.(?P<copy>\d+)$")
+"""pandas renames a repeated column ``created`` to ``created.1``."""
 
 
 def _check_header(columns: list[str], source: str) -> None:
+    _check_separator(columns, source)
     seen: set[str] = set()
-    for name in columns:
-        if name in seen:
-            raise LogError("the column appears twice", source=source, row="header row", column=name)
-        seen.add(name)
-        if name not in BY_NAME and not name.startswith(EXTRA_PREFIX):
+    for number, name in enumerate(columns, start=1):
+        mangled = _MANGLED.match(name)
+        if name in seen or mangled and mangled["name"] in seen:
+            twice = mangled["name"] if mangled and name not in seen else name
             raise LogError(
-                "unknown column (check its spelling; the format's columns are "
-                f"{', '.join(BY_NAME)}; name your own columns {EXTRA_PREFIX}...)",
-                source=source,
-                row="header row",
-                column=name,
+                "the column appears twice", source=source, row="header row", column=twice
             )
+        seen.add(name)
+        if name.startswith("Unnamed: ") or not name.strip():
+            raise LogError(
+                f"column {number} of the header has no name", source=source, row="header row"
+            )
+        if name not in BY_NAME and not name.startswith(EXTRA_PREFIX):
+            raise LogError(_unknown_column(name), source=source, row="header row", column=name)
     for name in REQUIRED:
         if name not in seen:
             raise LogError(
@@ -374,10 +526,28 @@ def _check_header(columns: list[str], source: str) -> None:
             )
 
 
+def _unknown_column(name: str) -> str:
+    close = difflib.get_close_matches(name.strip().lower(), list(BY_NAME), n=1, cutoff=0.75)
+    if close:
+        return (
+            f"unknown column: did you mean '{close[0]}'? (`govsim log columns` lists the "
+            f"format's columns; name your own columns {EXTRA_PREFIX}...)"
+        )
+    return (
+        "unknown column (check its spelling; the format's columns are "
+        f"{', '.join(BY_NAME)}; name your own columns {EXTRA_PREFIX}...)"
+    )
+
+
 # -- converting one column --------------------------------------------------------------------
 def _convert(values: pd.Series, column: Column, source: str) -> pd.Series:
     convert = _CONVERTERS[column.kind]
-    out, bad = convert(values, column)
+    if _first_odd(values) is not None:
+        raise _odd_cell(values, column, source, TypeError())
+    try:
+        out, bad = convert(values, column)
+    except (ValueError, TypeError, OverflowError) as exc:  # a parquet cell of an odd type
+        raise _odd_cell(values, column, source, exc) from None
     if bad is not None and bad.any():
         index = int(np.flatnonzero(bad.to_numpy())[0])
         raise LogError(
@@ -399,6 +569,38 @@ def _convert(values: pd.Series, column: Column, source: str) -> pd.Series:
     return out
 
 
+_PLAIN = (str, int, float, bool, np.generic, dt.date, pd.Timestamp, decimal.Decimal)
+
+
+def _odd_cell(values: pd.Series, column: Column, source: str, exc: Exception) -> LogError:
+    """The error for the first cell that is not a plain value (bytes, a list, a struct...)."""
+    position = _first_odd(values)
+    if position is None:
+        return LogError(
+            f"cannot read the column as {KIND_TEXT[column.kind]} ({_first_line(exc)})",
+            source=source,
+            column=column.name,
+        )
+    value = values.iloc[position]
+    return LogError(
+        f"{shown(value)} is of type {type(value).__name__}, not {KIND_TEXT[column.kind]} "
+        "(store it as text or a number)",
+        source=source,
+        row=int(values.index[position]) + 1,
+        column=column.name,
+    )
+
+
+def _first_odd(values: pd.Series) -> int | None:
+    """Position of the first value that is not a plain one (parquet can hold any type)."""
+    if values.dtype != object:
+        return None
+    for position, value in enumerate(values.to_numpy()):
+        if value is not None and value is not pd.NA and not isinstance(value, _PLAIN):
+            return position
+    return None
+
+
 def _missing(values: pd.Series) -> pd.Series:
     if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
         text = values.astype("string")
@@ -412,7 +614,8 @@ def _as_text(values: pd.Series) -> pd.Series:
         values = values.astype(object)
     if pd.api.types.is_float_dtype(values.dtype):
         as_int = values.dropna()
-        if (as_int == np.round(as_int)).all():  # ids read as floats because of empty cells
+        whole = np.isfinite(as_int) & (as_int == np.round(as_int)) & (as_int.abs() < 2**53)
+        if whole.all():  # ids read as floats because of empty cells
             values = values.astype("Int64")
     text = values.astype("string").str.strip()
     return text.mask(text == "")
@@ -422,7 +625,7 @@ def _time(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series | Non
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return values, values.notna()  # every value has an offset: refused below
     if pd.api.types.is_datetime64_dtype(values.dtype):
-        return values.astype("datetime64[ns]"), None
+        return _in_window(values)
     if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
         return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), values.notna()
     text = _as_text(values)
@@ -433,8 +636,14 @@ def _time(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series | Non
         return text, offset
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         return text, text.str.contains(_OFFSET, na=False)
-    parsed = parsed.astype("datetime64[ns]")
-    return parsed, text.notna() & parsed.isna()
+    out, outside = _in_window(parsed)
+    return out, (text.notna() & parsed.isna()) | outside
+
+
+def _in_window(times: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``times`` in nanoseconds, and where they fall outside EARLIEST..LATEST (then NaT)."""
+    outside = (times < EARLIEST) | (times > LATEST)
+    return times.mask(outside).astype("datetime64[ns]"), outside
 
 
 def _text(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series | None]:
@@ -461,17 +670,24 @@ def _bool(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series | Non
 
 
 def _count(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series | None]:
+    given = ~_missing(values)
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return pd.Series(pd.NA, index=values.index, dtype="Int64"), given
     number = (
         pd.to_numeric(values, errors="coerce")
         if not pd.api.types.is_numeric_dtype(values.dtype)
-        else values.astype(float)
-    )
-    given = ~_missing(values)
-    bad = given & (number.isna() | (number < 0) | (number != np.floor(number)))
+        else values
+    ).astype(float)  # inf, 1e300 and 2**63 stay what they are, to be refused below
+    whole = (number >= 0) & (number <= MAX_COUNT) & (number == np.floor(number))
+    bad = given & ~whole.fillna(False)
     return number.where(~bad).astype("Float64").astype("Int64"), bad
 
 
 def _id(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series | None]:
+    if pd.api.types.is_float_dtype(values.dtype):  # 1e20 or inf as a float: not an exact id
+        number = values.astype(float)
+        bad = values.notna() & ~(np.isfinite(number) & (number.abs() < 2**53))
+        return _as_text(values.where(~bad)), bad
     return _as_text(values), None
 
 
@@ -488,23 +704,45 @@ _CONVERTERS: dict[Kind, Callable[[pd.Series, Column], tuple[pd.Series, pd.Series
 def _describe_bad(value: object, column: Column) -> str:
     if isinstance(value, np.generic):
         value = value.item()
-    shown = repr(value) if not isinstance(value, pd.Timestamp) else f"'{value}'"
+    text = shown(value)
     if column.kind == "time":
-        if isinstance(value, str) and _OFFSET.search(value) or isinstance(value, pd.Timestamp):
+        if isinstance(value, str) and _OFFSET.search(value) or _aware(value):
             return (
-                f"{shown} has a UTC offset: give local wall-clock times without one "
+                f"{text} has a UTC offset: give local wall-clock times without one "
                 "(e.g. 2024-03-04 09:30:00)"
             )
         if isinstance(value, (int, float, np.number)):
-            return f"{shown} is a number, not a date and time (ISO 8601, e.g. 2024-03-04 09:30:00)"
-        return f"cannot read {shown} as a date and time (ISO 8601, e.g. 2024-03-04 09:30:00)"
+            return f"{text} is a number, not a date and time (ISO 8601, e.g. 2024-03-04 09:30:00)"
+        if _readable_time(value):
+            return (
+                f"{text} is outside the times a case log may hold ({EARLIEST.date()} to "
+                f"{LATEST.date()}): is the year right?"
+            )
+        return f"cannot read {text} as a date and time (ISO 8601, e.g. 2024-03-04 09:30:00)"
     if column.kind == "choice":
-        return f"{shown} is not one of {', '.join(column.choices)}"
+        return f"{text} is not one of {', '.join(column.choices)}"
     if column.kind == "bool":
-        return f"{shown} is not true or false"
+        return f"{text} is not true or false"
     if column.kind == "count":
-        return f"{shown} is not a whole number >= 0"
-    return f"{shown} is not valid"
+        return f"{text} is not a whole number from 0 to {MAX_COUNT:,}"
+    if column.kind == "id":
+        return f"{text} is not an exact id in a float column: store ids as integers or text"
+    return f"{text} is not valid"
+
+
+def _aware(value: object) -> bool:
+    return isinstance(value, (pd.Timestamp, dt.datetime)) and value.tzinfo is not None
+
+
+def _readable_time(value: object) -> bool:
+    """Whether ``value`` is a time (of any year): then only its range was wrong."""
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
+        return True
+    try:
+        parsed = pd.to_datetime(pd.Series([str(value).strip()]), format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return bool(parsed.notna().all())
 
 
 # -- checks across columns --------------------------------------------------------------------
@@ -529,7 +767,7 @@ def _check_rows(frame: pd.DataFrame, source: str) -> None:
 
         def twice(i: int) -> str:
             first = int(frame.index[int(np.flatnonzero(codes == codes[i])[0])]) + 1
-            return f"id {ids.iloc[i]!r} appears twice (first at row {first})"
+            return f"id {shown(ids.iloc[i])} appears twice (first at row {first})"
 
         fail(duplicated, "case_id", twice)
     if "repeat_of" in frame:
@@ -538,6 +776,11 @@ def _check_rows(frame: pd.DataFrame, source: str) -> None:
         if later in frame and earlier in frame:
             backwards = (frame[later] < frame[earlier]).fillna(False)
             fail(backwards, later, _before(frame, later, earlier))
+    _check_span(frame, source)
+    longest = pd.Timedelta(hours=MAX_HOURS)
+    for name in TIME_COLUMNS:
+        if name != "created" and name in frame:
+            fail((frame[name] - frame["created"] > longest).fillna(False), name, _long(frame, name))
     if "abandoned_at" in frame:
         for other in ("dispatched", "first_response", "closed"):
             if other in frame:
@@ -559,6 +802,38 @@ AFTER_CLOSING = (
     "satisfaction",
 )
 """Columns that only a closed case can have."""
+
+
+def _check_span(frame: pd.DataFrame, source: str) -> None:
+    """Refuse a log whose ``created`` times span more days than a scenario can run.
+
+    Names the row farther from the median time (the likely typo: one row dated 1990 in a
+    log of 2024 names that row, not the log's first).
+    """
+    created = frame["created"]
+    first, last = created.min(), created.max()
+    days = int((last.normalize() - first.normalize()).days) + 1
+    if days <= MAX_DAYS:
+        return
+    median = created.median()
+    position = int(created.argmin() if median - first > last - median else created.argmax())
+    raise LogError(
+        f"{created.iloc[position]} makes the log span {days:,} days ({first.date()} to "
+        f"{last.date()}), more than the {MAX_DAYS:,} days a scenario can run: is the year right?",
+        source=source,
+        row=int(frame.index[position]) + 1,
+        column="created",
+    )
+
+
+def _long(frame: pd.DataFrame, name: str) -> Callable[[int], str]:
+    def message(i: int) -> str:
+        return (
+            f"{name} ({frame[name].iloc[i]}) is more than {MAX_HOURS / 24:,.0f} days after "
+            f"created ({frame['created'].iloc[i]}): is the year right?"
+        )
+
+    return message
 
 
 def _before(frame: pd.DataFrame, later: str, earlier: str) -> Callable[[int], str]:
@@ -586,7 +861,7 @@ def _check_repeats(frame: pd.DataFrame, fail: Callable[..., None]) -> None:
     fail(
         given & (original < 0),
         "repeat_of",
-        lambda i: f"refers to case_id {repeat.iloc[i]!r}, which is not in the log",
+        lambda i: f"refers to case_id {shown(repeat.iloc[i])}, which is not in the log",
     )
     fail(
         given & (original == np.arange(len(frame))),
@@ -597,16 +872,20 @@ def _check_repeats(frame: pd.DataFrame, fail: Callable[..., None]) -> None:
     later = np.zeros(len(frame), dtype=bool)
     known = np.flatnonzero(given & (original >= 0))
     later[known] = created[original[known]] > created[known]
-    fail(later, "repeat_of", lambda i: f"repeats case {repeat.iloc[i]!r}, which was created later")
+    fail(
+        later,
+        "repeat_of",
+        lambda i: f"repeats case {shown(repeat.iloc[i])}, which was created later",
+    )
 
 
 # -- the reference table ----------------------------------------------------------------------
 KIND_TEXT = {
-    "time": "date-time",
+    "time": f"date-time ({EARLIEST.year}-{LATEST.year})",
     "text": "text",
     "choice": "one of",
     "bool": "true/false",
-    "count": "integer >= 0",
+    "count": f"integer 0 to {MAX_COUNT:,}",
     "id": "text or integer",
 }
 

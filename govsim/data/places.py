@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from govsim.data.caselog import CaseLog
+from govsim.data.caselog import CaseLog, shown
 from govsim.network.city import CityLayout, build_city
 from govsim.scenario.schema import Scenario
 
@@ -90,9 +90,12 @@ def _codes(
     unknown = (codes < 0) & values.notna().to_numpy()
     if not allow_missing:
         unknown |= values.isna().to_numpy()
-    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+    names_shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
     _refuse(
-        log, unknown, column, lambda i: f"{values.iloc[i]!r} is not one of the {what} ({shown})"
+        log,
+        unknown,
+        column,
+        lambda i: f"{shown(values.iloc[i])} is not one of the {what} ({names_shown})",
     )
     return codes.astype(np.int64)
 
