@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from govsim.bounds import MAX_DAYS, MAX_SEED
 from govsim.experiments.outcomes import known_outcomes
 from govsim.experiments.schema import Experiment, Sampling, Uncertainty
 from govsim.parameters import FieldError, Strict
@@ -213,7 +214,7 @@ class Search(Strict):
         "of the machine) so any number of workers gives the same trials.",
     )
     seed: int | None = Field(
-        default=None, ge=0, description="Sampler seed; default the study's seed."
+        default=None, ge=0, le=MAX_SEED, description="Sampler seed; default the study's seed."
     )
     startup_trials: int = Field(
         default=10, ge=1, description="tpe: random trials before the model is used."
@@ -238,12 +239,14 @@ class Study(Strict):
         default=None, description="With `experiment`: which variant (default its baseline)."
     )
     days: float | None = Field(
-        default=None, gt=0, description="Horizon (days); default the base's."
+        default=None, gt=0, le=MAX_DAYS, description="Horizon (days); default the base's."
     )
     warmup_days: int | None = Field(
         default=None,
         ge=0,
-        description="Outcomes ignore cases created before this day (whole days); default 0.",
+        le=MAX_DAYS,
+        description="Outcomes ignore cases created before this day (whole days); default 0; "
+        "less than the horizon.",
     )
     set: dict[str, Any] = Field(
         default_factory=dict, description="Fixed overrides by dotted key applied to the base first."
@@ -271,7 +274,10 @@ class Study(Strict):
         "outcome to maximise).",
     )
     seed: int = Field(
-        default=0, ge=0, description="Root seed: replication seeds (common to all candidates)."
+        default=0,
+        ge=0,
+        le=MAX_SEED,
+        description="Root seed: replication seeds (common to all candidates).",
     )
     replications: Replications = Field(
         default_factory=Replications, description="Racing and final."
@@ -289,10 +295,27 @@ class Study(Strict):
     def _known_outcomes(cls, v: list[str]) -> list[str]:
         return known_outcomes(v)
 
+    @field_validator("storage")
+    @classmethod
+    def _storage_url(cls, v: str | None) -> str | None:
+        if v is not None:
+            storage_problem = _storage_problem(v)
+            if storage_problem:
+                raise ValueError(storage_problem)
+        return v
+
     @model_validator(mode="after")
     def _consistent(self) -> Study:
-        if (self.scenario is None) == (self.experiment is None):
-            raise ValueError("give exactly one of 'scenario' or 'experiment'")
+        if self.scenario is not None and self.experiment is not None:
+            raise FieldError("give either 'scenario' or 'experiment', not both", "experiment")
+        if self.scenario is None and self.experiment is None:
+            raise FieldError("give a base: 'scenario' or 'experiment'", "scenario")
+        if self.days is not None and self.warmup_days is not None and self.warmup_days >= self.days:
+            raise FieldError(
+                f"warmup_days ({self.warmup_days}) must be less than days ({self.days:g}): "
+                "the outcomes would have no cases",
+                "warmup_days",
+            )
         if self.variant is not None and self.experiment is None:
             raise FieldError("'variant' needs an 'experiment'", "variant")
         keys = [lever.key for lever in self.levers]
@@ -386,3 +409,24 @@ class Study(Strict):
         """Every outcome measured: the objectives, then the reported ones."""
         names = [o.outcome for o in self.objectives]
         return names + [o for o in self.report_outcomes if o not in names]
+
+
+def _storage_problem(url: str) -> str:
+    """Why ``url`` cannot name an Optuna storage ('' if it can), without connecting to it."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return (
+            "not a database URL (e.g. sqlite:///path/optuna.db or "
+            "postgresql+psycopg2://user@host/db)"
+        )
+    try:
+        parsed.get_dialect().import_dbapi()
+    except NoSuchModuleError:
+        return f"unknown database '{parsed.drivername}' (e.g. sqlite, postgresql, mysql)"
+    except ImportError as exc:
+        return f"the database driver of '{parsed.drivername}' is not installed ({exc.name})"
+    return ""
