@@ -483,3 +483,27 @@ def _indices(items: list[Any], part: str, prefix: list[str], here: str) -> list[
 
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
+
+
+def check_study(path: str | Path) -> str:
+    """``govsim optimize --check``: validate the study at ``path`` as a run would, run and write
+    nothing; a line saying what the search would do."""
+    from govsim.scenario.loader import load_model
+
+    space = build_space(load_model(path, Study), Path(path))
+    study = space.study
+    uncertain = (
+        f"{len(space.samples)} samples of {len(study.uncertainties)} uncertainties"
+        if study.uncertainties
+        else "no uncertainties"
+    )
+    return (
+        f"{path}: valid: {_count(study.levers, 'lever')}, "
+        f"{_count(study.objectives, 'objective')}, {uncertain}, "
+        f"{_count(range(study.search.trials), 'trial')}"
+    )
+
+
+def _count(items: Any, noun: str) -> str:
+    n = len(items)
+    return f"{n} {noun}{'' if n == 1 else 's'}"

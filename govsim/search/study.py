@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from govsim.bounds import MAX_DAYS, MAX_SEED
+from govsim.bounds import MAX_DAYS, MAX_REPLICATIONS, MAX_SEED, MAX_TRIALS, NAME_PATTERN
 from govsim.experiments.outcomes import known_outcomes
 from govsim.experiments.schema import Experiment, Sampling, Uncertainty
 from govsim.parameters import FieldError, Strict
@@ -171,11 +171,17 @@ class Replications(Strict):
     initial: int = Field(
         default=3,
         ge=2,
+        le=MAX_REPLICATIONS,
         description="Replications of every candidate (at least 2 for a confidence interval).",
     )
-    step: int = Field(default=2, ge=1, description="Replications added per racing round.")
+    step: int = Field(
+        default=2, ge=1, le=MAX_REPLICATIONS, description="Replications added per racing round."
+    )
     max: int = Field(
-        default=8, ge=2, description="Most replications of one candidate during the search."
+        default=8,
+        ge=2,
+        le=MAX_REPLICATIONS,
+        description="Most replications of one candidate during the search.",
     )
     confidence: float = Field(
         default=0.95,
@@ -186,6 +192,7 @@ class Replications(Strict):
     final: int = Field(
         default=10,
         ge=2,
+        le=MAX_REPLICATIONS,
         description="Replications on fresh seeds for each member of the final front.",
     )
 
@@ -205,11 +212,15 @@ class Search(Strict):
         "NSGA-II (multi-objective genetic search, for long searches); random: uniform draws.",
     )
     trials: int = Field(
-        default=40, ge=1, description="Trials (candidates) in the study; --trials overrides."
+        default=40,
+        ge=1,
+        le=MAX_TRIALS,
+        description="Trials (candidates) in the study; --trials overrides.",
     )
     batch: int = Field(
         default=4,
         ge=1,
+        le=MAX_TRIALS,
         description="Candidates drawn together and evaluated in parallel; part of the study (not "
         "of the machine) so any number of workers gives the same trials.",
     )
@@ -217,15 +228,21 @@ class Search(Strict):
         default=None, ge=0, le=MAX_SEED, description="Sampler seed; default the study's seed."
     )
     startup_trials: int = Field(
-        default=10, ge=1, description="tpe: random trials before the model is used."
+        default=10, ge=1, le=MAX_TRIALS, description="tpe: random trials before the model is used."
     )
-    population: int = Field(default=20, ge=2, description="nsga2: population size.")
+    population: int = Field(default=20, ge=2, le=MAX_TRIALS, description="nsga2: population size.")
 
 
 class Study(Strict):
     """A complete policy search."""
 
-    name: str = Field(..., pattern=r"^[A-Za-z0-9_.-]+$", description="Name; default output folder.")
+    name: str = Field(
+        ...,
+        pattern=NAME_PATTERN,
+        max_length=100,
+        description="Name; default output folder (letters, digits, '_', '-', '.'; not starting "
+        "with '.' or '-').",
+    )
     description: str = Field(default="", description="Free text.")
     scenario: Path | None = Field(
         default=None, description="Base scenario file (relative to the study file)."
