@@ -45,6 +45,9 @@ MAX_SEED = 2**63 - 1
 """Largest root seed (replication seeds are 63-bit)."""
 MAX_REPLICATIONS = 10_000
 """Replications per variant and sample of an experiment."""
+MAX_TRIALS = 100_000
+"""Trials of one study (candidates drawn by the search; the shipped study has 40), and any
+count of trials in its sampler's settings."""
 MAX_SAMPLES = 100_000
 """Samples of an LHS design, base samples of Sobol, trajectories of Morris."""
 MAX_RUNS = 1_000_000

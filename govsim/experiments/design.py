@@ -170,14 +170,13 @@ def build_design(
     base_scenario = source.build(common)
     if budget is not None:
         budget(base_scenario, check_size(experiment, path, root))
-    if experiment.warmup_days >= base_scenario.days:
-        raise UserInputError(
-            f"warmup_days ({experiment.warmup_days}) must be less than the horizon "
-            f"({base_scenario.days:g} days): the outcomes would have no cases",
-            source=where,
-            key_path="warmup_days",
-            line=_line(root, ("warmup_days",)),
-        )
+    check_warmup(
+        experiment.warmup_days,
+        base_scenario.days,
+        source=where,
+        key_path="warmup_days",
+        line=_line(root, ("warmup_days",)),
+    )
     base_policies = [p.model_dump(mode="json") for p in base_scenario.policies]
     samples = sample_table(experiment)
     seeds = replication_seeds(experiment.seed, experiment.replications)
@@ -229,6 +228,21 @@ def build_design(
                     )
                 )
     return Design(experiment, tasks, pd.DataFrame(variant_rows), samples)
+
+
+def check_warmup(
+    warmup_days: float, days: float, *, source: str, key_path: str, line: int | None
+) -> None:
+    """Refuse a warm-up as long as the horizon (the outcomes would have no cases), at
+    ``key_path`` and ``line`` of ``source``."""
+    if warmup_days >= days:
+        raise UserInputError(
+            f"warmup_days ({warmup_days:g}) must be less than the horizon ({days:g} days): the "
+            "outcomes would have no cases",
+            source=source,
+            key_path=key_path,
+            line=line,
+        )
 
 
 def _at(

@@ -383,8 +383,9 @@ def _locate(
         if len(loc) < len(path):
             message = f"{key_path or 'the scenario'}: {message}"
         return override.error(message, below)
-    # The file that sets the deepest part of the key path is the one to blame.
-    best: tuple[int, str, int | None] = (-1, source, None)
+    # The file that sets the deepest part of the key path is the one to blame (line 1 of an
+    # empty file).
+    best: tuple[int, str, int | None] = (-1, source, 1 if layers else None)
     for layer_source, root in layers:
         if root is None:
             continue

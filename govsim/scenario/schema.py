@@ -8,7 +8,9 @@ the reference documentation.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import difflib
 import math
 from collections.abc import Sequence
 from typing import Literal
@@ -201,7 +203,7 @@ class City(Strict):
                 ("street", [s.name for d in self.districts for s in d.streets]),
                 ("grid", [g.name for d in self.districts for s in d.streets for g in s.grids]),
             ):
-                dupes = sorted({n for n in names if names.count(n) > 1})
+                dupes = sorted(n for n, k in collections.Counter(names).items() if k > 1)
                 if dupes:
                     raise ValueError(
                         f"{level} names must be unique; repeated: {', '.join(dupes[:5])}"
@@ -812,11 +814,18 @@ class Scenario(Strict):
                     "department",
                 )
             for j, name in enumerate(c.joint_departments):
-                if name not in departments or name == c.department:
+                problem = (
+                    "is not in departments"
+                    if name not in departments
+                    else "is the owner, not a joint department"
+                    if name == c.department
+                    else "is listed twice"
+                    if name in c.joint_departments[:j]
+                    else ""
+                )
+                if problem:
                     raise FieldError(
-                        f"category '{c.name}': joint department '{name}' is not in departments"
-                        if name not in departments
-                        else f"category '{c.name}': the owner '{name}' is not a joint department",
+                        f"category '{c.name}': joint department '{name}' {problem}",
                         "categories",
                         i,
                         "joint_departments",
@@ -865,6 +874,9 @@ class Scenario(Strict):
             unknown = sorted(set(getattr(policy, "departments", None) or []) - departments)
             if unknown:
                 raise FieldError(f"unknown departments {unknown}", "policies", i, "departments")
+            coverage = getattr(policy, "grid_coverage", None)
+            if coverage:
+                self._check_grid_names(coverage, "policies", i, "grid_coverage")
             if getattr(policy, "needs_problems", False) and not self.problems.enabled:
                 raise FieldError(
                     f"the {policy.type} policy acts on problems: set problems.enabled: true",
@@ -892,6 +904,17 @@ class Scenario(Strict):
                     "scope",
                 )
         return self
+
+    def _check_grid_names(self, named: dict[str, float], *key: str | int) -> None:
+        """Refuse a grid name that is not in the city (as laid out, synthetic names included)."""
+        from govsim.network.city import build_city  # imports this module
+
+        grids = {g.name for g in build_city(self).grids}
+        for name in named:
+            if name not in grids:
+                close = difflib.get_close_matches(name, grids, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"e.g. '{min(grids)}'"
+                raise FieldError(f"no grid '{name}' in the city ({hint})", *key, name)
 
     def limit_hours_of(self, category: Category) -> float:
         """The response time limit of ``category``'s cases (hours): its owning department's,

@@ -45,13 +45,21 @@ MAX_BYTES = 32 * 2**20
 under 1 MiB."""
 MAX_DEPTH = 50
 """Deepest nesting of mappings and lists; the deepest scenario key is five levels down."""
+KEY_PARTS = 6
+"""Parts of the key path an error about nesting or aliases names (the deepest scenario key
+is five levels down)."""
 MAX_ALIAS_NODES = 100_000
 """How many nodes aliases may add to a document in all (each reference counts its anchor's
 whole subtree): plenty for shared sections, far too few for an alias bomb."""
 
 
 class YamlLimitError(yaml.MarkedYAMLError):
-    """A document beyond a limit (nesting, alias expansion) or with a recursive alias."""
+    """A document beyond a limit (nesting, alias expansion) or with a recursive alias, at the
+    key path where it happens."""
+
+    def __init__(self, problem: str, mark: yaml.Mark, key_path: str | None) -> None:
+        super().__init__(None, None, problem, mark)
+        self.key_path = key_path
 
 
 def read_text(path: Path, source: str) -> str:
@@ -145,7 +153,7 @@ def _located(exc: yaml.MarkedYAMLError, source: str) -> UserInputError:
     ):
         problem += f" ({exc.context} at line {exc.context_mark.line + 1})"
     if isinstance(exc, YamlLimitError):
-        return UserInputError(problem, source=source, line=line)
+        return UserInputError(problem, source=source, key_path=exc.key_path, line=line)
     return UserInputError(f"malformed YAML: {problem}", source=source, line=line)
 
 
@@ -197,14 +205,16 @@ class _LimitedComposer(Composer):
         self._alias_nodes = 0
         self._size: dict[int, int] = {}  # anchored node -> nodes in its expansion
         self._plain_tags: dict[str, str] = {}
+        self._path: list[str | int] = []  # keys of the collections being composed
+        self._anchored: dict[str, tuple[str | None, yaml.Mark | None]] = {}  # key path and mark
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         event = self.peek_event()
         if isinstance(event, AliasEvent):
-            return self._alias(self.get_event())
+            return self._alias(self.get_event(), index)
         if self._depth >= MAX_DEPTH:
             raise YamlLimitError(
-                None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark
+                f"nested deeper than {MAX_DEPTH} levels", event.start_mark, self._key(index)
             )
         anchor = event.anchor
         if anchor is not None:
@@ -216,18 +226,21 @@ class _LimitedComposer(Composer):
                     event.start_mark,
                 )
             self._open.add(anchor)
+            self._anchored[anchor] = (self._key(index), event.start_mark)
         before = self._nodes
         self._nodes += 1
         if isinstance(event, ScalarEvent):
             node = self._scalar(self.get_event())
         else:
             self._depth += 1
+            self._path.append(_label(index))
             self.descend_resolver(parent, index)
             if isinstance(event, SequenceStartEvent):
                 node = self.compose_sequence_node(anchor)
             else:
                 node = self.compose_mapping_node(anchor)
             self.ascend_resolver()
+            self._path.pop()
             self._depth -= 1
         if anchor is not None:
             self.anchors[anchor] = node
@@ -235,14 +248,21 @@ class _LimitedComposer(Composer):
             self._size[id(node)] = self._nodes - before
         return node
 
-    def _alias(self, event: AliasEvent) -> yaml.Node:
-        anchor = event.anchor
+    def _key(self, index: Any) -> str | None:
+        """The key path of the node at ``index`` of the collection being composed (its first
+        :data:`KEY_PARTS` parts: the place, not the whole descent of a deep nesting)."""
+        parts = [*self._path[1:], _label(index)][:KEY_PARTS]  # [0]: the document's root
+        return ".".join(map(str, parts)) or None
+
+    def _alias(self, event: AliasEvent, index: Any) -> yaml.Node:
+        anchor = str(event.anchor)
         if anchor in self._open:
+            key, mark = self._anchored[anchor]
             raise YamlLimitError(
-                None,
-                None,
-                f"the alias *{anchor} refers to a node that contains it (a recursive alias)",
+                f"the alias *{anchor} refers to a node that contains it (a recursive alias; "
+                f"the anchor &{anchor} is at line {_line(mark)})",
                 event.start_mark,
+                self._key(index),
             )
         if anchor not in self.anchors:
             raise yaml.composer.ComposerError(
@@ -253,12 +273,13 @@ class _LimitedComposer(Composer):
         self._nodes += size
         self._alias_nodes += size
         if self._alias_nodes > MAX_ALIAS_NODES:
+            key, mark = self._anchored[anchor]
             raise YamlLimitError(
-                None,
-                None,
-                f"aliases expand the document by more than {MAX_ALIAS_NODES:,} nodes "
-                "(nested anchors referenced many times)",
+                f"aliases expand the document by more than {MAX_ALIAS_NODES:,} nodes (an alias "
+                f"bomb: this alias *{anchor} adds the {size:,} nodes of the anchor &{anchor} at "
+                f"line {_line(mark)}" + (f", key '{key}'" if key else "") + ", aliases included)",
                 event.start_mark,
+                self._key(index),
             )
         return node
 
@@ -276,6 +297,18 @@ class _LimitedComposer(Composer):
         return yaml.ScalarNode(
             tag, event.value, event.start_mark, event.end_mark, style=event.style
         )
+
+
+def _line(mark: yaml.Mark | None) -> int | str:
+    return mark.line + 1 if mark is not None else "?"
+
+
+def _label(index: Any) -> str | int:
+    """The key of a node from its ``index`` in the collection being composed: the key node's
+    text in a mapping, the position in a sequence."""
+    if isinstance(index, yaml.ScalarNode):
+        return str(index.value)
+    return index if isinstance(index, int) else "?"
 
 
 class _Constructor(SafeConstructor):

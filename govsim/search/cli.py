@@ -50,6 +50,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--storage", help="Optuna RDB URL, e.g. postgresql://user@host/db (default: DIR/optuna.db)"
     )
     optimize.add_argument("--quiet", action="store_true", help="no progress bar, no front table")
+    optimize.add_argument(
+        "--check", action="store_true", help="check the study and exit: nothing run or written"
+    )
     optimize.set_defaults(handler=_optimize)
 
     discover = sub.add_parser(
@@ -89,6 +92,11 @@ def _optimize(args: argparse.Namespace) -> int:
         raise UserInputError("--workers must be at least 1", source="--workers")
     if args.trials is not None and args.trials < 1:
         raise UserInputError("--trials must be at least 1", source="--trials")
+    if args.check:
+        from govsim.search.levers import check_study
+
+        print(check_study(args.study))
+        return EXIT_OK
     executor = choose(workers=args.workers, scheduler=args.scheduler, dask_workers=args.dask_local)
     try:
         result = run_study(

@@ -20,9 +20,10 @@ import pandas as pd
 import yaml
 
 from govsim.errors import UserInputError
-from govsim.experiments.design import sample_table
+from govsim.experiments.design import check_warmup, sample_table
 from govsim.network.city import build_city
-from govsim.scenario.loader import load_scenario
+from govsim.scenario import yaml_safe
+from govsim.scenario.loader import Override, load_scenario
 from govsim.scenario.schema import Scenario
 from govsim.search.study import Lever, Study
 
@@ -56,7 +57,7 @@ class Space:
     study: Study
     source: str
     base: Path
-    common: list[str]
+    common: list[str | Override]
     paths: dict[str, list[str]]
     samples: pd.DataFrame
     base_scenario: Scenario
@@ -73,7 +74,7 @@ class Space:
         fill = head.fill if head is not None else None
         return [lever for lever in self.study.levers if lever.key != fill]
 
-    def overrides(self, values: dict[str, Any], sample: int | None = None) -> list[str]:
+    def overrides(self, values: dict[str, Any], sample: int | None = None) -> list[str | Override]:
         items = list(self.common)
         for key, value in values.items():
             items += [f"{p}={json.dumps(_plain(value))}" for p in self.paths[key]]
@@ -158,13 +159,18 @@ def staff_by_tier(scenario: Scenario) -> dict[str, int]:
 
 # -- building and validating the space ----------------------------------------------------------
 class Locator:
-    """Errors about the study file, with the line of the key they are about."""
+    """Errors about a study (or experiment) file, with the line of the key they are about.
 
-    def __init__(self, path: Path) -> None:
+    ``variant`` is the key of the section a study takes its ``set`` and ``policies`` from:
+    none in the study itself, ``variants.<name>`` in the experiment it is based on.
+    """
+
+    def __init__(self, path: Path, variant: tuple[str, ...] = ()) -> None:
         self.source = str(path)
+        self.variant = variant
         try:
-            self.root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-        except (OSError, yaml.YAMLError):
+            self.root = yaml_safe.parse(yaml_safe.read_text(path, self.source), self.source)[1]
+        except UserInputError:
             self.root = None
 
     def error(self, message: str, *key: str | int) -> UserInputError:
@@ -175,16 +181,38 @@ class Locator:
             line=self.line(key),
         )
 
+    def override(self, path: str, value: Any, *key: str | int, offset: int = 0) -> Override:
+        """Scenario key ``path`` set to ``value`` as written at ``key`` of this file: an error in
+        the value names this file, the key and its line."""
+        return Override(
+            path,
+            value,
+            self.source,
+            key_path=".".join(map(str, key)),
+            line=self.line(key),
+            node=self.node(key),
+            offset=offset,
+        )
+
     def line(self, key: tuple[str | int, ...]) -> int | None:
+        return self._walk(key)[0]
+
+    def node(self, key: tuple[str | int, ...]) -> yaml.Node | None:
+        """The node of the value at ``key``; None if the file does not hold it."""
+        _, node, found = self._walk(key)
+        return node if found else None
+
+    def _walk(self, key: tuple[str | int, ...]) -> tuple[int | None, yaml.Node | None, bool]:
+        """Line and node of the deepest part of ``key`` in the file, and whether that is all."""
         node = self.root
         if node is None:
-            return None
+            return None, None, False
         line = node.start_mark.line + 1
         for part in key:
             if isinstance(node, yaml.MappingNode):
                 match = next((kv for kv in node.value if kv[0].value == part), None)
                 if match is None:
-                    break
+                    return line, node, False
                 line, node = match[0].start_mark.line + 1, match[1]
             elif (
                 isinstance(node, yaml.SequenceNode)
@@ -194,27 +222,39 @@ class Locator:
                 node = node.value[part]
                 line = node.start_mark.line + 1
             else:
-                break
-        return line
+                return line, node, False
+        return line, node, True
 
 
 def build_space(study: Study, path: Path) -> Space:
-    """Resolve and validate everything about ``study`` that needs the scenario; write nothing."""
+    """Resolve and validate everything about ``study`` that needs the scenario; write nothing.
+
+    The study's own settings reach the scenario as overrides located in the study file (and
+    an experiment's in the experiment file), so a value the scenario refuses is reported at
+    the file, line and key where it is written.
+    """
     where = Locator(path)
-    base, study = _base(study, path, where)
-    common = list(FIXED_OUTPUT)
+    given = study
+    base, study, origin = _base(study, path, where)
+    _check_storage(study, where)
+    common: list[str | Override] = list(FIXED_OUTPUT)
     if study.days is not None:
-        common.append(f"days={study.days}")
+        common.append(
+            (where if given.days is not None else origin).override("days", study.days, "days")
+        )
     base_raw = load_scenario(base, common)
-    common += [f"{k}={json.dumps(v)}" for k, v in study.set.items()]
-    if study.policies:
-        policies = base_raw.model_dump(mode="json")["policies"] + study.policies
-        common.append(f"policies={json.dumps(policies)}")
-    try:
-        base_scenario = load_scenario(base, common)
-    except UserInputError as exc:
-        part = "policies" if str(exc.key_path or "").startswith("policies") else "set"
-        raise where.error(f"the base scenario rejects it: {exc}", part) from None
+    check_warmup(study.warmup_days or 0, base_raw.days, **_blame_warmup(given, where, origin))
+    for key, value in study.set.items():
+        at = where if key in given.set else origin
+        common.append(at.override(key, value, *at.variant, "set", key))
+    policies = base_raw.model_dump(mode="json")["policies"]
+    inherited = study.policies[: len(study.policies) - len(given.policies)]  # the variant's
+    for at, items in ((origin, inherited), (where, given.policies)):
+        if items:
+            offset = len(policies)
+            policies = policies + items
+            common.append(at.override("policies", policies, *at.variant, "policies", offset=offset))
+    base_scenario = load_scenario(base, common)
     data = base_scenario.model_dump(mode="json")
     paths = {}
     for i, lever in enumerate(study.levers):
@@ -230,24 +270,90 @@ def build_space(study: Study, path: Path) -> Space:
             sample_paths[u.key] = resolve(data, u.key)
         except KeyError as exc:
             raise where.error(f"{exc.args[0]} (in {base})", "uncertainties", i, "key") from None
+    _check_overlaps(study, paths, sample_paths, where)
     space = Space(study, str(path), base, common, paths, samples, base_scenario, sample_paths)
     _check_values(space, where)
     return space
 
 
-def _base(study: Study, path: Path, where: Locator) -> tuple[Path, Study]:
-    """The base scenario file, and the study with an experiment's settings filled in."""
+def _blame_warmup(given: Study, where: Locator, origin: Locator) -> dict[str, Any]:
+    """Where a warm-up as long as the horizon is written: the study's warmup_days or days,
+    else the experiment's warmup_days."""
+    at, key = (
+        (where, "warmup_days")
+        if given.warmup_days is not None
+        else (where, "days")
+        if given.days is not None
+        else (origin, "warmup_days")
+    )
+    return {"source": at.source, "key_path": key, "line": at.line((key,))}
+
+
+def _check_overlaps(
+    study: Study, paths: dict[str, list[str]], sample_paths: dict[str, list[str]], where: Locator
+) -> None:
+    """Refuse two levers, or a lever and an uncertainty, that set one scenario value
+    (``departments.*.staff`` beside ``departments.0.staff``, a department by index and by
+    name): the later would silently overwrite the earlier."""
+    owner: dict[str, int] = {}
+    for i, lever in enumerate(study.levers):
+        for p in paths[lever.key]:
+            if p in owner:
+                j = owner[p]
+                raise where.error(
+                    f"levers '{study.levers[j].key}' (line {where.line(('levers', j, 'key'))}) "
+                    f"and '{lever.key}' both set {p}: give each scenario value one lever",
+                    "levers",
+                    i,
+                    "key",
+                )
+            owner[p] = i
+    for i, u in enumerate(study.uncertainties):
+        for p in sample_paths[u.key]:
+            if p in owner:
+                j = owner[p]
+                raise where.error(
+                    f"'{u.key}' sets {p}, which lever '{study.levers[j].key}' (line "
+                    f"{where.line(('levers', j, 'key'))}) sets too: a value is either searched "
+                    "or uncertain",
+                    "uncertainties",
+                    i,
+                    "key",
+                )
+
+
+def _check_storage(study: Study, where: Locator) -> None:
+    """A SQLite storage's folder must exist (the URL itself is checked with the study)."""
+    if study.storage is None:
+        return
+    from sqlalchemy.engine import make_url
+
+    url = make_url(study.storage)
+    database = url.database or ""
+    if url.get_backend_name() == "sqlite" and database not in ("", ":memory:"):
+        folder = Path(database).parent
+        if not folder.is_dir():
+            raise where.error(
+                f"the folder of the SQLite database ({folder}) does not exist", "storage"
+            )
+
+
+def _base(study: Study, path: Path, where: Locator) -> tuple[Path, Study, Locator]:
+    """The base scenario file, the study with an experiment's settings filled in, and the file
+    those settings come from (the experiment's, else the study's)."""
     if study.scenario is not None:
         base = (path.parent / study.scenario).resolve()
         if not base.is_file():
-            raise where.error(f"scenario file '{study.scenario}' does not exist", "scenario")
-        return base, study
+            state = "is not a file" if base.exists() else "does not exist"
+            raise where.error(f"scenario file '{study.scenario}' {state}", "scenario")
+        return base, study, where
     from govsim.experiments.experiment import load_experiment
 
     assert study.experiment is not None
     exp_path = (path.parent / study.experiment).resolve()
     if not exp_path.is_file():
-        raise where.error(f"experiment file '{study.experiment}' does not exist", "experiment")
+        state = "is not a file" if exp_path.exists() else "does not exist"
+        raise where.error(f"experiment file '{study.experiment}' {state}", "experiment")
     experiment = load_experiment(exp_path)
     name = study.variant or experiment.baseline
     if name not in experiment.variants:
@@ -255,13 +361,10 @@ def _base(study: Study, path: Path, where: Locator) -> tuple[Path, Study]:
             f"no variant '{name}' in {exp_path} (it has {sorted(experiment.variants)})", "variant"
         )
     variant = experiment.variants[name]
+    origin = Locator(exp_path, ("variants", name))
     base = (exp_path.parent / experiment.scenario).resolve()
     if not base.is_file():
-        raise UserInputError(
-            f"scenario file '{experiment.scenario}' does not exist",
-            source=str(exp_path),
-            key_path="scenario",
-        )
+        raise origin.error(f"scenario file '{experiment.scenario}' does not exist", "scenario")
     filled = study.model_copy(
         update={
             "days": study.days if study.days is not None else experiment.days,
@@ -280,7 +383,7 @@ def _base(study: Study, path: Path, where: Locator) -> tuple[Path, Study]:
             f"the experiment samples by {filled.sampling.method}; a study needs grid or lhs",
             "experiment",
         )
-    return base, filled
+    return base, filled, origin
 
 
 def _check_values(space: Space, where: Locator) -> None:
@@ -380,3 +483,27 @@ def _indices(items: list[Any], part: str, prefix: list[str], here: str) -> list[
 
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
+
+
+def check_study(path: str | Path) -> str:
+    """``govsim optimize --check``: validate the study at ``path`` as a run would, run and write
+    nothing; a line saying what the search would do."""
+    from govsim.scenario.loader import load_model
+
+    space = build_space(load_model(path, Study), Path(path))
+    study = space.study
+    uncertain = (
+        f"{len(space.samples)} samples of {len(study.uncertainties)} uncertainties"
+        if study.uncertainties
+        else "no uncertainties"
+    )
+    return (
+        f"{path}: valid: {_count(study.levers, 'lever')}, "
+        f"{_count(study.objectives, 'objective')}, {uncertain}, "
+        f"{_count(range(study.search.trials), 'trial')}"
+    )
+
+
+def _count(items: Any, noun: str) -> str:
+    n = len(items)
+    return f"{n} {noun}{'' if n == 1 else 's'}"

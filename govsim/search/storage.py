@@ -48,7 +48,7 @@ class SeededSampler(BaseSampler):
     def __init__(self, factory: Callable[[int], BaseSampler], seed: int) -> None:
         self._factory = factory
         self._seed = seed
-        self._inner = factory(seed)
+        self._inner = factory(seed % 2**32)  # replaced before each trial; numpy takes 32 bits
 
     def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
         self._inner = self._factory(trial_seed(self._seed, trial.number))

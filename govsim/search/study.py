@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from govsim.bounds import MAX_DAYS, MAX_REPLICATIONS, MAX_SEED, MAX_TRIALS, NAME_PATTERN
 from govsim.experiments.outcomes import known_outcomes
 from govsim.experiments.schema import Experiment, Sampling, Uncertainty
 from govsim.parameters import FieldError, Strict
@@ -170,11 +171,17 @@ class Replications(Strict):
     initial: int = Field(
         default=3,
         ge=2,
+        le=MAX_REPLICATIONS,
         description="Replications of every candidate (at least 2 for a confidence interval).",
     )
-    step: int = Field(default=2, ge=1, description="Replications added per racing round.")
+    step: int = Field(
+        default=2, ge=1, le=MAX_REPLICATIONS, description="Replications added per racing round."
+    )
     max: int = Field(
-        default=8, ge=2, description="Most replications of one candidate during the search."
+        default=8,
+        ge=2,
+        le=MAX_REPLICATIONS,
+        description="Most replications of one candidate during the search.",
     )
     confidence: float = Field(
         default=0.95,
@@ -185,6 +192,7 @@ class Replications(Strict):
     final: int = Field(
         default=10,
         ge=2,
+        le=MAX_REPLICATIONS,
         description="Replications on fresh seeds for each member of the final front.",
     )
 
@@ -204,27 +212,37 @@ class Search(Strict):
         "NSGA-II (multi-objective genetic search, for long searches); random: uniform draws.",
     )
     trials: int = Field(
-        default=40, ge=1, description="Trials (candidates) in the study; --trials overrides."
+        default=40,
+        ge=1,
+        le=MAX_TRIALS,
+        description="Trials (candidates) in the study; --trials overrides.",
     )
     batch: int = Field(
         default=4,
         ge=1,
+        le=MAX_TRIALS,
         description="Candidates drawn together and evaluated in parallel; part of the study (not "
         "of the machine) so any number of workers gives the same trials.",
     )
     seed: int | None = Field(
-        default=None, ge=0, description="Sampler seed; default the study's seed."
+        default=None, ge=0, le=MAX_SEED, description="Sampler seed; default the study's seed."
     )
     startup_trials: int = Field(
-        default=10, ge=1, description="tpe: random trials before the model is used."
+        default=10, ge=1, le=MAX_TRIALS, description="tpe: random trials before the model is used."
     )
-    population: int = Field(default=20, ge=2, description="nsga2: population size.")
+    population: int = Field(default=20, ge=2, le=MAX_TRIALS, description="nsga2: population size.")
 
 
 class Study(Strict):
     """A complete policy search."""
 
-    name: str = Field(..., pattern=r"^[A-Za-z0-9_.-]+$", description="Name; default output folder.")
+    name: str = Field(
+        ...,
+        pattern=NAME_PATTERN,
+        max_length=100,
+        description="Name; default output folder (letters, digits, '_', '-', '.'; not starting "
+        "with '.' or '-').",
+    )
     description: str = Field(default="", description="Free text.")
     scenario: Path | None = Field(
         default=None, description="Base scenario file (relative to the study file)."
@@ -238,12 +256,14 @@ class Study(Strict):
         default=None, description="With `experiment`: which variant (default its baseline)."
     )
     days: float | None = Field(
-        default=None, gt=0, description="Horizon (days); default the base's."
+        default=None, gt=0, le=MAX_DAYS, description="Horizon (days); default the base's."
     )
     warmup_days: int | None = Field(
         default=None,
         ge=0,
-        description="Outcomes ignore cases created before this day (whole days); default 0.",
+        le=MAX_DAYS,
+        description="Outcomes ignore cases created before this day (whole days); default 0; "
+        "less than the horizon.",
     )
     set: dict[str, Any] = Field(
         default_factory=dict, description="Fixed overrides by dotted key applied to the base first."
@@ -271,7 +291,10 @@ class Study(Strict):
         "outcome to maximise).",
     )
     seed: int = Field(
-        default=0, ge=0, description="Root seed: replication seeds (common to all candidates)."
+        default=0,
+        ge=0,
+        le=MAX_SEED,
+        description="Root seed: replication seeds (common to all candidates).",
     )
     replications: Replications = Field(
         default_factory=Replications, description="Racing and final."
@@ -289,10 +312,27 @@ class Study(Strict):
     def _known_outcomes(cls, v: list[str]) -> list[str]:
         return known_outcomes(v)
 
+    @field_validator("storage")
+    @classmethod
+    def _storage_url(cls, v: str | None) -> str | None:
+        if v is not None:
+            storage_problem = _storage_problem(v)
+            if storage_problem:
+                raise ValueError(storage_problem)
+        return v
+
     @model_validator(mode="after")
     def _consistent(self) -> Study:
-        if (self.scenario is None) == (self.experiment is None):
-            raise ValueError("give exactly one of 'scenario' or 'experiment'")
+        if self.scenario is not None and self.experiment is not None:
+            raise FieldError("give either 'scenario' or 'experiment', not both", "experiment")
+        if self.scenario is None and self.experiment is None:
+            raise FieldError("give a base: 'scenario' or 'experiment'", "scenario")
+        if self.days is not None and self.warmup_days is not None and self.warmup_days >= self.days:
+            raise FieldError(
+                f"warmup_days ({self.warmup_days}) must be less than days ({self.days:g}): "
+                "the outcomes would have no cases",
+                "warmup_days",
+            )
         if self.variant is not None and self.experiment is None:
             raise FieldError("'variant' needs an 'experiment'", "variant")
         keys = [lever.key for lever in self.levers]
@@ -386,3 +426,24 @@ class Study(Strict):
         """Every outcome measured: the objectives, then the reported ones."""
         names = [o.outcome for o in self.objectives]
         return names + [o for o in self.report_outcomes if o not in names]
+
+
+def _storage_problem(url: str) -> str:
+    """Why ``url`` cannot name an Optuna storage ('' if it can), without connecting to it."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return (
+            "not a database URL (e.g. sqlite:///path/optuna.db or "
+            "postgresql+psycopg2://user@host/db)"
+        )
+    try:
+        parsed.get_dialect().import_dbapi()
+    except NoSuchModuleError:
+        return f"unknown database '{parsed.drivername}' (e.g. sqlite, postgresql, mysql)"
+    except ImportError as exc:
+        return f"the database driver of '{parsed.drivername}' is not installed ({exc.name})"
+    return ""
