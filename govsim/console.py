@@ -98,6 +98,7 @@ def format_experiment(
     and a variant whose backlog does not settle is named below the table.
     """
     from govsim.experiments.analysis import settling
+
     if summary.empty:
         return "no finished runs"
     table = summary.assign(variant=summary["variant"].astype(str))

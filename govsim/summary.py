@@ -41,9 +41,7 @@ def summarise(state: RunState, timeseries: pd.DataFrame) -> dict[str, Any]:
         },
         "time_to_close_hours": quantile_summary(statistics.time_to_close()),
         "time_to_close_censoring": censoring_block(statistics, state.scenario.days * 24.0),
-        "settling": settling(
-            timeseries, summary_warmup_hours(state.scenario.days)
-        ).as_dict(),
+        "settling": settling(timeseries, summary_warmup_hours(state.scenario.days)).as_dict(),
         "share_closed_by_tier": {t: round_number(closed_by_tier[t] / n_closed) for t in TIERS},
         "utilisation": {tier: round_number(u) for tier, u in state.utilisation.items()},
         "prevented_appeals": state.prevented,

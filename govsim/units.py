@@ -61,8 +61,6 @@ def metric_style(name: str) -> MetricStyle:
     return METRICS.get(name, MetricStyle(name.replace("_", " "), "value"))
 
 
-
-
 def short_unit(style: MetricStyle) -> str:
     """The unit as the console shows it (``h`` for hours)."""
     return SHORT_UNITS.get(style.unit, style.unit)

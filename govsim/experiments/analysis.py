@@ -144,6 +144,4 @@ def settling(summary: pd.DataFrame, level: float = SETTLING_LEVEL) -> pd.DataFra
                 "settled": p > level,
             }
         )
-    return pd.DataFrame(
-        out, columns=["variant", "sample", "runs", "growing", "p_value", "settled"]
-    )
+    return pd.DataFrame(out, columns=["variant", "sample", "runs", "growing", "p_value", "settled"])

@@ -116,9 +116,7 @@ def replay_task(task: RunTask) -> tuple[RunTask, dict[str, pd.DataFrame], dict[s
         sample=task.sample,
         replication=task.replication,
     )
-    outcomes = {
-        name: OUTCOMES[name](result, task.warmup_hours) for name in measured(task.outcomes)
-    }
+    outcomes = {name: OUTCOMES[name](result, task.warmup_hours) for name in measured(task.outcomes)}
     return task, views, outcomes
 
 
