@@ -120,15 +120,15 @@ def format_experiment(
             spread = f"± {_number(half)}" if math.isfinite(half) else f"(n={n})"
             cells[variant, metric] = f"{_number(mean)} {spread}"
     verdicts = settling(table)
-    unsettled: dict[str, list[str]] = {}
-    for variant, group in verdicts.groupby("variant", sort=False):
+    unsettled: dict[str, str] = {}
+    for name, group in verdicts.groupby("variant", sort=False):
         bad = group[~group["settled"]]
         runs, growing = int(group["runs"].sum()), int(group["growing"].sum())
-        cells[str(variant), "settled"] = (
+        cells[str(name), "settled"] = (
             f"no: {growing} of {runs} runs grow" if len(bad) else f"yes ({growing} of {runs} grow)"
         )
         if len(bad):
-            unsettled[str(variant)] = [f"{growing} of {runs} runs"]
+            unsettled[str(name)] = f"{growing} of {runs} runs"
     what = (
         "mean ± 95% CI half-width"
         if samples == 1
@@ -148,7 +148,7 @@ def format_experiment(
         )
     for variant in (v for v in columns if v in unsettled):
         lines.append(
-            f"NOT SETTLED: {variant}: the backlog grows in {unsettled[variant][0]}, more than "
+            f"NOT SETTLED: {variant}: the backlog grows in {unsettled[variant]}, more than "
             "false alarms explain; its time to close (closed cases) depends on the horizon"
         )
     return "\n".join(lines)
