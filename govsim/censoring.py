@@ -7,9 +7,10 @@ the open cases are many and old, and the mean over the closed ones grows with th
 Two figures say how much is left out (the open share and the open cases' ages) and one
 takes it in: the restricted mean time to close, the area under the Kaplan-Meier survival
 curve of time to close (closed cases as events, open cases censored at their age) up to a
-stated restriction time. It counts an open case for the time it has been open, so it is
-never below the closed-only mean by leaving the slow cases out; restricted, it needs no
-guess of the curve beyond the longest time a case could be followed.
+stated restriction time. It counts an open case for the time it has been open (the curve
+gives its weight to the cases that took longer than its age), so when no case takes longer
+than the restriction it is at least the closed-only mean; restricted, it needs no guess of
+the curve beyond the longest time a case could be followed.
 """
 
 from __future__ import annotations
