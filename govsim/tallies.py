@@ -3,7 +3,8 @@
 Cases arrive in chunks of numpy columns (:mod:`govsim.recorder`). Each chunk is
 assessed with vectorised numpy and added into integer counters binned by the day the
 case was created and the unit it is assessed to, so nothing per case is kept except
-one float per closed case (its time to close, for exact quantiles). A sweep can
+one float per closed case (its time to close, for exact quantiles) and one per case still
+open at the end (its age then, for the censoring-aware figures of :mod:`govsim.censoring`). A sweep can
 therefore switch the per-case table off and still get every figure, and a city-wide
 year keeps its memory flat.
 
