@@ -4,9 +4,9 @@ Cases arrive in chunks of numpy columns (:mod:`govsim.recorder`). Each chunk is
 assessed with vectorised numpy and added into integer counters binned by the day the
 case was created and the unit it is assessed to, so nothing per case is kept except
 one float per closed case (its time to close, for exact quantiles) and one per case still
-open at the end (its age then, for the censoring-aware figures of :mod:`govsim.censoring`). A sweep can
-therefore switch the per-case table off and still get every figure, and a city-wide
-year keeps its memory flat.
+open at the end (its age then, for the censoring-aware figures of :mod:`govsim.censoring`).
+A sweep can therefore switch the per-case table off and still get every figure, and a
+city-wide year keeps its memory flat.
 
 Assessment rules (the same as :func:`govsim.kpis.assess`, which computes them from a
 cases table and serves as the reference): a case's response is *due* if it came or the
