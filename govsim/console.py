@@ -8,6 +8,8 @@ from typing import Any, cast
 
 import pandas as pd
 
+from govsim.units import METRICS, metric_style, short_unit
+
 
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:5.1f} %"
@@ -35,7 +37,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"  satisfaction rate  {_pct(rates['satisfaction'])}",
         "",
         f"  time to close      mean {_hours(ttc['mean'])}   p50 {_hours(ttc['p50'])}"
-        f"   p90 {_hours(ttc['p90'])}   p99 {_hours(ttc['p99'])}",
+        f"   p90 {_hours(ttc['p90'])}   p99 {_hours(ttc['p99'])}   (closed cases)",
+        *_censoring_lines(summary),
         "",
         "  tier          closed here   staff utilisation",
     ]
@@ -52,6 +55,36 @@ def format_summary(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _censoring_lines(summary: dict[str, Any]) -> list[str]:
+    """What the closed-only time to close leaves out, and whether the backlog settled (lines
+    absent for a summary written before they were)."""
+    lines = []
+    censored = summary.get("time_to_close_censoring")
+    if censored:
+        ages = censored["open_age_hours"]
+        lines += [
+            f"  still open at end  {_pct(censored['open_share'])} of cases created   ages: mean "
+            f"{_hours(ages['mean'])}   p90 {_hours(ages['p90'])}   max {_hours(ages['max'])}",
+            f"  restricted mean    {_hours(censored['restricted_mean_hours'])}   (Kaplan-Meier, "
+            f"open cases censored, to {censored['restricted_to_hours']:g} h)",
+        ]
+    settling = summary.get("settling")
+    if settling and settling["settled"] is not None:
+        after = f"after day {settling['warmup_hours'] / 24:g}"
+        if settling["settled"]:
+            lines.append(f"  backlog            settled (no tier's backlog grows {after})")
+        else:
+            growing = ", ".join(
+                f"{tier} +{settling['tiers'][tier]['slope_per_day']:.1f} a day"
+                for tier in settling["growing"]
+            )
+            lines.append(
+                f"  backlog            NOT SETTLED: it grows {after} ({growing}); time to "
+                "close depends on the horizon"
+            )
+    return lines
+
+
 def format_experiment(
     summary: pd.DataFrame, variants: Sequence[str], outcomes: Sequence[str]
 ) -> str:
@@ -60,30 +93,49 @@ def format_experiment(
 
     With several samples (a sweep) a cell is the mean over the samples, without a CI (the
     samples differ by design; ``summary.parquet`` and ``sweep.parquet`` hold each one).
+    Each row names its unit; shares are shown in %. The ``settled`` row (measured beside any
+    time to close) gives each variant's verdict (:func:`govsim.experiments.analysis.settling`),
+    and a variant whose backlog does not settle is named below the table.
     """
+    from govsim.experiments.analysis import settling
+
     if summary.empty:
         return "no finished runs"
     table = summary.assign(variant=summary["variant"].astype(str))
     samples = table["sample"].nunique()
     columns = [v for v in variants if v in set(table["variant"])]
-    rows = [m for m in outcomes if m in set(table["metric"])]
+    present = set(table["metric"])
+    rows = [m for m in outcomes if m in present]
+    rows += [m for m in ("open_share", "settled") if m in present and m not in rows]
     cells: dict[tuple[str, str], str] = {}
     for key, group in table.groupby(["variant", "metric"], sort=False):
         variant, metric = (str(part) for part in cast(tuple[str, str], key))
-        mean = float(group["mean"].mean())
+        scale = metric_style(metric).scale
+        mean = float(group["mean"].mean()) * scale
         if samples > 1:
             cells[variant, metric] = _number(mean)
         else:
-            half = float(group["half_width"].iloc[0])
+            half = float(group["half_width"].iloc[0]) * scale
             n = int(group["n"].iloc[0])
             spread = f"± {_number(half)}" if math.isfinite(half) else f"(n={n})"
             cells[variant, metric] = f"{_number(mean)} {spread}"
+    verdicts = settling(table)
+    unsettled: dict[str, str] = {}
+    for name, group in verdicts.groupby("variant", sort=False):
+        bad = group[~group["settled"]]
+        runs, growing = int(group["runs"].sum()), int(group["growing"].sum())
+        cells[str(name), "settled"] = (
+            f"no: {growing} of {runs} runs grow" if len(bad) else f"yes ({growing} of {runs} grow)"
+        )
+        if len(bad):
+            unsettled[str(name)] = f"{growing} of {runs} runs"
     what = (
         "mean ± 95% CI half-width"
         if samples == 1
         else f"mean over {samples} samples (per-sample CIs in summary.parquet)"
     )
-    width = max(len(m) for m in rows) if rows else 6
+    labels = {m: _row_label(m) for m in rows}
+    width = max(len(label) for label in labels.values()) if rows else 6
     col = {v: max(len(v), *(len(cells.get((v, m), "")) for m in rows)) for v in columns}
     lines = [
         what,
@@ -91,10 +143,23 @@ def format_experiment(
     ]
     for metric in rows:
         lines.append(
-            f"{metric:<{width}}  "
+            f"{labels[metric]:<{width}}  "
             + "  ".join(f"{cells.get((v, metric), 'n/a'):>{col[v]}}" for v in columns)
         )
+    for variant in (v for v in columns if v in unsettled):
+        lines.append(
+            f"NOT SETTLED: {variant}: the backlog grows in {unsettled[variant]}, more than "
+            "false alarms explain; its time to close (closed cases) depends on the horizon"
+        )
     return "\n".join(lines)
+
+
+def _row_label(metric: str) -> str:
+    """An outcome's name with its unit (shares in %)."""
+    if metric == "settled":
+        return "settled (backlog stops growing)"
+    style = metric_style(metric)
+    return metric if metric not in METRICS else f"{metric} ({short_unit(style)})"
 
 
 def _number(x: float) -> str:

@@ -286,7 +286,21 @@ API: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "replications_needed",
         ),
     ),
-    ("govsim.experiments.analysis", "Warm-up curves.", ("backlog_curves",)),
+    (
+        "govsim.experiments.analysis",
+        "Warm-up curves; whether each variant's backlog settles.",
+        ("backlog_curves", "settling"),
+    ),
+    (
+        "govsim.censoring",
+        "What a closed-only time to close leaves out: open share, ages, restricted mean.",
+        ("censoring", "restricted_mean", "Censoring"),
+    ),
+    (
+        "govsim.settling",
+        "Does a run's backlog settle? A trend test per tier after the warm-up.",
+        ("settling", "Settling", "Trend"),
+    ),
     ("govsim.experiments.outcomes", "Outcomes (listed in experiments-schema.md).", ("Outcome",)),
     ("govsim.plots", "Figures: each function takes DataFrames and returns a matplotlib Axes.", ()),
     ("govsim.plots.warmup", "The warm-up figure.", ("plot_warmup",)),

@@ -35,6 +35,7 @@ table.text td, table.text th { text-align: left; }
 figcaption { font-size: 90%; color: #555; }
 pre { background: #f6f8fa; padding: 1em; overflow-x: auto; font-size: 80%; }
 .meta { color: #666; font-size: 90%; } nav a { margin-right: 1em; }
+.warning { background: #fdecea; border-left: 4px solid #c0392b; padding: .4em .8em; }
 """
 
 
@@ -143,6 +144,7 @@ def _run_sections(data: RunData) -> list[tuple[str, str]]:
         + _table(rates)
         + "<h3>Time to close (closed cases)</h3>"
         + _table(ttc, 1)
+        + _censoring_html(s)
         + "<h3>Tiers</h3>"
         + _table(tiers)
     )
@@ -155,6 +157,71 @@ def _run_sections(data: RunData) -> list[tuple[str, str]]:
         ),
         ("Summary", tables),
     ]
+
+
+def _censoring_html(s: dict) -> str:
+    """What the closed-only time to close leaves out and whether the backlog settled (empty
+    for a summary written before these figures were)."""
+    parts = []
+    censored = s.get("time_to_close_censoring")
+    if censored:
+        ages = censored["open_age_hours"]
+        frame = pd.DataFrame(
+            {
+                "": [
+                    "still open at end (% of cases created)",
+                    "open cases' age, mean (h)",
+                    "open cases' age, p90 (h)",
+                    "open cases' age, max (h)",
+                    f"restricted mean time to close (h, Kaplan-Meier to "
+                    f"{censored['restricted_to_hours']:g} h)",
+                ],
+                "value": [
+                    _pct(censored["open_share"]),
+                    ages["mean"],
+                    ages["p90"],
+                    ages["max"],
+                    censored["restricted_mean_hours"],
+                ],
+            }
+        )
+        parts.append(_table(frame, 1))
+    settling = s.get("settling")
+    if settling and settling["settled"] is not None:
+        after = f"after day {settling['warmup_hours'] / 24:g}"
+        if settling["settled"]:
+            parts.append(f"<p>Backlog settled: no tier's backlog grows {after}.</p>")
+        else:
+            growing = ", ".join(
+                f"{html.escape(t)} (+{settling['tiers'][t]['slope_per_day']:.1f} open cases a day)"
+                for t in settling["growing"]
+            )
+            parts.append(
+                f'<p class="warning"><strong>Not settled:</strong> the backlog grows {after} '
+                f"at {growing}; the time to close of the closed cases depends on the horizon."
+                "</p>"
+            )
+    return "".join(parts)
+
+
+def _settling_html(data: ExperimentData) -> str:
+    """The variants whose backlog does not settle, named above the summary (empty if none)."""
+    from govsim.experiments.analysis import settling
+
+    first = data.summary[data.summary["sample"] == data.summary["sample"].min()]
+    verdicts = settling(first)
+    bad = verdicts[~verdicts["settled"]] if len(verdicts) else verdicts
+    if not len(bad):
+        return ""
+    named = ", ".join(
+        f"{html.escape(str(r.variant))} ({r.growing} of {r.runs} runs grow)"
+        for r in bad.itertuples()
+    )
+    return (
+        f'<p class="warning"><strong>Not settled:</strong> {named}: the backlog grows after '
+        "the warm-up in more runs than false alarms explain; the time to close of the closed "
+        "cases depends on the horizon.</p>"
+    )
 
 
 def _experiment_sections(data: ExperimentData) -> list[tuple[str, str]]:
@@ -206,6 +273,7 @@ def _experiment_sections(data: ExperimentData) -> list[tuple[str, str]]:
             (
                 "Summary",
                 "<p>Mean [95% CI] across replications, per variant.</p>"
+                + _settling_html(data)
                 + _table(_summary_pivot(data)),
             )
         )

@@ -96,12 +96,13 @@ def collect(state: RunState) -> RunResult:
     statistics = state.recorder.statistics
     table = state.recorder.table
     problems = state.problem_recorder
+    timeseries = state.monitor.frame()
     return RunResult(
         scenario=state.scenario,
         cases=table.frame() if table is not None else None,
-        timeseries=state.monitor.frame(),
+        timeseries=timeseries,
         kpis=statistics.kpis(state.calendar, composite_weights(state.scenario)),
-        summary=summarise(state),
+        summary=summarise(state, timeseries),
         rankings=pd.DataFrame(state.rankings, columns=list(RANKING_COLUMNS)),
         statistics=statistics,
         problems=problems.table.frame() if problems and problems.table else None,

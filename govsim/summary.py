@@ -6,16 +6,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from govsim.censoring import censoring
 from govsim.codes import DISCOVERED_BY, FIXED_BY, TIERS
+from govsim.settling import settling, summary_warmup_hours
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from govsim.model import RunState
+    from govsim.tallies import RunStatistics
 
 QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
 
 
-def summarise(state: RunState) -> dict[str, Any]:
-    """The headline figures of a run (summary.json), from its streaming statistics."""
+def summarise(state: RunState, timeseries: pd.DataFrame) -> dict[str, Any]:
+    """The headline figures of a run (summary.json), from its streaming statistics and its
+    time series (``timeseries``, for the settling check)."""
     ledger = state.ledger
     statistics = state.recorder.statistics
     closed_by_tier = statistics.closed_by_tier()
@@ -34,10 +40,12 @@ def summarise(state: RunState) -> dict[str, Any]:
             "valid_callbacks": statistics.day_total("valid_callbacks"),
         },
         "time_to_close_hours": quantile_summary(statistics.time_to_close()),
+        "time_to_close_censoring": censoring_block(statistics, state.scenario.days * 24.0),
+        "settling": settling(timeseries, summary_warmup_hours(state.scenario.days)).as_dict(),
         "share_closed_by_tier": {t: round_number(closed_by_tier[t] / n_closed) for t in TIERS},
         "utilisation": {tier: round_number(u) for tier, u in state.utilisation.items()},
         "prevented_appeals": state.prevented,
-        "problems": problems_block(state, statistics.rates()["resolution"]),
+        "problems": problems_block(state),
         "policy_costs": {
             policy: {k: round_number(v) for k, v in spent.items()}
             for policy, spent in (state.policy_costs or {}).items()
@@ -52,16 +60,39 @@ def summarise(state: RunState) -> dict[str, Any]:
     }
 
 
-def problems_block(state: RunState, resolution_rate: float) -> dict[str, Any] | None:
+def censoring_block(statistics: RunStatistics, horizon: float) -> dict[str, Any]:
+    """What ``time_to_close_hours`` (closed cases only) leaves out, over the same cases (all
+    created in the run): the open share, the open cases' ages, and the Kaplan-Meier
+    restricted mean time to close (:mod:`govsim.censoring`)."""
+    figures = censoring(
+        statistics.time_to_close(),
+        statistics.open_ages(),
+        statistics.day_total("created"),
+        horizon,
+    )
+    return {
+        "open_share": round_number(figures.open_share),
+        "open_age_hours": {
+            "mean": round_number(figures.open_age_mean),
+            "p90": round_number(figures.open_age_p90),
+            "max": round_number(figures.open_age_max),
+        },
+        "restricted_mean_hours": round_number(figures.restricted_mean),
+        "restricted_to_hours": round_number(figures.restricted_to),
+    }
+
+
+def problems_block(state: RunState) -> dict[str, Any] | None:
     """The ``problems`` block: how many problems arose, were reported and really fixed, and
-    the gap between the reported resolution rate and the true fix rate (None without
+    the resolution gap: over closed cases of problems with a valid callback, the share
+    reported resolved minus the share that truly fixed the problem (None without
     problems)."""
     recorder = state.problem_recorder
     if recorder is None:
         return None
     tallies = recorder.tallies
     true_fix = tallies.true_fix_rate()
-    gap = resolution_rate - true_fix if resolution_rate == resolution_rate else float("nan")
+    shares = state.recorder.statistics.resolution_gap()
     return {
         "arisen": tallies.total("arisen"),
         "reported": tallies.total("reported"),
@@ -71,7 +102,10 @@ def problems_block(state: RunState, resolution_rate: float) -> dict[str, Any] | 
         "appeals": tallies.total("appeals"),
         "appeals_per_reported_problem": round_number(tallies.appeals_per_reported_problem()),
         "true_fix_rate": round_number(true_fix),
-        "resolution_gap": round_number(gap),
+        "problem_callbacks": state.recorder.statistics.day_total("problem_callbacks"),
+        "reported_resolved_share": round_number(shares["reported_resolved"]),
+        "truly_fixed_share": round_number(shares["truly_fixed"]),
+        "resolution_gap": round_number(shares["gap"]),
         "time_from_arising_to_fix_hours": quantile_summary(tallies.fix_hours()),
         "fixed_by": {name: tallies.total(f"fixed_by_{name}") for name in FIXED_BY},
         "discovered_by": {name: tallies.total(f"discovered_by_{name}") for name in DISCOVERED_BY},

@@ -3,9 +3,10 @@
 Cases arrive in chunks of numpy columns (:mod:`govsim.recorder`). Each chunk is
 assessed with vectorised numpy and added into integer counters binned by the day the
 case was created and the unit it is assessed to, so nothing per case is kept except
-one float per closed case (its time to close, for exact quantiles). A sweep can
-therefore switch the per-case table off and still get every figure, and a city-wide
-year keeps its memory flat.
+one float per closed case (its time to close, for exact quantiles) and one per case still
+open at the end (its age then, for the censoring-aware figures of :mod:`govsim.censoring`).
+A sweep can therefore switch the per-case table off and still get every figure, and a
+city-wide year keeps its memory flat.
 
 Assessment rules (the same as :func:`govsim.kpis.assess`, which computes them from a
 cases table and serves as the reference): a case's response is *due* if it came or the
@@ -33,6 +34,7 @@ from govsim.codes import (
     FIXED_BY,
     HOTLINE_CHANNEL,
     HOTLINE_TIER,
+    OPEN,
     SATISFIED,
     STATUSES,
     TIERS,
@@ -63,10 +65,16 @@ DAY_COUNTERS = (
     "calls",
     "abandoned_calls",
     "valid_callbacks",
+    "problem_callbacks",
+    "problem_callbacks_resolved",
+    "problem_callbacks_fixed",
     *(f"closed_{tier}" for tier in TIERS),
     *(f"status_{s}" for s in STATUSES),
 )
-"""Per creation day: counts of all cases (assessed or not)."""
+"""Per creation day: counts of all cases (assessed or not). ``problem_callbacks``: closed cases of
+problems with a valid callback, the one denominator of the reported resolved share
+(``_resolved``) and the truly fixed share (``_fixed``) that :meth:`RunStatistics.resolution_gap`
+compares."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,9 @@ class RunStatistics:
         self._close_kinds: list[np.ndarray] = []
         """Per closed case: BEYOND_STREET if it was a work order beyond the street's powers, plus
         CROSS_DEPARTMENT if its category needs several departments."""
+        self._open_days: list[np.ndarray] = []
+        self._open_ages: list[np.ndarray] = []
+        """Per case still open at the end: its creation day and its age then (hours)."""
 
     # -- filling -------------------------------------------------------------------------
     def add(self, c: dict[str, np.ndarray]) -> None:
@@ -143,6 +154,13 @@ class RunStatistics:
 
         closed = status == CLOSED
         problem_closed = closed & (c["problem_id"] >= 0)
+        problem_callbacks = problem_closed & valid
+        count("problem_callbacks", problem_callbacks)
+        count("problem_callbacks_resolved", problem_callbacks & (c["resolved"] == 1))
+        count("problem_callbacks_fixed", problem_callbacks & (c["outcome"] == FIXED))
+        still_open = status == OPEN
+        self._open_days.append(day[still_open])
+        self._open_ages.append(self.horizon - c["created"][still_open])
         self._close_days.append(day[closed])
         self._close_hours.append(c["closed"][closed] - c["created"][closed])
         beyond = (c["needed_tier"][closed] == DISTRICT_NEEDED) & (tier[closed] != HOTLINE_TIER)
@@ -226,6 +244,31 @@ class RunStatistics:
         if kind:
             counted &= (kinds & kind) == kind
         return hours[counted]
+
+    def open_ages(self, warmup_hours: float = 0.0) -> np.ndarray:
+        """Ages at the end of the run (hours) of the cases still open then, created after
+        warm-up: what :meth:`time_to_close` leaves out."""
+        if not self._open_days:
+            return np.empty(0)
+        days, ages = np.concatenate(self._open_days), np.concatenate(self._open_ages)
+        self._open_days, self._open_ages = [days], [ages]
+        return ages[days >= self.first_day(warmup_hours)]
+
+    def open_share(self, warmup_hours: float = 0.0) -> float:
+        """Cases still open at the end over cases created, both after warm-up."""
+        created = self.day_total("created", warmup_hours)
+        return len(self.open_ages(warmup_hours)) / created if created else float("nan")
+
+    def resolution_gap(self, warmup_hours: float = 0.0) -> dict[str, float]:
+        """Over closed cases of problems with a valid callback (one denominator for both):
+        the share reported resolved, the share that truly fixed the problem, and the gap
+        (reported minus truly fixed); NaN without such cases."""
+        n = self.day_total("problem_callbacks", warmup_hours)
+        if not n:
+            return dict.fromkeys(("reported_resolved", "truly_fixed", "gap"), float("nan"))
+        resolved = self.day_total("problem_callbacks_resolved", warmup_hours) / n
+        fixed = self.day_total("problem_callbacks_fixed", warmup_hours) / n
+        return {"reported_resolved": resolved, "truly_fixed": fixed, "gap": resolved - fixed}
 
     def closed_by_tier(self, warmup_hours: float = 0.0) -> dict[str, int]:
         return {t: self.day_total(f"closed_{t}", warmup_hours) for t in TIERS}

@@ -516,4 +516,4 @@ def test_every_outcome_has_a_label_and_a_unit() -> None:
     from govsim.experiments.outcomes import OUTCOMES
 
     missing = sorted(set(OUTCOMES) - set(style.METRICS))
-    assert not missing, f"add a MetricStyle to govsim/plots/style.py METRICS for {missing}"
+    assert not missing, f"add a MetricStyle to govsim/units.py METRICS for {missing}"

@@ -37,6 +37,9 @@ class RunTask:
     scenario: Scenario
     warmup_hours: float
     outcomes: tuple[str, ...]
+    companions: bool = False
+    """Measure, beside a time to close, its companions too (open share, settled:
+    :func:`govsim.experiments.outcomes.measured`); an experiment's runs do."""
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,7 @@ def build_design(
                         scenario,
                         experiment.warmup_days * 24,
                         tuple(experiment.outcomes),
+                        companions=True,
                     )
                 )
     return Design(experiment, tasks, pd.DataFrame(variant_rows), samples)

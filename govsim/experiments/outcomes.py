@@ -3,19 +3,33 @@
 Every outcome takes the run's tables and the warm-up (hours, whole days) and returns
 one number. Case-based outcomes use the run's streaming statistics of the cases created
 after the warm-up (so they need no per-case table); backlog outcomes use the time series
-after it. Time to close counts closed cases only (cases still open at the
-end are not in it: compare it with ``backlog_end``).
+after it.
+
+Time to close (``time_to_close_*``) counts closed cases only: a case still open at the end
+is left out, however long it has waited. Beside it: ``open_share`` and ``open_age_*`` (what
+it leaves out), ``time_to_close_restricted`` (censoring-aware: a Kaplan-Meier restricted
+mean that counts the open cases for the time they have waited) and ``settled`` /
+``backlog_trend`` (does the backlog stop growing after the warm-up, :mod:`govsim.settling`).
+An experiment that asks for a time to close measures ``open_share`` and ``settled`` too
+(:func:`measured`, :func:`task_outcomes`), so a variant whose backlog grows is flagged
+wherever its time to close is shown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from govsim.censoring import Censoring, censoring
 from govsim.rates import composite, composite_weights
 from govsim.run_result import RunResult
+from govsim.settling import Settling, settling
 from govsim.tallies import BEYOND_STREET, CROSS_DEPARTMENT
+
+if TYPE_CHECKING:
+    from govsim.experiments.design import RunTask
 
 Outcome = Callable[[RunResult, float], float]
 
@@ -62,6 +76,57 @@ def time_to_close_cross_department(result: RunResult, warmup: float) -> float:
     categories that need several departments (``joint_departments``)."""
     values = result.statistics.time_to_close(warmup, CROSS_DEPARTMENT)
     return float(values.mean()) if len(values) else float("nan")
+
+
+def _censoring(result: RunResult, warmup: float) -> Censoring:
+    statistics = result.statistics
+    return censoring(
+        statistics.time_to_close(warmup),
+        statistics.open_ages(warmup),
+        statistics.day_total("created", warmup),
+        result.scenario.days * 24.0 - warmup,
+    )
+
+
+def open_share(result: RunResult, warmup: float) -> float:
+    """Cases still open at the end over cases created, both after warm-up: the share that
+    time to close leaves out."""
+    return result.statistics.open_share(warmup)
+
+
+def open_age_mean(result: RunResult, warmup: float) -> float:
+    """Mean age at the end (hours) of the cases still open then, created after warm-up."""
+    ages = result.statistics.open_ages(warmup)
+    return float(ages.mean()) if len(ages) else float("nan")
+
+
+def open_age_max(result: RunResult, warmup: float) -> float:
+    """Age at the end (hours) of the oldest case still open then, created after warm-up."""
+    ages = result.statistics.open_ages(warmup)
+    return float(ages.max()) if len(ages) else float("nan")
+
+
+def time_to_close_restricted(result: RunResult, warmup: float) -> float:
+    """Restricted mean hours from appeal to closing, censoring-aware: the area under the
+    Kaplan-Meier curve of cases created after warm-up (open cases censored at their age) up
+    to 720 h, or the run's length after warm-up if shorter."""
+    return _censoring(result, warmup).restricted_mean
+
+
+def _settling(result: RunResult, warmup: float) -> Settling:
+    return settling(result.timeseries, warmup)
+
+
+def settled(result: RunResult, warmup: float) -> float:
+    """1 if no tier's backlog grows after warm-up (one-sided trend test at 5%, Bonferroni over
+    the tiers), 0 if one does; NaN when the run after warm-up is too short to test."""
+    verdict = _settling(result, warmup).settled
+    return float("nan") if verdict is None else float(verdict)
+
+
+def backlog_trend(result: RunResult, warmup: float) -> float:
+    """Growth of the steepest tier's backlog after warm-up (open cases per day)."""
+    return _settling(result, warmup).largest_slope
 
 
 def response_rate(result: RunResult, warmup: float) -> float:
@@ -118,9 +183,28 @@ def true_fix_rate(result: RunResult, warmup: float) -> float:
     return tallies.true_fix_rate(warmup) if tallies else float("nan")
 
 
+def _problem_callbacks(result: RunResult, warmup: float, share: str) -> float:
+    if result.problem_tallies is None:
+        return float("nan")
+    return result.statistics.resolution_gap(warmup)[share]
+
+
+def reported_resolved_share(result: RunResult, warmup: float) -> float:
+    """Closed cases of problems with a valid callback (created after warm-up) reported
+    resolved, over all such cases."""
+    return _problem_callbacks(result, warmup, "reported_resolved")
+
+
+def truly_fixed_share(result: RunResult, warmup: float) -> float:
+    """Closed cases of problems with a valid callback (created after warm-up) that truly fixed
+    the problem, over all such cases."""
+    return _problem_callbacks(result, warmup, "truly_fixed")
+
+
 def resolution_gap(result: RunResult, warmup: float) -> float:
-    """The reported resolution rate minus the true fix rate (after warm-up)."""
-    return resolution_rate(result, warmup) - true_fix_rate(result, warmup)
+    """Over closed cases of problems with a valid callback (created after warm-up): the share
+    reported resolved minus the share that truly fixed the problem."""
+    return _problem_callbacks(result, warmup, "gap")
 
 
 def appeals_per_problem(result: RunResult, warmup: float) -> float:
@@ -159,6 +243,12 @@ OUTCOMES: dict[str, Outcome] = {
         time_to_close_p90,
         time_to_close_beyond_street,
         time_to_close_cross_department,
+        time_to_close_restricted,
+        open_share,
+        open_age_mean,
+        open_age_max,
+        settled,
+        backlog_trend,
         response_rate,
         resolution_rate,
         satisfaction_rate,
@@ -168,6 +258,8 @@ OUTCOMES: dict[str, Outcome] = {
         prevented,
         problems_arisen,
         true_fix_rate,
+        reported_resolved_share,
+        truly_fixed_share,
         resolution_gap,
         appeals_per_problem,
         fix_time_mean,
@@ -175,6 +267,32 @@ OUTCOMES: dict[str, Outcome] = {
         problems_open_end,
     )
 }
+
+
+TIME_TO_CLOSE = (
+    "time_to_close_mean",
+    "time_to_close_p90",
+    "time_to_close_beyond_street",
+    "time_to_close_cross_department",
+)
+"""The outcomes averaged over closed cases only."""
+COMPANIONS = ("open_share", "settled")
+"""Measured beside any of TIME_TO_CLOSE, whether asked for or not (:func:`measured`)."""
+
+
+def measured(names: tuple[str, ...] | list[str]) -> list[str]:
+    """The outcomes a run measures for the requested ``names``: those, then COMPANIONS if a
+    closed-only time to close is among them (so its caveats travel with it)."""
+    wanted = list(names)
+    if any(n in TIME_TO_CLOSE for n in wanted):
+        wanted += [c for c in COMPANIONS if c not in wanted]
+    return wanted
+
+
+def task_outcomes(task: RunTask) -> list[str]:
+    """What one run measures: its outcomes, with their companions if the task asks
+    (``RunTask.companions``: an experiment's runs do)."""
+    return measured(task.outcomes) if task.companions else list(task.outcomes)
 
 
 def known_outcomes(names: list[str]) -> list[str]:

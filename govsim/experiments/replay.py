@@ -98,7 +98,7 @@ def choose_tasks(
 
 def replay_task(task: RunTask) -> tuple[RunTask, dict[str, pd.DataFrame], dict[str, float]]:
     """Simulate one run and keep its case views and outcomes (runs in a worker process)."""
-    from govsim.experiments.outcomes import OUTCOMES
+    from govsim.experiments.outcomes import OUTCOMES, task_outcomes
     from govsim.simulate import simulate
 
     # Experiments may run without a per-case table; the replay needs one.
@@ -116,7 +116,7 @@ def replay_task(task: RunTask) -> tuple[RunTask, dict[str, pd.DataFrame], dict[s
         sample=task.sample,
         replication=task.replication,
     )
-    outcomes = {name: OUTCOMES[name](result, task.warmup_hours) for name in task.outcomes}
+    outcomes = {name: OUTCOMES[name](result, task.warmup_hours) for name in task_outcomes(task)}
     return task, views, outcomes
 
 

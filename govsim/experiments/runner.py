@@ -1,5 +1,9 @@
 """Perform one run of an experiment, in whatever process a backend chose.
 
+A run measures its outcomes and, beside a time to close, its companions when the task asks
+(an experiment's runs; :func:`govsim.experiments.outcomes.task_outcomes`: the open share and
+whether the backlog settled).
+
 A run that raises does not stop the experiment: its error comes back as data, with the
 variant, replication and seed, and the run is tried again on ``--resume``.
 """
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from govsim.experiments.design import RunTask
-from govsim.experiments.outcomes import OUTCOMES
+from govsim.experiments.outcomes import OUTCOMES, task_outcomes
 from govsim.simulate import simulate
 
 TIMESERIES_METRICS = ("open", "queued", "in_service", "staff", "arrived", "closed", "abandoned")
@@ -37,7 +41,7 @@ def perform(task: RunTask) -> RunOutcome:
     started = time.perf_counter()
     try:
         result = simulate(task.scenario, seed=task.seed)
-        metrics = {name: OUTCOMES[name](result, task.warmup_hours) for name in task.outcomes}
+        metrics = {name: OUTCOMES[name](result, task.warmup_hours) for name in task_outcomes(task)}
         series = result.timeseries.melt(
             id_vars=["time", "tier"], value_vars=list(TIMESERIES_METRICS), var_name="metric"
         )

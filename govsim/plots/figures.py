@@ -96,7 +96,8 @@ def figure_specs(inputs: PlotInputs) -> list[FigureSpec]:
         specs.append(
             FigureSpec(
                 "time_to_close",
-                "Time to close work orders per urgency class, the class's time limit dashed.",
+                "Time to close of the closed work orders per urgency class (cases still open "
+                "at the end are not in it), the class's time limit dashed.",
                 lambda: closing_figure(inputs),
             )
         )

@@ -3,7 +3,11 @@
 In a run with problems, a case can be closed (and reported resolved at the callback)
 while its problem stays; the true fix rate counts the closed cases of problems whose
 handling really fixed the problem. Drawn per month of appeal, city-wide, with 95% bands
-across replications; the gap between the two lines is the ``resolution_gap``.
+across replications. The two lines are over different cases (the resolution rate over every
+valid callback, consultations included; the true fix rate over closed cases of problems),
+so the gap between them is not the ``resolution_gap`` of the summary, which compares both
+shares over closed problem cases with a valid callback. Months the run covers only in part
+follow the rule of the other monthly figures (:func:`govsim.plots.frames.whole_months`).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from govsim.plots.frames import variant_order, with_keys
+from govsim.plots.frames import month_label, variant_order, whole_months, with_keys
 from govsim.plots.rates import monthly_rates, readable_span
 from govsim.plots.style import axes_or_new, colours
 
@@ -35,7 +39,11 @@ def plot_reported_vs_true(
     variants: list[str] | None = None,
     legend: bool = True,
 ) -> Axes:
-    """City-wide reported resolution rate (solid) and true fix rate (dashed) per month."""
+    """City-wide reported resolution rate (solid) and true fix rate (dashed) per month.
+
+    Months the run covers only in part are left out, or, when no month is whole, labelled
+    with their days in the run and drawn with hollow markers (as :func:`plot_rate`)."""
+    kpis, partial = whole_months(kpis)
     ax = axes_or_new(ax)
     palette = colours(variant_order(with_keys(kpis, "run"), variants))
     months: list[str] = sorted(kpis["month"].astype(str).unique())
@@ -52,6 +60,7 @@ def plot_reported_vs_true(
                 linestyle=style,
                 marker="o",
                 markersize=3,
+                markerfacecolor="none" if partial else palette[variant],
                 color=palette[variant],
                 label=f"{variant}: {label}" if len(palette) > 1 else label,
             )
@@ -59,7 +68,7 @@ def plot_reported_vs_true(
             if np.isfinite(low).any():
                 ax.fill_between(x, low, high, color=palette[variant], alpha=0.12, linewidth=0)
     readable_span(ax, pd.concat(drawn, ignore_index=True))
-    ax.set_xticks(range(len(months)), months)
+    ax.set_xticks(range(len(months)), [month_label(m, partial) for m in months])
     ax.set_xlim(-0.6, len(months) - 0.4)
     ax.set_ylabel("rate (%)")
     ax.set_xlabel("month of appeal")

@@ -10,61 +10,20 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from govsim.units import METRICS, MetricStyle, metric_style
+
+__all__ = ["METRICS", "MetricStyle", "metric_style"]
+
 FORMATS = ("png", "svg")
 DPI = 130
 TIER_ORDER = ("city", "hotline", "dispatch", "grid", "street", "district", "department")
 CLOSING_TIERS = ("hotline", "grid", "street", "district", "department")
-
-
-@dataclass(frozen=True)
-class MetricStyle:
-    """How an outcome is labelled: its name, unit, and the factor from stored value to shown
-    value."""
-
-    label: str
-    unit: str
-    scale: float = 1.0
-
-    def axis(self, prefix: str = "") -> str:
-        return f"{prefix}{self.label} ({self.unit})"
-
-
-METRICS: dict[str, MetricStyle] = {
-    "backlog_mean": MetricStyle("mean backlog", "open cases"),
-    "backlog_end": MetricStyle("backlog at end", "open cases"),
-    "created": MetricStyle("cases created", "cases"),
-    "time_to_close_mean": MetricStyle("mean time to close", "hours"),
-    "time_to_close_p90": MetricStyle("90th pct. time to close", "hours"),
-    "time_to_close_beyond_street": MetricStyle("time to close beyond street powers", "hours"),
-    "time_to_close_cross_department": MetricStyle("time to close, several departments", "hours"),
-    "response_rate": MetricStyle("response rate", "%", 100.0),
-    "resolution_rate": MetricStyle("resolution rate", "%", 100.0),
-    "satisfaction_rate": MetricStyle("satisfaction rate", "%", 100.0),
-    "composite_score": MetricStyle("composite score", "0-100", 100.0),
-    "share_closed_low": MetricStyle("closed at grid or street", "%", 100.0),
-    "abandonment_rate": MetricStyle("abandoned calls", "%", 100.0),
-    "prevented": MetricStyle("appeals prevented", "cases"),
-    "problems_arisen": MetricStyle("problems arisen", "problems"),
-    "true_fix_rate": MetricStyle("true fix rate", "%", 100.0),
-    "resolution_gap": MetricStyle("resolution gap", "%", 100.0),
-    "appeals_per_problem": MetricStyle("appeals per reported problem", "appeals"),
-    "fix_time_mean": MetricStyle("mean time to fix", "hours"),
-    "fix_time_p90": MetricStyle("90th pct. time to fix", "hours"),
-    "problems_open_end": MetricStyle("problems open at end", "problems"),
-}
-"""The label and unit of every outcome (``govsim.experiments.outcomes.OUTCOMES``); a name
-missing here is labelled with itself and the unit "value"."""
-
-
-def metric_style(name: str) -> MetricStyle:
-    return METRICS.get(name, MetricStyle(name.replace("_", " "), "value"))
 
 
 def difference_unit(style: MetricStyle) -> str:
