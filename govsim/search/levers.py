@@ -26,6 +26,7 @@ from govsim.scenario.loader import load_scenario
 from govsim.scenario.schema import Scenario
 from govsim.search.study import Lever, Study
 
+REPAIR_EVALUATIONS = 400  # candidates a repair may try before it gives up
 FIXED_OUTPUT = ("output.timeseries_interval_hours=24", "output.cases_table=false")
 
 
@@ -112,6 +113,50 @@ class Space:
             ) / budget  # relative, so it compares with head counts
         return Candidate(values, headcount, cost, violations)
 
+    def repair(self, drawn: dict[str, Any]) -> dict[str, Any]:
+        """The feasible point nearest ``drawn``, so that no trial is spent over a budget.
+
+        Nearest in grid steps: the numeric levers (integer and stepped ranges; continuous
+        ones and choices stay as drawn) move one step at a time, breadth first, within
+        their ranges; of the feasible points at the least distance the one closest to the
+        budget (least slack) wins, ties to the first found. ``drawn`` comes back unchanged
+        when it is feasible, when it is invalid (reported as such), or when nothing
+        feasible lies within ``REPAIR_EVALUATIONS`` evaluations (then it is told as
+        infeasible, as before).
+        """
+        first = self.candidate(drawn)
+        if first.feasible or first.error is not None:
+            return drawn
+        movable = [lv for lv in self.drawn if lv.range is not None and (lv.integer or lv.step)]
+        seen = {_point_key(drawn)}
+        layer = [drawn]
+        evaluations = 0
+        while layer and evaluations < REPAIR_EVALUATIONS:
+            nxt: list[dict[str, Any]] = []
+            found: list[tuple[float, dict[str, Any]]] = []
+            for point in layer:
+                for lever in movable:
+                    for direction in (-1, 1):
+                        moved = _step(lever, point[lever.key], direction)
+                        if moved is None:
+                            continue
+                        other = {**point, lever.key: moved}
+                        if _point_key(other) in seen:
+                            continue
+                        seen.add(_point_key(other))
+                        nxt.append(other)
+                        candidate = self.candidate(other)
+                        evaluations += 1
+                        if candidate.feasible:
+                            slack = -sum(
+                                v for k, v in candidate.violations.items() if k != "headcount_min"
+                            )
+                            found.append((slack, other))
+            if found:
+                return min(found, key=lambda f: f[0])[1]
+            layer = nxt
+        return drawn
+
     def _fill(self, values: dict[str, Any]) -> int:
         head = self.study.constraints.headcount
         assert head is not None and head.fill is not None
@@ -143,6 +188,23 @@ class Space:
             prices.get(str(values[key]), 0.0) for key, prices in model.per_choice_yuan.items()
         )
         return float(total)
+
+
+def _step(lever: Lever, value: Any, direction: int) -> Any:
+    """``value`` moved one grid step up or down within the lever's range (None past its end)."""
+    assert lever.range is not None
+    low, high = lever.range
+    size = lever.step or 1
+    moved = value + direction * size
+    if lever.integer:
+        moved = int(round(moved))
+    else:
+        moved = round(low + round((moved - low) / size) * size, 12)
+    return moved if low - 1e-9 <= moved <= high + 1e-9 else None
+
+
+def _point_key(values: dict[str, Any]) -> str:
+    return json.dumps(values, sort_keys=True, default=str)
 
 
 def staff_by_tier(scenario: Scenario) -> dict[str, int]:

@@ -41,6 +41,7 @@ from govsim.experiments.design import RunTask, replication_seeds, run_id
 from govsim.experiments.executors import Executor, choose
 from govsim.experiments.runner import RunOutcome, perform
 from govsim.io import atomic_write
+from govsim.progress import Progress
 from govsim.scenario.loader import load_model
 from govsim.search import objectives as obj
 from govsim.search.levers import Candidate, Space, build_space
@@ -109,16 +110,15 @@ def run_study(
     reps = study.replications
     seeds = replication_seeds(study.seed, reps.max + reps.final)
     print_fp = fingerprint(space, seeds)
-    claim(target, print_fp)
     url = storage_url(target, storage or study.storage)
-    if storage or study.storage or (target / DB).is_file():
-        stored = existing_study(open_storage(url), study.name)
-        if stored is not None:
-            check_stored(stored, print_fp, resume, str(target))
-    target.mkdir(parents=True, exist_ok=True)
-    write_study_yaml(target, study, print_fp, _masked(url))
-    storage_ = open_storage(url)
-    ostudy = open_study(storage_, study, print_fp)
+    with claim(target, print_fp):  # no other process creates a study here meanwhile
+        if storage or study.storage or (target / DB).is_file():
+            stored = existing_study(open_storage(url), study.name)
+            if stored is not None:
+                check_stored(stored, print_fp, resume, str(target))
+        write_study_yaml(target, study, print_fp, _masked(url))
+        storage_ = open_storage(url)
+        ostudy = open_study(storage_, space, print_fp)
     search = StudyLoop(space, ostudy, storage_, seeds, executor or choose(), progress)
     session: Any = search.executor if hasattr(search.executor, "__enter__") else nullcontext()
     with session:
@@ -160,7 +160,7 @@ class StudyLoop:
         self.ran = 0
         self.errors: list[str] = []
         self._beat = 0.0
-        self._bar: Any = None
+        self._bar: Progress | None = None
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self, n_target: int) -> None:
@@ -476,6 +476,7 @@ def _writer(table: pd.DataFrame) -> Any:
 
 
 def _suggest(trial: optuna.trial.Trial, lever: Lever) -> Any:
+    """The sampler's value (the distributions match :func:`storage.distribution`)."""
     if lever.choices is not None:
         return trial.suggest_categorical(lever.key, lever.choices)
     assert lever.range is not None
@@ -520,9 +521,8 @@ def _masked(url: str) -> str:
         return url
 
 
-def _bar(total: int, done: int, progress: bool, label: str) -> Any:
+def _bar(total: int, done: int, progress: bool, label: str) -> Progress | None:
+    """A bar on a terminal; elsewhere (a log file) a line on stderr at every tenth of the trials."""
     if not progress:
         return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=min(done, total), unit="trial", desc=label, disable=None)
+    return Progress(total, desc=label, unit="trial", initial=min(done, total))
