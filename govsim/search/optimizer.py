@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import time
 import uuid
 from collections.abc import Iterable
@@ -44,9 +45,19 @@ from govsim.io import atomic_write
 from govsim.progress import Progress
 from govsim.scenario.loader import load_model
 from govsim.search import objectives as obj
+from govsim.search import selection
 from govsim.search.levers import Candidate, Space, build_space
 from govsim.search.racing import beaten, next_target
-from govsim.search.records import A, Evaluation, evaluation_of, finished, fresh_key, front_members
+from govsim.search.records import (
+    A,
+    Evaluation,
+    distinct,
+    evaluation_of,
+    finished,
+    fresh_key,
+    front_members,
+    selection_key,
+)
 from govsim.search.storage import (
     DB,
     check_stored,
@@ -108,7 +119,7 @@ def run_study(
         else ((path.parent / study.out) if study.out else Path("results") / study.name)
     )
     reps = study.replications
-    seeds = replication_seeds(study.seed, reps.max + reps.final)
+    seeds = replication_seeds(study.seed, reps.max + reps.fresh)
     print_fp = fingerprint(space, seeds)
     url = storage_url(target, storage or study.storage)
     with claim(target, print_fp):  # no other process creates a study here meanwhile
@@ -453,9 +464,13 @@ class StudyLoop:
             )
         return self._ids[number]
 
-    # -- the final front --------------------------------------------------------------------
+    # -- the final front ----------------------------------------------------------------------
     def final(self) -> None:
-        """Re-evaluate the front members on fresh seeds (``replications.final`` each)."""
+        """One objective: select among the contenders on fresh seeds (govsim.search.selection).
+        More: re-evaluate the front members on fresh seeds (``replications.final`` each)."""
+        if len(self.study.objectives) == 1:
+            self._select()
+            return
         members = front_members(self.study, self.trials((TrialState.COMPLETE,)), self.fresh_attrs())
         need = [ev for ev in members if ev.reps(fresh=True) < self.study.replications.final]
         if need:
@@ -463,6 +478,60 @@ class StudyLoop:
         for ev in need:
             if ev.error is not None:
                 self.errors.append(f"fresh runs of trial {ev.number}: {ev.error.splitlines()[0]}")
+
+    def _select(self) -> None:
+        """Screen the finished candidates, then eliminate on fresh seeds; store the outcome."""
+        reps, objective = self.study.replications, self.study.objectives[0]
+        done = distinct(
+            evaluation_of(t, self.fresh_attrs())
+            for t in self.trials((TrialState.COMPLETE,))
+            if finished(t)
+        )
+        if not done:
+            return
+        by_number = {ev.number: ev for ev in done}
+        search = {
+            ev.number: objective.sign * ev.scores(self.study)[objective.outcome] for ev in done
+        }
+        names = selection.contenders(search, reps.confidence, reps.contenders)
+        plan = selection.Plan.of(len(names), reps.final, reps.fresh, reps.confidence)
+        if self.progress:
+            print(
+                f"govsim: {self.study.name}: {len(names)} of {len(done)} candidates cannot be told "
+                "from the search best; re-running them on fresh seeds",
+                file=sys.stderr,
+                flush=True,
+            )
+        while True:
+            losses = {n: self._fresh_loss(by_number[n]) for n in names}
+            state = selection.eliminate(losses, plan)
+            if state.target is None:
+                break
+            need = [by_number[n] for n in state.alive if by_number[n].reps(True) < state.target]
+            self._run(need, {ev.number: state.target for ev in need}, fresh=True)
+            for ev in need:
+                if ev.error is not None:
+                    line = ev.error.splitlines()[0]
+                    self.errors.append(f"fresh runs of trial {ev.number}: {line}")
+            names = [n for n in names if by_number[n].error is None]
+            if not names:
+                return
+        record = {
+            "contenders": names,
+            "alive": state.alive,
+            "dropped": {str(k): v for k, v in state.dropped.items()},
+            "best": state.best(losses),
+            "looks": plan.looks,
+            "alpha": plan.alpha,
+            "confidence": reps.confidence,
+        }
+        self.storage.set_study_user_attr(self.study_id, selection_key(), record)
+
+    def _fresh_loss(self, ev: Evaluation) -> np.ndarray:
+        if not ev.fresh:
+            return np.zeros(0)
+        objective = self.study.objectives[0]
+        return objective.sign * ev.scores(self.study, fresh=True)[objective.outcome]
 
 
 def write_tables(target: Path, tables: dict[str, pd.DataFrame]) -> None:

@@ -121,6 +121,7 @@ class SeededSampler(BaseSampler):
     ) -> None:
         self._inner.after_trial(study, trial, state, values)
 
+
 def distribution(lever: Lever) -> BaseDistribution:
     """The Optuna distribution of a lever (as ``trial.suggest_*`` makes it)."""
     if lever.choices is not None:
@@ -218,9 +219,7 @@ def check_stored(study: optuna.Study, fingerprint: str, resume: bool, where: str
         )
 
 
-def open_study(
-    storage: optuna.storages.RDBStorage, space: Space, fingerprint: str
-) -> optuna.Study:
+def open_study(storage: optuna.storages.RDBStorage, space: Space, fingerprint: str) -> optuna.Study:
     """Create or load the study; its sampler repairs draws over a budget (see SeededSampler)."""
     study = space.study
     constrained = study.constraints.headcount is not None or study.constraints.cost is not None
