@@ -43,7 +43,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from govsim.errors import UserInputError
 from govsim.io import atomic_write
-from govsim.search.levers import Space
+from govsim.search.levers import Space, point_key
 from govsim.search.study import Lever, Study
 
 try:
@@ -59,17 +59,18 @@ LOCK = ".optimize.lock"  # held while a process creates the study in its folder
 class SeededSampler(BaseSampler):
     """An Optuna sampler rebuilt for each trial, seeded by (seed, trial number).
 
-    With ``repair`` (a study with budgets), the sampler draws every lever of ``space``
-    together and hands the draw to ``repair``, which returns the nearest feasible point: the
-    trial's parameters are the repaired values, so the sampler learns from what was run and
-    no trial is spent over a budget.
+    With ``repair``, the sampler draws every lever of ``space`` together and hands the draw,
+    with the points of the earlier trials, to ``repair``, which returns the nearest
+    feasible point not tried yet (:meth:`Space.repair`): the trial's parameters are the
+    repaired values, so the sampler learns from what was run, and no trial is spent over
+    a budget or on a repeat.
     """
 
     def __init__(
         self,
         factory: Callable[[int], BaseSampler],
         seed: int,
-        repair: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        repair: Callable[[dict[str, Any], set[str]], dict[str, Any]] | None = None,
         space: dict[str, BaseDistribution] | None = None,
     ) -> None:
         self._factory = factory
@@ -101,7 +102,12 @@ class SeededSampler(BaseSampler):
         for name, distribution in search_space.items():
             if name not in values:
                 values[name] = self._inner.sample_independent(study, trial, name, distribution)
-        return self._repair(values)
+        tried = {
+            point_key({k: t.params.get(k) for k in search_space})
+            for t in study.get_trials(deepcopy=False)
+            if t.number != trial.number and t.params
+        }
+        return self._repair(values, tried)
 
     def sample_independent(
         self,
@@ -140,7 +146,7 @@ def trial_seed(seed: int, number: int) -> int:
 
 def sampler_for(
     study: Study,
-    repair: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    repair: Callable[[dict[str, Any], set[str]], dict[str, Any]] | None = None,
     space: dict[str, BaseDistribution] | None = None,
 ) -> SeededSampler:
     search = study.search
@@ -222,7 +228,6 @@ def check_stored(study: optuna.Study, fingerprint: str, resume: bool, where: str
 def open_study(storage: optuna.storages.RDBStorage, space: Space, fingerprint: str) -> optuna.Study:
     """Create or load the study; its sampler repairs draws over a budget (see SeededSampler)."""
     study = space.study
-    constrained = study.constraints.headcount is not None or study.constraints.cost is not None
     distributions = {lever.key: distribution(lever) for lever in space.drawn}
     directions = [
         StudyDirection.MINIMIZE if o.minimise else StudyDirection.MAXIMIZE for o in study.objectives
@@ -231,7 +236,7 @@ def open_study(storage: optuna.storages.RDBStorage, space: Space, fingerprint: s
         study_name=study.name,
         storage=storage,
         directions=directions,
-        sampler=sampler_for(study, space.repair if constrained else None, distributions),
+        sampler=sampler_for(study, space.repair, distributions),
         load_if_exists=True,
     )
     if FINGERPRINT not in ostudy.user_attrs:
