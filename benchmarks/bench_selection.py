@@ -16,7 +16,8 @@ allocation under the budget.
 
 For each seed (the study's ``seed``: its replication seeds and its sampler's) it reports
 the returned best, the indifference set, whether each holds the optimum, the trials over
-budget (0 expected) and distinct candidates, runs and wall time.
+budget (0 expected) and distinct candidates, runs and wall time. Run with an older govsim
+first on the path (PYTHONPATH=OLD_TREE) it reports the front's one member as best and set.
 Usage: python benchmarks/bench_selection.py [--seeds N] [--trials N] [--workers N] [--json FILE]
 """
 
@@ -171,7 +172,10 @@ def main() -> None:
                 progress=False,
             )
             wall = time.perf_counter() - started
-        trials, selection = result.trials, result.tables["selection"]
+        trials = result.trials
+        selection = result.tables.get("selection")
+        if selection is None:  # a govsim before the selection: the front's one member
+            selection = result.front.assign(best=True, indifferent=True)
         best = allocation(selection[selection["best"]].iloc[0])
         tied = [allocation(r) for _, r in selection[selection["indifferent"]].iterrows()]
         complete = trials[trials["state"] == "complete"]

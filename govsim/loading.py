@@ -102,7 +102,8 @@ class ExperimentData:
 
 @dataclass
 class StudyData:
-    """The tables of a policy search (``govsim optimize``): trials, the re-evaluated front, runs."""
+    """The tables of a policy search (``govsim optimize``): trials, the re-evaluated front, runs,
+    and with one objective the selection (contenders and the indifference set)."""
 
     path: Path
     study: dict[str, Any]

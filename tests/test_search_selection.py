@@ -89,8 +89,8 @@ def test_elimination_asks_for_more_replications_only_while_undecided():
 @pytest.mark.slow
 def test_a_tie_is_reported_as_a_tie_and_a_clear_winner_alone(tmp_path: Path, capsys):
     """The number of hotline operators changes nothing in the tiers reduction (every case is
-    found on patrol): allocations differing only there are a true tie, and 5 grid workers
-    (load 0.8) against 8 is a clear difference."""
+    found on patrol): allocations differing only there are a true tie; 5 grid workers (load
+    0.8) against 8, and 4 street staff (load 0.75) against 7, are clear differences."""
     replications = {"initial": 2, "step": 1, "max": 3, "final": 3, "final_max": 6}
     tie = write_study(
         tmp_path,
@@ -118,17 +118,18 @@ def test_a_tie_is_reported_as_a_tie_and_a_clear_winner_alone(tmp_path: Path, cap
         "clear",
         levers=[
             {"key": GRID, "range": [5, 8], "step": 3, "integer": True},
-            {"key": STREET, "range": [4, 5], "integer": True},
+            {"key": STREET, "range": [4, 7], "step": 3, "integer": True},
         ],
         replications=replications,
         search={"sampler": "random", "trials": 8, "batch": 4},
+        days=8,
     )
     rc = main(["optimize", str(clear), "--out", str(tmp_path / "clear"), "--workers", "1"])
     out = capsys.readouterr().out
     selection = pd.read_parquet(tmp_path / "clear" / "selection.parquet")
     assert rc == 0 and selection["indifferent"].sum() == 1
     winner = selection[selection["best"]].iloc[0]
-    assert (int(winner[GRID]), int(winner[STREET])) == (8, 5)
+    assert (int(winner[GRID]), int(winner[STREET])) == (8, 7)
     assert "is told apart from all others" in out
 
 
