@@ -112,6 +112,9 @@ def test_a_tie_is_reported_as_a_tie_and_a_clear_winner_alone(tmp_path: Path, cap
     assert "2 cannot be told apart" in captured.out and "tie" in captured.out
     front = pd.read_parquet(tmp_path / "tie" / "front.parquet")
     assert len(front) == 1 and int(front["trial"].iloc[0]) in set(tied["trial"])
+    assert main(["report", str(tmp_path / "tie"), "--quiet"]) == 0
+    page = (tmp_path / "tie" / "report.html").read_text(encoding="utf-8")
+    assert "2 of" in page and "cannot be told apart (the indifference set)" in page
 
     clear = write_study(
         tmp_path,
