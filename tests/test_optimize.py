@@ -155,7 +155,8 @@ def test_search_finds_the_erlang_c_optimum_within_30_trials(tmp_path: Path):
     fresh = result.runs[(result.runs["trial"] == best["trial"]) & (result.runs["phase"] == "fresh")]
     fresh = fresh.sort_values("replication")
     seeds = [int(s) for s in fresh["seed"]]
-    assert seeds == replication_seeds(1, 12 + 20)[12:]  # fresh: never used in the search
+    # fresh: never used in the search; 20, 40 or 60 of them (the selection's rounds)
+    assert len(seeds) in (20, 40, 60) and seeds == replication_seeds(1, 12 + len(seeds))[12:]
     reference = allocation_values(optimum, seeds)
     gap = paired_ci(fresh["value"].to_numpy(), reference)
     runner_up = sorted(theory, key=theory.get)[1]
