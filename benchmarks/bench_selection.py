@@ -179,11 +179,14 @@ def main() -> None:
         best = allocation(selection[selection["best"]].iloc[0])
         tied = [allocation(r) for _, r in selection[selection["indifferent"]].iterrows()]
         complete = trials[trials["state"] == "complete"]
+        search_best = allocation(complete.loc[complete["time_to_close_mean"].idxmin()])
         row = {
             "seed": seed,
             "best": best,
             "best_gap_pct": 100 * (truth[best] / truth[optimum] - 1),
             "best_is_optimum": best == optimum,
+            "search_best": search_best,  # the lowest search estimate: what was crowned before
+            "search_best_is_optimum": search_best == optimum,
             "set": tied,
             "set_holds_optimum": optimum in tied,
             "contenders": len(selection),
@@ -200,7 +203,8 @@ def main() -> None:
     print(
         f"\nover {n} seeds: best is the optimum {sum(r['best_is_optimum'] for r in rows)}/{n}; "
         f"indifference set holds it {sum(r['set_holds_optimum'] for r in rows)}/{n} "
-        f"(mean size {sum(len(r['set']) for r in rows) / n:.1f}); optimum tried in the search "
+        f"(mean size {sum(len(r['set']) for r in rows) / n:.1f}); the lowest search estimate "
+        f"is the optimum {sum(r['search_best_is_optimum'] for r in rows)}/{n}; optimum tried "
         f"{sum(r['optimum_tried'] for r in rows)}/{n}; trials over budget "
         f"{sum(r['over_budget'] for r in rows)}; mean {sum(r['seconds'] for r in rows) / n:.0f} s "
         "per study"
