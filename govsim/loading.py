@@ -27,7 +27,7 @@ from govsim.scenario.schema import Scenario
 RUN_MARKERS = ("summary.json", "timeseries.parquet")
 EXPERIMENT_MARKERS = ("experiment.yaml", "results.parquet")
 STUDY_MARKERS = ("study.yaml", "trials.parquet")
-STUDY_TABLES = ("trials", "front", "runs", "samples")
+STUDY_TABLES = ("trials", "front", "runs", "samples", "selection")
 EXPERIMENT_TABLES = (
     "results",
     "timeseries",
@@ -102,7 +102,8 @@ class ExperimentData:
 
 @dataclass
 class StudyData:
-    """The tables of a policy search (``govsim optimize``): trials, the re-evaluated front, runs."""
+    """The tables of a policy search (``govsim optimize``): trials, the re-evaluated front, runs,
+    and with one objective the selection (contenders and the indifference set)."""
 
     path: Path
     study: dict[str, Any]
@@ -110,6 +111,7 @@ class StudyData:
     front: pd.DataFrame
     runs: pd.DataFrame
     samples: pd.DataFrame
+    selection: pd.DataFrame = field(default_factory=pd.DataFrame)  # one objective: contenders
     kind: str = "study"
 
     @property
@@ -312,6 +314,7 @@ def _load_study(folder: Path) -> StudyData:
         front=tables["front"],
         runs=tables["runs"],
         samples=tables["samples"],
+        selection=tables["selection"],
     )
 
 

@@ -338,16 +338,55 @@ def _study_sections(data: StudyData) -> list[tuple[str, str]]:
                 item[f"{label}, search"] = _interval(
                     row[f"{name}_search"], float("nan"), float("nan"), style.scale
                 )
+            if "fresh_verdict" in row:
+                item["fresh verdict"] = row["fresh_verdict"]
             rows.append(item)
         sections.append(
             (
                 "Front",
                 "<p>The Pareto front of the search, re-evaluated on fresh seeds: mean [95% CI]; "
-                "the search estimate beside it (its optimism is the winner's curse).</p>"
+                "the search estimate beside it (its optimism is the winner's curse)"
+                + (
+                    "; one objective: the returned best of the selection below.</p>"
+                    if len(data.selection)
+                    else ".</p>"
+                )
                 + _table(pd.DataFrame(rows)),
             )
         )
+    if len(data.selection) and data.objectives:
+        sections.append(("Selection", _selection_section(data)))
     return sections
+
+
+def _selection_section(data: StudyData) -> str:
+    """The contenders re-run on fresh seeds and the indifference set (one objective)."""
+    name = data.objectives[0][0]
+    style = metric_style(name)
+    label = f"{style.label} ({style.unit})"
+    rows = []
+    for _, row in data.selection.iterrows():
+        item: dict[str, object] = {"trial": int(row["trial"])}
+        item.update({key: _plain(row[key]) for key in data.levers})
+        item[label] = _interval(
+            row[name], row[f"{name}_ci_low"], row[f"{name}_ci_high"], style.scale
+        )
+        item["minus the best"] = _interval(
+            row["difference"], row["difference_ci_low"], row["difference_ci_high"], style.scale
+        )
+        item["fresh replications"] = int(row["replications"])
+        item["verdict"] = (
+            "best" if row["best"] else "cannot be told apart" if row["indifferent"] else "worse"
+        )
+        rows.append(item)
+    tied = int(data.selection["indifferent"].sum())
+    return (
+        f"<p>The candidates not worse than the search best with confidence, re-run on fresh "
+        f"seeds until told apart: {tied} of {len(data.selection)} cannot be told apart (the "
+        "indifference set). The differences from the best are paired, with their interval at "
+        "the level of the elimination's comparisons (docs/optimize.md).</p>"
+        + _table(pd.DataFrame(rows))
+    )
 
 
 def _summary_pivot(data: ExperimentData) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Scenario discovery: PRIM's peeling trade-off (coverage against density)."""
+"""Scenario discovery: PRIM's peeling trade-off (coverage against density) and the chosen box."""
 
 from __future__ import annotations
 
@@ -45,9 +45,82 @@ def plot_peeling(trajectory: pd.DataFrame, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def peeling_figure(trajectory: pd.DataFrame, label: str) -> Figure:
-    fig = new_figure(7, 5)
-    ax = fig.subplots()
+def plot_box(box: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """The chosen box: per parameter its sampled range (grey) and the box's limits (coloured,
+    labelled; whole numbers for head counts), each on a scale of its own range."""
+    ax = axes_or_new(ax)
+    rows = box.reset_index(drop=True)
+    for i, (_, b) in enumerate(rows.iterrows()):
+        y = len(rows) - 1 - i  # first parameter on top
+        span = float(b["high"] - b["low"]) or 1.0
+        lo, hi = (float(b["min"]) - b["low"]) / span, (float(b["max"]) - b["low"]) / span
+        ax.plot([0, 1], [y, y], color="0.8", linewidth=6, solid_capstyle="butt", zorder=1)
+        ax.plot(
+            [lo, hi],
+            [y, y],
+            color="C3" if b["restricted"] else "C0",
+            linewidth=6,
+            solid_capstyle="butt",
+            zorder=2,
+        )
+        ax.annotate(
+            f"{b['min']:.4g}",
+            (lo, y),
+            xytext=(0, 7),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+        )
+        ax.annotate(
+            f"{b['max']:.4g}",
+            (hi, y),
+            xytext=(0, 7),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+        )
+        ax.annotate(
+            f"{b['low']:.4g}",
+            (0, y),
+            xytext=(0, -12),
+            textcoords="offset points",
+            ha="center",
+            fontsize=7,
+            color="0.45",
+        )
+        ax.annotate(
+            f"{b['high']:.4g}",
+            (1, y),
+            xytext=(0, -12),
+            textcoords="offset points",
+            ha="center",
+            fontsize=7,
+            color="0.45",
+        )
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels(list(rows["parameter"])[::-1], fontsize=8)
+    ax.set_ylim(-0.8, len(rows) - 0.2)
+    ax.set_xlim(-0.08, 1.08)
+    ax.set_xticks([])
+    ax.set_xlabel("share of each parameter's sampled range (grey); the box (red: restricted)")
+    return ax
+
+
+def peeling_figure(trajectory: pd.DataFrame, label: str, box: pd.DataFrame | None = None) -> Figure:
+    """The peeling trade-off; with ``box``, beside it the chosen box's limits."""
+    if box is None or box.empty:
+        fig = new_figure(7, 5)
+        ax = fig.subplots()
+    else:
+        fig = new_figure(12, 5)
+        ax, side = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+        plot_box(box, side)
+        chosen = (
+            int(trajectory.loc[trajectory["chosen"], "box"].iloc[0])
+            if "chosen" in trajectory
+            else None
+        )
+        side.set_title(f"chosen box {chosen}" if chosen is not None else "chosen box")
     plot_peeling(trajectory, ax)
     ax.set_title(f"PRIM peeling trajectory: {label}")
     return fig

@@ -245,6 +245,8 @@ def _discovery_specs(data: Results) -> list[FigureSpec]:
     from govsim.plots.discovery import peeling_figure
 
     trajectory = pd.read_parquet(table)
+    box_table = data.path / "discovery_box.parquet"
+    box = pd.read_parquet(box_table) if box_table.is_file() else None
     label = ""
     if len(trajectory):
         label = f"{trajectory['outcome'].iloc[0]} {trajectory['rule'].iloc[0]}"
@@ -252,8 +254,9 @@ def _discovery_specs(data: Results) -> list[FigureSpec]:
         FigureSpec(
             "discovery",
             f"Scenario discovery (PRIM) for {label}: coverage against density of each box on the "
-            "peeling trajectory, the reported box ringed.",
-            lambda: peeling_figure(trajectory, label),
+            "peeling trajectory, the reported box ringed; beside it the reported box's limits "
+            "within each parameter's sampled range.",
+            lambda: peeling_figure(trajectory, label, box),
         )
     ]
 

@@ -115,15 +115,18 @@ def _optimize(args: argparse.Namespace) -> int:
         )
         return EXIT_INTERRUPTED
     if not args.quiet:
-        print(front_text(result.tables["front"], result.study))
+        print(front_text(result.tables["front"], result.study, result.tables.get("selection")))
         print(f"\nran {result.ran} runs; wrote {result.out}/")
     for error in result.errors:
         print(f"govsim: {error}", file=sys.stderr)
     return EXIT_RUNS_FAILED if result.errors else EXIT_OK
 
 
-def front_text(front: pd.DataFrame, study: Study | None) -> str:
-    """The front as a short table: trial, levers, each objective's fresh mean [95% CI]."""
+def front_text(
+    front: pd.DataFrame, study: Study | None, selection: pd.DataFrame | None = None
+) -> str:
+    """The front as a short table: trial, levers, each objective's fresh mean [95% CI], and
+    what the fresh seeds say of each member (one objective: the indifference set)."""
     if front.empty or study is None:
         return "no feasible trial finished: no front"
     table = front[["trial", *(lever.key for lever in study.levers)]].copy()
@@ -135,8 +138,61 @@ def front_text(front: pd.DataFrame, study: Study | None) -> str:
                 front[name], front[f"{name}_ci_low"], front[f"{name}_ci_high"], strict=True
             )
         ]
-    head = f"front of {len(front)}, re-run on fresh seeds: mean [95% CI] (all in front.parquet)"
-    return head + "\n" + table.to_string(index=False)
+    if "fresh_verdict" in front:
+        table["fresh verdict"] = front["fresh_verdict"]
+        head = (
+            f"front of {len(front)}, re-run on fresh seeds: mean [95% CI] and the fresh verdict "
+            f"(pairs at {study.replications.confidence:.0%}; all in front.parquet)"
+        )
+    else:
+        head = f"front of {len(front)}, re-run on fresh seeds: mean [95% CI] (all in front.parquet)"
+    text = head + "\n" + table.to_string(index=False)
+    if selection is not None and len(selection):
+        text += "\n\n" + selection_text(selection, study)
+    return text
+
+
+def selection_text(selection: pd.DataFrame, study: Study) -> str:
+    """The indifference set of a single-objective study, and the contenders told apart."""
+    name = study.objectives[0].outcome
+    level = study.replications.confidence
+    tied = selection[selection["indifferent"]]
+    best = int(selection.loc[selection["best"], "trial"].iloc[0])
+    lines = [
+        f"{len(selection)} contenders re-run on fresh seeds; "
+        + (
+            f"trial {best} is told apart from all others at {level:.0%}"
+            if len(tied) == 1
+            else f"{len(tied)} cannot be told apart at {level:.0%} (the indifference set; "
+            f"trial {best} has the best fresh mean):"
+        )
+    ]
+    table = selection[["trial", *(lever.key for lever in study.levers)]].copy()
+    table[name] = [
+        f"{m:.4g} [{lo:.4g}, {hi:.4g}]"
+        for m, lo, hi in zip(
+            selection[name], selection[f"{name}_ci_low"], selection[f"{name}_ci_high"], strict=True
+        )
+    ]
+    table["- best"] = [
+        f"{d:+.3g} [{lo:+.3g}, {hi:+.3g}]"
+        for d, lo, hi in zip(
+            selection["difference"],
+            selection["difference_ci_low"],
+            selection["difference_ci_high"],
+            strict=True,
+        )
+    ]
+    table["reps"] = selection["replications"]
+    table["verdict"] = [
+        "best" if b else "tie" if keep else f"worse (dropped at {n} reps)"
+        for b, keep, n in zip(
+            selection["best"], selection["indifferent"], selection["dropped_at"], strict=True
+        )
+    ]
+    lines.append(table.to_string(index=False))
+    lines.append("(all in selection.parquet)")
+    return "\n".join(lines)
 
 
 def _discover(args: argparse.Namespace) -> int:
@@ -162,7 +218,7 @@ def _discover(args: argparse.Namespace) -> int:
     from govsim.plots.discovery import peeling_figure
     from govsim.plots.style import save
 
-    figure = peeling_figure(result.trajectory, f"{result.outcome} {result.rule}")
+    figure = peeling_figure(result.trajectory, f"{result.outcome} {result.rule}", result.box)
     result.written += save(figure, Path(args.folder) / "figures", "discovery")
     if not args.quiet:
         print(result.summary())

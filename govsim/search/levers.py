@@ -11,6 +11,7 @@ list (``departments.*.staff``). Every value a lever can take at the ends of its 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from govsim.scenario.loader import Override, load_scenario
 from govsim.scenario.schema import Scenario
 from govsim.search.study import Lever, Study
 
+REPAIR_EVALUATIONS = 300  # candidates a repair may try before it gives up
 FIXED_OUTPUT = ("output.timeseries_interval_hours=24", "output.cases_table=false")
 
 
@@ -113,6 +115,57 @@ class Space:
             ) / budget  # relative, so it compares with head counts
         return Candidate(values, headcount, cost, violations)
 
+    def repair(self, drawn: dict[str, Any], tried: Collection[str] = frozenset()) -> dict[str, Any]:
+        """The feasible point nearest ``drawn`` not ``tried`` yet: no trial is spent over a
+        budget, nor on a candidate already run (a repeat on the same seeds adds nothing).
+
+        Nearest in grid steps: the numeric levers (integer and stepped ranges; continuous
+        ones and choices stay as drawn) move one step at a time, breadth first, within
+        their ranges; of the fitting points at the least distance the one closest to the
+        budget (least slack) wins, ties to the first found. ``tried`` holds
+        :func:`point_key` of the drawn levers of earlier trials. When every feasible point
+        within ``REPAIR_EVALUATIONS`` evaluations was tried, the nearest feasible one is
+        returned (a repeat: its runs are reused); when none is feasible, or ``drawn`` is
+        invalid, ``drawn`` itself (told as infeasible or failed, as before).
+        """
+        first = self.candidate(drawn)
+        if first.error is not None or (first.feasible and point_key(drawn) not in tried):
+            return drawn
+        fallback = drawn if first.feasible else None
+        movable = [lv for lv in self.drawn if lv.range is not None and (lv.integer or lv.step)]
+        seen = {point_key(drawn)}
+        layer = [drawn]
+        evaluations = 0
+        while layer and evaluations < REPAIR_EVALUATIONS:
+            nxt: list[dict[str, Any]] = []
+            found: list[tuple[float, dict[str, Any]]] = []
+            for point in layer:
+                for lever in movable:
+                    for direction in (-1, 1):
+                        moved = _step(lever, point[lever.key], direction)
+                        if moved is None:
+                            continue
+                        other = {**point, lever.key: moved}
+                        if point_key(other) in seen:
+                            continue
+                        seen.add(point_key(other))
+                        nxt.append(other)
+                        candidate = self.candidate(other)
+                        evaluations += 1
+                        if not candidate.feasible:
+                            continue
+                        if point_key(other) in tried:
+                            fallback = fallback or other
+                            continue
+                        slack = -sum(
+                            v for k, v in candidate.violations.items() if k != "headcount_min"
+                        )
+                        found.append((slack, other))
+            if found:
+                return min(found, key=lambda f: f[0])[1]
+            layer = nxt
+        return fallback if fallback is not None else drawn
+
     def _fill(self, values: dict[str, Any]) -> int:
         head = self.study.constraints.headcount
         assert head is not None and head.fill is not None
@@ -144,6 +197,28 @@ class Space:
             prices.get(str(values[key]), 0.0) for key, prices in model.per_choice_yuan.items()
         )
         return float(total)
+
+
+def _step(lever: Lever, value: Any, direction: int) -> Any:
+    """``value`` moved one grid step up or down within the lever's range (None past its end)."""
+    assert lever.range is not None
+    low, high = lever.range
+    size = lever.step or 1
+    moved = value + direction * size
+    if lever.integer:
+        moved = int(round(moved))
+    else:
+        moved = round(low + round((moved - low) / size) * size, 12)
+    return moved if low - 1e-9 <= moved <= high + 1e-9 else None
+
+
+def point_key(values: dict[str, Any]) -> str:
+    """Identity of a point of the drawn levers (5 and 5.0 are one point)."""
+    plain = {
+        k: float(v) if isinstance(v, int | float | np.number) and not isinstance(v, bool) else v
+        for k, v in values.items()
+    }
+    return json.dumps(plain, sort_keys=True, default=str)
 
 
 def staff_by_tier(scenario: Scenario) -> dict[str, int]:

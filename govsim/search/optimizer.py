@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import time
 import uuid
 from collections.abc import Iterable
@@ -41,11 +42,22 @@ from govsim.experiments.design import RunTask, replication_seeds, run_id
 from govsim.experiments.executors import Executor, choose
 from govsim.experiments.runner import RunOutcome, perform
 from govsim.io import atomic_write, resolve_out
+from govsim.progress import Progress
 from govsim.scenario.loader import load_model
 from govsim.search import objectives as obj
+from govsim.search import selection
 from govsim.search.levers import Candidate, Space, build_space
 from govsim.search.racing import beaten, next_target
-from govsim.search.records import A, Evaluation, evaluation_of, finished, fresh_key, front_members
+from govsim.search.records import (
+    A,
+    Evaluation,
+    distinct,
+    evaluation_of,
+    finished,
+    fresh_key,
+    front_members,
+    selection_key,
+)
 from govsim.search.storage import (
     DB,
     check_stored,
@@ -105,18 +117,17 @@ def run_study(
         out if out else ((path.parent / study.out) if study.out else Path("results") / study.name)
     )
     reps = study.replications
-    seeds = replication_seeds(study.seed, reps.max + reps.final)
+    seeds = replication_seeds(study.seed, reps.max + reps.fresh)
     print_fp = fingerprint(space, seeds)
-    claim(target, print_fp)
     url = storage_url(target, storage or study.storage)
-    if storage or study.storage or (target / DB).is_file():
-        stored = existing_study(open_storage(url), study.name)
-        if stored is not None:
-            check_stored(stored, print_fp, resume, str(target))
-    target.mkdir(parents=True, exist_ok=True)
-    write_study_yaml(target, study, print_fp, _masked(url))
-    storage_ = open_storage(url)
-    ostudy = open_study(storage_, study, print_fp)
+    with claim(target, print_fp):  # no other process creates a study here meanwhile
+        if storage or study.storage or (target / DB).is_file():
+            stored = existing_study(open_storage(url), study.name)
+            if stored is not None:
+                check_stored(stored, print_fp, resume, str(target))
+        write_study_yaml(target, study, print_fp, _masked(url))
+        storage_ = open_storage(url)
+        ostudy = open_study(storage_, space, print_fp)
     search = StudyLoop(space, ostudy, storage_, seeds, executor or choose(), progress)
     session: Any = search.executor if hasattr(search.executor, "__enter__") else nullcontext()
     with session:
@@ -158,7 +169,7 @@ class StudyLoop:
         self.ran = 0
         self.errors: list[str] = []
         self._beat = 0.0
-        self._bar: Any = None
+        self._bar: Progress | None = None
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self, n_target: int) -> None:
@@ -451,9 +462,13 @@ class StudyLoop:
             )
         return self._ids[number]
 
-    # -- the final front --------------------------------------------------------------------
+    # -- the final front ----------------------------------------------------------------------
     def final(self) -> None:
-        """Re-evaluate the front members on fresh seeds (``replications.final`` each)."""
+        """One objective: select among the contenders on fresh seeds (govsim.search.selection).
+        More: re-evaluate the front members on fresh seeds (``replications.final`` each)."""
+        if len(self.study.objectives) == 1:
+            self._select()
+            return
         members = front_members(self.study, self.trials((TrialState.COMPLETE,)), self.fresh_attrs())
         need = [ev for ev in members if ev.reps(fresh=True) < self.study.replications.final]
         if need:
@@ -461,6 +476,60 @@ class StudyLoop:
         for ev in need:
             if ev.error is not None:
                 self.errors.append(f"fresh runs of trial {ev.number}: {ev.error.splitlines()[0]}")
+
+    def _select(self) -> None:
+        """Screen the finished candidates, then eliminate on fresh seeds; store the outcome."""
+        reps, objective = self.study.replications, self.study.objectives[0]
+        done = distinct(
+            evaluation_of(t, self.fresh_attrs())
+            for t in self.trials((TrialState.COMPLETE,))
+            if finished(t)
+        )
+        if not done:
+            return
+        by_number = {ev.number: ev for ev in done}
+        search = {
+            ev.number: objective.sign * ev.scores(self.study)[objective.outcome] for ev in done
+        }
+        names = selection.contenders(search, reps.confidence, reps.contenders)
+        plan = selection.Plan.of(len(names), reps.final, reps.fresh, reps.confidence)
+        if self.progress:
+            print(
+                f"govsim: {self.study.name}: {len(names)} of {len(done)} candidates cannot be told "
+                "from the search best; re-running them on fresh seeds",
+                file=sys.stderr,
+                flush=True,
+            )
+        while True:
+            losses = {n: self._fresh_loss(by_number[n]) for n in names}
+            state = selection.eliminate(losses, plan)
+            if state.target is None:
+                break
+            need = [by_number[n] for n in state.alive if by_number[n].reps(True) < state.target]
+            self._run(need, {ev.number: state.target for ev in need}, fresh=True)
+            for ev in need:
+                if ev.error is not None:
+                    line = ev.error.splitlines()[0]
+                    self.errors.append(f"fresh runs of trial {ev.number}: {line}")
+            names = [n for n in names if by_number[n].error is None]
+            if not names:
+                return
+        record = {
+            "contenders": names,
+            "alive": state.alive,
+            "dropped": {str(k): v for k, v in state.dropped.items()},
+            "best": state.best(losses),
+            "looks": plan.looks,
+            "alpha": plan.alpha,
+            "confidence": reps.confidence,
+        }
+        self.storage.set_study_user_attr(self.study_id, selection_key(), record)
+
+    def _fresh_loss(self, ev: Evaluation) -> np.ndarray:
+        if not ev.fresh:
+            return np.zeros(0)
+        objective = self.study.objectives[0]
+        return objective.sign * ev.scores(self.study, fresh=True)[objective.outcome]
 
 
 def write_tables(target: Path, tables: dict[str, pd.DataFrame]) -> None:
@@ -474,6 +543,7 @@ def _writer(table: pd.DataFrame) -> Any:
 
 
 def _suggest(trial: optuna.trial.Trial, lever: Lever) -> Any:
+    """The sampler's value (the distributions match :func:`storage.distribution`)."""
     if lever.choices is not None:
         return trial.suggest_categorical(lever.key, lever.choices)
     assert lever.range is not None
@@ -518,9 +588,8 @@ def _masked(url: str) -> str:
         return url
 
 
-def _bar(total: int, done: int, progress: bool, label: str) -> Any:
+def _bar(total: int, done: int, progress: bool, label: str) -> Progress | None:
+    """A bar on a terminal; elsewhere (a log file) a line on stderr at every tenth of the trials."""
     if not progress:
         return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=min(done, total), unit="trial", desc=label, disable=None)
+    return Progress(total, desc=label, unit="trial", initial=min(done, total))

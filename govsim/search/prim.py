@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,11 +68,14 @@ def find_box(
     density: float = 0.8,
     peel_alpha: float = 0.05,
     mass_min: float = 0.05,
+    integers: Collection[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """PRIM over ``x`` (points x parameters) for the cases of interest ``y`` (booleans).
 
     Returns the peeling trajectory (one row per box, with each parameter's limits), the
-    chosen box (one row per parameter) and its number on the trajectory.
+    chosen box (one row per parameter) and its number on the trajectory. The limits of the
+    ``integers`` parameters (head counts) are rounded inward to whole numbers: the box then
+    holds exactly the whole values that PRIM's box held.
     """
     prim = _prim()
     y = np.asarray(y, dtype=bool).astype(float)
@@ -88,8 +91,11 @@ def find_box(
     trajectory = box.peeling_trajectory.rename(columns={"id": "box"}).copy()
     for i, lims in enumerate(box.box_lims):
         for p in x.columns:
-            trajectory.loc[i, f"{p}_min"] = float(lims.loc[0, p])
-            trajectory.loc[i, f"{p}_max"] = float(lims.loc[1, p])
+            low, high = float(lims.loc[0, p]), float(lims.loc[1, p])
+            if p in integers:
+                low, high = _inward(low, high)
+            trajectory.loc[i, f"{p}_min"] = low
+            trajectory.loc[i, f"{p}_max"] = high
     good = trajectory.index[trajectory["density"] >= density]
     chosen = int(good[0]) if len(good) else int(trajectory["density"].idxmax())
     with warnings.catch_warnings():
@@ -149,7 +155,11 @@ def discover(
             f"from {means.min():.4g} to {means.max():.4g}); choose a value inside that range",
             source=str(folder),
         )
-    trajectory, box, chosen = find_box(x, y, density=density, peel_alpha=peel_alpha)
+    integers = _integer_parameters(data, list(x.columns))
+    trajectory, box, chosen = find_box(
+        x, y, density=density, peel_alpha=peel_alpha, integers=integers
+    )
+    box["integer"] = box["parameter"].isin(integers)
     trajectory.insert(0, "outcome", outcome)
     trajectory.insert(1, "rule", rule)
     result = Discovery(trajectory, box, chosen, outcome, rule, len(x), int(y.sum()))
@@ -194,6 +204,23 @@ def _points(data: object, outcome: str, variant: str | None) -> tuple[pd.DataFra
             source=where,
         )
     return table, means.to_numpy(dtype=float)
+
+
+def _inward(low: float, high: float) -> tuple[float, float]:
+    """``[low, high]`` shrunk to whole numbers (unchanged if no whole number lies inside)."""
+    up, down = float(np.ceil(low - 1e-9)), float(np.floor(high + 1e-9))
+    return (up, down) if up <= down else (low, high)
+
+
+def _integer_parameters(data: object, parameters: Collection[str]) -> set[str]:
+    """Parameters sampled as whole numbers: ``integer: true`` uncertainties, or integer columns."""
+    experiment: dict = getattr(data, "experiment", {}) or {}
+    declared = {
+        u.get("key") for u in experiment.get("uncertainties") or [] if u.get("integer") is True
+    }
+    samples: pd.DataFrame = data.samples  # type: ignore[attr-defined]
+    typed = {p for p in parameters if pd.api.types.is_integer_dtype(samples[p])}
+    return {p for p in parameters if p in declared} | typed
 
 
 def _writer(table: pd.DataFrame) -> Callable[[str], None]:

@@ -97,9 +97,17 @@ def front_members(
         ]
     )
     on_front = [ev for ev, keep in zip(done, obj.pareto_mask(losses), strict=True) if keep]
+    return distinct(on_front)
+
+
+def distinct(evaluations: Iterable[Evaluation]) -> list[Evaluation]:
+    """One evaluation per candidate (the one with most replications, then the first)."""
     best: dict[str, Evaluation] = {}
-    for ev in sorted(
-        on_front, key=lambda e: (-e.reps(), e.number)
-    ):  # most replications, then first
+    for ev in sorted(evaluations, key=lambda e: (-e.reps(), e.number)):
         best.setdefault(ev.candidate.key, ev)
     return sorted(best.values(), key=lambda e: e.number)
+
+
+def selection_key() -> str:
+    """The study attribute holding the outcome of the selection (one objective)."""
+    return f"{A}selection"

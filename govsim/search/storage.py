@@ -20,35 +20,64 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import optuna
 import yaml
-from optuna.distributions import BaseDistribution
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 from optuna.samplers import BaseSampler
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from govsim.errors import UserInputError
 from govsim.io import atomic_write
-from govsim.search.levers import Space
-from govsim.search.study import Study
+from govsim.search.levers import Space, point_key
+from govsim.search.study import Lever, Study
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 FINGERPRINT = "govsim.fingerprint"
 DB = "optuna.db"
+LOCK = ".optimize.lock"  # held while a process creates the study in its folder
 
 
 class SeededSampler(BaseSampler):
-    """An Optuna sampler rebuilt for each trial, seeded by (seed, trial number)."""
+    """An Optuna sampler rebuilt for each trial, seeded by (seed, trial number).
 
-    def __init__(self, factory: Callable[[int], BaseSampler], seed: int) -> None:
+    With ``repair``, the sampler draws every lever of ``space`` together and hands the draw,
+    with the points of the earlier trials, to ``repair``, which returns the nearest
+    feasible point not tried yet (:meth:`Space.repair`): the trial's parameters are the
+    repaired values, so the sampler learns from what was run, and no trial is spent over
+    a budget or on a repeat.
+    """
+
+    def __init__(
+        self,
+        factory: Callable[[int], BaseSampler],
+        seed: int,
+        repair: Callable[[dict[str, Any], set[str]], dict[str, Any]] | None = None,
+        space: dict[str, BaseDistribution] | None = None,
+    ) -> None:
         self._factory = factory
         self._seed = seed
         self._inner = factory(seed % 2**32)  # replaced before each trial; numpy takes 32 bits
+        self._repair = repair
+        self._space = space or {}
 
     def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
         self._inner = self._factory(trial_seed(self._seed, trial.number))
@@ -57,12 +86,28 @@ class SeededSampler(BaseSampler):
     def infer_relative_search_space(
         self, study: optuna.Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
+        if self._repair is not None and self._space:
+            return dict(self._space)
         return self._inner.infer_relative_search_space(study, trial)
 
     def sample_relative(
         self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
-        return self._inner.sample_relative(study, trial, search_space)
+        if self._repair is None or not self._space:
+            return self._inner.sample_relative(study, trial, search_space)
+        inner = self._inner.infer_relative_search_space(study, trial)
+        values = self._inner.sample_relative(
+            study, trial, {k: d for k, d in inner.items() if k in search_space}
+        )
+        for name, distribution in search_space.items():
+            if name not in values:
+                values[name] = self._inner.sample_independent(study, trial, name, distribution)
+        tried = {
+            point_key({k: t.params.get(k) for k in search_space})
+            for t in study.get_trials(deepcopy=False)
+            if t.number != trial.number and t.params
+        }
+        return self._repair(values, tried)
 
     def sample_independent(
         self,
@@ -83,11 +128,27 @@ class SeededSampler(BaseSampler):
         self._inner.after_trial(study, trial, state, values)
 
 
+def distribution(lever: Lever) -> BaseDistribution:
+    """The Optuna distribution of a lever (as ``trial.suggest_*`` makes it)."""
+    if lever.choices is not None:
+        return CategoricalDistribution(lever.choices)
+    assert lever.range is not None
+    low, high = lever.range
+    if lever.integer:
+        step = int(lever.step) if lever.step else 1
+        return IntDistribution(int(low), int(high), log=lever.log, step=step)
+    return FloatDistribution(low, high, log=lever.log, step=lever.step)
+
+
 def trial_seed(seed: int, number: int) -> int:
     return int(np.random.SeedSequence([seed, number]).generate_state(1)[0])
 
 
-def sampler_for(study: Study) -> SeededSampler:
+def sampler_for(
+    study: Study,
+    repair: Callable[[dict[str, Any], set[str]], dict[str, Any]] | None = None,
+    space: dict[str, BaseDistribution] | None = None,
+) -> SeededSampler:
     search = study.search
     seed = search.seed if search.seed is not None else study.seed
 
@@ -101,7 +162,7 @@ def sampler_for(study: Study) -> SeededSampler:
             n_startup_trials=search.startup_trials, seed=s, constant_liar=search.batch > 1
         )
 
-    return SeededSampler(factory, seed)
+    return SeededSampler(factory, seed, repair, space)
 
 
 def storage_url(target: Path, url: str | None) -> str:
@@ -112,8 +173,13 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite:///"):
         kwargs["engine_kwargs"] = {"creator": _sqlite_connector(url[len("sqlite:///") :])}
+    from sqlalchemy.exc import IntegrityError
+
     try:
-        return optuna.storages.RDBStorage(url, **kwargs)
+        try:
+            return optuna.storages.RDBStorage(url, **kwargs)
+        except IntegrityError:  # another process created the tables at the same moment: they exist
+            return optuna.storages.RDBStorage(url, **kwargs)
     except Exception as exc:  # noqa: BLE001 - a bad URL or an unreachable server is user input
         raise UserInputError(
             f"cannot open the Optuna storage ({type(exc).__name__}: {exc})", source=url
@@ -151,15 +217,18 @@ def check_stored(study: optuna.Study, fingerprint: str, resume: bool, where: str
             "another --out (or --storage, or rename the study)",
             source=where,
         )
-    if study.get_trials(deepcopy=False) and not resume:
+    if not resume:  # trials or not: another process may have just created it and be running
         raise UserInputError(
-            "the storage already holds trials of this study; add --resume to continue it, or "
-            "choose another --out",
+            "the storage already holds this study (with its trials, or being run by another "
+            "process); add --resume to continue or join it, or choose another --out",
             source=where,
         )
 
 
-def open_study(storage: optuna.storages.RDBStorage, study: Study, fingerprint: str) -> optuna.Study:
+def open_study(storage: optuna.storages.RDBStorage, space: Space, fingerprint: str) -> optuna.Study:
+    """Create or load the study; its sampler repairs draws over a budget (see SeededSampler)."""
+    study = space.study
+    distributions = {lever.key: distribution(lever) for lever in space.drawn}
     directions = [
         StudyDirection.MINIMIZE if o.minimise else StudyDirection.MAXIMIZE for o in study.objectives
     ]
@@ -167,7 +236,7 @@ def open_study(storage: optuna.storages.RDBStorage, study: Study, fingerprint: s
         study_name=study.name,
         storage=storage,
         directions=directions,
-        sampler=sampler_for(study),
+        sampler=sampler_for(study, space.repair, distributions),
         load_if_exists=True,
     )
     if FINGERPRINT not in ostudy.user_attrs:
@@ -188,8 +257,31 @@ def fingerprint(space: Space, seeds: Sequence[int]) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def claim(target: Path, fingerprint: str) -> None:
-    """Refuse an output folder that holds something else than this study (read-only check)."""
+@contextmanager
+def claim(target: Path, fingerprint: str) -> Iterator[None]:
+    """Refuse an output folder that holds something else than this study; else hold it.
+
+    The checks are made twice: before anything is written (bad input writes nothing), and
+    again under an exclusive lock on ``target/.optimize.lock``, held while the caller
+    creates the study. Two processes started together on one fresh folder would both pass
+    the first check; the lock lets one through, and the other stops with one message. The
+    lock is the operating system's (``flock``): it goes with its process, so a killed
+    process leaves none behind, only the empty lock file.
+    """
+    _check_folder(target, fingerprint)
+    made = not target.exists()
+    target.mkdir(parents=True, exist_ok=True)
+    with _locked(target / LOCK, target):
+        try:
+            _check_folder(target, fingerprint)
+            yield
+        except BaseException:
+            if made and not any(p.name != LOCK for p in target.iterdir()):
+                shutil.rmtree(target, ignore_errors=True)  # nothing of ours to keep
+            raise
+
+
+def _check_folder(target: Path, fingerprint: str) -> None:
     if target.exists() and not target.is_dir():
         raise UserInputError("the output path exists and is not a folder", source=str(target))
     recorded = target / "study.yaml"
@@ -205,10 +297,39 @@ def claim(target: Path, fingerprint: str) -> None:
                 "the folder holds a different study (its study.yaml differs); choose another --out",
                 source=str(target),
             )
-    elif target.is_dir() and any(target.iterdir()):
+    elif target.is_dir() and any(p.name != LOCK for p in target.iterdir()):
         raise UserInputError(
             "the folder is not empty and holds no study; choose another --out", source=str(target)
         )
+
+
+@contextmanager
+def _locked(path: Path, target: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if missing), or refuse at once."""
+    busy = UserInputError(
+        "another govsim optimize is creating a study in this folder; once it runs, join it "
+        "with --resume, or choose another --out",
+        source=str(target),
+    )
+    if fcntl is None:  # no flock (Windows): the lock is the file itself, created exclusively
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            raise busy from None
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)
+        return
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise busy from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def write_study_yaml(target: Path, study: Study, fingerprint: str, url: str) -> None:

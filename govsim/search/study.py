@@ -193,14 +193,35 @@ class Replications(Strict):
         default=10,
         ge=2,
         le=MAX_REPLICATIONS,
-        description="Replications on fresh seeds for each member of the final front.",
+        description="Replications on fresh seeds for each member of the final front (one "
+        "objective: for each contender, and the step of the elimination).",
+    )
+    final_max: int | None = Field(
+        default=None,
+        ge=2,
+        le=MAX_REPLICATIONS,
+        description="One objective: most fresh replications of a contender while the ones that "
+        "cannot be told apart are separated; null: 3 x final.",
+    )
+    contenders: int = Field(
+        default=10,
+        ge=1,
+        description="One objective: most candidates re-run on fresh seeds (those not worse than "
+        "the search best with confidence, best search estimates first).",
     )
 
     @model_validator(mode="after")
     def _order(self) -> Replications:
         if self.initial > self.max:
             raise FieldError("initial must not exceed max", "initial")
+        if self.final_max is not None and self.final_max < self.final:
+            raise FieldError("final_max must not be below final", "final_max")
         return self
+
+    @property
+    def fresh(self) -> int:
+        """Most fresh replications of one candidate."""
+        return self.final_max if self.final_max is not None else 3 * self.final
 
 
 class Search(Strict):

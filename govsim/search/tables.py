@@ -21,7 +21,16 @@ from optuna.trial import FrozenTrial, TrialState
 
 from govsim.search import objectives as obj
 from govsim.search.levers import Space
-from govsim.search.records import A, Evaluation, evaluation_of, finished, fresh_key, front_members
+from govsim.search.racing import dominated_by
+from govsim.search.records import (
+    A,
+    Evaluation,
+    evaluation_of,
+    finished,
+    fresh_key,
+    front_members,
+    selection_key,
+)
 from govsim.search.study import Study
 
 
@@ -32,11 +41,18 @@ def build_tables(
     study = space.study
     members = front_members(study, trials, fresh)
     on_front = {ev.number for ev in members}
+    record = fresh.get(selection_key()) if len(study.objectives) == 1 else None
+    chosen = members
+    if record is not None:
+        by_number = {t.number: evaluation_of(t, fresh) for t in trials}
+        chosen = [by_number[int(record["best"])]]
     tables = {
         "trials": _trials(study, trials, on_front),
-        "front": _front(study, members),
+        "front": _front(study, chosen),
         "runs": _runs(study, trials, space, seeds, fresh),
     }
+    if record is not None:
+        tables["selection"] = _selection(study, record, by_number)
     if study.uncertainties:
         tables["samples"] = space.samples
     return tables
@@ -133,6 +149,12 @@ def _front(study: Study, members: list[Evaluation]) -> pd.DataFrame:
             ]
         )
         frame["pareto_fresh"] = obj.pareto_mask(losses)
+        if len(study.objectives) > 1:
+            verdicts = _verdicts(study, members, losses)
+            for column in ("dominated_by", "confidently_dominated", "tie_with", "fresh_verdict"):
+                frame[column] = [v[column] for v in verdicts]
+            frame["dominated_by"] = frame["dominated_by"].astype("Int64")
+            frame["tie_with"] = frame["tie_with"].astype("Int64")
     else:
         frame = pd.DataFrame(
             columns=[
@@ -146,6 +168,111 @@ def _front(study: Study, members: list[Evaluation]) -> pd.DataFrame:
                 "pareto_fresh",
             ]
         )
+    return _tidy(frame, study)
+
+
+def _verdicts(study: Study, members: list[Evaluation], losses: np.ndarray) -> list[dict]:
+    """Each front member's fate on the fresh seeds, paired against the other members.
+
+    ``dominated_by``: a member that dominates it on the fresh means; ``confidently_dominated``:
+    whether one does with confidence (racing's rule at ``replications.confidence``);
+    ``tie_with``: a member better on some objective with confidence while this one is better
+    on none with confidence (its place on the front rests on differences within the noise).
+    """
+    level = study.replications.confidence
+    scores = [ev.scores(study, fresh=True) for ev in members]
+    out = []
+    for i in range(len(members)):
+        above = [
+            j
+            for j in range(len(members))
+            if j != i and np.all(losses[j] <= losses[i]) and np.any(losses[j] < losses[i])
+        ]
+        sure = [
+            j
+            for j in range(len(members))
+            if j != i and dominated_by(scores[i], scores[j], study.objectives, level)
+        ]
+        ties = [j for j in range(len(members)) if j != i and _outdone(study, scores[i], scores[j])]
+        verdict = "stays on the front"
+        if sure:
+            verdict = f"dominated by trial {members[sure[0]].number} with confidence: off the front"
+        elif above:
+            verdict = (
+                f"dominated by trial {members[above[0]].number} on the fresh means, "
+                "not with confidence"
+            )
+        elif ties:
+            verdict = (
+                f"on the front, but not told apart from trial {members[ties[0]].number}, "
+                "which is better with confidence on some objective"
+            )
+        out.append(
+            {
+                "dominated_by": members[above[0]].number if above else None,
+                "confidently_dominated": bool(sure),
+                "tie_with": members[ties[0]].number if ties and not sure else None,
+                "fresh_verdict": verdict,
+            }
+        )
+    return out
+
+
+def _outdone(study: Study, a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
+    """``b`` is better than ``a`` with confidence on some objective, ``a`` on none."""
+    level = study.replications.confidence
+    somewhere = False
+    for o in study.objectives:
+        x, y = a[o.outcome], b[o.outcome]
+        n = min(len(x), len(y))
+        ci = obj.estimate(o.sign * (x[:n] - y[:n]), level)  # a's loss minus b's
+        if ci.high < 0:
+            return False
+        somewhere = somewhere or ci.low > 0
+    return somewhere
+
+
+def _selection(study: Study, record: dict, by_number: dict[int, Evaluation]) -> pd.DataFrame:
+    """The contenders re-run on fresh seeds: estimates, the paired difference from the returned
+    best, and whether each is in the indifference set."""
+    objective = study.objectives[0]
+    name = objective.outcome
+    best = by_number[int(record["best"])]
+    alpha = float(record["alpha"])
+    dropped = {int(k): int(v) for k, v in record["dropped"].items()}
+    alive = {int(k) for k in record["alive"]}
+    rows = []
+    for number in record["contenders"]:
+        ev = by_number[int(number)]
+        row: dict[str, object] = {"trial": ev.number}
+        row.update({lever.key: ev.candidate.levers.get(lever.key) for lever in study.levers})
+        row.update(
+            {
+                "headcount": ev.candidate.headcount,
+                "cost_yuan": ev.candidate.cost_yuan,
+                "replications_search": ev.reps(),
+                f"{name}_search": _estimates(study, ev, fresh=False)[name],
+                "replications": ev.reps(True),
+            }
+        )
+        fresh = _estimates(study, ev, fresh=True)
+        row.update({k: fresh[k] for k in (name, f"{name}_ci_low", f"{name}_ci_high")})
+        a, b = ev.scores(study, fresh=True)[name], best.scores(study, fresh=True)[name]
+        n = min(len(a), len(b))
+        diff = obj.estimate(a[:n] - b[:n], 1 - 2 * alpha)
+        row.update(
+            {
+                "difference": diff.mean,
+                "difference_ci_low": diff.low,
+                "difference_ci_high": diff.high,
+                "indifferent": ev.number in alive,
+                "best": ev.number == best.number,
+                "dropped_at": dropped.get(ev.number),
+            }
+        )
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    frame["dropped_at"] = frame["dropped_at"].astype("Int64")
     return _tidy(frame, study)
 
 
