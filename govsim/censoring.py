@@ -15,10 +15,10 @@ the curve beyond the longest time a case could be followed.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import CensoredData, ecdf
 
 RESTRICTION_HOURS = 720.0
 """The restriction time of the restricted mean (30 days), shortened to the longest follow-up
@@ -42,16 +42,36 @@ class Censoring:
 
 def restricted_mean(closed_hours: np.ndarray, open_ages: np.ndarray, restriction: float) -> float:
     """Area under the Kaplan-Meier survival curve of time to close from 0 to ``restriction``
-    (closed cases are events, open ones censored at their age; NaN without closed cases)."""
+    (closed cases are events, open ones censored at their age; NaN without closed cases).
+
+    The product-limit estimate, computed a chunk of events at a time: after the i-th of the
+    sorted closing times the curve is multiplied by 1 - 1/n_i, n_i the cases still at risk
+    (closing times not below it, open cases at least as old), which is the usual
+    (1 - d/n) for ties. It equals ``scipy.stats.ecdf`` on censored data (tested), in a
+    fraction of its memory and time: a city-wide year's 23 million cases took scipy 26 s
+    and 2.7 GB.
+    """
     if not len(closed_hours) or restriction <= 0:
         return float("nan")
-    data = CensoredData(uncensored=closed_hours, right=open_ages) if len(open_ages) else None
-    curve = ecdf(data if data is not None else closed_hours).sf
-    times, survival = curve.quantiles, curve.probabilities
-    inside = times < restriction
-    knots = np.concatenate([[0.0], times[inside], [restriction]])
-    levels = np.concatenate([[1.0], survival[inside]])  # S is 1 before the first time
-    return float(np.sum(levels * np.diff(knots)))
+    events = np.sort(np.asarray(closed_hours, dtype=float))
+    counted = int(np.searchsorted(events, restriction, side="left"))
+    censored = np.sort(np.asarray(open_ages, dtype=float))
+    area, log_survival, last = 0.0, 0.0, 0.0
+    with np.errstate(divide="ignore"):  # log(0) when the last case at risk closes
+        for start in range(0, counted, CHUNK):
+            times = events[start : min(start + CHUNK, counted)]
+            at_risk = (len(events) - np.arange(start, start + len(times))) + (
+                len(censored) - np.searchsorted(censored, times, side="left")
+            )
+            steps = np.cumsum(np.log1p(-1.0 / at_risk)) + log_survival
+            before = np.exp(np.concatenate(([log_survival], steps[:-1])))
+            area += float(np.sum(before * np.diff(times, prepend=last)))
+            log_survival, last = float(steps[-1]), float(times[-1])
+    return area + math.exp(log_survival) * (restriction - last)
+
+
+CHUNK = 1 << 20
+"""Closing times handled at once by :func:`restricted_mean` (8 MB per array)."""
 
 
 def censoring(

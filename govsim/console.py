@@ -8,6 +8,7 @@ from typing import Any, cast
 
 import pandas as pd
 
+from govsim.settling import after as settled_after
 from govsim.units import METRICS, metric_style, short_unit
 
 
@@ -70,7 +71,7 @@ def _censoring_lines(summary: dict[str, Any]) -> list[str]:
         ]
     settling = summary.get("settling")
     if settling and settling["settled"] is not None:
-        after = f"after day {settling['warmup_hours'] / 24:g}"
+        after = settled_after(settling["warmup_hours"])
         if settling["settled"]:
             lines.append(f"  backlog            settled (no tier's backlog grows {after})")
         else:

@@ -21,6 +21,7 @@ from govsim.io import FolderInUse, atomic_write, check_output_file, resolve_out,
 from govsim.loading import ExperimentData, Results, RunData, StudyData, load
 from govsim.plots.figures import MadeFigure, make_figures
 from govsim.plots.style import metric_style
+from govsim.settling import after as settled_after
 
 CSS = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em auto; max-width: 1200px;
@@ -188,7 +189,7 @@ def _censoring_html(s: dict) -> str:
         parts.append(_table(frame, 1))
     settling = s.get("settling")
     if settling and settling["settled"] is not None:
-        after = f"after day {settling['warmup_hours'] / 24:g}"
+        after = settled_after(settling["warmup_hours"])
         if settling["settled"]:
             parts.append(f"<p>Backlog settled: no tier's backlog grows {after}.</p>")
         else:

@@ -112,8 +112,14 @@ def settling(timeseries: pd.DataFrame, warmup_hours: float, level: float = LEVEL
 
 
 def summary_warmup_hours(days: float) -> float:
-    """The warm-up of a run's own settling check: its first third, in whole days."""
-    return float(int(days // 3)) * HOURS_PER_DAY
+    """The warm-up of a run's own settling check: its first third (hours)."""
+    return days * HOURS_PER_DAY / 3
+
+
+def after(warmup_hours: float) -> str:
+    """``after day 10``, or ``after hour 16`` for a warm-up that is not whole days."""
+    days = warmup_hours / HOURS_PER_DAY
+    return f"after day {days:g}" if days == int(days) else f"after hour {warmup_hours:.0f}"
 
 
 def _round(x: float) -> float | None:

@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 from scipy import stats
+from scipy.stats import CensoredData, ecdf
 from test_queueing_theory import (
     CLOSABLE,
     MEAN_HANDLING,
@@ -90,6 +91,30 @@ def test_time_to_close_at_30_days_lies_within_its_ci_of_theory() -> None:
     # counts it: never below the closed-only mean.
     assert max(r["open_share"] for r in runs) < 0.02
     assert all(r["time_to_close_restricted"] >= r["time_to_close_mean"] - 1e-9 for r in runs)
+
+
+def kaplan_meier_area(closed: np.ndarray, open_ages: np.ndarray, restriction: float) -> float:
+    """The reference: scipy's Kaplan-Meier curve, integrated step by step."""
+    data = CensoredData(uncensored=closed, right=open_ages) if len(open_ages) else closed
+    curve = ecdf(data).sf
+    inside = curve.quantiles < restriction
+    knots = np.concatenate([[0.0], curve.quantiles[inside], [restriction]])
+    levels = np.concatenate([[1.0], curve.probabilities[inside]])
+    return float(np.sum(levels * np.diff(knots)))
+
+
+def test_restricted_mean_equals_scipys_kaplan_meier() -> None:
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        closed = np.round(rng.exponential(5, rng.integers(1, 300)), rng.integers(0, 3))
+        open_ages = np.round(rng.exponential(8, rng.integers(0, 100)), rng.integers(0, 3))
+        if trial % 3 == 0:  # open cases exactly as old as closing times: ties at risk
+            k = min(len(closed), len(open_ages)) // 2
+            open_ages[:k] = closed[:k]
+        restriction = float(rng.choice([1.0, 5.0, 20.0, 1000.0]))
+        assert restricted_mean(closed, open_ages, restriction) == pytest.approx(
+            kaplan_meier_area(closed, open_ages, restriction), rel=1e-9, abs=1e-12
+        )
 
 
 def test_restricted_mean_is_the_kaplan_meier_area() -> None:
