@@ -176,6 +176,19 @@ def test_f1_experiment_out_through_dotdot_keeps_a_finished_study(inputs, tmp_pat
     assert digest(study) == before and not (tmp_path / "x").exists()
 
 
+def test_f1_a_failed_experiment_leaves_no_folder_it_made(inputs, tmp_path, monkeypatch, capsys):
+    from govsim.experiments import experiment
+
+    def interrupted(*args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiment, "_execute", interrupted)
+    out = tmp_path / "new" / "deeper" / "out"
+    rc, err = cli(capsys, "experiment", "run", inputs["experiment"], "--out", out, "--quiet")
+    assert rc == 130 and "nothing was written" in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
 # -- F2: export-log over the run's own table; tables of the wrong shape -----------------------
 
 

@@ -129,7 +129,7 @@ def run_experiment(
     target = resolve_out(given)  # checked and written as one path (``..`` and symlinks applied)
     store = RunStore(target)
     fingerprint = _fingerprint(design)
-    existed = target.exists()
+    made = [f for f in (target, *target.parents) if not f.exists()]  # deepest first
     state = _claim(target, store, fingerprint, resume, force, shown(given, target))
     done = store.finished()
     pending = [t for t in design.tasks if t.run_id not in done]
@@ -146,7 +146,7 @@ def run_experiment(
         tables = assemble(design, store)
         publish(target, tables, _experiment_yaml(experiment, fingerprint))
     except BaseException as exc:
-        kept = _what_is_kept(design, store, target, state, existed, resume_hint)
+        kept = _what_is_kept(design, store, target, state, made, resume_hint)
         if isinstance(exc, KeyboardInterrupt):
             raise Interrupted(f"interrupted; {kept}") from None
         if isinstance(exc, OSError):
@@ -194,10 +194,11 @@ def _execute(
 
 
 def _what_is_kept(
-    design: Design, store: RunStore, target: Path, state: str, existed: bool, resume_hint: str
+    design: Design, store: RunStore, target: Path, state: str, made: list[Path], resume_hint: str
 ) -> str:
     """What a failed or interrupted experiment leaves in its folder, said truthfully; a folder
-    that got nothing is put back as it was (removed if this experiment created it)."""
+    that got nothing is put back as it was (removed, with the folders above it, if this
+    experiment created them: ``made``, deepest first)."""
     try:
         finished = len({t.run_id for t in design.tasks} & store.finished())
     except OSError:
@@ -207,9 +208,9 @@ def _what_is_kept(
         for name in ("runs", "experiment.yaml"):
             with suppress(OSError):
                 (shutil.rmtree if name == "runs" else os.remove)(target / name)
-        if not existed:
+        for folder in made:  # the folder, and those above it, that this experiment created
             with suppress(OSError):
-                target.rmdir()
+                folder.rmdir()
         discarded = "; --force discarded what the folder held" if state == "discarded" else ""
         return f"nothing was written{discarded}"
     if finished == 0:
