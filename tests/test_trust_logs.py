@@ -203,7 +203,7 @@ def test_f6_a_csv_time_out_of_range_is_refused_at_its_row_and_column(
     run = commands(tmp_path, _csv(table))
     found = refusal(run.validate(), run.log)
     assert (found["row"], found["column"]) == ("row 3", "'created'")
-    assert "outside the times a case log may hold (1900-01-01 to 2199-12-31)" in found["message"]
+    assert "outside the times a case log may hold (1900-01-01 to 2200-12-31)" in found["message"]
 
 
 def test_f6_a_parquet_time_in_year_3000_is_refused_by_every_command(tmp_path: Path) -> None:
@@ -422,7 +422,7 @@ TOKENS = {
 
 def _bad_time() -> st.SearchStrategy[str]:
     before = st.dates(max_value=dt.date(1899, 12, 31)).map(lambda d: d.isoformat())
-    after = st.dates(min_value=dt.date(2200, 1, 1)).map(lambda d: d.isoformat() + " 08:00:00")
+    after = st.dates(min_value=dt.date(2201, 1, 1)).map(lambda d: d.isoformat() + " 08:00:00")
     return st.one_of(st.sampled_from(TOKENS["time"]), before, after)
 
 
@@ -516,7 +516,7 @@ def time_order(draw: st.DrawFn) -> Case:
 
 @st.composite
 def far_date(draw: st.DrawFn) -> Case:
-    """A created date inside 1900-2199 but decades away: the log spans more than a scenario."""
+    """A created date inside 1900-2200 but decades away: the log spans more than a scenario."""
     row = draw(st.integers(0, len(BASE) - 1))
     earlier = draw(st.booleans())
     year = draw(st.integers(1900, 2013) if earlier else st.integers(2035, 2199))
@@ -676,7 +676,7 @@ def parquet_case(draw: st.DrawFn) -> Case:
         name = draw(st.sampled_from(TIME_COLUMNS))
         when = draw(
             st.datetimes(max_value=dt.datetime(1899, 12, 31))
-            | st.datetimes(min_value=dt.datetime(2200, 1, 1))
+            | st.datetimes(min_value=dt.datetime(2201, 1, 1))
         )
         cells = columns[name].to_pylist()
         cells[row] = when
