@@ -217,9 +217,10 @@ TIME_ORDER: tuple[tuple[str, str], ...] = (
 """(later, earlier) pairs: where both are given, the first must not come before the second."""
 
 EARLIEST = pd.Timestamp("1900-01-01")
-LATEST = pd.Timestamp("2199-12-31 23:59:59.999999")
-"""The first and last times a log may hold: far around any real log, and inside the range
-of the nanosecond times the model computes with (1677 to 2262)."""
+LATEST = pd.Timestamp("2200-12-31 23:59:59.999999")
+"""The first and last times a log may hold: the first and last days a scenario may start
+on (so the ``start_date`` that ``govsim fit`` sets is always valid), far around any real
+log and inside the range of the nanosecond times the model computes with (1677 to 2262)."""
 MAX_COUNT = 1_000
 """Largest escalations, whistles or returns of one case (a real case has a handful)."""
 SHOWN_CHARACTERS = 60
