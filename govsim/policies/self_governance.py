@@ -55,7 +55,7 @@ class SelfGovernance(PolicySpec):
     grid_coverage: dict[str, float] | None = Field(
         None,
         description="Coverage of named grids, overriding `coverage` for them (a ramp scales "
-        "them alike).",
+        "them alike); names of the city's grids (synthetic: D01-S001-G0001, ...).",
     )
     solve_share: float = Field(
         0.3,

@@ -24,7 +24,7 @@ from govsim.errors import UserInputError
 from govsim.experiments.design import check_warmup, sample_table
 from govsim.network.city import build_city
 from govsim.scenario import yaml_safe
-from govsim.scenario.loader import Override, load_scenario
+from govsim.scenario.loader import Override, load_model, load_scenario
 from govsim.scenario.schema import Scenario
 from govsim.search.study import Lever, Study
 
@@ -318,7 +318,6 @@ def build_space(study: Study, path: Path) -> Space:
             (where if given.days is not None else origin).override("days", study.days, "days")
         )
     base_raw = load_scenario(base, common)
-    check_warmup(study.warmup_days or 0, base_raw.days, **_blame_warmup(given, where, origin))
     for key, value in study.set.items():
         at = where if key in given.set else origin
         common.append(at.override(key, value, *at.variant, "set", key))
@@ -330,6 +329,8 @@ def build_space(study: Study, path: Path) -> Space:
             policies = policies + items
             common.append(at.override("policies", policies, *at.variant, "policies", offset=offset))
     base_scenario = load_scenario(base, common)
+    horizon = base_scenario.days  # a `set` may change it
+    check_warmup(study.warmup_days or 0, horizon, **_blame_warmup(given, where, origin))
     data = base_scenario.model_dump(mode="json")
     paths = {}
     for i, lever in enumerate(study.levers):
@@ -563,8 +564,6 @@ def _plain(value: Any) -> Any:
 def check_study(path: str | Path) -> str:
     """``govsim optimize --check``: validate the study at ``path`` as a run would, run and write
     nothing; a line saying what the search would do."""
-    from govsim.scenario.loader import load_model
-
     space = build_space(load_model(path, Study), Path(path))
     study = space.study
     uncertain = (
