@@ -18,7 +18,8 @@ For each seed (the study's ``seed``: its replication seeds and its sampler's) it
 the returned best, the indifference set, whether each holds the optimum, the trials over
 budget (0 expected) and distinct candidates, runs and wall time. Run with an older govsim
 first on the path (PYTHONPATH=OLD_TREE) it reports the front's one member as best and set.
-Usage: python benchmarks/bench_selection.py [--seeds N] [--trials N] [--workers N] [--json FILE]
+Usage: python benchmarks/bench_selection.py [--seeds N] [--trials N] [--days D] [--workers N]
+       [--json FILE]
 """
 
 from __future__ import annotations
@@ -123,12 +124,12 @@ def theory() -> dict[tuple[int, int, int], float]:
     return out
 
 
-def study(folder: Path, seed: int, trials: int) -> Path:
+def study(folder: Path, seed: int, trials: int, days: int = DAYS) -> Path:
     (folder / "network.yaml").write_text(yaml.safe_dump(SCENARIO, sort_keys=False))
     spec = {
         "name": "held_out",
         "scenario": "network.yaml",
-        "days": DAYS,
+        "days": days,
         "warmup_days": WARMUP,
         "levers": [{"key": KEYS[t], "range": list(RANGES[t]), "integer": True} for t in RANGES],
         "constraints": {"headcount": {"max": TOTAL, "tiers": list(RANGES)}},
@@ -150,6 +151,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--trials", type=int, default=40, help="trials per study (default 40)")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--days", type=int, default=DAYS, help="run horizon (default 30; fewer: noisier runs)"
+    )
     parser.add_argument("--json", type=Path, help="write the per-seed results here")
     args = parser.parse_args()
     truth = theory()
@@ -166,7 +170,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             started = time.perf_counter()
             result = run_study(
-                study(Path(tmp), seed, args.trials),
+                study(Path(tmp), seed, args.trials, args.days),
                 executor=LocalExecutor(args.workers),
                 out=Path(tmp) / "out",
                 progress=False,

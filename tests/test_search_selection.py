@@ -24,7 +24,7 @@ from govsim.cli import main
 from govsim.experiments.executors.local import LocalExecutor
 from govsim.search import run_study
 from govsim.search.cli import front_text
-from govsim.search.levers import Candidate, build_space
+from govsim.search.levers import Candidate, build_space, point_key
 from govsim.search.records import Evaluation
 from govsim.search.selection import Plan, contenders, eliminate
 from govsim.search.storage import LOCK, claim, fingerprint
@@ -162,6 +162,11 @@ def test_the_sampler_repairs_a_draw_over_the_budget(tmp_path: Path):
     assert space.candidate(repaired).headcount == 15
     assert sum(abs(repaired[k] - drawn[k]) for k in drawn) == 3  # the nearest: three steps
     assert space.repair({GRID: 5, STREET: 4, DISTRICT: 2}) == {GRID: 5, STREET: 4, DISTRICT: 2}
+    # a repeat of a tried point moves to the nearest untried feasible one (one step away)
+    tried = {GRID: 6, STREET: 5, DISTRICT: 4}
+    moved = space.repair(tried, {point_key(tried)})
+    assert moved != tried and space.candidate(moved).feasible
+    assert sum(abs(moved[k] - tried[k]) for k in tried) == 1
 
 
 @pytest.mark.slow
@@ -171,6 +176,7 @@ def test_no_trial_is_spent_over_the_budget(tmp_path: Path):
     trials = result.trials
     assert (trials["state"] == "complete").all() and (trials["headcount"] <= 15).all()
     assert (trials["headcount"] >= 13).all()  # repaired draws sit at the budget, not far below
+    assert len(trials[[GRID, STREET, DISTRICT]].drop_duplicates()) == len(trials)  # no repeat
     # the trial's parameters are what was run (the sampler learns from the repaired point)
     import optuna
 

@@ -4,9 +4,11 @@ The loop, one batch at a time:
 
 1. ask the sampler for ``search.batch`` candidates (all drawn before any of them is told,
    so the draws depend on the finished trials only, never on which run finished first);
-2. complete each (fill lever), count its heads and yuan; an infeasible candidate is told
-   at once with its constraint violations (Optuna's constraints: TPE and NSGA-II rank
-   feasible before infeasible) and never simulated;
+2. complete each (fill lever), count its heads and yuan; the sampler has already moved a
+   draw over a budget, or equal to an earlier trial's, to the nearest feasible point not
+   tried yet (:meth:`Space.repair`); a candidate still infeasible is told at once with its
+   constraint violations (Optuna's constraints: TPE and NSGA-II rank feasible before
+   infeasible) and never simulated;
 3. race the feasible ones: ``replications.initial`` runs each (every candidate on the same
    replication seeds: common random numbers), then ``step`` more per round for those not
    dominated with confidence by the front of the trials before the batch, up to ``max``;
@@ -17,7 +19,8 @@ Each round's run values are stored with the trial, so a study killed at any mome
 resumed (``--resume``) re-adopts its unfinished trials with their levers and runs, and
 ends where an uninterrupted study would. At the end the Pareto front (on the search
 estimates) is re-evaluated on fresh seeds, never used in the search, against the
-winner's curse.
+winner's curse; with one objective, every candidate that cannot be told from the search
+best is, until the ones left cannot be told apart (:mod:`govsim.search.selection`).
 """
 
 from __future__ import annotations

@@ -297,10 +297,15 @@ def _check_folder(target: Path, fingerprint: str) -> None:
                 "the folder holds a different study (its study.yaml differs); choose another --out",
                 source=str(target),
             )
-    elif target.is_dir() and any(p.name != LOCK for p in target.iterdir()):
+    elif target.is_dir() and any(not _ours(p.name) for p in target.iterdir()):
         raise UserInputError(
             "the folder is not empty and holds no study; choose another --out", source=str(target)
         )
+
+
+def _ours(name: str) -> bool:
+    """The lock, or a file being written atomically (by another process creating the study)."""
+    return name == LOCK or (name.startswith(".") and name.endswith(".tmp"))
 
 
 @contextmanager

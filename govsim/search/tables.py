@@ -6,7 +6,10 @@
 - ``front.parquet``: the front re-evaluated on fresh seeds: the search estimate next to
   the fresh one (the drop between them is the winner's curse), 95% CIs, and with
   uncertainties the mean and 90th percentile over the sampled scenarios and the maximum
-  regret against the other front members;
+  regret against the other front members; with two or more objectives each member's fresh
+  verdict; with one objective the returned best of the selection;
+- ``selection.parquet`` (one objective): the contenders re-run on fresh seeds, their paired
+  difference from the returned best, and the indifference set;
 - ``runs.parquet``: every run value (trial, phase, sample, replication, seed, metric, value);
 - ``samples.parquet``: the sampled scenarios of the uncertainties (when there are any).
 """
