@@ -295,7 +295,7 @@ def test_a_two_objective_study_prints_the_fresh_verdict(tmp_path: Path, capsys):
 def test_a_folder_being_claimed_refuses_a_second_study(tmp_path: Path, capsys):
     """The race, made deterministic: another process holds the folder's claim (here: this
     one, through the lock) while the command starts."""
-    study = jackson_study(tmp_path, name="raced", trials=2, days=2)
+    study = jackson_study(tmp_path, name="raced", trials=2, days=3)
     out = tmp_path / "out"
     space = build_space(govsim.search.load_study(study), study)
     with claim(out, fingerprint(space, [1, 2])):
