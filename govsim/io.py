@@ -213,6 +213,25 @@ def check_output_folder(target: Path, *, replace: bool) -> bool:
     return True
 
 
+def check_subfolder(parent: Path, name: str) -> Path:
+    """The folder ``parent/name`` that a command fills with its own files (``figures/``),
+    checked: where it exists, a folder and no link to a folder elsewhere. Returned resolved.
+
+    A link would have govsim write, or replace, files in a folder of the user's that it only
+    links to; a file of that name is not govsim's to replace.
+    """
+    folder = parent / name
+    target = resolve_out(folder)
+    if target != resolve_out(parent) / name:
+        raise FolderInUse(
+            "a link to a folder elsewhere: govsim writes only into the folder itself, not a "
+            "folder it links to; remove the link"
+        )
+    if os.path.lexists(target) and not target.is_dir():
+        raise FolderInUse("exists and is not a folder; move it away")
+    return target
+
+
 def _is_temporary(name: str) -> bool:
     return name.startswith(".") and name.endswith(".tmp")
 
@@ -330,15 +349,21 @@ def link_tree(source: Path, destination: Path) -> None:
     for entry in source.iterdir():
         if _is_temporary(entry.name):
             continue
-        if entry.is_dir():
-            link_tree(entry, destination / entry.name)
-            continue
-        link_file(entry, destination / entry.name)
+        link_entry(entry, destination / entry.name)
+
+
+def link_entry(source: Path, destination: Path) -> None:
+    """Hard-link a file, or a folder's files (:func:`link_tree`); a symlink stays a symlink."""
+    if source.is_dir() and not source.is_symlink():
+        link_tree(source, destination)
+    else:
+        link_file(source, destination)
 
 
 def link_file(source: Path, destination: Path) -> None:
-    """Hard-link ``source`` as ``destination`` (a copy where a link is not possible)."""
+    """Hard-link ``source`` as ``destination`` (a copy where a link is not possible); a
+    symlink is linked (or copied) as the link itself, not what it points to."""
     try:
-        os.link(source, destination)
+        os.link(source, destination, follow_symlinks=False)
     except OSError:
-        shutil.copy2(source, destination)
+        shutil.copy2(source, destination, follow_symlinks=False)
