@@ -82,11 +82,25 @@ COMMANDS = {
         "notes.txt",
     ),
     "optimize": (["optimize", "{study}", "--out", "{P}", "--workers", "1", "--quiet"], "notes.txt"),
+    # figures/ is a name govsim writes in a results folder, but not the user's image in it
+    "run_figures": (["run", "{scenario}", "--out", "{P}", "--force", "--quiet"], "figures/me.png"),
+    "experiment_run_figures": (
+        ["experiment", "run", "{experiment}", "--out", "{P}", "--force", "--workers", "1"],
+        "figures/me.png",
+    ),
+    "optimize_figures": (
+        ["optimize", "{study}", "--out", "{P}", "--workers", "1", "--quiet"],
+        "figures/me.png",
+    ),
     "export_log": (["export-log", "{run}", "--out", "{P}/mine.csv"], "mine.csv"),
     "fit": (["fit", str(SAMPLE_LOG), "--base", str(SAMPLE), "--out", "{P}/mine.yaml"], "mine.yaml"),
     "fit_report": (
         ["fit", str(SAMPLE_LOG), "--base", str(SAMPLE), "--out", "{P}/mine.yaml"],
         "mine.fit.md",
+    ),
+    "fit_figures": (  # --force replaces the fit's figures, not the user's image beside them
+        ["fit", str(SAMPLE_LOG), "--base", str(SAMPLE), "--out", "{P}/mine.yaml", "--force"],
+        "mine.fit/holiday.png",
     ),
     "report": (["report", "{run}", "--out", "{P}/mine.html", "--quiet"], "mine.html"),
     "network": (["network", "{scenario}", "--graphml", "{P}/mine.graphml"], "mine.graphml"),
@@ -278,6 +292,19 @@ def test_discover_writes_its_figure_atomically(sampled, tmp_path: Path, monkeypa
     with pytest.raises(OSError, match="No space left"):
         main(["discover", str(res), "--outcome", "time_to_close_mean", "--above", "3", "--quiet"])
     assert digest(res / "figures") == before and os.listdir(res / "figures") == ["discovery.png"]
+
+
+@pytest.mark.slow  # about 7 s: two fits with their figures
+def test_fit_replaces_its_own_figures_with_force(tmp_path: Path, capsys) -> None:
+    """Every figure a fit writes is named as its own (else a refit would be refused)."""
+    from govsim.data.fit import FIGURE_NAMES
+
+    out = tmp_path / "fitted.yaml"
+    for extra in ([], ["--force"]):
+        rc, err = cli(capsys, "fit", SAMPLE_LOG, "--base", SAMPLE, "--out", out, *extra)
+        assert rc == 0, err
+    names = os.listdir(tmp_path / "fitted.fit")
+    assert names and all(FIGURE_NAMES.fullmatch(name) for name in names), names
 
 
 def test_calibrate_replaces_only_the_figures_of_its_own_report(tmp_path: Path) -> None:

@@ -8,8 +8,6 @@ and writes it as PNG and SVG to ``DIR/figures/``.
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -19,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from govsim.errors import UserInputError
-from govsim.io import FolderInUse, check_subfolder, link_entry, output_folder
+from govsim.io import FolderInUse, check_subfolder, is_figure, link_entry, output_folder
 from govsim.loading import ExperimentData, Results, StudyData
 from govsim.plots import problems, sweeps
 from govsim.plots.inputs import PlotInputs, inputs_for
@@ -39,24 +37,6 @@ from govsim.plots.layouts import (
 )
 from govsim.plots.style import FORMATS, ensure_glyphs, safe_name, save
 from govsim.progress import Progress
-
-IMAGE_SUFFIXES = {".png", ".svg", ".pdf", ".jpg", ".jpeg", ".eps"}
-"""The formats a figure of govsim's may have been written in (``formats`` of
-:func:`make_figures`)."""
-
-FIGURE_NAMES = re.compile(
-    r"(backlog|flows|rates|reported_vs_true|time_to_close|tiers|league|paired|sensitivity"
-    r"|pareto|parallel|discovery|network|network_.+|sweep_.+)"
-)
-"""The names of govsim's figures in ``figures/`` (without the format): what :func:`make_figures`
-and ``govsim discover`` draw, and all an earlier ``govsim plot`` may have left there."""
-
-
-def is_figure(name: str) -> bool:
-    """Is the file ``name`` in ``figures/`` one of govsim's figures (a name it draws, in an
-    image format)? Anything else there is the user's, and kept."""
-    stem, suffix = os.path.splitext(name)
-    return suffix.lower() in IMAGE_SUFFIXES and FIGURE_NAMES.fullmatch(stem) is not None
 
 
 @dataclass
@@ -182,9 +162,10 @@ def make_figures(
     """Build every figure of ``data`` and write it to ``out`` (default ``DIR/figures/``).
 
     ``DIR/figures/`` is replaced in one step (:func:`govsim.io.output_folder`): its figures
-    (:func:`is_figure`) are those of one ``govsim plot``, never a mix with an earlier one's,
-    and everything else there is kept as it is (hard-linked into the new folder): govsim
-    deletes no file it did not write. An ``out`` folder is written into as it is.
+    (:func:`govsim.io.is_figure`) are those of one ``govsim plot``, never a mix with an
+    earlier one's, and everything else there is kept as it is (hard-linked into the new
+    folder): govsim deletes no file it did not write. An ``out`` folder is written into
+    as it is.
     """
     if isinstance(data, StudyData):
         specs = study_specs(data)
@@ -196,7 +177,7 @@ def make_figures(
         specs = figure_specs(inputs) + _discovery_specs(data)
     unnamed = [s.name for s in specs if not is_figure(f"{s.name}.png")]
     if unnamed:  # else the next plot would keep them as the user's
-        raise RuntimeError(f"figures missing from FIGURE_NAMES: {unnamed} (a bug of govsim)")
+        raise RuntimeError(f"not in govsim.io.FIGURE_NAMES: {unnamed} (a bug of govsim)")
     if out is not None:
         return _draw(specs, Path(out), formats, progress)
     target = figures_folder(data.path)
