@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -89,6 +90,24 @@ RESULT_NAMES = frozenset(
     }
 )
 """What govsim writes into a results folder: a folder holding only these may be replaced."""
+
+FIGURE_SUFFIXES = frozenset({".png", ".svg", ".pdf", ".jpg", ".jpeg", ".eps"})
+"""The formats a figure of govsim's may have been written in."""
+
+FIGURE_NAMES = re.compile(
+    r"(backlog|flows|rates|reported_vs_true|time_to_close|tiers|league|paired|sensitivity"
+    r"|pareto|parallel|discovery|network|network_.+|sweep_.+)"
+)
+"""The names of govsim's figures in a results folder's ``figures/`` (without the format):
+what ``govsim plot``, ``report`` and ``discover`` draw (:mod:`govsim.plots.figures`)."""
+
+
+def is_figure(name: str) -> bool:
+    """Is the file ``name`` in ``figures/`` one of govsim's figures (a name it draws, in an
+    image format)? Anything else there is the user's."""
+    stem, suffix = os.path.splitext(name)
+    return suffix.lower() in FIGURE_SUFFIXES and FIGURE_NAMES.fullmatch(stem) is not None
+
 
 RESULT_MARKERS = ("summary.json", "experiment.yaml", "study.yaml")
 """A folder holding one of these is a run's, an experiment's or a study's results folder."""
@@ -198,7 +217,7 @@ def check_output_folder(target: Path, *, replace: bool) -> bool:
             "the folder holds a policy search (study.yaml), continued only by `govsim optimize "
             "--resume`; choose another --out"
         )
-    foreign = sorted(entries - RESULT_NAMES)
+    foreign = sorted(entries - RESULT_NAMES) + _foreign_figures(target / "figures")
     if foreign:
         shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
         raise FolderInUse(
@@ -211,6 +230,40 @@ def check_output_folder(target: Path, *, replace: bool) -> bool:
             "(the old ones stay until the new ones are complete), or choose another --out"
         )
     return True
+
+
+def check_subfolder(parent: Path, name: str) -> Path:
+    """The folder ``parent/name`` that a command fills with its own files (``figures/``),
+    checked: where it exists, a folder and no link to a folder elsewhere. Returned resolved.
+
+    A link would have govsim write, or replace, files in a folder of the user's that it only
+    links to; a file of that name is not govsim's to replace.
+    """
+    folder = parent / name
+    target = resolve_out(folder)
+    if target != resolve_out(parent) / name:
+        raise FolderInUse(
+            "a link to a folder elsewhere: govsim writes only into the folder itself, not a "
+            "folder it links to; remove the link"
+        )
+    if os.path.lexists(target) and not target.is_dir():
+        raise FolderInUse("exists and is not a folder; move it away")
+    return target
+
+
+def _foreign_figures(figures: Path) -> list[str]:
+    """What in a results folder's ``figures/`` govsim did not write (replacing the folder
+    would delete it): files not named as its figures (:func:`is_figure`), folders, a link."""
+    if not os.path.lexists(figures):
+        return []
+    if figures.is_symlink() or not figures.is_dir():
+        return ["figures (not a folder of govsim's)"]
+    return sorted(
+        f"figures/{p.name}"
+        for p in figures.iterdir()
+        if not (is_figure(p.name) and p.is_file() and not p.is_symlink())
+        and not _is_temporary(p.name)
+    )
 
 
 def _is_temporary(name: str) -> bool:
@@ -330,15 +383,21 @@ def link_tree(source: Path, destination: Path) -> None:
     for entry in source.iterdir():
         if _is_temporary(entry.name):
             continue
-        if entry.is_dir():
-            link_tree(entry, destination / entry.name)
-            continue
-        link_file(entry, destination / entry.name)
+        link_entry(entry, destination / entry.name)
+
+
+def link_entry(source: Path, destination: Path) -> None:
+    """Hard-link a file, or a folder's files (:func:`link_tree`); a symlink stays a symlink."""
+    if source.is_dir() and not source.is_symlink():
+        link_tree(source, destination)
+    else:
+        link_file(source, destination)
 
 
 def link_file(source: Path, destination: Path) -> None:
-    """Hard-link ``source`` as ``destination`` (a copy where a link is not possible)."""
+    """Hard-link ``source`` as ``destination`` (a copy where a link is not possible); a
+    symlink is linked (or copied) as the link itself, not what it points to."""
     try:
-        os.link(source, destination)
+        os.link(source, destination, follow_symlinks=False)
     except OSError:
-        shutil.copy2(source, destination)
+        shutil.copy2(source, destination, follow_symlinks=False)

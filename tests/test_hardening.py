@@ -1307,12 +1307,12 @@ def test_r_plot_replaces_figures_in_one_step(tmp_path: Path, capsys) -> None:
     assert main(["run", str(BASELINE), "--days", "3", "--out", str(out), "--quiet"]) == 0
     figures = out / "figures"
     figures.mkdir()
-    (figures / "stale.png").write_bytes(b"old figure")
+    (figures / "paired.png").write_bytes(b"old figure")  # an earlier plot's: a run has none
     (figures / "notes.txt").write_text("mine")
     rc, _, err = run_cli(capsys, "plot", str(out), "--quiet")
     assert rc == 0, err
     names = {p.name for p in figures.iterdir()}
-    assert "stale.png" not in names and "notes.txt" in names and "backlog.png" in names
+    assert "paired.png" not in names and "notes.txt" in names and "backlog.png" in names
     assert not leftovers(out)
 
 

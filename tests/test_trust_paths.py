@@ -11,6 +11,7 @@ The commands run in-process through :func:`govsim.cli.main`, the entry point of
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import signal
 import subprocess
@@ -22,11 +23,13 @@ import pytest
 import yaml
 from conftest import REPO_ROOT, small_scenario_dict
 
+from govsim import errors as govsim_errors
 from govsim.cli import main
 
 EXIT_INPUT = 2
 SAMPLE = REPO_ROOT / "experiments" / "data" / "sample-city.yaml"
 SAMPLE_LOG = REPO_ROOT / "experiments" / "data" / "sample-log.parquet"
+calibrate_module = importlib.import_module("govsim.calibration.calibrate")  # not the function
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -79,17 +82,35 @@ COMMANDS = {
         "notes.txt",
     ),
     "optimize": (["optimize", "{study}", "--out", "{P}", "--workers", "1", "--quiet"], "notes.txt"),
+    # figures/ is a name govsim writes in a results folder, but not the user's image in it
+    "run_figures": (["run", "{scenario}", "--out", "{P}", "--force", "--quiet"], "figures/me.png"),
+    "experiment_run_figures": (
+        ["experiment", "run", "{experiment}", "--out", "{P}", "--force", "--workers", "1"],
+        "figures/me.png",
+    ),
+    "optimize_figures": (
+        ["optimize", "{study}", "--out", "{P}", "--workers", "1", "--quiet"],
+        "figures/me.png",
+    ),
     "export_log": (["export-log", "{run}", "--out", "{P}/mine.csv"], "mine.csv"),
     "fit": (["fit", str(SAMPLE_LOG), "--base", str(SAMPLE), "--out", "{P}/mine.yaml"], "mine.yaml"),
     "fit_report": (
         ["fit", str(SAMPLE_LOG), "--base", str(SAMPLE), "--out", "{P}/mine.yaml"],
         "mine.fit.md",
     ),
+    "fit_figures": (  # --force replaces the fit's figures, not the user's image beside them
+        ["fit", str(SAMPLE_LOG), "--base", str(SAMPLE), "--out", "{P}/mine.yaml", "--force"],
+        "mine.fit/holiday.png",
+    ),
     "report": (["report", "{run}", "--out", "{P}/mine.html", "--quiet"], "mine.html"),
     "network": (["network", "{scenario}", "--graphml", "{P}/mine.graphml"], "mine.graphml"),
     "docs_out": (["docs", "--out", "{P}/mine.md"], "mine.md"),
     "docs_dir": (["docs", "--dir", "{P}"], "cli.md"),
     "calibrate": (["calibrate", "--quick", "--out", "{P}/mine.md"], "mine.md"),
+    "calibrate_figures": (  # the report's fixed-name figures go to calibration/ beside it
+        ["calibrate", "--quick", "--out", "{P}/mine.md"],
+        "calibration/calibration_overview.png",
+    ),
 }
 WAYS = {
     "as_written": "precious",
@@ -98,15 +119,21 @@ WAYS = {
 }
 
 
+def _calibration_started(*args: object) -> None:
+    """The calibration's first work (15 min in quick mode): a refusal must come before it."""
+    raise AssertionError("the calibration started: a refusal must come before the work")
+
+
 @pytest.mark.parametrize("way", list(WAYS))
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_no_writing_command_touches_a_foreign_file(
     command: str, way: str, inputs, tmp_path: Path, monkeypatch, capsys
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(calibrate_module, "write_scaled_files", _calibration_started)
     template, foreign = COMMANDS[command]
     precious = tmp_path / "precious"
-    precious.mkdir()
+    (precious / foreign).parent.mkdir(parents=True)
     (precious / foreign).write_text("the user's own file\n", encoding="utf-8")
     (tmp_path / "link").symlink_to(precious, target_is_directory=True)
     before = digest(precious)
@@ -116,7 +143,8 @@ def test_no_writing_command_touches_a_foreign_file(
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert any(why in err for why in ("govsim did not write", "holds no study")), err
     assert "precious" in err or "link" in err  # the folder is named
-    assert digest(precious) == before and sorted(p.name for p in precious.iterdir()) == [foreign]
+    assert digest(precious) == before
+    assert sorted(p.name for p in precious.iterdir()) == [Path(foreign).parts[0]]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "precious"]  # no `nonexist`
 
 
@@ -143,6 +171,158 @@ def test_plot_refuses_a_figures_folder_that_links_elsewhere(inputs, tmp_path, ca
     rc, err = cli(capsys, "plot", run, "--quiet")
     assert rc == EXIT_INPUT and "link to a folder elsewhere" in err, err
     assert digest(elsewhere) == before
+
+
+# -- figures/: govsim's figures replaced as a set, the user's files there kept -------------------
+
+HOLIDAY = b"\x89PNG the user's own picture"
+
+
+@pytest.fixture(scope="module")
+def sampled(inputs, tmp_path_factory) -> Path:
+    """An experiment over sampled grid staff (what `govsim discover` reads), kept small."""
+    root = tmp_path_factory.mktemp("sampled")
+    spec = {
+        "name": "sampled",
+        "scenario": str(REPO_ROOT / "scenarios" / "validation" / "tiers.yaml"),
+        "seed": 5,
+        "replications": 2,
+        "days": 2,
+        "uncertainties": [{"key": "staffing.grid_workers", "range": [4, 9], "integer": True}],
+        "sampling": {"method": "lhs", "samples": 10},
+        "outcomes": ["time_to_close_mean"],
+    }
+    (root / "sampled.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    assert main(["experiment", "run", str(root / "sampled.yaml"), "--out", str(root / "out")]) == 0
+    return root / "out"
+
+
+def copy_of(folder: Path, to: Path) -> Path:
+    to.mkdir()
+    for entry in folder.iterdir():
+        if entry.is_file():
+            (to / entry.name).write_bytes(entry.read_bytes())
+        else:
+            (to / entry.name).symlink_to(entry, target_is_directory=True)  # runs/, replay/
+    return to
+
+
+FIGURE_COMMANDS = {
+    "plot": ["plot", "{R}", "--quiet"],
+    "report": ["report", "{R}", "--quiet"],
+    "discover": ["discover", "{R}", "--outcome", "time_to_close_mean", "--above", "3", "--quiet"],
+}
+RESULTS_WAYS = {"as_written": "res", "through_dotdot": "res/figures/..", "through_symlink": "link"}
+
+
+SLOW = pytest.mark.slow  # about 4 s each: the figures of a run drawn again
+FIGURE_CASES = [
+    pytest.param("plot", "as_written"),
+    pytest.param("plot", "through_dotdot", marks=SLOW),
+    pytest.param("plot", "through_symlink", marks=SLOW),
+    pytest.param("report", "as_written", marks=SLOW),  # the same figures/ as plot
+    *(pytest.param("discover", way) for way in RESULTS_WAYS),
+]
+
+
+@pytest.mark.parametrize(("command", "way"), FIGURE_CASES)
+def test_figure_commands_keep_the_users_files_in_figures(
+    command: str, way: str, inputs, sampled, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """A user's image, note and folder in `figures/` stay (the very files: same inodes); an
+    earlier plot's figure that this one does not draw does not (no folder mixes two plots)."""
+    monkeypatch.chdir(tmp_path)
+    res = copy_of(sampled if command == "discover" else inputs["run"], tmp_path / "res")
+    (tmp_path / "link").symlink_to(res, target_is_directory=True)
+    figures = res / "figures"
+    (figures / "mine").mkdir(parents=True)
+    (figures / "holiday.png").write_bytes(HOLIDAY)
+    (figures / "notes.txt").write_text("the user's own\n", encoding="utf-8")
+    (figures / "mine" / "sketch.svg").write_text("<svg/>", encoding="utf-8")
+    (figures / "sweep_old.png").write_bytes(b"an earlier plot's figure")
+    (tmp_path / "album").mkdir()
+    (figures / "album").symlink_to(tmp_path / "album", target_is_directory=True)  # stays a link
+    inodes = {
+        p: os.stat(figures / p).st_ino for p in ("holiday.png", "notes.txt", "mine/sketch.svg")
+    }
+    before = digest(figures)
+    command_line = [part.format(R=RESULTS_WAYS[way]) for part in FIGURE_COMMANDS[command]]
+    rc, err = cli(capsys, *command_line)
+    assert rc == 0, err
+    after = digest(figures)
+    for name, inode in inodes.items():
+        assert after[name] == before[name] and os.stat(figures / name).st_ino == inode, name
+    assert (figures / "album").is_symlink() and os.listdir(tmp_path / "album") == []
+    drawn = "discovery.png" if command == "discover" else "backlog.png"
+    assert drawn in after and not any(p.name.endswith(".tmp") for p in figures.iterdir())
+    if command != "discover":  # plot and report replace govsim's figures as a set
+        assert "sweep_old.png" not in after
+
+
+@pytest.mark.parametrize("command", ["plot", "discover"])
+def test_figure_commands_refuse_a_figures_folder_that_links_elsewhere(
+    command: str, inputs, sampled, tmp_path: Path, capsys
+) -> None:
+    res = copy_of(sampled if command == "discover" else inputs["run"], tmp_path / "res")
+    elsewhere = tmp_path / "pictures"
+    elsewhere.mkdir()
+    (elsewhere / "holiday.png").write_bytes(HOLIDAY)
+    (res / "figures").symlink_to(elsewhere, target_is_directory=True)
+    before, held = digest(elsewhere), sorted(os.listdir(res))
+    rc, err = cli(capsys, *[part.format(R=res) for part in FIGURE_COMMANDS[command]])
+    assert rc == EXIT_INPUT and "link to a folder elsewhere" in err and "Traceback" not in err, err
+    assert str(res / "figures") in err
+    assert digest(elsewhere) == before and sorted(os.listdir(res)) == held  # nothing written
+
+
+def test_discover_writes_its_figure_atomically(sampled, tmp_path: Path, monkeypatch, capsys):
+    """A figure that fails while written leaves the earlier one whole, and no partial file."""
+    from matplotlib.figure import Figure
+
+    res = copy_of(sampled, tmp_path / "res")
+    (res / "figures").mkdir()
+    (res / "figures" / "discovery.png").write_bytes(b"the earlier discovery figure")
+    before = digest(res / "figures")
+
+    def failing(self, fname, *args, **kwargs) -> None:
+        Path(fname).write_bytes(b"half a fig")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", failing)
+    with pytest.raises(OSError, match="No space left"):
+        main(["discover", str(res), "--outcome", "time_to_close_mean", "--above", "3", "--quiet"])
+    assert digest(res / "figures") == before and os.listdir(res / "figures") == ["discovery.png"]
+
+
+@pytest.mark.slow  # about 7 s: two fits with their figures
+def test_fit_replaces_its_own_figures_with_force(tmp_path: Path, capsys) -> None:
+    """Every figure a fit writes is named as its own (else a refit would be refused)."""
+    from govsim.data.fit import FIGURE_NAMES
+
+    out = tmp_path / "fitted.yaml"
+    for extra in ([], ["--force"]):
+        rc, err = cli(capsys, "fit", SAMPLE_LOG, "--base", SAMPLE, "--out", out, *extra)
+        assert rc == 0, err
+    names = os.listdir(tmp_path / "fitted.fit")
+    assert names and all(FIGURE_NAMES.fullmatch(name) for name in names), names
+
+
+def test_calibrate_replaces_only_the_figures_of_its_own_report(tmp_path: Path) -> None:
+    """Beside a report govsim calibrate wrote, its figures are its own: the check lets it run."""
+    from govsim.calibration.files import CalibrationFiles
+
+    out = tmp_path / "mine.md"
+    (tmp_path / "calibration").mkdir()
+    (tmp_path / "calibration" / "calibration_overview.png").write_bytes(b"an earlier figure")
+    options = calibrate_module.Options(quick=True, out=out)
+    files = CalibrationFiles.default()
+    with pytest.raises(govsim_errors.UserInputError, match="govsim did not write"):
+        calibrate_module.check_options(options, files)  # no report: not known to be govsim's
+    out.write_text(f"# Calibration\n\n{calibrate_module.REPORT_MARK}`: ...\n", encoding="utf-8")
+    calibrate_module.check_options(options, files)  # the report's own figure: may be replaced
+    (tmp_path / "calibration" / "fact_a_ranking.png").mkdir()
+    with pytest.raises(govsim_errors.UserInputError, match="folder"):
+        calibrate_module.check_options(options, files)
 
 
 # -- F1: `--out missing/../precious` replaced the real folder -----------------------------------

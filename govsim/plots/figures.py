@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from govsim.errors import UserInputError
-from govsim.io import link_file, output_folder, resolve_out
+from govsim.io import FolderInUse, check_subfolder, is_figure, link_entry, output_folder
 from govsim.loading import ExperimentData, Results, StudyData
 from govsim.plots import problems, sweeps
 from govsim.plots.inputs import PlotInputs, inputs_for
@@ -37,9 +37,6 @@ from govsim.plots.layouts import (
 )
 from govsim.plots.style import FORMATS, ensure_glyphs, safe_name, save
 from govsim.progress import Progress
-
-IMAGE_SUFFIXES = {".png", ".svg", ".pdf", ".jpg", ".jpeg", ".eps"}
-"""What an earlier ``govsim plot`` may have left in ``figures/``; other files are kept."""
 
 
 @dataclass
@@ -165,9 +162,11 @@ def make_figures(
 ) -> list[MadeFigure]:
     """Build every figure of ``data`` and write it to ``out`` (default ``DIR/figures/``).
 
-    ``DIR/figures/`` is replaced in one step (:func:`govsim.io.output_folder`): it holds
-    the figures of one ``govsim plot``, never a mix with an earlier one's (files there that
-    are not figures are kept). An ``out`` folder is written into as it is.
+    ``DIR/figures/`` is replaced in one step (:func:`govsim.io.output_folder`): its figures
+    (:func:`govsim.io.is_figure`) are those of one ``govsim plot``, never a mix with an
+    earlier one's, and everything else there is kept as it is (hard-linked into the new
+    folder): govsim deletes no file it did not write. An ``out`` folder is written into
+    as it is.
     """
     if isinstance(data, StudyData):
         specs = study_specs(data)
@@ -177,22 +176,29 @@ def make_figures(
         )
         ensure_glyphs(_names(inputs))
         specs = figure_specs(inputs) + _discovery_specs(data)
+    unnamed = [s.name for s in specs if not is_figure(f"{s.name}.png")]
+    if unnamed:  # else the next plot would keep them as the user's
+        raise RuntimeError(f"not in govsim.io.FIGURE_NAMES: {unnamed} (a bug of govsim)")
     if out is not None:
         return _draw(specs, Path(out), formats, progress)
-    target = data.path / "figures"
-    if resolve_out(target) != resolve_out(data.path) / "figures":
-        raise UserInputError(
-            "a link to a folder elsewhere: govsim replaces only the figures folder of a results "
-            "folder, not a folder it links to; remove the link",
-            source=str(target),
-        )
+    target = figures_folder(data.path)
     with output_folder(target) as folder:
         made = _draw(specs, folder, formats, progress)
         if target.is_dir():
             for entry in target.iterdir():
-                if entry.suffix.lower() not in IMAGE_SUFFIXES and not entry.is_dir():
-                    link_file(entry, folder / entry.name)
-    return [MadeFigure(m.name, m.caption, [target / p.name for p in m.paths]) for m in made]
+                if not is_figure(entry.name):
+                    link_entry(entry, folder / entry.name)
+    shown = data.path / "figures"
+    return [MadeFigure(m.name, m.caption, [shown / p.name for p in m.paths]) for m in made]
+
+
+def figures_folder(results: Path) -> Path:
+    """``results/figures``, resolved, where it may take govsim's figures: a folder or absent,
+    and no link to a folder elsewhere (:func:`govsim.io.check_subfolder`)."""
+    try:
+        return check_subfolder(Path(results), "figures")
+    except FolderInUse as exc:
+        raise UserInputError(exc.reason, source=str(Path(results) / "figures")) from None
 
 
 def _draw(

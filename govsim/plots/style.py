@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from govsim.io import atomic_write
 from govsim.units import METRICS, MetricStyle, metric_style
 
 __all__ = ["METRICS", "MetricStyle", "metric_style"]
@@ -61,16 +62,20 @@ def panel_grid(fig: Figure, n: int, columns: int = 3) -> list[Axes]:
 
 
 def save(fig: Figure, folder: Path, name: str, formats: Iterable[str] = FORMATS) -> list[Path]:
-    """Write ``fig`` as ``folder/name.<format>`` for each format; return the paths."""
+    """Write ``fig`` as ``folder/name.<format>`` for each format, each file atomically
+    (:func:`govsim.io.atomic_write`); return the paths."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for fmt in formats:
         path = folder / f"{name}.{fmt}"
-        fig.savefig(
-            path, format=fmt, dpi=DPI
-        )  # constrained layout already keeps every label inside
+        # constrained layout already keeps every label inside
+        atomic_write(path, partial(_savefig, fig, fmt))
         paths.append(path)
     return paths
+
+
+def _savefig(fig: Figure, fmt: str, path: str) -> None:
+    fig.savefig(path, format=fmt, dpi=DPI)
 
 
 def safe_name(text: str) -> str:

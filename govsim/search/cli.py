@@ -203,6 +203,7 @@ def _discover(args: argparse.Namespace) -> int:
     if not 0 < args.peel_alpha < 0.5:
         raise UserInputError("--peel-alpha must be in (0, 0.5)", source="--peel-alpha")
     above = args.above is not None
+    figures = _figures_folder(Path(args.folder))  # checked before anything is written
     result = discover(
         args.folder,
         args.outcome,
@@ -219,8 +220,19 @@ def _discover(args: argparse.Namespace) -> int:
     from govsim.plots.style import save
 
     figure = peeling_figure(result.trajectory, f"{result.outcome} {result.rule}", result.box)
-    result.written += save(figure, Path(args.folder) / "figures", "discovery")
+    saved = save(figure, figures, "discovery")  # each file atomically
+    result.written += [Path(args.folder) / "figures" / p.name for p in saved]
     if not args.quiet:
         print(result.summary())
         print(f"\nwrote {', '.join(str(p) for p in result.written)}")
     return EXIT_OK
+
+
+def _figures_folder(folder: Path) -> Path:
+    """``folder/figures``, resolved: a folder or absent, no link to a folder elsewhere."""
+    from govsim.io import FolderInUse, check_subfolder
+
+    try:
+        return check_subfolder(folder, "figures")
+    except FolderInUse as exc:
+        raise UserInputError(exc.reason, source=str(folder / "figures")) from None

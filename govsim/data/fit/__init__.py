@@ -216,6 +216,11 @@ def fit_log(
     return [out, *written]
 
 
+FIGURE_NAMES = re.compile(r"(arrivals_.+|duration_.+|satisfaction)\.png")
+"""The names of the figures a fit writes to its ``.fit/`` folder (:mod:`govsim.data.fit.report`);
+anything else there is the user's, and the folder is then not replaced."""
+
+
 def check_outputs(
     given: Path,
     out: Path,
@@ -239,7 +244,7 @@ def check_outputs(
             "exists and is not a folder (the fit's figures go there)", source=str(figures_dir)
         )
     held = [p.name for p in figures_dir.iterdir()]
-    foreign = sorted(name for name in held if not name.endswith(".png"))
+    foreign = sorted(name for name in held if not FIGURE_NAMES.fullmatch(name))
     if foreign:
         raise UserInputError(
             f"the figures' folder holds files govsim did not write ({', '.join(foreign[:3])}); "
