@@ -95,10 +95,10 @@ def format_experiment(
     With several samples (a sweep) a cell is the mean over the samples, without a CI (the
     samples differ by design; ``summary.parquet`` and ``sweep.parquet`` hold each one).
     Each row names its unit; shares are shown in %. The ``settled`` row (measured beside any
-    time to close) gives each variant's verdict (:func:`govsim.experiments.analysis.settling`),
+    time to close) gives each variant's verdict (:func:`govsim.settling.by_variant`),
     and a variant whose backlog does not settle is named below the table.
     """
-    from govsim.experiments.analysis import settling
+    from govsim.settling import by_variant as settling
 
     if summary.empty:
         return "no finished runs"

@@ -207,7 +207,7 @@ def _censoring_html(s: dict) -> str:
 
 def _settling_html(data: ExperimentData) -> str:
     """The variants whose backlog does not settle, named above the summary (empty if none)."""
-    from govsim.experiments.analysis import settling
+    from govsim.settling import by_variant as settling
 
     first = data.summary[data.summary["sample"] == data.summary["sample"].min()]
     verdicts = settling(first)

@@ -15,8 +15,8 @@ most LEVEL.
 
 Its power is that of one run: a tier far beyond its capacity is flagged every time, one on
 the edge of it (utilisation 1, a random walk that grows like the square root of time) in
-only some runs. Over replications, :func:`govsim.experiments.analysis.settling` counts
-the flagged runs against the LEVEL that false alarms explain.
+only some runs. Over replications, :func:`by_variant` counts the flagged runs against the
+LEVEL that false alarms explain (``govsim.experiments.analysis.settling`` is the same).
 """
 
 from __future__ import annotations
@@ -109,6 +109,37 @@ def settling(timeseries: pd.DataFrame, warmup_hours: float, level: float = LEVEL
         return Settling(True, warmup_hours, level)
     cut = level / len(trends)
     return Settling(all(t.p_value >= cut for t in trends.values()), warmup_hours, level, trends)
+
+
+def by_variant(summary: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
+    """Per variant and sample, whether its backlog settles, from the ``settled`` outcome of
+    its runs (the summary table: mean = share of settled runs, n = runs tested).
+
+    Each run is flagged at ``level`` when its backlog grows (:func:`settling`), so a
+    stable variant's runs are flagged with a chance of at most ``level`` each; the variant is
+    *not settled* when more of its runs are flagged than that explains: the binomial chance
+    of so many flags is at most ``level``. Columns: variant, sample, runs, growing (runs
+    flagged), p_value, settled (True/False). Empty without a ``settled`` outcome.
+    """
+    rows = summary[summary["metric"].astype(str) == "settled"] if len(summary) else summary
+    out = []
+    for _, row in rows.iterrows():
+        runs = int(row["n"])
+        if runs == 0 or not np.isfinite(row["mean"]):
+            continue
+        growing = round((1 - float(row["mean"])) * runs)
+        p = float(stats.binom.sf(growing - 1, runs, level)) if growing else 1.0
+        out.append(
+            {
+                "variant": str(row["variant"]),
+                "sample": row["sample"],
+                "runs": runs,
+                "growing": growing,
+                "p_value": p,
+                "settled": p > level,
+            }
+        )
+    return pd.DataFrame(out, columns=["variant", "sample", "runs", "growing", "p_value", "settled"])
 
 
 def summary_warmup_hours(days: float) -> float:

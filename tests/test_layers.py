@@ -74,6 +74,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "govsim.loading",
             "govsim.console",
             "govsim.estimate",
+            "govsim.censoring",
+            "govsim.settling",
+            "govsim.units",
         ),
     ),
     (

@@ -154,7 +154,10 @@ def test_load_experiment_reads_every_table(experiment_dir: Path) -> None:
     data = govsim.load(experiment_dir)
     assert isinstance(data, govsim.ExperimentData) and data.kind == "experiment"
     assert data.variant_names == VARIANTS and data.baseline == "baseline"
-    assert len(data.results) == 3 * 2 * 3 * 4  # variants x samples x replications x outcomes
+    # variants x samples x replications x (4 outcomes + the 2 measured beside a time to
+    # close: open_share and settled)
+    assert len(data.results) == 3 * 2 * 3 * (4 + 2)
+    assert set(data.results["metric"]) >= {"open_share", "settled"}
     assert set(data.paired["variant"]) == {"whistle_blowing", "all_combined"}
     assert "staffing.street_staff" in data.sweep.columns
     assert data.sensitivity.empty and data.errors == []

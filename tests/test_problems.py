@@ -220,7 +220,7 @@ def test_monthly_topic_cuts_its_category_after_the_lag_at_its_stated_cost() -> N
 
 @pytest.mark.slow
 def test_self_governance_cuts_appeals_in_covered_grids_only() -> None:
-    grids = [f"D01-S{s:03d}-G{g:04d}" for s, g in ((1, 1), (1, 7), (2, 2), (2, 8))]
+    grids = [f"D01-S{s:03d}-G{g:04d}" for s, g in ((1, 1), (1, 3), (2, 6), (2, 8))]
     coverage = ", ".join(f"{g}: 1.0" for g in grids)
     policy = f"policies=[{{type: self_governance, coverage: 0, grid_coverage: {{{coverage}}}, " \
              "solve_share: 0.5, delay: {kind: deterministic, mean: 1}}]"  # fmt: skip

@@ -13,7 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from govsim.intervals import mean_ci
-from govsim.settling import LEVEL as SETTLING_LEVEL
+from govsim.settling import by_variant
 
 LEVEL = 0.95
 
@@ -116,32 +116,5 @@ def _variance(values: pd.Series) -> float:
     return float(np.var(finite, ddof=1)) if len(finite) > 1 else float("nan")
 
 
-def settling(summary: pd.DataFrame, level: float = SETTLING_LEVEL) -> pd.DataFrame:
-    """Per variant and sample, whether its backlog settles, from the ``settled`` outcome of
-    its runs (the summary table: mean = share of settled runs, n = runs tested).
-
-    Each run is flagged at ``level`` when its backlog grows (:mod:`govsim.settling`), so a
-    stable variant's runs are flagged with a chance of at most ``level`` each; the variant is
-    *not settled* when more of its runs are flagged than that explains: the binomial chance
-    of so many flags is at most ``level``. Columns: variant, sample, runs, growing (runs
-    flagged), p_value, settled (True/False). Empty without a ``settled`` outcome.
-    """
-    rows = summary[summary["metric"].astype(str) == "settled"] if len(summary) else summary
-    out = []
-    for _, row in rows.iterrows():
-        runs = int(row["n"])
-        if runs == 0 or not np.isfinite(row["mean"]):
-            continue
-        growing = round((1 - float(row["mean"])) * runs)
-        p = float(stats.binom.sf(growing - 1, runs, level)) if growing else 1.0
-        out.append(
-            {
-                "variant": str(row["variant"]),
-                "sample": row["sample"],
-                "runs": runs,
-                "growing": growing,
-                "p_value": p,
-                "settled": p > level,
-            }
-        )
-    return pd.DataFrame(out, columns=["variant", "sample", "runs", "growing", "p_value", "settled"])
+settling = by_variant
+"""Per variant and sample, whether its backlog settles: :func:`govsim.settling.by_variant`."""
