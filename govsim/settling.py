@@ -118,8 +118,9 @@ def by_variant(summary: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     Each run is flagged at ``level`` when its backlog grows (:func:`govsim.settling.settling`),
     so a stable variant's runs are flagged with a chance of at most ``level`` each; the
     variant is *not settled* when more of its runs are flagged than that explains: the
-    binomial chance of so many flags is at most ``level``. Columns: variant, sample, runs, growing (runs
-    flagged), p_value, settled (True/False). Empty without a ``settled`` outcome.
+    binomial chance of so many flags is at most ``level``. Columns: variant, sample, runs,
+    growing (runs flagged), p_value, settled (True/False). Empty without a ``settled``
+    outcome.
     """
     rows = summary[summary["metric"].astype(str) == "settled"] if len(summary) else summary
     out = []
