@@ -63,40 +63,22 @@ def plot_box(box: pd.DataFrame, ax: Axes | None = None) -> Axes:
             solid_capstyle="butt",
             zorder=2,
         )
-        ax.annotate(
-            f"{b['min']:.4g}",
-            (lo, y),
-            xytext=(0, 7),
-            textcoords="offset points",
-            ha="center",
-            fontsize=8,
+        labels = (  # the box's limits above the bar, the sampled range's ends below, greyed
+            (b["min"], lo, 7, 8, None),
+            (b["max"], hi, 7, 8, None),
+            (b["low"], 0.0, -12, 7, "0.45"),
+            (b["high"], 1.0, -12, 7, "0.45"),
         )
-        ax.annotate(
-            f"{b['max']:.4g}",
-            (hi, y),
-            xytext=(0, 7),
-            textcoords="offset points",
-            ha="center",
-            fontsize=8,
-        )
-        ax.annotate(
-            f"{b['low']:.4g}",
-            (0, y),
-            xytext=(0, -12),
-            textcoords="offset points",
-            ha="center",
-            fontsize=7,
-            color="0.45",
-        )
-        ax.annotate(
-            f"{b['high']:.4g}",
-            (1, y),
-            xytext=(0, -12),
-            textcoords="offset points",
-            ha="center",
-            fontsize=7,
-            color="0.45",
-        )
+        for value, x, dy, size, colour in labels:
+            ax.annotate(
+                f"{value:.4g}",
+                (x, y),
+                xytext=(0, dy),
+                textcoords="offset points",
+                ha="center",
+                fontsize=size,
+                color=colour,
+            )
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels(list(rows["parameter"])[::-1], fontsize=8)
     ax.set_ylim(-0.8, len(rows) - 0.2)

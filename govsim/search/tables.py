@@ -119,16 +119,7 @@ def _front(study: Study, members: list[Evaluation]) -> pd.DataFrame:
             )
     rows = []
     for ev in members:
-        row: dict[str, object] = {"trial": ev.number}
-        row.update({lever.key: ev.candidate.levers.get(lever.key) for lever in study.levers})
-        row.update(
-            {
-                "headcount": ev.candidate.headcount,
-                "cost_yuan": ev.candidate.cost_yuan,
-                "replications_search": ev.reps(),
-                "replications": ev.reps(True),
-            }
-        )
+        row = _candidate(study, ev)
         search = _estimates(study, ev, fresh=False)
         row.update({f"{o.outcome}_search": search[o.outcome] for o in study.objectives})
         row.update(_estimates(study, ev, fresh=True))
@@ -247,17 +238,8 @@ def _selection(study: Study, record: dict, by_number: dict[int, Evaluation]) -> 
     rows = []
     for number in record["contenders"]:
         ev = by_number[int(number)]
-        row: dict[str, object] = {"trial": ev.number}
-        row.update({lever.key: ev.candidate.levers.get(lever.key) for lever in study.levers})
-        row.update(
-            {
-                "headcount": ev.candidate.headcount,
-                "cost_yuan": ev.candidate.cost_yuan,
-                "replications_search": ev.reps(),
-                f"{name}_search": _estimates(study, ev, fresh=False)[name],
-                "replications": ev.reps(True),
-            }
-        )
+        row = _candidate(study, ev)
+        row[f"{name}_search"] = _estimates(study, ev, fresh=False)[name]
         fresh = _estimates(study, ev, fresh=True)
         row.update({k: fresh[k] for k in (name, f"{name}_ci_low", f"{name}_ci_high")})
         a, b = ev.scores(study, fresh=True)[name], best.scores(study, fresh=True)[name]
@@ -277,6 +259,21 @@ def _selection(study: Study, record: dict, by_number: dict[int, Evaluation]) -> 
     frame = pd.DataFrame(rows)
     frame["dropped_at"] = frame["dropped_at"].astype("Int64")
     return _tidy(frame, study)
+
+
+def _candidate(study: Study, ev: Evaluation) -> dict[str, object]:
+    """A row's opening: the trial, its levers, what it costs and the replications run."""
+    row: dict[str, object] = {"trial": ev.number}
+    row.update({lever.key: ev.candidate.levers.get(lever.key) for lever in study.levers})
+    row.update(
+        {
+            "headcount": ev.candidate.headcount,
+            "cost_yuan": ev.candidate.cost_yuan,
+            "replications_search": ev.reps(),
+            "replications": ev.reps(True),
+        }
+    )
+    return row
 
 
 def _runs(
