@@ -452,6 +452,7 @@ def test_base_cycle(tmp_path: Path, capsys) -> None:
     assert not out_dir.exists()
 
 
+@pytest.mark.slow
 def test_subprocess_bad_file(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(CASES["negative_capacity"].text or "", encoding="utf-8")

@@ -209,6 +209,7 @@ def test_at_least_ten_kinds_of_bad_log() -> None:
     assert len(BAD) >= 10
 
 
+@pytest.mark.slow
 def test_missing_log_and_cli_process_exit_two(tmp_path: Path) -> None:
     """Through the real entry point: one line on stderr, exit 2, no traceback."""
     bad = tmp_path / "bad.csv"

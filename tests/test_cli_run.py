@@ -83,6 +83,7 @@ def test_run_refuses_a_file_as_output_folder(tmp_path: Path, capsys) -> None:
     assert out.read_text(encoding="utf-8") == "not a folder"
 
 
+@pytest.mark.slow
 def test_python_dash_m_govsim(tmp_path: Path) -> None:
     """``python -m govsim`` is the same command (README)."""
     import subprocess

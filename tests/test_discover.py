@@ -50,6 +50,7 @@ def iou(box: pd.DataFrame) -> float:
     return inter * found_c / (union_a + union_b * found_c - inter * found_c)
 
 
+@pytest.mark.slow
 def test_prim_finds_the_planted_box():
     x, y = planted()
     trajectory, box, chosen = find_box(x, y, density=0.85)

@@ -52,6 +52,7 @@ def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
         pd.testing.assert_frame_equal(a[name], b[name], check_exact=True, obj=name)
 
 
+@pytest.mark.slow
 def test_one_and_two_workers_give_identical_tables(tmp_path: Path):
     exp = write_experiment(tmp_path)
     run_experiment(exp, executor=LocalExecutor(1), out=tmp_path / "one", progress=False)
@@ -70,6 +71,7 @@ def test_local_pool_and_dask_local_cluster_give_identical_tables(tmp_path: Path)
     assert_same(read_tables(tmp_path / "local"), read_tables(tmp_path / "dask"))
 
 
+@pytest.mark.slow
 def test_killed_experiment_resumes_to_identical_tables(tmp_path: Path):
     exp = write_experiment(tmp_path, replications=4, days=8)
     run_experiment(exp, executor=LocalExecutor(1), out=tmp_path / "whole", progress=False)
@@ -120,6 +122,7 @@ def test_killed_experiment_resumes_to_identical_tables(tmp_path: Path):
     assert_same(read_tables(tmp_path / "whole"), read_tables(out))
 
 
+@pytest.mark.slow
 def test_paired_differences_vary_less_than_unpaired(tmp_path: Path):
     exp = write_experiment(tmp_path, replications=6)
     result = run_experiment(exp, executor=LocalExecutor(2), out=tmp_path / "p", progress=False)
@@ -128,6 +131,7 @@ def test_paired_differences_vary_less_than_unpaired(tmp_path: Path):
     assert paired.loc["backlog_mean", "sd_diff"] < paired.loc["backlog_mean", "sd_unpaired"]
 
 
+@pytest.mark.slow
 def test_confidence_intervals_narrow_as_replications_grow(tmp_path: Path):
     widths = []
     for n in (3, 12):
@@ -196,6 +200,7 @@ def test_dask_worker_killed_mid_run_loses_no_run(tmp_path: Path):
     assert_same(read_tables(tmp_path / "local"), read_tables(tmp_path / "dask"))
 
 
+@pytest.mark.slow
 def test_shipped_comparison_pairing_lowers_variance(tmp_path: Path):
     """The shipped policy comparison, shortened: paired differences vary less than unpaired ones."""
     import yaml

@@ -107,6 +107,7 @@ def test_round_trip_coverage_over_seeds(tmp_path: Path) -> None:
     assert street_missed <= stats.binom.ppf(0.9995, street_checked, MISS)
 
 
+@pytest.mark.slow
 def test_fit_cli_writes_scenario_report_and_figures(tmp_path: Path, capsys) -> None:
     out = tmp_path / "fitted.yaml"
     assert main(["fit", str(SAMPLE_LOG), "--base", str(SAMPLE), "--out", str(out)]) == 0

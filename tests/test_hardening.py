@@ -258,6 +258,7 @@ def big_city(grids: int) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_f2_a_big_valid_file_loads_in_bounded_time(tmp_path: Path, monkeypatch) -> None:
     """An explicit city of 10,000 grids (about 400 KB) is read once, parsed once with each node
     composed once, and validated once, in bounded memory (a 20 MB file took over a minute
@@ -1064,6 +1065,7 @@ def _ctrl_c(process: subprocess.Popen) -> tuple[int, str]:
     return process.returncode, err
 
 
+@pytest.mark.slow
 def test_f9_stopping_a_pool_mid_result_does_not_hang() -> None:
     # The exit after a Ctrl-C hung (1 try in 5 to 1 in 31) when a worker was stopped while
     # sending its result: the pool's manager thread waited for the rest of the message for
@@ -1130,6 +1132,7 @@ def _wait_for(process: subprocess.Popen, prefix: str) -> list[str]:
     return lines
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("phase", ["starting", "started", "running"])
 def test_f9_ctrl_c_during_a_run_prints_one_line(phase: str, tmp_path: Path) -> None:
     """Ctrl-C while govsim loads its libraries (its own handler installed), after they are
@@ -1302,6 +1305,7 @@ def test_r_experiment_progress_and_plot_say_what_they_do(tmp_path: Path, capsys)
     assert "re-simulating" not in capsys.readouterr().err  # the second time reads the cache
 
 
+@pytest.mark.slow
 def test_r_plot_replaces_figures_in_one_step(tmp_path: Path, capsys) -> None:
     out = tmp_path / "o"
     assert main(["run", str(BASELINE), "--days", "3", "--out", str(out), "--quiet"]) == 0
@@ -1429,6 +1433,7 @@ def test_every_number_has_a_documented_bound() -> None:
     assert unbounded == []
 
 
+@pytest.mark.slow
 def test_f7_plot_and_report_name_a_folder_they_cannot_write(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:

@@ -557,6 +557,7 @@ def test_docs_describe_every_study_key():
     assert not missing, f"docs/optimize.md does not describe {missing}"
 
 
+@pytest.mark.slow
 def test_a_failing_run_fails_its_trial_and_the_study_goes_on(tmp_path: Path, monkeypatch, capsys):
     import govsim.search.optimizer as optimizer
     from govsim.experiments.runner import perform
@@ -607,6 +608,7 @@ def test_an_experiment_and_its_variant_can_be_the_base(tmp_path: Path):
     )
 
 
+@pytest.mark.slow
 def test_a_trial_killed_while_being_drawn_is_drawn_again_and_its_batch_completed(tmp_path: Path):
     """A process killed right after Optuna created trial 3 (no levers drawn yet): the resumed
     study draws it with the same seed and asks the rest of its batch, as if never killed."""

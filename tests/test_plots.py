@@ -192,12 +192,14 @@ def assert_valid_figure_files(folder: Path, names: set[str]) -> None:
         assert root.tag.endswith("svg")
 
 
+@pytest.mark.slow
 def test_plot_cli_writes_every_run_figure(run_dir: Path, capsys) -> None:
     assert main(["plot", str(run_dir)]) == 0
     assert "wrote 8 figures" in capsys.readouterr().out  # with reported-against-true (problems)
     assert_valid_figure_files(run_dir / "figures", RUN_FIGURES)
 
 
+@pytest.mark.slow
 def test_plot_cli_writes_every_experiment_figure(experiment_dir: Path) -> None:
     assert main(["plot", str(experiment_dir), "--quiet", "--workers", "1"]) == 0
     expected = (
@@ -263,6 +265,7 @@ def _figures(data) -> dict[str, Figure]:
         return {spec.name: spec.build() for spec in figure_specs(inputs)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["run", "experiment"])
 def test_every_figure_is_labelled_and_fits(which: str, run_dir: Path, experiment_dir: Path) -> None:
     data = govsim.load(run_dir if which == "run" else experiment_dir)

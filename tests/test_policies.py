@@ -68,6 +68,7 @@ def share_closed_low(result: govsim.RunResult) -> float:
     return float(work["final_tier"].astype(str).isin(["grid", "street"]).mean())
 
 
+@pytest.mark.slow
 def test_resource_sinking_raises_share_closed_at_grid_and_street():
     ci = paired(POLICIES / "resource_sinking.yaml", share_closed_low, days=30)
     assert ci.low > 0, ci
@@ -85,6 +86,7 @@ def test_resource_sinking_moves_capacity_without_losing_queued_cases():
     assert low_after - low_before == before - after  # every mover arrives somewhere
 
 
+@pytest.mark.slow
 def test_thirty_minute_whistle_shortens_time_to_close_of_department_categories():
     whistle = [
         "whistle.enabled=true",
@@ -122,6 +124,7 @@ def test_thirty_minute_whistle_shortens_time_to_close_of_department_categories()
     assert ci.high < 0, ci
 
 
+@pytest.mark.slow
 def test_whistle_to_the_wrong_department_costs_time():
     sharp = ["whistle.enabled=true", "whistle.precision=1.0"]
     blunt = ["whistle.enabled=true", "whistle.precision=0.5"]
@@ -165,6 +168,7 @@ def test_monthly_topic_picks_last_months_top_category():
     assert result.summary["policy_events"][0]["event"] == f"monthly topic: {top} picked"
 
 
+@pytest.mark.slow
 def test_grid_patrol_raises_patrol_share_and_cuts_hotline_calls():
     def patrol_share(result: govsim.RunResult) -> float:
         return float((result.cases["channel"].astype(str) == "patrol").mean())
@@ -177,6 +181,7 @@ def test_grid_patrol_raises_patrol_share_and_cuts_hotline_calls():
     assert pairs.diff(hotline_calls).high < 0
 
 
+@pytest.mark.slow
 def test_direct_dispatch_to_streets_shortens_wait_for_first_response():
     def dispatch_to_response(result: govsim.RunResult) -> float:
         cases = result.cases

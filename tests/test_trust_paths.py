@@ -225,6 +225,7 @@ FIGURE_CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("command", "way"), FIGURE_CASES)
 def test_figure_commands_keep_the_users_files_in_figures(
     command: str, way: str, inputs, sampled, tmp_path: Path, monkeypatch, capsys
