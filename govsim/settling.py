@@ -111,6 +111,17 @@ def settling(timeseries: pd.DataFrame, warmup_hours: float, level: float = LEVEL
     return Settling(all(t.p_value >= cut for t in trends.values()), warmup_hours, level, trends)
 
 
+def verdict(runs: int, growing: int, level: float = LEVEL) -> tuple[float, bool]:
+    """Do ``runs`` replications, ``growing`` of them flagged, settle? (p-value, settled).
+
+    Each run is flagged with a chance of at most ``level`` when its backlog is stable, so
+    the replications are called not settled when the binomial chance of ``growing`` or more
+    flags is at most ``level``.
+    """
+    p = float(stats.binom.sf(growing - 1, runs, level)) if growing else 1.0
+    return p, p > level
+
+
 def by_variant(summary: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     """Per variant and sample, whether its backlog settles, from the ``settled`` outcome of
     its runs (the summary table: mean = share of settled runs, n = runs tested).
@@ -129,7 +140,7 @@ def by_variant(summary: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
         if runs == 0 or not np.isfinite(row["mean"]):
             continue
         growing = round((1 - float(row["mean"])) * runs)
-        p = float(stats.binom.sf(growing - 1, runs, level)) if growing else 1.0
+        p, settled = verdict(runs, growing, level)
         out.append(
             {
                 "variant": str(row["variant"]),
@@ -137,7 +148,7 @@ def by_variant(summary: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
                 "runs": runs,
                 "growing": growing,
                 "p_value": p,
-                "settled": p > level,
+                "settled": settled,
             }
         )
     return pd.DataFrame(out, columns=["variant", "sample", "runs", "growing", "p_value", "settled"])

@@ -403,3 +403,43 @@ def test_discover_gives_whole_limits_to_a_head_count_and_draws_the_box(experimen
     assert GRID in labels
     texts = {t.get_text() for t in figure.axes[1].texts}
     assert f"{box.loc[GRID, 'min']:.4g}" in texts and f"{box.loc[GRID, 'max']:.4g}" in texts
+
+
+# -- S1 in the search: what is reported says whether its backlog settles -------------------------
+@pytest.mark.slow
+def test_the_selection_and_front_flag_a_candidate_whose_backlog_does_not_settle(
+    tmp_path: Path, capsys
+):
+    """A search whose candidates all have one district server (the tiers reduction's district
+    then runs at utilisation 1.6, tests/test_outcomes_censoring.py) against one with four: the
+    fresh runs measure the companions of a time to close, and the reported candidate of the
+    first is flagged in selection.parquet, front.parquet and the console; the second is not."""
+    flagged = {}
+    for district in (1, 4):
+        name = f"district{district}"
+        study = write_study(
+            tmp_path,
+            name,
+            levers=[{"key": GRID, "range": [7, 8], "integer": True}],
+            set={DISTRICT: district},
+            replications={"initial": 2, "step": 1, "max": 2, "final": 3, "final_max": 3},
+            search={"sampler": "random", "trials": 2, "batch": 2},
+            days=30,
+        )
+        out = tmp_path / name
+        assert main(["optimize", str(study), "--out", str(out), "--workers", "1"]) == 0
+        printed = capsys.readouterr().out
+        selection = pd.read_parquet(out / "selection.parquet")
+        front = pd.read_parquet(out / "front.parquet")
+        for table in (selection, front):
+            assert {"open_share", "runs_growing", "backlog_settles"} <= set(table.columns)
+        flagged[district] = (
+            bool((~front["backlog_settles"]).all()),
+            bool((~selection["backlog_settles"]).all()),
+            "NOT SETTLED" in printed,
+        )
+        if district == 1:
+            assert (front["runs_growing"] == 3).all()  # 3 of 3 fresh runs grow
+            assert (front["open_share"] > 0.05).all()
+    assert flagged[1] == (True, True, True)
+    assert flagged[4] == (False, False, False)

@@ -146,10 +146,24 @@ def front_text(
         )
     else:
         head = f"front of {len(front)}, re-run on fresh seeds: mean [95% CI] (all in front.parquet)"
-    text = head + "\n" + table.to_string(index=False)
+    text = head + "\n" + table.to_string(index=False) + unsettled_text(front)
     if selection is not None and len(selection):
         text += "\n\n" + selection_text(selection, study)
     return text
+
+
+def unsettled_text(table: pd.DataFrame) -> str:
+    """A line per candidate whose backlog does not settle on its fresh runs (empty if none):
+    its time to close then grows with the horizon and is no property of the candidate."""
+    if "backlog_settles" not in table:
+        return ""
+    grows = table[table["backlog_settles"].astype("boolean").eq(False).fillna(False)]
+    lines = [
+        f"\nNOT SETTLED: trial {trial}: the backlog grows in {growing} of its fresh runs; its "
+        "time to close depends on the horizon (govsim.settling)"
+        for trial, growing in zip(grows["trial"], grows["runs_growing"], strict=True)
+    ]
+    return "".join(lines)
 
 
 def selection_text(selection: pd.DataFrame, study: Study) -> str:
@@ -190,7 +204,7 @@ def selection_text(selection: pd.DataFrame, study: Study) -> str:
             selection["best"], selection["indifferent"], selection["dropped_at"], strict=True
         )
     ]
-    lines.append(table.to_string(index=False))
+    lines.append(table.to_string(index=False) + unsettled_text(selection))
     lines.append("(all in selection.parquet)")
     return "\n".join(lines)
 

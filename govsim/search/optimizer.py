@@ -30,7 +30,7 @@ import socket
 import sys
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +43,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from govsim.experiments.design import RunTask, replication_seeds, run_id
 from govsim.experiments.executors import Executor, choose
+from govsim.experiments.outcomes import measured
 from govsim.experiments.runner import RunOutcome, perform
 from govsim.io import atomic_write, resolve_out
 from govsim.progress import Progress
@@ -354,6 +355,7 @@ class StudyLoop:
                             scenarios[sample],
                             self.space.warmup_hours,
                             tuple(self.study.outcomes),
+                            companions=fresh,  # what is reported says if it settles
                         )
                     )
         failures: dict[str, str] = {}
@@ -362,7 +364,7 @@ class StudyLoop:
             task = by_id[outcome.run_id]
             self.ran += 1
             ev_key = next(ev.candidate.key for ev in evaluations if str(ev.number) == task.variant)
-            error = _run_error(outcome)
+            error = _run_error(outcome, self.study.outcomes)
             if error is None:
                 assert outcome.metrics is not None
                 self.cache[(ev_key, task.sample, task.seed)] = {
@@ -380,7 +382,7 @@ class StudyLoop:
                 ev.error = failures[ev.candidate.key]
                 continue
             table: dict[str, list[list[float]]] = {}
-            for outcome_name in self.study.outcomes:
+            for outcome_name in measured(self.study.outcomes) if fresh else self.study.outcomes:
                 table[outcome_name] = [
                     [
                         self.cache[(ev.candidate.key, s, seeds[r])][outcome_name]
@@ -423,7 +425,8 @@ class StudyLoop:
                 for s, sample in enumerate(self.space.samples["sample"].astype(int)):
                     for r in range(len(table[self.study.outcomes[0]][s])):
                         self.cache[(key, int(sample), seeds[r])] = {
-                            o: table[o][s][r] for o in self.study.outcomes
+                            o: table[o][s][r]
+                            for o in table  # fresh: the companions too
                         }
 
     # -- telling -------------------------------------------------------------------------------
@@ -562,11 +565,13 @@ def _interval(scores: np.ndarray) -> list[float]:
     return [ci.mean, ci.low, ci.high, ci.n]
 
 
-def _run_error(outcome: RunOutcome) -> str | None:
+def _run_error(outcome: RunOutcome, objectives: Sequence[str]) -> str | None:
+    """Why a run cannot be scored: its error, or an objective it left undefined (a companion
+    may be: ``settled`` is NaN for a run too short to test)."""
     if outcome.error is not None:
         return outcome.error
     assert outcome.metrics is not None
-    undefined = [k for k, v in outcome.metrics.items() if not np.isfinite(v)]
+    undefined = [k for k in objectives if not np.isfinite(outcome.metrics[k])]
     return f"outcome {undefined} is undefined (NaN)" if undefined else None
 
 

@@ -35,6 +35,7 @@ from govsim.search.records import (
     selection_key,
 )
 from govsim.search.study import Study
+from govsim.settling import verdict
 
 
 def build_tables(
@@ -273,7 +274,25 @@ def _candidate(study: Study, ev: Evaluation) -> dict[str, object]:
             "replications": ev.reps(True),
         }
     )
+    row.update(_settling(ev))
     return row
+
+
+def _settling(ev: Evaluation) -> dict[str, object]:
+    """Whether the candidate's backlog settles on its fresh runs (measured beside a time to
+    close): the mean open share at the end, the runs whose backlog grows, and the verdict
+    (:func:`govsim.settling.verdict`; None where no fresh run could be tested)."""
+    if "settled" not in ev.fresh:
+        return {}
+    flags = np.array(ev.fresh["settled"], dtype=float).ravel()
+    tested = flags[np.isfinite(flags)]
+    growing = int((tested == 0).sum())
+    settles = verdict(len(tested), growing)[1] if len(tested) else None
+    return {
+        "open_share": float(np.nanmean(ev.fresh["open_share"])),
+        "runs_growing": growing,
+        "backlog_settles": settles,
+    }
 
 
 def _runs(
@@ -333,6 +352,8 @@ def _state(t: FrozenTrial) -> str:
 
 def _tidy(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
     """Lever columns of one type each (mixed choices become text), as parquet needs."""
+    if "backlog_settles" in frame:
+        frame["backlog_settles"] = frame["backlog_settles"].astype("boolean")
     for lever in study.levers:
         if lever.key not in frame:
             continue
