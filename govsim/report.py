@@ -341,6 +341,12 @@ def _study_sections(data: StudyData) -> list[tuple[str, str]]:
                 )
             if "fresh_verdict" in row:
                 item["fresh verdict"] = row["fresh_verdict"]
+            if "backlog_settles" in row and row["backlog_settles"] is not pd.NA:
+                item["backlog"] = (
+                    "settles"
+                    if row["backlog_settles"]
+                    else f"NOT SETTLED: grows in {int(row['runs_growing'])} fresh runs"
+                )
             rows.append(item)
         sections.append(
             (

@@ -413,7 +413,8 @@ def test_the_selection_and_front_flag_a_candidate_whose_backlog_does_not_settle(
     """A search whose candidates all have one district server (the tiers reduction's district
     then runs at utilisation 1.6, tests/test_outcomes_censoring.py) against one with four: the
     fresh runs measure the companions of a time to close, and the reported candidate of the
-    first is flagged in selection.parquet, front.parquet and the console; the second is not."""
+    first is flagged in selection.parquet, front.parquet, the console and the report; the
+    second is not."""
     flagged = {}
     for district in (1, 4):
         name = f"district{district}"
@@ -433,13 +434,17 @@ def test_the_selection_and_front_flag_a_candidate_whose_backlog_does_not_settle(
         front = pd.read_parquet(out / "front.parquet")
         for table in (selection, front):
             assert {"open_share", "runs_growing", "backlog_settles"} <= set(table.columns)
+        assert main(["report", str(out)]) == 0
+        capsys.readouterr()
+        page = (out / "report.html").read_text(encoding="utf-8")
         flagged[district] = (
             bool((~front["backlog_settles"]).all()),
             bool((~selection["backlog_settles"]).all()),
             "NOT SETTLED" in printed,
+            "NOT SETTLED" in page,
         )
         if district == 1:
             assert (front["runs_growing"] == 3).all()  # 3 of 3 fresh runs grow
             assert (front["open_share"] > 0.05).all()
-    assert flagged[1] == (True, True, True)
-    assert flagged[4] == (False, False, False)
+    assert flagged[1] == (True, True, True, True)
+    assert flagged[4] == (False, False, False, False)
