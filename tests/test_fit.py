@@ -14,6 +14,7 @@ that a biased fit or too narrow intervals would still break.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -341,3 +342,14 @@ def test_counted_rows_give_the_ordered_models_own_fit() -> None:
     assert len(rows) <= 18
     np.testing.assert_allclose(weighted.params, plain.params, atol=1e-4)
     np.testing.assert_allclose(weighted.bse, plain.bse, rtol=1e-3)
+
+
+def test_an_unbounded_interval_is_inf_without_a_warning() -> None:
+    """A tiny log's coefficient can have a standard error past exp's float range: its upper
+    bound is inf, said without numpy's overflow warning (it was printed by `govsim fit`)."""
+    from govsim.data.fit.estimate import log_normal_interval
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, low, high = log_normal_interval(1.0, 1e4)
+    assert value == pytest.approx(np.e) and low == 0.0 and high == np.inf

@@ -63,12 +63,17 @@ def share(key: Key, hits: int, n: int, method: str) -> Estimate:
 
 
 def log_normal_interval(log_value: float, se: float) -> tuple[float, float, float]:
-    """Value and CI of exp(x) for x normal with standard error ``se`` (delta on the log scale)."""
-    return (
-        float(np.exp(log_value)),
-        float(np.exp(log_value - Z * se)),
-        float(np.exp(log_value + Z * se)),
-    )
+    """Value and CI of exp(x) for x normal with standard error ``se`` (delta on the log scale).
+
+    A bound beyond the float range is inf, without a warning: a tiny log's coefficient can
+    have a standard error so large that its interval is unbounded, which is what it says.
+    """
+    with np.errstate(over="ignore"):
+        return (
+            float(np.exp(log_value)),
+            float(np.exp(log_value - Z * se)),
+            float(np.exp(log_value + Z * se)),
+        )
 
 
 def poisson_interval(count: int) -> tuple[float, float]:
