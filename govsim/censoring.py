@@ -21,8 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 
 RESTRICTION_HOURS = 720.0
-"""The restriction time of the restricted mean (30 days), shortened to the longest follow-up
-of the counted cases (the run's length after the warm-up) when that is shorter."""
+"""The restriction time of the restricted mean (hours; 30 days, assumed: the month of the
+assessment), shortened to the longest follow-up of the counted cases (the run's length
+after the warm-up) when that is shorter."""
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,12 @@ import pandas as pd
 from scipy import stats
 
 BATCHES = 5
+"""Batches the window after the warm-up is cut into (a count; assumed: few enough that a
+batch of a 30-day run lasts days, far longer than a stable backlog's memory, enough for a
+slope with 3 degrees of freedom). Its false alarms are measured in docs/outputs.md."""
 LEVEL = 0.05
+"""Chance that a stable run is flagged (a probability; the conventional 5%, assumed), split
+over the tested tiers (Bonferroni)."""
 HOURS_PER_DAY = 24.0
 
 
