@@ -69,7 +69,7 @@ def scenario_with_policies(days: float | None, mechanisms: bool = True):
 
 def run(days: float | None, out: Path, mechanisms: bool = True) -> dict:
     import govsim
-    from govsim.io import output_folder
+    from govsim.core.io import output_folder
 
     scenario = scenario_with_policies(days, mechanisms)
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE.parent))
 import bench_mechanisms  # noqa: E402 - the configurations, from the benchmark beside this one
 
 import govsim  # noqa: E402
-from govsim.model import Model  # noqa: E402
+from govsim.engine.run import Model  # noqa: E402
 from govsim.simulate import with_seed  # noqa: E402
 
 CONFIGS = {

@@ -36,7 +36,7 @@ LIMIT_SECONDS = 120.0
 
 def make_log(path: Path, days: float) -> int:
     """Simulate Haidian for ``days`` and export its cases to ``path``; return the rows."""
-    from govsim.data.export import export_log
+    from govsim.fitting.export import export_log
     from govsim.scenario import load_scenario
     from govsim.simulate import simulate
 
@@ -63,7 +63,7 @@ def child(task: str, log: str, out_dir: str) -> None:
             log_data = read_log(log)
             place_codes(log_data, load_scenario(SCENARIO))
             return {"rows": len(log_data.frame)}
-        from govsim.data.fit import fit_log
+        from govsim.fitting import fit_log
 
         written = fit_log(log, SCENARIO, Path(out_dir) / "haidian-fitted.yaml")
         return {"files": len(written)}
@@ -94,7 +94,7 @@ def main() -> None:
         if not csv.exists():
             import pandas as pd
 
-            from govsim.data.export import write_log
+            from govsim.fitting.export import write_log
 
             write_log(pd.read_parquet(log), csv)
         logs.append(csv)

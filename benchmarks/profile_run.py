@@ -34,11 +34,11 @@ SCENARIOS = {
 }
 COMPONENTS = (  # (substring of the source path, component), first match wins
     ("simpy/", "SimPy event loop (step, schedule, event objects)"),
-    ("govsim/agents/residents", "arrivals (residents)"),
-    ("govsim/agents/hotline", "hotline (calls, triage, dispatch)"),
-    ("govsim/agents/handlers", "handling units and whistles"),
-    ("govsim/agents/whistle", "handling units and whistles"),
-    ("govsim/agents/verification", "verification call (outcome draws, satisfaction)"),
+    ("govsim/engine/agents/residents", "arrivals (residents)"),
+    ("govsim/engine/agents/hotline", "hotline (calls, triage, dispatch)"),
+    ("govsim/engine/agents/handlers", "handling units and whistles"),
+    ("govsim/engine/agents/whistle", "handling units and whistles"),
+    ("govsim/engine/agents/verification", "verification call (outcome draws, satisfaction)"),
     ("govsim/servers", "server pools (queues, services)"),
     ("govsim/case", "case objects"),
     ("govsim/model", "model (create, close, transit)"),

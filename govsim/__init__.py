@@ -20,20 +20,20 @@ import types
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from govsim.errors import LedgerError, UserInputError
+from govsim.core.errors import LedgerError, UserInputError
 
 if TYPE_CHECKING:
-    from govsim.loading import ExperimentData, RunData, StudyData, load
-    from govsim.run_result import RunResult
+    from govsim.results.loading import ExperimentData, RunData, StudyData, load
+    from govsim.results.run_tables import RunResult
     from govsim.scenario import Scenario, load_scenario
     from govsim.simulate import simulate
 
 _LAZY = {
-    "ExperimentData": "govsim.loading",
-    "RunData": "govsim.loading",
-    "StudyData": "govsim.loading",
-    "load": "govsim.loading",
-    "RunResult": "govsim.run_result",
+    "ExperimentData": "govsim.results.loading",
+    "RunData": "govsim.results.loading",
+    "StudyData": "govsim.results.loading",
+    "load": "govsim.results.loading",
+    "RunResult": "govsim.results.run_tables",
     "Scenario": "govsim.scenario",
     "load_scenario": "govsim.scenario",
     "simulate": "govsim.simulate",

@@ -2,6 +2,6 @@
 
 import sys
 
-from govsim.cli import main
+from govsim.app.cli import main
 
 sys.exit(main())

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from govsim.bounds import MAX_SEED
-from govsim.estimate import check_run
-from govsim.model import Model
-from govsim.run_result import RunResult, collect
+from govsim.core.bounds import MAX_SEED
+from govsim.engine.cost import check_run
+from govsim.engine.run import Model
+from govsim.results.run_tables import RunResult, collect
 from govsim.scenario.schema import Scenario
 
 
@@ -27,8 +27,8 @@ def simulate(
     run exactly. With ``cases_file``, the case table is streamed to that parquet file as
     cases finish (the result's ``cases`` is then None) instead of being kept in memory;
     ``problems_file`` likewise for the problems table of a run with problems.
-    A run that would not fit the machine is refused first (:mod:`govsim.estimate`).
-    Raises :class:`govsim.errors.LedgerError` if any case was lost or duplicated.
+    A run that would not fit the machine is refused first (:mod:`govsim.engine.cost`).
+    Raises :class:`govsim.core.errors.LedgerError` if any case was lost or duplicated.
     """
     scenario = with_seed(scenario, seed)
     check_run(scenario, f"scenario '{scenario.name}'", cases_in_memory=cases_file is None)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import BASELINE, REPO_ROOT, scenario_id, shipped_scenarios
 
-from govsim.cli import main
+from govsim.app.cli import main
 
 EXIT_INPUT = 2
 
@@ -458,7 +458,16 @@ def test_subprocess_bad_file(tmp_path: Path) -> None:
     path.write_text(CASES["negative_capacity"].text or "", encoding="utf-8")
     out_dir = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "govsim.cli", "run", str(path), "--out", str(out_dir), "--quiet"],
+        [
+            sys.executable,
+            "-m",
+            "govsim.app.cli",
+            "run",
+            str(path),
+            "--out",
+            str(out_dir),
+            "--quiet",
+        ],
         capture_output=True,
         text=True,
         cwd=REPO_ROOT,

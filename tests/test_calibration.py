@@ -12,7 +12,7 @@ calibration fails CI:
   (Poisson z-test), and the three rates and the consultation share against their targets,
   passing when the target's tolerance band meets the run's 99% confidence interval;
 - the calibration's own machinery: fitted values written in place (every other byte
-  kept), the rates taken from govsim.rates, clean command-line errors.
+  kept), the rates taken from govsim.core.rates, clean command-line errors.
 
 Marked slow: a quick verification (2 scaled years per scenario) passes every target.
 """
@@ -28,7 +28,8 @@ import pandas as pd
 import pytest
 from conftest import REPO_ROOT
 
-import govsim.rates
+import govsim.core.rates
+from govsim.app.cli import main
 from govsim.calibration import expected, targets
 from govsim.calibration.calibrate import Options, calibrate, scaled_files
 from govsim.calibration.files import CalibrationFiles
@@ -43,8 +44,7 @@ from govsim.calibration.measure import (
 )
 from govsim.calibration.scaling import scale_factor, scaled_copy
 from govsim.calibration.scenario_yaml import Number, edit_text, set_values
-from govsim.cli import main
-from govsim.errors import UserInputError
+from govsim.core.errors import UserInputError
 from govsim.experiments.executors.local import LocalExecutor
 from govsim.network.city import build_city
 from govsim.scenario.loader import load_scenario
@@ -205,7 +205,7 @@ def test_short_run_consultation_share(name: str, short_runs) -> None:
     assert band_meets_ci(run.consultation_share, run.total("contacts"), target, 0.05 * target)
 
 
-# -- the rates are govsim.rates' --------------------------------------------------------------
+# -- the rates are govsim.core.rates' --------------------------------------------------------------
 def test_rates_come_from_govsim_rates(short_runs, monkeypatch) -> None:
     """Measured and expected satisfaction follow the one definition of 'basically satisfied'
     (a second formula in the calibration would not move)."""
@@ -226,7 +226,7 @@ def test_rates_come_from_govsim_rates(short_runs, monkeypatch) -> None:
 
     measured, expected_rate = figures()
     assert measured == pytest.approx((counts.satisfied + 0.9 * counts.basic) / counts.valid)
-    monkeypatch.setattr(govsim.rates, "SATISFACTION_WEIGHT", (1.0, 0.5, 0.0))
+    monkeypatch.setattr(govsim.core.rates, "SATISFACTION_WEIGHT", (1.0, 0.5, 0.0))
     measured_half, expected_half = figures()
     assert measured_half == pytest.approx((counts.satisfied + 0.5 * counts.basic) / counts.valid)
     assert measured_half < measured and expected_half < expected_rate

@@ -1,4 +1,4 @@
-"""Residents report in calling hours (govsim/calling_hours.py, ``problems.report_clock``).
+"""Residents report in calling hours (govsim/core/calling_hours.py, ``problems.report_clock``).
 
 The clock's arithmetic is checked exactly; the model's reports are checked against the
 intraday call shape with a chi-square test at a fixed seed (99.9%), and the same test must
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import govsim
-from govsim.calling_hours import CallingClock
+from govsim.core.calling_hours import CallingClock
 
 ARRIVALS = govsim.load_scenario(BASELINE).arrivals
 SHAPE, WEEK = ARRIVALS.intraday, ARRIVALS.weekday  # the baseline starts on a Monday

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from conftest import BASELINE, REPO_ROOT
 
-from govsim.cli import main
+from govsim.app.cli import main
 from govsim.data.caselog import COLUMNS, column_table, read_log
-from govsim.data.export import cases_to_log, export_log, hours_to_time
+from govsim.fitting.export import cases_to_log, export_log, hours_to_time
 from govsim.scenario import load_scenario
 from govsim.simulate import simulate
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from conftest import BASELINE, scenario_id, shipped_scenarios
 
-from govsim.cli import main
+from govsim.app.cli import main
 from govsim.network.city import build_city
 from govsim.scenario import load_scenario
 

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from test_ledger_properties import distributions, probabilities, scenario_dicts
 from test_problems_properties import check_problem_tables, problem_scenarios
 
-from govsim.ledger import check_timestamps
-from govsim.model import Model
-from govsim.run_result import collect
+from govsim.engine.ledger import check_timestamps
+from govsim.engine.run import Model
+from govsim.results.run_tables import collect
 from govsim.scenario.loader import validate
 
 pytestmark = pytest.mark.slow

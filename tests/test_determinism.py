@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from conftest import BASELINE
 
-from govsim.cli import main
-from govsim.run_result import NONDETERMINISTIC_SUMMARY_KEYS
+from govsim.app.cli import main
+from govsim.results.run_tables import NONDETERMINISTIC_SUMMARY_KEYS
 
 TABLES = ("cases.parquet", "problems.parquet", "timeseries.parquet", "kpis.parquet")
 OUTPUTS = (*TABLES, "scenario.yaml", "summary.json")

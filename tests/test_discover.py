@@ -20,7 +20,7 @@ import yaml
 from conftest import REPO_ROOT
 
 import govsim
-from govsim.cli import main
+from govsim.app.cli import main
 from govsim.experiments import run_experiment
 from govsim.experiments.executors.local import LocalExecutor
 from govsim.search.prim import find_box

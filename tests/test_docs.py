@@ -1,7 +1,7 @@
 """The reference pages are generated from the code and must not drift from it.
 
 Each page is regenerated in memory and compared with the file in docs/; `govsim docs`
-writes them all (govsim/reference_docs.py).
+writes them all (govsim/app/reference_pages.py).
 """
 
 import re
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from govsim import cli
-from govsim.reference_docs import (
+from govsim.app import cli
+from govsim.app.reference_pages import (
     api_reference,
     cli_reference,
     exit_codes,

@@ -23,11 +23,11 @@ import pytest
 from conftest import REPO_ROOT
 from scipy import stats
 
-from govsim.cli import main
+from govsim.app.cli import main
 from govsim.data.caselog import read_log
-from govsim.data.export import cases_to_log, write_log
-from govsim.data.fit import FitResult, fit, prepare, scenario_value
-from govsim.data.fit.satisfaction import fit_satisfaction
+from govsim.fitting import FitResult, fit, prepare, scenario_value
+from govsim.fitting.export import cases_to_log, write_log
+from govsim.fitting.satisfaction import fit_satisfaction
 from govsim.scenario import load_scenario
 from govsim.simulate import simulate
 
@@ -309,7 +309,7 @@ def test_counted_rows_give_the_ordered_models_own_fit() -> None:
 
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-    from govsim.data.fit.satisfaction import CountedOrderedModel
+    from govsim.fitting.satisfaction import CountedOrderedModel
 
     rng = np.random.default_rng(8)
     n = 3000
@@ -347,7 +347,7 @@ def test_counted_rows_give_the_ordered_models_own_fit() -> None:
 def test_an_unbounded_interval_is_inf_without_a_warning() -> None:
     """A tiny log's coefficient can have a standard error past exp's float range: its upper
     bound is inf, said without numpy's overflow warning (it was printed by `govsim fit`)."""
-    from govsim.data.fit.estimate import log_normal_interval
+    from govsim.fitting.estimation import log_normal_interval
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")

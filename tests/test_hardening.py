@@ -28,9 +28,9 @@ from conftest import BASELINE, REPO_ROOT, SCENARIOS_DIR, shipped_scenarios, smal
 from test_bad_input import assert_input_error
 
 import govsim
-from govsim import estimate as estimate_module
-from govsim.cli import main
-from govsim.errors import UserInputError
+from govsim.app.cli import main
+from govsim.core.errors import UserInputError
+from govsim.engine import cost as estimate_module
 from govsim.scenario import yaml_safe
 
 EXIT_INPUT = 2
@@ -507,7 +507,7 @@ def test_f4_a_failed_write_leaves_the_old_results_whole(
     earlier_run: Path, capsys, monkeypatch
 ) -> None:
     """Disk full half way through the tables: the old results stay, complete and alone."""
-    from govsim.run_result import RunResult
+    from govsim.results.run_tables import RunResult
 
     before = folder_digest(earlier_run)
     original = RunResult.write_files
@@ -1094,7 +1094,7 @@ READY = "test: ready"
 ANNOUNCING = f"""
 import sys, time
 from contextlib import contextmanager
-import govsim.interrupts as interrupts
+import govsim.core.interrupts as interrupts
 
 quiet_start, phase = interrupts.quiet_start, sys.argv.pop(1)
 
@@ -1115,7 +1115,7 @@ def announcing():
 
 
 interrupts.quiet_start = announcing
-from govsim.cli import main
+from govsim.app.cli import main
 
 sys.exit(main(sys.argv[1:]))
 """
@@ -1139,7 +1139,7 @@ def test_f9_ctrl_c_during_a_run_prints_one_line(phase: str, tmp_path: Path) -> N
     loaded, and in the middle of the run: one line, exit 130, nothing written. The signal
     is sent when the process says it has reached the phase (a line on stderr), not after a
     delay: a delay lands anywhere on a loaded machine, even in the interpreter's own
-    start-up, which is Python's to report (govsim/interrupts.py)."""
+    start-up, which is Python's to report (govsim/core/interrupts.py)."""
     out = tmp_path / "out"
     command = ["run", str(BASELINE), "--days", "600", "--out", str(out)]
     if phase == "running":  # a progress line at every tenth: 60 of 600 days done
@@ -1221,7 +1221,7 @@ def test_r_incomplete_months_are_left_out_of_the_figures(sixty_five_days: Path) 
 
 
 def test_r_warm_up_makes_a_month_partial() -> None:
-    from govsim.kpis import kpi_frame
+    from govsim.results.kpis_from_cases import kpi_frame
 
     scenario = govsim.load_scenario(BASELINE, ["start_date=2024-04-01", "days=45"])
     cases = govsim.simulate(scenario).cases
@@ -1295,7 +1295,7 @@ def test_r_experiment_progress_and_plot_say_what_they_do(tmp_path: Path, capsys)
     )
     assert rc == 0, err
     assert "govsim: tiny: 100% (10/10 runs" in err
-    from govsim.experiments.replay import replay  # what `govsim plot` does first
+    from govsim.experiments.rerun import replay  # what `govsim plot` does first
 
     assert replay(govsim.load(out), workers=1, progress=True) is not None
     err = capsys.readouterr().err
@@ -1362,7 +1362,13 @@ def test_r_readme_layout_and_test_time() -> None:
     assert "minutes" in readme.split("python -m pytest", 1)[1][:400]
     for module in ("statistics.py", "results.py", "metrics.py"):
         assert f"govsim/{module}" not in readme  # renamed modules
-    for name in ("servers.py", "tallies.py", "run_result.py", "bounds.py", "estimate.py"):
+    for name in (
+        "core/servers.py",
+        "engine/statistics.py",
+        "results/run_tables.py",
+        "core/bounds.py",
+        "engine/cost.py",
+    ):
         assert (REPO_ROOT / "govsim" / name).is_file()
 
 

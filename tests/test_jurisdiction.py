@@ -12,7 +12,7 @@ import scipy.stats as st
 import yaml
 
 import govsim
-from govsim.errors import UserInputError
+from govsim.core.errors import UserInputError
 from govsim.experiments import run_experiment
 from govsim.experiments.executors.local import LocalExecutor
 
@@ -97,7 +97,7 @@ def test_a_case_needing_k_departments_closes_at_the_maximum_of_their_times(tmp_p
 def test_joint_parts_count_against_each_departments_capacity(tmp_path: Path):
     """Each summoned department serves one part per joint case: its pool's arrivals are the
     cases of the categories it is needed for."""
-    from govsim.model import Model
+    from govsim.engine.run import Model
 
     path = tmp_path / "joint.yaml"
     path.write_text(JOINT_REDUCTION)
@@ -275,7 +275,7 @@ def test_a_street_branch_answers_its_own_street_sooner(tmp_path: Path):
 
 @pytest.mark.parametrize("level", ["district", "street"])
 def test_branches_keep_the_departments_head_count(tmp_path: Path, level: str):
-    from govsim.model import Model
+    from govsim.engine.run import Model
 
     branches = f"whistle.branches={{staff_share: 0.5, level: {level}}}"
     scenario = govsim.load_scenario(BASELINE, ["days=5", "whistle.enabled=true", branches])
@@ -294,8 +294,8 @@ def test_street_branches_staff_the_most_populous_streets_first():
     moved staff split over the streets by residents, largest remainders."""
     from types import SimpleNamespace
 
-    from govsim.agents.handlers import branch_staffing, largest_remainders
-    from govsim.model import Model
+    from govsim.engine.agents.handlers import branch_staffing, largest_remainders
+    from govsim.engine.run import Model
 
     assert largest_remainders(7, np.array([0.5, 0.3, 0.2])) == [4, 2, 1]
     assert largest_remainders(1, np.array([0.2, 0.5, 0.3])) == [0, 1, 0]

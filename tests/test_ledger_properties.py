@@ -17,14 +17,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import govsim
-from govsim.case import Case
-from govsim.codes import CLOSED, STAGE
-from govsim.errors import LedgerError
-from govsim.kpis import assess, kpi_frame, three_rates
-from govsim.ledger import TIME_ORDER, check_timestamps
-from govsim.model import Model
+from govsim.core.case import Case
+from govsim.core.codes import CLOSED, STAGE
+from govsim.core.errors import LedgerError
+from govsim.engine.ledger import TIME_ORDER, check_timestamps
+from govsim.engine.run import Model
 from govsim.policies.whistle import Whistle
-from govsim.run_result import collect
+from govsim.results.kpis_from_cases import assess, kpi_frame, three_rates
+from govsim.results.run_tables import collect
 from govsim.scenario.loader import validate
 from govsim.scenario.schema import Hotline
 

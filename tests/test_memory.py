@@ -15,7 +15,7 @@ import pytest
 from conftest import SCENARIOS_DIR
 
 import govsim
-from govsim.model import Model
+from govsim.engine.run import Model
 
 RUNS = [
     ("validation/mmc.yaml", 20),

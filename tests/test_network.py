@@ -10,7 +10,7 @@ import pytest
 import yaml
 from conftest import BASELINE
 
-from govsim.cli import main
+from govsim.app.cli import main
 from govsim.network import jurisdiction_graph
 from govsim.network.graph import HOTLINE
 from govsim.scenario import load_scenario

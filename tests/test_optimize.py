@@ -28,15 +28,15 @@ from conftest import REPO_ROOT
 from test_queueing_theory import mmc_theory
 
 import govsim
-from govsim.cli import main
+from govsim.app.cli import main
+from govsim.core.intervals import paired_ci
 from govsim.experiments.design import replication_seeds
 from govsim.experiments.executors.dask import DaskExecutor
 from govsim.experiments.executors.local import LocalExecutor
 from govsim.experiments.outcomes import OUTCOMES
-from govsim.intervals import paired_ci
 from govsim.scenario.loader import load_scenario
 from govsim.search import run_study
-from govsim.search.levers import build_space, resolve
+from govsim.search.lever_space import build_space, resolve
 from govsim.search.objectives import max_regret, pareto_mask, robust
 from govsim.search.racing import dominated_by, next_target
 from govsim.search.study import Objective

@@ -34,15 +34,15 @@ from test_queueing_theory import (
 )
 
 import govsim
-from govsim.censoring import restricted_mean
-from govsim.console import format_experiment, format_summary
+from govsim.app.console import format_experiment, format_summary
+from govsim.engine.statistics import RunStatistics
 from govsim.experiments import analysis, run_experiment
 from govsim.experiments.executors.local import LocalExecutor
 from govsim.experiments.outcomes import OUTCOMES
-from govsim.loading import load
-from govsim.report import render
-from govsim.settling import LEVEL
-from govsim.tallies import RunStatistics
+from govsim.plots.report import render
+from govsim.results.censoring import restricted_mean
+from govsim.results.loading import load
+from govsim.results.settling import LEVEL
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 TIERS = SCENARIOS / "validation" / "tiers.yaml"

@@ -29,16 +29,16 @@ from matplotlib.figure import Figure
 
 import govsim
 import govsim.plots as gp
-from govsim.cli import main
+from govsim.app.cli import main
 from govsim.experiments import run_experiment
 from govsim.experiments.executors import choose
-from govsim.experiments.replay import replay
-from govsim.loading import NotAResultsFolder
+from govsim.experiments.rerun import replay
 from govsim.plots import style
 from govsim.plots.figures import figure_specs
 from govsim.plots.frames import band, tidy_timeseries
 from govsim.plots.inputs import inputs_for, policy_graph
 from govsim.plots.league import league_matrix
+from govsim.results.loading import NotAResultsFolder
 
 VARIANTS = ["baseline", "whistle_blowing", "all_combined"]
 RUN_FIGURES = {
@@ -522,4 +522,4 @@ def test_every_outcome_has_a_label_and_a_unit() -> None:
     from govsim.experiments.outcomes import OUTCOMES
 
     missing = sorted(set(OUTCOMES) - set(style.METRICS))
-    assert not missing, f"add a MetricStyle to govsim/units.py METRICS for {missing}"
+    assert not missing, f"add a MetricStyle to govsim/results/units.py METRICS for {missing}"

@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import govsim
-from govsim.intervals import Interval, paired_ci
-from govsim.model import Model
+from govsim.core.intervals import Interval, paired_ci
+from govsim.engine.run import Model
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

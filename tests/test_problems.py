@@ -1,4 +1,4 @@
-"""Problems behind the appeals (govsim/agents/problems.py): the mechanism does what it says.
+"""Problems behind the appeals (govsim/mechanisms/problems/stock.py): the mechanism does what it says.
 
 Statistical checks use fixed seeds and size their tolerances from confidence intervals:
 paired differences over seeds (common random numbers) must have their 95% t-interval on
@@ -16,9 +16,9 @@ from conftest import BASELINE, SCENARIOS_DIR
 from scipy import stats
 
 import govsim
-from govsim.errors import LedgerError
-from govsim.intervals import Interval, mean_ci, paired_ci
-from govsim.model import Model
+from govsim.core.errors import LedgerError
+from govsim.core.intervals import Interval, mean_ci, paired_ci
+from govsim.engine.run import Model
 
 SEEDS = (11, 22, 33, 44, 55, 66)
 ON = ["problems.enabled=true"]

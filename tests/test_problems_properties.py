@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from test_ledger_properties import distributions, probabilities, scenario_dicts, shares
 
 import govsim
-from govsim.ledger import check_timestamps, problem_timeline_problems
-from govsim.model import Model
-from govsim.run_result import collect
+from govsim.engine.ledger import check_timestamps, problem_timeline_problems
+from govsim.engine.run import Model
+from govsim.results.run_tables import collect
 from govsim.scenario.loader import validate
 
 pytestmark = pytest.mark.slow

@@ -38,8 +38,8 @@ from conftest import REPO_ROOT, small_scenario_dict
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from govsim import estimate
-from govsim.cli import main
+from govsim.app.cli import main
+from govsim.engine import cost as estimate
 
 pytestmark = pytest.mark.slow
 

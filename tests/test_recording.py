@@ -10,10 +10,10 @@ import pytest
 from conftest import BASELINE
 
 import govsim
-from govsim.case import RECORD, RECORD_FIELDS, Case, pack_case
-from govsim.errors import LedgerError
-from govsim.model import Model
-from govsim.run_result import NONDETERMINISTIC_SUMMARY_KEYS, collect
+from govsim.core.case import RECORD, RECORD_FIELDS, Case, pack_case
+from govsim.core.errors import LedgerError
+from govsim.engine.run import Model
+from govsim.results.run_tables import NONDETERMINISTIC_SUMMARY_KEYS, collect
 
 DAYS = "6"
 
@@ -63,7 +63,7 @@ def test_failed_run_leaves_no_case_file(tmp_path: Path, monkeypatch: pytest.Monk
     def broken(self, pools) -> None:
         raise LedgerError("simulated invariant violation")
 
-    monkeypatch.setattr("govsim.ledger.CaseLedger.check", broken)
+    monkeypatch.setattr("govsim.engine.ledger.CaseLedger.check", broken)
     model = Model(
         govsim.load_scenario(BASELINE, [f"days={DAYS}"]),
         seed=5,

@@ -10,11 +10,11 @@ import pytest
 from conftest import BASELINE
 from scipy import stats
 
-from govsim.cli import main
+from govsim.app.cli import main
+from govsim.core.errors import UserInputError
 from govsim.data.caselog import read_log
-from govsim.data.export import cases_to_log, write_log
-from govsim.errors import UserInputError
-from govsim.run_result import scenario_yaml
+from govsim.fitting.export import cases_to_log, write_log
+from govsim.results.run_tables import scenario_yaml
 from govsim.scenario import load_scenario
 from govsim.simulate import simulate
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from conftest import BASELINE
 
-from govsim.cli import main
+from govsim.app.cli import main
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 IMG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')

@@ -20,11 +20,11 @@ from conftest import REPO_ROOT
 from test_optimize import TIERS, jackson_study
 
 import govsim
-from govsim.cli import main
+from govsim.app.cli import main
+from govsim.app.search_commands import front_text
 from govsim.experiments.executors.local import LocalExecutor
 from govsim.search import run_study
-from govsim.search.cli import front_text
-from govsim.search.levers import Candidate, build_space, point_key
+from govsim.search.lever_space import Candidate, build_space, point_key
 from govsim.search.records import Evaluation
 from govsim.search.selection import Plan, contenders, eliminate
 from govsim.search.storage import LOCK, claim, fingerprint

@@ -1,4 +1,4 @@
-"""Unit tests of :class:`govsim.servers.ServerPool` on a bare SimPy environment."""
+"""Unit tests of :class:`govsim.core.servers.ServerPool` on a bare SimPy environment."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import time
 import pytest
 import simpy
 
-import govsim.servers as servers_module
-from govsim.servers import ServerPool
+import govsim.core.servers as servers_module
+from govsim.core.servers import ServerPool
 
 
 class Item:

@@ -14,7 +14,7 @@ nothing written, and bounded work: one pass of each reader over the file, counte
 test asserts behaviour, not speed). Valid variants (rows shuffled, optional columns left
 out, a BOM, CRLF, every field quoted, the user's own ``x_`` column) exit 0.
 
-The bulk runs in process through ``govsim.cli.main`` (what ``python -m govsim`` calls);
+The bulk runs in process through ``govsim.app.cli.main`` (what ``python -m govsim`` calls);
 a few cases go through a real subprocess to show both print the same.
 """
 
@@ -40,8 +40,8 @@ from conftest import BASELINE, REPO_ROOT
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from govsim.bounds import MAX_DAYS
-from govsim.cli import main
+from govsim.app.cli import main
+from govsim.core.bounds import MAX_DAYS
 from govsim.data import caselog
 from govsim.data.caselog import COLUMNS, MAX_COUNT, SHOWN_CHARACTERS
 

@@ -1,10 +1,10 @@
 """Issue 25, files destroyed or mixed: no command overwrites or deletes a file it did not write.
 
 Every output path is resolved once (``..`` applied, symlinks followed:
-:func:`govsim.io.resolve_out`) and checked as the place it really names; single output
-files follow one rule (:func:`govsim.io.check_output_file`); a run folder's tables are
+:func:`govsim.core.io.resolve_out`) and checked as the place it really names; single output
+files follow one rule (:func:`govsim.core.io.check_output_file`); a run folder's tables are
 checked before they are read.
-The commands run in-process through :func:`govsim.cli.main`, the entry point of
+The commands run in-process through :func:`govsim.app.cli.main`, the entry point of
 ``python -m govsim``; the Ctrl-C test starts the real command line.
 """
 
@@ -23,8 +23,8 @@ import pytest
 import yaml
 from conftest import REPO_ROOT, small_scenario_dict
 
-from govsim import errors as govsim_errors
-from govsim.cli import main
+from govsim.app.cli import main
+from govsim.core import errors as govsim_errors
 
 EXIT_INPUT = 2
 SAMPLE = REPO_ROOT / "experiments" / "data" / "sample-city.yaml"
@@ -298,7 +298,7 @@ def test_discover_writes_its_figure_atomically(sampled, tmp_path: Path, monkeypa
 @pytest.mark.slow  # about 7 s: two fits with their figures
 def test_fit_replaces_its_own_figures_with_force(tmp_path: Path, capsys) -> None:
     """Every figure a fit writes is named as its own (else a refit would be refused)."""
-    from govsim.data.fit import FIGURE_NAMES
+    from govsim.fitting import FIGURE_NAMES
 
     out = tmp_path / "fitted.yaml"
     for extra in ([], ["--force"]):
@@ -482,7 +482,7 @@ def test_f8_fit_creates_the_folder_of_its_output(tmp_path: Path, monkeypatch, ca
     assert rc == 0, err
     assert out.is_file() and out.with_suffix(".fit.md").is_file()
     # A fit that fails while writing leaves no folder it made.
-    import govsim.data.fit as fit_module
+    import govsim.fitting as fit_module
 
     def failing(text: str, path: Path) -> None:
         raise OSError(28, "No space left on device")

@@ -13,7 +13,7 @@ import yaml
 from conftest import small_scenario_dict
 from test_bad_input import assert_input_error
 
-from govsim.cli import main
+from govsim.app.cli import main
 
 
 def validate(capsys, path: Path) -> tuple[int, str, str]:

@@ -32,7 +32,7 @@ from conftest import REPO_ROOT, small_scenario_dict
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from govsim.cli import main
+from govsim.app.cli import main
 from govsim.scenario import yaml_safe
 
 EXIT_INPUT = 2

@@ -34,10 +34,10 @@ from govsim.calibration.verify import (
     verify_full_scale,
     verify_haidian,
 )
-from govsim.errors import UserInputError
+from govsim.core.errors import UserInputError
+from govsim.core.io import FolderInUse, check_output_file, check_subfolder, resolve_out
 from govsim.experiments.design import replication_seeds
 from govsim.experiments.executors import Executor
-from govsim.io import FolderInUse, check_output_file, check_subfolder, resolve_out
 from govsim.scenario.loader import load_scenario
 
 VERIFY_ROOTS = {"beijing": 2024, "beijing-2019": 2019}

@@ -2,7 +2,7 @@
 
 The arrival model of docs/model.md (population x rate / 1000 x weekday x season and surge
 multipliers) is integrated exactly, day by day, with the model's own seasonal calendar
-(:class:`govsim.agents.residents.SeasonCalendar`). These are expectations of *first*
+(:class:`govsim.engine.agents.residents.SeasonCalendar`). These are expectations of *first*
 contacts: repeat appeals and redials come from simulation (the contacts per first contact
 of :mod:`govsim.calibration.measure`).
 """
@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from govsim.agents.residents import SeasonCalendar
 from govsim.calibration.targets import OPERATOR_WEEKLY_HOURS, group_of
+from govsim.engine.agents.residents import SeasonCalendar
 from govsim.network.city import build_city
 from govsim.scenario.schema import Scenario
 

@@ -42,10 +42,10 @@ from govsim.calibration.measure import CalibrationTask, Measurement, run_tasks
 from govsim.calibration.scaling import scale_factor, scaled_copy
 from govsim.calibration.scenario_yaml import KeyPath, Number, PathPart, Value, set_in, set_values
 from govsim.calibration.targets import GOVERNANCE_STREET, HEATING_CUT, JAN_2019, OCT_2019
+from govsim.core.intervals import Interval, mean_ci
 from govsim.experiments.design import build_design, replication_seeds
 from govsim.experiments.executors import Executor
 from govsim.experiments.schema import Experiment
-from govsim.intervals import Interval, mean_ci
 from govsim.scenario.loader import load_scenario, parse_yaml, validate
 from govsim.scenario.schema import Scenario
 

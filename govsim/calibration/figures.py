@@ -12,8 +12,8 @@ import pandas as pd
 from govsim.calibration.facts import GovernanceFact, HeatingFact, RankingFact
 from govsim.calibration.measure import Measurement
 from govsim.calibration.targets import GOVERNANCE_STREET, JAN_2019, OCT_2019, RATES, mix_targets
-from govsim.intervals import mean_ci
-from govsim.io import atomic_write
+from govsim.core.intervals import mean_ci
+from govsim.core.io import atomic_write
 
 
 def _pyplot() -> Any:

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from govsim.errors import UserInputError
-from govsim.io import atomic_write
+from govsim.core.errors import UserInputError
+from govsim.core.io import atomic_write
 
 CALIBRATED = ("beijing", "beijing-2019", "haidian")
 """The calibrated scenarios, by name (``scenarios/<name>.yaml``)."""
@@ -75,7 +75,7 @@ class CalibrationFiles:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write a UTF-8 text file atomically (:func:`govsim.io.atomic_write`)."""
+    """Write a UTF-8 text file atomically (:func:`govsim.core.io.atomic_write`)."""
 
     def write(tmp: str) -> None:
         Path(tmp).write_text(text, encoding="utf-8")

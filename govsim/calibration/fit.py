@@ -56,10 +56,10 @@ from govsim.calibration.targets import (
     group_of,
     mix_targets,
 )
-from govsim.errors import UserInputError
+from govsim.core.errors import UserInputError
+from govsim.core.rates import satisfaction_points
 from govsim.experiments.design import replication_seeds
 from govsim.experiments.executors import Executor
-from govsim.rates import satisfaction_points
 from govsim.scenario.loader import load_scenario
 from govsim.scenario.schema import Satisfaction, Scenario
 
@@ -193,7 +193,7 @@ def expected_satisfaction(
     shift: float = 0.0,
 ) -> float:
     """Expected satisfaction rate of the pilot's valid work orders under the ordinal-logistic
-    model, with the rate's weights of :func:`govsim.rates.satisfaction_points`."""
+    model, with the rate's weights of :func:`govsim.core.rates.satisfaction_points`."""
     p = pd.Series(pilot.tier).map(resolution).to_numpy(float)
     base = (
         intercept

@@ -2,9 +2,9 @@
 
 A :class:`Measurement` holds what the verification, the fits and the stylized facts read
 from one run: counts per category, day and hour, the counts the three rates are made of
-(:class:`RateCounts`, turned into rates by :mod:`govsim.rates`, the one home of the
+(:class:`RateCounts`, turned into rates by :mod:`govsim.core.rates`, the one home of the
 formulas), monthly work-order counts, the streets of the governance class. The per-case
-assessment (is a response due, on time; a valid callback) is :func:`govsim.kpis.assess`,
+assessment (is a response due, on time; a valid callback) is :func:`govsim.results.kpis_from_cases.assess`,
 the table-based reference of the streaming tallies. Records are small, so they travel
 back from worker processes; the runs are spread by the experiment executors
 (:mod:`govsim.experiments.executors`), local or Dask.
@@ -24,10 +24,10 @@ import pandas as pd
 
 from govsim.calibration.expected import shift_plan
 from govsim.calibration.targets import group_of
+from govsim.core.rates import rates_from_counts
 from govsim.experiments.executors import Executor
-from govsim.kpis import assess
-from govsim.rates import rates_from_counts
-from govsim.run_result import RunResult
+from govsim.results.kpis_from_cases import assess
+from govsim.results.run_tables import RunResult
 from govsim.scenario.schema import Scenario
 from govsim.simulate import simulate
 
@@ -49,7 +49,7 @@ class CalibrationTask:
 
 @dataclass(frozen=True)
 class RateCounts:
-    """The counts the three rates are made of (assessed cases; see :func:`govsim.kpis.assess`)."""
+    """The counts the three rates are made of (assessed cases; see :func:`govsim.results.kpis_from_cases.assess`)."""
 
     cases: int
     due: int
@@ -60,7 +60,7 @@ class RateCounts:
     resolved: int
     satisfied: int
     basic: int
-    """Basically satisfied (counts 0.9 in the satisfaction rate, :mod:`govsim.rates`)."""
+    """Basically satisfied (counts 0.9 in the satisfaction rate, :mod:`govsim.core.rates`)."""
 
     @classmethod
     def of(cls, assessed: pd.DataFrame) -> RateCounts:

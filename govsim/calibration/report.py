@@ -21,7 +21,7 @@ from govsim.calibration.targets import (
     VOLUME,
 )
 from govsim.calibration.verify import Check, ScaleCheck
-from govsim.intervals import Interval
+from govsim.core.intervals import Interval
 from govsim.scenario.loader import load_scenario
 
 SECTIONS = (
@@ -437,7 +437,7 @@ NOTES_TEXT = """\
   resolved case is at most 1, so 0.6461 = 0.5309 s1 + 0.4691 s0 and 0.8539 = 0.7436 s1 + 0.2564 s0
   need s1 > 1 if s0 and s1 stay fixed. The ranking policy therefore has `service_gain`: a ranked
   unit's satisfaction score rises with the resolution it gains (a per-unit score shift in the
-  callback, `govsim/agents/verification.py`).
+  callback, `govsim/engine/agents/verification.py`).
 - **Governance streets.** The synthetic city has streets of equal size, so the street listed for
   May has a May volume only a few percent above the average, not the 852 of the real street
   (Beijing's largest streets are several times the average); the fact is compared as an index

@@ -28,7 +28,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from govsim.calibration.files import write_text
-from govsim.errors import UserInputError
+from govsim.core.errors import UserInputError
 
 PathPart = str | int | tuple[str, str]
 KeyPath = tuple[PathPart, ...]

@@ -2,8 +2,8 @@
 
 Tolerances (issue 6): volumes and shares within 5% relative, rates within 2 percentage
 points, counts exactly. A target passes when the simulated mean is within tolerance; its
-95% CI (Student t over independent replications, :func:`govsim.intervals.mean_ci`) is shown
-beside it. The rates are those of work orders, from :mod:`govsim.rates` via
+95% CI (Student t over independent replications, :func:`govsim.core.intervals.mean_ci`) is shown
+beside it. The rates are those of work orders, from :mod:`govsim.core.rates` via
 :class:`govsim.calibration.measure.RateCounts`.
 """
 
@@ -41,7 +41,7 @@ from govsim.calibration.targets import (
     Figure,
     mix_targets,
 )
-from govsim.intervals import Interval, mean_ci
+from govsim.core.intervals import Interval, mean_ci
 from govsim.network.city import build_city
 from govsim.scenario.schema import Scenario
 

@@ -2,9 +2,9 @@
 
 - :mod:`govsim.data.caselog`: the format (one row per appeal) and its validation;
 - :mod:`govsim.data.places`: checking a log's places and categories against a scenario;
-- :mod:`govsim.data.export`: a run folder's cases as a case log;
+- :mod:`govsim.fitting.export`: a run folder's cases as a case log;
 - :mod:`govsim.data.replay`: a log's appeals as the arrivals of a run;
-- :mod:`govsim.data.fit`: a scenario fitted to a log, with confidence intervals.
+- :mod:`govsim.fitting`: a scenario fitted to a log, with confidence intervals.
 
 Reference: ``docs/caselog.md``; tutorial: ``docs/tutorial-data.md``.
 """

@@ -12,9 +12,9 @@ the column. Rows are numbered from 1 in file order, the header and blank lines n
 (in a CSV without blank lines or line breaks inside fields, row ``n`` is line ``n + 1``).
 
 Values must be plausible, not only well-formed: times between :data:`EARLIEST` and
-:data:`LATEST`, a log's ``created`` times within :data:`~govsim.bounds.MAX_DAYS` days (the
+:data:`LATEST`, a log's ``created`` times within :data:`~govsim.core.bounds.MAX_DAYS` days (the
 longest a scenario runs), every later time of a row within
-:data:`~govsim.bounds.MAX_HOURS` of its ``created``, counts whole numbers up to
+:data:`~govsim.core.bounds.MAX_HOURS` of its ``created``, counts whole numbers up to
 :data:`MAX_COUNT`; a slip of the keyboard (year 1, ``1e20`` escalations) is refused where it
 stands instead of overflowing later.
 """
@@ -35,9 +35,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from govsim.bounds import MAX_DAYS, MAX_HOURS
-from govsim.codes import CHANNELS, SATISFACTION_LEVELS, TIERS
-from govsim.errors import UserInputError
+from govsim.core.bounds import MAX_DAYS, MAX_HOURS
+from govsim.core.codes import CHANNELS, SATISFACTION_LEVELS, TIERS
+from govsim.core.errors import UserInputError
 
 Kind = Literal["time", "text", "choice", "bool", "count", "id"]
 

@@ -1,7 +1,7 @@
 """A case log's appeals as the arrivals of a run (``arrivals.replay``), instead of drawn ones.
 
 :class:`ReplayDays` is the residents' source of events in a replayed run: where they
-would draw a day's appeals, they take the log's (:mod:`govsim.agents.residents`). Only first
+would draw a day's appeals, they take the log's (:mod:`govsim.engine.agents.residents`). Only first
 contacts are replayed (rows without ``repeat_of``): the model makes its own redials and
 repeat appeals.
 
@@ -29,15 +29,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from govsim.codes import CHANNELS
+from govsim.core.codes import CHANNELS
+from govsim.core.errors import UserInputError
 from govsim.data.caselog import CaseLog, read_log
 from govsim.data.places import place_codes
-from govsim.errors import UserInputError
 from govsim.network.city import CityLayout, build_city
 from govsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from govsim.randomness import RandomStreams
+    from govsim.core.randomness import RandomStreams
 
 HOURS_PER_DAY = 24
 NS_PER_HOUR = 3.6e12
@@ -142,7 +142,7 @@ def check_replay(scenario: Scenario) -> None:
 class ReplayDays:
     """A log's first contacts, day by day, as the residents' events (see the module docstring).
 
-    The source of :class:`govsim.agents.residents.Residents` in a replayed run: the residents
+    The source of :class:`govsim.engine.agents.residents.Residents` in a replayed run: the residents
     raise these events by their callback chain, as they raise drawn ones.
     """
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from govsim.intervals import mean_ci
-from govsim.settling import by_variant
+from govsim.core.intervals import mean_ci
+from govsim.results.settling import by_variant
 
 LEVEL = 0.95
 
@@ -117,4 +117,4 @@ def _variance(values: pd.Series) -> float:
 
 
 settling = by_variant
-"""Per variant and sample, whether its backlog settles: :func:`govsim.settling.by_variant`."""
+"""Per variant and sample, whether its backlog settles: :func:`govsim.results.settling.by_variant`."""

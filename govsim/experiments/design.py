@@ -3,7 +3,7 @@
 A run is (variant, sample, replication). Replication r gets one seed, spawned from the
 experiment's root seed with numpy's SeedSequence, and shares it across every variant and
 sample: the same arrivals, the same handling times (common random numbers). Inside a run
-each random purpose has its own stream (:mod:`govsim.randomness`).
+each random purpose has its own stream (:mod:`govsim.core.randomness`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from govsim.bounds import MAX_RUNS
-from govsim.errors import UserInputError
+from govsim.core.bounds import MAX_RUNS
+from govsim.core.errors import UserInputError
 from govsim.experiments.schema import Experiment
 from govsim.scenario.loader import Override, ScenarioSource, _find
 from govsim.scenario.schema import Scenario

@@ -37,16 +37,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from govsim.errors import UserInputError
-from govsim.estimate import check_experiment, estimate
-from govsim.experiments import analysis
-from govsim.experiments.design import Design, build_design
-from govsim.experiments.executors import Executor, choose
-from govsim.experiments.runner import perform
-from govsim.experiments.schema import Experiment
-from govsim.experiments.store import RunStore
-from govsim.interrupts import Interrupted
-from govsim.io import (
+from govsim.core.errors import UserInputError
+from govsim.core.interrupts import Interrupted
+from govsim.core.io import (
     FolderInUse,
     atomic_write,
     check_output_folder,
@@ -56,7 +49,14 @@ from govsim.io import (
     resolve_out,
     shown,
 )
-from govsim.progress import Progress
+from govsim.core.progress import Progress
+from govsim.engine.cost import check_experiment, estimate
+from govsim.experiments import analysis
+from govsim.experiments.design import Design, build_design
+from govsim.experiments.executors import Executor, choose
+from govsim.experiments.runner import perform
+from govsim.experiments.schema import Experiment
+from govsim.experiments.store import RunStore
 from govsim.scenario import yaml_safe
 from govsim.scenario.loader import load_model, read_model
 from govsim.scenario.schema import Scenario
@@ -227,7 +227,7 @@ def _what_is_kept(
 
 
 def _check_resources(scenarios: list[Scenario], runs: int, executor: Executor, path: Path) -> None:
-    """Refuse an experiment that would not fit the machine (:mod:`govsim.estimate`)."""
+    """Refuse an experiment that would not fit the machine (:mod:`govsim.engine.cost`)."""
     if getattr(executor, "scheduler", None) is not None or not runs:
         return  # a remote cluster's memory is its own; each run checks itself there
     estimates = [estimate(s) for s in scenarios]

@@ -9,7 +9,7 @@ Time to close (``time_to_close_*``) counts closed cases only: a case still open 
 is left out, however long it has waited. Beside it: ``open_share`` and ``open_age_*`` (what
 it leaves out), ``time_to_close_restricted`` (censoring-aware: a Kaplan-Meier restricted
 mean that counts the open cases for the time they have waited) and ``settled`` /
-``backlog_trend`` (does the backlog stop growing after the warm-up, :mod:`govsim.settling`).
+``backlog_trend`` (does the backlog stop growing after the warm-up, :mod:`govsim.results.settling`).
 An experiment that asks for a time to close measures ``open_share`` and ``settled`` too
 (:func:`measured`, :func:`task_outcomes`), so a variant whose backlog grows is flagged
 wherever its time to close is shown.
@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from govsim.censoring import Censoring, censoring
-from govsim.rates import composite, composite_weights
-from govsim.run_result import RunResult
-from govsim.settling import Settling, settling
-from govsim.tallies import BEYOND_STREET, CROSS_DEPARTMENT
+from govsim.core.rates import composite, composite_weights
+from govsim.engine.statistics import BEYOND_STREET, CROSS_DEPARTMENT
+from govsim.results.censoring import Censoring, censoring
+from govsim.results.run_tables import RunResult
+from govsim.results.settling import Settling, settling
 
 if TYPE_CHECKING:
     from govsim.experiments.design import RunTask

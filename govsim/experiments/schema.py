@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from govsim.bounds import (
+from govsim.core.bounds import (
     MAX_DAYS,
     MAX_GRID_VALUES,
     MAX_HOURS,
@@ -24,8 +24,8 @@ from govsim.bounds import (
     MIN_INTERVAL_HOURS,
     NAME_PATTERN,
 )
+from govsim.core.parameters import FieldError, Strict
 from govsim.experiments.outcomes import OUTCOMES, known_outcomes
-from govsim.parameters import FieldError, Strict
 
 
 class Variant(Strict):

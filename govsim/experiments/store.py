@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from govsim.core.io import atomic_write
 from govsim.experiments.design import RunTask
 from govsim.experiments.runner import RunOutcome
-from govsim.io import atomic_write
 
 ID_COLUMNS = ("variant", "sample", "replication", "seed")
 

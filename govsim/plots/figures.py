@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from govsim.errors import UserInputError
-from govsim.io import FolderInUse, check_subfolder, is_figure, link_entry, output_folder
-from govsim.loading import ExperimentData, Results, StudyData
+from govsim.core.errors import UserInputError
+from govsim.core.io import FolderInUse, check_subfolder, is_figure, link_entry, output_folder
+from govsim.core.progress import Progress
 from govsim.plots import problems, sweeps
 from govsim.plots.inputs import PlotInputs, inputs_for
 from govsim.plots.layouts import (
@@ -36,7 +36,7 @@ from govsim.plots.layouts import (
     tiers_figure,
 )
 from govsim.plots.style import FORMATS, ensure_glyphs, safe_name, save
-from govsim.progress import Progress
+from govsim.results.loading import ExperimentData, Results, StudyData
 
 
 @dataclass
@@ -162,8 +162,8 @@ def make_figures(
 ) -> list[MadeFigure]:
     """Build every figure of ``data`` and write it to ``out`` (default ``DIR/figures/``).
 
-    ``DIR/figures/`` is replaced in one step (:func:`govsim.io.output_folder`): its figures
-    (:func:`govsim.io.is_figure`) are those of one ``govsim plot``, never a mix with an
+    ``DIR/figures/`` is replaced in one step (:func:`govsim.core.io.output_folder`): its figures
+    (:func:`govsim.core.io.is_figure`) are those of one ``govsim plot``, never a mix with an
     earlier one's, and everything else there is kept as it is (hard-linked into the new
     folder): govsim deletes no file it did not write. An ``out`` folder is written into
     as it is.
@@ -178,7 +178,7 @@ def make_figures(
         specs = figure_specs(inputs) + _discovery_specs(data)
     unnamed = [s.name for s in specs if not is_figure(f"{s.name}.png")]
     if unnamed:  # else the next plot would keep them as the user's
-        raise RuntimeError(f"not in govsim.io.FIGURE_NAMES: {unnamed} (a bug of govsim)")
+        raise RuntimeError(f"not in govsim.core.io.FIGURE_NAMES: {unnamed} (a bug of govsim)")
     if out is not None:
         return _draw(specs, Path(out), formats, progress)
     target = figures_folder(data.path)
@@ -194,7 +194,7 @@ def make_figures(
 
 def figures_folder(results: Path) -> Path:
     """``results/figures``, resolved, where it may take govsim's figures: a folder or absent,
-    and no link to a folder elsewhere (:func:`govsim.io.check_subfolder`)."""
+    and no link to a folder elsewhere (:func:`govsim.core.io.check_subfolder`)."""
     try:
         return check_subfolder(Path(results), "figures")
     except FolderInUse as exc:

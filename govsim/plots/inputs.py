@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import networkx as nx
 import pandas as pd
 
-from govsim.case_views import run_case_views
-from govsim.loading import ExperimentData, RunData
 from govsim.plots import sweeps
+from govsim.results.case_views import run_case_views
+from govsim.results.loading import ExperimentData, RunData
 from govsim.scenario.schema import Scenario
 
 
@@ -90,7 +90,7 @@ def _experiment_inputs(
     workers: int | None,
     progress: bool,
 ) -> PlotInputs:
-    from govsim.experiments.replay import choose_tasks, locate_design, replay_design
+    from govsim.experiments.rerun import choose_tasks, locate_design, replay_design
 
     series = data.timeseries
     samples = sorted(series["sample"].unique()) if "sample" in series else [0]

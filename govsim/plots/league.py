@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from govsim.core.rates import composite
 from govsim.plots.frames import KEYS, month_label, variant_order, whole_months, with_keys
 from govsim.plots.style import axes_or_new
-from govsim.rates import composite
 
 DEFAULT_WEIGHTS = {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
 ALL = "whole run"

@@ -16,8 +16,8 @@ from pathlib import Path
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from govsim.io import atomic_write
-from govsim.units import METRICS, MetricStyle, metric_style
+from govsim.core.io import atomic_write
+from govsim.results.units import METRICS, MetricStyle, metric_style
 
 __all__ = ["METRICS", "MetricStyle", "metric_style"]
 
@@ -63,7 +63,7 @@ def panel_grid(fig: Figure, n: int, columns: int = 3) -> list[Axes]:
 
 def save(fig: Figure, folder: Path, name: str, formats: Iterable[str] = FORMATS) -> list[Path]:
     """Write ``fig`` as ``folder/name.<format>`` for each format, each file atomically
-    (:func:`govsim.io.atomic_write`); return the paths."""
+    (:func:`govsim.core.io.atomic_write`); return the paths."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for fmt in formats:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from govsim.parameters import Strict
+from govsim.core.parameters import Strict
 
 if TYPE_CHECKING:
     from collections.abc import Generator

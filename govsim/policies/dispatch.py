@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from govsim.parameters import Distribution
+from govsim.core.parameters import Distribution
 from govsim.policies.base import PolicySpec
 
 if TYPE_CHECKING:

@@ -1,17 +1,17 @@
 """The levers a policy may pull during a run: the narrow interface between policies and the model.
 
 A policy's controller (``install``) is given a :class:`Levers`, which the model implements
-(:class:`govsim.model.Model`); it never sees the agents. The levers, by kind:
+(:class:`govsim.engine.run.Model`); it never sees the agents. The levers, by kind:
 
 - **capacity**: the server pools of a tier (``pools_of``): change their staff
   (``set_capacity``, staff busy finish the case in hand) or how fast they work
   (``time_factor``);
 - **arrival prevention** and **detection** (``arrivals``,
-  :class:`~govsim.controls.ArrivalControls`): the share of a category's or a street's
+  :class:`~govsim.core.controls.ArrivalControls`): the share of a category's or a street's
   appeals that still arise, the probability that a grid patrol finds an issue first;
-- **quality** (``quality``, :class:`~govsim.controls.UnitQuality`): a unit's own shift of
+- **quality** (``quality``, :class:`~govsim.core.controls.UnitQuality`): a unit's own shift of
   the resolution probability and satisfaction score of the cases it closes;
-- **effort** (``whistle_effort``, :class:`~govsim.controls.WhistleEffort`): how fast each
+- **effort** (``whistle_effort``, :class:`~govsim.core.controls.WhistleEffort`): how fast each
   department answers each street's whistles;
 - **routing** (``move_powers_down``): which tier can close a category's new cases;
 - **observation**: listeners on every case created and closed, the clock and calendar,
@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     import simpy
 
-    from govsim.calendar import Calendar
-    from govsim.case import Case
-    from govsim.controls import ArrivalControls, UnitQuality, WhistleEffort
-    from govsim.parameters import Distribution
+    from govsim.core.calendar import Calendar
+    from govsim.core.case import Case
+    from govsim.core.controls import ArrivalControls, UnitQuality, WhistleEffort
+    from govsim.core.parameters import Distribution
+    from govsim.core.servers import ServerPool
     from govsim.scenario.schema import Scenario
-    from govsim.servers import ServerPool
 
 Listener = Callable[["Case"], None]
 

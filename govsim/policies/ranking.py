@@ -33,11 +33,11 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
-from govsim.bounds import MAX_DAYS, MAX_SCORE, MAX_STREETS, MAX_UNIT_STAFF
-from govsim.case import Case
-from govsim.codes import DEPARTMENT_TIER, HOTLINE_TIER, NOT_ASKED, SATISFACTION_WEIGHT
+from govsim.core.bounds import MAX_DAYS, MAX_SCORE, MAX_STREETS, MAX_UNIT_STAFF
+from govsim.core.case import Case
+from govsim.core.codes import DEPARTMENT_TIER, HOTLINE_TIER, NOT_ASKED, SATISFACTION_WEIGHT
+from govsim.core.rates import DEFAULT_WEIGHTS, RATES, RateName
 from govsim.policies.base import PolicySpec
-from govsim.rates import DEFAULT_WEIGHTS, RATES, RateName
 
 if TYPE_CHECKING:
     from collections.abc import Generator

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from govsim.parameters import Distribution, expo
+from govsim.core.parameters import Distribution, expo
 from govsim.policies.base import PolicySpec, at_day
 
 if TYPE_CHECKING:

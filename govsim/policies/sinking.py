@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from govsim.bounds import MAX_DAYS
+from govsim.core.bounds import MAX_DAYS
 from govsim.policies.base import PolicySpec, at_day, spread
 
 if TYPE_CHECKING:
     from collections.abc import Generator
 
+    from govsim.core.servers import ServerPool
     from govsim.policies.levers import Levers
-    from govsim.servers import ServerPool
 
 
 class ResourceSinking(PolicySpec):

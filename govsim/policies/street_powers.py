@@ -7,7 +7,7 @@ to advise (建议权) and to veto (否决权) personnel decisions. Here assessme
 levers on how fast departments answer whistles: from ``start_day``, each one switched on
 multiplies the departments' arrival time at the covered streets by its effect. The effects
 are documented fixed numbers, assumed (no published figure measures them); the interface
-(:class:`govsim.controls.WhistleEffort`) is where a model of how departments respond to their
+(:class:`govsim.core.controls.WhistleEffort`) is where a model of how departments respond to their
 assessment will set them instead. Advice is not modelled.
 """
 

@@ -1,7 +1,7 @@
 """Whistle-blowing (街乡吹哨、部门报到): the scenario's ``whistle`` section, and the policy
 that replaces it whole.
 
-``Whistle`` is the section's parameters (the mechanism is :mod:`govsim.agents.whistle`):
+``Whistle`` is the section's parameters (the mechanism is :mod:`govsim.engine.agents.whistle`):
 on/off, eligible categories, the arrival deadline and how departments' arrival times are
 spread around it (or, as an option, whistle types with deadlines of their own), precision,
 departments' local branches, and a monthly cap per street. ``WhistleBlowing`` is the static
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
-from govsim.bounds import MAX_HOURS, MAX_UNIT_STAFF
-from govsim.parameters import Distribution, Strict, check_shares, expo
+from govsim.core.bounds import MAX_HOURS, MAX_UNIT_STAFF
+from govsim.core.parameters import Distribution, Strict, check_shares, expo
 from govsim.policies.base import PolicySpec
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """Read a scenario YAML, apply overrides, validate, and say exactly where input is bad.
 
-Every failure becomes a :class:`~govsim.errors.UserInputError` naming the file
+Every failure becomes a :class:`~govsim.core.errors.UserInputError` naming the file
 (or the override), the dotted key path and the line in the file. Each file is read and
 parsed once (:mod:`govsim.scenario.yaml_safe`, with size, nesting and alias limits); an
 experiment reads its base scenario once and builds every variant from that data.
@@ -25,8 +25,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
 
-from govsim.errors import UserInputError
-from govsim.parameters import FieldError
+from govsim.core.errors import UserInputError
+from govsim.core.parameters import FieldError
 from govsim.policies import ORDER as POLICY_ORDER
 from govsim.scenario import yaml_safe
 from govsim.scenario.schema import Scenario

@@ -23,7 +23,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from govsim.parameters import Distribution, Strict, check_shares, expo
+from govsim.core.parameters import Distribution, Strict, check_shares, expo
 
 FixTierName = Literal["grid", "street", "district", "department"]
 TierName = Literal["hotline", "grid", "street", "district", "department"]

@@ -1,5 +1,5 @@
 """Generate a schema reference page from pydantic models: ``docs/scenarios.md`` from the
-scenario schema, and (called by :mod:`govsim.reference_docs`) ``docs/experiments-schema.md``
+scenario schema, and (called by :mod:`govsim.app.reference_pages`) ``docs/experiments-schema.md``
 from the experiment schema.
 
 One section per model, reached breadth-first from the root model through its fields; one

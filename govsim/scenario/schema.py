@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from govsim.bounds import (
+from govsim.core.bounds import (
     MAX_DAYS,
     MAX_DISTRICTS,
     MAX_GRIDS,
@@ -41,8 +41,8 @@ from govsim.bounds import (
     MIN_INTERVAL_HOURS,
     NAME_PATTERN,
 )
-from govsim.codes import TIERS
-from govsim.parameters import (
+from govsim.core.codes import TIERS
+from govsim.core.parameters import (
     Distribution,
     FieldError,
     Strict,

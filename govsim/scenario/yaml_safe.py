@@ -7,7 +7,7 @@ how many nodes aliases may add (an "alias bomb" of nested anchors is refused at 
 no recursive alias; the data are then constructed from that same tree. Duplicate keys are
 refused, each shared node checked once however often it is referenced.
 
-Every failure is a :class:`~govsim.errors.UserInputError` naming the file and the line.
+Every failure is a :class:`~govsim.core.errors.UserInputError` naming the file and the line.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from yaml.events import AliasEvent, ScalarEvent, SequenceStartEvent
 from yaml.reader import Reader
 from yaml.resolver import Resolver
 
-from govsim.errors import UserInputError
+from govsim.core.errors import UserInputError
 
 try:  # libyaml's parser (C) is ten times faster than PyYAML's; composing stays in Python
     from yaml.cyaml import CParser as _Parser

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from govsim.intervals import Interval, mean_ci
+from govsim.core.intervals import Interval, mean_ci
 
 LEVEL = 0.95
 TAIL = 0.9  # "p90": the 90th percentile of the loss across sampled scenarios

@@ -41,16 +41,16 @@ import optuna
 import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
+from govsim.core.io import atomic_write, resolve_out
+from govsim.core.progress import Progress
 from govsim.experiments.design import RunTask, replication_seeds, run_id
 from govsim.experiments.executors import Executor, choose
 from govsim.experiments.outcomes import measured
 from govsim.experiments.runner import RunOutcome, perform
-from govsim.io import atomic_write, resolve_out
-from govsim.progress import Progress
 from govsim.scenario.loader import load_model
 from govsim.search import objectives as obj
 from govsim.search import selection
-from govsim.search.levers import Candidate, Space, build_space
+from govsim.search.lever_space import Candidate, Space, build_space
 from govsim.search.racing import beaten, next_target
 from govsim.search.records import (
     A,

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from govsim.errors import UserInputError
-from govsim.io import atomic_write
+from govsim.core.errors import UserInputError
+from govsim.core.io import atomic_write
 
 MIN_POINTS = 10
 
@@ -139,7 +139,7 @@ def discover(
 ) -> Discovery:
     """PRIM on the experiment in ``folder``; write ``discovery.parquet``, ``discovery_box.parquet``
     and ``figures/discovery.png|svg`` there."""
-    from govsim.loading import ExperimentData, load
+    from govsim.results.loading import ExperimentData, load
 
     data = load(folder)
     if not isinstance(data, ExperimentData):

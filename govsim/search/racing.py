@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from govsim.intervals import mean_ci
+from govsim.core.intervals import mean_ci
 from govsim.search.study import Objective
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from optuna.trial import FrozenTrial, TrialState
 
 from govsim.search import objectives as obj
-from govsim.search.levers import Candidate
+from govsim.search.lever_space import Candidate
 from govsim.search.study import Study
 
 A = "govsim."  # prefix of the trial attributes govsim keeps

@@ -41,9 +41,9 @@ from optuna.samplers import BaseSampler
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
-from govsim.errors import UserInputError
-from govsim.io import atomic_write
-from govsim.search.levers import Space, point_key
+from govsim.core.errors import UserInputError
+from govsim.core.io import atomic_write
+from govsim.search.lever_space import Space, point_key
 from govsim.search.study import Lever, Study
 
 try:

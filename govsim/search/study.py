@@ -15,10 +15,10 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from govsim.bounds import MAX_DAYS, MAX_REPLICATIONS, MAX_SEED, MAX_TRIALS, NAME_PATTERN
+from govsim.core.bounds import MAX_DAYS, MAX_REPLICATIONS, MAX_SEED, MAX_TRIALS, NAME_PATTERN
+from govsim.core.parameters import FieldError, Strict
 from govsim.experiments.outcomes import known_outcomes
 from govsim.experiments.schema import Experiment, Sampling, Uncertainty
-from govsim.parameters import FieldError, Strict
 
 Tier = Literal["grid", "street", "district", "department"]
 TIERS: tuple[Tier, ...] = ("grid", "street", "district", "department")

@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
+from govsim.results.settling import verdict
 from govsim.search import objectives as obj
-from govsim.search.levers import Space
+from govsim.search.lever_space import Space
 from govsim.search.racing import dominated_by
 from govsim.search.records import (
     A,
@@ -35,7 +36,6 @@ from govsim.search.records import (
     selection_key,
 )
 from govsim.search.study import Study
-from govsim.settling import verdict
 
 
 def build_tables(
@@ -281,7 +281,7 @@ def _candidate(study: Study, ev: Evaluation) -> dict[str, object]:
 def _settling(ev: Evaluation) -> dict[str, object]:
     """Whether the candidate's backlog settles on its fresh runs (measured beside a time to
     close): the mean open share at the end, the runs whose backlog grows, and the verdict
-    (:func:`govsim.settling.verdict`; None where no fresh run could be tested)."""
+    (:func:`govsim.results.settling.verdict`; None where no fresh run could be tested)."""
     if "settled" not in ev.fresh:
         return {}
     flags = np.array(ev.fresh["settled"], dtype=float).ravel()

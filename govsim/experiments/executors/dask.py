@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from govsim.errors import UserInputError
+from govsim.core.errors import UserInputError
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TypeVar
 
-from govsim.interrupts import ignore_in_worker
+from govsim.core.interrupts import ignore_in_worker
 
 T = TypeVar("T")
 R = TypeVar("R")

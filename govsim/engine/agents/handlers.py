@@ -1,0 +1,339 @@
+"""Handling units: community grids, streets/townships, districts and departments.
+
+Step 4 of the life cycle. A territorial work order starts at the grid where the
+problem is. Each visit costs the unit one handling time; a case whose lowest closing
+tier (drawn at creation from its category's ``closable_at``) is this tier or lower
+closes here, otherwise it escalates grid -> street -> district (micro, small and big
+cycle). At the street, a case beyond the street's powers whose category has an owning
+department may instead be whistled (街乡吹哨, see :mod:`govsim.engine.agents.whistle`). Orders
+routed straight to a department are handled and closed there.
+
+A work order of unclear jurisdiction (its category's ``unclear_jurisdiction`` share; for a
+problem, drawn once for the problem) is disputed when it reaches its first unit: the units
+spend the scenario's ``jurisdiction.dispute_time`` on it (the order counts at the dispatch
+stage meanwhile), and then either the district takes it over (兜底) and closes it, or the
+first receiving unit keeps it (首接负责) and handles it as any other.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from govsim.core.case import Case, Contribution
+from govsim.core.codes import (
+    DEPARTMENT_TIER,
+    GRID_TIER,
+    NOT_FIXED,
+    STAGE,
+    STREET_TIER,
+    TERRITORIAL_TIERS,
+)
+from govsim.core.servers import ServerPool, TierTally
+from govsim.engine.agents.whistle import WhistleDesk
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import simpy
+
+    from govsim.core.calendar import Calendar
+    from govsim.core.controls import WhistleEffort
+    from govsim.core.randomness import RandomStreams
+    from govsim.engine.agents.flow import CaseFlow
+    from govsim.network.city import CityLayout, Unit
+    from govsim.scenario.schema import Scenario
+
+GRID, STREET, DISTRICT = range(3)
+TIER_STAGE = [STAGE[t] for t in TERRITORIAL_TIERS]
+TIER_INDEX = {tier: i for i, tier in enumerate(TERRITORIAL_TIERS)}
+STAGE_TIER = {stage: i for i, stage in enumerate(TIER_STAGE)}
+DEPARTMENT_STAGE = STAGE["department"]
+
+
+class VisitTime:
+    """Starts a visit at one tier: stamps the first response, returns the handling time."""
+
+    __slots__ = ("env", "samplers")
+
+    def __init__(self, env: simpy.Environment, samplers: list[Callable[[], float]]) -> None:
+        self.env = env
+        self.samplers = samplers
+
+    def __call__(self, case: Case) -> float:
+        if case.first_response != case.first_response:  # NaN: no handler has taken it up yet
+            case.first_response = self.env.now
+        return self.samplers[case.category]()
+
+
+class Handlers:
+    """Every handling unit's server pool, and the routing between them."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        layout: CityLayout,
+        streams: RandomStreams,
+        flow: CaseFlow,
+        calendar: Calendar,
+        effort: WhistleEffort,
+    ) -> None:
+        self.flow = flow
+        env = flow.env
+        self.visit: dict[str, VisitTime] = {}
+        for tier in (*TERRITORIAL_TIERS, "department"):
+            samplers = [
+                streams.duration(f"handling/{tier}/{c.name}", scenario.handling_for(c, tier))
+                for c in scenario.categories
+            ]
+            self.visit[tier] = VisitTime(env, samplers)
+        department_visits = [
+            self.visit["department"]
+            if d.handling is None
+            else VisitTime(
+                env,
+                [
+                    streams.duration(
+                        f"handling/department/{d.name}/{c.name}",
+                        c.handling.department or d.handling,
+                    )
+                    for c in scenario.categories
+                ],
+            )
+            for d in scenario.departments
+        ]
+        self.tallies = {tier: TierTally() for tier in (*TERRITORIAL_TIERS, "department")}
+        """Totals over each tier's units, for the monitor."""
+
+        def pools(
+            tier: str, units: list[Unit], done: Callable[[Case, ServerPool], None]
+        ) -> list[ServerPool]:
+            return [
+                ServerPool(
+                    env, u.name, tier, u.staff, self.visit[tier], done, i, self.tallies[tier]
+                )
+                for i, u in enumerate(units)
+            ]
+
+        self.grids = pools("grid", layout.grids, self._done)
+        self.streets = pools("street", layout.streets, self._done)
+        self.districts = pools("district", layout.districts, self._done)
+        branch_staff = branch_staffing(scenario, layout)
+        branch_units = layout.streets if scenario.whistle.branches_by_street else layout.districts
+        self.departments = [
+            ServerPool(
+                env,
+                u.name,
+                "department",
+                u.staff - sum(branch_staff[i]),
+                department_visits[i],
+                self._department_done,
+                i,
+                self.tallies["department"],
+            )
+            for i, u in enumerate(layout.departments)
+        ]
+        self.branches: list[list[ServerPool | None]] = (
+            [
+                [
+                    ServerPool(
+                        env,
+                        f"{u.name}@{branch_units[k].name}",
+                        "department",
+                        staff,
+                        department_visits[i],
+                        self._department_done,
+                        i,
+                        self.tallies["department"],
+                    )
+                    if staff > 0
+                    else None
+                    for k, staff in enumerate(branch_staff[i])
+                ]
+                for i, u in enumerate(layout.departments)
+            ]
+            if scenario.whistle.branches is not None
+            else []
+        )
+        """Departments' local branches by department, then district or street
+        (``whistle.branches.level``; None: no branch there)."""
+        self.escalation_delay = streams.duration(
+            "handling/escalation_delay", scenario.escalation.escalation_delay
+        )
+        problems = scenario.problems
+        self.paper_closure = problems.paper_closure if problems.enabled else 0.0
+        """Share of cases of problems beyond a unit's powers that it closes on paper."""
+        self.paper_draw = streams.uniform("problems/paper_closure") if self.paper_closure else None
+        self.whistle = WhistleDesk(
+            scenario, streams, flow, calendar, self.departments, self.branches, effort
+        )
+        self.unclear = [c.unclear_jurisdiction for c in scenario.categories]
+        """Share of each category's work orders with unclear jurisdiction."""
+        self.disputed = any(self.unclear)
+        jurisdiction = scenario.jurisdiction
+        self.fallback = jurisdiction.district_fallback
+        self.unclear_draw = streams.uniform("jurisdiction/unclear")
+        self.dispute_time = streams.duration("jurisdiction/dispute_time", jurisdiction.dispute_time)
+        self.fallback_draw = streams.uniform("jurisdiction/fallback")
+
+    @property
+    def pools(self) -> list[ServerPool]:
+        return self.grids + self.streets + self.districts + self.tier_pools()["department"]
+
+    def tier_pools(self) -> dict[str, list[ServerPool]]:
+        return {
+            "grid": self.grids,
+            "street": self.streets,
+            "district": self.districts,
+            "department": self.departments
+            + [b for row in self.branches for b in row if b is not None],
+        }
+
+    # -- entry points ----------------------------------------------------------------------
+    def receive(self, case: Case) -> None:
+        """A work order reaches the right unit (after any returns)."""
+        if self.disputed and self._unclear(case):
+            case.disputes += 1
+            self.flow.hold(self.dispute_time(), self._settled, case)
+        elif case.route_department:
+            self._to_department(case)
+        else:
+            self._enter(case, GRID)
+
+    def _unclear(self, case: Case) -> bool:
+        share = self.unclear[case.category]
+        if not share:
+            return False
+        problem = case.problem
+        if problem is None:
+            return self.unclear_draw() < share
+        if problem.unclear < 0:  # the problem's first work order: its jurisdiction is drawn once
+            problem.unclear = int(self.unclear_draw() < share)
+        return problem.unclear == 1
+
+    def _settled(self, case: Case) -> None:
+        """The dispute is over: the district takes the case (兜底), or the first receiving unit
+        keeps it (首接负责)."""
+        if self.fallback_draw() < self.fallback:
+            self._enter(case, DISTRICT)
+        elif case.route_department:
+            self._to_department(case)
+        else:
+            self._enter(case, GRID)
+
+    def found_on_patrol(self, case: Case) -> None:
+        """A grid worker found the problem: the case starts at the grid, no hotline, no dispatch."""
+        case.dispatched = case.created
+        self._enter(case, GRID)
+
+    # -- flow ------------------------------------------------------------------------------
+    def _enter(self, case: Case, tier: int) -> None:
+        self.flow.move(case, TIER_STAGE[tier])
+        if tier == GRID:
+            pool = self.grids[case.grid]
+        elif tier == STREET:
+            pool = self.streets[case.street]
+        else:
+            pool = self.districts[case.district]
+        pool.arrive(case, case.priority)
+
+    def _to_department(self, case: Case) -> None:
+        self.flow.move(case, DEPARTMENT_STAGE)
+        case.summoned = case.department
+        self.departments[case.department].arrive(case, case.priority)
+
+    def _done(self, case: Case, pool: ServerPool) -> None:
+        tier = TIER_INDEX[pool.tier]
+        flow = self.flow
+        problem = case.problem
+        if (
+            problem is not None
+            and (problem.fixed == problem.fixed or self.paper_draw is not None)
+            and self._problem_decides(case, tier)
+        ):
+            return
+        if tier >= case.needed_tier:
+            flow.close(case, GRID_TIER + tier)
+            return
+        if tier == STREET and self.whistle.blow(case):
+            return  # the summoned department takes it over
+        case.escalations += 1
+        flow.move(case, TIER_STAGE[tier + 1])
+        flow.hold(self.escalation_delay(), self._escalated, case)
+
+    def _problem_decides(self, case: Case, tier: int) -> bool:
+        """Close ``case`` after its visit at territorial ``tier`` if its problem was fixed
+        meanwhile (merged handling), or on paper if it is beyond the unit's powers."""
+        problem = case.problem
+        assert problem is not None
+        if problem.is_fixed:
+            self.flow.close(case, GRID_TIER + tier)
+            return True
+        draw = self.paper_draw
+        if draw is not None and tier < case.needed_tier and draw() < self.paper_closure:
+            case.outcome = NOT_FIXED
+            self.flow.close(case, GRID_TIER + tier)
+            return True
+        return False
+
+    def _escalated(self, case: Case) -> None:
+        self._enter(case, STAGE_TIER[case.stage])
+
+    def _department_done(self, case: Case, pool: ServerPool) -> None:
+        if type(case) is Contribution:
+            self.whistle.part_done(case)
+            return
+        problem = case.problem
+        if problem is not None and problem.is_fixed:  # merged while the department was on it
+            self.flow.close(case, DEPARTMENT_TIER if case.route_department else STREET_TIER)
+            return
+        if case.route_department:
+            self.flow.close(case, DEPARTMENT_TIER)
+        else:
+            self.whistle.handled(case)
+
+
+def branch_staffing(scenario: Scenario, layout: CityLayout) -> list[list[int]]:
+    """Staff of each department's branch in each district, or street (all zero without
+    branches).
+
+    A department with branches moves ``round(staff x staff_share)`` of its staff into them:
+    dealt as evenly as possible over the districts (the first districts get the remainder),
+    or over the streets in proportion to their residents (largest remainders, ties to the
+    first street), so that a department too small for every street staffs the largest.
+    """
+    spec = scenario.whistle.branches
+    by_street = scenario.whistle.branches_by_street
+    if by_street:
+        n_units = len(layout.streets)
+        residents = np.bincount(
+            layout.grid_street(), weights=layout.grid_population(), minlength=n_units
+        )
+        total = residents.sum()
+        share = residents / total if total > 0 else np.full(n_units, 1 / n_units)
+    else:
+        n_units = len(layout.districts)
+    staffing = []
+    for d in scenario.departments:
+        moved = 0
+        if spec is not None and (spec.departments is None or d.name in spec.departments):
+            moved = round(d.staff * spec.staff_share)
+        if by_street:
+            staffing.append(largest_remainders(moved, share))
+        else:
+            base, rest = divmod(moved, n_units)
+            staffing.append([base + (1 if k < rest else 0) for k in range(n_units)])
+    return staffing
+
+
+def largest_remainders(total: int, shares: np.ndarray) -> list[int]:
+    """``total`` split in proportion to ``shares`` (summing to 1) into integers that sum to it:
+    each its floor, then one more to the largest fractional parts (ties to the first)."""
+    quotas = total * shares
+    counts = np.floor(quotas).astype(int)
+    left = total - int(counts.sum())
+    if left > 0:
+        order = np.argsort(-(quotas - counts), kind="stable")
+        counts[order[:left]] += 1
+    return [int(c) for c in counts]

@@ -1,0 +1,225 @@
+"""Step 1 of the life cycle: a raised appeal becomes a case and goes to its channel.
+
+A case is born with every decision it will need drawn at once, whatever path it then
+takes (so variants of a replication stay in step: common random numbers): the lowest
+tier that can close it (from its category's ``closable_at`` shares), whether the order
+goes straight to the owning department, whether it is a consultation. While patrols are
+on, a grid patrol may find a problem before anyone calls. Then the case goes to the
+hotline (a call), to triage (an online form) or straight to its grid (a patrol find).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple
+
+from govsim.core.case import Case
+from govsim.core.codes import HOTLINE_CHANNEL, ONLINE_CHANNEL, PATROL_CHANNEL
+from govsim.core.errors import LedgerError
+
+if TYPE_CHECKING:
+    import simpy
+
+    from govsim.core.controls import ArrivalControls
+    from govsim.core.randomness import RandomStreams
+    from govsim.engine.agents.handlers import Handlers
+    from govsim.engine.agents.hotline import Hotline
+    from govsim.engine.ledger import CaseLedger
+    from govsim.mechanisms.problems.record import Problem
+    from govsim.scenario.schema import Category, Scenario
+
+
+class CategoryRules(NamedTuple):
+    """What a new case of one category is born with: codes, and the shares its decisions use."""
+
+    urgency: int
+    priority: int
+    department: int
+    """Owning department's index, -1 for none."""
+    grid_cut: float
+    """P(closable at the grid)."""
+    street_cut: float
+    """P(closable at the grid or the street)."""
+    department_share: float
+    """P(the order is routed to the department rather than the street)."""
+    consultation_share: float
+
+    @classmethod
+    def of(
+        cls, category: Category, urgencies: list[str], scenario: Scenario, departments: list[str]
+    ) -> CategoryRules:
+        closable = category.closable_at
+        grid = closable.get("grid", 0.0)
+        return cls(
+            urgencies.index(category.urgency),
+            scenario.urgency_classes[category.urgency].priority,
+            departments.index(category.department) if category.department else -1,
+            grid,
+            grid + closable.get("street", 0.0),
+            category.department_route_share,
+            category.consultation_share,
+        )
+
+    def with_powers_moved_down(self, powers: float) -> CategoryRules:
+        """The rules after a share ``powers`` of each tier's cases became closable one tier lower.
+
+        Of the cases that needed the district, ``powers`` can now be closed at the street; of
+        those that needed the street, ``powers`` at the grid; the share routed straight to a
+        department falls by the same factor (resource sinking, :mod:`govsim.policies.sinking`).
+        """
+        grid, street, district = (
+            self.grid_cut,
+            self.street_cut - self.grid_cut,
+            1.0 - self.street_cut,
+        )
+        grid, street, district = (
+            grid + powers * street,
+            street * (1 - powers) + powers * district,
+            district * (1 - powers),
+        )
+        return self._replace(
+            grid_cut=grid,
+            street_cut=grid + street,
+            department_share=self.department_share * (1 - powers),
+        )
+
+
+class Intake:
+    """Creates cases (the model's ``new_case``) and sends each to its channel.
+
+    ``rules`` has one :class:`CategoryRules` per category; the routing lever of the
+    policies replaces entries (cases already open keep the rules they were born with).
+    """
+
+    def __init__(
+        self,
+        rules: list[CategoryRules],
+        grid_street: list[int],
+        street_district: list[int],
+        streams: RandomStreams,
+        env: simpy.Environment,
+        controls: ArrivalControls,
+        ledger: CaseLedger,
+        listeners: list[Callable[[Case], None]],
+        hotline: Hotline,
+        handlers: Handlers,
+    ) -> None:
+        self.rules = rules
+        self.grid_street = grid_street
+        self.street_district = street_district
+        self.env = env
+        self.controls = controls
+        self.ledger = ledger
+        self.listeners = listeners
+        self.hotline = hotline
+        self.handlers = handlers
+        self.consult_draw = streams.uniform("decide/consultation")
+        self.route_draw = streams.uniform("decide/route")
+        self.tier_draw = streams.uniform("decide/needed_tier")
+        self.patrol_draw = streams.uniform("arrivals/patrol_detection")
+
+    def create(
+        self, category: int, grid: int, resident: int, channel: int, repeat_of: int = -1
+    ) -> None:
+        """Step 1: an appeal is raised (or an issue found on patrol): create its case."""
+        urgency, priority, department, grid_cut, street_cut, route_share, consult_share = (
+            self.rules[category]
+        )
+        street = self.grid_street[grid]
+        ledger = self.ledger
+        u_tier = self.tier_draw()
+        needed_tier = 0 if u_tier < grid_cut else 1 if u_tier < street_cut else 2
+        case = Case(
+            ledger.created,
+            resident,
+            category,
+            urgency,
+            priority,
+            channel,
+            grid,
+            street,
+            self.street_district[street],
+            self.env._now,  # noqa: SLF001 - env.now, without the property call
+            repeat_of,
+            department,
+            needed_tier,
+            self.route_draw() < route_share,  # routed to the department rather than the street
+            self.consult_draw() < consult_share,
+        )
+        controls = self.controls
+        if controls.on:
+            u_patrol = self.patrol_draw()
+            if (
+                channel != PATROL_CHANNEL
+                and not case.consultation
+                and u_patrol < controls.patrol_detection[category]
+            ):
+                case.channel = channel = PATROL_CHANNEL  # a patrol found it before anyone called
+        ledger.create(case)
+        for listener in self.listeners:
+            listener(case)
+        if channel == HOTLINE_CHANNEL:
+            self.hotline.call(case)
+        elif channel == ONLINE_CHANNEL:
+            self.hotline.online(case)
+        else:
+            case.consultation = False  # a patrol find is a problem, not a question
+            case.route_department = False
+            self.handlers.found_on_patrol(case)
+
+    # -- problems (govsim/mechanisms/problems/stock.py) ----------------------------------------------
+    def create_decided(
+        self,
+        category: int,
+        grid: int,
+        resident: int,
+        channel: int,
+        repeat_of: int,
+        needed_tier: int,
+        route_department: bool,
+        consultation: bool,
+        problem: Problem | None,
+    ) -> Case:
+        """Create a case whose decisions were drawn already (a consultation, or a report of
+        ``problem``), and send it to its channel."""
+        urgency, priority, department, _, _, _, _ = self.rules[category]
+        street = self.grid_street[grid]
+        ledger = self.ledger
+        case = Case(
+            ledger.created,
+            resident,
+            category,
+            urgency,
+            priority,
+            channel,
+            grid,
+            street,
+            self.street_district[street],
+            self.env._now,  # noqa: SLF001 - env.now, without the property call
+            repeat_of,
+            department,
+            needed_tier,
+            route_department,
+            consultation,
+        )
+        if problem is not None:
+            if problem.fixed == problem.fixed:  # not NaN: fixed
+                raise LedgerError(f"problem {problem.id}: a case opened after its fix")
+            case.problem = problem
+            case.problem_id = problem.id
+            problem.cases.append(case)
+            problem.appeals += 1
+            if problem.first_reported != problem.first_reported:  # NaN: its first case
+                problem.first_reported = case.created
+        ledger.create(case)
+        for listener in self.listeners:
+            listener(case)
+        if channel == HOTLINE_CHANNEL:
+            self.hotline.call(case)
+        elif channel == ONLINE_CHANNEL:
+            self.hotline.online(case)
+        else:
+            case.consultation = False
+            case.route_department = False
+            self.handlers.found_on_patrol(case)
+        return case

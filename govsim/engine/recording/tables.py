@@ -1,0 +1,123 @@
+"""Where a run's records go as chunks of columns: kept in memory, or streamed to parquet.
+
+The case recorder and the problem recorder (:mod:`govsim.engine.recording.cases`,
+:mod:`govsim.mechanisms.problems.recording`) hand each chunk of records, turned into columns, to a table:
+:class:`MemoryTable` keeps the chunks and builds one DataFrame ordered by id at the end
+(``govsim.simulate``); :class:`ParquetTable` appends each chunk to a parquet file as a row
+group, through a temporary file renamed at the end (``govsim run``), so memory does not hold
+every record of a city-wide year. A :class:`Codec` turns packed records into columns and
+columns into the table's DataFrame.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from govsim.core.errors import LedgerError
+from govsim.core.io import temporary_path
+
+Columns = dict[str, np.ndarray]
+
+
+class Codec(Protocol):
+    """Packed records -> columns -> the table's DataFrame."""
+
+    @property
+    def record(self) -> np.dtype:
+        """The packed record's dtype."""
+        ...
+
+    def columns(self, records: np.ndarray) -> Columns: ...
+
+    def frame(self, c: Columns) -> pd.DataFrame: ...
+
+
+class MemoryTable:
+    """Keeps the chunks; :meth:`frame` builds one DataFrame, ordered by id.
+
+    Ids are 0 .. n-1, each recorded once (the ledgers' checks): every chunk's values go
+    straight to their rows, with no merged copy and no sort. ``what`` names the records in
+    the error raised if they are not.
+    """
+
+    def __init__(self, codec: Codec, what: str) -> None:
+        self.codec = codec
+        self.what = what
+        self.chunks: list[Columns] = []
+
+    def add(self, c: Columns) -> None:
+        self.chunks.append(c)
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        self.chunks.clear()
+
+    def frame(self) -> pd.DataFrame:
+        if not self.chunks:
+            return self.codec.frame(self.codec.columns(np.empty(0, dtype=self.codec.record)))
+        n = sum(len(c["id"]) for c in self.chunks)
+        ordered = {k: np.empty(n, dtype=v.dtype) for k, v in self.chunks[0].items()}
+        ordered["id"][:] = -1
+        for chunk in self.chunks:
+            rows = chunk["id"]
+            for k, v in chunk.items():
+                ordered[k][rows] = v
+        if not np.array_equal(ordered["id"], np.arange(n)):
+            raise LedgerError(
+                f"{self.what} table: the {n} recorded {self.what} ids are not 0 .. {n - 1}, "
+                "each once"
+            )
+        return self.codec.frame(ordered)
+
+
+class ParquetTable:
+    """Appends each chunk to ``path`` as a parquet row group, via a temporary file renamed at the
+    end (never a half-written table). Rows are in the order records were handed over (for
+    cases: the order they ended, those open at the end last): sort by id for creation order.
+    """
+
+    def __init__(self, codec: Codec, path: str | Path) -> None:
+        self.codec = codec
+        self.path = Path(path)
+        self.tmp = temporary_path(self.path)
+        self.writer: pq.ParquetWriter | None = None
+
+    def add(self, c: Columns) -> None:
+        table = pa.Table.from_pandas(self.codec.frame(c), preserve_index=False)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.tmp, table.schema)
+        self.writer.write_table(table)
+
+    def close(self) -> None:
+        """Finish the file and move it into place."""
+        if self.writer is None:  # nothing recorded: still write a valid, empty table
+            self.add(self.codec.columns(np.empty(0, dtype=self.codec.record)))
+        assert self.writer is not None
+        self.writer.close()
+        self.tmp.replace(self.path)
+
+    def abort(self) -> None:
+        """The run failed: delete the partial file."""
+        if self.writer is not None:
+            self.writer.close()
+        self.tmp.unlink(missing_ok=True)
+
+    def frame(self) -> None:
+        return None
+
+
+Table = MemoryTable | ParquetTable
+
+
+def open_table(codec: Codec, what: str, path: str | Path | None) -> Table:
+    """Where a run's ``what`` records go: to the parquet file ``path`` as they finish, or
+    (``path`` None) kept in memory for one DataFrame at the end."""
+    return MemoryTable(codec, what) if path is None else ParquetTable(codec, path)

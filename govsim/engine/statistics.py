@@ -1,0 +1,381 @@
+"""Streaming tallies of finished cases: what the summary, the KPIs and the outcomes need.
+
+Cases arrive in chunks of numpy columns (:mod:`govsim.engine.recording.cases`). Each chunk is
+assessed with vectorised numpy and added into integer counters binned by the day the
+case was created and the unit it is assessed to, so nothing per case is kept except
+one float per closed case (its time to close, for exact quantiles) and one per case still
+open at the end (its age then, for the censoring-aware figures of :mod:`govsim.results.censoring`).
+A sweep can therefore switch the per-case table off and still get every figure, and a
+city-wide year keeps its memory flat.
+
+Assessment rules (the same as :func:`govsim.results.kpis_from_cases.assess`, which computes them from a
+cases table and serves as the reference): a case's response is *due* if it came or the
+urgency limit passed before the end of the run, and *on time* if it came within the
+limit; resolution and satisfaction count valid callbacks, 'basically satisfied' as 0.9.
+A work order is assessed to the department that closed it, else to its street;
+consultations to the hotline; abandoned calls are not assessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from govsim.core.calendar import Calendar, add_month_coverage
+from govsim.core.codes import (
+    ABANDONED,
+    BASIC,
+    CLOSED,
+    DEPARTMENT_TIER,
+    DISCOVERED_BY,
+    FIXED,
+    FIXED_BY,
+    HOTLINE_CHANNEL,
+    HOTLINE_TIER,
+    OPEN,
+    SATISFIED,
+    STATUSES,
+    TIERS,
+)
+from govsim.core.rates import add_rates, add_true_fix_rate, rates_from_counts, satisfaction_points
+
+HOURS_PER_DAY = 24.0
+DISTRICT_NEEDED = 2
+"""``Case.needed_tier`` of a case beyond the street's powers (TERRITORIAL_TIERS index)."""
+BEYOND_STREET, CROSS_DEPARTMENT = 1, 2
+"""Kinds of closed cases :meth:`RunStatistics.time_to_close` can select (bit flags)."""
+
+UNIT_COUNTERS = (
+    "cases",
+    "due",
+    "on_time",
+    "valid",
+    "resolved",
+    "problem_cases",
+    "fixed_cases",
+    "satisfied",
+    "basic",
+)
+"""Per (creation day, assessed unit): the counts the three rates are made of."""
+DAY_COUNTERS = (
+    "created",
+    "repeats",
+    "calls",
+    "abandoned_calls",
+    "valid_callbacks",
+    "problem_callbacks",
+    "problem_callbacks_resolved",
+    "problem_callbacks_fixed",
+    *(f"closed_{tier}" for tier in TIERS),
+    *(f"status_{s}" for s in STATUSES),
+)
+"""Per creation day: counts of all cases (assessed or not). ``problem_callbacks``: closed cases of
+problems with a valid callback, the one denominator of the reported resolved share
+(``_resolved``) and the truly fixed share (``_fixed``) that :meth:`RunStatistics.resolution_gap`
+compares."""
+
+
+@dataclass(frozen=True)
+class AssessedUnits:
+    """The units cases are assessed to, flattened: the hotline, then departments, then streets."""
+
+    departments: list[str]
+    streets: list[str]
+
+    @property
+    def size(self) -> int:
+        return 1 + len(self.departments) + len(self.streets)
+
+    def frame(self) -> pd.DataFrame:
+        """``unit_type`` and ``unit`` per flat unit index."""
+        return pd.DataFrame(
+            {
+                "unit_type": ["hotline"]
+                + ["department"] * len(self.departments)
+                + ["street"] * len(self.streets),
+                "unit": ["12345 hotline", *self.departments, *self.streets],
+            }
+        )
+
+
+class RunStatistics:
+    """Counters of one run, filled chunk by chunk; queries take a warm-up (hours, whole days)."""
+
+    def __init__(
+        self,
+        days: int,
+        horizon: float,
+        category_limits: list[float],
+        units: AssessedUnits,
+        category_joint: list[bool] | None = None,
+    ) -> None:
+        self.days = max(days, 1)
+        self.horizon = horizon
+        self.limits = np.asarray(category_limits, dtype=float)
+        """Response time limit by category code (hours)."""
+        self.units = units
+        self.unit_counts = np.zeros((len(UNIT_COUNTERS), self.days * units.size), dtype=np.int64)
+        self.day_counts = np.zeros((len(DAY_COUNTERS), self.days), dtype=np.int64)
+        self.category_joint = np.asarray(
+            category_joint if category_joint is not None else [False] * len(category_limits),
+            dtype=bool,
+        )
+        """Which categories need several departments (their whistled cases are joint)."""
+        self._close_days: list[np.ndarray] = []
+        self._close_hours: list[np.ndarray] = []
+        self._close_kinds: list[np.ndarray] = []
+        """Per closed case: BEYOND_STREET if it was a work order beyond the street's powers, plus
+        CROSS_DEPARTMENT if its category needs several departments."""
+        self._open_days: list[np.ndarray] = []
+        self._open_ages: list[np.ndarray] = []
+        """Per case still open at the end: its creation day and its age then (hours)."""
+
+    # -- filling -------------------------------------------------------------------------
+    def add(self, c: dict[str, np.ndarray]) -> None:
+        """Tally one chunk of case columns (codes and times, see :mod:`govsim.engine.recording.cases`)."""
+        if not len(c["id"]):
+            return
+        day = np.minimum((c["created"] // HOURS_PER_DAY).astype(np.int64), self.days - 1)
+        status, tier = c["status"], c["final_tier"]
+        count = self._day_counter(day)
+        count("created", None)
+        count("repeats", c["repeat_of"] >= 0)
+        calls = c["channel"] == HOTLINE_CHANNEL
+        count("calls", calls)
+        count("abandoned_calls", calls & (status == ABANDONED))
+        valid = ~np.isnan(c["callback"])
+        count("valid_callbacks", valid)
+        for code, name in enumerate(TIERS):
+            count(f"closed_{name}", (status == CLOSED) & (tier == code))
+        for code, name in enumerate(STATUSES):
+            count(f"status_{name}", status == code)
+
+        closed = status == CLOSED
+        problem_closed = closed & (c["problem_id"] >= 0)
+        problem_callbacks = problem_closed & valid
+        count("problem_callbacks", problem_callbacks)
+        count("problem_callbacks_resolved", problem_callbacks & (c["resolved"] == 1))
+        count("problem_callbacks_fixed", problem_callbacks & (c["outcome"] == FIXED))
+        still_open = status == OPEN
+        self._open_days.append(day[still_open])
+        self._open_ages.append(self.horizon - c["created"][still_open])
+        self._close_days.append(day[closed])
+        self._close_hours.append(c["closed"][closed] - c["created"][closed])
+        beyond = (c["needed_tier"][closed] == DISTRICT_NEEDED) & (tier[closed] != HOTLINE_TIER)
+        self._close_kinds.append(
+            beyond * BEYOND_STREET
+            + (beyond & self.category_joint[c["category"][closed]]) * CROSS_DEPARTMENT
+        )
+
+        assessed = status != ABANDONED
+        unit = np.where(
+            tier == HOTLINE_TIER,
+            0,
+            np.where(
+                tier == DEPARTMENT_TIER,
+                1 + c["department"],
+                1 + len(self.units.departments) + c["street"],
+            ),
+        )
+        key = (day * self.units.size + unit)[assessed]
+        limit = self.limits[c["category"][assessed]]
+        created, first = c["created"][assessed], c["first_response"][assessed]
+        due = ~np.isnan(first) | (created + limit <= self.horizon)
+        satisfaction = c["satisfaction"][assessed]
+        flags = {
+            "cases": None,
+            "due": due,
+            "on_time": due & (first - created <= limit),
+            "valid": valid[assessed],
+            "resolved": c["resolved"][assessed] == 1,
+            "problem_cases": problem_closed[assessed],
+            "fixed_cases": problem_closed[assessed] & (c["outcome"][assessed] == FIXED),
+            "satisfied": satisfaction == SATISFIED,
+            "basic": satisfaction == BASIC,
+        }
+        size = self.unit_counts.shape[1]
+        for row, name in enumerate(UNIT_COUNTERS):
+            picked = key if flags[name] is None else key[flags[name]]
+            self.unit_counts[row] += np.bincount(picked, minlength=size)
+
+    def _day_counter(self, day: np.ndarray):
+        def count(name: str, mask: np.ndarray | None) -> None:
+            picked = day if mask is None else day[mask]
+            self.day_counts[DAY_COUNTERS.index(name)] += np.bincount(picked, minlength=self.days)
+
+        return count
+
+    # -- queries ---------------------------------------------------------------------------
+    def first_day(self, warmup_hours: float) -> int:
+        """The first counted day for a warm-up, which must be whole days."""
+        days = warmup_hours / HOURS_PER_DAY
+        if days != int(days):
+            raise ValueError(f"warm-up must be whole days, got {warmup_hours} hours")
+        return int(days)
+
+    def day_total(self, name: str, warmup_hours: float = 0.0) -> int:
+        return int(self.day_counts[DAY_COUNTERS.index(name), self.first_day(warmup_hours) :].sum())
+
+    def unit_table(self, warmup_hours: float = 0.0) -> np.ndarray:
+        """Counters per (counter, day, unit) from the first day after warm-up."""
+        table = self.unit_counts.reshape(len(UNIT_COUNTERS), self.days, self.units.size)
+        return table[:, self.first_day(warmup_hours) :, :]
+
+    def rates(self, warmup_hours: float = 0.0) -> dict[str, float]:
+        """Response, resolution and satisfaction rates (NaN without a denominator)."""
+        totals = dict(
+            zip(UNIT_COUNTERS, self.unit_table(warmup_hours).sum(axis=(1, 2)), strict=True)
+        )
+        return rates_from_counts(totals)
+
+    def time_to_close(self, warmup_hours: float = 0.0, kind: int = 0) -> np.ndarray:
+        """Hours from appeal to closing of closed cases created after warm-up (in recording
+        order); with ``kind`` (BEYOND_STREET or CROSS_DEPARTMENT) only the cases of that kind."""
+        if not self._close_days:
+            return np.empty(0)
+        days = np.concatenate(self._close_days)
+        hours = np.concatenate(self._close_hours)
+        kinds = np.concatenate(self._close_kinds)
+        # Concatenate once, not per query.
+        self._close_days, self._close_hours, self._close_kinds = [days], [hours], [kinds]
+        counted = days >= self.first_day(warmup_hours)
+        if kind:
+            counted &= (kinds & kind) == kind
+        return hours[counted]
+
+    def open_ages(self, warmup_hours: float = 0.0) -> np.ndarray:
+        """Ages at the end of the run (hours) of the cases still open then, created after
+        warm-up: what :meth:`time_to_close` leaves out."""
+        if not self._open_days:
+            return np.empty(0)
+        days, ages = np.concatenate(self._open_days), np.concatenate(self._open_ages)
+        self._open_days, self._open_ages = [days], [ages]
+        return ages[days >= self.first_day(warmup_hours)]
+
+    def open_share(self, warmup_hours: float = 0.0) -> float:
+        """Cases still open at the end over cases created, both after warm-up."""
+        created = self.day_total("created", warmup_hours)
+        return len(self.open_ages(warmup_hours)) / created if created else float("nan")
+
+    def resolution_gap(self, warmup_hours: float = 0.0) -> dict[str, float]:
+        """Over closed cases of problems with a valid callback (one denominator for both):
+        the share reported resolved, the share that truly fixed the problem, and the gap
+        (reported minus truly fixed); NaN without such cases."""
+        n = self.day_total("problem_callbacks", warmup_hours)
+        if not n:
+            return dict.fromkeys(("reported_resolved", "truly_fixed", "gap"), float("nan"))
+        resolved = self.day_total("problem_callbacks_resolved", warmup_hours) / n
+        fixed = self.day_total("problem_callbacks_fixed", warmup_hours) / n
+        return {"reported_resolved": resolved, "truly_fixed": fixed, "gap": resolved - fixed}
+
+    def closed_by_tier(self, warmup_hours: float = 0.0) -> dict[str, int]:
+        return {t: self.day_total(f"closed_{t}", warmup_hours) for t in TIERS}
+
+    def kpis(self, calendar: Calendar, weights: dict[str, float]) -> pd.DataFrame:
+        """The three rates and the composite per month of creation, assessed unit and city-wide."""
+        table = self.unit_table()
+        day_month = np.array([calendar.month(d * HOURS_PER_DAY) for d in range(self.days)])
+        n_months = len(calendar.labels)
+        monthly = np.zeros((len(UNIT_COUNTERS), n_months, self.units.size), dtype=np.int64)
+        # Add each day's counters into its month (views with the day/month axis first).
+        np.add.at(monthly.transpose(1, 0, 2), day_month, table.transpose(1, 0, 2))
+        monthly = np.concatenate(
+            [monthly, monthly.sum(axis=2, keepdims=True)], axis=2
+        )  # + city-wide
+        units = pd.concat(
+            [self.units.frame(), pd.DataFrame({"unit_type": ["city"], "unit": ["city"]})],
+            ignore_index=True,
+        )
+        months, unit = np.nonzero(monthly[0] > 0)  # (month, unit) pairs with cases
+        kpis = units.iloc[unit].reset_index(drop=True)
+        kpis.insert(0, "month", np.asarray(calendar.labels, dtype=object)[months])
+        for i, name in enumerate(UNIT_COUNTERS):
+            kpis[name] = monthly[i, months, unit]
+        kpis = kpis.sort_values(["month", "unit_type", "unit"], ignore_index=True)
+        kpis = kpis.rename(columns={"valid": "valid_callbacks"})
+        kpis["satisfaction_points"] = satisfaction_points(kpis.pop("satisfied"), kpis.pop("basic"))
+        add_rates(kpis, weights)
+        add_true_fix_rate(kpis)
+        add_month_coverage(kpis, calendar)
+        return kpis.astype({"month": str, "unit_type": str, "unit": str})
+
+
+PROBLEM_COUNTERS = (
+    "arisen",
+    "reported",
+    "fixed",
+    "fixed_reported",
+    "closed_out",
+    "appeals",
+    "open_at_end",
+    *(f"fixed_by_{name}" for name in FIXED_BY),
+    *(f"discovered_by_{name}" for name in DISCOVERED_BY),
+)
+"""Per arising day: counts over the problems that arose that day."""
+
+
+class ProblemTallies:
+    """Counters of a run's problems by the day they arose, filled chunk by chunk; one float
+    (hours from arising to fix) is kept per fixed problem, for exact quantiles."""
+
+    def __init__(self, days: int) -> None:
+        self.days = max(days, 1)
+        self.counts = np.zeros((len(PROBLEM_COUNTERS), self.days), dtype=np.int64)
+        self._fix_days: list[np.ndarray] = []
+        self._fix_hours: list[np.ndarray] = []
+
+    def add(self, c: dict[str, np.ndarray]) -> None:
+        if not len(c["id"]):
+            return
+        day = np.minimum((c["arose"] // HOURS_PER_DAY).astype(np.int64), self.days - 1)
+        fixed = ~np.isnan(c["fixed"])
+        reported = c["appeals"] > 0
+        flags: dict[str, np.ndarray | None] = {
+            "arisen": None,
+            "reported": reported,
+            "fixed": fixed,
+            "fixed_reported": fixed & reported,
+            # A reported problem whose last case closed: the denominator of the true fix rate.
+            "closed_out": reported & (fixed | (c["open_cases"] == 0)),
+            "open_at_end": ~fixed,
+        }
+        for code, name in enumerate(FIXED_BY):
+            flags[f"fixed_by_{name}"] = fixed & (c["fixed_by"] == code)
+        for code, name in enumerate(DISCOVERED_BY):
+            flags[f"discovered_by_{name}"] = c["discovered_by"] == code
+        for row, name in enumerate(PROBLEM_COUNTERS):
+            if name == "appeals":
+                self.counts[row] += np.bincount(
+                    day, weights=c["appeals"], minlength=self.days
+                ).astype(np.int64)
+                continue
+            mask = flags[name]
+            picked = day if mask is None else day[mask]
+            self.counts[row] += np.bincount(picked, minlength=self.days)
+        self._fix_days.append(day[fixed])
+        self._fix_hours.append(c["fixed"][fixed] - c["arose"][fixed])
+
+    def total(self, name: str, warmup_hours: float = 0.0) -> int:
+        first = int(warmup_hours // HOURS_PER_DAY)
+        return int(self.counts[PROBLEM_COUNTERS.index(name), first:].sum())
+
+    def fix_hours(self, warmup_hours: float = 0.0) -> np.ndarray:
+        """Hours from arising to fix of the fixed problems that arose after warm-up."""
+        if not self._fix_days:
+            return np.empty(0)
+        days, hours = np.concatenate(self._fix_days), np.concatenate(self._fix_hours)
+        self._fix_days, self._fix_hours = [days], [hours]
+        return hours[days >= int(warmup_hours // HOURS_PER_DAY)]
+
+    def true_fix_rate(self, warmup_hours: float = 0.0) -> float:
+        """Fixed over reported problems whose last case closed."""
+        closed_out = self.total("closed_out", warmup_hours)
+        return (
+            self.total("fixed_reported", warmup_hours) / closed_out if closed_out else float("nan")
+        )
+
+    def appeals_per_reported_problem(self, warmup_hours: float = 0.0) -> float:
+        reported = self.total("reported", warmup_hours)
+        return self.total("appeals", warmup_hours) / reported if reported else float("nan")
