@@ -1,4 +1,4 @@
-"""Problems behind the appeals (govsim/mechanisms/problems/stock.py): the mechanism does what it says.
+"""Problems behind the appeals (govsim/mechanisms/problems/): the mechanism does what it says.
 
 Statistical checks use fixed seeds and size their tolerances from confidence intervals:
 paired differences over seeds (common random numbers) must have their 95% t-interval on

@@ -4,7 +4,8 @@ A :class:`Measurement` holds what the verification, the fits and the stylized fa
 from one run: counts per category, day and hour, the counts the three rates are made of
 (:class:`RateCounts`, turned into rates by :mod:`govsim.core.rates`, the one home of the
 formulas), monthly work-order counts, the streets of the governance class. The per-case
-assessment (is a response due, on time; a valid callback) is :func:`govsim.results.kpis_from_cases.assess`,
+assessment (is a response due, on time; a valid callback) is
+:func:`govsim.results.kpis_from_cases.assess`,
 the table-based reference of the streaming tallies. Records are small, so they travel
 back from worker processes; the runs are spread by the experiment executors
 (:mod:`govsim.experiments.executors`), local or Dask.
@@ -49,7 +50,8 @@ class CalibrationTask:
 
 @dataclass(frozen=True)
 class RateCounts:
-    """The counts the three rates are made of (assessed cases; see :func:`govsim.results.kpis_from_cases.assess`)."""
+    """The counts the three rates are made of (assessed cases; see
+    :func:`govsim.results.kpis_from_cases.assess`)."""
 
     cases: int
     due: int

@@ -4,8 +4,8 @@ One public analytics formula (docs/sources.md; not an official one): the denomin
 valid callbacks; satisfaction = (satisfied + 0.9 x basically satisfied) / valid;
 composite = 0.1 response + 0.5 resolution + 0.4 satisfaction unless a ranking policy
 sets other weights. The streaming tallies (:mod:`govsim.engine.statistics`), the table-based
-reference (:mod:`govsim.results.kpis_from_cases`), the ranking policy and the calibration all compute
-their rates here.
+reference (:mod:`govsim.results.kpis_from_cases`), the ranking policy and the calibration all
+compute their rates here.
 """
 
 from __future__ import annotations

@@ -117,4 +117,5 @@ def _variance(values: pd.Series) -> float:
 
 
 settling = by_variant
-"""Per variant and sample, whether its backlog settles: :func:`govsim.results.settling.by_variant`."""
+"""Per variant and sample, whether its backlog settles:
+:func:`govsim.results.settling.by_variant`."""
