@@ -28,8 +28,7 @@ sys.path.insert(0, str(HERE.parent))
 import bench_mechanisms  # noqa: E402 - the configurations, from the benchmark beside this one
 
 import govsim  # noqa: E402
-from govsim.engine.run import Model  # noqa: E402
-from govsim.simulate import with_seed  # noqa: E402
+from govsim.simulate import new_run, with_seed  # noqa: E402
 
 CONFIGS = {
     "off": bench_mechanisms.OFF,
@@ -45,7 +44,7 @@ def count(overrides: list[str], days: int) -> tuple[int, collections.Counter[Key
     scenario = govsim.load_scenario(
         bench_mechanisms.SCENARIO, [f"days={days}", "output.cases_table=false", *overrides]
     )
-    model = Model(with_seed(scenario, 20240101))
+    model = new_run(with_seed(scenario, 20240101))
     counts: collections.Counter[Key] = collections.Counter()
 
     def trace(frame: FrameType, event: str, _arg: Any) -> Any:

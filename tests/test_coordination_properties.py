@@ -22,9 +22,9 @@ from test_ledger_properties import distributions, probabilities, scenario_dicts
 from test_problems_properties import check_problem_tables, problem_scenarios
 
 from govsim.engine.ledger import check_timestamps
-from govsim.engine.run import Model
 from govsim.results.run_tables import collect
 from govsim.scenario.loader import validate
+from govsim.simulate import new_run
 
 pytestmark = pytest.mark.slow
 
@@ -122,7 +122,7 @@ runs = coordination_scenarios().map(lambda d: validate(d, source="<hypothesis>")
 @settings(max_examples=80)
 @given(scenario=runs)
 def test_ledgers_balance_with_coordination_on(scenario) -> None:
-    model = Model(scenario)
+    model = new_run(scenario)
     result = collect(model.run())  # raises LedgerError if a case, part or problem is lost
     cases = result.cases
     assert cases is not None

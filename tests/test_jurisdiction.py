@@ -97,12 +97,12 @@ def test_a_case_needing_k_departments_closes_at_the_maximum_of_their_times(tmp_p
 def test_joint_parts_count_against_each_departments_capacity(tmp_path: Path):
     """Each summoned department serves one part per joint case: its pool's arrivals are the
     cases of the categories it is needed for."""
-    from govsim.engine.run import Model
+    from govsim.simulate import new_run
 
     path = tmp_path / "joint.yaml"
     path.write_text(JOINT_REDUCTION)
     scenario = govsim.load_scenario(path, ["days=10"])
-    model = Model(scenario)
+    model = new_run(scenario)
     model.run()  # the ledger check inside raises if a case or a part was lost
     arrived = {p.name: p.arrived for p in model.handlers.departments}
     cases = govsim.simulate(scenario).cases  # the same run (same seed)
@@ -275,11 +275,11 @@ def test_a_street_branch_answers_its_own_street_sooner(tmp_path: Path):
 
 @pytest.mark.parametrize("level", ["district", "street"])
 def test_branches_keep_the_departments_head_count(tmp_path: Path, level: str):
-    from govsim.engine.run import Model
+    from govsim.simulate import new_run
 
     branches = f"whistle.branches={{staff_share: 0.5, level: {level}}}"
     scenario = govsim.load_scenario(BASELINE, ["days=5", "whistle.enabled=true", branches])
-    model = Model(scenario)
+    model = new_run(scenario)
     pools = model.handlers.tier_pools()["department"]
     assert sum(p.capacity for p in pools) == sum(d.staff for d in scenario.departments)
     assert len(pools) > len(scenario.departments)  # branches exist
@@ -295,7 +295,7 @@ def test_street_branches_staff_the_most_populous_streets_first():
     from types import SimpleNamespace
 
     from govsim.engine.agents.handlers import branch_staffing, largest_remainders
-    from govsim.engine.run import Model
+    from govsim.simulate import new_run
 
     assert largest_remainders(7, np.array([0.5, 0.3, 0.2])) == [4, 2, 1]
     assert largest_remainders(1, np.array([0.2, 0.5, 0.3])) == [0, 1, 0]
@@ -303,7 +303,7 @@ def test_street_branches_staff_the_most_populous_streets_first():
     scenario = govsim.load_scenario(
         BASELINE, ["whistle.enabled=true", "whistle.branches={staff_share: 0.5, level: street}"]
     )
-    model = Model(scenario)
+    model = new_run(scenario)
     layout = model.layout
     residents = np.bincount(layout.grid_street(), weights=layout.grid_population())
     for d, staff in zip(scenario.departments, branch_staffing(scenario, layout), strict=True):

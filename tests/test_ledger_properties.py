@@ -21,12 +21,13 @@ from govsim.core.case import Case
 from govsim.core.codes import CLOSED, STAGE
 from govsim.core.errors import LedgerError
 from govsim.engine.ledger import TIME_ORDER, check_timestamps
-from govsim.engine.run import Model
+from govsim.engine.run import Run
 from govsim.policies.whistle import Whistle
 from govsim.results.kpis_from_cases import assess, kpi_frame, three_rates
 from govsim.results.run_tables import collect
 from govsim.scenario.loader import validate
 from govsim.scenario.schema import Hotline
+from govsim.simulate import new_run
 
 TERRITORIAL = ("grid", "street", "district")
 MAX_EXPECTED_CASES = 1500  # generated rates are scaled down to at most this many a run
@@ -384,7 +385,7 @@ def check_statistics(result: govsim.RunResult, horizon: float) -> None:
     assert result.summary["rates"]["valid_callbacks"] == int(cases["callback"].notna().sum())
 
 
-def check_flow_balance(model: Model, cases: pd.DataFrame) -> None:
+def check_flow_balance(model: Run, cases: pd.DataFrame) -> None:
     pools = model.pools
     for pool in pools:
         assert pool.arrived == pool.departed + pool.queued + pool.busy + pool.withdrawn, pool
@@ -446,8 +447,8 @@ def test_ledger_balances_on_random_scenarios(scenario) -> None:
     check_cases_table(result.cases, result.summary, scenario.days * 24.0)
     check_statistics(result, scenario.days * 24.0)
 
-    # Run the same scenario through Model directly to inspect its pools.
-    model = Model(scenario)
+    # Run the same scenario through Run directly to inspect its pools.
+    model = new_run(scenario)
     state = model.run()
     direct = collect(state)
     pd.testing.assert_frame_equal(direct.cases, result.cases)  # same seed, same run
@@ -458,7 +459,7 @@ def test_ledger_balances_on_random_scenarios(scenario) -> None:
 @settings(max_examples=60)
 @given(scenario=pressured)
 def test_ledger_balances_under_hotline_pressure(scenario) -> None:
-    model = Model(scenario)
+    model = new_run(scenario)
     state = model.run()
     result = collect(state)
     check_cases_table(result.cases, result.summary, scenario.days * 24.0)
@@ -469,7 +470,7 @@ def test_ledger_balances_under_hotline_pressure(scenario) -> None:
 
 
 @pytest.fixture(scope="module")
-def busy_model() -> Model:
+def busy_model() -> Run:
     """A congested run: cases left in queues, in service and in transit at the end."""
     data = {
         "name": "busy",
@@ -493,29 +494,29 @@ def busy_model() -> Model:
             "dispatch_delay": {"kind": "deterministic", "mean": 3.0},
         },
     }
-    model = Model(validate(data, source="<test>"))
+    model = new_run(validate(data, source="<test>"))
     model.run()
     return model
 
 
-def _served_pool(model: Model):
+def _served_pool(model: Run):
     return next(p for p in model.pools if p.in_service())
 
 
-def _fresh(model: Model) -> Model:
-    fresh = Model(model.scenario)
+def _fresh(model: Run) -> Run:
+    fresh = new_run(model.scenario)
     fresh.run()
     return fresh
 
 
-def test_busy_model_has_cases_everywhere(busy_model: Model) -> None:
+def test_busy_model_has_cases_everywhere(busy_model: Run) -> None:
     assert any(p.in_service() for p in busy_model.pools)
     assert any(p.queued for p in busy_model.pools)
     assert busy_model.ledger.transit
     busy_model.ledger.check(busy_model.pools)  # balanced as run
 
 
-def test_check_catches_a_case_removed_from_service(busy_model: Model) -> None:
+def test_check_catches_a_case_removed_from_service(busy_model: Run) -> None:
     model = _fresh(busy_model)
     pool = _served_pool(model)
     pool._ends.pop()  # a case dropped from service: its service never ends
@@ -523,7 +524,7 @@ def test_check_catches_a_case_removed_from_service(busy_model: Model) -> None:
         model.ledger.check(model.pools)
 
 
-def test_check_catches_a_duplicate_in_transit(busy_model: Model) -> None:
+def test_check_catches_a_duplicate_in_transit(busy_model: Run) -> None:
     model = _fresh(busy_model)
     served = _served_pool(model).in_service()[0]
     model.ledger.transit.add(served)  # now both in service and in transit
@@ -531,7 +532,7 @@ def test_check_catches_a_duplicate_in_transit(busy_model: Model) -> None:
         model.ledger.check(model.pools)
 
 
-def test_check_catches_a_finished_case_still_placed(busy_model: Model) -> None:
+def test_check_catches_a_finished_case_still_placed(busy_model: Run) -> None:
     model = _fresh(busy_model)
     finished = Case(0, 0, 0, 0, 0, 0, 0, 0, 0, 0.0)
     finished.id = next(cid for cid in range(model.ledger.created) if cid not in model.ledger.open)
@@ -540,7 +541,7 @@ def test_check_catches_a_finished_case_still_placed(busy_model: Model) -> None:
         model.ledger.check(model.pools)
 
 
-def test_check_catches_a_lost_queued_case(busy_model: Model) -> None:
+def test_check_catches_a_lost_queued_case(busy_model: Run) -> None:
     model = _fresh(busy_model)
     pool = next(p for p in model.pools if p.queued)
     victim = pool.waiting()[0]
@@ -549,14 +550,14 @@ def test_check_catches_a_lost_queued_case(busy_model: Model) -> None:
         model.ledger.check(model.pools)
 
 
-def test_check_catches_a_miscounted_ledger(busy_model: Model) -> None:
+def test_check_catches_a_miscounted_ledger(busy_model: Run) -> None:
     model = _fresh(busy_model)
     model.ledger.created += 1
     with pytest.raises(LedgerError, match="created"):
         model.ledger.check(model.pools)
 
 
-def test_finishing_twice_raises(busy_model: Model) -> None:
+def test_finishing_twice_raises(busy_model: Run) -> None:
     model = _fresh(busy_model)
     case = next(iter(model.ledger.open.values()))
     model.ledger.finish(case, CLOSED)
@@ -648,7 +649,7 @@ def test_answered_caller_is_not_withdrawn_from_another_queue() -> None:
         },
     }
     scenario = validate(data, source="<test>")
-    model = Model(scenario)
+    model = new_run(scenario)
     state = model.run()
     cases = collect(state).cases
     check_cases_table(cases, collect(state).summary, scenario.days * 24.0)

@@ -1,6 +1,6 @@
 """A run makes no reference cycles, so pausing the cyclic garbage collector frees nothing late.
 
-``Model.run`` switches the collector off while the simulation runs (it found nothing to
+``Run.run`` switches the collector off while the simulation runs (it found nothing to
 free but cost up to a fifth of the run). That is only safe while everything a case
 touches is freed by reference counting: a cycle made per case would pile up until the
 run ends, and a city-wide year would run out of memory. These runs cover every agent
@@ -15,7 +15,8 @@ import pytest
 from conftest import SCENARIOS_DIR
 
 import govsim
-from govsim.engine.run import Model
+from govsim.engine.run import Run
+from govsim.simulate import new_run
 
 RUNS = [
     ("validation/mmc.yaml", 20),
@@ -28,7 +29,7 @@ RUNS = [
 
 @pytest.mark.parametrize(("path", "days"), RUNS, ids=[p for p, _ in RUNS])
 def test_a_run_leaves_no_cyclic_garbage(path: str, days: int) -> None:
-    model = Model(govsim.load_scenario(SCENARIOS_DIR / path, [f"days={days}"]), seed=11)
+    model = new_run(govsim.load_scenario(SCENARIOS_DIR / path, [f"days={days}"]), seed=11)
     gc.collect()
     gc.disable()
     try:
@@ -42,13 +43,13 @@ def test_a_run_leaves_no_cyclic_garbage(path: str, days: int) -> None:
 
 def test_the_collector_is_paused_during_a_run_and_restored() -> None:
     seen: list[bool] = []
-    model = Model(govsim.load_scenario(SCENARIOS_DIR / "validation/mmc.yaml", ["days=1"]), seed=1)
+    model = new_run(govsim.load_scenario(SCENARIOS_DIR / "validation/mmc.yaml", ["days=1"]), seed=1)
     model.env.process(_record_gc_state(model, seen))
     assert gc.isenabled()
     model.run()
     assert seen == [False] and gc.isenabled()
 
 
-def _record_gc_state(model: Model, seen: list[bool]):
+def _record_gc_state(model: Run, seen: list[bool]):
     seen.append(gc.isenabled())
     yield model.env.timeout(1.0)

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import govsim
 from govsim.core.intervals import Interval, paired_ci
-from govsim.engine.run import Model
+from govsim.simulate import new_run
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -76,7 +76,7 @@ def test_resource_sinking_raises_share_closed_at_grid_and_street():
 
 def test_resource_sinking_moves_capacity_without_losing_queued_cases():
     scenario = govsim.load_scenario(POLICIES / "resource_sinking.yaml", ["days=10"])
-    model = Model(scenario, seed=1)
+    model = new_run(scenario, seed=1)
     before = sum(p.capacity for p in model.handlers.departments + model.handlers.districts)
     low_before = sum(p.capacity for p in model.handlers.grids + model.handlers.streets)
     model.run()  # the ledger check inside raises if a case was lost

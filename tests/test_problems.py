@@ -18,7 +18,7 @@ from scipy import stats
 import govsim
 from govsim.core.errors import LedgerError
 from govsim.core.intervals import Interval, mean_ci, paired_ci
-from govsim.engine.run import Model
+from govsim.simulate import new_run
 
 SEEDS = (11, 22, 33, 44, 55, 66)
 ON = ["problems.enabled=true"]
@@ -260,9 +260,9 @@ def test_self_governance_cuts_appeals_in_covered_grids_only() -> None:
 
 # -- the problem ledger -------------------------------------------------------------------
 def test_problem_ledger_catches_a_case_its_problem_does_not_list() -> None:
-    model = Model(govsim.load_scenario(BASELINE, ["days=5", *ON]), seed=1)
+    model = new_run(govsim.load_scenario(BASELINE, ["days=5", *ON]), seed=1)
     model.run()  # balances
-    fresh = Model(govsim.load_scenario(BASELINE, ["days=5", *ON]), seed=1)
+    fresh = new_run(govsim.load_scenario(BASELINE, ["days=5", *ON]), seed=1)
     fresh.residents.start()
     fresh.env.run(until=4 * 24)
     open_problem_cases = [c for c in fresh.ledger.open.values() if c.problem is not None]
@@ -270,7 +270,7 @@ def test_problem_ledger_catches_a_case_its_problem_does_not_list() -> None:
     victim = open_problem_cases[0]
     victim.problem.cases.remove(victim)
     with pytest.raises(LedgerError, match="open cases of problems"):
-        fresh.problem_ledger.check(fresh.ledger)
+        fresh.mechanism("problems").check(fresh)
 
 
 def test_every_problem_is_recorded_once_and_the_summary_adds_up() -> None:

@@ -23,9 +23,9 @@ from test_ledger_properties import distributions, probabilities, scenario_dicts,
 
 import govsim
 from govsim.engine.ledger import check_timestamps, problem_timeline_problems
-from govsim.engine.run import Model
 from govsim.results.run_tables import collect
 from govsim.scenario.loader import validate
+from govsim.simulate import new_run
 
 pytestmark = pytest.mark.slow
 KINDS = ("household", "building", "compound")
@@ -124,7 +124,7 @@ def check_problem_tables(result: govsim.RunResult) -> None:
 @settings(max_examples=60)
 @given(scenario=problem_runs)
 def test_ledgers_balance_with_problems_on(scenario) -> None:
-    model = Model(scenario)
+    model = new_run(scenario)
     result = collect(model.run())  # raises LedgerError if a case or a problem is lost
     check_problem_tables(result)
     for pool in model.pools:

@@ -12,8 +12,8 @@ from conftest import BASELINE
 import govsim
 from govsim.core.case import RECORD, RECORD_FIELDS, Case, pack_case
 from govsim.core.errors import LedgerError
-from govsim.engine.run import Model
 from govsim.results.run_tables import NONDETERMINISTIC_SUMMARY_KEYS, collect
+from govsim.simulate import new_run
 
 DAYS = "6"
 
@@ -49,7 +49,7 @@ def test_summary_only_mode_gives_the_same_figures(in_memory: govsim.RunResult) -
 
 @pytest.mark.parametrize("chunk_size", [1, 7, 1000])
 def test_chunk_boundaries_do_not_matter(in_memory: govsim.RunResult, chunk_size: int) -> None:
-    model = Model(govsim.load_scenario(BASELINE, [f"days={DAYS}"]), seed=5)
+    model = new_run(govsim.load_scenario(BASELINE, [f"days={DAYS}"]), seed=5)
     model.ledger.chunk_size = chunk_size
     result = collect(model.run())
     pd.testing.assert_frame_equal(result.cases, in_memory.cases)
@@ -64,7 +64,7 @@ def test_failed_run_leaves_no_case_file(tmp_path: Path, monkeypatch: pytest.Monk
         raise LedgerError("simulated invariant violation")
 
     monkeypatch.setattr("govsim.engine.ledger.CaseLedger.check", broken)
-    model = Model(
+    model = new_run(
         govsim.load_scenario(BASELINE, [f"days={DAYS}"]),
         seed=5,
         cases_file=tmp_path / "cases.parquet",

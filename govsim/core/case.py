@@ -10,14 +10,11 @@ where a step was not reached.
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from govsim.core.codes import NO_OUTCOME, NOT_ASKED, OPEN, STAGES, STATUSES
-
-if TYPE_CHECKING:
-    from govsim.mechanisms.problems.record import Problem
 
 NAN = float("nan")
 
@@ -110,8 +107,10 @@ class Case:
         self.satisfaction = NOT_ASKED
         self.ticket = 0
         self.summoned = -1
-        self.problem: Problem | None = None
-        """The problem behind the case (runs with ``problems.enabled``), else None."""
+        self.problem: Any = None
+        """The problem behind the case (the problems mechanism's record,
+        :class:`govsim.mechanisms.problems.record.Problem`), else None. Typed ``Any`` so that
+        the foundations import no mechanism."""
         self.problem_id = -1
         self.outcome = NO_OUTCOME
         """What closing it did to its problem: a ``govsim.core.codes.OUTCOMES`` code once known."""

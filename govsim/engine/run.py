@@ -1,6 +1,8 @@
-"""One simulation run: build the city and its agents, wire them, run, check the ledger.
+"""One simulation run: build the city and its agents, install the mechanisms, run, check.
 
-``Model`` is where everything is wired. It implements the two narrow interfaces the rest
+``Run`` is where everything is wired. It names no mechanism: it is given them
+(:mod:`govsim.engine.mechanism`, built by :func:`govsim.mechanisms.build`), and each installs
+its hooks once, when the run is assembled. It implements the two narrow interfaces the rest
 of the engine talks through: :class:`~govsim.engine.agents.flow.CaseFlow`, what the agents may
 do with a case (create it, move it, hold it in transit, close it, let it be abandoned,
 schedule a repeat appeal), and :class:`~govsim.policies.levers.Levers`, what a policy's
@@ -14,11 +16,10 @@ from __future__ import annotations
 import gc
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import simpy
@@ -28,20 +29,18 @@ from govsim.core.calendar import Calendar
 from govsim.core.case import Case
 from govsim.core.codes import ABANDONED, CLOSED, OPEN, STAGE, TIERS
 from govsim.core.controls import ArrivalControls, SelfGovernance, UnitQuality, WhistleEffort
-from govsim.core.parameters import Distribution
 from govsim.core.randomness import RandomStreams
 from govsim.core.servers import ServerPool
 from govsim.engine.agents import Handlers, Hotline, Residents, VerificationCall
 from govsim.engine.agents.flow import Step
 from govsim.engine.agents.intake import CategoryRules, Intake
 from govsim.engine.agents.residents import DaySource
-from govsim.engine.ledger import CaseLedger, ProblemLedger
+from govsim.engine.ledger import CaseLedger
+from govsim.engine.mechanism import Mechanism
 from govsim.engine.monitor import Monitor
 from govsim.engine.recording.cases import CaseCodec, CaseRecorder
 from govsim.engine.recording.tables import open_table
-from govsim.engine.statistics import AssessedUnits, ProblemTallies, RunStatistics
-from govsim.mechanisms.problems.recording import ProblemCodec, ProblemRecorder
-from govsim.mechanisms.problems.stock import ProblemStock
+from govsim.engine.statistics import AssessedUnits, RunStatistics
 from govsim.network.city import CityLayout, build_city
 from govsim.policies import apply_policies, install_policies
 from govsim.scenario.schema import Scenario
@@ -66,26 +65,36 @@ class RunState:
     monitor: Monitor
     horizon: float
     wall_seconds: float
-    """Of :meth:`Model.run`: the policies' set-up, the event loop, the ledger check and the last
+    """Of :meth:`Run.run`: the policies' set-up, the event loop, the ledger check and the last
     chunk."""
     utilisation: dict[str, float]
     """Busy over staffed server-hours per tier."""
     policy_log: list[tuple[float, str]]
     rankings: list[RankingRow]
     prevented: dict[str, int]
-    """Appeals (problems, in a run with problems) that proactive governance prevented, per
-    category."""
-    problem_recorder: ProblemRecorder | None = None
-    """The problems' tallies and table (runs with ``problems.enabled``), else None."""
+    """Appeals (or, where a mechanism raises the residents' events, those events) that
+    proactive governance prevented, per category."""
+    mechanisms: tuple[Mechanism, ...] = ()
+    """The run's mechanisms, in their order of installation: their summary blocks and tables."""
     policy_costs: dict[str, dict[str, float]] | None = None
     """Staff-hours and yuan each policy spent."""
 
+    def mechanism(self, name: str) -> Mechanism | None:
+        """The run's mechanism called ``name``, or None if it was not installed."""
+        return next((m for m in self.mechanisms if m.name == name), None)
 
-class Model:
-    """One run of ``scenario``: the city, its agents and the policies' controllers.
 
-    ``seed`` overrides the scenario's own root seed; ``cases_file`` (and ``problems_file``)
-    stream the case (and problem) table to that parquet file instead of keeping it in memory.
+RaiseEvent = Callable[[int, int, int, int], None]
+"""An event of the residents' arrival process: (category, grid, resident, channel)."""
+
+
+class Run:
+    """One run of ``scenario``: the city, its agents, its mechanisms and the policies' controllers.
+
+    ``seed`` overrides the scenario's own root seed; ``cases_file`` streams the case table to
+    that parquet file instead of keeping it in memory, and ``table_files`` a mechanism's
+    table likewise (by the table's name). ``mechanisms`` are installed in their order (see
+    :mod:`govsim.engine.mechanism`; :func:`govsim.mechanisms.build` gives a scenario's).
     """
 
     def __init__(
@@ -93,7 +102,8 @@ class Model:
         scenario: Scenario,
         seed: int | np.random.SeedSequence | None = None,
         cases_file: str | Path | None = None,
-        problems_file: str | Path | None = None,
+        table_files: Mapping[str, str | Path] | None = None,
+        mechanisms: Sequence[Mechanism] = (),
     ) -> None:
         self.spec = scenario
         """The scenario as given (with its policies list): what the run's outputs record."""
@@ -105,6 +115,7 @@ class Model:
         self.streams = streams = RandomStreams(scenario.seed if seed is None else seed)
         self.layout = layout = build_city(scenario)
         self.calendar = Calendar(scenario.start_date, self.horizon)
+        self.table_files = dict(table_files or {})
         self.closed_by_tier = [0] * len(TIERS)
         urgency_names = list(scenario.urgency_classes)
         self.category_limits = scenario.category_limits()
@@ -112,9 +123,6 @@ class Model:
         rules = [
             CategoryRules.of(c, urgency_names, scenario, departments) for c in scenario.categories
         ]
-        event_rates = [c.rate for c in scenario.categories]
-        if scenario.problems.enabled:
-            event_rates, rules = problem_event_rates(scenario, rules)
         grid_street = layout.grid_street().tolist()
         street_district = layout.street_district().tolist()
         self.recorder = self._recorder(cases_file, rules)
@@ -125,13 +133,14 @@ class Model:
         self.arrivals = ArrivalControls(len(scenario.categories), len(layout.streets))
         self.quality = UnitQuality(len(layout.streets), len(layout.departments))
         self.whistle_effort = WhistleEffort(len(layout.streets), len(layout.departments))
+        self.self_governance = SelfGovernance(len(layout.grids), len(scenario.categories))
         self._on_create: list[Callable[[Case], None]] = []
         self._on_close: list[Callable[[Case], None]] = []
         self.policy_log: list[tuple[float, str]] = []
         self.rankings: list[RankingRow] = []
         self.policy_costs: dict[str, dict[str, float]] = {}
 
-        # The agents, each with its own parameters, streams and this model as its CaseFlow.
+        # The agents, each with its own parameters, streams and this run as its CaseFlow.
         self.verification = VerificationCall(
             scenario.feedback,
             streams,
@@ -139,8 +148,6 @@ class Model:
             self.quality,
             self.category_limits,
             self.horizon,
-            scenario.problems.resolved_if_not_fixed,
-            _str_keys(scenario.problems.resolved_if_fixed),
         )
         self.handlers = Handlers(
             scenario, layout, streams, self, self.calendar, self.whistle_effort
@@ -159,28 +166,17 @@ class Model:
             self.handlers,
         )
         self.new_case = self.intake.create  # CaseFlow.new_case
-        self.self_governance = SelfGovernance(len(layout.grids), len(scenario.categories))
-        self.problem_recorder: ProblemRecorder | None = None
-        self.problems: ProblemStock | None = None
-        self.problem_ledger = ProblemLedger()
-        raise_event: Callable[[int, int, int, int], None] = self.new_case
-        if scenario.problems.enabled:
-            self.problem_recorder = self._problem_recorder(problems_file)
-            self.problem_ledger = ProblemLedger(self.problem_recorder.record)
-            self.problems = ProblemStock(
-                scenario,
-                layout,
-                streams,
-                self.env,
-                self.intake,
-                self.handlers,
-                self.arrivals,
-                self.quality,
-                self.self_governance,
-                self.problem_ledger,
-                self.merge,
-            )
-            raise_event = self.problems.arise
+
+        # Hooks of the mechanisms (govsim/engine/mechanism.py): None until one sets them.
+        self.closing: Callable[[Case, int], None] | None = None
+        self.abandoning: Callable[[Case], None] | None = None
+        self._raise_event: RaiseEvent = self.new_case
+        self._event_rates = [c.rate for c in scenario.categories]
+        self._residents_prevent = True
+        self.mechanisms = tuple(mechanisms)
+        for mechanism in self.mechanisms:
+            mechanism.install(self)
+
         self.residents = Residents(
             scenario,
             layout,
@@ -188,9 +184,9 @@ class Model:
             self.env,
             self.arrivals,
             self.horizon,
-            raise_event,
-            event_rates,
-            prevent=self.problems is None,
+            self._raise_event,
+            self._event_rates,
+            prevent=self._residents_prevent,
             source=None
             if scenario.arrivals.replay is None
             else _replay(scenario, layout, streams, self.horizon),
@@ -229,24 +225,24 @@ class Model:
         table = open_table(codec, "case", cases_file) if scenario.output.cases_table else None
         return CaseRecorder(codec, statistics, table)
 
-    def _problem_recorder(self, problems_file: str | Path | None) -> ProblemRecorder:
-        scenario, layout = self.scenario, self.layout
-        codec = ProblemCodec(
-            categories=[c.name for c in scenario.categories],
-            grids=[u.name for u in layout.grids],
-            streets=[u.name for u in layout.streets],
-            districts=[u.name for u in layout.districts],
-            scopes=list(scenario.problems.scopes),
-            grid_street=layout.grid_street(),
-            street_district=layout.street_district(),
-        )
-        table = open_table(codec, "problem", problems_file) if scenario.output.cases_table else None
-        return ProblemRecorder(codec, ProblemTallies(math.ceil(scenario.days)), table)
-
     @property
     def pools(self) -> list[ServerPool]:
         """Every unit's server pool: the hotline, then the handling units."""
         return [self.hotline.pool, *self.handlers.pools]
+
+    # -- what a mechanism may call while it installs itself -----------------------------------
+    def route_arrivals(self, raise_event: RaiseEvent, rates: list[float], filtered: bool) -> None:
+        """The residents' events go to ``raise_event`` at ``rates`` (per 1,000 residents per
+        day, by category) instead of becoming cases at the categories' own rates; with
+        ``filtered``, ``raise_event`` applies proactive prevention itself."""
+        self._raise_event = raise_event
+        self._event_rates = rates
+        self._residents_prevent = not filtered
+
+    def table_file(self, name: str) -> Path | None:
+        """Where the table ``name`` is streamed (None: kept in memory)."""
+        path = self.table_files.get(name)
+        return None if path is None else Path(path)
 
     # -- CaseFlow: what the agents may do with a case ----------------------------------------
     # new_case and move are bound in __init__ (the intake's create, the ledger's move).
@@ -257,9 +253,9 @@ class Model:
         case.closed = self.env._now  # noqa: SLF001 - env.now, without the property call
         case.final_tier = tier
         self.closed_by_tier[tier] += 1
-        if case.problem is not None:
-            assert self.problems is not None
-            self.problems.closed(case, tier)  # did the handling really fix it?
+        closing = self.closing
+        if closing is not None:
+            closing(case, tier)  # a mechanism's outcome (did the handling fix it?)
         self.verification.assess(case)
         for listener in self._on_close:
             listener(case)
@@ -268,10 +264,9 @@ class Model:
     def abandon(self, case: Case) -> None:
         """A caller hung up before an operator answered."""
         self.ledger.finish(case, ABANDONED)
-        problem = case.problem
-        if problem is not None:
-            problem.cases.remove(case)
-            self.problem_ledger.settle(problem)
+        abandoning = self.abandoning
+        if abandoning is not None:
+            abandoning(case)
 
     def hold(self, delay: float, step: Step, case: Case) -> None:
         """Hold ``case`` in transit for ``delay`` hours, then hand it to ``step``."""
@@ -281,7 +276,7 @@ class Model:
     def _arrive(self, event: simpy.Event) -> None:
         step, case = event._value  # noqa: SLF001 - the pair we scheduled ourselves
         if case.status != OPEN:
-            return  # closed in transit: its problem was fixed meanwhile (merged handling)
+            return  # closed in transit: a mechanism settled it meanwhile (merged handling)
         self.ledger.transit.discard(case)
         step(case)
 
@@ -293,8 +288,9 @@ class Model:
         self.ledger.joint.discard(case)
 
     def merge(self, case: Case, tier: int) -> None:
-        """Close ``case`` because its problem was fixed (merged handling, 并案): at once if it
-        waits in a queue or is in transit, at the end of its visit if a unit is on it now."""
+        """Close ``case`` because what it was about was settled elsewhere (merged handling,
+        并案): at once if it waits in a queue or is in transit, at the end of its visit if a
+        unit is on it now."""
         ledger = self.ledger
         if case.parts_open:
             return  # handled jointly: it closes when its departments' last part is done
@@ -305,9 +301,9 @@ class Model:
         else:
             return  # in service: the unit closes it when the visit ends (it sees the fix)
         if case.first_response != case.first_response:  # NaN: nobody had taken it up yet
-            # Its resident is answered by the fix (merged handling answers every report of
-            # the problem at once): without this, a duplicate closed in a queue would count
-            # as a late response, and the response rate would fall by a case merged.
+            # Its resident is answered by the settlement (merged handling answers every
+            # report at once): without this, a duplicate closed in a queue would count as a
+            # late response, and the response rate would fall by a case merged.
             case.first_response = self.env.now
         self.close(case, tier)
 
@@ -327,25 +323,12 @@ class Model:
         return handlers.whistle.pool_for(case.summoned, case)
 
     def appeal_again(self, delay: float, original: Case, channel: int) -> None:
-        """The resident of ``original`` appeals again after ``delay`` hours (a repeat case)."""
-        if original.problem is not None:
-            assert self.problems is not None
-            self.problems.report_later(original.problem, delay, channel, original.id)
-            return
-        if self.problems is not None:  # a consultation asked again: a consultation again
-            repeat = (original.category, original.grid, original.resident, channel, original.id)
-            Timeout(self.env, delay).callbacks.append(lambda _e: self._consult_again(*repeat))
-            return
+        """The resident of ``original`` appeals again after ``delay`` hours (a repeat case).
+
+        A mechanism may replace this method on the run (``run.appeal_again = ...``)."""
         args = (original.category, original.grid, original.resident, channel, original.id)
         event = Timeout(self.env, delay)
         event.callbacks.append(lambda _event: self.new_case(*args))
-
-    def _consult_again(
-        self, category: int, grid: int, resident: int, channel: int, repeat_of: int
-    ) -> None:
-        self.intake.create_decided(
-            category, grid, resident, channel, repeat_of, 0, False, True, None
-        )
 
     # -- Levers: what a policy's controller may pull ------------------------------------------
     def pools_of(self, tier: str) -> list[ServerPool]:
@@ -378,25 +361,8 @@ class Model:
     ) -> None:
         self.rankings.append((month, unit_type, unit, rank, composite, group))
 
-    @property
-    def problems_on(self) -> bool:
-        return self.problems is not None
-
-    def fix_open_problems(self, category: int, share: float) -> int:
-        if self.problems is None:
-            raise RuntimeError("fix_open_problems needs a run with problems.enabled")
-        return self.problems.fix_share(category, share)
-
-    def set_self_governance(
-        self, coverage: list[float], solve_share: list[float], delay: Distribution
-    ) -> None:
-        if self.problems is None:
-            raise RuntimeError("self-governance needs a run with problems.enabled")
-        sg = self.self_governance
-        sg.coverage[:] = coverage
-        sg.solve_share[:] = solve_share
-        sg.on = True
-        self.problems.set_self_fix_delay(delay)
+    def mechanism(self, name: str) -> Mechanism | None:
+        return next((m for m in self.mechanisms if m.name == name), None)
 
     def record_cost(self, policy: str, staff_hours: float, yuan: float) -> None:
         spent = self.policy_costs.setdefault(policy, {"staff_hours": 0.0, "yuan": 0.0})
@@ -405,7 +371,7 @@ class Model:
 
     # -- running ---------------------------------------------------------------------------
     def run(self, progress: bool = False) -> RunState:
-        """Run to the horizon, check the ledger (raises :class:`LedgerError`), return the state."""
+        """Run to the horizon, check the ledgers (raises :class:`LedgerError`), return the state."""
         env = self.env
         started = time.perf_counter()
         try:
@@ -419,16 +385,18 @@ class Model:
             if self.monitor.last_sample < self.horizon:
                 self.monitor.sample()
             self.ledger.check(self.pools)
-            self.problem_ledger.check(self.ledger)
+            for mechanism in self.mechanisms:
+                mechanism.check(self)
             self.ledger.close_book()
-            self.problem_ledger.close_book()
+            for mechanism in self.mechanisms:
+                mechanism.close_book()
             self.recorder.finish()
-            if self.problem_recorder is not None:
-                self.problem_recorder.finish()
+            for mechanism in self.mechanisms:
+                mechanism.finish()
         except BaseException:
             self.recorder.abort()  # no partial table is left behind
-            if self.problem_recorder is not None:
-                self.problem_recorder.abort()
+            for mechanism in self.mechanisms:
+                mechanism.abort()
             raise
         wall = time.perf_counter() - started
         return RunState(
@@ -444,7 +412,7 @@ class Model:
             self.policy_log,
             self.rankings,
             self.prevention_counts(),
-            self.problem_recorder,
+            self.mechanisms,
             self.policy_costs,
         )
 
@@ -494,10 +462,10 @@ def cyclic_gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            # What the run left alive (open cases and problems, pending events) would all be
-            # "young" to the collector: its first pass after gc.enable() would scan every one
-            # of them, for nothing, at a cost that grows with the backlog. Move them to the
-            # oldest generation first, as if they had survived the passes that were skipped.
+            # What the run left alive (open cases, a mechanism's open records, pending events)
+            # would all be "young" to the collector: its first pass after gc.enable() would
+            # scan every one of them, for nothing, at a cost that grows with the backlog. Move
+            # them to the oldest generation first, as if they had survived the skipped passes.
             if gc.get_freeze_count() == 0:  # (unless the caller froze objects of their own)
                 gc.freeze()
                 gc.unfreeze()
@@ -517,27 +485,3 @@ def _run_with_progress(env: simpy.Environment, horizon: float, progress: bool, l
         for day in range(1, days + 1):
             env.run(until=min(day * 24.0, horizon))
             bar.update(1)
-
-
-def problem_event_rates(
-    scenario: Scenario, rules: list[CategoryRules]
-) -> tuple[list[float], list[CategoryRules]]:
-    """With problems, the residents' events per category: consultations at their own rate, and
-    problems at ``rate x (1 - consultation_share) / E[appeals]`` (govsim/scenario/problems.py);
-    returns the event rates (per 1,000 residents per day) and the rules with each event's
-    consultation share."""
-    problems = scenario.problems
-    rates, new_rules = [], []
-    for category, rule in zip(scenario.categories, rules, strict=True):
-        consultations = category.rate * category.consultation_share
-        arising = category.rate * (1 - category.consultation_share)
-        arising /= problems.expected_appeals(category.problem)
-        total = consultations + arising
-        share = consultations / total if total > 0 else category.consultation_share
-        rates.append(total)
-        new_rules.append(rule._replace(consultation_share=share))
-    return rates, new_rules
-
-
-def _str_keys(mapping: Mapping[Any, float] | None) -> dict[str, float] | None:
-    return None if mapping is None else {str(k): v for k, v in mapping.items()}

@@ -1,7 +1,7 @@
 """The levers a policy may pull during a run: the narrow interface between policies and the model.
 
 A policy's controller (``install``) is given a :class:`Levers`, which the model implements
-(:class:`govsim.engine.run.Model`); it never sees the agents. The levers, by kind:
+(:class:`govsim.engine.run.Run`); it never sees the agents. The levers, by kind:
 
 - **capacity**: the server pools of a tier (``pools_of``): change their staff
   (``set_capacity``, staff busy finish the case in hand) or how fast they work
@@ -14,6 +14,8 @@ A policy's controller (``install``) is given a :class:`Levers`, which the model 
 - **effort** (``whistle_effort``, :class:`~govsim.core.controls.WhistleEffort`): how fast each
   department answers each street's whistles;
 - **routing** (``move_powers_down``): which tier can close a category's new cases;
+- **a mechanism's own levers** (``mechanism(name)``): e.g. fixing open problems
+  (:class:`ProblemLevers`), when the run has that mechanism;
 - **observation**: listeners on every case created and closed, the clock and calendar,
   and the run's records (``log``, ``record_ranking``).
 """
@@ -21,7 +23,7 @@ A policy's controller (``install``) is given a :class:`Levers`, which the model 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 if TYPE_CHECKING:
     import simpy
@@ -72,21 +74,10 @@ class Levers(Protocol):
     def log(self, text: str) -> None:
         """Record what the policy did, with the time (``summary.json``: ``policy_events``)."""
 
-    @property
-    def problems_on(self) -> bool:
-        """Whether the run has problems behind its appeals (``problems.enabled``)."""
+    def mechanism(self, name: str) -> object | None:
+        """The run's mechanism called ``name`` (its own levers, e.g. :class:`ProblemLevers`
+        for "problems"), or None if the run does not have it."""
         ...
-
-    def fix_open_problems(self, category: int, share: float) -> int:
-        """Fix each open problem of ``category`` with probability ``share`` now (a monthly
-        topic's programme); return how many were fixed. Runs with problems only."""
-        ...
-
-    def set_self_governance(
-        self, coverage: list[float], solve_share: list[float], delay: Distribution
-    ) -> None:
-        """Residents solve a share ``coverage[grid] x solve_share[category]`` of new problems
-        themselves, ``delay`` hours after they arise, without an appeal (runs with problems)."""
 
     def record_cost(self, policy: str, staff_hours: float, yuan: float) -> None:
         """Add what a policy spent (``summary.json``: ``policy_costs``)."""
@@ -95,3 +86,23 @@ class Levers(Protocol):
         self, month: str, unit_type: str, unit: str, rank: int, composite: float | None, group: str
     ) -> None:
         """Add a row to the league tables (``rankings.parquet``)."""
+
+
+class ProblemLevers(Protocol):
+    """What the problems mechanism (``levers.mechanism("problems")``) lets a policy pull."""
+
+    def fix_open_problems(self, category: int, share: float) -> int:
+        """Fix each open problem of ``category`` with probability ``share`` now (a monthly
+        topic's programme); return how many were fixed."""
+        ...
+
+    def set_self_governance(
+        self, coverage: list[float], solve_share: list[float], delay: Distribution
+    ) -> None:
+        """Residents solve a share ``coverage[grid] x solve_share[category]`` of new problems
+        themselves, ``delay`` hours after they arise, without an appeal."""
+
+
+def problem_levers(levers: Levers) -> ProblemLevers | None:
+    """The problems mechanism's levers, or None in a run without problems."""
+    return cast("ProblemLevers | None", levers.mechanism("problems"))

@@ -28,6 +28,7 @@ from pydantic import Field
 from govsim.core.bounds import MAX_DAYS, MAX_UNIT_STAFF
 from govsim.core.case import Case
 from govsim.policies.base import PolicySpec, at_day, spread
+from govsim.policies.levers import problem_levers
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -139,8 +140,9 @@ class _TopicController:
         levers.record_cost("monthly_topic", sum(taken) * spec.lag_days * 24, spec.cost_yuan)
         self.effects.append((category, levers.env.now))
         self._update()
-        if levers.problems_on:
-            fixed = levers.fix_open_problems(category, spec.efficacy)
+        problems = problem_levers(levers)
+        if problems is not None:
+            fixed = problems.fix_open_problems(category, spec.efficacy)
             levers.log(f"monthly topic: {self.names[category]} programme fixed {fixed} problems")
 
     def decay(self) -> Generator:

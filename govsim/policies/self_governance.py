@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 
 from govsim.core.parameters import Distribution, expo
 from govsim.policies.base import PolicySpec, at_day
+from govsim.policies.levers import problem_levers
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -91,7 +92,10 @@ class SelfGovernance(PolicySpec):
             for c in levers.scenario.categories
         ]
         start = levers.env.now
-        levers.set_self_governance(base, shares, self.delay)
+        problems = problem_levers(levers)
+        if problems is None:
+            raise RuntimeError("self-governance needs a run with problems.enabled")
+        problems.set_self_governance(base, shares, self.delay)
         levers.log(
             f"self-governance: coverage {self.coverage:.1%}, solve share {self.solve_share:.0%}"
         )
@@ -102,7 +106,7 @@ class SelfGovernance(PolicySpec):
             yield levers.env.timeout(RAMP_STEP_DAYS * 24)
             done = min(1.0, (levers.env.now - start) / (self.ramp_days * 24))
             now = [min(1.0, max(0.0, c + rise * done)) for c in base]
-            levers.set_self_governance(now, shares, self.delay)
+            problems.set_self_governance(now, shares, self.delay)
             if done >= 1.0:
                 levers.log(f"self-governance: coverage reached {self.coverage_end:.1%}")
                 return

@@ -18,9 +18,10 @@ half-written table, and a folder never mixes the tables of two runs.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
@@ -28,9 +29,12 @@ import yaml
 from govsim.core.io import atomic_write, check_output_folder, output_folder, resolve_out
 from govsim.core.rates import composite_weights
 from govsim.engine.run import RunState
-from govsim.engine.statistics import ProblemTallies, RunStatistics
+from govsim.engine.statistics import RunStatistics
 from govsim.results.summary import summarise
 from govsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from govsim.engine.statistics import ProblemTallies
 
 
 @dataclass
@@ -47,11 +51,24 @@ class RunResult:
     rankings: pd.DataFrame
     statistics: RunStatistics
     """The streaming tallies the summary and the experiment outcomes are computed from."""
-    problems: pd.DataFrame | None = None
-    """One row per problem, ordered by problem id (runs with ``problems.enabled``); None
-    otherwise, when ``output.cases_table`` is off, or when streamed to a file."""
-    problem_tallies: ProblemTallies | None = None
-    """The problems' streaming tallies (runs with ``problems.enabled``)."""
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """The mechanisms' tables by name (govsim/engine/mechanism.py), each written as
+    ``NAME.parquet``: ``problems``, one row per problem ordered by problem id (runs with
+    ``problems.enabled``, unless ``output.cases_table`` is off or the table was streamed to a
+    file)."""
+    tallies: dict[str, Any] = field(default_factory=dict)
+    """The mechanisms' streaming tallies by mechanism name (``problems``: its
+    :class:`~govsim.mechanisms.problems.tallies.ProblemTallies`)."""
+
+    @property
+    def problems(self) -> pd.DataFrame | None:
+        """The problems table (see :attr:`tables`), or None."""
+        return self.tables.get("problems")
+
+    @property
+    def problem_tallies(self) -> ProblemTallies | None:
+        """The problems' streaming tallies (runs with ``problems.enabled``), or None."""
+        return self.tallies.get("problems")
 
     def write(self, out: str | Path, *, replace: bool = True) -> Path:
         """Write the tables to the folder ``out`` in one step, replacing the results there
@@ -68,9 +85,8 @@ class RunResult:
         cases = self.cases
         if cases is not None:
             atomic_write(out / "cases.parquet", lambda p: cases.to_parquet(p, index=False))
-        problems = self.problems
-        if problems is not None:
-            atomic_write(out / "problems.parquet", lambda p: problems.to_parquet(p, index=False))
+        for name, table in self.tables.items():
+            atomic_write(out / f"{name}.parquet", partial(table.to_parquet, index=False))
         atomic_write(
             out / "timeseries.parquet", lambda p: self.timeseries.to_parquet(p, index=False)
         )
@@ -95,7 +111,6 @@ def collect(state: RunState) -> RunResult:
     """Build the tables of a finished run from its recorder (statistics and case table)."""
     statistics = state.recorder.statistics
     table = state.recorder.table
-    problems = state.problem_recorder
     timeseries = state.monitor.frame()
     return RunResult(
         scenario=state.scenario,
@@ -105,8 +120,8 @@ def collect(state: RunState) -> RunResult:
         summary=summarise(state, timeseries),
         rankings=pd.DataFrame(state.rankings, columns=list(RANKING_COLUMNS)),
         statistics=statistics,
-        problems=problems.table.frame() if problems and problems.table else None,
-        problem_tallies=problems.tallies if problems else None,
+        tables={name: t for m in state.mechanisms for name, t in m.tables().items()},
+        tallies={m.name: m.tallies() for m in state.mechanisms if m.tallies() is not None},
     )
 
 

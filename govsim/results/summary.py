@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from govsim.core.codes import DISCOVERED_BY, FIXED_BY, TIERS
+from govsim.core.codes import TIERS
+from govsim.core.json_numbers import quantile_summary, round_number
 from govsim.results.censoring import censoring
 from govsim.results.settling import settling, summary_warmup_hours
 
@@ -15,8 +14,6 @@ if TYPE_CHECKING:
 
     from govsim.engine.run import RunState
     from govsim.engine.statistics import RunStatistics
-
-QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
 
 
 def summarise(state: RunState, timeseries: pd.DataFrame) -> dict[str, Any]:
@@ -45,7 +42,7 @@ def summarise(state: RunState, timeseries: pd.DataFrame) -> dict[str, Any]:
         "share_closed_by_tier": {t: round_number(closed_by_tier[t] / n_closed) for t in TIERS},
         "utilisation": {tier: round_number(u) for tier, u in state.utilisation.items()},
         "prevented_appeals": state.prevented,
-        "problems": problems_block(state),
+        **mechanism_blocks(state),
         "policy_costs": {
             policy: {k: round_number(v) for k, v in spent.items()}
             for policy, spent in (state.policy_costs or {}).items()
@@ -82,45 +79,13 @@ def censoring_block(statistics: RunStatistics, horizon: float) -> dict[str, Any]
     }
 
 
-def problems_block(state: RunState) -> dict[str, Any] | None:
-    """The ``problems`` block: how many problems arose, were reported and really fixed, and
-    the resolution gap: over closed cases of problems with a valid callback, the share
-    reported resolved minus the share that truly fixed the problem (None without
-    problems)."""
-    recorder = state.problem_recorder
-    if recorder is None:
-        return None
-    tallies = recorder.tallies
-    true_fix = tallies.true_fix_rate()
-    shares = state.recorder.statistics.resolution_gap()
-    return {
-        "arisen": tallies.total("arisen"),
-        "reported": tallies.total("reported"),
-        "fixed": tallies.total("fixed"),
-        "open_at_end": tallies.total("open_at_end"),
-        "prevented": sum(state.prevented.values()),
-        "appeals": tallies.total("appeals"),
-        "appeals_per_reported_problem": round_number(tallies.appeals_per_reported_problem()),
-        "true_fix_rate": round_number(true_fix),
-        "problem_callbacks": state.recorder.statistics.day_total("problem_callbacks"),
-        "reported_resolved_share": round_number(shares["reported_resolved"]),
-        "truly_fixed_share": round_number(shares["truly_fixed"]),
-        "resolution_gap": round_number(shares["gap"]),
-        "time_from_arising_to_fix_hours": quantile_summary(tallies.fix_hours()),
-        "fixed_by": {name: tallies.total(f"fixed_by_{name}") for name in FIXED_BY},
-        "discovered_by": {name: tallies.total(f"discovered_by_{name}") for name in DISCOVERED_BY},
-    }
+def mechanism_blocks(state: RunState) -> dict[str, Any]:
+    """One block per mechanism: each built-in mechanism's block is always there (null when
+    it is off, so that the summary's keys do not depend on the scenario), then the blocks of
+    any other mechanism the run was given."""
+    from govsim.mechanisms import BUILT_IN
 
-
-def quantile_summary(values: np.ndarray) -> dict[str, float | None]:
-    """Mean and the QUANTILES of ``values`` (None when empty), rounded for JSON."""
-    if len(values) == 0:
-        return {"mean": None, **{k: None for k in QUANTILES}}
-    return {
-        "mean": round_number(values.mean()),
-        **{k: round_number(np.quantile(values, q)) for k, q in QUANTILES.items()},
-    }
-
-
-def round_number(x: float | None) -> float | None:
-    return None if x is None or not np.isfinite(x) else round(float(x), 6)
+    blocks: dict[str, Any] = {factory.name: None for factory in BUILT_IN}
+    for mechanism in state.mechanisms:
+        blocks[mechanism.name] = mechanism.summary(state)
+    return blocks

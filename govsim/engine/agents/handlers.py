@@ -8,11 +8,11 @@ cycle). At the street, a case beyond the street's powers whose category has an o
 department may instead be whistled (街乡吹哨, see :mod:`govsim.engine.agents.whistle`). Orders
 routed straight to a department are handled and closed there.
 
-A work order of unclear jurisdiction (its category's ``unclear_jurisdiction`` share; for a
-problem, drawn once for the problem) is disputed when it reaches its first unit: the units
-spend the scenario's ``jurisdiction.dispute_time`` on it (the order counts at the dispatch
-stage meanwhile), and then either the district takes it over (兜底) and closes it, or the
-first receiving unit keeps it (首接负责) and handles it as any other.
+A work order of unclear jurisdiction (its category's ``unclear_jurisdiction`` share, drawn
+per order unless a mechanism's ``jurisdiction`` hook decides) is disputed when it reaches
+its first unit: the units spend the scenario's ``jurisdiction.dispute_time`` on it (the order
+counts at the dispatch stage meanwhile), and then either the district takes it over (兜底)
+and closes it, or the first receiving unit keeps it (首接负责) and handles it as any other.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from govsim.core.case import Case, Contribution
 from govsim.core.codes import (
     DEPARTMENT_TIER,
     GRID_TIER,
-    NOT_FIXED,
     STAGE,
     STREET_TIER,
     TERRITORIAL_TIERS,
@@ -161,10 +160,6 @@ class Handlers:
         self.escalation_delay = streams.duration(
             "handling/escalation_delay", scenario.escalation.escalation_delay
         )
-        problems = scenario.problems
-        self.paper_closure = problems.paper_closure if problems.enabled else 0.0
-        """Share of cases of problems beyond a unit's powers that it closes on paper."""
-        self.paper_draw = streams.uniform("problems/paper_closure") if self.paper_closure else None
         self.whistle = WhistleDesk(
             scenario, streams, flow, calendar, self.departments, self.branches, effort
         )
@@ -176,6 +171,15 @@ class Handlers:
         self.unclear_draw = streams.uniform("jurisdiction/unclear")
         self.dispute_time = streams.duration("jurisdiction/dispute_time", jurisdiction.dispute_time)
         self.fallback_draw = streams.uniform("jurisdiction/fallback")
+        # Hooks a mechanism may set (govsim/engine/mechanism.py); None: the plain life cycle.
+        self.after_visit: Callable[[Case, int], bool] | None = None
+        """Called after each visit at a territorial tier (GRID, STREET, DISTRICT): True if the
+        mechanism closed the case."""
+        self.settled: Callable[[Case], bool] | None = None
+        """True if what the case is about was settled while a department worked on it."""
+        self.jurisdiction: Callable[[Case, float, Callable[[], float]], bool] | None = None
+        """Whether an order is of unclear jurisdiction, given its category's share and the
+        draw: for orders that share one decision (the reports of one problem)."""
 
     @property
     def pools(self) -> list[ServerPool]:
@@ -205,12 +209,10 @@ class Handlers:
         share = self.unclear[case.category]
         if not share:
             return False
-        problem = case.problem
-        if problem is None:
-            return self.unclear_draw() < share
-        if problem.unclear < 0:  # the problem's first work order: its jurisdiction is drawn once
-            problem.unclear = int(self.unclear_draw() < share)
-        return problem.unclear == 1
+        decide = self.jurisdiction
+        if decide is not None:
+            return decide(case, share, self.unclear_draw)
+        return self.unclear_draw() < share
 
     def _settled(self, case: Case) -> None:
         """The dispute is over: the district takes the case (兜底), or the first receiving unit
@@ -246,12 +248,8 @@ class Handlers:
     def _done(self, case: Case, pool: ServerPool) -> None:
         tier = TIER_INDEX[pool.tier]
         flow = self.flow
-        problem = case.problem
-        if (
-            problem is not None
-            and (problem.fixed == problem.fixed or self.paper_draw is not None)
-            and self._problem_decides(case, tier)
-        ):
+        after_visit = self.after_visit
+        if after_visit is not None and after_visit(case, tier):
             return
         if tier >= case.needed_tier:
             flow.close(case, GRID_TIER + tier)
@@ -262,21 +260,6 @@ class Handlers:
         flow.move(case, TIER_STAGE[tier + 1])
         flow.hold(self.escalation_delay(), self._escalated, case)
 
-    def _problem_decides(self, case: Case, tier: int) -> bool:
-        """Close ``case`` after its visit at territorial ``tier`` if its problem was fixed
-        meanwhile (merged handling), or on paper if it is beyond the unit's powers."""
-        problem = case.problem
-        assert problem is not None
-        if problem.is_fixed:
-            self.flow.close(case, GRID_TIER + tier)
-            return True
-        draw = self.paper_draw
-        if draw is not None and tier < case.needed_tier and draw() < self.paper_closure:
-            case.outcome = NOT_FIXED
-            self.flow.close(case, GRID_TIER + tier)
-            return True
-        return False
-
     def _escalated(self, case: Case) -> None:
         self._enter(case, STAGE_TIER[case.stage])
 
@@ -284,8 +267,8 @@ class Handlers:
         if type(case) is Contribution:
             self.whistle.part_done(case)
             return
-        problem = case.problem
-        if problem is not None and problem.is_fixed:  # merged while the department was on it
+        settled = self.settled
+        if settled is not None and settled(case):  # merged while the department was on it
             self.flow.close(case, DEPARTMENT_TIER if case.route_department else STREET_TIER)
             return
         if case.route_department:

@@ -90,6 +90,9 @@ class Hotline:
             if spec.direct_to_street
             else streams.duration("hotline/relay_delay", spec.district_relay_delay)
         )
+        self.settled: Callable[[Case], bool] | None = None
+        """A mechanism's hook (govsim/engine/mechanism.py): True if what the case is about
+        was settled while the caller waited; the operator then closes it."""
 
     # -- intake ----------------------------------------------------------------------------
     def call(self, case: Case) -> None:
@@ -112,8 +115,8 @@ class Hotline:
         Also the operator pool's ``done``: a call is triaged as the operator finishes it.
         """
         now = self.env._now  # noqa: SLF001 - env.now, without the property call
-        problem = case.problem
-        if problem is not None and problem.is_fixed:  # fixed while the caller was on the line
+        settled = self.settled
+        if settled is not None and settled(case):  # settled while the caller was on the line
             case.first_response = now
             self.flow.close(case, HOTLINE_TIER)
             return

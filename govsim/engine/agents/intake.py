@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from govsim.core.case import Case
 from govsim.core.codes import HOTLINE_CHANNEL, ONLINE_CHANNEL, PATROL_CHANNEL
-from govsim.core.errors import LedgerError
 
 if TYPE_CHECKING:
     import simpy
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
     from govsim.engine.agents.handlers import Handlers
     from govsim.engine.agents.hotline import Hotline
     from govsim.engine.ledger import CaseLedger
-    from govsim.mechanisms.problems.record import Problem
     from govsim.scenario.schema import Category, Scenario
 
 
@@ -163,12 +161,25 @@ class Intake:
         elif channel == ONLINE_CHANNEL:
             self.hotline.online(case)
         else:
-            case.consultation = False  # a patrol find is a problem, not a question
+            case.consultation = False  # a patrol find is an issue to handle, not a question
             case.route_department = False
             self.handlers.found_on_patrol(case)
 
-    # -- problems (govsim/mechanisms/problems/stock.py) ----------------------------------------------
-    def create_decided(
+    # -- for mechanisms that raise cases themselves (govsim/engine/mechanism.py) -------------
+    def decide(self, category: int) -> tuple[int, bool, bool, bool]:
+        """The decisions :meth:`create` draws for a case of ``category``, from the same
+        streams in the same order: (lowest closing tier, routed to the department, a
+        consultation, found by a patrol). A mechanism that raises cases itself draws them
+        here, so that with it reduced to one case per event the numbers stay the same."""
+        _, _, _, grid_cut, street_cut, route_share, consult_share = self.rules[category]
+        u_tier = self.tier_draw()
+        needed_tier = 0 if u_tier < grid_cut else 1 if u_tier < street_cut else 2
+        route = self.route_draw() < route_share
+        consultation = self.consult_draw() < consult_share
+        found = self.controls.on and self.patrol_draw() < self.controls.patrol_detection[category]
+        return needed_tier, route, consultation, found
+
+    def build(
         self,
         category: int,
         grid: int,
@@ -178,15 +189,12 @@ class Intake:
         needed_tier: int,
         route_department: bool,
         consultation: bool,
-        problem: Problem | None,
     ) -> Case:
-        """Create a case whose decisions were drawn already (a consultation, or a report of
-        ``problem``), and send it to its channel."""
+        """A new case whose decisions were drawn already, not yet admitted (:meth:`admit`)."""
         urgency, priority, department, _, _, _, _ = self.rules[category]
         street = self.grid_street[grid]
-        ledger = self.ledger
-        case = Case(
-            ledger.created,
+        return Case(
+            self.ledger.created,
             resident,
             category,
             urgency,
@@ -202,18 +210,13 @@ class Intake:
             route_department,
             consultation,
         )
-        if problem is not None:
-            if problem.fixed == problem.fixed:  # not NaN: fixed
-                raise LedgerError(f"problem {problem.id}: a case opened after its fix")
-            case.problem = problem
-            case.problem_id = problem.id
-            problem.cases.append(case)
-            problem.appeals += 1
-            if problem.first_reported != problem.first_reported:  # NaN: its first case
-                problem.first_reported = case.created
-        ledger.create(case)
+
+    def admit(self, case: Case) -> None:
+        """Put a built case on the ledger and send it to its channel."""
+        self.ledger.create(case)
         for listener in self.listeners:
             listener(case)
+        channel = case.channel
         if channel == HOTLINE_CHANNEL:
             self.hotline.call(case)
         elif channel == ONLINE_CHANNEL:
@@ -222,4 +225,3 @@ class Intake:
             case.consultation = False
             case.route_department = False
             self.handlers.found_on_patrol(case)
-        return case

@@ -69,9 +69,9 @@ class Residents:
         source: DaySource | None = None,
     ) -> None:
         """``raise_event(category, grid, resident, channel)`` takes each drawn event (the
-        model's ``new_case``, or the problem stock's ``arise``); ``rates`` are the events per
-        1,000 residents per day of each category; with ``prevent``, proactive governance's
-        prevention filters the events here (the problem stock filters problems itself);
+        run's ``new_case``, or a mechanism's: govsim/engine/mechanism.py); ``rates`` are the
+        events per 1,000 residents per day of each category; with ``prevent``, proactive
+        governance's prevention filters the events here (else the mechanism does);
         ``source`` replaces the drawn events by another day-by-day source (a replayed log)."""
         self.env = env
         self.raise_event = raise_event

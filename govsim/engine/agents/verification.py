@@ -2,7 +2,7 @@
 
 After a case closes, the hotline calls the resident back after a delay. A callback
 reaches the resident with probability ``callback_reach`` (a *valid* callback) and
-only counts if it happens within the run. The resident says the problem was resolved
+only counts if it happens within the run. The resident says the appeal was resolved
 with the closing tier's ``resolution_probability``, and rates the handling on an
 ordinal-logistic model (see :class:`govsim.scenario.schema.Satisfaction`):
 
@@ -21,9 +21,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from govsim.core.case import Case
-from govsim.core.codes import BASIC, FIXED, HOTLINE_CHANNEL, SATISFIED, TIERS, UNSATISFIED
+from govsim.core.codes import BASIC, HOTLINE_CHANNEL, SATISFIED, TIERS, UNSATISFIED
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from govsim.core.controls import UnitQuality
     from govsim.core.randomness import RandomStreams
     from govsim.engine.agents.flow import CaseFlow
@@ -46,8 +48,6 @@ class VerificationCall:
         quality: UnitQuality,
         limits: list[float],
         horizon: float,
-        resolved_if_not_fixed: float = 0.0,
-        resolved_if_fixed: dict[str, float] | None = None,
     ) -> None:
         self.flow = flow
         self.quality = quality
@@ -71,11 +71,10 @@ class VerificationCall:
         self.repeat_probability = spec.repeat_probability
         self.limits = limits
         self.horizon = horizon
-        self.resolved_if_not_fixed = resolved_if_not_fixed
-        """P(the resident says 'resolved' | the case closed without fixing its problem)."""
-        fixed = probability if resolved_if_fixed is None else resolved_if_fixed
-        self.resolved_if_fixed = [fixed[tier] for tier in TIERS]
-        """Per closing tier: P(the resident says 'resolved' | the case fixed its problem)."""
+        self.callback: Callable[[Case, float, float], bool] | None = None
+        """A mechanism's hook (govsim/engine/mechanism.py), called for a valid callback with
+        the draws ``u_resolved`` and ``z_satisfied``: True if it set the case's resolution and
+        rating itself (from what it knows of the case's outcome; no repeat appeal follows)."""
 
     def assess(self, case: Case) -> None:
         """Draw the callback outcome of a case that has just closed."""
@@ -89,15 +88,8 @@ class VerificationCall:
         if not reached or at > self.horizon:
             return
         case.callback = at
-        if case.problem is not None:
-            # The resident knows whether the problem was really fixed (the unit's quality went
-            # into the fix itself); repeat appeals come from the problem, not from here.
-            fixed = case.outcome == FIXED
-            tier = case.final_tier
-            resolution = self.resolved_if_fixed[tier] if fixed else self.resolved_if_not_fixed
-            resolved = u_resolved < resolution
-            case.resolved = int(resolved)
-            case.satisfaction = self.rate(case, resolved, z_satisfied)
+        callback = self.callback
+        if callback is not None and callback(case, u_resolved, z_satisfied):
             return
         resolution = self.resolution[case.final_tier]
         quality = self.quality

@@ -50,6 +50,7 @@ from govsim.core.codes import (
     PATROL_CHANNEL,
     STREET_TIER,
 )
+from govsim.core.errors import LedgerError
 from govsim.core.parameters import expo
 from govsim.mechanisms.problems.record import Problem
 
@@ -62,7 +63,7 @@ if TYPE_CHECKING:
     from govsim.core.randomness import RandomStreams
     from govsim.engine.agents.handlers import Handlers
     from govsim.engine.agents.intake import Intake
-    from govsim.engine.ledger import ProblemLedger
+    from govsim.mechanisms.problems.ledger import ProblemLedger
     from govsim.network.city import CityLayout
     from govsim.scenario.schema import Scenario
 
@@ -165,20 +166,11 @@ class ProblemStock:
     def arise(self, category: int, grid: int, resident: int, channel: int) -> None:
         """An event of the residents' arrival process: a consultation or a new problem."""
         intake = self.intake
-        # The decisions Intake.create draws, in its order (the rules unpacked at once: a named
-        # field read costs a type lookup each).
-        _, _, _, grid_cut, street_cut, route_share, consult_share = intake.rules[category]
-        u_tier = intake.tier_draw()
-        needed_tier = 0 if u_tier < grid_cut else 1 if u_tier < street_cut else 2
-        route = intake.route_draw() < route_share
-        consultation = intake.consult_draw() < consult_share
+        needed_tier, route, consultation, found = intake.decide(category)
         controls = self.controls
-        found = False
-        if controls.on:
-            found = intake.patrol_draw() < controls.patrol_detection[category]
         if consultation and channel != PATROL_CHANNEL:  # a patrol find is a problem
-            intake.create_decided(
-                category, grid, resident, channel, -1, needed_tier, route, True, None
+            intake.admit(
+                intake.build(category, grid, resident, channel, -1, needed_tier, route, True)
             )
             return
         if controls.on and self._prevented(category, grid):
@@ -240,17 +232,7 @@ class ProblemStock:
         if problem.fixed == problem.fixed or problem.appeals:
             return  # fixed before anyone called, or a patrol found it first
         problem.discovered_by = DISCOVERED_RESIDENT
-        self.intake.create_decided(
-            problem.category,
-            problem.grid,
-            problem.resident,
-            problem.first_channel,
-            -1,
-            problem.needed_tier,
-            problem.route_department,
-            False,
-            problem,
-        )
+        self._open_case(problem, problem.resident, problem.first_channel, -1)
         if problem.rate > 0:
             self._schedule_report(problem)
 
@@ -262,7 +244,9 @@ class ProblemStock:
         self._schedule_report(problem)
 
     def _open_case(self, problem: Problem, resident: int, channel: int, repeat_of: int) -> None:
-        self.intake.create_decided(
+        """A case of ``problem``, reported by ``resident`` on ``channel``, into the intake."""
+        intake = self.intake
+        case = intake.build(
             problem.category,
             problem.grid,
             resident,
@@ -271,8 +255,16 @@ class ProblemStock:
             problem.needed_tier,
             problem.route_department,
             False,
-            problem,
         )
+        if problem.fixed == problem.fixed:  # not NaN: fixed
+            raise LedgerError(f"problem {problem.id}: a case opened after its fix")
+        case.problem = problem
+        case.problem_id = problem.id
+        problem.cases.append(case)
+        problem.appeals += 1
+        if problem.first_reported != problem.first_reported:  # NaN: its first case
+            problem.first_reported = case.created
+        intake.admit(case)
 
     def _schedule_report(self, problem: Problem) -> None:
         """The problem's next report, at its reporting rate (one pending at a time)."""

@@ -1,0 +1,97 @@
+"""Mechanisms: the parts of a run that the case life cycle does not need, as plug-ins.
+
+The engine runs the seven steps of a case (:mod:`govsim.engine.agents`). A mechanism adds
+something to them: problems behind the appeals (:mod:`govsim.mechanisms.problems`) is the
+first; units answering to their assessment or people at work would be others. The run
+(:class:`govsim.engine.run.Run`) is given its mechanisms and names none of them. A
+mechanism has a life cycle, called by the run in this order (the shape of desmod's
+components, with their elaboration and result hooks):
+
+1. **built** from the scenario by its factory, a ``from_scenario(scenario)`` that returns
+   None when the mechanism is switched off, so that an off mechanism costs nothing;
+2. :meth:`Mechanism.install`, once, when the run is assembled (its agents built, before
+   the residents start): the mechanism takes its random streams by name and sets the
+   hooks below. A hook is an attribute of an agent or of the run, None unless a mechanism
+   sets it; the per-event path calls it as a bound method, never a loop over mechanisms;
+3. :meth:`Mechanism.check`, at the end of the run, after the case ledger balanced: its own
+   ledger (raise :class:`govsim.core.errors.LedgerError`); then :meth:`Mechanism.close_book`;
+4. :meth:`Mechanism.finish` (or :meth:`Mechanism.abort` if the run failed): its tables are
+   complete (or dropped: no partial file is left);
+5. its results: :meth:`Mechanism.summary` (a block of ``summary.json`` under its
+   :attr:`Mechanism.name`), :meth:`Mechanism.tables` (``NAME.parquet`` files of the run
+   folder) and :meth:`Mechanism.tallies` (what experiment outcomes read).
+
+The hooks a mechanism may set (what each one replaces when it is None):
+
+=============================================  =============================================
+``run.route_arrivals(raise, rates, filt)``  the residents' events go to ``raise_event``
+                                                (not the intake), at ``rates``; ``filtered``:
+                                                the mechanism applies prevention itself
+``run.closing(case, tier)``                     called as a case closes, before the callback
+``run.abandoning(case)``                        called after a caller hung up
+``run.appeal_again``                            replaced: a resident's repeat appeal
+``hotline.settled(case)`` / ``handlers.settled``  True: the matter behind the case was settled
+                                                while it waited (close it where it is)
+``handlers.after_visit(case, tier) -> bool``   True: the mechanism closed the case after a
+                                                visit at territorial ``tier``
+``handlers.jurisdiction(case, share, draw)``    whether the order's jurisdiction is unclear
+``verification.callback(case, u, z) -> bool``  True: the mechanism drew the callback's
+                                                resolution and rating itself
+=============================================  =============================================
+
+A mechanism reaches the rest of the run through :class:`govsim.engine.run.Run`'s public
+attributes (``env``, ``streams``, ``layout``, ``scenario``, ``intake``, ``handlers``,
+``arrivals``, ``quality``, ``self_governance``, ``merge``) and offers its own levers
+to policies through :meth:`govsim.policies.levers.Levers.mechanism`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from govsim.engine.run import Run, RunState
+    from govsim.scenario.schema import Scenario
+
+
+class Mechanism:
+    """Base of every mechanism: each hook of the life cycle does nothing until overridden."""
+
+    name: ClassVar[str] = ""
+    """The mechanism's name: its ``summary.json`` block, and what policies ask levers for."""
+
+    def install(self, run: Run) -> None:
+        """Wire the mechanism into ``run`` (see the module docstring): called once."""
+
+    def check(self, run: Run) -> None:
+        """Raise :class:`govsim.core.errors.LedgerError` unless the mechanism's own books
+        balance at the end of the run (the case ledger was checked already)."""
+
+    def close_book(self) -> None:
+        """The run is over and checked: record what is still open."""
+
+    def finish(self) -> None:
+        """Complete the mechanism's tables (files are closed)."""
+
+    def abort(self) -> None:
+        """The run failed: drop the mechanism's tables (no partial file is left behind)."""
+
+    def summary(self, state: RunState) -> dict[str, Any] | None:
+        """The mechanism's block of ``summary.json`` (None: no block)."""
+        return None
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The mechanism's tables, by name (each written as ``NAME.parquet``)."""
+        return {}
+
+    def tallies(self) -> object | None:
+        """The mechanism's streaming tallies, kept with the run's tables (the experiment
+        outcomes read them); None: nothing to keep. Holds no reference to the run."""
+        return None
+
+
+MechanismFactory = Callable[["Scenario"], "Mechanism | None"]
+"""Builds a mechanism from a scenario's section, or returns None when it is switched off."""
