@@ -21,23 +21,26 @@ components, with their elaboration and result hooks):
    :attr:`Mechanism.name`), :meth:`Mechanism.tables` (``NAME.parquet`` files of the run
    folder) and :meth:`Mechanism.tallies` (what experiment outcomes read).
 
-The hooks a mechanism may set (what each one replaces when it is None):
+The hooks a mechanism may set (None: the plain life cycle), with where they are called:
 
-=============================================  =============================================
-``run.route_arrivals(raise, rates, filt)``  the residents' events go to ``raise_event``
-                                                (not the intake), at ``rates``; ``filtered``:
-                                                the mechanism applies prevention itself
-``run.closing(case, tier)``                     called as a case closes, before the callback
-``run.abandoning(case)``                        called after a caller hung up
-``run.appeal_again``                            replaced: a resident's repeat appeal
-``hotline.settled(case)`` / ``handlers.settled``  True: the matter behind the case was settled
-                                                while it waited (close it where it is)
-``handlers.after_visit(case, tier) -> bool``   True: the mechanism closed the case after a
-                                                visit at territorial ``tier``
-``handlers.jurisdiction(case, share, draw)``    whether the order's jurisdiction is unclear
-``verification.callback(case, u, z) -> bool``  True: the mechanism drew the callback's
-                                                resolution and rating itself
-=============================================  =============================================
+- ``run.closing(case, tier)``: as a case closes, before its callback is drawn;
+- ``run.abandoning(case)``: after a caller hung up;
+- ``run.repeat_appeal(delay, case, channel)``: a resident appeals again (else a new case);
+- ``hotline.settled(case)``, ``handlers.settled(case)``: True if what the case is about was
+  settled while it waited for an operator or a department (it closes there);
+- ``handlers.after_visit(case, tier)``: after a visit at a territorial tier; True if the
+  mechanism closed the case;
+- ``handlers.jurisdiction(case, share, draw)``: whether an order's jurisdiction is unclear;
+- ``verification.callback(case, u_resolved, z_satisfied)``: for a valid callback; True if
+  the mechanism set the resolution and rating itself.
+
+And once, by a call: ``run.route_arrivals(raise_event, rates, filtered)`` sends the
+residents' events to the mechanism instead of the intake (one mechanism per run).
+
+Hooks are set with :func:`set_hook`. Two mechanisms may both listen to ``closing`` and
+``abandoning`` (:data:`NOTIFICATIONS`: both are called, in order of installation); every
+other hook decides something and has one owner: a second mechanism that sets it is refused
+when the run is assembled, rather than silently overriding the first.
 
 A mechanism reaches the rest of the run through :class:`govsim.engine.run.Run`'s public
 attributes (``env``, ``streams``, ``layout``, ``scenario``, ``intake``, ``handlers``,
@@ -91,6 +94,41 @@ class Mechanism:
         """The mechanism's streaming tallies, kept with the run's tables (the experiment
         outcomes read them); None: nothing to keep. Holds no reference to the run."""
         return None
+
+
+NOTIFICATIONS = frozenset({"closing", "abandoning"})
+"""Hooks that only observe (they return None): several mechanisms may set them."""
+
+
+def set_hook(target: object, name: str, hook: Callable[..., Any], owner: Mechanism) -> None:
+    """Set the hook ``name`` of ``target`` (the run or one of its agents) to ``hook``.
+
+    A notification already set by another mechanism is kept and called first; any other hook
+    already set raises ValueError naming both mechanisms.
+    """
+    current = getattr(target, name)
+    if current is not None:
+        if name not in NOTIFICATIONS:
+            holder = getattr(current, "__self__", None)
+            raise ValueError(
+                f"mechanism '{owner.name}' sets the hook {name}, which "
+                f"'{getattr(holder, 'name', holder)}' set already: a hook that decides has one "
+                "owner"
+            )
+
+        setattr(target, name, _both(current, hook))
+        return
+    setattr(target, name, hook)
+
+
+def _both(first: Callable[..., Any], second: Callable[..., Any]) -> Callable[..., None]:
+    """One notification that calls ``first``, then ``second``."""
+
+    def both(*args: Any) -> None:
+        first(*args)
+        second(*args)
+
+    return both
 
 
 MechanismFactory = Callable[["Scenario"], "Mechanism | None"]

@@ -170,6 +170,7 @@ class Run:
         # Hooks of the mechanisms (govsim/engine/mechanism.py): None until one sets them.
         self.closing: Callable[[Case, int], None] | None = None
         self.abandoning: Callable[[Case], None] | None = None
+        self.repeat_appeal: Callable[[float, Case, int], None] | None = None
         self._raise_event: RaiseEvent = self.new_case
         self._event_rates = [c.rate for c in scenario.categories]
         self._residents_prevent = True
@@ -234,7 +235,10 @@ class Run:
     def route_arrivals(self, raise_event: RaiseEvent, rates: list[float], filtered: bool) -> None:
         """The residents' events go to ``raise_event`` at ``rates`` (per 1,000 residents per
         day, by category) instead of becoming cases at the categories' own rates; with
-        ``filtered``, ``raise_event`` applies proactive prevention itself."""
+        ``filtered``, ``raise_event`` applies proactive prevention itself. One mechanism per
+        run may take the arrivals."""
+        if self._raise_event != self.new_case:
+            raise ValueError("two mechanisms take the residents' events: one may")
         self._raise_event = raise_event
         self._event_rates = rates
         self._residents_prevent = not filtered
@@ -323,9 +327,12 @@ class Run:
         return handlers.whistle.pool_for(case.summoned, case)
 
     def appeal_again(self, delay: float, original: Case, channel: int) -> None:
-        """The resident of ``original`` appeals again after ``delay`` hours (a repeat case).
-
-        A mechanism may replace this method on the run (``run.appeal_again = ...``)."""
+        """The resident of ``original`` appeals again after ``delay`` hours (a repeat case, or
+        what a mechanism's ``repeat_appeal`` hook makes of it)."""
+        repeat_appeal = self.repeat_appeal
+        if repeat_appeal is not None:
+            repeat_appeal(delay, original, channel)
+            return
         args = (original.category, original.grid, original.resident, channel, original.id)
         event = Timeout(self.env, delay)
         event.callbacks.append(lambda _event: self.new_case(*args))

@@ -57,6 +57,9 @@ class RunData:
     rankings: pd.DataFrame
     problems: pd.DataFrame = field(default_factory=pd.DataFrame)
     """One row per problem (runs with problems; empty otherwise)."""
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Any other table of the folder, by name: those of mechanisms of one's own
+    (govsim/engine/mechanism.py)."""
     kind: str = "run"
 
     @property
@@ -178,7 +181,16 @@ def _load_run(folder: Path) -> RunData:
         summary=_summary(folder / "summary.json"),
         rankings=read_run_table(folder, "rankings"),
         problems=read_run_table(folder, "problems"),
+        tables={
+            path.stem: read_run_table(folder, path.stem)
+            for path in sorted(folder.glob("*.parquet"))
+            if path.stem not in RUN_TABLES
+        },
     )
+
+
+RUN_TABLES = ("cases", "timeseries", "kpis", "rankings", "problems")
+"""The tables of a run folder that :class:`RunData` names."""
 
 
 def read_run_table(folder: Path, name: str) -> pd.DataFrame:
@@ -202,7 +214,7 @@ def read_run_table(folder: Path, name: str) -> pd.DataFrame:
             f"not a parquet table govsim wrote ({type(exc).__name__}: {str(exc)[:200]})",
             source=str(path),
         ) from None
-    for column, kind in run_table_kinds()[name].items():
+    for column, kind in run_table_kinds().get(name, {}).items():
         if column not in found:
             raise NotAResultsFolder(
                 f"column '{column}' is missing: not the table `govsim run` writes (run it "

@@ -25,7 +25,7 @@ from simpy.events import Timeout
 
 from govsim.core.codes import DISCOVERED_BY, FIXED, FIXED_BY, GRID_TIER, NOT_FIXED, TIERS
 from govsim.core.json_numbers import quantile_summary, round_number
-from govsim.engine.mechanism import Mechanism
+from govsim.engine.mechanism import Mechanism, set_hook
 from govsim.engine.recording.tables import open_table
 from govsim.engine.statistics import ProblemTallies  # moves to mechanisms/problems/tallies.py
 from govsim.mechanisms.problems.ledger import ProblemLedger
@@ -97,14 +97,14 @@ class ProblemsMechanism(Mechanism):
         self.paper_draw: Callable[[], float] | None = (
             run.streams.uniform("problems/paper_closure") if self.paper_closure else None
         )
-        run.closing = self._closing
-        run.abandoning = self._abandoning
-        run.appeal_again = self._appeal_again  # type: ignore[method-assign]
-        run.hotline.settled = _settled
-        run.handlers.settled = _settled
-        run.handlers.after_visit = self._after_visit
-        run.handlers.jurisdiction = _jurisdiction
-        run.verification.callback = self._callback
+        set_hook(run, "closing", self._closing, self)
+        set_hook(run, "abandoning", self._abandoning, self)
+        set_hook(run, "repeat_appeal", self._appeal_again, self)
+        set_hook(run.hotline, "settled", _settled, self)
+        set_hook(run.handlers, "settled", _settled, self)
+        set_hook(run.handlers, "after_visit", self._after_visit, self)
+        set_hook(run.handlers, "jurisdiction", _jurisdiction, self)
+        set_hook(run.verification, "callback", self._callback, self)
 
     # -- hooks (govsim/engine/mechanism.py) ------------------------------------------------
     def _closing(self, case: Case, tier: int) -> None:
