@@ -19,7 +19,8 @@ components, with their elaboration and result hooks):
    complete (or dropped: no partial file is left);
 5. its results: :meth:`Mechanism.summary` (a block of ``summary.json`` under its
    :attr:`Mechanism.name`), :meth:`Mechanism.tables` (``NAME.parquet`` files of the run
-   folder) and :meth:`Mechanism.tallies` (what experiment outcomes read).
+   folder), :meth:`Mechanism.tallies` (kept with the run's tables) and
+   :attr:`Mechanism.outcomes` (experiment outcomes computed from those tallies).
 
 The hooks a mechanism may set (None: the plain life cycle), with where they are called:
 
@@ -50,13 +51,14 @@ to policies through :meth:`govsim.policies.levers.Levers.mechanism`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from govsim.engine.run import Run, RunState
+    from govsim.engine.statistics import RunStatistics
     from govsim.scenario.schema import Scenario
 
 
@@ -65,6 +67,15 @@ class Mechanism:
 
     name: ClassVar[str] = ""
     """The mechanism's name: its ``summary.json`` block, and what policies ask levers for."""
+    outcomes: ClassVar[Mapping[str, MechanismOutcome]] = {}
+    """Its experiment outcomes by name: each one number per run, of the mechanism's
+    :meth:`tallies` (None in a run where it was off), the case statistics and the warm-up."""
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> Mechanism | None:
+        """The mechanism as ``scenario`` sets it, or None if the scenario switches it off (a
+        built-in mechanism's factory: :data:`govsim.mechanisms.BUILT_IN`)."""
+        raise NotImplementedError(f"{cls.__name__} is not built from a scenario")
 
     def install(self, run: Run) -> None:
         """Wire the mechanism into ``run`` (see the module docstring): called once."""
@@ -130,6 +141,9 @@ def _both(first: Callable[..., Any], second: Callable[..., Any]) -> Callable[...
 
     return both
 
+
+MechanismOutcome = Callable[[Any, "RunStatistics", float], float]
+"""An experiment outcome of a mechanism: (its tallies or None, case statistics, warm-up hours)."""
 
 MechanismFactory = Callable[["Scenario"], "Mechanism | None"]
 """Builds a mechanism from a scenario's section, or returns None when it is switched off."""

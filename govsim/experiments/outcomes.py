@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from govsim.core.rates import composite, composite_weights
+from govsim.engine.mechanism import MechanismOutcome
 from govsim.engine.statistics import BEYOND_STREET, CROSS_DEPARTMENT
+from govsim.mechanisms import BUILT_IN
 from govsim.results.censoring import Censoring, censoring
 from govsim.results.run_tables import RunResult
 from govsim.results.settling import Settling, settling
@@ -169,70 +171,6 @@ def prevented(result: RunResult, warmup: float) -> float:
     return float(sum(result.summary["prevented_appeals"].values()))
 
 
-# -- problems (NaN in a run without problems) ------------------------------------------------
-def problems_arisen(result: RunResult, warmup: float) -> float:
-    """Problems that arose after warm-up (reported or not)."""
-    tallies = result.problem_tallies
-    return float(tallies.total("arisen", warmup)) if tallies else float("nan")
-
-
-def true_fix_rate(result: RunResult, warmup: float) -> float:
-    """Problems really fixed over reported problems whose last case closed (arisen after
-    warm-up)."""
-    tallies = result.problem_tallies
-    return tallies.true_fix_rate(warmup) if tallies else float("nan")
-
-
-def _problem_callbacks(result: RunResult, warmup: float, share: str) -> float:
-    if result.problem_tallies is None:
-        return float("nan")
-    return result.statistics.resolution_gap(warmup)[share]
-
-
-def reported_resolved_share(result: RunResult, warmup: float) -> float:
-    """Closed cases of problems with a valid callback (created after warm-up) reported
-    resolved, over all such cases."""
-    return _problem_callbacks(result, warmup, "reported_resolved")
-
-
-def truly_fixed_share(result: RunResult, warmup: float) -> float:
-    """Closed cases of problems with a valid callback (created after warm-up) that truly fixed
-    the problem, over all such cases."""
-    return _problem_callbacks(result, warmup, "truly_fixed")
-
-
-def resolution_gap(result: RunResult, warmup: float) -> float:
-    """Over closed cases of problems with a valid callback (created after warm-up): the share
-    reported resolved minus the share that truly fixed the problem."""
-    return _problem_callbacks(result, warmup, "gap")
-
-
-def appeals_per_problem(result: RunResult, warmup: float) -> float:
-    """Appeals (cases) per reported problem arisen after warm-up."""
-    tallies = result.problem_tallies
-    return tallies.appeals_per_reported_problem(warmup) if tallies else float("nan")
-
-
-def fix_time_mean(result: RunResult, warmup: float) -> float:
-    """Mean hours from a problem arising to its fix (fixed problems arisen after warm-up)."""
-    tallies = result.problem_tallies
-    values = tallies.fix_hours(warmup) if tallies else np.empty(0)
-    return float(values.mean()) if len(values) else float("nan")
-
-
-def fix_time_p90(result: RunResult, warmup: float) -> float:
-    """90th percentile of hours from a problem arising to its fix."""
-    tallies = result.problem_tallies
-    values = tallies.fix_hours(warmup) if tallies else np.empty(0)
-    return float(np.quantile(values, 0.9)) if len(values) else float("nan")
-
-
-def problems_open_end(result: RunResult, warmup: float) -> float:
-    """Problems open at the end of the run (arisen after warm-up)."""
-    tallies = result.problem_tallies
-    return float(tallies.total("open_at_end", warmup)) if tallies else float("nan")
-
-
 OUTCOMES: dict[str, Outcome] = {
     fn.__name__: fn
     for fn in (
@@ -256,17 +194,28 @@ OUTCOMES: dict[str, Outcome] = {
         share_closed_low,
         abandonment_rate,
         prevented,
-        problems_arisen,
-        true_fix_rate,
-        reported_resolved_share,
-        truly_fixed_share,
-        resolution_gap,
-        appeals_per_problem,
-        fix_time_mean,
-        fix_time_p90,
-        problems_open_end,
     )
 }
+
+
+def _mechanism_outcome(mechanism: str, outcome: MechanismOutcome) -> Outcome:
+    """A mechanism's outcome (of its tallies, the case statistics and the warm-up) as an
+    outcome of a run's tables, with the same name and docstring."""
+
+    def of_result(result: RunResult, warmup: float) -> float:
+        return outcome(result.tallies.get(mechanism), result.statistics, warmup)
+
+    of_result.__name__ = outcome.__name__
+    of_result.__doc__ = outcome.__doc__
+    return of_result
+
+
+OUTCOMES.update(
+    (name, _mechanism_outcome(mechanism.name, outcome))
+    for mechanism in BUILT_IN
+    for name, outcome in mechanism.outcomes.items()
+)
+"""Each built-in mechanism's outcomes follow (NaN in a run where it is off)."""
 
 
 TIME_TO_CLOSE = (

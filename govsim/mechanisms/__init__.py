@@ -9,25 +9,16 @@ adding one, with the problems mechanism as the worked example.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING
 
+from govsim.engine.mechanism import Mechanism
 from govsim.mechanisms.problems import ProblemsMechanism
 
 if TYPE_CHECKING:
-    from govsim.engine.mechanism import Mechanism
     from govsim.scenario.schema import Scenario
 
 
-class BuiltIn(Protocol):
-    """A mechanism class: its name and its factory."""
-
-    name: ClassVar[str]
-
-    @classmethod
-    def from_scenario(cls, scenario: Scenario) -> Mechanism | None: ...
-
-
-BUILT_IN: tuple[type[BuiltIn], ...] = (ProblemsMechanism,)
+BUILT_IN: tuple[type[Mechanism], ...] = (ProblemsMechanism,)
 """The built-in mechanisms, in their order of installation."""
 
 

@@ -131,7 +131,8 @@ def by_variant(summary: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     """Per variant and sample, whether its backlog settles, from the ``settled`` outcome of
     its runs (the summary table: mean = share of settled runs, n = runs tested).
 
-    Each run is flagged at ``level`` when its backlog grows (:func:`settling`),
+    Each run is flagged at ``level`` when its backlog grows
+    (:func:`govsim.results.settling.settling`),
     so a stable variant's runs are flagged with a chance of at most ``level`` each; the
     variant is *not settled* when more of its runs are flagged than that explains: the
     binomial chance of so many flags is at most ``level``. Columns: variant, sample, runs,

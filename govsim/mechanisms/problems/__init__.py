@@ -29,6 +29,7 @@ from govsim.engine.mechanism import Mechanism, set_hook
 from govsim.engine.recording.tables import open_table
 from govsim.engine.statistics import ProblemTallies  # moves to mechanisms/problems/tallies.py
 from govsim.mechanisms.problems.ledger import ProblemLedger
+from govsim.mechanisms.problems.outcomes import OUTCOMES
 from govsim.mechanisms.problems.recording import ProblemCodec, ProblemRecorder
 from govsim.mechanisms.problems.stock import ProblemStock
 
@@ -54,6 +55,7 @@ class ProblemsMechanism(Mechanism):
     """
 
     name = "problems"
+    outcomes = OUTCOMES
 
     def __init__(self, scenario: Scenario) -> None:
         self.spec = scenario.problems
