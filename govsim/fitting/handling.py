@@ -1,7 +1,7 @@
 """Handling times per tier, from the timestamps that measure exactly one visit (scipy MLE, AIC).
 
-What a log's timestamps measure (``agents/handlers.py``): ``first_response`` is stamped when
-the first handler starts its visit, ``closed`` when the closing visit ends. So
+What a log's timestamps measure (``govsim/engine/agents/handlers.py``): ``first_response`` is
+stamped when the first handler starts its visit, ``closed`` when the closing visit ends. So
 
 - a case closed at the **grid** (never escalated): ``closed - first_response`` is one grid visit;
 - a case routed to a **department** and closed there: one department visit;

@@ -1,6 +1,7 @@
 """The satisfaction model from callback ratings: an ordinal logit (statsmodels ``OrderedModel``).
 
-The model (``agents/callback.py``) rates a case with a standard logistic draw ``z``:
+The model (the verification call, ``govsim/engine/agents/verification.py``) rates a case with
+a standard logistic draw ``z``:
 
     score = intercept + resolved_effect * resolved
             - lateness_effect * max(0, (closed - created) / limit - 1)

@@ -1,7 +1,8 @@
 """Shares with Wilson 95% CIs: consultations, department routing, lowest closing tier, resolution,
 callback reach and redials, each counted on the cases whose outcome the log shows.
 
-How the model makes them (``govsim/engine/run.py``, ``agents/``), and so what is counted:
+How the model makes them (``govsim/engine/run.py``, ``govsim/engine/agents/``), and so what
+is counted:
 
 - ``consultation_share``: a hotline or online contact the operator answers closes at tier
   ``hotline``, any other becomes a work order (``dispatched``). Counted over contacts that
