@@ -11,7 +11,8 @@ unit's quality shift, and its effort); fixing it closes its other open cases (me
 Volumes: a category's ``rate`` stays the appeal rate of today's calibrated scenarios. The
 problems arise at ``rate x (1 - consultation_share) / E[appeals]``, where E[appeals] =
 1 + ``reference_open_hours`` / 24 x (the category's mean ``reporting_rate``): the first report
-plus the duplicates while a first case stays open that long. Consultations keep their own
+plus the duplicates while a first case stays open that long (the mechanism computes it:
+:func:`govsim.mechanisms.problems.expected_appeals`). Consultations keep their own
 rate (no problem behind them). What the run really yields is in ``summary.json``
 (``problems.appeals_per_reported_problem``): faster fixing means fewer duplicates, unfixed
 problems bring repeat appeals.
@@ -187,8 +188,3 @@ class Problems(Strict):
         if not v:
             raise ValueError("at least one scope kind is needed")
         return v
-
-    def expected_appeals(self, category: CategoryProblems) -> float:
-        """E[appeals per problem] of the volume derivation (see the module docstring)."""
-        rate = sum(share * self.scopes[s].reporting_rate for s, share in category.scope.items())
-        return 1.0 + self.reference_open_hours / 24.0 * rate

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from govsim.engine.agents.intake import CategoryRules
     from govsim.engine.run import Run, RunState
     from govsim.network.city import CityLayout
+    from govsim.scenario.problems import CategoryProblems, Problems
     from govsim.scenario.schema import Scenario
 
 
@@ -270,9 +271,17 @@ def problem_event_rates(
     for category, rule in zip(scenario.categories, rules, strict=True):
         consultations = category.rate * category.consultation_share
         arising = category.rate * (1 - category.consultation_share)
-        arising /= problems.expected_appeals(category.problem)
+        arising /= expected_appeals(problems, category.problem)
         total = consultations + arising
         share = consultations / total if total > 0 else category.consultation_share
         rates.append(total)
         new_rules.append(rule._replace(consultation_share=share))
     return rates, new_rules
+
+
+def expected_appeals(problems: Problems, category: CategoryProblems) -> float:
+    """E[appeals per problem] of a category: the first report, plus the reports its scopes'
+    reporting rates make while it stays open ``reference_open_hours`` (the volume derivation
+    of govsim/scenario/problems.py)."""
+    rate = sum(share * problems.scopes[s].reporting_rate for s, share in category.scope.items())
+    return 1.0 + problems.reference_open_hours / 24.0 * rate
