@@ -39,7 +39,7 @@ class ClosedByHour(Mechanism):
         self.counts = [0] * 24
 
     def install(self, run: Run) -> None:
-        set_hook(run, "closing", self._closing, self)
+        set_hook(run.flow, "closing", self._closing, self)
 
     def _closing(self, case: Case, tier: int) -> None:
         self.counts[int(case.created % 24)] += 1
@@ -97,7 +97,7 @@ def test_a_hook_that_decides_has_one_owner() -> None:
     with pytest.raises(ValueError, match="after_visit.*'problems' set already"):
         set_hook(run.handlers, "after_visit", lambda case, tier: False, ClosedByHour())
     with pytest.raises(ValueError, match="two mechanisms take the residents' events"):
-        run.route_arrivals(run.new_case, [1.0], filtered=False)
+        run.route_arrivals(run.intake.create, [1.0], filtered=False)
 
 
 def test_a_switched_off_mechanism_is_not_built() -> None:
@@ -108,9 +108,9 @@ def test_a_switched_off_mechanism_is_not_built() -> None:
     run = new_run(off)
     assert run.mechanisms == ()
     hooks = (
-        (run, "closing"),
-        (run, "abandoning"),
-        (run, "repeat_appeal"),
+        (run.flow, "closing"),
+        (run.flow, "abandoning"),
+        (run.flow, "repeat_appeal"),
         (run.hotline, "settled"),
         (run.handlers, "settled"),
         (run.handlers, "after_visit"),

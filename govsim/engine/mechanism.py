@@ -24,9 +24,9 @@ components, with their elaboration and result hooks):
 
 The hooks a mechanism may set (None: the plain life cycle), with where they are called:
 
-- ``run.closing(case, tier)``: as a case closes, before its callback is drawn;
-- ``run.abandoning(case)``: after a caller hung up;
-- ``run.repeat_appeal(delay, case, channel)``: a resident appeals again (else a new case);
+- ``flow.closing(case, tier)``: as a case closes, before its callback is drawn;
+- ``flow.abandoning(case)``: after a caller hung up;
+- ``flow.repeat_appeal(delay, case, channel)``: a resident appeals again (else a new case);
 - ``hotline.settled(case)``, ``handlers.settled(case)``: True if what the case is about was
   settled while it waited for an operator or a department (it closes there);
 - ``handlers.after_visit(case, tier)``: after a visit at a territorial tier; True if the
@@ -43,10 +43,12 @@ Hooks are set with :func:`set_hook`. Two mechanisms may both listen to ``closing
 other hook decides something and has one owner: a second mechanism that sets it is refused
 when the run is assembled, rather than silently overriding the first.
 
-A mechanism reaches the rest of the run through :class:`govsim.engine.run.Run`'s public
-attributes (``env``, ``streams``, ``layout``, ``scenario``, ``intake``, ``handlers``,
-``arrivals``, ``quality``, ``self_governance``, ``merge``) and offers its own levers
-to policies through :meth:`govsim.policies.levers.Levers.mechanism`.
+(``flow`` is the run's :class:`~govsim.engine.life_cycle.LifeCycle`, ``hotline``,
+``handlers`` and ``verification`` its agents.) A mechanism reaches the rest of the run
+through :class:`govsim.engine.run.Run`'s public attributes (``env``, ``streams``,
+``layout``, ``scenario``, ``intake``, ``flow`` with its ``close`` and ``merge``, ``arrivals``,
+``quality``, ``self_governance``) and offers its own levers to policies through
+:meth:`govsim.policies.levers.Levers.mechanism`.
 """
 
 from __future__ import annotations

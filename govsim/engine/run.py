@@ -1,14 +1,15 @@
 """One simulation run: build the city and its agents, install the mechanisms, run, check.
 
-``Run`` is where everything is wired. It names no mechanism: it is given them
+:class:`Run` assembles a run and runs it. It names no mechanism: it is given them
 (:mod:`govsim.engine.mechanism`, built by :func:`govsim.mechanisms.build`), and each installs
-its hooks once, when the run is assembled. It implements the two narrow interfaces the rest
-of the engine talks through: :class:`~govsim.engine.agents.flow.CaseFlow`, what the agents may
-do with a case (create it, move it, hold it in transit, close it, let it be abandoned,
-schedule a repeat appeal), and :class:`~govsim.policies.levers.Levers`, what a policy's
-controller may pull (unit capacities, arrival prevention and detection, unit quality,
-routing; listeners, the log, the league tables). Everything random comes from named
-streams (:mod:`govsim.core.randomness`), so a seed fixes the run.
+its hooks once, when the run is assembled. The rest of the engine talks through two narrow
+interfaces, each implemented in its own module: the agents through
+:class:`~govsim.engine.agents.flow.CaseFlow` (:class:`~govsim.engine.life_cycle.LifeCycle`:
+create a case, move it, hold it in transit, close it, let it be abandoned, a repeat
+appeal), the policies' controllers through :class:`~govsim.policies.levers.Levers`
+(:class:`~govsim.engine.run_levers.RunLevers`: unit capacities, arrival prevention and
+detection, unit quality, routing; listeners, the log, the league tables). Everything random
+comes from named streams (:mod:`govsim.core.randomness`), so a seed fixes the run.
 """
 
 from __future__ import annotations
@@ -23,33 +24,25 @@ from pathlib import Path
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
 
 from govsim.core.calendar import Calendar
-from govsim.core.case import Case
-from govsim.core.codes import ABANDONED, CLOSED, OPEN, STAGE, TIERS
 from govsim.core.controls import ArrivalControls, SelfGovernance, UnitQuality, WhistleEffort
 from govsim.core.randomness import RandomStreams
 from govsim.core.servers import ServerPool
 from govsim.engine.agents import Handlers, Hotline, Residents, VerificationCall
-from govsim.engine.agents.flow import Step
 from govsim.engine.agents.intake import CategoryRules, Intake
 from govsim.engine.agents.residents import DaySource
 from govsim.engine.ledger import CaseLedger
+from govsim.engine.life_cycle import LifeCycle
 from govsim.engine.mechanism import Mechanism
 from govsim.engine.monitor import Monitor
 from govsim.engine.recording.cases import CaseCodec, CaseRecorder
 from govsim.engine.recording.tables import open_table
+from govsim.engine.run_levers import RankingRow, RunLevers
 from govsim.engine.statistics import AssessedUnits, RunStatistics
 from govsim.network.city import CityLayout, build_city
 from govsim.policies import apply_policies, install_policies
 from govsim.scenario.schema import Scenario
-
-STAGE_HOTLINE, STAGE_GRID, STAGE_STREET, STAGE_DISTRICT = (
-    STAGE[s] for s in ("hotline", "grid", "street", "district")
-)
-RankingRow = tuple[str, str, str, int, "float | None", str]
-"""month, unit type, unit, rank (0 for the governance class), composite, group."""
 
 
 @dataclass
@@ -95,6 +88,10 @@ class Run:
     that parquet file instead of keeping it in memory, and ``table_files`` a mechanism's
     table likewise (by the table's name). ``mechanisms`` are installed in their order (see
     :mod:`govsim.engine.mechanism`; :func:`govsim.mechanisms.build` gives a scenario's).
+
+    The agents reach the ledger through :attr:`flow` (:class:`LifeCycle`), the policies the
+    run through :attr:`levers` (:class:`RunLevers`); the other attributes are the assembled
+    parts a mechanism may wire itself to while it installs.
     """
 
     def __init__(
@@ -111,78 +108,79 @@ class Run:
         self.scenario = scenario
         """The scenario after the static policy changes: what the agents read."""
         self.horizon = scenario.days * 24.0
-        self.env = simpy.Environment()
+        self.env = env = simpy.Environment()
         self.streams = streams = RandomStreams(scenario.seed if seed is None else seed)
         self.layout = layout = build_city(scenario)
         self.calendar = Calendar(scenario.start_date, self.horizon)
         self.table_files = dict(table_files or {})
-        self.closed_by_tier = [0] * len(TIERS)
-        urgency_names = list(scenario.urgency_classes)
         self.category_limits = scenario.category_limits()
+        urgency_names = list(scenario.urgency_classes)
         departments = [d.name for d in scenario.departments]
         rules = [
             CategoryRules.of(c, urgency_names, scenario, departments) for c in scenario.categories
         ]
-        grid_street = layout.grid_street().tolist()
-        street_district = layout.street_district().tolist()
         self.recorder = self._recorder(cases_file, rules)
         self.ledger = ledger = CaseLedger(self.recorder.record)
-        self.move = ledger.move  # CaseFlow.move, without a call in between
+        self.flow = flow = LifeCycle(env, ledger)
 
-        # What policies move and agents read (govsim/core/controls.py), and the policies' records.
+        # What policies move and agents read (govsim/core/controls.py).
         self.arrivals = ArrivalControls(len(scenario.categories), len(layout.streets))
         self.quality = UnitQuality(len(layout.streets), len(layout.departments))
         self.whistle_effort = WhistleEffort(len(layout.streets), len(layout.departments))
         self.self_governance = SelfGovernance(len(layout.grids), len(scenario.categories))
-        self._on_create: list[Callable[[Case], None]] = []
-        self._on_close: list[Callable[[Case], None]] = []
-        self.policy_log: list[tuple[float, str]] = []
-        self.rankings: list[RankingRow] = []
-        self.policy_costs: dict[str, dict[str, float]] = {}
 
-        # The agents, each with its own parameters, streams and this run as its CaseFlow.
+        # The agents, each with its own parameters, streams and the run's life cycle.
         self.verification = VerificationCall(
-            scenario.feedback,
-            streams,
-            self,
-            self.quality,
-            self.category_limits,
-            self.horizon,
+            scenario.feedback, streams, flow, self.quality, self.category_limits, self.horizon
         )
         self.handlers = Handlers(
-            scenario, layout, streams, self, self.calendar, self.whistle_effort
+            scenario, layout, streams, flow, self.calendar, self.whistle_effort
         )
-        self.hotline = Hotline(scenario.hotline, streams, self, self.handlers.receive)
+        self.hotline = Hotline(scenario.hotline, streams, flow, self.handlers.receive)
         self.intake = Intake(
             rules,
-            grid_street,
-            street_district,
+            layout.grid_street().tolist(),
+            layout.street_district().tolist(),
             streams,
-            self.env,
+            env,
             self.arrivals,
             ledger,
-            self._on_create,
+            [],
             self.hotline,
             self.handlers,
         )
-        self.new_case = self.intake.create  # CaseFlow.new_case
+        flow.new_case = self.intake.create
+        flow.verification = self.verification
+        flow.hotline_pool = self.hotline.pool
+        flow.handlers = self.handlers
 
-        # Hooks of the mechanisms (govsim/engine/mechanism.py): None until one sets them.
-        self.closing: Callable[[Case, int], None] | None = None
-        self.abandoning: Callable[[Case], None] | None = None
-        self.repeat_appeal: Callable[[float, Case, int], None] | None = None
-        self._raise_event: RaiseEvent = self.new_case
+        # The mechanisms install their hooks (govsim/engine/mechanism.py), once.
+        self._raise_event: RaiseEvent = self.intake.create
         self._event_rates = [c.rate for c in scenario.categories]
         self._residents_prevent = True
         self.mechanisms = tuple(mechanisms)
         for mechanism in self.mechanisms:
             mechanism.install(self)
 
+        self.levers = RunLevers(
+            env,
+            scenario,
+            self.calendar,
+            self.category_limits,
+            layout,
+            self.arrivals,
+            self.quality,
+            self.whistle_effort,
+            self.handlers,
+            self.intake,
+            flow.on_close,
+            self.mechanisms,
+        )
         self.residents = Residents(
             scenario,
             layout,
             streams,
-            self.env,
+            env,
             self.arrivals,
             self.horizon,
             self._raise_event,
@@ -195,10 +193,10 @@ class Run:
         tallies = {"hotline": self.hotline.pool.tally, **self.handlers.tallies}
         with_units = {pool.tier for pool in self.pools}
         self.monitor = Monitor(
-            self.env,
+            env,
             scenario.output.timeseries_interval_hours,
             ledger,
-            self.closed_by_tier,
+            flow.closed_by_tier,
             {tier: tally for tier, tally in tallies.items() if tier in with_units},
         )
 
@@ -237,7 +235,7 @@ class Run:
         day, by category) instead of becoming cases at the categories' own rates; with
         ``filtered``, ``raise_event`` applies proactive prevention itself. One mechanism per
         run may take the arrivals."""
-        if self._raise_event != self.new_case:
+        if self._raise_event != self.intake.create:
             raise ValueError("two mechanisms take the residents' events: one may")
         self._raise_event = raise_event
         self._event_rates = rates
@@ -248,133 +246,9 @@ class Run:
         path = self.table_files.get(name)
         return None if path is None else Path(path)
 
-    # -- CaseFlow: what the agents may do with a case ----------------------------------------
-    # new_case and move are bound in __init__ (the intake's create, the ledger's move).
-
-    def close(self, case: Case, tier: int) -> None:
-        """Steps 5 and 6: report back, close at ``tier`` (a TIERS code), and draw the
-        verification call."""
-        case.closed = self.env._now  # noqa: SLF001 - env.now, without the property call
-        case.final_tier = tier
-        self.closed_by_tier[tier] += 1
-        closing = self.closing
-        if closing is not None:
-            closing(case, tier)  # a mechanism's outcome (did the handling fix it?)
-        self.verification.assess(case)
-        for listener in self._on_close:
-            listener(case)
-        self.ledger.finish(case, CLOSED)
-
-    def abandon(self, case: Case) -> None:
-        """A caller hung up before an operator answered."""
-        self.ledger.finish(case, ABANDONED)
-        abandoning = self.abandoning
-        if abandoning is not None:
-            abandoning(case)
-
-    def hold(self, delay: float, step: Step, case: Case) -> None:
-        """Hold ``case`` in transit for ``delay`` hours, then hand it to ``step``."""
-        self.ledger.transit.add(case)
-        Timeout(self.env, delay, (step, case)).callbacks.append(self._arrive)
-
-    def _arrive(self, event: simpy.Event) -> None:
-        step, case = event._value  # noqa: SLF001 - the pair we scheduled ourselves
-        if case.status != OPEN:
-            return  # closed in transit: a mechanism settled it meanwhile (merged handling)
-        self.ledger.transit.discard(case)
-        step(case)
-
-    def start_joint(self, case: Case) -> None:
-        """``case`` is now handled jointly by several departments (see CaseFlow)."""
-        self.ledger.joint.add(case)
-
-    def end_joint(self, case: Case) -> None:
-        self.ledger.joint.discard(case)
-
-    def merge(self, case: Case, tier: int) -> None:
-        """Close ``case`` because what it was about was settled elsewhere (merged handling,
-        并案): at once if it waits in a queue or is in transit, at the end of its visit if a
-        unit is on it now."""
-        ledger = self.ledger
-        if case.parts_open:
-            return  # handled jointly: it closes when its departments' last part is done
-        if case in ledger.transit:
-            ledger.transit.discard(case)
-        elif case.ticket > 0:
-            self._pool_holding(case).withdraw(case)
-        else:
-            return  # in service: the unit closes it when the visit ends (it sees the fix)
-        if case.first_response != case.first_response:  # NaN: nobody had taken it up yet
-            # Its resident is answered by the settlement (merged handling answers every
-            # report at once): without this, a duplicate closed in a queue would count as a
-            # late response, and the response rate would fall by a case merged.
-            case.first_response = self.env.now
-        self.close(case, tier)
-
-    def _pool_holding(self, case: Case) -> ServerPool:
-        """The unit whose queue ``case`` waits in (by its stage)."""
-        handlers, stage = self.handlers, case.stage
-        if stage == STAGE_HOTLINE:
-            return self.hotline.pool
-        if stage == STAGE_GRID:
-            return handlers.grids[case.grid]
-        if stage == STAGE_STREET:
-            return handlers.streets[case.street]
-        if stage == STAGE_DISTRICT:
-            return handlers.districts[case.district]
-        if case.route_department:
-            return handlers.departments[case.department]
-        return handlers.whistle.pool_for(case.summoned, case)
-
-    def appeal_again(self, delay: float, original: Case, channel: int) -> None:
-        """The resident of ``original`` appeals again after ``delay`` hours (a repeat case, or
-        what a mechanism's ``repeat_appeal`` hook makes of it)."""
-        repeat_appeal = self.repeat_appeal
-        if repeat_appeal is not None:
-            repeat_appeal(delay, original, channel)
-            return
-        args = (original.category, original.grid, original.resident, channel, original.id)
-        event = Timeout(self.env, delay)
-        event.callbacks.append(lambda _event: self.new_case(*args))
-
-    # -- Levers: what a policy's controller may pull ------------------------------------------
-    def pools_of(self, tier: str) -> list[ServerPool]:
-        return self.handlers.tier_pools()[tier]
-
-    def unit_names(self, tier: str) -> list[str]:
-        units = {
-            "grid": self.layout.grids,
-            "street": self.layout.streets,
-            "district": self.layout.districts,
-            "department": self.layout.departments,
-        }
-        return [u.name for u in units[tier]]
-
-    def move_powers_down(self, category: int, powers: float) -> None:
-        rules = self.intake.rules
-        rules[category] = rules[category].with_powers_moved_down(powers)
-
-    def on_create(self, listener: Callable[[Case], None]) -> None:
-        self._on_create.append(listener)
-
-    def on_close(self, listener: Callable[[Case], None]) -> None:
-        self._on_close.append(listener)
-
-    def log(self, text: str) -> None:
-        self.policy_log.append((round(self.env.now, 6), text))
-
-    def record_ranking(
-        self, month: str, unit_type: str, unit: str, rank: int, composite: float | None, group: str
-    ) -> None:
-        self.rankings.append((month, unit_type, unit, rank, composite, group))
-
     def mechanism(self, name: str) -> Mechanism | None:
+        """The run's mechanism called ``name``, or None."""
         return next((m for m in self.mechanisms if m.name == name), None)
-
-    def record_cost(self, policy: str, staff_hours: float, yuan: float) -> None:
-        spent = self.policy_costs.setdefault(policy, {"staff_hours": 0.0, "yuan": 0.0})
-        spent["staff_hours"] += staff_hours
-        spent["yuan"] += yuan
 
     # -- running ---------------------------------------------------------------------------
     def run(self, progress: bool = False) -> RunState:
@@ -383,7 +257,7 @@ class Run:
         started = time.perf_counter()
         try:
             with cyclic_gc_paused():
-                install_policies(self)
+                install_policies(self.levers)
                 self.residents.start()
                 env.process(self.monitor.process())
                 if self.hotline.shifts:
@@ -406,6 +280,7 @@ class Run:
                 mechanism.abort()
             raise
         wall = time.perf_counter() - started
+        levers = self.levers
         return RunState(
             self.spec,
             self.layout,
@@ -416,11 +291,11 @@ class Run:
             self.horizon,
             wall,
             self.utilisation(),
-            self.policy_log,
-            self.rankings,
+            levers.policy_log,
+            levers.rankings,
             self.prevention_counts(),
             self.mechanisms,
-            self.policy_costs,
+            levers.policy_costs,
         )
 
     def prevention_counts(self) -> dict[str, int]:

@@ -91,7 +91,7 @@ class ProblemsMechanism(Mechanism):
             run.quality,
             run.self_governance,
             self.ledger,
-            run.merge,
+            run.flow.merge,
         )
         rates, rules = problem_event_rates(scenario, run.intake.rules)
         run.intake.rules[:] = rules
@@ -100,9 +100,9 @@ class ProblemsMechanism(Mechanism):
         self.paper_draw: Callable[[], float] | None = (
             run.streams.uniform("problems/paper_closure") if self.paper_closure else None
         )
-        set_hook(run, "closing", self._closing, self)
-        set_hook(run, "abandoning", self._abandoning, self)
-        set_hook(run, "repeat_appeal", self._appeal_again, self)
+        set_hook(run.flow, "closing", self._closing, self)
+        set_hook(run.flow, "abandoning", self._abandoning, self)
+        set_hook(run.flow, "repeat_appeal", self._appeal_again, self)
         set_hook(run.hotline, "settled", _settled, self)
         set_hook(run.handlers, "settled", _settled, self)
         set_hook(run.handlers, "after_visit", self._after_visit, self)
@@ -142,12 +142,12 @@ class ProblemsMechanism(Mechanism):
         if problem is None:
             return False
         if problem.is_fixed:
-            self.run.close(case, GRID_TIER + tier)
+            self.run.flow.close(case, GRID_TIER + tier)
             return True
         draw = self.paper_draw
         if draw is not None and tier < case.needed_tier and draw() < self.paper_closure:
             case.outcome = NOT_FIXED
-            self.run.close(case, GRID_TIER + tier)
+            self.run.flow.close(case, GRID_TIER + tier)
             return True
         return False
 

@@ -1,0 +1,101 @@
+"""The levers a policy may pull (:class:`govsim.policies.levers.Levers`), over one run.
+
+A policy's controller is given a :class:`RunLevers`: capacities of the units' pools, the
+arrival, quality and effort controls, the intake's routing, listeners on cases, the run's
+records (log, league tables, costs) and the mechanisms' own levers by name. It holds the
+policies' records, which the run hands on to its results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import simpy
+
+    from govsim.core.calendar import Calendar
+    from govsim.core.case import Case
+    from govsim.core.controls import ArrivalControls, UnitQuality, WhistleEffort
+    from govsim.core.servers import ServerPool
+    from govsim.engine.agents import Handlers
+    from govsim.engine.agents.intake import Intake
+    from govsim.engine.mechanism import Mechanism
+    from govsim.network.city import CityLayout
+    from govsim.scenario.schema import Scenario
+
+RankingRow = tuple[str, str, str, int, "float | None", str]
+"""month, unit type, unit, rank (0 for the governance class), composite, group."""
+
+
+class RunLevers:
+    """What a policy's controller may read and move in one run (see the module docstring)."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        calendar: Calendar,
+        category_limits: list[float],
+        layout: CityLayout,
+        arrivals: ArrivalControls,
+        quality: UnitQuality,
+        whistle_effort: WhistleEffort,
+        handlers: Handlers,
+        intake: Intake,
+        on_close: list[Callable[[Case], None]],
+        mechanisms: tuple[Mechanism, ...],
+    ) -> None:
+        self.env = env
+        self.scenario = scenario
+        self.calendar = calendar
+        self.category_limits = category_limits
+        self.arrivals = arrivals
+        self.quality = quality
+        self.whistle_effort = whistle_effort
+        self._layout = layout
+        self._handlers = handlers
+        self._intake = intake
+        self._on_close = on_close
+        self._mechanisms = mechanisms
+        self.policy_log: list[tuple[float, str]] = []
+        self.rankings: list[RankingRow] = []
+        self.policy_costs: dict[str, dict[str, float]] = {}
+
+    def pools_of(self, tier: str) -> list[ServerPool]:
+        return self._handlers.tier_pools()[tier]
+
+    def unit_names(self, tier: str) -> list[str]:
+        units = {
+            "grid": self._layout.grids,
+            "street": self._layout.streets,
+            "district": self._layout.districts,
+            "department": self._layout.departments,
+        }
+        return [u.name for u in units[tier]]
+
+    def move_powers_down(self, category: int, powers: float) -> None:
+        rules = self._intake.rules
+        rules[category] = rules[category].with_powers_moved_down(powers)
+
+    def on_create(self, listener: Callable[[Case], None]) -> None:
+        self._intake.listeners.append(listener)
+
+    def on_close(self, listener: Callable[[Case], None]) -> None:
+        self._on_close.append(listener)
+
+    def log(self, text: str) -> None:
+        self.policy_log.append((round(self.env.now, 6), text))
+
+    def record_ranking(
+        self, month: str, unit_type: str, unit: str, rank: int, composite: float | None, group: str
+    ) -> None:
+        self.rankings.append((month, unit_type, unit, rank, composite, group))
+
+    def mechanism(self, name: str) -> Mechanism | None:
+        return next((m for m in self._mechanisms if m.name == name), None)
+
+    def record_cost(self, policy: str, staff_hours: float, yuan: float) -> None:
+        spent = self.policy_costs.setdefault(policy, {"staff_hours": 0.0, "yuan": 0.0})
+        spent["staff_hours"] += staff_hours
+        spent["yuan"] += yuan
