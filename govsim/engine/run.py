@@ -335,7 +335,7 @@ def cyclic_gc_paused() -> Iterator[None]:
     while it runs (``tests/test_memory.py`` checks this with every policy on),
     so the collector's passes over the young objects find nothing to free. They still cost
     a fifth of a big city's run at Python's default threshold. The collector's previous
-    state is restored afterwards, and the model's own cycles (agents point back to it) are
+    state is restored afterwards, and the run's own cycles (agents point back to it) are
     collected as usual once the run is dropped.
     """
     was_enabled = gc.isenabled()

@@ -1,8 +1,9 @@
-"""What an agent may do with a case: the narrow interface between the agents and the model.
+"""What an agent may do with a case: the narrow interface between the agents and the run.
 
 Agents (the hotline, the handling units, the verification call, the residents) never
-see the :class:`~govsim.engine.run.Model`; each is given its own parameters, its random
-streams and a :class:`CaseFlow`, which the model implements. Everything that changes
+see the :class:`~govsim.engine.run.Run`; each is given its own parameters, its random
+streams and a :class:`CaseFlow`, which :class:`~govsim.engine.life_cycle.LifeCycle`
+implements. Everything that changes
 the case ledger goes through it, so the ledger stays the single account of where every
 case is.
 """
@@ -22,7 +23,7 @@ Step = Callable[["Case"], None]
 
 
 class CaseFlow(Protocol):
-    """The model's side of the life cycle, as the agents see it."""
+    """The run's side of the life cycle, as the agents see it."""
 
     env: simpy.Environment
     """The clock (agents read ``env.now`` and schedule their own timers)."""

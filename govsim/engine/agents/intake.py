@@ -83,7 +83,7 @@ class CategoryRules(NamedTuple):
 
 
 class Intake:
-    """Creates cases (the model's ``new_case``) and sends each to its channel.
+    """Creates cases (the life cycle's ``new_case``) and sends each to its channel.
 
     ``rules`` has one :class:`CategoryRules` per category; the routing lever of the
     policies replaces entries (cases already open keep the rules they were born with).

@@ -73,9 +73,9 @@ Merge = Callable[["Case", int], None]
 class ProblemStock:
     """Every problem of the run, open or fixed, and what happens to it (see the module docstring).
 
-    ``merge(case, tier)`` is the model's: it takes an open case of a fixed problem out of
-    wherever it waits and closes it at ``tier`` (or lets a case in service close when its
-    visit ends).
+    ``merge(case, tier)`` is the run's life cycle's (govsim/engine/life_cycle.py): it takes
+    an open case of a fixed problem out of wherever it waits and closes it at ``tier`` (or
+    lets a case in service close when its visit ends).
     """
 
     def __init__(
