@@ -4,11 +4,16 @@ Each page is regenerated in memory and compared with the file in docs/; `govsim 
 writes them all (govsim/app/reference_pages.py).
 """
 
+import importlib
+import json
 import re
+import runpy
+import sys
 from pathlib import Path
 
 import pytest
 
+import govsim
 from govsim.app import cli
 from govsim.app.reference_pages import (
     api_reference,
@@ -127,3 +132,104 @@ def test_links_point_to_pages_and_headings_that_exist(page: Path):
         if not file.exists() or (missing_anchor and anchor not in _anchors(file)):
             broken.append(target)
     assert not broken, f"{page.relative_to(ROOT)}: broken links {broken}"
+
+
+# docs/howto/add-a-mechanism.md: its excerpts are the code they quote, the paths and names it
+# mentions exist, and its mechanism of one's own runs as shown.
+MECHANISM_HOWTO = ROOT / "docs" / "howto" / "add-a-mechanism.md"
+PENDING_PATHS = {"govsim/mechanisms/problems/tallies.py"}
+"""Named before they exist: ``ProblemTallies`` is moving there (issue 24)."""
+
+
+def _python_blocks(page: Path) -> list[tuple[str, str]]:
+    """(first line, the rest) of each ```python block of ``page`` (its first line is a
+    comment naming the file)."""
+    text = page.read_text(encoding="utf-8")
+    blocks = re.findall(r"^```python\n(.*?)^```", text, flags=re.M | re.S)
+    return [(code.partition("\n")[0], code.partition("\n")[2]) for code in blocks]
+
+
+def _resolves(dotted: str) -> bool:
+    """Whether ``govsim.x.y`` is a module, or a name of the longest module it starts with."""
+    parts = dotted.split(".")
+    for n in range(len(parts), 0, -1):
+        try:
+            target: object = importlib.import_module(".".join(parts[:n]))
+        except ModuleNotFoundError:
+            continue
+        for name in parts[n:]:
+            if not hasattr(target, name):
+                return False
+            target = getattr(target, name)
+        return True
+    return False
+
+
+@pytest.mark.slow  # imports every module it names
+def test_the_mechanism_howto_names_paths_and_names_that_exist():
+    text = MECHANISM_HOWTO.read_text(encoding="utf-8")
+    paths = set(re.findall(r"(?<![\w/.])((?:govsim|tests|benchmarks|scenarios)/[\w./-]*\w)", text))
+    assert "govsim/engine/mechanism.py" in paths and "tests/test_mechanisms.py" in paths
+    missing = sorted(
+        p for p in paths - PENDING_PATHS if "NAME" not in p and not (ROOT / p).exists()
+    )
+    assert not missing, f"add-a-mechanism.md names paths that do not exist: {missing}"
+    tests = re.findall(r"(tests/\w+\.py)::(\w+)", text)
+    assert tests
+    gone = [
+        f"{f}::{t}" for f, t in tests if f"def {t}(" not in (ROOT / f).read_text(encoding="utf-8")
+    ]
+    assert not gone, f"add-a-mechanism.md names tests that do not exist: {gone}"
+    names = set(re.findall(r"\bgovsim(?:\.\w+)+", text))
+    assert "govsim.engine.mechanism.set_hook" in names
+    unknown = sorted(n for n in names if not _resolves(n))
+    assert not unknown, f"add-a-mechanism.md names what govsim does not have: {unknown}"
+
+
+def test_the_mechanism_howto_quotes_the_code_as_it_is():
+    """Each block that starts with ``# govsim/...`` is that file's code (``# ...``: lines
+    left out), line for line, indentation aside."""
+    excerpts = [
+        (first[2:], code)
+        for first, code in _python_blocks(MECHANISM_HOWTO)
+        if first.startswith("# govsim/")
+    ]
+    assert len(excerpts) >= 8
+    stale = []
+    for path, code in excerpts:
+        source = [line.strip() for line in (ROOT / path).read_text(encoding="utf-8").splitlines()]
+        joined = "\n".join(source)
+        for part in re.split(r"^\s*# \.\.\.\n", code, flags=re.M):
+            lines = "\n".join(line.strip() for line in part.strip("\n").splitlines())
+            if f"\n{lines}\n" not in f"\n{joined}\n":
+                stale.append(f"{path}: {part.strip().splitlines()[0]}")
+    assert not stale, f"add-a-mechanism.md quotes code that changed: {stale}"
+
+
+@pytest.mark.slow
+def test_the_mechanism_howto_example_runs_as_shown(tmp_path, monkeypatch, capsys):
+    files = {
+        first[2:]: code
+        for first, code in _python_blocks(MECHANISM_HOWTO)
+        if re.fullmatch(r"# \w+\.py", first)
+    }
+    assert sorted(files) == ["closed_by_hour.py", "count_closed.py"]
+    for name, code in files.items():
+        (tmp_path / name).write_text(code, encoding="utf-8")
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        ran = runpy.run_path(str(tmp_path / "count_closed.py"), run_name="__main__")
+    finally:
+        sys.modules.pop("closed_by_hour", None)
+    printed = capsys.readouterr().out.splitlines()
+    text = MECHANISM_HOWTO.read_text(encoding="utf-8")
+    shown = text.split("$ python count_closed.py\n", 1)[1].splitlines()
+    assert printed[1] == shown[1]  # the folder's files, the mechanism's table among them
+    result = ran["result"]
+    block = json.loads((tmp_path / "results" / "closed_by_hour" / "summary.json").read_text())
+    assert block["closed_by_hour"] == result.summary["closed_by_hour"]
+    assert block["closed_by_hour"]["closed"] == result.summary["closed"] > 0
+    loaded = govsim.load(ran["folder"]).tables["closed_by_hour"]
+    assert loaded["closed"].sum() == result.summary["closed"]
