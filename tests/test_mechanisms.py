@@ -96,6 +96,8 @@ def test_a_hook_that_decides_has_one_owner() -> None:
     assert problems is not None
     with pytest.raises(ValueError, match="after_visit.*'problems' set already"):
         set_hook(run.handlers, "after_visit", lambda case, tier: False, ClosedByHour())
+    with pytest.raises(ValueError, match="settled.*'problems' set already"):  # a plain function
+        set_hook(run.hotline, "settled", lambda case: False, ClosedByHour())
     with pytest.raises(ValueError, match="two mechanisms take the residents' events"):
         run.route_arrivals(run.intake.create, [1.0], filtered=False)
 

@@ -274,6 +274,16 @@ API: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ),
     ),
     (
+        "govsim.engine.mechanism",
+        "Write a mechanism of one's own (docs/howto/add-a-mechanism.md).",
+        ("Mechanism", "set_hook", "NOTIFICATIONS", "MechanismOutcome"),
+    ),
+    (
+        "govsim.mechanisms",
+        "The built-in mechanisms and how a run's are built.",
+        ("BUILT_IN", "build"),
+    ),
+    (
         "govsim.experiments",
         "Run experiments and summarise replications.",
         (

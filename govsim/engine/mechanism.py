@@ -109,7 +109,7 @@ class Mechanism:
         return None
 
 
-NOTIFICATIONS = frozenset({"closing", "abandoning"})
+NOTIFICATIONS = ("closing", "abandoning")
 """Hooks that only observe (they return None): several mechanisms may set them."""
 
 
@@ -119,18 +119,18 @@ def set_hook(target: object, name: str, hook: Callable[..., Any], owner: Mechani
     A notification already set by another mechanism is kept and called first; any other hook
     already set raises ValueError naming both mechanisms.
     """
+    owners: dict[str, str] = vars(target).setdefault("_hook_owners", {})
     current = getattr(target, name)
     if current is not None:
         if name not in NOTIFICATIONS:
-            holder = getattr(current, "__self__", None)
             raise ValueError(
-                f"mechanism '{owner.name}' sets the hook {name}, which "
-                f"'{getattr(holder, 'name', holder)}' set already: a hook that decides has one "
-                "owner"
+                f"mechanism '{owner.name}' sets the hook {name}, which mechanism "
+                f"'{owners.get(name, '?')}' set already: a hook that decides has one owner"
             )
-
-        setattr(target, name, _both(current, hook))
-        return
+        hook = _both(current, hook)
+        owners[name] = f"{owners.get(name, '?')}, {owner.name}"
+    else:
+        owners[name] = owner.name
     setattr(target, name, hook)
 
 
