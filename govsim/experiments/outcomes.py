@@ -21,8 +21,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from govsim.core.rates import composite, composite_weights
+from govsim.core.rates import composite
 from govsim.engine.statistics import BEYOND_STREET, CROSS_DEPARTMENT
+from govsim.policies.ranking import composite_weights
 from govsim.results.censoring import Censoring, censoring
 from govsim.results.run_tables import RunResult
 from govsim.results.settling import Settling, settling
@@ -143,7 +144,7 @@ def satisfaction_rate(result: RunResult, warmup: float) -> float:
 def composite_score(result: RunResult, warmup: float) -> float:
     """Composite of the three rates (ranking weights, else 0.1 / 0.5 / 0.4)."""
     rates = {f"{k}_rate": v for k, v in result.statistics.rates(warmup).items()}
-    return float(composite(rates, composite_weights(result.scenario)))
+    return float(composite(rates, composite_weights(result.scenario.policies)))
 
 
 def share_closed_low(result: RunResult, warmup: float) -> float:
