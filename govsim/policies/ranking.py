@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, field_validator
 
 from govsim.core.bounds import MAX_DAYS, MAX_SCORE, MAX_STREETS, MAX_UNIT_STAFF
-from govsim.core.case import Case
 from govsim.core.codes import DEPARTMENT_TIER, HOTLINE_TIER, NOT_ASKED, SATISFACTION_WEIGHT
 from govsim.core.rates import DEFAULT_WEIGHTS, RATES, RateName
 from govsim.policies.base import PolicySpec
@@ -42,6 +41,7 @@ from govsim.policies.base import PolicySpec
 if TYPE_CHECKING:
     from collections.abc import Generator, Sequence
 
+    from govsim.core.case import Case
     from govsim.policies.levers import Levers
 
 ADVANCED, IMPROVING, RECTIFICATION, GOVERNANCE, ORDINARY = (
