@@ -41,7 +41,7 @@ from govsim.core.bounds import (
     MIN_INTERVAL_HOURS,
     NAME_PATTERN,
 )
-from govsim.core.codes import TIERS
+from govsim.core.codes import TIERS, TierName
 from govsim.core.parameters import (
     Distribution,
     FieldError,
@@ -55,7 +55,6 @@ from govsim.policies.whistle import Whistle
 from govsim.scenario.city_names import synthetic_names
 from govsim.scenario.problems import CategoryProblems, Problems
 
-TierName = Literal["hotline", "grid", "street", "district", "department"]
 TerritorialTierName = Literal["grid", "street", "district"]
 ChannelName = Literal["hotline", "online", "patrol"]
 
