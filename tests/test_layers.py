@@ -2,9 +2,8 @@
 
 Reading every module's import statements (with the standard library's ``ast``, nothing
 is imported), each ``govsim`` import must point to the same layer or a lower one. Imports
-under ``if TYPE_CHECKING:`` are exempt: they exist for annotations only and create no
-dependency when the code runs (a policy's controller is annotated with the scenario type
-that holds it, for instance). docs/architecture.md draws the layers.
+under ``if TYPE_CHECKING:`` are exempt from this order: they exist for annotations only and
+create no dependency when the code runs. docs/architecture.md draws the layers.
 
 Cycles are checked on every import, those under ``if TYPE_CHECKING:`` and inside functions
 included: a circle of type hints still ties the modules together (none can be read, moved or
