@@ -41,7 +41,7 @@ def test_experiment_reference_is_up_to_date():
 
 def test_cli_reference_is_up_to_date():
     written = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
-    assert written == cli_reference(), "run `govsim docs` and commit docs/cli.md"
+    assert written == cli_reference(cli._parser()), "run `govsim docs` and commit docs/cli.md"
 
 
 def test_api_reference_is_up_to_date():
@@ -51,8 +51,8 @@ def test_api_reference_is_up_to_date():
 
 def test_govsim_docs_writes_every_reference_page(tmp_path, capsys):
     assert cli.main(["docs", "--dir", str(tmp_path)]) == cli.EXIT_OK
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(pages())
-    for name, make in pages().items():
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(pages(cli._parser()))
+    for name, make in pages(cli._parser()).items():
         assert (tmp_path / name).read_text(encoding="utf-8") == make()
     assert "wrote" in capsys.readouterr().out
 
@@ -67,7 +67,7 @@ def test_govsim_docs_out_writes_the_scenario_reference_only(tmp_path):
 
 
 def test_cli_reference_names_every_command_and_exit_code():
-    text = cli_reference()
+    text = cli_reference(cli._parser())
     for command in ("govsim run", "govsim experiment run", "govsim log validate", "govsim docs"):
         assert f"\n## {command}\n" in text
     codes = {code for code, _ in exit_codes()}

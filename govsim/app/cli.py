@@ -1,11 +1,8 @@
 """Command line: ``govsim run | validate | network | experiment | optimize | discover | plot |
 report | log | export-log | fit | calibrate | docs``.
 
-Exit codes: 0 success; 1 the model broke an invariant (a ledger violation: a bug to
-report); 2 bad input (file, key path and line are named; nothing is written), an output
-folder that cannot be used or written, or a run that would not fit the machine; 3 some
-runs of an experiment failed (the others finished and were written); 130 interrupted
-(Ctrl-C; the message says what was kept).
+Exit codes: :mod:`govsim.app.exit_codes` (0 success, 1 a ledger violation, 2 bad input, 3
+some runs failed, 130 interrupted).
 
 This module imports only the standard library at first: the heavy libraries load inside
 the command, after the Ctrl-C handling is in place.
@@ -18,18 +15,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from govsim.app.exit_codes import (
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_LEDGER,
+    EXIT_OK,
+    EXIT_RUNS_FAILED,
+)
 from govsim.core.errors import LedgerError, UserInputError
 from govsim.core.interrupts import (
-    EXIT_INTERRUPTED,
     NOTHING_WRITTEN,
     Interrupted,
     message_of,
     quiet_start,
     terminate_as_interrupt,
 )
-
-EXIT_OK, EXIT_LEDGER, EXIT_INPUT = 0, 1, 2
-EXIT_RUNS_FAILED = 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -411,9 +411,10 @@ def _docs(args: argparse.Namespace) -> int:
     folder = Path(args.dir)
     if not resolve_out(folder).is_dir():
         raise UserInputError("the folder does not exist", source=str(folder))
-    for name in pages():  # every page checked before any is written
+    parser = _parser()
+    for name in pages(parser):  # every page checked before any is written
         _output_file(str(folder / name), replace=False, mark=DOCS_MARK)
-    written = write_pages(resolve_out(folder))
+    written = write_pages(resolve_out(folder), parser)
     print(f"wrote {', '.join(str(folder / p.name) for p in written)}")
     return EXIT_OK
 

@@ -10,9 +10,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from govsim.app.exit_codes import EXIT_OK
 from govsim.core.errors import UserInputError
-
-EXIT_OK = 0
 
 
 def add_commands(sub: Any) -> None:

@@ -27,15 +27,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
+import govsim.app.exit_codes
 from govsim.scenario.reference import scenario_reference, schema_reference
 
 
-def pages() -> dict[str, Callable[[], str]]:
-    """Each reference page's file name (in ``docs/``) and the function that writes its text."""
+def pages(parser: argparse.ArgumentParser) -> dict[str, Callable[[], str]]:
+    """Each reference page's file name (in ``docs/``) and the function that writes its text;
+    ``parser`` is the command line's (:func:`govsim.app.cli._parser`: the command line calls
+    this module, not the other way round)."""
     return {
         "scenarios.md": scenario_reference,
         "experiments-schema.md": experiment_reference,
-        "cli.md": cli_reference,
+        "cli.md": lambda: cli_reference(parser),
         "api.md": api_reference,
     }
 
@@ -83,23 +86,19 @@ Generated from the argparse parser of `govsim/app/cli.py` by `govsim docs`; do n
 
 
 def exit_codes() -> list[tuple[int, str]]:
-    """(code, meaning) as the docstring of :mod:`govsim.app.cli` states them ("Exit codes: 0
-    success; 1 ...; 130 ...")."""
-    import govsim.app.cli
-
-    doc = " ".join((govsim.app.cli.__doc__ or "").split())
+    """(code, meaning) as the docstring of :mod:`govsim.app.exit_codes` states them ("Exit
+    codes: 0 success; 1 ...; 130 ...")."""
+    doc = " ".join((govsim.app.exit_codes.__doc__ or "").split())
     match = re.search(r"Exit codes: (.*?)\.(?: |$)(?=[A-Z]|$)", doc)
     if match is None:
-        raise ValueError("govsim/app/cli.py's docstring no longer lists the exit codes")
+        raise ValueError("govsim/app/exit_codes.py's docstring no longer lists the exit codes")
     items = re.split(r"; (?=\d+ )", match.group(1))
     return [(int(code), text) for code, text in (item.split(" ", 1) for item in items)]
 
 
-def cli_reference() -> str:
-    """The text of ``docs/cli.md``: one section per command and subcommand, in parser order."""
-    from govsim.app.cli import _parser
-
-    parser = _parser()
+def cli_reference(parser: argparse.ArgumentParser) -> str:
+    """The text of ``docs/cli.md``: one section per command and subcommand of ``parser`` (the
+    command line's, :func:`govsim.app.cli._parser`), in parser order."""
     commands = list(_commands(parser, "govsim"))
     lines = [CLI_HEADER, "| exit code | meaning |", "| --- | --- |"]
     lines += [f"| {code} | {text} |" for code, text in exit_codes()]
@@ -596,15 +595,16 @@ def _sentence(text: str) -> str:
     return (text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")) if text else text
 
 
-def write_pages(folder: str | Path) -> list[Path]:
-    """Write every reference page into ``folder`` (each atomically); return their paths."""
+def write_pages(folder: str | Path, parser: argparse.ArgumentParser) -> list[Path]:
+    """Write every reference page into ``folder`` (each atomically), the command line's from
+    ``parser``; return their paths."""
     from govsim.core.io import atomic_write
 
     def writer(text: str) -> Callable[[str], object]:
         return lambda tmp: Path(tmp).write_text(text, encoding="utf-8")
 
     written = []
-    for file_name, make in pages().items():
+    for file_name, make in pages(parser).items():
         target = Path(folder) / file_name
         atomic_write(target, writer(make()))
         written.append(target)

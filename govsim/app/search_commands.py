@@ -11,14 +11,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from govsim.app.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNS_FAILED
 from govsim.core.errors import UserInputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from govsim.search.study import Study
-
-EXIT_OK, EXIT_RUNS_FAILED, EXIT_INTERRUPTED = 0, 3, 130
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

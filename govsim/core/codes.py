@@ -7,8 +7,12 @@ case table (:mod:`govsim.engine.recording.cases`) attaches, and each constant th
 
 from __future__ import annotations
 
+from typing import Literal
+
 TIERS = ("hotline", "grid", "street", "district", "department")
 """Where a case can be handled and closed, lowest first (the hotline answers consultations)."""
+TierName = Literal["hotline", "grid", "street", "district", "department"]
+"""A name of TIERS, as a type (the scenario's keys by tier)."""
 HOTLINE_TIER, GRID_TIER, STREET_TIER, DISTRICT_TIER, DEPARTMENT_TIER = range(len(TIERS))
 """``Case.final_tier`` codes, indices into TIERS (-1 while not closed)."""
 

@@ -3,22 +3,21 @@
 One public analytics formula (docs/sources.md; not an official one): the denominators are
 valid callbacks; satisfaction = (satisfied + 0.9 x basically satisfied) / valid;
 composite = 0.1 response + 0.5 resolution + 0.4 satisfaction unless a ranking policy
-sets other weights. The streaming tallies (:mod:`govsim.engine.statistics`), the table-based
-reference (:mod:`govsim.results.kpis_from_cases`), the ranking policy and the calibration all
-compute their rates here.
+sets other weights (:func:`govsim.policies.ranking.composite_weights`). The streaming tallies
+(:mod:`govsim.engine.statistics`), the table-based reference
+(:mod:`govsim.results.kpis_from_cases`), the ranking policy and the calibration all compute
+their rates here.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, overload
 
-import numpy as np
-import pandas as pd
-
 from govsim.core.codes import BASIC, SATISFACTION_WEIGHT, SATISFIED
 
-if TYPE_CHECKING:
-    from govsim.scenario.schema import Scenario
+if TYPE_CHECKING:  # the formulas work on numbers, arrays and columns alike: no import at run time
+    import numpy as np
+    import pandas as pd
 
 RateName = Literal["response", "resolution", "satisfaction"]
 RATES: tuple[RateName, ...] = ("response", "resolution", "satisfaction")
@@ -75,15 +74,6 @@ def add_true_fix_rate(kpis: pd.DataFrame) -> None:
     """Add the true fix rate, in place: closed cases of problems whose handling really fixed
     the problem, over closed cases of problems (NaN without problems)."""
     kpis["true_fix_rate"] = _ratio(kpis["fixed_cases"], kpis["problem_cases"])
-
-
-def composite_weights(scenario: Scenario) -> dict[str, float]:
-    """The ranking policy's composite weights, else the public formula 0.1 / 0.5 / 0.4."""
-    for policy in scenario.policies:
-        if policy.type == "ranking":
-            return {r: policy.weights.get(r, 0.0) for r in RATES}
-    weights: dict[str, float] = {r: w for r, w in DEFAULT_WEIGHTS.items()}
-    return weights
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:

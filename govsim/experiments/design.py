@@ -20,6 +20,7 @@ import yaml
 
 from govsim.core.bounds import MAX_RUNS
 from govsim.core.errors import UserInputError
+from govsim.experiments.outcomes import measured
 from govsim.experiments.schema import Experiment
 from govsim.scenario.loader import Override, ScenarioSource, _find
 from govsim.scenario.schema import Scenario
@@ -40,6 +41,12 @@ class RunTask:
     companions: bool = False
     """Measure, beside a time to close, its companions too (open share, settled:
     :func:`govsim.experiments.outcomes.measured`); an experiment's runs do."""
+
+
+def task_outcomes(task: RunTask) -> list[str]:
+    """What one run measures: its outcomes, with their companions if the task asks
+    (``RunTask.companions``: an experiment's runs do)."""
+    return measured(task.outcomes) if task.companions else list(task.outcomes)
 
 
 @dataclass(frozen=True)

@@ -11,27 +11,24 @@ it leaves out), ``time_to_close_restricted`` (censoring-aware: a Kaplan-Meier re
 mean that counts the open cases for the time they have waited) and ``settled`` /
 ``backlog_trend`` (does the backlog stop growing after the warm-up, :mod:`govsim.results.settling`).
 An experiment that asks for a time to close measures ``open_share`` and ``settled`` too
-(:func:`measured`, :func:`task_outcomes`), so a variant whose backlog grows is flagged
-wherever its time to close is shown.
+(:func:`measured`, :func:`govsim.experiments.design.task_outcomes`), so a variant whose
+backlog grows is flagged wherever its time to close is shown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from govsim.core.rates import composite, composite_weights
+from govsim.core.rates import composite
 from govsim.engine.mechanism import MechanismOutcome
 from govsim.engine.statistics import BEYOND_STREET, CROSS_DEPARTMENT
 from govsim.mechanisms import BUILT_IN
+from govsim.policies.ranking import composite_weights
 from govsim.results.censoring import Censoring, censoring
 from govsim.results.run_tables import RunResult
 from govsim.results.settling import Settling, settling
-
-if TYPE_CHECKING:
-    from govsim.experiments.design import RunTask
 
 Outcome = Callable[[RunResult, float], float]
 
@@ -149,7 +146,7 @@ def satisfaction_rate(result: RunResult, warmup: float) -> float:
 def composite_score(result: RunResult, warmup: float) -> float:
     """Composite of the three rates (ranking weights, else 0.1 / 0.5 / 0.4)."""
     rates = {f"{k}_rate": v for k, v in result.statistics.rates(warmup).items()}
-    return float(composite(rates, composite_weights(result.scenario)))
+    return float(composite(rates, composite_weights(result.scenario.policies)))
 
 
 def share_closed_low(result: RunResult, warmup: float) -> float:
@@ -236,12 +233,6 @@ def measured(names: tuple[str, ...] | list[str]) -> list[str]:
     if any(n in TIME_TO_CLOSE for n in wanted):
         wanted += [c for c in COMPANIONS if c not in wanted]
     return wanted
-
-
-def task_outcomes(task: RunTask) -> list[str]:
-    """What one run measures: its outcomes, with their companions if the task asks
-    (``RunTask.companions``: an experiment's runs do)."""
-    return measured(task.outcomes) if task.companions else list(task.outcomes)
 
 
 def known_outcomes(names: list[str]) -> list[str]:

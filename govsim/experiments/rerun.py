@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from govsim.core.errors import UserInputError
-from govsim.experiments.design import Design, RunTask, build_design
+from govsim.experiments.design import Design, RunTask, build_design, task_outcomes
 from govsim.results.case_views import case_views
 from govsim.results.loading import ExperimentData
 from govsim.scenario.schema import Scenario
@@ -98,7 +98,7 @@ def choose_tasks(
 
 def replay_task(task: RunTask) -> tuple[RunTask, dict[str, pd.DataFrame], dict[str, float]]:
     """Simulate one run and keep its case views and outcomes (runs in a worker process)."""
-    from govsim.experiments.outcomes import OUTCOMES, task_outcomes
+    from govsim.experiments.outcomes import OUTCOMES
     from govsim.simulate import simulate
 
     # Experiments may run without a per-case table; the replay needs one.

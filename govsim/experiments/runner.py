@@ -1,7 +1,7 @@
 """Perform one run of an experiment, in whatever process a backend chose.
 
 A run measures its outcomes and, beside a time to close, its companions when the task asks
-(an experiment's runs; :func:`govsim.experiments.outcomes.task_outcomes`: the open share and
+(an experiment's runs; :func:`govsim.experiments.design.task_outcomes`: the open share and
 whether the backlog settled).
 
 A run that raises does not stop the experiment: its error comes back as data, with the
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from govsim.experiments.design import RunTask
-from govsim.experiments.outcomes import OUTCOMES, task_outcomes
+from govsim.experiments.design import RunTask, task_outcomes
+from govsim.experiments.outcomes import OUTCOMES
 from govsim.simulate import simulate
 
 TIMESERIES_METRICS = ("open", "queued", "in_service", "staff", "arrived", "closed", "abandoned")

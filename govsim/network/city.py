@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from govsim.scenario.city_names import spread, synthetic_names
 from govsim.scenario.schema import Scenario
 
 
@@ -105,14 +106,17 @@ def _synthetic(layout: CityLayout, scenario: Scenario) -> None:
     spec = scenario.city.synthetic
     assert spec is not None
     staffing = scenario.staffing
-    names = spec.district_names or [f"D{i + 1:02d}" for i in range(spec.districts)]
+    names, street_names, grid_names = synthetic_names(
+        spec.districts, spec.streets, spec.grids, spec.district_names, spec.street_names
+    )
     for name in names:
         layout.districts.append(Unit(name, "district", staffing.district_staff))
     first_township = spec.streets - spec.townships
-    for s, d in enumerate(_spread(spec.streets, spec.districts)):
-        name = spec.street_names[s] if spec.street_names else f"{names[d]}-S{s + 1:03d}"
+    for s, d in enumerate(spread(spec.streets, spec.districts)):
         kind = "township" if s >= first_township else "street"
-        layout.streets.append(Unit(name, "street", staffing.street_staff, parent=d, kind=kind))
+        layout.streets.append(
+            Unit(street_names[s], "street", staffing.street_staff, parent=d, kind=kind)
+        )
     kinds = [
         kind for kind, n in (spec.grid_kinds or {"community": spec.grids}).items() for _ in range(n)
     ]
@@ -120,11 +124,11 @@ def _synthetic(layout: CityLayout, scenario: Scenario) -> None:
     kinds = [kinds[i] for i in _interleave(len(kinds), spec.streets)]
     residential = sum(kind in RESIDENTIAL for kind in kinds)
     population = iter(_split(spec.population, residential))
-    for g, s in enumerate(_spread(spec.grids, spec.streets)):
+    for g, s in enumerate(spread(spec.grids, spec.streets)):
         kind = kinds[g]
         layout.grids.append(
             Unit(
-                f"{layout.streets[s].name}-G{g + 1:04d}",
+                grid_names[g],
                 "grid",
                 staffing.grid_workers,
                 parent=int(s),
@@ -141,11 +145,6 @@ def _interleave(items: int, bins: int) -> list[int]:
 
 def _or(value: int | None, default: int) -> int:
     return default if value is None else value
-
-
-def _spread(items: int, bins: int) -> list[int]:
-    """Bin index of each of ``items`` items spread evenly over ``bins`` bins, in order."""
-    return [i * bins // items for i in range(items)]
 
 
 def _split(total: int, parts: int) -> np.ndarray:

@@ -16,11 +16,13 @@ tier: Haidian is a district and also one of its streets. Nodes carry ``name``, `
 from __future__ import annotations
 
 from pathlib import Path
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from govsim.network.city import CityLayout, build_city
 from govsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 HOTLINE_NAME = "12345 hotline"
 
@@ -34,6 +36,8 @@ HOTLINE = node_id("hotline", HOTLINE_NAME)
 
 
 def jurisdiction_graph(scenario: Scenario, layout: CityLayout | None = None) -> nx.MultiDiGraph:
+    import networkx as nx  # here, not above: a run lays out the city without the graph library
+
     layout = layout or build_city(scenario)
     graph = nx.MultiDiGraph(name=scenario.name)
     graph.add_node(
@@ -93,6 +97,8 @@ def jurisdiction_graph(scenario: Scenario, layout: CityLayout | None = None) -> 
 
 
 def write_graphml(graph: nx.MultiDiGraph, path: str | Path) -> None:
+    import networkx as nx
+
     nx.write_graphml(graph, str(path))
 
 

@@ -116,9 +116,9 @@ def league_figure(inputs: PlotInputs) -> Figure:
     fig = new_figure(max(6.0, 2.5 + 1.3 * matrix.shape[1]), 2.2 + 0.28 * rows)
     weights = None
     if inputs.scenario is not None:
-        from govsim.core.rates import composite_weights
+        from govsim.policies.ranking import composite_weights
 
-        weights = composite_weights(inputs.scenario)
+        weights = composite_weights(inputs.scenario.policies)
     league.plot_league(
         inputs.table("kpis"), ax=fig.subplots(), variants=inputs.variants, weights=weights
     )

@@ -9,7 +9,8 @@ act in list order. ``docs/policies.md`` explains each mechanism.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, get_args
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, TypeVar, get_args
 
 from pydantic import Field
 
@@ -23,8 +24,7 @@ from govsim.policies.street_powers import StreetPowers
 from govsim.policies.whistle import WhistleBlowing
 
 if TYPE_CHECKING:
-    from govsim.policies.levers import Levers
-    from govsim.scenario.schema import Scenario
+    from govsim.policies.levers import Levers, PolicyHooks, ScenarioT
 
 Policy = Annotated[
     DispatchReform
@@ -47,11 +47,14 @@ ORDER: tuple[str, ...] = tuple(
 monthly topic, self-governance, ranking."""
 
 
-def ordered(policies: list[Policy]) -> list[Policy]:
+P = TypeVar("P", bound="PolicyHooks")
+
+
+def ordered(policies: Iterable[P]) -> list[P]:
     return sorted(policies, key=lambda p: ORDER.index(p.type))  # stable: list order within a type
 
 
-def apply_policies(scenario: Scenario) -> Scenario:
+def apply_policies(scenario: ScenarioT) -> ScenarioT:
     """The scenario after every static policy change, in composition order."""
     for policy in ordered(scenario.policies):
         scenario = policy.apply(scenario)

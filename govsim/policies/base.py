@@ -19,17 +19,18 @@ from govsim.core.parameters import Strict
 if TYPE_CHECKING:
     from collections.abc import Generator
 
-    from govsim.policies.levers import Levers
-    from govsim.scenario.schema import Scenario
+    from govsim.policies.levers import Levers, ScenarioT
 
 
 class PolicySpec(Strict):
     """Base of the policy specs; subclasses add a ``type`` literal and their parameters."""
 
-    def apply(self, scenario: Scenario) -> Scenario:
+    def apply(self, scenario: ScenarioT) -> ScenarioT:
         """The scenario after this policy's static change, made before the run: a changed copy
         (``scenario.model_copy(update=...)``), never the given scenario changed in place. The
-        default changes nothing."""
+        default changes nothing. A policy sees the scenario as
+        :class:`~govsim.policies.levers.ScenarioView` (the schema imports the policies, not the
+        other way round)."""
         return scenario
 
     def install(self, levers: Levers) -> None:

@@ -14,7 +14,7 @@ from govsim.core.parameters import Distribution
 from govsim.policies.base import PolicySpec
 
 if TYPE_CHECKING:
-    from govsim.scenario.schema import Scenario
+    from govsim.policies.levers import ScenarioT
 
 
 class DispatchReform(PolicySpec):
@@ -33,7 +33,7 @@ class DispatchReform(PolicySpec):
         description="Probability a dispatch reaches the right unit; null: unchanged.",
     )
 
-    def apply(self, scenario: Scenario) -> Scenario:
+    def apply(self, scenario: ScenarioT) -> ScenarioT:
         changes: dict[str, object] = {"direct_to_street": self.direct_to_street}
         if self.district_relay_delay is not None:
             changes["district_relay_delay"] = self.district_relay_delay

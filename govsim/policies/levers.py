@@ -22,20 +22,68 @@ A policy's controller (``install``) is given a :class:`Levers`, which the model 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, cast
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, cast
 
 if TYPE_CHECKING:
     import simpy
 
     from govsim.core.calendar import Calendar
     from govsim.core.case import Case
+    from govsim.core.codes import TierName
     from govsim.core.controls import ArrivalControls, UnitQuality, WhistleEffort
     from govsim.core.parameters import Distribution
     from govsim.core.servers import ServerPool
-    from govsim.scenario.schema import Scenario
 
 Listener = Callable[["Case"], None]
+
+
+class Section(Protocol):
+    """A scenario section (pydantic): copied with changes, never changed in place."""
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Self: ...
+
+
+class Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class Feedback(Protocol):
+    @property
+    def resolution_probability(self) -> Mapping[TierName, float]: ...
+
+
+class ScenarioView(Section, Protocol):
+    """What a policy reads of the scenario that holds it (read only). The scenario
+    (:class:`govsim.scenario.schema.Scenario`) is one: named here as a protocol because the
+    scenario's schema imports the policies, so no policy imports the schema."""
+
+    @property
+    def categories(self) -> Sequence[Named]: ...
+    @property
+    def departments(self) -> Sequence[Named]: ...
+    @property
+    def feedback(self) -> Feedback: ...
+    @property
+    def hotline(self) -> Section: ...
+    @property
+    def policies(self) -> Sequence[PolicyHooks]: ...
+
+
+ScenarioT = TypeVar("ScenarioT", bound=ScenarioView)
+"""The scenario's own type, kept through a static change (``apply``)."""
+
+
+class PolicyHooks(Protocol):
+    """What the run calls on a policy (:class:`govsim.policies.base.PolicySpec` is one)."""
+
+    @property
+    def type(self) -> str: ...
+    def apply(self, scenario: ScenarioT) -> ScenarioT: ...
+    def install(self, levers: Levers) -> None: ...
 
 
 class Levers(Protocol):
@@ -43,8 +91,12 @@ class Levers(Protocol):
 
     env: simpy.Environment
     """The clock: controllers are SimPy processes (``env.process``) and wait on ``env.timeout``."""
-    scenario: Scenario
-    """The scenario after the static policy changes (read only)."""
+
+    @property
+    def scenario(self) -> ScenarioView:
+        """The scenario after the static policy changes (read only)."""
+        ...
+
     calendar: Calendar
     category_limits: list[float]
     """Response time limit of each category's cases (hours), by category code: the owning

@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from govsim.core.bounds import MAX_DAYS, MAX_UNIT_STAFF
-from govsim.core.case import Case
 from govsim.policies.base import PolicySpec, at_day, spread
 from govsim.policies.levers import problem_levers
 
 if TYPE_CHECKING:
     from collections.abc import Generator
 
+    from govsim.core.case import Case
     from govsim.policies.levers import Levers
 
 

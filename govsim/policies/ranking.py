@@ -34,14 +34,14 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, field_validator
 
 from govsim.core.bounds import MAX_DAYS, MAX_SCORE, MAX_STREETS, MAX_UNIT_STAFF
-from govsim.core.case import Case
 from govsim.core.codes import DEPARTMENT_TIER, HOTLINE_TIER, NOT_ASKED, SATISFACTION_WEIGHT
 from govsim.core.rates import DEFAULT_WEIGHTS, RATES, RateName
 from govsim.policies.base import PolicySpec
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Generator, Sequence
 
+    from govsim.core.case import Case
     from govsim.policies.levers import Levers
 
 ADVANCED, IMPROVING, RECTIFICATION, GOVERNANCE, ORDINARY = (
@@ -129,6 +129,16 @@ class Ranking(PolicySpec):
         levers.on_create(controller.count_appeal)
         levers.on_close(controller.count_closed)
         levers.env.process(controller.run())
+
+
+def composite_weights(policies: Sequence[PolicySpec]) -> dict[str, float]:
+    """The composite weights of a scenario whose policies are ``policies``: the ranking
+    policy's, else the public formula 0.1 / 0.5 / 0.4."""
+    for policy in policies:
+        if isinstance(policy, Ranking):
+            return {r: policy.weights.get(r, 0.0) for r in RATES}
+    weights: dict[str, float] = {r: w for r, w in DEFAULT_WEIGHTS.items()}
+    return weights
 
 
 class _RankingController:

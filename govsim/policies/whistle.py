@@ -19,7 +19,7 @@ from govsim.core.parameters import Distribution, Strict, check_shares, expo
 from govsim.policies.base import PolicySpec
 
 if TYPE_CHECKING:
-    from govsim.scenario.schema import Scenario
+    from govsim.policies.levers import ScenarioT
 
 
 class WhistleType(Strict):
@@ -168,6 +168,6 @@ class WhistleBlowing(PolicySpec, Whistle):
 
     type: Literal["whistle_blowing"]
 
-    def apply(self, scenario: Scenario) -> Scenario:
+    def apply(self, scenario: ScenarioT) -> ScenarioT:
         whistle = Whistle(**self.model_dump(exclude={"type"}))
         return scenario.model_copy(update={"whistle": whistle})

@@ -13,7 +13,8 @@ import pandas as pd
 
 from govsim.core.calendar import Calendar, add_month_coverage
 from govsim.core.codes import SATISFACTION_LEVELS, SATISFACTION_WEIGHT
-from govsim.core.rates import add_rates, add_true_fix_rate, composite_weights
+from govsim.core.rates import add_rates, add_true_fix_rate
+from govsim.policies.ranking import composite_weights
 from govsim.scenario.schema import Scenario
 
 
@@ -105,6 +106,6 @@ def kpi_frame(
         fixed_cases=("fixed_case", "sum"),
         satisfaction_points=("satisfaction_score", "sum"),
     ).reset_index()
-    add_rates(kpis, composite_weights(scenario))
+    add_rates(kpis, composite_weights(scenario.policies))
     add_true_fix_rate(kpis)
     return add_month_coverage(kpis, Calendar(scenario.start_date, horizon), counted_from)

@@ -27,9 +27,9 @@ import pandas as pd
 import yaml
 
 from govsim.core.io import atomic_write, check_output_folder, output_folder, resolve_out
-from govsim.core.rates import composite_weights
 from govsim.engine.run import RunState
 from govsim.engine.statistics import RunStatistics
+from govsim.policies.ranking import composite_weights
 from govsim.results.summary import summarise
 from govsim.scenario.schema import Scenario
 
@@ -116,7 +116,7 @@ def collect(state: RunState) -> RunResult:
         scenario=state.scenario,
         cases=table.frame() if table is not None else None,
         timeseries=timeseries,
-        kpis=statistics.kpis(state.calendar, composite_weights(state.scenario)),
+        kpis=statistics.kpis(state.calendar, composite_weights(state.scenario.policies)),
         summary=summarise(state, timeseries),
         rankings=pd.DataFrame(state.rankings, columns=list(RANKING_COLUMNS)),
         statistics=statistics,

@@ -41,7 +41,7 @@ from govsim.core.bounds import (
     MIN_INTERVAL_HOURS,
     NAME_PATTERN,
 )
-from govsim.core.codes import TIERS
+from govsim.core.codes import TIERS, TierName
 from govsim.core.parameters import (
     Distribution,
     FieldError,
@@ -52,9 +52,9 @@ from govsim.core.parameters import (
 )
 from govsim.policies import Policy
 from govsim.policies.whistle import Whistle
+from govsim.scenario.city_names import synthetic_names
 from govsim.scenario.problems import CategoryProblems, Problems
 
-TierName = Literal["hotline", "grid", "street", "district", "department"]
 TerritorialTierName = Literal["grid", "street", "district"]
 ChannelName = Literal["hotline", "online", "patrol"]
 
@@ -209,6 +209,16 @@ class City(Strict):
                         f"{level} names must be unique; repeated: {', '.join(dupes[:5])}"
                     )
         return self
+
+    def grid_names(self) -> list[str]:
+        """The names of the city's grids, in layout order (synthetic: as
+        :func:`~govsim.scenario.city_names.synthetic_names` makes them)."""
+        if self.synthetic is not None:
+            spec = self.synthetic
+            return synthetic_names(
+                spec.districts, spec.streets, spec.grids, spec.district_names, spec.street_names
+            )[2]
+        return [g.name for d in self.districts or [] for s in d.streets for g in s.grids]
 
 
 class SunkStaff(Strict):
@@ -907,9 +917,7 @@ class Scenario(Strict):
 
     def _check_grid_names(self, named: dict[str, float], *key: str | int) -> None:
         """Refuse a grid name that is not in the city (as laid out, synthetic names included)."""
-        from govsim.network.city import build_city  # imports this module
-
-        grids = {g.name for g in build_city(self).grids}
+        grids = set(self.city.grid_names())
         for name in named:
             if name not in grids:
                 close = difflib.get_close_matches(name, grids, n=1)
