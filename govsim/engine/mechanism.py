@@ -44,24 +44,74 @@ other hook decides something and has one owner: a second mechanism that sets it 
 when the run is assembled, rather than silently overriding the first.
 
 (``flow`` is the run's :class:`~govsim.engine.life_cycle.LifeCycle`, ``hotline``,
-``handlers`` and ``verification`` its agents.) A mechanism reaches the rest of the run
-through :class:`govsim.engine.run.Run`'s public attributes (``env``, ``streams``,
-``layout``, ``scenario``, ``intake``, ``flow`` with its ``close`` and ``merge``, ``arrivals``,
-``quality``, ``self_governance``) and offers its own levers to policies through
-:meth:`govsim.policies.levers.Levers.mechanism`.
+``handlers`` and ``verification`` its agents.) A mechanism reaches the rest of the run only
+through :class:`RunParts` while it installs and :class:`FinishedRun` for its summary: what
+they list is all it may use (the run and its state satisfy them; this module imports neither,
+so that no import circle runs through the interface). It offers its own levers to policies
+through :meth:`govsim.policies.levers.Levers.mechanism`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     import pandas as pd
+    import simpy
 
-    from govsim.engine.run import Run, RunState
+    from govsim.core.controls import ArrivalControls, SelfGovernance, UnitQuality
+    from govsim.core.randomness import RandomStreams
+    from govsim.engine.agents import Handlers, Hotline, VerificationCall
+    from govsim.engine.agents.intake import Intake
+    from govsim.engine.ledger import CaseLedger
+    from govsim.engine.life_cycle import LifeCycle
+    from govsim.engine.recording.cases import CaseRecorder
     from govsim.engine.statistics import RunStatistics
+    from govsim.network.city import CityLayout
     from govsim.scenario.schema import Scenario
+
+
+class RunParts(Protocol):
+    """What a mechanism may use of the run it installs into (:class:`govsim.engine.run.Run`)."""
+
+    scenario: Scenario
+    """The scenario after the static policy changes."""
+    env: simpy.Environment
+    streams: RandomStreams
+    """Take streams by a name of the mechanism's own (``"NAME/purpose"``)."""
+    layout: CityLayout
+    ledger: CaseLedger
+    flow: LifeCycle
+    """Its hooks ``closing``, ``abandoning``, ``repeat_appeal``; ``close`` and ``merge``."""
+    intake: Intake
+    """``decide``, ``build`` and ``admit`` for a mechanism that raises cases itself; its
+    ``rules``."""
+    hotline: Hotline
+    handlers: Handlers
+    verification: VerificationCall
+    arrivals: ArrivalControls
+    quality: UnitQuality
+    self_governance: SelfGovernance
+
+    def route_arrivals(
+        self, raise_event: Callable[[int, int, int, int], None], rates: list[float], filtered: bool
+    ) -> None: ...
+
+    def table_file(self, name: str) -> Path | None: ...
+
+
+class FinishedRun(Protocol):
+    """What a mechanism's summary may read of a finished run (its
+    :class:`govsim.engine.run.RunState`)."""
+
+    scenario: Scenario
+    ledger: CaseLedger
+    recorder: CaseRecorder
+    """The case recorder: ``recorder.statistics`` holds the cases' streaming tallies."""
+    horizon: float
+    prevented: dict[str, int]
 
 
 class Mechanism:
@@ -79,10 +129,10 @@ class Mechanism:
         built-in mechanism's factory: :data:`govsim.mechanisms.BUILT_IN`)."""
         raise NotImplementedError(f"{cls.__name__} is not built from a scenario")
 
-    def install(self, run: Run) -> None:
+    def install(self, run: RunParts) -> None:
         """Wire the mechanism into ``run`` (see the module docstring): called once."""
 
-    def check(self, run: Run) -> None:
+    def check(self, run: RunParts) -> None:
         """Raise :class:`govsim.core.errors.LedgerError` unless the mechanism's own books
         balance at the end of the run (the case ledger was checked already)."""
 
@@ -95,7 +145,7 @@ class Mechanism:
     def abort(self) -> None:
         """The run failed: drop the mechanism's tables (no partial file is left behind)."""
 
-    def summary(self, state: RunState) -> dict[str, Any] | None:
+    def summary(self, state: FinishedRun) -> dict[str, Any] | None:
         """The mechanism's block of ``summary.json`` (None: no block)."""
         return None
 

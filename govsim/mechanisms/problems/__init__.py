@@ -25,7 +25,7 @@ from simpy.events import Timeout
 
 from govsim.core.codes import DISCOVERED_BY, FIXED, FIXED_BY, GRID_TIER, NOT_FIXED, TIERS
 from govsim.core.json_numbers import quantile_summary, round_number
-from govsim.engine.mechanism import Mechanism, set_hook
+from govsim.engine.mechanism import FinishedRun, Mechanism, RunParts, set_hook
 from govsim.engine.recording.tables import open_table
 from govsim.engine.statistics import ProblemTallies  # moves to mechanisms/problems/tallies.py
 from govsim.mechanisms.problems.ledger import ProblemLedger
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from govsim.core.case import Case
     from govsim.core.parameters import Distribution
     from govsim.engine.agents.intake import CategoryRules
-    from govsim.engine.run import Run, RunState
     from govsim.network.city import CityLayout
     from govsim.scenario.problems import CategoryProblems, Problems
     from govsim.scenario.schema import Scenario
@@ -75,7 +74,7 @@ class ProblemsMechanism(Mechanism):
         return cls(scenario) if scenario.problems.enabled else None
 
     # -- assembly --------------------------------------------------------------------------
-    def install(self, run: Run) -> None:
+    def install(self, run: RunParts) -> None:
         scenario = run.scenario
         self.run = run
         self.recorder = _recorder(scenario, run.layout, run.table_file("problems"))
@@ -166,7 +165,7 @@ class ProblemsMechanism(Mechanism):
         return True
 
     # -- end of the run --------------------------------------------------------------------
-    def check(self, run: Run) -> None:
+    def check(self, run: RunParts) -> None:
         self.ledger.check(run.ledger)
 
     def close_book(self) -> None:
@@ -186,7 +185,7 @@ class ProblemsMechanism(Mechanism):
     def tallies(self) -> ProblemTallies:
         return self.recorder.tallies
 
-    def summary(self, state: RunState) -> dict[str, Any] | None:
+    def summary(self, state: FinishedRun) -> dict[str, Any] | None:
         """The ``problems`` block: how many problems arose, were reported and really fixed,
         and the resolution gap: over closed cases of problems with a valid callback, the share
         reported resolved minus the share that truly fixed the problem."""
