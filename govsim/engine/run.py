@@ -35,13 +35,15 @@ from govsim.engine.agents import Handlers, Hotline, Residents, VerificationCall
 from govsim.engine.agents.flow import Step
 from govsim.engine.agents.intake import CategoryRules, Intake
 from govsim.engine.agents.residents import DaySource
-from govsim.engine.ledger import CaseLedger, ProblemLedger
+from govsim.engine.ledger import CaseLedger
 from govsim.engine.monitor import Monitor
 from govsim.engine.recording.cases import CaseCodec, CaseRecorder
 from govsim.engine.recording.tables import open_table
-from govsim.engine.statistics import AssessedUnits, ProblemTallies, RunStatistics
+from govsim.engine.statistics import AssessedUnits, RunStatistics
+from govsim.mechanisms.problems.ledger import ProblemLedger
 from govsim.mechanisms.problems.recording import ProblemCodec, ProblemRecorder
 from govsim.mechanisms.problems.stock import ProblemStock
+from govsim.mechanisms.problems.tallies import ProblemTallies
 from govsim.network.city import CityLayout, build_city
 from govsim.policies import apply_policies, install_policies
 from govsim.scenario.schema import Scenario

@@ -28,7 +28,9 @@ import yaml
 from govsim.core.io import atomic_write, check_output_folder, output_folder, resolve_out
 from govsim.core.rates import composite_weights
 from govsim.engine.run import RunState
-from govsim.engine.statistics import ProblemTallies, RunStatistics
+from govsim.engine.statistics import RunStatistics
+from govsim.mechanisms.problems.tallies import ProblemTallies
+from govsim.results.kpi_table import kpi_table
 from govsim.results.summary import summarise
 from govsim.scenario.schema import Scenario
 
@@ -93,7 +95,7 @@ class RunResult:
 
 def collect(state: RunState) -> RunResult:
     """Build the tables of a finished run from its recorder (statistics and case table)."""
-    statistics = state.recorder.statistics
+    statistics = state.recorder.tallies
     table = state.recorder.table
     problems = state.problem_recorder
     timeseries = state.monitor.frame()
@@ -101,7 +103,7 @@ def collect(state: RunState) -> RunResult:
         scenario=state.scenario,
         cases=table.frame() if table is not None else None,
         timeseries=timeseries,
-        kpis=statistics.kpis(state.calendar, composite_weights(state.scenario)),
+        kpis=kpi_table(statistics, state.calendar, composite_weights(state.scenario)),
         summary=summarise(state, timeseries),
         rankings=pd.DataFrame(state.rankings, columns=list(RANKING_COLUMNS)),
         statistics=statistics,

@@ -23,7 +23,7 @@ def summarise(state: RunState, timeseries: pd.DataFrame) -> dict[str, Any]:
     """The headline figures of a run (summary.json), from its streaming statistics and its
     time series (``timeseries``, for the settling check)."""
     ledger = state.ledger
-    statistics = state.recorder.statistics
+    statistics = state.recorder.tallies
     closed_by_tier = statistics.closed_by_tier()
     n_closed = max(ledger.closed, 1)
     return {
@@ -92,7 +92,7 @@ def problems_block(state: RunState) -> dict[str, Any] | None:
         return None
     tallies = recorder.tallies
     true_fix = tallies.true_fix_rate()
-    shares = state.recorder.statistics.resolution_gap()
+    shares = state.recorder.tallies.resolution_gap()
     return {
         "arisen": tallies.total("arisen"),
         "reported": tallies.total("reported"),
@@ -102,7 +102,7 @@ def problems_block(state: RunState) -> dict[str, Any] | None:
         "appeals": tallies.total("appeals"),
         "appeals_per_reported_problem": round_number(tallies.appeals_per_reported_problem()),
         "true_fix_rate": round_number(true_fix),
-        "problem_callbacks": state.recorder.statistics.day_total("problem_callbacks"),
+        "problem_callbacks": state.recorder.tallies.day_total("judged_callbacks"),
         "reported_resolved_share": round_number(shares["reported_resolved"]),
         "truly_fixed_share": round_number(shares["truly_fixed"]),
         "resolution_gap": round_number(shares["gap"]),

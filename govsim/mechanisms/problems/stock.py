@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from govsim.core.randomness import RandomStreams
     from govsim.engine.agents.handlers import Handlers
     from govsim.engine.agents.intake import Intake
-    from govsim.engine.ledger import ProblemLedger
+    from govsim.mechanisms.problems.ledger import ProblemLedger
     from govsim.network.city import CityLayout
     from govsim.scenario.schema import Scenario
 
