@@ -46,6 +46,7 @@ class CaseLedger:
         self.open_by_stage = [0] * len(STAGE)
         self.records = RecordBuffer(pack_case, RECORD, sink, chunk_size)
         """Finished cases not yet handed on, as packed RECORD rows."""
+        self._record = self.records.add  # bound once: finish runs for every case
 
     def create(self, case: Case) -> None:
         if case.id != self.created:
@@ -74,7 +75,7 @@ class CaseLedger:
             self.abandoned += 1
         else:
             raise LedgerError(f"case {case.id}: cannot finish with status {status!r}")
-        self.records.add(case)
+        self._record(case)
 
     def close_book(self) -> None:
         """At the end of the run: hand over what is buffered, then the open cases as one more
