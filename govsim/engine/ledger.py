@@ -30,6 +30,12 @@ TIME_ORDER = ("created", "dispatched", "first_response", "closed", "callback")
 """Timestamps of a case that must never decrease (NaN steps are skipped)."""
 
 
+def not_next(what: str, expected: int, got: int) -> LedgerError:
+    """The error for a record whose id is not the next: ids are 0, 1, 2... as records enter
+    their ledger."""
+    return LedgerError(f"{what} ids must be consecutive: expected {expected}, got {got}")
+
+
 class CaseLedger:
     """Counts open cases by stage; hands finished ones to ``sink`` in chunks of packed rows."""
 
@@ -50,9 +56,7 @@ class CaseLedger:
 
     def create(self, case: Case) -> None:
         if case.id != self.created:
-            raise LedgerError(
-                f"case ids must be consecutive: expected {self.created}, got {case.id}"
-            )
+            raise not_next("case", self.created, case.id)
         self.created += 1
         self.open[case.id] = case
         self.open_by_stage[case.stage] += 1

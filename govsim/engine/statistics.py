@@ -86,6 +86,11 @@ JUDGED = (FIXED, NOT_FIXED, NOT_FIXABLE)
 by a mechanism for the cases it follows; other closed cases have none, or CONSULTATION."""
 
 
+def day_index(hours: np.ndarray, days: int) -> np.ndarray:
+    """The day (0 .. ``days`` - 1) of each time in hours; times past the last day count in it."""
+    return np.minimum((hours // HOURS_PER_DAY).astype(np.int64), days - 1)
+
+
 @dataclass(frozen=True)
 class AssessedUnits:
     """The units cases are assessed to, flattened: the hotline, then departments, then streets."""
@@ -146,7 +151,7 @@ class RunStatistics:
         """Tally one chunk of case columns (codes, times: :mod:`govsim.engine.recording.cases`)."""
         if not len(c["id"]):
             return
-        day = np.minimum((c["created"] // HOURS_PER_DAY).astype(np.int64), self.days - 1)
+        day = day_index(c["created"], self.days)
         status, tier = c["status"], c["final_tier"]
         count = self._day_counter(day)
         count("created", None)

@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import operator
 from collections import Counter
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from govsim.core.errors import LedgerError
+from govsim.engine.ledger import CaseLedger, not_next
 from govsim.engine.recording.chain import CHUNK_SIZE, RecordBuffer, Sink
 from govsim.mechanisms.problems.record import PROBLEM_RECORD, Problem, pack_problem
-
-if TYPE_CHECKING:
-    from govsim.engine.ledger import CaseLedger
 
 
 class ProblemLedger:
@@ -43,9 +40,7 @@ class ProblemLedger:
 
     def arise(self, problem: Problem) -> None:
         if problem.id != self.arisen:
-            raise LedgerError(
-                f"problem ids must be consecutive: expected {self.arisen}, got {problem.id}"
-            )
+            raise not_next("problem", self.arisen, problem.id)
         self.arisen += 1
         self.open[problem.id] = problem
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from govsim.core.codes import DISCOVERED_BY, FIXED_BY
-from govsim.engine.statistics import HOURS_PER_DAY
+from govsim.engine.statistics import HOURS_PER_DAY, day_index
 
 if TYPE_CHECKING:
     from govsim.engine.recording.tables import Columns
@@ -46,7 +46,7 @@ class ProblemTallies:
         """Tally one chunk of problem columns."""
         if not len(c["id"]):
             return
-        day = np.minimum((c["arose"] // HOURS_PER_DAY).astype(np.int64), self.days - 1)
+        day = day_index(c["arose"], self.days)
         fixed = ~np.isnan(c["fixed"])
         reported = c["appeals"] > 0
         flags: dict[str, np.ndarray | None] = {
