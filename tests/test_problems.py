@@ -288,3 +288,25 @@ def test_every_problem_is_recorded_once_and_the_summary_adds_up() -> None:
     closed_out = reported[reported["fixed"].notna() | (reported["open_cases"] == 0)]
     true_fix = closed_out["fixed"].notna().mean()
     assert block["true_fix_rate"] == pytest.approx(true_fix, abs=1e-6)
+
+
+def test_a_closed_case_has_a_judged_outcome_exactly_when_it_is_a_case_of_a_problem() -> None:
+    """The engine counts closed cases of problems as the closed cases with a judged outcome
+    (fixed, not fixed, not fixable: ``RunStatistics``, engine/statistics.py JUDGED): the two
+    are the same cases, closures on paper and unfixable problems included, and the KPI table's
+    and the summary's counts of cases of problems are theirs."""
+    result = run(["days=20", *ON, "problems.paper_closure=0.5"], seed=2)
+    cases = result.cases
+    assert cases is not None
+    closed = cases[cases["status"] == "closed"]
+    outcome = closed["outcome"].astype(str)
+    judged = outcome.isin(["fixed", "not_fixed", "not_fixable"])
+    of_problems = closed["problem_id"].notna()
+    assert set(outcome[judged]) == {"fixed", "not_fixed", "not_fixable"}
+    assert (outcome[~judged] == "consultation").any() and of_problems.sum() > 500
+    assert judged.equals(of_problems)
+    city = result.kpis[result.kpis["unit_type"] == "city"]
+    assert city["problem_cases"].sum() == of_problems.sum()
+    assert city["fixed_cases"].sum() == (of_problems & (outcome == "fixed")).sum()
+    callbacks = of_problems & closed["callback"].notna()
+    assert result.summary["problems"]["problem_callbacks"] == callbacks.sum()

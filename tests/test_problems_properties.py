@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from test_ledger_properties import distributions, probabilities, scenario_dicts, shares
 
 import govsim
-from govsim.engine.ledger import check_timestamps, problem_timeline_problems
+from govsim.engine.ledger import check_timestamps
+from govsim.mechanisms.problems.ledger import problem_timeline_faults
 from govsim.results.run_tables import collect
 from govsim.scenario.loader import validate
 from govsim.simulate import new_run
@@ -105,7 +106,7 @@ def check_problem_tables(result: govsim.RunResult) -> None:
     assert np.array_equal(ids, np.arange(len(problems))), "each problem recorded once"
     fixed_at = problems["fixed"].to_numpy(dtype=float)
     case_problem = cases["problem_id"].fillna(-1).to_numpy(dtype=np.int64)
-    found = problem_timeline_problems(case_problem, cases["created"].to_numpy(), fixed_at)
+    found = problem_timeline_faults(case_problem, cases["created"].to_numpy(), fixed_at)
     assert not found, found
     counts = cases["problem_id"].dropna().astype(int).value_counts()
     appeals = pd.Series(problems["appeals"].to_numpy(), index=ids)

@@ -50,7 +50,7 @@ def test_summary_only_mode_gives_the_same_figures(in_memory: govsim.RunResult) -
 @pytest.mark.parametrize("chunk_size", [1, 7, 1000])
 def test_chunk_boundaries_do_not_matter(in_memory: govsim.RunResult, chunk_size: int) -> None:
     model = new_run(govsim.load_scenario(BASELINE, [f"days={DAYS}"]), seed=5)
-    model.ledger.chunk_size = chunk_size
+    model.ledger.records.chunk_size = chunk_size
     result = collect(model.run())
     pd.testing.assert_frame_equal(result.cases, in_memory.cases)
     pd.testing.assert_frame_equal(result.kpis, in_memory.kpis)
@@ -69,7 +69,7 @@ def test_failed_run_leaves_no_case_file(tmp_path: Path, monkeypatch: pytest.Monk
         seed=5,
         cases_file=tmp_path / "cases.parquet",
     )
-    model.ledger.chunk_size = 100  # so that chunks were written before the failure
+    model.ledger.records.chunk_size = 100  # so that chunks were written before the failure
     with pytest.raises(LedgerError):
         model.run()
     assert list(tmp_path.iterdir()) == []

@@ -195,14 +195,14 @@ def check_run(scenario: Scenario, source: str, *, cases_in_memory: bool = False)
     if ignored():
         return found
     memory = available_memory()
-    problem = None
+    too_much = None
     if memory is not None and found.memory_bytes > memory:
-        problem = f"more memory than the {_bytes(memory)} available"
+        too_much = f"more memory than the {_bytes(memory)} available"
     elif found.seconds > MAX_RUN_SECONDS:
-        problem = "more than a week"
-    if problem:
+        too_much = "more than a week"
+    if too_much:
         raise UserInputError(
-            f"this run would take {problem}: {found.describe()} (check the rates, population, "
+            f"this run would take {too_much}: {found.describe()} (check the rates, population, "
             f"days and city size; set {IGNORE_VARIABLE}=1 to run anyway)",
             source=source,
         )
@@ -222,18 +222,18 @@ def check_experiment(
     if ignored():
         return in_flight, seconds
     memory = available_memory()
-    problem = None
+    too_much = None
     if memory is not None and in_flight > memory:
-        problem = (
+        too_much = (
             f"{_bytes(in_flight)} of memory with {workers} runs at once, more than the "
             f"{_bytes(memory)} available (use fewer --workers)"
         )
     elif seconds > MAX_EXPERIMENT_SECONDS:
-        problem = f"{_duration(seconds)} for {runs:,} runs on {workers} workers, over a month"
-    if problem:
+        too_much = f"{_duration(seconds)} for {runs:,} runs on {workers} workers, over a month"
+    if too_much:
         biggest = max(estimates, key=lambda e: e.memory_bytes)
         raise UserInputError(
-            f"this experiment would take {problem}; its biggest run: {biggest.describe()} "
+            f"this experiment would take {too_much}; its biggest run: {biggest.describe()} "
             f"(set {IGNORE_VARIABLE}=1 to run anyway)",
             source=source,
         )

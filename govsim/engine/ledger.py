@@ -6,16 +6,16 @@ every server, the transit set) at the end of a run and raises :class:`LedgerErro
 on any case lost, duplicated, or stamped out of order.
 
 A finished case leaves the ledger as packed bytes (:func:`govsim.core.case.pack_case`), into
-the ledger's own buffer; every ``chunk_size`` cases the buffer is handed to the ledger's
-``sink`` (the run's recorder, :mod:`govsim.engine.recording.cases`), which the ledger knows only as a
-function of one chunk.
+the ledger's :class:`~govsim.engine.recording.chain.RecordBuffer`; every ``chunk_size`` cases
+the buffer is handed to the ledger's ``sink`` (the run's recorder,
+:mod:`govsim.engine.recording.cases`), which the ledger knows only as a function of one chunk.
 """
 
 from __future__ import annotations
 
 import operator
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -24,15 +24,16 @@ from govsim.core.case import RECORD, Case, Contribution, pack_case
 from govsim.core.codes import ABANDONED, CLOSED, OPEN, STAGE, STATUSES
 from govsim.core.errors import LedgerError
 from govsim.core.servers import ServerPool
-
-CHUNK_SIZE = 32_768
-"""Cases per chunk handed on: large enough for numpy to pay off, small enough to keep memory
-flat."""
-Sink = Callable[[bytearray], None]
-"""Takes one chunk of finished cases as packed RECORD rows."""
+from govsim.engine.recording.chain import CHUNK_SIZE, RecordBuffer, Sink
 
 TIME_ORDER = ("created", "dispatched", "first_response", "closed", "callback")
 """Timestamps of a case that must never decrease (NaN steps are skipped)."""
+
+
+def not_next(what: str, expected: int, got: int) -> LedgerError:
+    """The error for a record whose id is not the next: ids are 0, 1, 2... as records enter
+    their ledger."""
+    return LedgerError(f"{what} ids must be consecutive: expected {expected}, got {got}")
 
 
 class CaseLedger:
@@ -49,25 +50,13 @@ class CaseLedger:
         self.closed = 0
         self.abandoned = 0
         self.open_by_stage = [0] * len(STAGE)
-        self.sink = sink
-        self.buffer = bytearray()
+        self.records = RecordBuffer(pack_case, RECORD, sink, chunk_size)
         """Finished cases not yet handed on, as packed RECORD rows."""
-        self.chunk_size = chunk_size
-
-    @property
-    def chunk_size(self) -> int:
-        """Cases per chunk handed to the sink."""
-        return self.chunk_bytes // RECORD.itemsize
-
-    @chunk_size.setter
-    def chunk_size(self, cases: int) -> None:
-        self.chunk_bytes = cases * RECORD.itemsize
+        self._record = self.records.add  # bound once: finish runs for every case
 
     def create(self, case: Case) -> None:
         if case.id != self.created:
-            raise LedgerError(
-                f"case ids must be consecutive: expected {self.created}, got {case.id}"
-            )
+            raise not_next("case", self.created, case.id)
         self.created += 1
         self.open[case.id] = case
         self.open_by_stage[case.stage] += 1
@@ -90,31 +79,19 @@ class CaseLedger:
             self.abandoned += 1
         else:
             raise LedgerError(f"case {case.id}: cannot finish with status {status!r}")
-        if self.sink is not None:
-            self.buffer += pack_case(case)
-            if len(self.buffer) >= self.chunk_bytes:
-                self.hand_over()
-
-    def hand_over(self) -> None:
-        """Pass the buffered rows to the sink as one chunk."""
-        if self.buffer and self.sink is not None:
-            chunk, self.buffer = self.buffer, bytearray()
-            self.sink(chunk)
+        self._record(case)
 
     def close_book(self) -> None:
         """At the end of the run: hand over what is buffered, then the open cases as one more
         chunk (in case-id order)."""
-        self.hand_over()
-        for case in sorted(self.open.values(), key=operator.attrgetter("id")):
-            self.buffer += pack_case(case)
-        self.hand_over()
+        self.records.close(sorted(self.open.values(), key=operator.attrgetter("id")))
 
     # -- checks ----------------------------------------------------------------------------
     def check(self, pools: Iterable[ServerPool]) -> None:
         """Raise :class:`LedgerError` unless every case is accounted for exactly once."""
-        problems: list[str] = []
+        faults: list[str] = []
         if self.created != self.closed + self.abandoned + len(self.open):
-            problems.append(
+            faults.append(
                 f"created {self.created} != closed {self.closed} + abandoned {self.abandoned}"
                 f" + open {len(self.open)}"
             )
@@ -138,7 +115,7 @@ class CaseLedger:
                 or pool.queued != len(waiting)
                 or pool.busy != len(in_service)
             ):
-                problems.append(
+                faults.append(
                     f"unit {pool.name}: arrived {pool.arrived} != departed {pool.departed} + "
                     f"queued {pool.queued} + in service {pool.busy} + withdrawn {pool.withdrawn}"
                 )
@@ -147,7 +124,7 @@ class CaseLedger:
         if any(parts[c.id] != c.parts_open for c in self.joint) or set(parts) - {
             c.id for c in self.joint
         }:
-            problems.append(
+            faults.append(
                 "joint cases' contributions under way do not match their open parts: "
                 f"{sum(parts.values())} placed, {sum(c.parts_open for c in self.joint)} open"
             )
@@ -160,39 +137,39 @@ class CaseLedger:
             ("open but nowhere", lost),
         ):
             if ids:
-                problems.append(f"{len(ids)} case(s) {label}, e.g. {sorted(ids)[:5]}")
+                faults.append(f"{len(ids)} case(s) {label}, e.g. {sorted(ids)[:5]}")
         if sum(self.open_by_stage) != len(self.open) or min(self.open_by_stage) < 0:
-            problems.append(
+            faults.append(
                 f"stage counts {self.open_by_stage} do not add up to {len(self.open)} open"
             )
-        if problems:
-            raise LedgerError("case ledger does not balance: " + "; ".join(problems))
+        if faults:
+            raise LedgerError("case ledger does not balance: " + "; ".join(faults))
 
 
 def check_timestamps(cases: pd.DataFrame) -> None:
     """Raise :class:`LedgerError` if any case's timestamps decrease or contradict its status."""
     status = cases["status"].astype(object).map({name: code for code, name in enumerate(STATUSES)})
-    problems = timestamp_problems(
+    faults = timestamp_faults(
         cases["case_id"].to_numpy(),
         cases[list(TIME_ORDER)].to_numpy(dtype=float),
         status.to_numpy(dtype=float),
         cases["abandoned_at"].to_numpy(dtype=float),
     )
-    if problems:
-        raise LedgerError("case ledger: " + "; ".join(problems))
+    if faults:
+        raise LedgerError("case ledger: " + "; ".join(faults))
 
 
-def timestamp_problems(
+def timestamp_faults(
     ids: np.ndarray, times: np.ndarray, status: np.ndarray, abandoned_at: np.ndarray
 ) -> list[str]:
     """What is wrong with cases' times: ``times`` has the TIME_ORDER columns, ``status`` codes."""
-    problems = []
+    faults = []
     # No step may come before the latest step reached before it (NaN steps are skipped:
     # fmax ignores them, and a comparison with NaN is false).
     latest = np.fmax.accumulate(times, axis=1)
     decreasing = (times[:, 1:] < latest[:, :-1]).any(axis=1)
     if decreasing.any():
-        problems.append(
+        faults.append(
             f"{int(decreasing.sum())} case(s) with decreasing timestamps, e.g. "
             f"{ids[decreasing][:5].tolist()}"
         )
@@ -202,25 +179,8 @@ def timestamp_problems(
     bad |= (status == ABANDONED) & abandoned_nan
     bad |= (status == OPEN) & ~abandoned_nan
     if bad.any():
-        problems.append(
+        faults.append(
             f"{int(bad.sum())} case(s) whose times contradict their status, e.g. "
             f"{ids[bad][:5].tolist()}"
         )
-    return problems
-
-
-def problem_timeline_problems(
-    case_problem: np.ndarray, case_created: np.ndarray, problem_fixed: np.ndarray
-) -> list[str]:
-    """What is wrong between a run's cases and problems: ``case_problem`` ids (-1: none) must
-    name a problem, and no case may be created after its problem's fix."""
-    found = []
-    linked = case_problem >= 0
-    ids = case_problem[linked]
-    if len(ids) and (ids.max() >= len(problem_fixed)):
-        found.append(f"{int((ids >= len(problem_fixed)).sum())} case(s) name no problem")
-        return found
-    late = case_created[linked] > problem_fixed[ids]  # NaN fix (open): never late
-    if late.any():
-        found.append(f"{int(late.sum())} case(s) opened after their problem was fixed")
-    return found
+    return faults

@@ -109,7 +109,7 @@ class FinishedRun(Protocol):
     scenario: Scenario
     ledger: CaseLedger
     recorder: CaseRecorder
-    """The case recorder: ``recorder.statistics`` holds the cases' streaming tallies."""
+    """The case recorder: ``recorder.tallies`` holds the cases' streaming tallies."""
     horizon: float
     prevented: dict[str, int]
 

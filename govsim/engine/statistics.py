@@ -4,13 +4,14 @@ Cases arrive in chunks of numpy columns (:mod:`govsim.engine.recording.cases`). 
 assessed with vectorised numpy and added into integer counters binned by the day the
 case was created and the unit it is assessed to, so nothing per case is kept except
 one float per closed case (its time to close, for exact quantiles) and one per case still
-open at the end (its age then, for the censoring-aware figures of :mod:`govsim.results.censoring`).
-A sweep can therefore switch the per-case table off and still get every figure, and a
-city-wide year keeps its memory flat.
+open at the end (its age then, for the censoring-aware figures of
+:mod:`govsim.results.censoring`). A sweep can therefore switch the per-case table off and
+still get every figure, and a city-wide year keeps its memory flat. The results layer names
+the counters for its tables (:mod:`govsim.results.kpi_table`, :mod:`govsim.results.summary`).
 
-Assessment rules (the same as :func:`govsim.results.kpis_from_cases.assess`, which computes them from a
-cases table and serves as the reference): a case's response is *due* if it came or the
-urgency limit passed before the end of the run, and *on time* if it came within the
+Assessment rules (the same as :func:`govsim.results.kpis_from_cases.assess`, which computes
+them from a cases table and serves as the reference): a case's response is *due* if it came
+or the urgency limit passed before the end of the run, and *on time* if it came within the
 limit; resolution and satisfaction count valid callbacks, 'basically satisfied' as 0.9.
 A work order is assessed to the department that closed it, else to its street;
 consultations to the hotline; abandoned calls are not assessed.
@@ -19,27 +20,30 @@ consultations to the hotline; abandoned calls are not assessed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from govsim.core.calendar import Calendar, add_month_coverage
 from govsim.core.codes import (
     ABANDONED,
     BASIC,
     CLOSED,
     DEPARTMENT_TIER,
-    DISCOVERED_BY,
     FIXED,
-    FIXED_BY,
     HOTLINE_CHANNEL,
     HOTLINE_TIER,
+    NOT_FIXABLE,
+    NOT_FIXED,
     OPEN,
     SATISFIED,
     STATUSES,
     TIERS,
 )
-from govsim.core.rates import add_rates, add_true_fix_rate, rates_from_counts, satisfaction_points
+from govsim.core.rates import rates_from_counts
+
+if TYPE_CHECKING:
+    from govsim.engine.recording.tables import Columns
 
 HOURS_PER_DAY = 24.0
 DISTRICT_NEEDED = 2
@@ -53,28 +57,38 @@ UNIT_COUNTERS = (
     "on_time",
     "valid",
     "resolved",
-    "problem_cases",
-    "fixed_cases",
+    "judged",
+    "judged_fixed",
     "satisfied",
     "basic",
 )
-"""Per (creation day, assessed unit): the counts the three rates are made of."""
+"""Per (creation day, assessed unit): the counts the three rates are made of, and the closed
+cases with a judged outcome (JUDGED: the handling of a problem behind them was judged), of
+those the ones FIXED."""
 DAY_COUNTERS = (
     "created",
     "repeats",
     "calls",
     "abandoned_calls",
     "valid_callbacks",
-    "problem_callbacks",
-    "problem_callbacks_resolved",
-    "problem_callbacks_fixed",
+    "judged_callbacks",
+    "judged_callbacks_resolved",
+    "judged_callbacks_fixed",
     *(f"closed_{tier}" for tier in TIERS),
     *(f"status_{s}" for s in STATUSES),
 )
-"""Per creation day: counts of all cases (assessed or not). ``problem_callbacks``: closed cases of
-problems with a valid callback, the one denominator of the reported resolved share
-(``_resolved``) and the truly fixed share (``_fixed``) that :meth:`RunStatistics.resolution_gap`
-compares."""
+"""Per creation day: counts of all cases (assessed or not). ``judged_callbacks``: closed cases
+with a judged outcome and a valid callback (in runs with problems, the closed cases of
+problems), the one denominator of the reported resolved share (``_resolved``) and the truly
+fixed share (``_fixed``) that :meth:`RunStatistics.resolution_gap` compares."""
+JUDGED = (FIXED, NOT_FIXED, NOT_FIXABLE)
+"""Outcomes a closed case has when what its handling did was judged (``Case.outcome``): set
+by a mechanism for the cases it follows; other closed cases have none, or CONSULTATION."""
+
+
+def day_index(hours: np.ndarray, days: int) -> np.ndarray:
+    """The day (0 .. ``days`` - 1) of each time in hours; times past the last day count in it."""
+    return np.minimum((hours // HOURS_PER_DAY).astype(np.int64), days - 1)
 
 
 @dataclass(frozen=True)
@@ -133,11 +147,11 @@ class RunStatistics:
         """Per case still open at the end: its creation day and its age then (hours)."""
 
     # -- filling -------------------------------------------------------------------------
-    def add(self, c: dict[str, np.ndarray]) -> None:
-        """Tally one chunk of case columns (codes and times, see :mod:`govsim.engine.recording.cases`)."""
+    def add(self, c: Columns) -> None:
+        """Tally one chunk of case columns (codes, times: :mod:`govsim.engine.recording.cases`)."""
         if not len(c["id"]):
             return
-        day = np.minimum((c["created"] // HOURS_PER_DAY).astype(np.int64), self.days - 1)
+        day = day_index(c["created"], self.days)
         status, tier = c["status"], c["final_tier"]
         count = self._day_counter(day)
         count("created", None)
@@ -153,11 +167,11 @@ class RunStatistics:
             count(f"status_{name}", status == code)
 
         closed = status == CLOSED
-        problem_closed = closed & (c["problem_id"] >= 0)
-        problem_callbacks = problem_closed & valid
-        count("problem_callbacks", problem_callbacks)
-        count("problem_callbacks_resolved", problem_callbacks & (c["resolved"] == 1))
-        count("problem_callbacks_fixed", problem_callbacks & (c["outcome"] == FIXED))
+        judged = closed & np.isin(c["outcome"], JUDGED)
+        judged_callbacks = judged & valid
+        count("judged_callbacks", judged_callbacks)
+        count("judged_callbacks_resolved", judged_callbacks & (c["resolved"] == 1))
+        count("judged_callbacks_fixed", judged_callbacks & (c["outcome"] == FIXED))
         still_open = status == OPEN
         self._open_days.append(day[still_open])
         self._open_ages.append(self.horizon - c["created"][still_open])
@@ -190,8 +204,8 @@ class RunStatistics:
             "on_time": due & (first - created <= limit),
             "valid": valid[assessed],
             "resolved": c["resolved"][assessed] == 1,
-            "problem_cases": problem_closed[assessed],
-            "fixed_cases": problem_closed[assessed] & (c["outcome"][assessed] == FIXED),
+            "judged": judged[assessed],
+            "judged_fixed": judged[assessed] & (c["outcome"][assessed] == FIXED),
             "satisfied": satisfaction == SATISFIED,
             "basic": satisfaction == BASIC,
         }
@@ -260,122 +274,16 @@ class RunStatistics:
         return len(self.open_ages(warmup_hours)) / created if created else float("nan")
 
     def resolution_gap(self, warmup_hours: float = 0.0) -> dict[str, float]:
-        """Over closed cases of problems with a valid callback (one denominator for both):
-        the share reported resolved, the share that truly fixed the problem, and the gap
-        (reported minus truly fixed); NaN without such cases."""
-        n = self.day_total("problem_callbacks", warmup_hours)
+        """Over closed cases with a judged outcome and a valid callback (one denominator for
+        both; in runs with problems, the closed cases of problems): the share reported
+        resolved, the share judged FIXED, and the gap (reported minus truly fixed); NaN
+        without such cases."""
+        n = self.day_total("judged_callbacks", warmup_hours)
         if not n:
             return dict.fromkeys(("reported_resolved", "truly_fixed", "gap"), float("nan"))
-        resolved = self.day_total("problem_callbacks_resolved", warmup_hours) / n
-        fixed = self.day_total("problem_callbacks_fixed", warmup_hours) / n
+        resolved = self.day_total("judged_callbacks_resolved", warmup_hours) / n
+        fixed = self.day_total("judged_callbacks_fixed", warmup_hours) / n
         return {"reported_resolved": resolved, "truly_fixed": fixed, "gap": resolved - fixed}
 
     def closed_by_tier(self, warmup_hours: float = 0.0) -> dict[str, int]:
         return {t: self.day_total(f"closed_{t}", warmup_hours) for t in TIERS}
-
-    def kpis(self, calendar: Calendar, weights: dict[str, float]) -> pd.DataFrame:
-        """The three rates and the composite per month of creation, assessed unit and city-wide."""
-        table = self.unit_table()
-        day_month = np.array([calendar.month(d * HOURS_PER_DAY) for d in range(self.days)])
-        n_months = len(calendar.labels)
-        monthly = np.zeros((len(UNIT_COUNTERS), n_months, self.units.size), dtype=np.int64)
-        # Add each day's counters into its month (views with the day/month axis first).
-        np.add.at(monthly.transpose(1, 0, 2), day_month, table.transpose(1, 0, 2))
-        monthly = np.concatenate(
-            [monthly, monthly.sum(axis=2, keepdims=True)], axis=2
-        )  # + city-wide
-        units = pd.concat(
-            [self.units.frame(), pd.DataFrame({"unit_type": ["city"], "unit": ["city"]})],
-            ignore_index=True,
-        )
-        months, unit = np.nonzero(monthly[0] > 0)  # (month, unit) pairs with cases
-        kpis = units.iloc[unit].reset_index(drop=True)
-        kpis.insert(0, "month", np.asarray(calendar.labels, dtype=object)[months])
-        for i, name in enumerate(UNIT_COUNTERS):
-            kpis[name] = monthly[i, months, unit]
-        kpis = kpis.sort_values(["month", "unit_type", "unit"], ignore_index=True)
-        kpis = kpis.rename(columns={"valid": "valid_callbacks"})
-        kpis["satisfaction_points"] = satisfaction_points(kpis.pop("satisfied"), kpis.pop("basic"))
-        add_rates(kpis, weights)
-        add_true_fix_rate(kpis)
-        add_month_coverage(kpis, calendar)
-        return kpis.astype({"month": str, "unit_type": str, "unit": str})
-
-
-PROBLEM_COUNTERS = (
-    "arisen",
-    "reported",
-    "fixed",
-    "fixed_reported",
-    "closed_out",
-    "appeals",
-    "open_at_end",
-    *(f"fixed_by_{name}" for name in FIXED_BY),
-    *(f"discovered_by_{name}" for name in DISCOVERED_BY),
-)
-"""Per arising day: counts over the problems that arose that day."""
-
-
-class ProblemTallies:
-    """Counters of a run's problems by the day they arose, filled chunk by chunk; one float
-    (hours from arising to fix) is kept per fixed problem, for exact quantiles."""
-
-    def __init__(self, days: int) -> None:
-        self.days = max(days, 1)
-        self.counts = np.zeros((len(PROBLEM_COUNTERS), self.days), dtype=np.int64)
-        self._fix_days: list[np.ndarray] = []
-        self._fix_hours: list[np.ndarray] = []
-
-    def add(self, c: dict[str, np.ndarray]) -> None:
-        if not len(c["id"]):
-            return
-        day = np.minimum((c["arose"] // HOURS_PER_DAY).astype(np.int64), self.days - 1)
-        fixed = ~np.isnan(c["fixed"])
-        reported = c["appeals"] > 0
-        flags: dict[str, np.ndarray | None] = {
-            "arisen": None,
-            "reported": reported,
-            "fixed": fixed,
-            "fixed_reported": fixed & reported,
-            # A reported problem whose last case closed: the denominator of the true fix rate.
-            "closed_out": reported & (fixed | (c["open_cases"] == 0)),
-            "open_at_end": ~fixed,
-        }
-        for code, name in enumerate(FIXED_BY):
-            flags[f"fixed_by_{name}"] = fixed & (c["fixed_by"] == code)
-        for code, name in enumerate(DISCOVERED_BY):
-            flags[f"discovered_by_{name}"] = c["discovered_by"] == code
-        for row, name in enumerate(PROBLEM_COUNTERS):
-            if name == "appeals":
-                self.counts[row] += np.bincount(
-                    day, weights=c["appeals"], minlength=self.days
-                ).astype(np.int64)
-                continue
-            mask = flags[name]
-            picked = day if mask is None else day[mask]
-            self.counts[row] += np.bincount(picked, minlength=self.days)
-        self._fix_days.append(day[fixed])
-        self._fix_hours.append(c["fixed"][fixed] - c["arose"][fixed])
-
-    def total(self, name: str, warmup_hours: float = 0.0) -> int:
-        first = int(warmup_hours // HOURS_PER_DAY)
-        return int(self.counts[PROBLEM_COUNTERS.index(name), first:].sum())
-
-    def fix_hours(self, warmup_hours: float = 0.0) -> np.ndarray:
-        """Hours from arising to fix of the fixed problems that arose after warm-up."""
-        if not self._fix_days:
-            return np.empty(0)
-        days, hours = np.concatenate(self._fix_days), np.concatenate(self._fix_hours)
-        self._fix_days, self._fix_hours = [days], [hours]
-        return hours[days >= int(warmup_hours // HOURS_PER_DAY)]
-
-    def true_fix_rate(self, warmup_hours: float = 0.0) -> float:
-        """Fixed over reported problems whose last case closed."""
-        closed_out = self.total("closed_out", warmup_hours)
-        return (
-            self.total("fixed_reported", warmup_hours) / closed_out if closed_out else float("nan")
-        )
-
-    def appeals_per_reported_problem(self, warmup_hours: float = 0.0) -> float:
-        reported = self.total("reported", warmup_hours)
-        return self.total("appeals", warmup_hours) / reported if reported else float("nan")

@@ -245,8 +245,8 @@ def run_table_kinds() -> dict[str, dict[str, str]]:
     from govsim.results.run_tables import RANKING_COLUMNS
 
     none = np.empty(0, dtype=np.int64)
-    cases = CaseCodec([], [], [], [], [], [], none, none, none, none)
-    problems = ProblemCodec([], [], [], [], [], none, none)
+    cases = CaseCodec([], [], [], none, none, [], [], [], none, none)
+    problems = ProblemCodec([], [], [], none, none, [], [])
     return {
         "cases": _kinds(cases.frame(cases.columns(np.empty(0, dtype=RECORD)))),
         "problems": _kinds(problems.frame(problems.columns(np.empty(0, dtype=PROBLEM_RECORD)))),

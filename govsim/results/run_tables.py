@@ -30,11 +30,12 @@ from govsim.core.io import atomic_write, check_output_folder, output_folder, res
 from govsim.engine.run import RunState
 from govsim.engine.statistics import RunStatistics
 from govsim.policies.ranking import composite_weights
+from govsim.results.kpi_table import kpi_table
 from govsim.results.summary import summarise
 from govsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from govsim.engine.statistics import ProblemTallies
+    from govsim.mechanisms.problems.tallies import ProblemTallies
 
 
 @dataclass
@@ -109,14 +110,14 @@ class RunResult:
 
 def collect(state: RunState) -> RunResult:
     """Build the tables of a finished run from its recorder (statistics and case table)."""
-    statistics = state.recorder.statistics
+    statistics = state.recorder.tallies
     table = state.recorder.table
     timeseries = state.monitor.frame()
     return RunResult(
         scenario=state.scenario,
         cases=table.frame() if table is not None else None,
         timeseries=timeseries,
-        kpis=statistics.kpis(state.calendar, composite_weights(state.scenario.policies)),
+        kpis=kpi_table(statistics, state.calendar, composite_weights(state.scenario.policies)),
         summary=summarise(state, timeseries),
         rankings=pd.DataFrame(state.rankings, columns=list(RANKING_COLUMNS)),
         statistics=statistics,

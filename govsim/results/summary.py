@@ -20,7 +20,7 @@ def summarise(state: RunState, timeseries: pd.DataFrame) -> dict[str, Any]:
     """The headline figures of a run (summary.json), from its streaming statistics and its
     time series (``timeseries``, for the settling check)."""
     ledger = state.ledger
-    statistics = state.recorder.statistics
+    statistics = state.recorder.tallies
     closed_by_tier = statistics.closed_by_tier()
     n_closed = max(ledger.closed, 1)
     return {

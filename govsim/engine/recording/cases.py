@@ -2,22 +2,23 @@
 
 The ledger packs every finished case into bytes (the ``RECORD_FIELDS`` as float64 hours
 and int64 codes, :data:`govsim.core.case.RECORD`) and hands them over in chunks
-(:meth:`CaseRecorder.record` is its sink): no Python object outlives the case, and numpy
-reads a chunk without conversion (a view of the bytes), then transposes it into columns a
-cache-sized block at a time. The recorder checks each chunk's timestamps and hands it on:
+(:meth:`CaseRecorder.record` is its sink, a :class:`~govsim.engine.recording.chain.Recorder`):
+no Python object outlives the case, and numpy reads a chunk without conversion (a view of
+the bytes), then :class:`CaseCodec` transposes it into columns a cache-sized block at a
+time. The recorder checks each chunk's timestamps and hands it on:
 
-- to :class:`~govsim.engine.statistics.RunStatistics` (always), the streaming tallies behind the
-  summary, the KPI table and the experiment outcomes;
-- to a case table, if ``output.cases_table`` is on (:mod:`govsim.engine.recording.tables`): kept in memory
-  for one DataFrame at the end (``govsim.simulate``), or appended chunk by chunk to a
-  parquet file (``govsim run``), so memory does not hold every case of a city-wide year.
+- to :class:`~govsim.engine.statistics.RunStatistics` (always), the streaming tallies behind
+  the summary, the KPI table and the experiment outcomes;
+- to a case table, if ``output.cases_table`` is on (:mod:`govsim.engine.recording.tables`):
+  kept in memory for one DataFrame at the end (``govsim.simulate``), or appended chunk by
+  chunk to a parquet file (``govsim run``), so memory does not hold every case of a
+  city-wide year.
 
 Cases still open at the end of the run come last, as one more chunk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -44,33 +45,32 @@ from govsim.core.codes import (
     UNSATISFIED,
 )
 from govsim.core.errors import LedgerError
-from govsim.engine.ledger import TIME_ORDER, timestamp_problems
-from govsim.engine.recording.tables import Table
+from govsim.engine.ledger import TIME_ORDER, timestamp_faults
+from govsim.engine.recording.chain import Recorder
+from govsim.engine.recording.tables import Columns, Places, named
 from govsim.engine.statistics import RunStatistics
 
 TRANSPOSE_ROWS = 4_096
 """Records turned into columns per step: their 600 KB stay in the CPU cache while each field is
 read out. Read field by field, a whole chunk's records (5 MB) came from memory once per field."""
+LINK_FIELDS = tuple(f for f in RECORD_FIELDS if f.endswith(("_of", "_id")))
+"""Fields that name another record (``repeat_of`` an earlier case, a mechanism's
+``<record>_id``), -1 for none: nullable integer columns of the cases table."""
 
 
 @dataclass(frozen=True)
-class CaseCodec:
+class CaseCodec(Places):
     """The names and lookups that turn a chunk of codes into the columns of the cases table."""
 
     record: ClassVar[np.dtype] = RECORD
 
     categories: list[str]
     urgencies: list[str]
-    grids: list[str]
-    streets: list[str]
-    districts: list[str]
     departments: list[str]
     category_urgency: np.ndarray
     category_department: np.ndarray
-    grid_street: np.ndarray
-    street_district: np.ndarray
 
-    def columns(self, records: np.ndarray) -> dict[str, np.ndarray]:
+    def columns(self, records: np.ndarray) -> Columns:
         """RECORD rows -> one contiguous array per field, plus the looked-up unit fields."""
         words = records.view(np.int64).reshape(
             len(records), len(RECORD_FIELDS)
@@ -84,8 +84,7 @@ class CaseCodec:
         }
         c["urgency"] = self.category_urgency[c["category"]]
         c["department"] = self.category_department[c["category"]]
-        c["street"] = self.grid_street[c["grid"]]
-        c["district"] = self.street_district[c["street"]]
+        self.locate(c)
         # A case's outcome is stored only once its handling decided it; the rest follow from
         # its status and closing tier.
         status, outcome = c["status"], c["outcome"]
@@ -95,12 +94,8 @@ class CaseCodec:
         outcome[consultation & (outcome == NO_OUTCOME)] = CONSULTATION
         return c
 
-    def frame(self, c: dict[str, np.ndarray]) -> pd.DataFrame:
+    def frame(self, c: Columns) -> pd.DataFrame:
         """The cases table (docs/outputs.md) of a chunk of columns."""
-
-        def named(codes: np.ndarray, names: Iterable[str]) -> pd.Categorical[str]:
-            return pd.Categorical.from_codes(codes, categories=pd.Index(list(names)))
-
         satisfaction = c["satisfaction"]
         return pd.DataFrame(
             copy=False,
@@ -125,8 +120,7 @@ class CaseCodec:
                 "whistles": c["whistles"].astype(np.int32),
                 "returns": c["returns"].astype(np.int32),
                 "final_tier": named(c["final_tier"], TIERS),
-                "repeat_of": pd.arrays.IntegerArray(c["repeat_of"], c["repeat_of"] < 0),
-                "problem_id": pd.arrays.IntegerArray(c["problem_id"], c["problem_id"] < 0),
+                **{f: pd.arrays.IntegerArray(c[f], c[f] < 0) for f in LINK_FIELDS},
                 "outcome": named(c["outcome"], OUTCOMES),
                 "needed_tier": named(c["needed_tier"], TERRITORIAL_TIERS),
                 "disputes": c["disputes"].astype(np.int32),
@@ -135,39 +129,18 @@ class CaseCodec:
         )
 
 
-class CaseRecorder:
+class CaseRecorder(Recorder[RunStatistics]):
     """Turns chunks of finished cases into columns and passes them on (see the module
-    docstring); the ledger's sink."""
+    docstring); the case ledger's sink."""
 
-    def __init__(self, codec: CaseCodec, statistics: RunStatistics, table: Table | None) -> None:
-        self.codec = codec
-        self.statistics = statistics
-        self.table = table
-        self.recorded = 0
-
-    def record(self, chunk: bytearray) -> None:
-        """Check one chunk of packed RECORD rows, tally it, and add it to the table."""
-        records = np.frombuffer(chunk, dtype=RECORD)
-        columns = self.codec.columns(records)
-        problems = timestamp_problems(
+    def check(self, columns: Columns) -> None:
+        """Raise :class:`LedgerError` if any case's timestamps decrease or contradict its
+        status."""
+        faults = timestamp_faults(
             columns["id"],
             np.column_stack([columns[f] for f in TIME_ORDER]),
             columns["status"],
             columns["abandoned_at"],
         )
-        if problems:
-            raise LedgerError("case ledger: " + "; ".join(problems))
-        self.recorded += len(columns["id"])
-        self.statistics.add(columns)
-        if self.table is not None:
-            self.table.add(columns)
-
-    def finish(self) -> None:
-        """The run is over (the ledger handed over its last chunk): close the table."""
-        if self.table is not None:
-            self.table.close()
-
-    def abort(self) -> None:
-        """The run failed: drop what the table holds (a partial file is deleted)."""
-        if self.table is not None:
-            self.table.abort()
+        if faults:
+            raise LedgerError("case ledger: " + "; ".join(faults))

@@ -1,16 +1,19 @@
 """Where a run's records go as chunks of columns: kept in memory, or streamed to parquet.
 
-The case recorder and the problem recorder (:mod:`govsim.engine.recording.cases`,
-:mod:`govsim.mechanisms.problems.recording`) hand each chunk of records, turned into columns, to a table:
+A recorder (:class:`govsim.engine.recording.chain.Recorder`: the cases', a mechanism's) hands
+each chunk of records, turned into columns, to a table:
 :class:`MemoryTable` keeps the chunks and builds one DataFrame ordered by id at the end
 (``govsim.simulate``); :class:`ParquetTable` appends each chunk to a parquet file as a row
 group, through a temporary file renamed at the end (``govsim run``), so memory does not hold
 every record of a city-wide year. A :class:`Codec` turns packed records into columns and
-columns into the table's DataFrame.
+columns into the table's DataFrame; codecs share :class:`Places` (a record's grid, street and
+district) and :func:`named` (codes as a categorical column).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -36,6 +39,28 @@ class Codec(Protocol):
     def columns(self, records: np.ndarray) -> Columns: ...
 
     def frame(self, c: Columns) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class Places:
+    """The names of grids, streets and districts, and the lookups from a grid up: a record
+    stores only its grid."""
+
+    grids: list[str]
+    streets: list[str]
+    districts: list[str]
+    grid_street: np.ndarray
+    street_district: np.ndarray
+
+    def locate(self, c: Columns) -> None:
+        """Add the ``street`` and ``district`` columns of a chunk's ``grid`` codes."""
+        c["street"] = self.grid_street[c["grid"]]
+        c["district"] = self.street_district[c["street"]]
+
+
+def named(codes: np.ndarray, names: Iterable[str]) -> pd.Categorical[str]:
+    """Codes as a categorical column with categories ``names``."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(names)))
 
 
 class MemoryTable:

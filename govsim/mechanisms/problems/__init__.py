@@ -27,11 +27,11 @@ from govsim.core.codes import DISCOVERED_BY, FIXED, FIXED_BY, GRID_TIER, NOT_FIX
 from govsim.core.json_numbers import quantile_summary, round_number
 from govsim.engine.mechanism import FinishedRun, Mechanism, RunParts, set_hook
 from govsim.engine.recording.tables import open_table
-from govsim.engine.statistics import ProblemTallies  # moves to mechanisms/problems/tallies.py
 from govsim.mechanisms.problems.ledger import ProblemLedger
 from govsim.mechanisms.problems.outcomes import OUTCOMES
 from govsim.mechanisms.problems.recording import ProblemCodec, ProblemRecorder
 from govsim.mechanisms.problems.stock import ProblemStock
+from govsim.mechanisms.problems.tallies import ProblemTallies
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -190,7 +190,7 @@ class ProblemsMechanism(Mechanism):
         and the resolution gap: over closed cases of problems with a valid callback, the share
         reported resolved minus the share that truly fixed the problem."""
         tallies = self.recorder.tallies
-        statistics = state.recorder.statistics
+        statistics = state.recorder.tallies
         shares = statistics.resolution_gap()
         return {
             "arisen": tallies.total("arisen"),
@@ -201,7 +201,7 @@ class ProblemsMechanism(Mechanism):
             "appeals": tallies.total("appeals"),
             "appeals_per_reported_problem": round_number(tallies.appeals_per_reported_problem()),
             "true_fix_rate": round_number(tallies.true_fix_rate()),
-            "problem_callbacks": statistics.day_total("problem_callbacks"),
+            "problem_callbacks": statistics.day_total("judged_callbacks"),
             "reported_resolved_share": round_number(shares["reported_resolved"]),
             "truly_fixed_share": round_number(shares["truly_fixed"]),
             "resolution_gap": round_number(shares["gap"]),

@@ -1,12 +1,24 @@
-"""The problems' book: every problem that arose is fixed or open, and none is recorded twice."""
+"""The problem ledger: every problem that arose is fixed or open, and recorded once.
+
+The problems' counterpart of the case ledger (:mod:`govsim.engine.ledger`): the stock tells
+it when a problem arises and when it may be settled; a recorded problem leaves as packed
+bytes (:func:`govsim.mechanisms.problems.record.pack_problem`) through the same
+:class:`~govsim.engine.recording.chain.RecordBuffer` to its sink (the problem recorder,
+:mod:`govsim.mechanisms.problems.recording`). :meth:`ProblemLedger.check` balances the book
+against the case ledger at the end of a run; :func:`problem_timeline_faults` checks a run's
+tables against each other.
+"""
 
 from __future__ import annotations
 
 import operator
 from collections import Counter
 
+import numpy as np
+
 from govsim.core.errors import LedgerError
-from govsim.engine.ledger import CHUNK_SIZE, CaseLedger, Sink
+from govsim.engine.ledger import CaseLedger, not_next
+from govsim.engine.recording.chain import CHUNK_SIZE, RecordBuffer, Sink
 from govsim.mechanisms.problems.record import PROBLEM_RECORD, Problem, pack_problem
 
 
@@ -23,15 +35,12 @@ class ProblemLedger:
         self.arisen = 0
         self.fixed = 0
         self.recorded = 0
-        self.sink = sink
-        self.buffer = bytearray()
-        self.chunk_bytes = chunk_size * PROBLEM_RECORD.itemsize
+        self.records = RecordBuffer(pack_problem, PROBLEM_RECORD, sink, chunk_size)
+        """Recorded problems not yet handed on, as packed PROBLEM_RECORD rows."""
 
     def arise(self, problem: Problem) -> None:
         if problem.id != self.arisen:
-            raise LedgerError(
-                f"problem ids must be consecutive: expected {self.arisen}, got {problem.id}"
-            )
+            raise not_next("problem", self.arisen, problem.id)
         self.arisen += 1
         self.open[problem.id] = problem
 
@@ -45,39 +54,29 @@ class ProblemLedger:
         self.record(problem)
 
     def record(self, problem: Problem) -> None:
-        """Pack ``problem`` for the sink (it was settled, or the run ended)."""
+        """Pack ``problem`` for the sink (it was settled)."""
         self.recorded += 1
-        if self.sink is not None:
-            self.buffer += pack_problem(problem)
-            if len(self.buffer) >= self.chunk_bytes:
-                self.hand_over()
-
-    def hand_over(self) -> None:
-        if self.buffer and self.sink is not None:
-            chunk, self.buffer = self.buffer, bytearray()
-            self.sink(chunk)
+        self.records.add(problem)
 
     def close_book(self) -> None:
         """At the end of the run: record the problems still open (fixed ones whose last case
-        is still in service among them), in id order."""
-        self.hand_over()
-        for problem in sorted(self.open.values(), key=operator.attrgetter("id")):
-            self.record(problem)
-        self.hand_over()
+        is still in service among them), in id order, as one more chunk."""
+        self.recorded += len(self.open)
+        self.records.close(sorted(self.open.values(), key=operator.attrgetter("id")))
 
     def check(self, cases: CaseLedger) -> None:
         """Raise :class:`LedgerError` unless every problem is accounted for once and every open
         case of a problem is one of its open cases."""
-        problems: list[str] = []
+        faults: list[str] = []
         if self.arisen != self.fixed + len(self.open):
-            problems.append(f"arisen {self.arisen} != fixed {self.fixed} + open {len(self.open)}")
+            faults.append(f"arisen {self.arisen} != fixed {self.fixed} + open {len(self.open)}")
         of_problems = {c.id for c in cases.open.values() if c.problem is not None}
         listed: Counter[int] = Counter()
         for problem in self.open.values():
             listed.update(c.id for c in problem.cases)
         twice = [cid for cid, n in listed.items() if n > 1]
         if twice or set(listed) != of_problems:
-            problems.append(
+            faults.append(
                 f"open cases of problems: {len(of_problems)} in the case ledger, "
                 f"{len(listed)} listed by their problems ({len(twice)} twice)"
             )
@@ -87,6 +86,23 @@ class ProblemLedger:
             if c.problem is not None and c.problem.id >= self.arisen
         ]
         if stray:
-            problems.append(f"{len(stray)} case(s) of problems that never arose, e.g. {stray[:5]}")
-        if problems:
-            raise LedgerError("problem ledger does not balance: " + "; ".join(problems))
+            faults.append(f"{len(stray)} case(s) of problems that never arose, e.g. {stray[:5]}")
+        if faults:
+            raise LedgerError("problem ledger does not balance: " + "; ".join(faults))
+
+
+def problem_timeline_faults(
+    case_problem: np.ndarray, case_created: np.ndarray, problem_fixed: np.ndarray
+) -> list[str]:
+    """What is wrong between a run's cases and problems: ``case_problem`` ids (-1: none) must
+    name a problem, and no case may be created after its problem's fix."""
+    found = []
+    linked = case_problem >= 0
+    ids = case_problem[linked]
+    if len(ids) and (ids.max() >= len(problem_fixed)):
+        found.append(f"{int((ids >= len(problem_fixed)).sum())} case(s) name no problem")
+        return found
+    late = case_created[linked] > problem_fixed[ids]  # NaN fix (open): never late
+    if late.any():
+        found.append(f"{int(late.sum())} case(s) opened after their problem was fixed")
+    return found

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from govsim.engine.statistics import ProblemTallies, RunStatistics
+    from govsim.engine.statistics import RunStatistics
+    from govsim.mechanisms.problems.tallies import ProblemTallies
 
 NAN = float("nan")
 

@@ -1,10 +1,12 @@
 """Recorded problems, in chunks: turned into columns, tallied, and tabled (``problems.parquet``).
 
-The problem ledger packs a problem into bytes (:data:`govsim.mechanisms.problems.record.PROBLEM_RECORD`) when
-it is settled (fixed, its last case closed) or when the run ends, and hands them over in
-chunks; :class:`ProblemRecorder` is its sink, as :class:`govsim.engine.recording.cases.CaseRecorder` is
-the case ledger's: every chunk goes to :class:`~govsim.engine.statistics.ProblemTallies` and, when the
-case table is kept, to a problems table (in memory, or streamed to parquet).
+The problem ledger (:mod:`govsim.mechanisms.problems.ledger`) packs a problem into bytes
+(:data:`govsim.mechanisms.problems.record.PROBLEM_RECORD`) when it is settled (fixed, its last
+case closed) or when the run ends, and hands them over in chunks; :class:`ProblemRecorder` is
+its sink, a :class:`~govsim.engine.recording.chain.Recorder` as the case ledger's is: every
+chunk goes to :class:`~govsim.mechanisms.problems.tallies.ProblemTallies` and, when the case
+table is kept, to a problems table (in memory, or streamed to parquet). :class:`ProblemCodec`
+names the columns (docs/outputs.md).
 """
 
 from __future__ import annotations
@@ -16,52 +18,29 @@ import numpy as np
 import pandas as pd
 
 from govsim.core.codes import DISCOVERED_BY, FIXED_BY
-from govsim.engine.recording.tables import Table
-from govsim.engine.statistics import ProblemTallies
+from govsim.engine.recording.chain import Recorder
+from govsim.engine.recording.tables import Columns, Places, named
 from govsim.mechanisms.problems.record import PROBLEM_FIELDS, PROBLEM_RECORD, PROBLEM_TIME_FIELDS
-
-COLUMNS = (
-    "problem_id",
-    "category",
-    "grid",
-    "street",
-    "district",
-    "scope",
-    "arose",
-    "first_reported",
-    "fixed",
-    "fixed_by",
-    "appeals",
-    "discovered_by",
-    "open_cases",
-)
-"""The columns of problems.parquet, in order (docs/outputs.md)."""
+from govsim.mechanisms.problems.tallies import ProblemTallies
 
 
 @dataclass(frozen=True)
-class ProblemCodec:
+class ProblemCodec(Places):
     """The names and lookups that turn a chunk of problem codes into table columns."""
 
     record: ClassVar[np.dtype] = PROBLEM_RECORD
 
     categories: list[str]
-    grids: list[str]
-    streets: list[str]
-    districts: list[str]
     scopes: list[str]
-    grid_street: np.ndarray
-    street_district: np.ndarray
 
-    def columns(self, records: np.ndarray) -> dict[str, np.ndarray]:
+    def columns(self, records: np.ndarray) -> Columns:
+        """PROBLEM_RECORD rows -> one contiguous array per field, plus street and district."""
         c = {f: np.ascontiguousarray(records[f]) for f in PROBLEM_FIELDS}
-        c["street"] = self.grid_street[c["grid"]]
-        c["district"] = self.street_district[c["street"]]
+        self.locate(c)
         return c
 
-    def frame(self, c: dict[str, np.ndarray]) -> pd.DataFrame:
-        def named(codes: np.ndarray, names: list[str] | tuple[str, ...]) -> pd.Categorical[str]:
-            return pd.Categorical.from_codes(codes, categories=pd.Index(list(names)))
-
+    def frame(self, c: Columns) -> pd.DataFrame:
+        """The problems table (docs/outputs.md) of a chunk of columns."""
         return pd.DataFrame(
             copy=False,
             data={
@@ -80,29 +59,7 @@ class ProblemCodec:
         )
 
 
-class ProblemRecorder:
-    """The problem ledger's sink: chunks of packed problems to tallies and table."""
-
-    def __init__(
-        self,
-        codec: ProblemCodec,
-        tallies: ProblemTallies,
-        table: Table | None,
-    ) -> None:
-        self.codec = codec
-        self.tallies = tallies
-        self.table = table
-
-    def record(self, chunk: bytearray) -> None:
-        columns = self.codec.columns(np.frombuffer(chunk, dtype=PROBLEM_RECORD))
-        self.tallies.add(columns)
-        if self.table is not None:
-            self.table.add(columns)
-
-    def finish(self) -> None:
-        if self.table is not None:
-            self.table.close()
-
-    def abort(self) -> None:
-        if self.table is not None:
-            self.table.abort()
+class ProblemRecorder(Recorder[ProblemTallies]):
+    """The problem ledger's sink: chunks of packed problems to tallies and table. A problem's
+    record has nothing to check on its own
+    (:meth:`~govsim.mechanisms.problems.ledger.ProblemLedger.check` balances the book)."""
