@@ -275,7 +275,7 @@ API: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "govsim.engine.mechanism",
         "Write a mechanism of one's own (docs/howto/add-a-mechanism.md).",
-        ("Mechanism", "set_hook", "NOTIFICATIONS", "MechanismOutcome"),
+        ("Mechanism", "set_hook", "RunParts", "FinishedRun"),
     ),
     (
         "govsim.mechanisms",
