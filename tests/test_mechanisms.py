@@ -90,14 +90,14 @@ def test_an_observing_mechanism_changes_nothing_of_the_run(runs) -> None:
 
 
 def test_a_hook_that_decides_has_one_owner() -> None:
-    scenario = govsim.load_scenario(BASELINE, ["days=1"])
-    run = new_run(scenario)  # the problems mechanism owns handlers.after_visit
+    scenario = govsim.load_scenario(BASELINE, ["days=1", "problems.paper_closure=0.3"])
+    run = new_run(scenario)  # the problems mechanism owns handlers.after_visit (paper closure)
     problems = run.mechanism("problems")
     assert problems is not None
     with pytest.raises(ValueError, match="after_visit.*'problems' set already"):
         set_hook(run.handlers, "after_visit", lambda case, tier: False, ClosedByHour())
-    with pytest.raises(ValueError, match="settled.*'problems' set already"):  # a plain function
-        set_hook(run.hotline, "settled", lambda case: False, ClosedByHour())
+    with pytest.raises(ValueError, match="jurisdiction.*'problems' set already"):  # a function
+        set_hook(run.handlers, "jurisdiction", lambda case, share, draw: False, ClosedByHour())
     with pytest.raises(ValueError, match="two mechanisms take the residents' events"):
         run.route_arrivals(run.intake.create, [1.0], filtered=False)
 
@@ -113,13 +113,14 @@ def test_a_switched_off_mechanism_is_not_built() -> None:
         (run.flow, "closing"),
         (run.flow, "abandoning"),
         (run.flow, "repeat_appeal"),
-        (run.hotline, "settled"),
-        (run.handlers, "settled"),
         (run.handlers, "after_visit"),
         (run.handlers, "jurisdiction"),
         (run.verification, "callback"),
     )
     assert all(getattr(target, name) is None for target, name in hooks)
+    # On, the problems mechanism sets only the hooks it needs: no paper closure, no after_visit.
+    run = new_run(on)
+    assert run.handlers.after_visit is None and run.flow.closing is not None
 
 
 def words_outside_docstrings(source: str) -> list[tuple[int, str]]:

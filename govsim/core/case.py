@@ -57,6 +57,7 @@ class Case:
         "disputes",
         "joint_departments",
         "parts_open",
+        "settled",
     )
 
     def __init__(
@@ -120,6 +121,10 @@ class Case:
         """Departments summoned to handle it jointly (0: not a joint case)."""
         self.parts_open = 0
         """Joint handling: departments' contributions not yet done."""
+        self.settled = False
+        """What the case is about was settled elsewhere while it was open (a mechanism's:
+        its problem was fixed by another case): the unit working on it closes it when its
+        visit ends, the operator when the call is answered (merged handling, 并案)."""
 
     def __repr__(self) -> str:
         return f"Case({self.id}, status={STATUSES[self.status]}, stage={STAGES[self.stage]})"

@@ -52,7 +52,6 @@ class CaseLedger:
         self.open_by_stage = [0] * len(STAGE)
         self.records = RecordBuffer(pack_case, RECORD, sink, chunk_size)
         """Finished cases not yet handed on, as packed RECORD rows."""
-        self._record = self.records.add  # bound once: finish runs for every case
 
     def create(self, case: Case) -> None:
         if case.id != self.created:
@@ -79,7 +78,11 @@ class CaseLedger:
             self.abandoned += 1
         else:
             raise LedgerError(f"case {case.id}: cannot finish with status {status!r}")
-        self._record(case)
+        records = self.records  # RecordBuffer.add, inline: a call less for every case
+        if records.sink is not None:
+            records.buffer += pack_case(case)
+            if len(records.buffer) >= records.chunk_bytes:
+                records.hand_over()
 
     def close_book(self) -> None:
         """At the end of the run: hand over what is buffered, then the open cases as one more

@@ -27,13 +27,15 @@ The hooks a mechanism may set (None: the plain life cycle), with where they are 
 - ``flow.closing(case, tier)``: as a case closes, before its callback is drawn;
 - ``flow.abandoning(case)``: after a caller hung up;
 - ``flow.repeat_appeal(delay, case, channel)``: a resident appeals again (else a new case);
-- ``hotline.settled(case)``, ``handlers.settled(case)``: True if what the case is about was
-  settled while it waited for an operator or a department (it closes there);
 - ``handlers.after_visit(case, tier)``: after a visit at a territorial tier; True if the
   mechanism closed the case;
 - ``handlers.jurisdiction(case, share, draw)``: whether an order's jurisdiction is unclear;
 - ``verification.callback(case, u_resolved, z_satisfied)``: for a valid callback; True if
   the mechanism set the resolution and rating itself.
+
+Not a hook but a flag: a mechanism that settles what a case is about elsewhere sets
+``case.settled`` and calls ``flow.merge(case, tier)``: the case closes at once if it waits,
+or when the unit or operator working on it is done.
 
 And once, by a call: ``run.route_arrivals(raise_event, rates, filtered)`` sends the
 residents' events to the mechanism instead of the intake (one mechanism per run).

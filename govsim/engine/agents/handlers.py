@@ -175,8 +175,6 @@ class Handlers:
         self.after_visit: Callable[[Case, int], bool] | None = None
         """Called after each visit at a territorial tier (GRID, STREET, DISTRICT): True if the
         mechanism closed the case."""
-        self.settled: Callable[[Case], bool] | None = None
-        """True if what the case is about was settled while a department worked on it."""
         self.jurisdiction: Callable[[Case, float, Callable[[], float]], bool] | None = None
         """Whether an order is of unclear jurisdiction, given its category's share and the
         draw: for orders that share one decision (the reports of one problem)."""
@@ -248,6 +246,9 @@ class Handlers:
     def _done(self, case: Case, pool: ServerPool) -> None:
         tier = TIER_INDEX[pool.tier]
         flow = self.flow
+        if case.settled:  # settled elsewhere while the unit was on it (merged handling)
+            flow.close(case, GRID_TIER + tier)
+            return
         after_visit = self.after_visit
         if after_visit is not None and after_visit(case, tier):
             return
@@ -267,8 +268,7 @@ class Handlers:
         if type(case) is Contribution:
             self.whistle.part_done(case)
             return
-        settled = self.settled
-        if settled is not None and settled(case):  # merged while the department was on it
+        if case.settled:  # settled elsewhere while the department was on it (merged)
             self.flow.close(case, DEPARTMENT_TIER if case.route_department else STREET_TIER)
             return
         if case.route_department:

@@ -90,9 +90,6 @@ class Hotline:
             if spec.direct_to_street
             else streams.duration("hotline/relay_delay", spec.district_relay_delay)
         )
-        self.settled: Callable[[Case], bool] | None = None
-        """A mechanism's hook (govsim/engine/mechanism.py): True if what the case is about
-        was settled while the caller waited; the operator then closes it."""
 
     # -- intake ----------------------------------------------------------------------------
     def call(self, case: Case) -> None:
@@ -115,8 +112,7 @@ class Hotline:
         Also the operator pool's ``done``: a call is triaged as the operator finishes it.
         """
         now = self.env._now  # noqa: SLF001 - env.now, without the property call
-        settled = self.settled
-        if settled is not None and settled(case):  # settled while the caller was on the line
+        if case.settled:  # settled elsewhere while the caller was on the line
             case.first_response = now
             self.flow.close(case, HOTLINE_TIER)
             return

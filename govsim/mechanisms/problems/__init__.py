@@ -99,20 +99,16 @@ class ProblemsMechanism(Mechanism):
         self.paper_draw: Callable[[], float] | None = (
             run.streams.uniform("problems/paper_closure") if self.paper_closure else None
         )
-        set_hook(run.flow, "closing", self._closing, self)
+        set_hook(run.flow, "closing", stock.closed, self)  # did the handling fix the problem?
         set_hook(run.flow, "abandoning", self._abandoning, self)
         set_hook(run.flow, "repeat_appeal", self._appeal_again, self)
-        set_hook(run.hotline, "settled", _settled, self)
-        set_hook(run.handlers, "settled", _settled, self)
-        set_hook(run.handlers, "after_visit", self._after_visit, self)
+        if self.paper_draw is not None:  # (nothing to decide after a visit without it)
+            set_hook(run.handlers, "after_visit", self._after_visit, self)
         set_hook(run.handlers, "jurisdiction", _jurisdiction, self)
         set_hook(run.verification, "callback", self._callback, self)
+        self._rate = run.verification.rate
 
     # -- hooks (govsim/engine/mechanism.py) ------------------------------------------------
-    def _closing(self, case: Case, tier: int) -> None:
-        if case.problem is not None:
-            self.stock.closed(case, tier)  # did the handling really fix it?
-
     def _abandoning(self, case: Case) -> None:
         problem = case.problem
         if problem is not None:
@@ -135,14 +131,10 @@ class ProblemsMechanism(Mechanism):
         intake.admit(intake.build(category, grid, resident, channel, repeat_of, 0, False, True))
 
     def _after_visit(self, case: Case, tier: int) -> bool:
-        """Close ``case`` after its visit at territorial ``tier`` if its problem was fixed
-        meanwhile (merged handling), or on paper if it is beyond the unit's powers."""
-        problem = case.problem
-        if problem is None:
+        """Close ``case`` on paper after its visit at territorial ``tier`` if it is beyond the
+        unit's powers (a fixed problem's case is closed by the engine: ``case.settled``)."""
+        if case.problem is None:
             return False
-        if problem.is_fixed:
-            self.run.flow.close(case, GRID_TIER + tier)
-            return True
         draw = self.paper_draw
         if draw is not None and tier < case.needed_tier and draw() < self.paper_closure:
             case.outcome = NOT_FIXED
@@ -161,7 +153,7 @@ class ProblemsMechanism(Mechanism):
             resolution = self.resolved_if_not_fixed
         resolved = u_resolved < resolution
         case.resolved = int(resolved)
-        case.satisfaction = self.run.verification.rate(case, resolved, z_satisfied)
+        case.satisfaction = self._rate(case, resolved, z_satisfied)
         return True
 
     # -- end of the run --------------------------------------------------------------------
@@ -240,12 +232,6 @@ def _recorder(scenario: Scenario, layout: CityLayout, file: Path | None) -> Prob
     )
     table = open_table(codec, "problem", file) if scenario.output.cases_table else None
     return ProblemRecorder(codec, ProblemTallies(math.ceil(scenario.days)), table)
-
-
-def _settled(case: Case) -> bool:
-    """The case's problem was fixed while the case waited or was worked on."""
-    problem = case.problem
-    return problem is not None and problem.is_fixed
 
 
 def _jurisdiction(case: Case, share: float, draw: Callable[[], float]) -> bool:

@@ -305,9 +305,11 @@ class ProblemStock:
 
     # -- handling outcomes -------------------------------------------------------------------
     def closed(self, case: Case, tier: int) -> None:
-        """Decide what closing ``case`` at ``tier`` did to its problem (``case.outcome``)."""
+        """Decide what closing ``case`` at ``tier`` did to its problem (``case.outcome``);
+        nothing for a case without a problem (a consultation)."""
         problem = case.problem
-        assert problem is not None
+        if problem is None:
+            return
         u_fix, u_keep = self.fix_draw(), self.keep_draw()
         problem.cases.remove(case)
         problem.last_closed = case.id
@@ -359,6 +361,8 @@ class ProblemStock:
         problem.fixed = self.env._now  # noqa: SLF001 - env.now, without the property call
         problem.fixed_by = fixed_by
         if problem.cases:
+            for other in problem.cases:
+                other.settled = True  # a unit or an operator on it closes it when done
             for other in list(problem.cases):
                 self.merge(other, tier)
             self.ledger.settle(problem)  # (its last merged case may have settled it already)
