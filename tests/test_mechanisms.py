@@ -115,7 +115,7 @@ def test_a_switched_off_mechanism_is_not_built() -> None:
         (run.flow, "repeat_appeal"),
         (run.handlers, "after_visit"),
         (run.handlers, "jurisdiction"),
-        (run.verification, "callback"),
+        (run.verification, "judged_resolution"),
     )
     assert all(getattr(target, name) is None for target, name in hooks)
     # On, the problems mechanism sets only the hooks it needs: no paper closure, no after_visit.

@@ -29,13 +29,15 @@ The hooks a mechanism may set (None: the plain life cycle), with where they are 
 - ``flow.repeat_appeal(delay, case, channel)``: a resident appeals again (else a new case);
 - ``handlers.after_visit(case, tier)``: after a visit at a territorial tier; True if the
   mechanism closed the case;
-- ``handlers.jurisdiction(case, share, draw)``: whether an order's jurisdiction is unclear;
-- ``verification.callback(case, u_resolved, z_satisfied)``: for a valid callback; True if
-  the mechanism set the resolution and rating itself.
+- ``handlers.jurisdiction(case, share, draw)``: whether an order's jurisdiction is unclear.
 
-Not a hook but a flag: a mechanism that settles what a case is about elsewhere sets
-``case.settled`` and calls ``flow.merge(case, tier)``: the case closes at once if it waits,
-or when the unit or operator working on it is done.
+Not hooks but data, read on the per-case path without a call: a mechanism that settles what
+a case is about elsewhere sets ``case.settled`` and calls ``flow.merge(case, tier)`` (the
+case closes at once if it waits, or when the unit or operator working on it is done); one
+that judges what closing a case did sets ``case.outcome`` as it closes (``flow.closing``)
+and gives the verification call its resolution probabilities
+(``verification.judged_resolution``): the resident of a judged case answers from whether
+it was fixed.
 
 And once, by a call: ``run.route_arrivals(raise_event, rates, filtered)`` sends the
 residents' events to the mechanism instead of the intake (one mechanism per run).

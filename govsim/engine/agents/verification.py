@@ -21,11 +21,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from govsim.core.case import Case
-from govsim.core.codes import BASIC, HOTLINE_CHANNEL, SATISFIED, TIERS, UNSATISFIED
+from govsim.core.codes import (
+    BASIC,
+    FIXED,
+    HOTLINE_CHANNEL,
+    NO_OUTCOME,
+    SATISFIED,
+    TIERS,
+    UNSATISFIED,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from govsim.core.controls import UnitQuality
     from govsim.core.randomness import RandomStreams
     from govsim.engine.agents.flow import CaseFlow
@@ -71,10 +77,12 @@ class VerificationCall:
         self.repeat_probability = spec.repeat_probability
         self.limits = limits
         self.horizon = horizon
-        self.callback: Callable[[Case, float, float], bool] | None = None
-        """A mechanism's hook (govsim/engine/mechanism.py), called for a valid callback with
-        the draws ``u_resolved`` and ``z_satisfied``: True if it set the case's resolution and
-        rating itself (from what it knows of the case's outcome; no repeat appeal follows)."""
+        self.judged_resolution: tuple[list[float], float] | None = None
+        """Set by a mechanism that judges what closing a case did (its ``outcome``, set as it
+        closes: govsim/engine/mechanism.py): P(the resident says 'resolved' | fixed) per
+        closing tier, and P(resolved | not fixed). The resident of such a case knows whether
+        it was fixed (the unit's quality went into the fix), and a repeat appeal comes from the
+        mechanism, not from the callback. None: no mechanism judges outcomes."""
 
     def assess(self, case: Case) -> None:
         """Draw the callback outcome of a case that has just closed."""
@@ -88,8 +96,13 @@ class VerificationCall:
         if not reached or at > self.horizon:
             return
         case.callback = at
-        callback = self.callback
-        if callback is not None and callback(case, u_resolved, z_satisfied):
+        judged = self.judged_resolution
+        if judged is not None and case.outcome != NO_OUTCOME:  # judged as it closed
+            if_fixed, if_not_fixed = judged
+            resolution = if_fixed[case.final_tier] if case.outcome == FIXED else if_not_fixed
+            resolved = u_resolved < resolution
+            case.resolved = int(resolved)
+            case.satisfaction = self.rate(case, resolved, z_satisfied)
             return
         resolution = self.resolution[case.final_tier]
         quality = self.quality

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from simpy.events import Timeout
 
-from govsim.core.codes import DISCOVERED_BY, FIXED, FIXED_BY, GRID_TIER, NOT_FIXED, TIERS
+from govsim.core.codes import DISCOVERED_BY, FIXED_BY, GRID_TIER, NOT_FIXED, TIERS
 from govsim.core.json_numbers import quantile_summary, round_number
 from govsim.engine.mechanism import FinishedRun, Mechanism, RunParts, set_hook
 from govsim.engine.recording.tables import open_table
@@ -95,7 +95,6 @@ class ProblemsMechanism(Mechanism):
         rates, rules = problem_event_rates(scenario, run.intake.rules)
         run.intake.rules[:] = rules
         run.route_arrivals(stock.arise, rates, filtered=True)
-        self._resolved_if_fixed = [self.resolved_if_fixed[tier] for tier in TIERS]
         self.paper_draw: Callable[[], float] | None = (
             run.streams.uniform("problems/paper_closure") if self.paper_closure else None
         )
@@ -105,8 +104,10 @@ class ProblemsMechanism(Mechanism):
         if self.paper_draw is not None:  # (nothing to decide after a visit without it)
             set_hook(run.handlers, "after_visit", self._after_visit, self)
         set_hook(run.handlers, "jurisdiction", _jurisdiction, self)
-        set_hook(run.verification, "callback", self._callback, self)
-        self._rate = run.verification.rate
+        run.verification.judged_resolution = (
+            [self.resolved_if_fixed[tier] for tier in TIERS],
+            self.resolved_if_not_fixed,
+        )
 
     # -- hooks (govsim/engine/mechanism.py) ------------------------------------------------
     def _abandoning(self, case: Case) -> None:
@@ -141,20 +142,6 @@ class ProblemsMechanism(Mechanism):
             self.run.flow.close(case, GRID_TIER + tier)
             return True
         return False
-
-    def _callback(self, case: Case, u_resolved: float, z_satisfied: float) -> bool:
-        """The resident knows whether the problem was really fixed (the unit's quality went into
-        the fix itself); repeat appeals come from the problem, not from the callback."""
-        if case.problem is None:
-            return False
-        if case.outcome == FIXED:
-            resolution = self._resolved_if_fixed[case.final_tier]
-        else:
-            resolution = self.resolved_if_not_fixed
-        resolved = u_resolved < resolution
-        case.resolved = int(resolved)
-        case.satisfaction = self._rate(case, resolved, z_satisfied)
-        return True
 
     # -- end of the run --------------------------------------------------------------------
     def check(self, run: RunParts) -> None:
