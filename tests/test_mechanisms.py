@@ -110,6 +110,7 @@ def test_a_switched_off_mechanism_is_not_built() -> None:
     run = new_run(off)
     assert run.mechanisms == ()
     hooks = (
+        (run.intake, "attach"),
         (run.flow, "closing"),
         (run.flow, "abandoning"),
         (run.flow, "repeat_appeal"),

@@ -24,6 +24,8 @@ components, with their elaboration and result hooks):
 
 The hooks a mechanism may set (None: the plain life cycle), with where they are called:
 
+- ``intake.attach(case, record)``: a case a mechanism creates with its record
+  (``Intake.create_decided``) is linked to what it stands for, before it enters the ledger;
 - ``flow.closing(case, tier)``: as a case closes, before its callback is drawn;
 - ``flow.abandoning(case)``: after a caller hung up;
 - ``flow.repeat_appeal(delay, case, channel)``: a resident appeals again (else a new case);

@@ -11,7 +11,7 @@ hotline (a call), to triage (an online form) or straight to its grid (a patrol f
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from govsim.core.case import Case
 from govsim.core.codes import HOTLINE_CHANNEL, ONLINE_CHANNEL, PATROL_CHANNEL
@@ -115,6 +115,9 @@ class Intake:
         self.route_draw = streams.uniform("decide/route")
         self.tier_draw = streams.uniform("decide/needed_tier")
         self.patrol_draw = streams.uniform("arrivals/patrol_detection")
+        self.attach: Callable[[Case, Any], None] | None = None
+        """A mechanism's hook (govsim/engine/mechanism.py): links a new case to the record it
+        stands for (:meth:`create_decided`'s ``record``)."""
 
     def create(
         self, category: int, grid: int, resident: int, channel: int, repeat_of: int = -1
@@ -166,20 +169,12 @@ class Intake:
             self.handlers.found_on_patrol(case)
 
     # -- for mechanisms that raise cases themselves (govsim/engine/mechanism.py) -------------
-    def decide(self, category: int) -> tuple[int, bool, bool, bool]:
-        """The decisions :meth:`create` draws for a case of ``category``, from the same
-        streams in the same order: (lowest closing tier, routed to the department, a
-        consultation, found by a patrol). A mechanism that raises cases itself draws them
-        here, so that with it reduced to one case per event the numbers stay the same."""
-        _, _, _, grid_cut, street_cut, route_share, consult_share = self.rules[category]
-        u_tier = self.tier_draw()
-        needed_tier = 0 if u_tier < grid_cut else 1 if u_tier < street_cut else 2
-        route = self.route_draw() < route_share
-        consultation = self.consult_draw() < consult_share
-        found = self.controls.on and self.patrol_draw() < self.controls.patrol_detection[category]
-        return needed_tier, route, consultation, found
+    # The decision streams tier_draw, route_draw, consult_draw and patrol_draw are public for
+    # them: such a mechanism draws a case's decisions from them in create's order (the lowest
+    # closing tier, the route, whether a consultation, then, while patrols are on, whether a
+    # patrol finds it), so that reduced to one case per event it draws the same numbers.
 
-    def build(
+    def create_decided(
         self,
         category: int,
         grid: int,
@@ -189,12 +184,18 @@ class Intake:
         needed_tier: int,
         route_department: bool,
         consultation: bool,
+        record: object = None,
     ) -> Case:
-        """A new case whose decisions were drawn already, not yet admitted (:meth:`admit`)."""
+        """Create a case whose decisions were drawn already and send it to its channel.
+
+        ``record``, a mechanism's record of what the case stands for, is handed with the new
+        case to the ``attach`` hook before the case enters the ledger (its channel may take it
+        on at once)."""
         urgency, priority, department, _, _, _, _ = self.rules[category]
         street = self.grid_street[grid]
-        return Case(
-            self.ledger.created,
+        ledger = self.ledger
+        case = Case(
+            ledger.created,
             resident,
             category,
             urgency,
@@ -210,13 +211,14 @@ class Intake:
             route_department,
             consultation,
         )
-
-    def admit(self, case: Case) -> None:
-        """Put a built case on the ledger and send it to its channel."""
-        self.ledger.create(case)
+        if record is not None:
+            attach = self.attach
+            if attach is None:
+                raise ValueError("a case with a record needs a mechanism's attach hook")
+            attach(case, record)
+        ledger.create(case)
         for listener in self.listeners:
             listener(case)
-        channel = case.channel
         if channel == HOTLINE_CHANNEL:
             self.hotline.call(case)
         elif channel == ONLINE_CHANNEL:
@@ -225,3 +227,4 @@ class Intake:
             case.consultation = False
             case.route_department = False
             self.handlers.found_on_patrol(case)
+        return case

@@ -98,6 +98,7 @@ class ProblemsMechanism(Mechanism):
         self.paper_draw: Callable[[], float] | None = (
             run.streams.uniform("problems/paper_closure") if self.paper_closure else None
         )
+        set_hook(run.intake, "attach", stock.attach, self)
         set_hook(run.flow, "closing", stock.closed, self)  # did the handling fix the problem?
         set_hook(run.flow, "abandoning", self._abandoning, self)
         set_hook(run.flow, "repeat_appeal", self._appeal_again, self)
@@ -128,8 +129,7 @@ class ProblemsMechanism(Mechanism):
     def _consult_again(
         self, category: int, grid: int, resident: int, channel: int, repeat_of: int
     ) -> None:
-        intake = self.run.intake
-        intake.admit(intake.build(category, grid, resident, channel, repeat_of, 0, False, True))
+        self.run.intake.create_decided(category, grid, resident, channel, repeat_of, 0, False, True)
 
     def _after_visit(self, case: Case, tier: int) -> bool:
         """Close ``case`` on paper after its visit at territorial ``tier`` if it is beyond the

@@ -166,12 +166,19 @@ class ProblemStock:
     def arise(self, category: int, grid: int, resident: int, channel: int) -> None:
         """An event of the residents' arrival process: a consultation or a new problem."""
         intake = self.intake
-        needed_tier, route, consultation, found = intake.decide(category)
+        # The decisions Intake.create draws, from its public decision streams in its order
+        # (the rules unpacked at once: a named field read costs a type lookup each).
+        _, _, _, grid_cut, street_cut, route_share, consult_share = intake.rules[category]
+        u_tier = intake.tier_draw()
+        needed_tier = 0 if u_tier < grid_cut else 1 if u_tier < street_cut else 2
+        route = intake.route_draw() < route_share
+        consultation = intake.consult_draw() < consult_share
         controls = self.controls
+        found = False
+        if controls.on:
+            found = intake.patrol_draw() < controls.patrol_detection[category]
         if consultation and channel != PATROL_CHANNEL:  # a patrol find is a problem
-            intake.admit(
-                intake.build(category, grid, resident, channel, -1, needed_tier, route, True)
-            )
+            intake.create_decided(category, grid, resident, channel, -1, needed_tier, route, True)
             return
         if controls.on and self._prevented(category, grid):
             return
@@ -232,7 +239,17 @@ class ProblemStock:
         if problem.fixed == problem.fixed or problem.appeals:
             return  # fixed before anyone called, or a patrol found it first
         problem.discovered_by = DISCOVERED_RESIDENT
-        self._open_case(problem, problem.resident, problem.first_channel, -1)
+        self.intake.create_decided(
+            problem.category,
+            problem.grid,
+            problem.resident,
+            problem.first_channel,
+            -1,
+            problem.needed_tier,
+            problem.route_department,
+            False,
+            problem,
+        )
         if problem.rate > 0:
             self._schedule_report(problem)
 
@@ -245,8 +262,7 @@ class ProblemStock:
 
     def _open_case(self, problem: Problem, resident: int, channel: int, repeat_of: int) -> None:
         """A case of ``problem``, reported by ``resident`` on ``channel``, into the intake."""
-        intake = self.intake
-        case = intake.build(
+        self.intake.create_decided(
             problem.category,
             problem.grid,
             resident,
@@ -255,7 +271,12 @@ class ProblemStock:
             problem.needed_tier,
             problem.route_department,
             False,
+            problem,
         )
+
+    @staticmethod
+    def attach(case: Case, problem: Problem) -> None:
+        """The intake's ``attach`` hook: ``case`` is a new report of ``problem``."""
         if problem.fixed == problem.fixed:  # not NaN: fixed
             raise LedgerError(f"problem {problem.id}: a case opened after its fix")
         case.problem = problem
@@ -264,7 +285,6 @@ class ProblemStock:
         problem.appeals += 1
         if problem.first_reported != problem.first_reported:  # NaN: its first case
             problem.first_reported = case.created
-        intake.admit(case)
 
     def _schedule_report(self, problem: Problem) -> None:
         """The problem's next report, at its reporting rate (one pending at a time)."""
