@@ -71,7 +71,7 @@ def test_a_mechanism_of_ones_own_gives_its_table_and_summary_block(runs, tmp_pat
     block = counted.summary["closed_by_hour"]
     assert block == {"closed": len(closed), "busiest_hour": int(expected.to_numpy().argmax())}
     assert "closed_by_hour" not in plain.summary and "closed_by_hour" not in plain.tables
-    # The problems mechanism's own closing hook ran too: both listen to closing.
+    # The problems mechanism judged its cases as they closed, as without the test mechanism.
     assert counted.summary["problems"] == plain.summary["problems"]
 
     folder = counted.write(tmp_path / "run")
@@ -111,6 +111,7 @@ def test_a_switched_off_mechanism_is_not_built() -> None:
     assert run.mechanisms == ()
     hooks = (
         (run.intake, "attach"),
+        (run.flow, "judging"),
         (run.flow, "closing"),
         (run.flow, "abandoning"),
         (run.flow, "repeat_appeal"),
@@ -121,7 +122,8 @@ def test_a_switched_off_mechanism_is_not_built() -> None:
     assert all(getattr(target, name) is None for target, name in hooks)
     # On, the problems mechanism sets only the hooks it needs: no paper closure, no after_visit.
     run = new_run(on)
-    assert run.handlers.after_visit is None and run.flow.closing is not None
+    assert run.handlers.after_visit is None and run.flow.judging is not None
+    assert run.flow.closing is None  # free for mechanisms that observe every closing case
 
 
 def words_outside_docstrings(source: str) -> list[tuple[int, str]]:

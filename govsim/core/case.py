@@ -58,6 +58,7 @@ class Case:
         "joint_departments",
         "parts_open",
         "settled",
+        "attached",
     )
 
     def __init__(
@@ -121,6 +122,9 @@ class Case:
         """Departments summoned to handle it jointly (0: not a joint case)."""
         self.parts_open = 0
         """Joint handling: departments' contributions not yet done."""
+        self.attached = False
+        """Created with a mechanism's record of what it stands for (``Intake.create_decided``):
+        the mechanism judges what closing it does (``LifeCycle``'s ``judging`` hook)."""
         self.settled = False
         """What the case is about was settled elsewhere while it was open (a mechanism's:
         its problem was fixed by another case): the unit working on it closes it when its

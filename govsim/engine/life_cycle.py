@@ -4,7 +4,7 @@
 interface the agents are given: create a case, move it between stages, hold it in transit,
 handle it jointly, close it (with the verification call), let it be abandoned, and a
 resident's repeat appeal. Everything that changes the case ledger goes through it. It also
-holds three mechanism hooks (``closing``, ``abandoning``, ``repeat_appeal``,
+holds four mechanism hooks (``judging``, ``closing``, ``abandoning``, ``repeat_appeal``,
 govsim/engine/mechanism.py) and ``merge``, which a mechanism calls to close a case because
 what it was about was settled elsewhere.
 
@@ -54,8 +54,11 @@ class LifeCycle:
         self.hotline_pool: ServerPool
         self.handlers: Handlers
         # Mechanisms' hooks (govsim/engine/mechanism.py): None until one sets them.
+        self.judging: Callable[[Case, int], None] | None = None
+        """Called as a case created with a mechanism's record closes (``case.attached``), before
+        its callback is drawn: the mechanism judges what closing it did (``case.outcome``)."""
         self.closing: Callable[[Case, int], None] | None = None
-        """Called as a case closes, before its callback is drawn."""
+        """Called as any case closes, before its callback is drawn (a notification)."""
         self.abandoning: Callable[[Case], None] | None = None
         """Called after a caller hung up."""
         self.repeat_appeal: Callable[[float, Case, int], None] | None = None
@@ -67,9 +70,13 @@ class LifeCycle:
         case.closed = self.env._now  # noqa: SLF001 - env.now, without the property call
         case.final_tier = tier
         self.closed_by_tier[tier] += 1
+        if case.attached:  # created with a mechanism's record: it may judge the outcome
+            judging = self.judging
+            if judging is not None:
+                judging(case, tier)
         closing = self.closing
         if closing is not None:
-            closing(case, tier)  # a mechanism's outcome (did the handling fix it?)
+            closing(case, tier)
         self.verification.assess(case)
         for listener in self.on_close:
             listener(case)

@@ -26,7 +26,9 @@ The hooks a mechanism may set (None: the plain life cycle), with where they are 
 
 - ``intake.attach(case, record)``: a case a mechanism creates with its record
   (``Intake.create_decided``) is linked to what it stands for, before it enters the ledger;
-- ``flow.closing(case, tier)``: as a case closes, before its callback is drawn;
+- ``flow.judging(case, tier)``: as a case created with the mechanism's record closes
+  (``case.attached``), before its callback is drawn: it judges ``case.outcome``;
+- ``flow.closing(case, tier)``: as any case closes, before its callback is drawn;
 - ``flow.abandoning(case)``: after a caller hung up;
 - ``flow.repeat_appeal(delay, case, channel)``: a resident appeals again (else a new case);
 - ``handlers.after_visit(case, tier)``: after a visit at a territorial tier; True if the

@@ -215,6 +215,7 @@ class Intake:
             attach = self.attach
             if attach is None:
                 raise ValueError("a case with a record needs a mechanism's attach hook")
+            case.attached = True
             attach(case, record)
         ledger.create(case)
         for listener in self.listeners:

@@ -99,7 +99,7 @@ class ProblemsMechanism(Mechanism):
             run.streams.uniform("problems/paper_closure") if self.paper_closure else None
         )
         set_hook(run.intake, "attach", stock.attach, self)
-        set_hook(run.flow, "closing", stock.closed, self)  # did the handling fix the problem?
+        set_hook(run.flow, "judging", stock.closed, self)  # did the handling fix the problem?
         set_hook(run.flow, "abandoning", self._abandoning, self)
         set_hook(run.flow, "repeat_appeal", self._appeal_again, self)
         if self.paper_draw is not None:  # (nothing to decide after a visit without it)
