@@ -177,7 +177,13 @@ def set_hook(target: object, name: str, hook: Callable[..., Any], owner: Mechani
     A notification already set by another mechanism is kept and called first; any other hook
     already set raises ValueError naming both mechanisms.
     """
-    owners: dict[str, str] = vars(target).setdefault("_hook_owners", {})
+    # Owners are kept on the target, set as an attribute: reading ``vars(target)`` would turn
+    # the object's inline attribute values into a dict, and every attribute read of the run's
+    # busiest objects would take CPython's slow path from then on.
+    owners: dict[str, str] | None = getattr(target, "_hook_owners", None)
+    if owners is None:
+        owners = {}
+        setattr(target, "_hook_owners", owners)  # noqa: B010 - an attribute of any target
     current = getattr(target, name)
     if current is not None:
         if name not in NOTIFICATIONS:
