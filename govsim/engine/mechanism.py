@@ -38,7 +38,7 @@ The hooks a mechanism may set (None: the plain life cycle), with where they are 
 Not hooks but data, read on the per-case path without a call: a mechanism that settles what
 a case is about elsewhere sets ``case.settled`` and calls ``flow.merge(case, tier)`` (the
 case closes at once if it waits, or when the unit or operator working on it is done); one
-that judges what closing a case did sets ``case.outcome`` as it closes (``flow.closing``)
+that judges what closing a case did sets ``case.outcome`` as it closes (``flow.judging``)
 and gives the verification call its resolution probabilities
 (``verification.judged_resolution``): the resident of a judged case answers from whether
 it was fixed.
