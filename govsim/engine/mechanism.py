@@ -61,7 +61,7 @@ through :meth:`govsim.policies.levers.Levers.mechanism`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -211,5 +211,7 @@ def _both(first: Callable[..., Any], second: Callable[..., Any]) -> Callable[...
 MechanismOutcome = Callable[[Any, "RunStatistics", float], float]
 """An experiment outcome of a mechanism: (its tallies or None, case statistics, warm-up hours)."""
 
-MechanismFactory = Callable[["Scenario"], "Mechanism | None"]
-"""Builds a mechanism from a scenario's section, or returns None when it is switched off."""
+
+def named(mechanisms: Sequence[Mechanism], name: str) -> Mechanism | None:
+    """The mechanism called ``name`` among ``mechanisms``, or None."""
+    return next((m for m in mechanisms if m.name == name), None)

@@ -34,7 +34,7 @@ from govsim.engine.agents.intake import CategoryRules, Intake
 from govsim.engine.agents.residents import DaySource
 from govsim.engine.ledger import CaseLedger
 from govsim.engine.life_cycle import LifeCycle
-from govsim.engine.mechanism import Mechanism
+from govsim.engine.mechanism import Mechanism, named
 from govsim.engine.monitor import Monitor
 from govsim.engine.recording.cases import CaseCodec, CaseRecorder
 from govsim.engine.recording.tables import open_table
@@ -71,10 +71,6 @@ class RunState:
     """The run's mechanisms, in their order of installation: their summary blocks and tables."""
     policy_costs: dict[str, dict[str, float]] | None = None
     """Staff-hours and yuan each policy spent."""
-
-    def mechanism(self, name: str) -> Mechanism | None:
-        """The run's mechanism called ``name``, or None if it was not installed."""
-        return next((m for m in self.mechanisms if m.name == name), None)
 
 
 RaiseEvent = Callable[[int, int, int, int], None]
@@ -248,7 +244,7 @@ class Run:
 
     def mechanism(self, name: str) -> Mechanism | None:
         """The run's mechanism called ``name``, or None."""
-        return next((m for m in self.mechanisms if m.name == name), None)
+        return named(self.mechanisms, name)
 
     # -- running ---------------------------------------------------------------------------
     def run(self, progress: bool = False) -> RunState:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from govsim.engine.mechanism import named
+
 if TYPE_CHECKING:
     import simpy
 
@@ -93,7 +95,7 @@ class RunLevers:
         self.rankings.append((month, unit_type, unit, rank, composite, group))
 
     def mechanism(self, name: str) -> Mechanism | None:
-        return next((m for m in self._mechanisms if m.name == name), None)
+        return named(self._mechanisms, name)
 
     def record_cost(self, policy: str, staff_hours: float, yuan: float) -> None:
         spent = self.policy_costs.setdefault(policy, {"staff_hours": 0.0, "yuan": 0.0})

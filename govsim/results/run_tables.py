@@ -122,7 +122,7 @@ def collect(state: RunState) -> RunResult:
         rankings=pd.DataFrame(state.rankings, columns=list(RANKING_COLUMNS)),
         statistics=statistics,
         tables={name: t for m in state.mechanisms for name, t in m.tables().items()},
-        tallies={m.name: m.tallies() for m in state.mechanisms if m.tallies() is not None},
+        tallies={m.name: kept for m in state.mechanisms if (kept := m.tallies()) is not None},
     )
 
 

@@ -122,7 +122,12 @@ class Intake:
     def create(
         self, category: int, grid: int, resident: int, channel: int, repeat_of: int = -1
     ) -> None:
-        """Step 1: an appeal is raised (or an issue found on patrol): create its case."""
+        """Step 1: an appeal is raised (or an issue found on patrol): create its case.
+
+        The same as drawing the decisions and calling :meth:`create_decided`, written out:
+        this is every case's first step in a run without a mechanism raising cases, and a
+        call less per case is worth the repeated lines (``tests/test_problems.py``'s reduction
+        test holds the two paths to the same numbers)."""
         urgency, priority, department, grid_cut, street_cut, route_share, consult_share = (
             self.rules[category]
         )
