@@ -12,6 +12,7 @@ from typing import Any
 
 from govsim.app.exit_codes import EXIT_OK
 from govsim.core.errors import UserInputError
+from govsim.core.progress import Progress
 
 
 def add_commands(sub: Any) -> None:
@@ -53,6 +54,29 @@ def add_commands(sub: Any) -> None:
         help="shares and callbacks use cases created this long before the log's end (default 7)",
     )
     fit.add_argument("--no-figures", action="store_true", help="write the report without figures")
+    fit.add_argument(
+        "--calibrate",
+        type=int,
+        default=24,
+        metavar="N",
+        help="candidates of the calibration by simulation of waits, staff and (problems on) "
+        "appeals per problem; 0: none, the base's values kept (default 24)",
+    )
+    fit.add_argument(
+        "--seeds",
+        type=int,
+        default=2,
+        metavar="K",
+        help="common random seeds each calibration candidate runs on (default 2)",
+    )
+    backend = fit.add_mutually_exclusive_group()
+    backend.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    backend.add_argument(
+        "--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786"
+    )
+    backend.add_argument(
+        "--dask-local", type=int, metavar="N", help="start a local Dask cluster of N workers"
+    )
     _add_force(fit)
     fit.set_defaults(handler=_fit)
 
@@ -122,13 +146,30 @@ def _fit(args: argparse.Namespace) -> int:
         raise UserInputError("the fitted scenario must be a .yaml file", source=str(out))
     if args.settle_days < 0:
         raise UserInputError("--settle-days must be >= 0", source="--settle-days")
-    written = fit_log(
-        args.log,
-        args.base,
-        out,
-        settle_days=args.settle_days,
-        figures=not args.no_figures,
-        force=args.force,
-    )
+    for flag, value, least in (("--calibrate", args.calibrate, 0), ("--seeds", args.seeds, 1)):
+        if value < least:
+            raise UserInputError(f"{flag} must be at least {least}", source=flag)
+    if args.workers is not None and args.workers < 1:
+        raise UserInputError("--workers must be at least 1", source="--workers")
+    executor = None
+    if args.calibrate:
+        from govsim.experiments.executors import choose
+
+        executor = choose(
+            workers=args.workers, scheduler=args.scheduler, dask_workers=args.dask_local
+        )
+    with Progress(args.calibrate, desc="calibration", unit="candidates") as bar:
+        written = fit_log(
+            args.log,
+            args.base,
+            out,
+            settle_days=args.settle_days,
+            figures=not args.no_figures,
+            force=args.force,
+            calibrate=args.calibrate,
+            seeds=args.seeds,
+            executor=executor,
+            progress=lambda done, total: bar.update(done - bar.done),
+        )
     print("wrote " + ", ".join(str(p) for p in written))
     return EXIT_OK

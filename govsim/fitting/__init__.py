@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -36,8 +37,10 @@ from govsim.fitting.data import FitData, prepare
 from govsim.fitting.estimation import Estimate, Key, NotFitted
 from govsim.fitting.fit_report import ReportInputs, render, write_report
 from govsim.fitting.handling import DurationFit, fit_handling
+from govsim.fitting.populations import unequal_city
 from govsim.fitting.satisfaction import fit_satisfaction
 from govsim.fitting.shares import fit_shares
+from govsim.fitting.waits import calibrate as calibrate_waits
 from govsim.fitting.write import fitted_text, write_fitted
 from govsim.scenario import Scenario, load_scenario
 
@@ -151,8 +154,17 @@ def fit_log(
     figures: bool = True,
     *,
     force: bool = False,
+    calibrate: int = 0,
+    seeds: int = 2,
+    executor: Any = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     """Fit ``base_path``'s scenario to the log; write ``out`` and its report. Returns the files.
+
+    ``calibrate``: candidates of the calibration by simulation of the waits and, with
+    problems on, of appeals per problem (:mod:`govsim.fitting.waits`), each run on ``seeds``
+    common seeds through ``executor`` (default: a local process pool); 0 writes what the log
+    identifies directly and keeps the rest from the base.
 
     The outputs (``out``, its ``.fit.md`` report and ``.fit/`` figures) are checked before the
     fit (:func:`check_outputs`); a missing folder for them is created, and removed again if
@@ -174,7 +186,19 @@ def fit_log(
         "start_date": (data.start.date(), "first day of the log"),
         "days": (data.days, "days the log covers"),
     }
+    city, city_note = unequal_city(data, result.arrivals)
+    if city is not None:
+        header["city"] = (city, "fit: " + city_note.split(":")[0])
     text = fitted_text(base_path, out, scenario, result.estimates, header)
+    calibration = None
+    if calibrate > 0:
+        with parents_made(out.parent):
+            calibration = calibrate_waits(
+                data, text, out.parent, calibrate, seeds, executor, progress
+            )
+        result.estimates += calibration.estimates
+        result.not_fitted += calibration.not_fitted
+        text = fitted_text(base_path, out, scenario, result.estimates, header)
     inputs = ReportInputs(
         str(log_path),
         str(base_path),
@@ -193,6 +217,8 @@ def fit_log(
         result.satisfaction,
         result.warnings,
         [c.name for c in scenario.categories],
+        calibration,
+        city_note,
     )
     markdown, pngs = render(inputs, figures_dir)
     new = [p for p in (report_path, figures_dir) if p is not None and not os.path.lexists(p)]

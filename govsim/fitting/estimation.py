@@ -26,7 +26,8 @@ class Estimate:
     n: int
     """Observations it rests on (first contacts, cases, visits, callbacks)."""
     extra: dict[str, float | str] = field(default_factory=dict)
-    """What else the writer needs (a distribution's kind) or the report shows."""
+    """What else the writer needs (a distribution's kind, ``integer``) or the report shows
+    (``interval``: what low and high are, when not a 95% CI)."""
 
     @property
     def path(self) -> str:
@@ -36,7 +37,8 @@ class Estimate:
         return self.low <= truth <= self.high
 
     def comment(self) -> str:
-        return f"fit: 95% CI [{fmt(self.low)}, {fmt(self.high)}], {self.method}, n={self.n:,}"
+        interval = str(self.extra.get("interval", "95% CI"))
+        return f"fit: {interval} [{fmt(self.low)}, {fmt(self.high)}], {self.method}, n={self.n:,}"
 
 
 @dataclass

@@ -23,6 +23,7 @@ from govsim.fitting.arrivals import ArrivalFit
 from govsim.fitting.estimation import Estimate, NotFitted, fmt
 from govsim.fitting.handling import DurationFit
 from govsim.fitting.satisfaction import predicted_shares
+from govsim.fitting.waits import Calibration
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DPI = 110
@@ -47,6 +48,8 @@ class ReportInputs:
     satisfaction: pd.DataFrame | None
     warnings: list[str]
     category_names: list[str]
+    calibration: Calibration | None = None
+    city_note: str = ""
 
 
 def render(inputs: ReportInputs, figures_dir: Path | None) -> tuple[str, dict[str, bytes]]:
@@ -97,7 +100,8 @@ def render(inputs: ReportInputs, figures_dir: Path | None) -> tuple[str, dict[st
     ]
     for item in inputs.not_fitted:
         lines.append(f"| `{item.key}` | {item.reason} |")
-    lines += _street_section(inputs.arrivals)
+    lines += _calibration_section(inputs.calibration)
+    lines += _street_section(inputs.arrivals, inputs.city_note)
     lines += _duration_section(inputs.durations)
     if pngs:
         lines += ["", "## Figures", ""]
@@ -123,7 +127,34 @@ def _write_bytes(data: bytes, path: str) -> None:
     Path(path).write_bytes(data)
 
 
-def _street_section(fit: ArrivalFit) -> list[str]:
+def _calibration_section(calibration: Calibration | None) -> list[str]:
+    """The waits calibrated by simulation: the log's stage figures beside the runs'."""
+    lines = ["", "## Waits: calibrated by simulation", ""]
+    if calibration is None:
+        return [
+            *lines,
+            "Not run (`--calibrate 0`): the delays and staff behind the waits are the base's, "
+            "so times to close may not come back (run with `--calibrate N`).",
+        ]
+    if calibration.figures.empty:
+        return [*lines, *[f"- {item.key}: {item.reason}" for item in calibration.not_fitted]]
+    lines += [
+        "The log's stages (docs/caselog.md, \"What the timestamps show\") beside runs of the "
+        "fitted city with the base's staff and delays and with the calibrated ones (means over "
+        "the common seeds; the same window of creation times in log and runs). "
+        + " ".join(calibration.notes),
+        "",
+        "| figure (hours, but the visits under way) | log | base | calibrated |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name, row in calibration.figures.iterrows():
+        lines.append(
+            f"| {name} | {fmt(row['log'])} | {fmt(row['base'])} | {fmt(row['calibrated'])} |"
+        )
+    return lines
+
+
+def _street_section(fit: ArrivalFit, city_note: str = "") -> list[str]:
     test = fit.proportionality
     lines = [
         "",
@@ -134,7 +165,9 @@ def _street_section(fit: ArrivalFit) -> list[str]:
         f"G2 = {test.get('G2', float('nan')):.1f} on {test.get('df', 0):.0f} df, "
         f"p = {test.get('p', float('nan')):.3g}"
         " (a small p says the log's streets differ by more than their populations; the fitted "
-        "scenario still has city-wide rates, as the model does).",
+        "scenario still has city-wide rates, as the model does). Here: "
+        + (city_note or "the base's city is kept")
+        + ".",
         "",
         "| street | category | first contacts | expected | rate | 95% CI |",
         "| --- | --- | --- | --- | --- | --- |",

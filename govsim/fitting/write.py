@@ -49,7 +49,7 @@ def fitted_text(
         raise UserInputError("the base scenario is not a mapping of keys", source=str(base_path))
     _rebase_paths(root, base_path, out_path)
     for name, (value, comment) in header.items():
-        _set(root, name, value, comment)
+        _set(root, name, _block(value) if isinstance(value, dict) else value, comment)
     resolved = scenario.model_dump(mode="json")
     distributions: dict[tuple, list[Estimate]] = {}
     for estimate in estimates:
@@ -57,7 +57,8 @@ def fitted_text(
             distributions.setdefault(estimate.key[:-1], []).append(estimate)
             continue
         parent = _container(root, estimate.key[:-1], resolved)
-        _set(parent, estimate.key[-1], _round(estimate.value), estimate.comment())
+        value = int(round(estimate.value)) if estimate.extra.get("integer") else estimate.value
+        _set(parent, estimate.key[-1], _round(value), estimate.comment())
     for key, parts in distributions.items():
         parent = _container(root, key[:-1], resolved)
         kind = str(parts[0].extra["kind"])
@@ -213,7 +214,30 @@ def _flow(value: Any) -> str:
     return str(value)
 
 
+def _block(value: dict[str, Any]) -> CommentedMap:
+    """A mapping written whole (the fitted city): block style, each list item of plain values
+    (a grid) on one line."""
+    node = _commented(value)
+
+    def style(item: Any) -> None:
+        if isinstance(item, CommentedMap):
+            simple = all(not isinstance(v, (dict, list)) for v in item.values())
+            item.fa.set_flow_style() if simple else item.fa.set_block_style()
+            for v in item.values():
+                style(v)
+        elif isinstance(item, CommentedSeq):
+            item.fa.set_block_style()
+            for v in item:
+                style(v)
+
+    style(node)
+    node.fa.set_block_style()
+    return node
+
+
 def _round(value: float) -> float:
+    if isinstance(value, int):
+        return value
     if value == 0 or not math.isfinite(value):
         return float(value)
     return float(f"{value:.6g}")

@@ -12,7 +12,9 @@ Volumes: a category's ``rate`` stays the appeal rate of today's calibrated scena
 problems arise at ``rate x (1 - consultation_share) / E[appeals]``, where E[appeals] =
 1 + ``reference_open_hours`` / 24 x (the category's mean ``reporting_rate``): the first report
 plus the duplicates while a first case stays open that long (the mechanism computes it:
-:func:`govsim.mechanisms.problems.expected_appeals`). Consultations keep their own
+:func:`govsim.mechanisms.problems.expected_appeals`), unless the category gives its own
+``problem.appeals_per_problem`` (``govsim fit`` calibrates it by simulation, so that the
+fitted city's appeal rate is the log's). Consultations keep their own
 rate (no problem behind them). What the run really yields is in ``summary.json``
 (``problems.appeals_per_reported_problem``): faster fixing means fewer duplicates, unfixed
 problems bring repeat appeals.
@@ -81,6 +83,15 @@ class CategoryProblems(Strict):
         le=1,
         description="Share of its problems no unit can fix (demands beyond what government can "
         "do): their cases close 'not fixable'.",
+    )
+    appeals_per_problem: float | None = Field(
+        None,
+        ge=1,
+        le=10_000,
+        description="Appeals a problem of this category brings on average (its first report, "
+        "duplicates and repeats), used to derive the problem rate from `rate`; null: 1 + "
+        "`problems.reference_open_hours` / 24 x the scope mix's `reporting_rate`. `govsim fit` "
+        "sets it by simulation to what reproduces the log's appeal rate in the fitted city.",
     )
 
     @field_validator("scope")

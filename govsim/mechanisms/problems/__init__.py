@@ -254,6 +254,8 @@ def problem_event_rates(
 def expected_appeals(problems: Problems, category: CategoryProblems) -> float:
     """E[appeals per problem] of a category: the first report, plus the reports its scopes'
     reporting rates make while it stays open ``reference_open_hours`` (the volume derivation
-    of govsim/scenario/problems.py)."""
+    of govsim/scenario/problems.py), or the category's own ``appeals_per_problem``."""
+    if category.appeals_per_problem is not None:
+        return category.appeals_per_problem
     rate = sum(share * problems.scopes[s].reporting_rate for s, share in category.scope.items())
     return 1.0 + problems.reference_open_hours / 24.0 * rate

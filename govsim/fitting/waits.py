@@ -1,0 +1,535 @@
+"""Calibrate by simulation what a log shows only in sums: the delays and the staff behind waits.
+
+A department order's dispatch wait is ``hotline.dispatch_delay`` plus the department's queue;
+a territorial order's adds the district's relay and the grid's queue; the time to close of a
+street or district closure holds hand-overs (``escalation.escalation_delay``) and the street's
+and district's queues (:mod:`govsim.fitting.stages`). The log shows the sums, not the parts,
+and a queue grows with load, so these levers are searched by simulation: Optuna's TPE sampler
+proposes candidates, each runs on the same seeds (common random numbers, as the policy search
+races its candidates: :mod:`govsim.search.optimizer`), and the candidate whose stage figures
+come closest to the log's wins. The loss is the mean, over the figures
+(:func:`govsim.fitting.stages.figure_names`), of the squared log ratio of simulated to logged.
+
+What is read from the log first (no simulation): the staff of a grid and of each department
+is at least the most visits ever under way there at once
+(:func:`govsim.fitting.stages.max_concurrent`), tight when the unit was ever full. The grid's
+bound is where its search starts; a department's is written as its staff.
+
+Runs simulate the fitted city over the log's first ``CALIBRATION_DAYS`` days at most, from the
+log's start date; figures count cases created from day ``WARMUP_DAYS`` (the simulated city
+starts empty, the real one did not) to ``settle`` days before the end, in the log and in the
+runs alike. Runs go to the experiments' executors (a local process pool, or Dask).
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from govsim.core.parameters import Distribution
+from govsim.fitting.data import HOURS_PER_DAY, FitData
+from govsim.fitting.estimation import Estimate, NotFitted
+from govsim.fitting.stages import Window, figure_names, max_concurrent, stage_figures
+from govsim.scenario.loader import Override, ScenarioSource
+from govsim.scenario.schema import Scenario
+
+CALIBRATION_DAYS = 35
+"""Days simulated at most per calibration run (the log's first days)."""
+WARMUP_DAYS = 3.0
+"""Days of a run (and of the log) left out of the figures: the simulated city starts empty."""
+MIN_DAYS = 4.0
+"""Fewest days of creation times the figures need between warm-up and settling."""
+NEAR_BEST = 0.1
+"""Trials whose loss is within this share of the best give a calibrated value's range."""
+SWEEPS = 3
+"""Most passes over the tiers' staff (each tier's in turn, the others held)."""
+MIN_CONTACTS = 20
+"""Fewest first contacts of a category in the log for its appeals per problem to be set."""
+SIM_NAN_LOSS = 4.0
+"""Loss of a figure the log has and a run lacks (as a factor e**2 off)."""
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One value searched: its key in the scenario, range, and how a candidate sets it."""
+
+    key: tuple[str | int, ...]
+    """Key of the value written: a distribution's ``mean``, or a staff count."""
+    low: float
+    high: float
+    base: float
+    integer: bool
+    family: Distribution | None = None
+    """For a duration's mean: the base's distribution (its kind and cv are kept)."""
+
+    @property
+    def name(self) -> str:
+        return ".".join(map(str, self.key))
+
+    def override(self, value: float) -> Override:
+        if self.family is None:
+            path = ".".join(map(str, self.key))
+            return Override(path, int(round(value)) if self.integer else value, "calibration")
+        path = ".".join(map(str, self.key[:-1]))
+        return Override(path, duration(self.family, value), "calibration")
+
+
+def duration(family: Distribution, mean: float) -> dict[str, Any]:
+    """The base's distribution with ``mean`` (a deterministic zero becomes exponential)."""
+    kind = "exponential" if family.kind == "deterministic" else family.kind
+    out: dict[str, Any] = {"kind": kind, "mean": float(mean)}
+    if kind in ("lognormal", "gamma"):
+        out["cv"] = family.cv
+    return out
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One calibration run: picklable, for any executor."""
+
+    scenario: Scenario
+    seed: int
+    window: Window
+
+
+def measure(trial: Trial) -> dict[str, float]:
+    """Simulate a trial and measure its stage figures and first contacts per category."""
+    from govsim.fitting.export import cases_to_log
+    from govsim.simulate import simulate
+
+    result = simulate(trial.scenario, seed=trial.seed)
+    assert result.cases is not None
+    log = cases_to_log(result.cases, trial.scenario)
+    out = stage_figures(log, trial.window)
+    out.update(first_contacts(log, trial.window.start, trial.scenario))
+    return out
+
+
+def first_contacts(frame: pd.DataFrame, start: pd.Timestamp, scenario: Scenario) -> dict[str, float]:
+    """First contacts per category over the whole run (keys ``first contacts: NAME``)."""
+    first = frame if "repeat_of" not in frame else frame[frame["repeat_of"].isna()]
+    end = start + pd.Timedelta(days=scenario.days)
+    first = first[first["created"] < end]
+    counts = first["category"].astype(object).value_counts()
+    return {f"first contacts: {c.name}": float(counts.get(c.name, 0)) for c in scenario.categories}
+
+
+@dataclass
+class Calibration:
+    estimates: list[Estimate]
+    not_fitted: list[NotFitted]
+    trials: pd.DataFrame
+    """One row per candidate: its levers, loss and figures (means over seeds)."""
+    figures: pd.DataFrame
+    """Per figure: the log's value, the base's and the best candidate's (means over seeds)."""
+    notes: list[str] = field(default_factory=list)
+
+
+def direct_staff(data: FitData) -> tuple[list[Estimate], list[NotFitted]]:
+    """Staff of grids and departments at least the most visits under way there at once."""
+    if not data.has("first_response", "closed", "closing_tier"):
+        return [], [NotFitted("staff bounds", "the log has no first_response or closed")]
+    start, end = data.times["first_response"], data.times["closed"]
+    escalations = data.counts.get("escalations")
+    direct = escalations == 0 if escalations is not None else np.ones(data.n, dtype=bool)
+    out: list[Estimate] = []
+    grid = (data.tier == 1) & direct
+    busiest = max_concurrent(start[grid], end[grid], data.codes.grid[grid])
+    scenario = data.scenario
+    if busiest and not _explicit_staff(scenario, "grid"):
+        n = int(grid.sum())
+        value = float(max(busiest.values()))
+        out.append(
+            Estimate(
+                ("staffing", "grid_workers"),
+                value,
+                value,
+                math.inf,
+                "most grid visits under way at once (a lower bound; searched from it)",
+                n,
+                {"integer": 1},
+            )
+        )
+    dept = (data.tier == 4) & direct
+    if dept.any() and "closing_unit" in data.log.frame:
+        names = [d.name for d in scenario.departments]
+        unit = pd.Categorical(
+            data.log.frame["closing_unit"].astype(object), categories=names
+        ).codes.astype(np.int64)
+        known = dept & (unit >= 0)
+        per_unit = max_concurrent(start[known], end[known], unit[known])
+        for d, most in sorted(per_unit.items()):
+            out.append(
+                Estimate(
+                    ("departments", names[d], "staff"),
+                    float(most),
+                    float(most),
+                    math.inf,
+                    "most department visits under way at once (a lower bound)",
+                    int((known & (unit == d)).sum()),
+                    {"integer": 1},
+                )
+            )
+    return out, []
+
+
+def _explicit_staff(scenario: Scenario, tier: str) -> bool:
+    """Does the base's explicit city give units of ``tier`` their own staff?"""
+    if scenario.city.districts is None:
+        return False
+    if tier == "district":
+        return any(d.staff is not None for d in scenario.city.districts)
+    streets = [s for d in scenario.city.districts for s in d.streets]
+    if tier == "street":
+        return any(s.staff is not None for s in streets)
+    return any(g.workers is not None for s in streets for g in s.grids)
+
+
+def levers(scenario: Scenario, grid_floor: float | None) -> tuple[list[Lever], list[NotFitted]]:
+    """The levers searched, each from the base's value (ranges assumed wide enough)."""
+    out: list[Lever] = []
+    kept: list[NotFitted] = []
+    hotline = scenario.hotline
+
+    def delay(key: tuple[str, ...], family: Distribution) -> None:
+        high = max(4 * family.mean, 12.0)  # hours; assumed wide enough
+        out.append(Lever((*key, "mean"), 0.0, high, family.mean, False, family))
+
+    delay(("hotline", "dispatch_delay"), hotline.dispatch_delay)
+    if not hotline.direct_to_street:
+        delay(("hotline", "district_relay_delay"), hotline.district_relay_delay)
+    delay(("escalation", "escalation_delay"), scenario.escalation.escalation_delay)
+    staffing = scenario.staffing
+    for tier, name, base in (
+        ("grid", "grid_workers", staffing.grid_workers),
+        ("street", "street_staff", staffing.street_staff),
+        ("district", "district_staff", staffing.district_staff),
+    ):
+        if _explicit_staff(scenario, tier):
+            kept.append(
+                NotFitted(
+                    f"staffing.{name}",
+                    f"the base's city gives each {tier} its own staff: kept, not calibrated",
+                )
+            )
+            continue
+        low = 1.0 if tier != "grid" or grid_floor is None else grid_floor
+        start = max(float(base), low)
+        out.append(Lever(("staffing", name), low, max(2 * start, low + 2), start, True))
+    return out, kept
+
+
+def calibrate(
+    data: FitData,
+    fitted: str,
+    folder: Path,
+    trials: int,
+    seeds: int = 2,
+    executor: Any = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Calibration:
+    """Search the levers for the fitted city (YAML ``fitted``) whose stages match the log's.
+
+    ``folder``: where the fitted scenario will be written (its ``base:`` paths are relative
+    to it). ``trials`` candidates, each on ``seeds`` common seeds; the base's values are
+    the first candidate.
+    """
+    from govsim.experiments.design import replication_seeds
+    from govsim.experiments.executors import choose
+
+    days = min(data.days, CALIBRATION_DAYS)
+    settle = data.settle_hours / HOURS_PER_DAY
+    low, high = WARMUP_DAYS * HOURS_PER_DAY, (days - settle) * HOURS_PER_DAY
+    if high - low < MIN_DAYS * HOURS_PER_DAY:
+        reason = (
+            f"the log's {data.days} days leave fewer than {MIN_DAYS:g} days between the "
+            f"{WARMUP_DAYS:g}-day warm-up and the {settle:g} days to settle"
+        )
+        return Calibration([], [NotFitted("calibration by simulation", reason)], *_empty())
+    window = Window(data.start, low, high, days * HOURS_PER_DAY)
+    target = stage_figures(data.log.frame, window)
+    names = [n for n in figure_names() if np.isfinite(target[n]) and target[n] > 0]
+    bounds, _ = direct_staff(data)
+    grid_floor = next((e.value for e in bounds if e.key == ("staffing", "grid_workers")), None)
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=".yaml", dir=folder, prefix=".calibration-", delete=False, encoding="utf-8"
+    ) as handle:
+        handle.write(fitted)
+    try:
+        source = ScenarioSource.read(handle.name)
+        base = source.build([f"days={days}"])
+    finally:
+        Path(handle.name).unlink(missing_ok=True)
+    searched, kept = levers(base, grid_floor)
+    volume = volume_levers(base)
+    searched += volume
+    logged = first_contacts(data.log.frame, data.start, base)
+    seed_list = replication_seeds(base.seed, seeds)
+    delays = [lever for lever in searched if lever.family is not None]
+    staff = [lever for lever in searched if lever.family is None and lever not in volume]
+    executor = executor or choose()
+    rows: list[dict[str, Any]] = []
+    tried: dict[tuple[float, ...], dict[str, Any]] = {}
+    current = {lever.name: lever.base for lever in searched}
+
+    def run(values: list[dict[str, float]]) -> list[dict[str, float]]:
+        tasks = []
+        for value in values:
+            scenario = source.build(
+                [f"days={days}", *[lv.override(value[lv.name]) for lv in searched]]
+            )
+            tasks += [Trial(scenario, s, window) for s in seed_list]
+        measured = list(executor.map(measure, tasks))
+        return [
+            {k: float(np.mean([r[k] for r in part])) for k in part[0]}
+            for part in (measured[i * seeds : (i + 1) * seeds] for i in range(len(values)))
+        ]
+
+    def evaluate(candidates: list[dict[str, float]]) -> None:
+        """Run each candidate's staff twice: at the current delays, then with the delays (and
+        appeals per problem) one step corrected to what the first run missed."""
+        fresh = [c for c in candidates if _staff_key(c, staff) not in tried][: trials - len(tried)]
+        if not fresh:
+            return
+        second = [
+            {
+                **value,
+                **corrected(value, figures, target, delays),
+                **volumes(value, figures, logged, volume, base),
+            }
+            for value, figures in zip(fresh, run(fresh), strict=True)
+        ]
+        for value, figures in zip(second, run(second), strict=True):
+            loss = _loss(figures, target, names)
+            row = {"candidate": len(rows), **value, "loss": loss, **figures}
+            rows.append(row)
+            tried[_staff_key(value, staff)] = row
+        if progress is not None:
+            progress(len(tried), trials)
+
+    with executor if hasattr(executor, "__enter__") else _null(executor):
+        evaluate([dict(current)])
+        for _sweep in range(SWEEPS):
+            moved = False
+            for lever in staff:  # each tier's staff in turn, the others held
+                step = 1
+                while len(tried) < trials:
+                    here = current[lever.name]
+                    near = [here - step, here + step]
+                    evaluate(
+                        [
+                            {**current, lever.name: v}
+                            for v in near
+                            if lever.low <= v <= lever.high
+                        ]
+                    )
+                    best = min(
+                        (tried[k] for k in tried if _same_but(k, current, staff, lever)),
+                        key=lambda r: r["loss"],
+                    )
+                    if best[lever.name] == here:
+                        if step == 1:
+                            break
+                        step = 1  # overshot: look next door
+                        continue
+                    current = {k: best[k] for k in current}
+                    moved = True
+                    step *= 2  # keep going the way the loss falls, faster
+                current = {k: min(tried.values(), key=lambda r: r["loss"])[k] for k in current}
+            if not moved or len(tried) >= trials:
+                break
+    table = pd.DataFrame(rows)
+    best = table.loc[table["loss"].idxmin()]
+    near = table[table["loss"] <= best["loss"] * (1 + NEAR_BEST)]
+    method = (
+        f"calibrated by simulation (staff per tier in turn, delays moved to the log's mean "
+        f"waits; {len(rows)} candidates x {seeds} common seeds, {days} days)"
+    )
+    near_range = f"range of candidates within {NEAR_BEST:.0%} of the best loss"
+    estimates = []
+    for lever in searched:
+        value = float(best[lever.name])
+        extra: dict[str, float | str] = {"interval": near_range}
+        if lever.family is not None:
+            extra["kind"] = duration(lever.family, value)["kind"]
+        if lever.integer:
+            extra["integer"] = 1
+        if lever in volume:
+            estimates.append(
+                Estimate(
+                    lever.key,
+                    value,
+                    float(near[lever.name].min()),
+                    float(near[lever.name].max()),
+                    "calibrated by simulation: the fitted city's first contacts of the category "
+                    "are the log's",
+                    int(logged.get(f"first contacts: {lever.key[1]}", 0)),
+                    {"interval": near_range},
+                )
+            )
+            continue
+        estimates.append(
+            Estimate(
+                lever.key,
+                value,
+                float(near[lever.name].min()),
+                float(near[lever.name].max()),
+                method,
+                int(len(data.log.frame)),
+                extra,
+            )
+        )
+        if lever.family is not None and lever.family.kind in ("lognormal", "gamma"):
+            cv = lever.family.cv
+            estimates.append(
+                Estimate(
+                    (*lever.key[:-1], "cv"), cv, cv, cv, "kept from the base", 0, {**extra}
+                )
+            )
+    staff_of = {d.name: d.staff for d in base.departments}
+    for bound in bounds:  # a department's staff can be no fewer than the log shows at work
+        if bound.key[0] == "departments" and bound.value > staff_of[str(bound.key[1])]:
+            estimates.append(bound)
+    base_row = table.iloc[0]
+    figures = pd.DataFrame(
+        {
+            "log": [target[n] for n in figure_names()],
+            "base": [base_row[n] for n in figure_names()],
+            "calibrated": [best[n] for n in figure_names()],
+        },
+        index=figure_names(),
+    )
+    calibration = Calibration(estimates, kept, table, figures)
+    calibration.notes.append(
+        f"loss {best['loss']:.4f} (base {base_row['loss']:.4f}): mean squared log ratio of "
+        f"simulated to logged over {len(names)} figures"
+    )
+    return calibration
+
+
+def corrected(
+    value: dict[str, float],
+    figures: dict[str, float],
+    target: dict[str, float],
+    delays: list[Lever],
+) -> dict[str, float]:
+    """The delays moved by what the run's mean waits miss of the log's (hours, never below 0).
+
+    ``dispatch_delay`` by the department orders' dispatch wait (the territorial one's where
+    the log has no department orders and no relay), the relay by the rest of the
+    territorial miss, the hand-over by the miss of street closures' time over grid
+    closures' (each adds to a queue that barely depends on it: one step nearly suffices).
+    """
+    names = {lv.key[1]: lv.name for lv in delays}
+    out: dict[str, float] = {}
+
+    def miss(name: str) -> float:
+        gap = target.get(name, math.nan) - figures.get(name, math.nan)
+        return gap if np.isfinite(gap) else 0.0
+
+    dept = miss("dispatch wait, department orders (mean)")
+    terr = miss("dispatch wait, territorial orders (mean)")
+    relay = names.get("district_relay_delay")
+    if "dispatch_delay" in names:
+        key = names["dispatch_delay"]
+        has_dept = np.isfinite(target.get("dispatch wait, department orders (mean)", math.nan))
+        step = dept if has_dept or relay is None else 0.0
+        out[key] = max(value[key] + step, 0.0)
+        terr -= out[key] - value[key]
+    if relay is not None:
+        out[relay] = max(value[relay] + terr, 0.0)
+    if "escalation_delay" in names:
+        key = names["escalation_delay"]
+        step = miss("hours to close at street (mean)") - miss("hours to close at grid (mean)")
+        out[key] = max(value[key] + step, 0.0)
+    return out
+
+
+def volume_levers(scenario: Scenario) -> list[Lever]:
+    """With problems on, each category's appeals per problem (from the base's derivation)."""
+    if not scenario.problems.enabled:
+        return []
+    from govsim.mechanisms.problems import expected_appeals
+
+    out = []
+    for c in scenario.categories:
+        if c.consultation_share >= 1 or c.rate <= 0:
+            continue
+        value = expected_appeals(scenario.problems, c.problem)
+        key = ("categories", c.name, "problem", "appeals_per_problem")
+        out.append(Lever(key, 1.0, 10_000.0, value, False))
+    return out
+
+
+def volumes(
+    value: dict[str, float],
+    figures: dict[str, float],
+    logged: dict[str, float],
+    volume: list[Lever],
+    scenario: Scenario,
+) -> dict[str, float]:
+    """Appeals per problem moved so that each category's first contacts are the log's.
+
+    A run yields ``q = simulated / logged`` first contacts; consultations (share ``cs``)
+    come at their own rate, problems' appeals at ``(1 - cs) x realised / assumed``
+    appeals per problem, so ``realised = assumed x (q - cs) / (1 - cs)`` is what to assume.
+    """
+    out: dict[str, float] = {}
+    share = {c.name: c.consultation_share for c in scenario.categories}
+    for lever in volume:
+        name = str(lever.key[1])
+        sim = figures.get(f"first contacts: {name}", math.nan)
+        log = logged.get(f"first contacts: {name}", 0.0)
+        cs = share[name]
+        if log < MIN_CONTACTS or not np.isfinite(sim) or sim <= 0:
+            out[lever.name] = value[lever.name]
+            continue
+        q = sim / log
+        out[lever.name] = float(
+            np.clip(value[lever.name] * max(q - cs, 1e-6) / (1 - cs), lever.low, lever.high)
+        )
+    return out
+
+
+def _staff_key(value: dict[str, float], staff: list[Lever]) -> tuple[float, ...]:
+    return tuple(value[lever.name] for lever in staff)
+
+
+def _same_but(
+    key: tuple[float, ...], current: dict[str, float], staff: list[Lever], lever: Lever
+) -> bool:
+    """Is ``key`` the current staff but for ``lever``?"""
+    return all(k == current[lv.name] for k, lv in zip(key, staff, strict=True) if lv is not lever)
+
+
+def _loss(figures: dict[str, float], target: dict[str, float], names: list[str]) -> float:
+    parts = []
+    for name in names:
+        value = figures.get(name, math.nan)
+        if not np.isfinite(value) or value <= 0:
+            parts.append(SIM_NAN_LOSS)
+        else:
+            parts.append(math.log(value / target[name]) ** 2)
+    return float(np.mean(parts)) if parts else 0.0
+
+
+def _empty() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return pd.DataFrame(), pd.DataFrame()
+
+
+class _null:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __enter__(self) -> Any:
+        return self.value
+
+    def __exit__(self, *exc: object) -> None:
+        return None
