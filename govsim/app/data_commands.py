@@ -28,6 +28,12 @@ def add_commands(sub: Any) -> None:
     columns.set_defaults(handler=_columns)
     compare = log_sub.add_parser("compare", help="headline figures of case logs side by side")
     compare.add_argument("logs", nargs="+", metavar="LOG", help="case log files")
+    compare.add_argument(
+        "--settle-days",
+        type=float,
+        default=7.0,
+        help="closing figures use cases created this long before the window's end (default 7)",
+    )
     compare.set_defaults(handler=_compare)
 
     export = sub.add_parser("export-log", help="write a run's cases as a case log")
@@ -53,6 +59,16 @@ def add_commands(sub: Any) -> None:
         help="shares and callbacks use cases created this long before the log's end (default 7)",
     )
     fit.add_argument("--no-figures", action="store_true", help="write the report without figures")
+    fit.add_argument(
+        "--check",
+        type=int,
+        metavar="N",
+        help="round trip: run the fitted city N times, arrivals drawn and the log replayed, and "
+        "add the log's headline figures against theirs to the report",
+    )
+    fit.add_argument(
+        "--workers", type=int, help="local worker processes for --check (default: all cores)"
+    )
     _add_force(fit)
     fit.set_defaults(handler=_fit)
 
@@ -101,7 +117,10 @@ def _compare(args: argparse.Namespace) -> int:
         stem if stems.count(stem) == 1 else f"{Path(p).parent.name}/{stem}"
         for stem, p in zip(stems, args.logs, strict=True)
     ]
-    table = compare({label: read_log(p) for label, p in zip(labels, args.logs, strict=True)})
+    if args.settle_days < 0:
+        raise UserInputError("--settle-days must be >= 0", source="--settle-days")
+    logs = {label: read_log(p) for label, p in zip(labels, args.logs, strict=True)}
+    table = compare(logs, settle_days=args.settle_days).rename_axis(None)
     print(table.to_string(float_format=lambda x: f"{x:,.3f}", na_rep="-"))
     return EXIT_OK
 
@@ -122,6 +141,9 @@ def _fit(args: argparse.Namespace) -> int:
         raise UserInputError("the fitted scenario must be a .yaml file", source=str(out))
     if args.settle_days < 0:
         raise UserInputError("--settle-days must be >= 0", source="--settle-days")
+    for flag, value in (("--check", args.check), ("--workers", args.workers)):
+        if value is not None and value < 1:
+            raise UserInputError(f"{flag} must be at least 1", source=flag)
     written = fit_log(
         args.log,
         args.base,
@@ -129,6 +151,8 @@ def _fit(args: argparse.Namespace) -> int:
         settle_days=args.settle_days,
         figures=not args.no_figures,
         force=args.force,
+        check=args.check or 0,
+        workers=args.workers,
     )
     print("wrote " + ", ".join(str(p) for p in written))
     return EXIT_OK
