@@ -147,6 +147,7 @@ def test_verdicts_by_the_issues_tolerances() -> None:
     assert inside(9.7, 1.0, 12.0, 11.0, 13.0) == "no"
     assert inside(10.0, 0.0, 12.0, 11.0, 13.0) == "no"
     assert inside(np.nan, 1.0, 12.0, 11.0, 13.0) == ""
+    assert inside(10.0, 1.0, 12.0, -np.inf, np.inf) == ""  # one run: no interval to be inside
 
 
 def _short_log(tmp_path: Path, seed: int) -> tuple[Path, list[str]]:

@@ -88,8 +88,9 @@ def verdict(kind: str, log_value: float, mean: float) -> str:
 
 def inside(log_value: float, log_se: float, mean: float, low: float, high: float) -> str:
     """``yes`` if ``log_value`` lies within the CI [low, high] of ``mean`` widened by the log's
-    sampling error (half-widths in quadrature), ``no`` if not, empty without a log value."""
-    if not math.isfinite(log_value):
+    sampling error (half-widths in quadrature), ``no`` if not; empty without a log value or
+    without an interval (one run)."""
+    if not math.isfinite(log_value) or (math.isfinite(mean) and not math.isfinite(high - low)):
         return ""
     if not math.isfinite(mean):
         return "no"
