@@ -29,6 +29,12 @@ def add_commands(sub: Any) -> None:
     columns.set_defaults(handler=_columns)
     compare = log_sub.add_parser("compare", help="headline figures of case logs side by side")
     compare.add_argument("logs", nargs="+", metavar="LOG", help="case log files")
+    compare.add_argument(
+        "--settle-days",
+        type=float,
+        default=7.0,
+        help="closing figures use cases created this long before the window's end (default 7)",
+    )
     compare.set_defaults(handler=_compare)
 
     export = sub.add_parser("export-log", help="write a run's cases as a case log")
@@ -68,6 +74,13 @@ def add_commands(sub: Any) -> None:
         default=2,
         metavar="K",
         help="common random seeds each calibration candidate runs on (default 2)",
+    )
+    fit.add_argument(
+        "--check",
+        type=int,
+        metavar="N",
+        help="round trip: run the fitted city N times, arrivals drawn and the log replayed, and "
+        "add the log's headline figures against theirs to the report",
     )
     backend = fit.add_mutually_exclusive_group()
     backend.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
@@ -125,7 +138,10 @@ def _compare(args: argparse.Namespace) -> int:
         stem if stems.count(stem) == 1 else f"{Path(p).parent.name}/{stem}"
         for stem, p in zip(stems, args.logs, strict=True)
     ]
-    table = compare({label: read_log(p) for label, p in zip(labels, args.logs, strict=True)})
+    if args.settle_days < 0:
+        raise UserInputError("--settle-days must be >= 0", source="--settle-days")
+    logs = {label: read_log(p) for label, p in zip(labels, args.logs, strict=True)}
+    table = compare(logs, settle_days=args.settle_days).rename_axis(None)
     print(table.to_string(float_format=lambda x: f"{x:,.3f}", na_rep="-"))
     return EXIT_OK
 

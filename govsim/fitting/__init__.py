@@ -38,6 +38,7 @@ from govsim.fitting.estimation import Estimate, Key, NotFitted
 from govsim.fitting.fit_report import ReportInputs, render, write_report
 from govsim.fitting.handling import DurationFit, fit_handling
 from govsim.fitting.populations import unequal_city
+from govsim.fitting.round_trip import add_round_trip
 from govsim.fitting.satisfaction import fit_satisfaction
 from govsim.fitting.shares import fit_shares
 from govsim.fitting.waits import calibrate as calibrate_waits
@@ -158,13 +159,17 @@ def fit_log(
     seeds: int = 2,
     executor: Any = None,
     progress: Callable[[int, int], None] | None = None,
+    check: int = 0,
+    workers: int | None = None,
 ) -> list[Path]:
     """Fit ``base_path``'s scenario to the log; write ``out`` and its report. Returns the files.
 
     ``calibrate``: candidates of the calibration by simulation of the waits and, with
     problems on, of appeals per problem (:mod:`govsim.fitting.waits`), each run on ``seeds``
     common seeds through ``executor`` (default: a local process pool); 0 writes what the log
-    identifies directly and keeps the rest from the base.
+    identifies directly and keeps the rest from the base. With ``check`` > 0 the report gets
+    a round trip: the fitted city run ``check`` times, drawn and replayed
+    (:mod:`~govsim.fitting.round_trip`, ``workers`` processes).
 
     The outputs (``out``, its ``.fit.md`` report and ``.fit/`` figures) are checked before the
     fit (:func:`check_outputs`); a missing folder for them is created, and removed again if
@@ -226,6 +231,8 @@ def fit_log(
         with parents_made(out.parent):
             try:
                 _check(text, out)
+                if check:
+                    markdown = add_round_trip(markdown, text, out, log, check, settle_days, workers)
                 written = write_report(markdown, pngs, report_path, figures_dir)
                 write_fitted(text, out)
             except BaseException:

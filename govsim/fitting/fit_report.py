@@ -154,6 +154,58 @@ def _calibration_section(calibration: Calibration | None) -> list[str]:
     return lines
 
 
+def round_trip_section(
+    table: pd.DataFrame, n: int, summary: str, notes: list[str], seconds: float
+) -> list[str]:
+    """The "Round trip" section: the log's headline figures against the fitted city's, drawn
+    and replayed (:func:`govsim.fitting.round_trip.round_trip`'s table, in its order)."""
+    lines = [
+        "",
+        "## Round trip",
+        "",
+        f"The fitted scenario run {n} times with arrivals drawn from the fitted rates and {n} "
+        "times with the log's own first contacts replayed (`arrivals.replay`), the same seeds "
+        f"for both, in {seconds:.1f} s. Each run is exported as a log and measured over the "
+        "log's window as the log is (closing figures: cases created at least the settle days "
+        "before the end). Mean over runs [95% t-interval]; verdict: within the tolerance of "
+        "the log's value (`ok`) or not (`off`); in CI: the log's value lies within the "
+        "interval widened by the log's own sampling error. A figure that does not come back "
+        "may be set by a value kept from the base (see Not fitted).",
+        "",
+        *[f"- {note}" for note in notes],
+        f"- **{summary}**",
+        "",
+        "| figure | log | drawn [95% CI] | drawn | in CI | replayed [95% CI] | replayed | in CI "
+        "| tolerance |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, row in table.iterrows():
+        cells = [f"{name}", _cell(row["log"])]
+        for variant in ("drawn", "replayed"):
+            cells += [
+                f"{_cell(row[variant])} [{_cell(row[f'{variant} low'])}, "
+                f"{_cell(row[f'{variant} high'])}]",
+                str(row[f"{variant} verdict"]),
+                str(row[f"{variant} inside CI"]),
+            ]
+        cells.append(str(row["tolerance"]))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def insert_section(markdown: str, section: list[str]) -> str:
+    """``markdown`` with ``section`` before its figures (at the end if it has none)."""
+    head, mark, figures = markdown.partition("\n\n## Figures\n")
+    body = "\n" + "\n".join(section)
+    if not mark:
+        return markdown.rstrip("\n") + body + "\n"
+    return head + body + mark + figures
+
+
+def _cell(x: float) -> str:
+    return "-" if np.isnan(x) else fmt(x)
+
+
 def _street_section(fit: ArrivalFit, city_note: str = "") -> list[str]:
     test = fit.proportionality
     lines = [
