@@ -111,7 +111,10 @@ def test_round_trip_coverage_over_seeds(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_fit_cli_writes_scenario_report_and_figures(tmp_path: Path, capsys) -> None:
     out = tmp_path / "fitted.yaml"
-    assert main(["fit", str(SAMPLE_LOG), "--base", str(SAMPLE), "--out", str(out)]) == 0
+    assert (
+        main(["fit", "--calibrate", "0", str(SAMPLE_LOG), "--base", str(SAMPLE), "--out", str(out)])
+        == 0
+    )
     text = out.read_text(encoding="utf-8")
     fitted = load_scenario(out)  # valid, and `base:` still finds the baseline from the new folder
     base = load_scenario(SAMPLE)
@@ -141,7 +144,9 @@ def test_fit_of_a_bad_log_writes_nothing(tmp_path: Path, capsys) -> None:
     write_log(frame.drop(columns=["district", "grid"]), bad)
     out = tmp_path / "out" / "fitted.yaml"
     out.parent.mkdir()
-    assert main(["fit", str(bad), "--base", str(SAMPLE), "--out", str(out)]) == 2
+    assert (
+        main(["fit", "--calibrate", "0", str(bad), "--base", str(SAMPLE), "--out", str(out)]) == 2
+    )
     assert f"{bad}, row 42, column 'street'" in capsys.readouterr().err
     assert list(out.parent.iterdir()) == []
 
@@ -159,7 +164,22 @@ def test_a_log_of_required_columns_fits_arrivals_and_says_what_it_cannot(tmp_pat
     for key in ("consultation_share", "handling", "feedback.satisfaction", "callback_reach"):
         assert key in missing
     out = tmp_path / "minimal.yaml"
-    assert main(["fit", str(path), "--base", str(SAMPLE), "--out", str(out), "--no-figures"]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                "--calibrate",
+                "0",
+                str(path),
+                "--base",
+                str(SAMPLE),
+                "--out",
+                str(out),
+                "--no-figures",
+            ]
+        )
+        == 0
+    )
     assert (
         load_scenario(out).categories[0].consultation_share
         == scenario.categories[0].consultation_share
@@ -288,6 +308,8 @@ def test_a_category_with_its_own_handling_is_fitted_on_its_own(tmp_path: Path) -
         main(
             [
                 "fit",
+                "--calibrate",
+                "0",
                 str(tmp_path / "log-3.parquet"),
                 "--base",
                 str(base),

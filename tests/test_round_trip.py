@@ -174,7 +174,7 @@ def test_the_replayed_runs_replay_the_log(tmp_path: Path) -> None:
 def test_fit_check_writes_the_round_trip_into_the_report(tmp_path: Path, capsys) -> None:
     log_path, categories = _short_log(tmp_path, seed=5)
     out = tmp_path / "fitted" / "city.yaml"
-    args = ["fit", str(log_path), "--base", str(BASELINE), "--out", str(out)]
+    args = ["fit", "--calibrate", "0", str(log_path), "--base", str(BASELINE), "--out", str(out)]
     assert (
         main([*args, "--no-figures", "--settle-days", "3", "--check", "2", "--workers", "1"]) == 0
     )

@@ -151,7 +151,16 @@ class Commands:
         out = self.folder / "fit"
         out.mkdir(exist_ok=True)
         return run_cli(
-            ["fit", str(self.log), "--base", str(BASELINE), "--out", str(out / "f.yaml")]
+            [
+                "fit",
+                "--calibrate",
+                "0",
+                str(self.log),
+                "--base",
+                str(BASELINE),
+                "--out",
+                str(out / "f.yaml"),
+            ]
         )
 
     def replay(self) -> Outcome:

@@ -93,13 +93,44 @@ COMMANDS = {
         "figures/me.png",
     ),
     "export_log": (["export-log", "{run}", "--out", "{P}/mine.csv"], "mine.csv"),
-    "fit": (["fit", str(SAMPLE_LOG), "--base", str(SAMPLE), "--out", "{P}/mine.yaml"], "mine.yaml"),
+    "fit": (
+        [
+            "fit",
+            "--calibrate",
+            "0",
+            str(SAMPLE_LOG),
+            "--base",
+            str(SAMPLE),
+            "--out",
+            "{P}/mine.yaml",
+        ],
+        "mine.yaml",
+    ),
     "fit_report": (
-        ["fit", str(SAMPLE_LOG), "--base", str(SAMPLE), "--out", "{P}/mine.yaml"],
+        [
+            "fit",
+            "--calibrate",
+            "0",
+            str(SAMPLE_LOG),
+            "--base",
+            str(SAMPLE),
+            "--out",
+            "{P}/mine.yaml",
+        ],
         "mine.fit.md",
     ),
     "fit_figures": (  # --force replaces the fit's figures, not the user's image beside them
-        ["fit", str(SAMPLE_LOG), "--base", str(SAMPLE), "--out", "{P}/mine.yaml", "--force"],
+        [
+            "fit",
+            "--calibrate",
+            "0",
+            str(SAMPLE_LOG),
+            "--base",
+            str(SAMPLE),
+            "--out",
+            "{P}/mine.yaml",
+            "--force",
+        ],
         "mine.fit/holiday.png",
     ),
     "report": (["report", "{run}", "--out", "{P}/mine.html", "--quiet"], "mine.html"),
@@ -302,7 +333,9 @@ def test_fit_replaces_its_own_figures_with_force(tmp_path: Path, capsys) -> None
 
     out = tmp_path / "fitted.yaml"
     for extra in ([], ["--force"]):
-        rc, err = cli(capsys, "fit", SAMPLE_LOG, "--base", SAMPLE, "--out", out, *extra)
+        rc, err = cli(
+            capsys, "fit", "--calibrate", "0", SAMPLE_LOG, "--base", SAMPLE, "--out", out, *extra
+        )
         assert rc == 0, err
     names = os.listdir(tmp_path / "fitted.fit")
     assert names and all(FIGURE_NAMES.fullmatch(name) for name in names), names
@@ -419,7 +452,9 @@ def test_f3_fit_refuses_its_base_and_a_run_folder(inputs, tmp_path, capsys) -> N
     base.write_text(text, encoding="utf-8")
     assert main(["validate", str(base)]) == 0
     for extra in ([], ["--force"]):
-        rc, err = cli(capsys, "fit", SAMPLE_LOG, "--base", base, "--out", base, *extra)
+        rc, err = cli(
+            capsys, "fit", "--calibrate", "0", SAMPLE_LOG, "--base", base, "--out", base, *extra
+        )
         assert rc == EXIT_INPUT and "input" in err and str(base) in err, err
     assert base.read_text(encoding="utf-8") == text and sorted(os.listdir(tmp_path)) == [
         "city.yaml"
@@ -427,7 +462,18 @@ def test_f3_fit_refuses_its_base_and_a_run_folder(inputs, tmp_path, capsys) -> N
     run = inputs["run"]
     before = digest(run)
     for name in ("scenario.yaml", "fitted.yaml"):
-        rc, err = cli(capsys, "fit", SAMPLE_LOG, "--base", SAMPLE, "--out", run / name, "--force")
+        rc, err = cli(
+            capsys,
+            "fit",
+            "--calibrate",
+            "0",
+            SAMPLE_LOG,
+            "--base",
+            SAMPLE,
+            "--out",
+            run / name,
+            "--force",
+        )
         assert rc == EXIT_INPUT and "record of what ran" in err, err
     assert digest(run) == before
 
@@ -478,7 +524,18 @@ def test_f5_a_background_run_keeps_ignoring_ctrl_c(inputs, tmp_path: Path) -> No
 @pytest.mark.slow
 def test_f8_fit_creates_the_folder_of_its_output(tmp_path: Path, monkeypatch, capsys) -> None:
     out = tmp_path / "results" / "tutorial" / "fitted.yaml"
-    rc, err = cli(capsys, "fit", SAMPLE_LOG, "--base", SAMPLE, "--out", out, "--no-figures")
+    rc, err = cli(
+        capsys,
+        "fit",
+        "--calibrate",
+        "0",
+        SAMPLE_LOG,
+        "--base",
+        SAMPLE,
+        "--out",
+        out,
+        "--no-figures",
+    )
     assert rc == 0, err
     assert out.is_file() and out.with_suffix(".fit.md").is_file()
     # A fit that fails while writing leaves no folder it made.
@@ -489,7 +546,7 @@ def test_f8_fit_creates_the_folder_of_its_output(tmp_path: Path, monkeypatch, ca
 
     monkeypatch.setattr(fit_module, "write_fitted", failing)
     again = tmp_path / "new" / "deeper" / "fitted.yaml"
-    rc, err = cli(capsys, "fit", SAMPLE_LOG, "--base", SAMPLE, "--out", again)
+    rc, err = cli(capsys, "fit", "--calibrate", "0", SAMPLE_LOG, "--base", SAMPLE, "--out", again)
     assert rc == EXIT_INPUT and "No space left" in err and "Traceback" not in err, err
     assert not (tmp_path / "new").exists()
 

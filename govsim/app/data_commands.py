@@ -162,11 +162,14 @@ def _fit(args: argparse.Namespace) -> int:
         raise UserInputError("the fitted scenario must be a .yaml file", source=str(out))
     if args.settle_days < 0:
         raise UserInputError("--settle-days must be >= 0", source="--settle-days")
-    for flag, value, least in (("--calibrate", args.calibrate, 0), ("--seeds", args.seeds, 1)):
-        if value < least:
+    for flag, value, least in (
+        ("--calibrate", args.calibrate, 0),
+        ("--seeds", args.seeds, 1),
+        ("--check", args.check, 1),
+        ("--workers", args.workers, 1),
+    ):
+        if value is not None and value < least:
             raise UserInputError(f"{flag} must be at least {least}", source=flag)
-    if args.workers is not None and args.workers < 1:
-        raise UserInputError("--workers must be at least 1", source="--workers")
     executor = None
     if args.calibrate:
         from govsim.experiments.executors import choose
@@ -174,7 +177,7 @@ def _fit(args: argparse.Namespace) -> int:
         executor = choose(
             workers=args.workers, scheduler=args.scheduler, dask_workers=args.dask_local
         )
-    with Progress(args.calibrate, desc="calibration", unit="candidates") as bar:
+    with Progress(args.calibrate, desc="calibration", unit="candidate") as bar:
         written = fit_log(
             args.log,
             args.base,
@@ -186,6 +189,8 @@ def _fit(args: argparse.Namespace) -> int:
             seeds=args.seeds,
             executor=executor,
             progress=lambda done, total: bar.update(done - bar.done),
+            check=args.check or 0,
+            workers=args.workers,
         )
     print("wrote " + ", ".join(str(p) for p in written))
     return EXIT_OK

@@ -97,9 +97,7 @@ def _explicit(data: FitData, population: np.ndarray) -> dict[str, Any]:
         entry["grids"] = []
         districts[street.parent]["streets"].append(entry)
         street_entries.append(entry)
-    given_grids = (
-        [g for s in given_streets for g in s.grids] if given_streets is not None else None
-    )
+    given_grids = [g for s in given_streets for g in s.grids] if given_streets is not None else None
     for g, grid in enumerate(layout.grids):
         item: dict[str, Any] = {"name": grid.name, "population": int(population[g])}
         if grid.kind and grid.kind != "community":

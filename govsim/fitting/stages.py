@@ -130,8 +130,6 @@ def max_concurrent(starts: np.ndarray, ends: np.ndarray, units: np.ndarray) -> d
     order = np.lexsort((steps, times, owner))
     owner, steps = owner[order], steps[order]
     edges = np.flatnonzero(np.diff(owner)) + 1
-    for chunk_owner, chunk in zip(
-        owner[np.r_[0, edges]], np.split(steps, edges), strict=True
-    ):
+    for chunk_owner, chunk in zip(owner[np.r_[0, edges]], np.split(steps, edges), strict=True):
         out[int(chunk_owner)] = int(np.cumsum(chunk).max())
     return out
