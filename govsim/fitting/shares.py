@@ -13,7 +13,11 @@ is counted:
 - ``closable_at``: a territorial work order closes at the lowest tier that can close it;
   a street that whistles for a department closes a case that would have gone to the
   district, so with ``whistles`` the tier is street if not whistled, district if whistled.
-  Counted over settled, closed, non-department work orders.
+  Counted over settled, closed, non-department work orders. A work order of unclear
+  jurisdiction that the district takes after the dispute (``unclear_jurisdiction`` x
+  ``jurisdiction.district_fallback``, the base's: the log has no dispute record) closes at
+  the district whatever its lowest tier, and the fitted city sends it there again: these
+  shares, and the department routing, are counted without them (:func:`_undisputed`).
 - ``resolution_probability``: valid callbacks saying resolved, by closing tier.
 - ``callback_reach``: settled closed cases that have a valid callback.
 - ``redial_probability``: settled abandoned calls that a repeat refers to.
@@ -23,6 +27,8 @@ so that slow outcomes are not missing from the count.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -81,18 +87,24 @@ def fit_shares(data: FitData) -> tuple[list[Estimate], list[NotFitted]]:
         work = settled & is_closed & (tier > HOTLINE)
         for c, spec in enumerate(data.scenario.categories):
             rows = work & (category == c)
+            fallback = disputed_to_district(data, c)
             if spec.department is not None:
                 routable = rows & (data.channel != PATROL)
                 if routable.any():
-                    estimates.append(
-                        share(
-                            ("categories", spec.name, "department_route_share"),
-                            int((routable & (tier == DEPARTMENT)).sum()),
-                            int(routable.sum()),
-                            "share of settled work orders closed by the department",
-                        )
+                    estimate = share(
+                        ("categories", spec.name, "department_route_share"),
+                        int((routable & (tier == DEPARTMENT)).sum()),
+                        int(routable.sum()),
+                        "share of settled work orders closed by the department",
                     )
-            estimates += _closable(data, rows & (tier != DEPARTMENT), c, spec.name, missing)
+                    estimates.append(_undisputed(estimate, fallback, None))
+            territorial = rows & (tier != DEPARTMENT)
+            # Of the non-department closures, the share that are disputes the district took.
+            taken = fallback * int(rows.sum()) / max(int(territorial.sum()), 1)
+            estimates += [
+                _undisputed(e, min(taken, 1.0), str(e.key[-1]) == "district")
+                for e in _closable(data, territorial, c, spec.name, missing)
+            ]
         callbacks = np.isfinite(data.resolved)
         for t, name in enumerate(TIERS):
             rows = callbacks & (tier == t)
@@ -126,6 +138,36 @@ def fit_shares(data: FitData) -> tuple[list[Estimate], list[NotFitted]]:
             )
     estimates += _redials(data, missing)
     return estimates, missing
+
+
+def disputed_to_district(data: FitData, c: int) -> float:
+    """Share of category ``c``'s work orders the model sends to the district after a dispute:
+    its ``unclear_jurisdiction`` times ``jurisdiction.district_fallback``, both kept from the
+    base (the log has no dispute record), so the fitted city applies them again."""
+    scenario = data.scenario
+    return scenario.categories[c].unclear_jurisdiction * scenario.jurisdiction.district_fallback
+
+
+def _undisputed(estimate: Estimate, taken: float, district: bool | None) -> Estimate:
+    """A share among orders of which ``taken`` went to the district after a dispute, as the
+    share among those that did not (what the scenario's key means: the fitted city sends
+    the disputed ones to the district again). ``district``: the estimate is the district's
+    closing share (True), another closing tier's (False), or a share of all orders (None).
+    The CI is mapped alike (``taken`` is the base's, not estimated)."""
+    if taken <= 0 or taken >= 1:
+        return estimate
+
+    def undo(x: float) -> float:
+        return float(np.clip((x - taken) / (1 - taken) if district else x / (1 - taken), 0, 1))
+
+    return replace(
+        estimate,
+        value=undo(estimate.value),
+        low=undo(estimate.low),
+        high=undo(estimate.high),
+        method=f"{estimate.method}, less the disputes the district takes "
+        f"({taken:.3g} of them: unclear_jurisdiction x district_fallback, the base's)",
+    )
 
 
 def _closable(

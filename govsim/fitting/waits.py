@@ -6,10 +6,10 @@ street or district closure holds hand-overs (``escalation.escalation_delay``) an
 and district's queues (:mod:`govsim.fitting.stages`). The log shows the sums, not the parts,
 and a queue grows with load, so these levers are searched by simulation. Each tier's staff in
 turn (grid, street, district; the others held) moves one person at a time, then in doubling
-steps while the loss falls; every candidate runs twice on the same seeds (common random
-numbers, as the policy search races its candidates: :mod:`govsim.search.optimizer`): at the
-current delays, then with the delays one step corrected to what its first run's mean waits
-missed (:func:`corrected`), since a delay adds to a queue that hardly depends on it. With
+steps while the tier's own figures (:data:`TIER_FIGURES`) fit better; every candidate runs on
+the same seeds (common random numbers, as the policy search races its candidates:
+:mod:`govsim.search.optimizer`) at the current delays, then twice more with the delays
+corrected to what the run before missed of the log's mean waits (:func:`corrected`). With
 problems on, each category's appeals per problem is corrected the same way, so that the
 fitted city's first contacts are the log's (:func:`volumes`), and corrected twice more at the
 end on runs as long as the log. The loss is the mean, over the figures
@@ -59,10 +59,24 @@ POLISH_DAYS = 120
 """Days at most of the final runs that correct appeals per problem over the log."""
 POLISH_PASSES = 2
 """Corrections of the best candidate's appeals per problem on those runs."""
+CORRECTIONS = 2
+"""Times a candidate's delays are corrected before its loss counts (a delay also smooths the
+peaks a queue sees, so one step leaves a busier candidate's waits short)."""
+TIER_FIGURES = {
+    "grid": lambda name: "territorial" in name or "at grid" in name or "grid visits" in name,
+    "street": lambda name: "at street" in name,
+    "district": lambda name: "at district" in name,
+}
+"""The figures each tier's staff chiefly moves: its own search compares these (ties: all)."""
 SWEEPS = 3
 """Most passes over the tiers' staff (each tier's in turn, the others held)."""
 MIN_CONTACTS = 20
 """Fewest first contacts of a category in the log for its appeals per problem to be set."""
+LOSS_NOISE = 0.002
+"""Loss differences below this are noise of a few seeds (a 4.5% miss of a figure squared)."""
+STEP_LIMIT = 1.25
+"""Most one correction may change a category's appeals per problem (a factor either way): an
+unsteady run's volumes must not throw the next candidate far off."""
 SIM_NAN_LOSS = 4.0
 """Loss of a figure the log has and a run lacks (as a factor e**2 off)."""
 
@@ -309,22 +323,27 @@ def calibrate(
         ]
 
     def evaluate(candidates: list[dict[str, float]]) -> None:
-        """Run each candidate's staff twice: at the current delays, then with the delays (and
-        appeals per problem) one step corrected to what the first run missed."""
+        """Run each candidate's staff at the current delays, then ``CORRECTIONS`` times with
+        the delays (and appeals per problem) corrected to what the run before missed."""
         fresh = [c for c in candidates if _staff_key(c, staff) not in tried][: trials - len(tried)]
         if not fresh:
             return
-        second = [
-            {
-                **value,
-                **corrected(value, figures, target, delays),
-                **volumes(value, figures, logged, volume, base),
-            }
-            for value, figures in zip(fresh, run(fresh), strict=True)
-        ]
-        for value, figures in zip(second, run(second), strict=True):
+        measured = run(fresh)
+        for _ in range(CORRECTIONS):
+            fresh = [
+                {
+                    **value,
+                    **corrected(value, figures, target, delays),
+                    **volumes(value, figures, logged, volume, base),
+                }
+                for value, figures in zip(fresh, measured, strict=True)
+            ]
+            measured = run(fresh)
+        for value, figures in zip(fresh, measured, strict=True):
             loss = _loss(figures, target, names)
             row = {"candidate": len(rows), **value, "loss": loss, **figures}
+            for tier, own in TIER_FIGURES.items():
+                row[f"loss: {tier}"] = _loss(figures, target, [n for n in names if own(n)])
             rows.append(row)
             tried[_staff_key(value, staff)] = row
         if progress is not None:
@@ -342,9 +361,11 @@ def calibrate(
                     evaluate(
                         [{**current, lever.name: v} for v in near if lever.low <= v <= lever.high]
                     )
-                    best = min(
-                        (tried[k] for k in tried if _same_but(k, current, staff, lever)),
-                        key=lambda r: r["loss"],
+                    tier = str(lever.key[-1]).split("_")[0]  # grid_workers -> grid
+                    best = _steadiest(
+                        [tried[k] for k in tried if _same_but(k, current, staff, lever)],
+                        f"loss: {tier}",
+                        lever.name,
                     )
                     if best[lever.name] == here:
                         if step == 1:
@@ -516,10 +537,20 @@ def volumes(
             out[lever.name] = value[lever.name]
             continue
         q = sim / log
-        out[lever.name] = float(
-            np.clip(value[lever.name] * max(q - cs, 1e-6) / (1 - cs), lever.low, lever.high)
-        )
+        factor = np.clip(max(q - cs, 1e-6) / (1 - cs), 1 / STEP_LIMIT, STEP_LIMIT)
+        out[lever.name] = float(np.clip(value[lever.name] * factor, lever.low, lever.high))
     return out
+
+
+def _steadiest(candidates: list[dict[str, Any]], loss: str, name: str) -> dict[str, Any]:
+    """The candidate with the most staff among those whose ``loss`` is within
+    ``NEAR_BEST`` of the lowest (plus ``LOSS_NOISE``): where runs on a few seeds cannot tell
+    two staff counts apart, the one whose queues are steadier."""
+    lowest = min(c.get(loss, c["loss"]) for c in candidates)
+    near = [
+        c for c in candidates if c.get(loss, c["loss"]) <= lowest * (1 + NEAR_BEST) + LOSS_NOISE
+    ]
+    return max(near, key=lambda c: (c[name], -c["loss"]))
 
 
 def _staff_key(value: dict[str, float], staff: list[Lever]) -> tuple[float, ...]:
