@@ -266,3 +266,26 @@ def test_a_clipped_value_is_a_warning_of_the_report(tmp_path: Path) -> None:
     warning = next(line for line in report.splitlines() if "outside its bound" in line)
     assert warning.startswith("- categories.noise.rate: fitted 2") and "[0, 1000]" in warning
     assert "written as 1000" in warning and "population" in warning
+
+
+def test_a_few_redials_against_a_base_whose_redials_take_no_time(tmp_path: Path) -> None:
+    """Five redials fit a redial probability but not their delay; the base's delay is 0, and a
+    redial must take time: the probability is kept from the base, with the reason."""
+    base = tmp_path / "no-redials.yaml"
+    base.write_text(
+        f"base: {SAMPLE}\nname: no-redials\n"
+        "hotline: {redial_probability: 0.0, redial_delay: {kind: deterministic, mean: 0.0}}\n",
+        encoding="utf-8",
+    )
+    frame = pd.read_parquet(SAMPLE_LOG)
+    abandoned = frame.loc[frame["abandoned_at"].notna(), "case_id"]
+    redials = frame.index[frame["repeat_of"].isin(abandoned)]
+    frame.loc[redials[5:], "repeat_of"] = pd.NA  # the others: first contacts of their own
+    path = tmp_path / "few-redials.parquet"
+    write_log(frame, path)
+    out = tmp_path / "fitted.yaml"
+    assert main(["fit", str(path), "--base", str(base), "--out", str(out), "--no-figures"]) == 0
+    assert load_scenario(out).hotline.redial_probability == 0.0
+    report = out.with_suffix(".fit.md").read_text(encoding="utf-8")
+    assert "| `hotline.redial_probability` | fitted 0.0" in report
+    assert "a redial must take time" in report

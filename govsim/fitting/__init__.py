@@ -105,7 +105,7 @@ def fit(data: FitData) -> FitResult:
     for duration in durations:
         estimates += duration.estimates()
     estimates += satisfaction
-    estimates, unwritable, clipped = within_bounds(estimates)
+    estimates, unwritable, clipped = within_bounds(estimates, data.scenario)
     not_fitted = [
         *unwritable,
         *arrivals.not_fitted,

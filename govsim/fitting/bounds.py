@@ -4,11 +4,11 @@ The bound of a key is read from the scenario schema's pydantic field metadata (`
 ``le``, ``lt``: :func:`field_bounds`), so a bound changed in the schema is the fit's bound too.
 An estimate beyond a closed bound is written at the bound and the fit report warns, with the
 value, the bound and why a log gives such a value; one beyond an open bound (a cv of 0) or
-not finite cannot be written, so its key, and the rest of its distribution, is kept from the
-base (:class:`~govsim.fitting.estimation.NotFitted`). A sign the data may show is not a bound:
+not finite cannot be written, so its key is kept from the base
+(:class:`~govsim.fitting.estimation.NotFitted`), with the rest of its group (a distribution,
+a shape, shares summing to 1). A sign the data may show is not a bound:
 ``feedback.satisfaction.lateness_effect`` and ``handoff_effect`` may be negative (residents
-rating late or handed-off cases better).
-"""
+rating late or handed-off cases better)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import annotated_types
 from pydantic import BaseModel
 
 from govsim.fitting.estimation import Estimate, Key, NotFitted, fmt
+from govsim.fitting.write import SHARE_GROUPS
 from govsim.scenario import Scenario
 
 WHY = {
@@ -79,8 +80,14 @@ def _unwrap(node: Any) -> Any:
     return node
 
 
-def within_bounds(estimates: list[Estimate]) -> tuple[list[Estimate], list[NotFitted], list[str]]:
-    """The estimates as written (clipped to their bounds), those kept from the base, warnings."""
+def within_bounds(
+    estimates: list[Estimate], scenario: Scenario | None = None
+) -> tuple[list[Estimate], list[NotFitted], list[str]]:
+    """The estimates as written (clipped to their bounds), those kept from the base, warnings.
+
+    With the base ``scenario``, the one rule between keys that a fit can break is checked too
+    (:func:`_redials_take_time`).
+    """
     kept: list[Estimate] = []
     dropped: list[NotFitted] = []
     warnings: list[str] = []
@@ -92,29 +99,60 @@ def within_bounds(estimates: list[Estimate]) -> tuple[list[Estimate], list[NotFi
         below = value < low or (low_open and value <= low)
         above = value > high or (high_open and value >= high)
         if not math.isfinite(value) or (below and low_open) or (above and high_open):
+            why = "not a number a scenario holds" if not math.isfinite(value) else "its bound"
             dropped.append(
-                NotFitted(estimate.path, f"the fit gave {fmt(value)}, outside its bound {shown}")
+                NotFitted(estimate.path, f"the fit gave {fmt(value)}, outside {why} {shown}")
             )
-            lost.add(estimate.key[:-1])
+            lost.add(_whole(estimate))
             continue
         if below or above:
             bound = low if below else high
-            why = WHY.get(str(estimate.key[-1]), "beyond what the schema allows")
+            reason = WHY.get(str(estimate.key[-1]), "beyond what the schema allows")
             warnings.append(
                 f"{estimate.path}: fitted {fmt(value)} is outside its bound {shown}: written as "
-                f"{fmt(bound)} ({why})"
+                f"{fmt(bound)} ({reason})"
             )
             estimate.extra["clipped_from"] = value
             estimate.method = f"{estimate.method}; clipped from {fmt(value)} to its bound"
             estimate.value = bound
         kept.append(estimate)
-    # A distribution is written whole: a part kept from the base keeps all of it.
     whole = []
     for estimate in kept:
-        if "kind" in estimate.extra and estimate.key[:-1] in lost:
-            dropped.append(
-                NotFitted(estimate.path, "another part of its distribution is not fitted")
-            )
+        if _whole(estimate) in lost:
+            dropped.append(NotFitted(estimate.path, "another value of its group is not fitted"))
         else:
             whole.append(estimate)
+    if scenario is not None:
+        whole, refused = _redials_take_time(whole, scenario)
+        dropped += refused
     return whole, dropped, warnings
+
+
+def _whole(estimate: Estimate) -> Key:
+    """The group ``estimate`` is written with, all or nothing: a distribution (mean and cv),
+    a shape (24 hours, 7 weekdays), shares that sum to 1; else its own key."""
+    key = estimate.key
+    if "kind" in estimate.extra or isinstance(key[-1], int) or key[-2:-1] in SHARES:
+        return key[:-1]
+    return key
+
+
+SHARES = tuple((name,) for name in SHARE_GROUPS)
+
+
+def _redials_take_time(
+    estimates: list[Estimate], scenario: Scenario
+) -> tuple[list[Estimate], list[NotFitted]]:
+    """``hotline.redial_probability > 0`` needs ``redial_delay.mean > 0`` (the schema's
+    rule): a few redials, too few to fit their delay, meet a base whose delay is 0."""
+    fitted = {e.key: e for e in estimates}
+    probability = fitted.get(("hotline", "redial_probability"))
+    delay = fitted.get(("hotline", "redial_delay", "mean"))
+    mean = delay.value if delay is not None else scenario.hotline.redial_delay.mean
+    if probability is None or probability.value <= 0 or mean > 0:
+        return estimates, []
+    reason = (
+        f"fitted {fmt(probability.value)}, but a redial must take time and the base's "
+        "`redial_delay` (kept: too few redials to fit it) has mean 0"
+    )
+    return [e for e in estimates if e is not probability], [NotFitted(probability.path, reason)]
