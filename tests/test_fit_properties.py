@@ -77,7 +77,33 @@ def fit_scenarios(draw) -> dict:
         if departments and draw(st.booleans()):
             category["department"] = draw(st.sampled_from([d["name"] for d in departments]))
             category["department_route_share"] = draw(st.floats(0.0, 1.0))
+        if draw(st.integers(0, 3)) == 0:  # its own handling at a tier: fitted on its own
+            tier = draw(st.sampled_from(["grid", "department"]))
+            category["handling"] = {tier: draw(durations(0.5, 24.0))}
         categories.append(category)
+    if draw(st.booleans()):
+        city = {
+            "synthetic": {
+                "districts": draw(st.integers(1, 2)),
+                "streets": draw(st.integers(2, 6)),
+                "grids": draw(st.integers(6, 24)),
+                "population": population,
+            }
+        }
+    else:  # unequal streets, some grids without residents
+        people = draw(st.lists(st.integers(0, 10), min_size=6, max_size=12))
+        people[-1] += 1  # a resident at least
+        grids = [
+            {"name": f"G{g}", "population": population * n // sum(people)}
+            for g, n in enumerate(people)
+        ]
+        city = {
+            "districts": [
+                {"name": "D0", "streets": [{"name": "S0", "grids": grids[:2]}]},
+                {"name": "D1", "streets": [{"name": "S1", "grids": grids[2:]}]},
+            ]
+        }
+        population = sum(g["population"] for g in grids)
     # The season (January 3 to 9, all categories) multiplies the days it covers.
     multiplier = draw(st.one_of(st.none(), st.floats(0.0, 3.0)))
     covered = max(0, min(days, 9) - 2) if multiplier is not None else 0
@@ -91,14 +117,7 @@ def fit_scenarios(draw) -> dict:
         "seed": draw(st.integers(0, 2**32 - 1)),
         "days": days,
         "start_date": "2024-01-01",
-        "city": {
-            "synthetic": {
-                "districts": draw(st.integers(1, 2)),
-                "streets": draw(st.integers(2, 6)),
-                "grids": draw(st.integers(6, 24)),
-                "population": population,
-            }
-        },
+        "city": city,
         "staffing": {
             "grid_workers": draw(st.integers(0, 4)),
             "street_staff": draw(st.integers(0, 6)),
@@ -107,19 +126,24 @@ def fit_scenarios(draw) -> dict:
         "departments": departments,
         "categories": categories,
         "arrivals": {"channels": draw(weights(("hotline", "online", "patrol")))},
-        "hotline": {"operators": draw(st.integers(1, 10))},
+        "hotline": {
+            "operators": draw(st.integers(1, 10)),
+            "patience": draw(st.one_of(st.none(), durations(0.05, 0.5))),
+            "redial_probability": draw(st.floats(0.0, 1.0)),
+        },
         "handling": {
             tier: draw(durations(0.5, 24.0))
             for tier in ("grid", "street", "district", "department")
         },
         "whistle": {"enabled": draw(st.booleans())},
         "feedback": {
+            "callback_delay": draw(durations(1.0, 48.0)),
             "satisfaction": {
                 "intercept": draw(st.floats(-2, 2)),
                 "resolved_effect": draw(st.floats(-1, 4)),
                 "lateness_effect": draw(st.floats(-1, 2)),
                 "handoff_effect": draw(st.floats(-0.5, 1)),
-            }
+            },
         },
         "problems": {"enabled": draw(st.booleans())},
     }
@@ -289,3 +313,16 @@ def test_a_few_redials_against_a_base_whose_redials_take_no_time(tmp_path: Path)
     report = out.with_suffix(".fit.md").read_text(encoding="utf-8")
     assert "| `hotline.redial_probability` | fitted 0.0" in report
     assert "a redial must take time" in report
+
+
+def test_a_value_that_cannot_be_written_keeps_its_group_from_the_base() -> None:
+    """A shape is written whole: one hour the fit could not give keeps all 24 from the base."""
+    shape = [
+        Estimate(("arrivals", "intraday", h), 1.0, 0.9, 1.1, "Poisson GLM", 100) for h in range(24)
+    ]
+    shape[5].value = float("nan")
+    rate = Estimate(("categories", "noise", "rate"), 2.0, 1.9, 2.1, "Poisson GLM", 100)
+    kept, dropped, warnings = within_bounds([*shape, rate])
+    assert kept == [rate] and not warnings
+    assert len(dropped) == 24
+    assert dropped[0].key == "arrivals.intraday.5" and "nan" in dropped[0].reason
