@@ -17,10 +17,11 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import REPO_ROOT
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from govsim.app.cli import main
+from govsim.data.caselog import REQUIRED, LogError, read_log
 from govsim.fitting import fit_log
 from govsim.fitting.bounds import field_bounds, within_bounds
 from govsim.fitting.estimation import Estimate
@@ -326,3 +327,63 @@ def test_a_value_that_cannot_be_written_keeps_its_group_from_the_base() -> None:
     assert kept == [rate] and not warnings
     assert len(dropped) == 24
     assert dropped[0].key == "arrivals.intraday.5" and "nan" in dropped[0].reason
+
+
+OPTIONAL = [c for c in pd.read_parquet(SAMPLE_LOG).columns if c not in REQUIRED]
+
+
+@pytest.mark.slow
+@settings(max_examples=30, deadline=None)
+@given(
+    first_day=st.integers(0, 55),
+    days=st.integers(1, 56),
+    columns=st.sets(st.sampled_from(OPTIONAL)),
+    fraction=st.sampled_from([0.002, 0.02, 0.2, 1.0]),
+    ratings=st.sampled_from(["as logged", "shuffled", "one level", "two levels", "by resolved"]),
+    resolved=st.sampled_from(["as logged", "all true", "all false"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_any_log_that_validates_fits_without_an_exception(
+    first_day, days, columns, fraction, ratings, resolved, seed
+) -> None:
+    """Parts of the sample log (days, columns, a share of the rows) with ratings and outcomes
+    made degenerate: any of them that `govsim log validate` accepts is fitted and written."""
+    rng = np.random.default_rng(seed)
+    frame = pd.read_parquet(SAMPLE_LOG)
+    day = (frame["created"] - frame["created"].min().normalize()).dt.days
+    frame = frame[(day >= first_day) & (day < first_day + days)]
+    frame = frame[rng.random(len(frame)) < fraction].copy()
+    if "repeat_of" in frame:  # a repeat of a row left out is a first contact of its own
+        frame.loc[~frame["repeat_of"].isin(frame["case_id"]), "repeat_of"] = pd.NA
+    rated = frame["satisfaction"].notna()
+    levels = np.array(["satisfied", "basic", "unsatisfied"])
+    if ratings == "shuffled":
+        frame.loc[rated, "satisfaction"] = rng.permutation(frame.loc[rated, "satisfaction"])
+    elif ratings == "one level":
+        frame.loc[rated, "satisfaction"] = "basic"
+    elif ratings == "two levels":
+        frame.loc[rated, "satisfaction"] = rng.choice(levels[:2], int(rated.sum()))
+    elif ratings == "by resolved":  # ratings separate perfectly on resolved
+        good = frame["resolved"].fillna(False).astype(bool)
+        frame.loc[rated, "satisfaction"] = np.where(good[rated], "satisfied", "unsatisfied")
+    if resolved != "as logged":
+        frame.loc[frame["resolved"].notna(), "resolved"] = resolved == "all true"
+    if "repeat_of" in columns:
+        columns.add("case_id")
+    if columns & {"closing_tier", "callback", "resolved", "satisfaction", "closing_unit"}:
+        columns.add("closed")  # what the format refuses without it
+    frame = frame[[c for c in frame.columns if c in REQUIRED or c in columns]]
+    with tempfile.TemporaryDirectory() as folder:
+        log, out = Path(folder, "log.parquet"), Path(folder, "fitted.yaml")
+        if frame.empty:
+            event("no row left")
+            return
+        write_log(frame, log)
+        try:
+            read_log(log)
+        except LogError as exc:
+            event(f"refused: {exc.message}")
+            return  # `govsim log validate` refuses it: not a log to fit
+        fit_log(log, SAMPLE, out, figures=False)
+        load_scenario(out)
+        event("fitted")
