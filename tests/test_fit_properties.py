@@ -10,6 +10,7 @@ value beyond a bound is clipped with a warning.
 from __future__ import annotations
 
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 
 from govsim.app.cli import main
 from govsim.data.caselog import REQUIRED, LogError, read_log
-from govsim.fitting import fit_log
+from govsim.fitting import fit, fit_log, prepare
 from govsim.fitting.bounds import field_bounds, within_bounds
 from govsim.fitting.estimation import Estimate
 from govsim.fitting.export import cases_to_log, write_log
@@ -387,3 +388,18 @@ def test_any_log_that_validates_fits_without_an_exception(
         fit_log(log, SAMPLE, out, figures=False)
         load_scenario(out)
         event("fitted")
+
+
+def test_a_sparse_log_is_fitted_quietly_and_the_report_says_why_factors_are_zero(
+    tmp_path: Path,
+) -> None:
+    """One first contact: statsmodels' separation warnings were printed by `govsim fit`, once
+    per iteration; the report says it once."""
+    path = tmp_path / "one.parquet"
+    write_log(pd.read_parquet(SAMPLE_LOG).head(1), path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = fit(prepare(read_log(path), load_scenario(SAMPLE), 7))
+    assert any(w.startswith("the arrival GLM separates perfectly") for w in result.warnings)
+    hours = [result.get("arrivals", "intraday", h).value for h in range(24)]
+    assert max(hours) == pytest.approx(24.0) and sorted(hours)[-2] < 1e-6

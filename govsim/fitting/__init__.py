@@ -119,8 +119,9 @@ def fit(data: FitData) -> FitResult:
 
 
 def structure_warnings(data: FitData, arrivals: ArrivalFit) -> list[str]:
-    """What the log shows that the base scenario's structure cannot produce."""
-    out = []
+    """What the log shows that the base scenario's structure cannot produce (and the arrival
+    GLM's own warnings)."""
+    out = list(arrivals.warnings)
     scenario = data.scenario
     whistles = data.counts.get("whistles")
     if whistles is not None and (whistles > 0).any() and not scenario.whistle.enabled:
