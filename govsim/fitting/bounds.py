@@ -26,7 +26,7 @@ from govsim.scenario import Scenario
 WHY = {
     "rate": "more appeals than the base's population makes plausible: is its population right?",
     "multiplier": "the window holds (nearly) all of its categories' first contacts",
-    "mean": "durations longer than the schema allows",
+    "mean": "a mean duration beyond ten years: are the log's times right?",
     "cv": "durations more spread than the schema allows (a mixture of very short and long ones?)",
     "intercept": "the ratings separate (nearly) perfectly; beyond 40 log-odds a share is 0 or 1",
     "resolved_effect": "the ratings separate (nearly) perfectly on resolved; beyond 40 log-odds "
@@ -59,7 +59,7 @@ def field_bounds(key: Key, model: type[BaseModel] = Scenario) -> tuple[float, fl
         else:
             raise KeyError(f"{'.'.join(map(str, key))}: no such scenario key")
     low, high, low_open, high_open = -math.inf, math.inf, False, False
-    for item in metadata:
+    for item in metadata:  # the schema's bounds are numbers (annotated_types types them loosely)
         if isinstance(item, annotated_types.Ge):
             low = float(item.ge)  # type: ignore[arg-type]
         elif isinstance(item, annotated_types.Gt):
@@ -132,12 +132,11 @@ def _whole(estimate: Estimate) -> Key:
     """The group ``estimate`` is written with, all or nothing: a distribution (mean and cv),
     a shape (24 hours, 7 weekdays), shares that sum to 1; else its own key."""
     key = estimate.key
-    if "kind" in estimate.extra or isinstance(key[-1], int) or key[-2:-1] in SHARES:
+    if "kind" in estimate.extra or isinstance(key[-1], int):
+        return key[:-1]
+    if len(key) > 1 and key[-2] in SHARE_GROUPS:
         return key[:-1]
     return key
-
-
-SHARES = tuple((name,) for name in SHARE_GROUPS)
 
 
 def _redials_take_time(
