@@ -33,6 +33,7 @@ from govsim.core.errors import UserInputError
 from govsim.core.io import FolderInUse, check_output_file, parents_made, resolve_out, shown
 from govsim.data.caselog import read_log
 from govsim.fitting.arrivals import ArrivalFit, fit_arrivals
+from govsim.fitting.bounds import within_bounds
 from govsim.fitting.data import FitData, prepare
 from govsim.fitting.estimation import Estimate, Key, NotFitted
 from govsim.fitting.fit_report import ReportInputs, render, write_report
@@ -82,7 +83,8 @@ class FitResult:
     durations: list[DurationFit]
     satisfaction: pd.DataFrame | None
     warnings: list[str]
-    """Where the log and the base scenario's structure disagree (the fit cannot repair that)."""
+    """Where the log and the base scenario's structure disagree (the fit cannot repair that),
+    and the values clipped to their keys' bounds (:mod:`~govsim.fitting.bounds`)."""
 
     def get(self, *key: str | int) -> Estimate:
         for e in self.estimates:
@@ -107,20 +109,23 @@ def fit(data: FitData) -> FitResult:
     for duration in durations:
         estimates += duration.estimates()
     estimates += satisfaction
+    estimates, unwritable, clipped = within_bounds(estimates, data.scenario)
     not_fitted = [
+        *unwritable,
         *arrivals.not_fitted,
         *missing_shares,
         *missing_durations,
         *missing_satisfaction,
         *ALWAYS_KEPT,
     ]
-    warnings = structure_warnings(data, arrivals)
+    warnings = structure_warnings(data, arrivals) + clipped
     return FitResult(estimates, not_fitted, arrivals, durations, table, warnings)
 
 
 def structure_warnings(data: FitData, arrivals: ArrivalFit) -> list[str]:
-    """What the log shows that the base scenario's structure cannot produce."""
-    out = []
+    """What the log shows that the base scenario's structure cannot produce (and the arrival
+    GLM's own warnings)."""
+    out = list(arrivals.warnings)
     scenario = data.scenario
     whistles = data.counts.get("whistles")
     if whistles is not None and (whistles > 0).any() and not scenario.whistle.enabled:

@@ -20,12 +20,14 @@ offset) and reported as not fitted.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
+from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from govsim.core.codes import CHANNELS
 from govsim.engine.agents.residents import in_window
@@ -69,6 +71,8 @@ class ArrivalFit:
     """Likelihood-ratio test of population-proportional street rates (G2, df, p)."""
     dispersion: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Per category (and ``all``): Pearson chi-square of daily first contacts against the fit."""
+    warnings: list[str] = field(default_factory=list)
+    """What the GLM's fit says about the log (perfect separation), for the report's warnings."""
 
 
 def fit_arrivals(data: FitData) -> ArrivalFit:
@@ -150,7 +154,16 @@ def fit_arrivals(data: FitData) -> ArrivalFit:
             (((g_state[g_idx] >> k) & 1).astype(bool) & window.categories[c_idx]).astype(float)
         )
     X = np.column_stack(columns + hour_cols + weekday_cols + window_cols)
-    result = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit()
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")  # said once in the report, not printed per iteration
+        result = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit()
+    notes = []
+    if any(issubclass(w.category, PerfectSeparationWarning) for w in caught):
+        notes.append(
+            "the arrival GLM separates perfectly: an hour, weekday or window of the log has no "
+            "first contact, and its factor is fitted near 0 with an unbounded CI (a short or "
+            "sparse log)"
+        )
     beta, cov = np.asarray(result.params), np.asarray(result.cov_params())
     n_p, n_first = len(present), int(first.sum())
     i_hour = n_p + np.arange(HOURS_PER_DAY - 1)
@@ -232,7 +245,7 @@ def fit_arrivals(data: FitData) -> ArrivalFit:
     estimates += _channels(data)
     streets, test = _streets(data, observed, expected, rate_of, names)
     dispersion = _dispersion(observed, expected, names)
-    return ArrivalFit(estimates, not_fitted, observed, expected, streets, test, dispersion)
+    return ArrivalFit(estimates, not_fitted, observed, expected, streets, test, dispersion, notes)
 
 
 def _dispersion(observed: np.ndarray, expected: np.ndarray, names: list[str]) -> pd.DataFrame:

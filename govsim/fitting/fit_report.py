@@ -75,11 +75,7 @@ def render(inputs: ReportInputs, figures_dir: Path | None) -> tuple[str, dict[st
         f"{inputs.settle_days:g} days "
         "before the log's end",
         "",
-        *(
-            ["## Check the base scenario's structure", "", *[f"- {w}" for w in inputs.warnings], ""]
-            if inputs.warnings
-            else []
-        ),
+        *(["## Warnings", "", *[f"- {w}" for w in inputs.warnings], ""] if inputs.warnings else []),
         "## Fitted values",
         "",
         "| key | base | fitted | 95% CI | n | method |",

@@ -20,6 +20,8 @@ exponential mean). The callback delay and the redial delay are fitted the same w
 from __future__ import annotations
 
 import math
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +33,8 @@ from govsim.fitting.estimation import LEVEL, Estimate, NotFitted, Z
 
 HOTLINE, GRID, STREET, DISTRICT, DEPARTMENT = range(5)
 MIN_SAMPLE = 20
+MIN_CV = 1e-3
+"""A sample varying less than this (sd / mean) is a fixed duration: not fitted."""
 
 
 @dataclass
@@ -63,12 +67,45 @@ class DurationFit:
 
 
 def fit_duration(key: tuple[str | int, ...], label: str, hours: np.ndarray) -> DurationFit | None:
-    """Fit the three families to the positive, finite ``hours``; None if fewer than 20."""
-    x = hours[np.isfinite(hours) & (hours > 0)]
-    if len(x) < MIN_SAMPLE:
+    """Fit the three families to the positive, finite ``hours``; None (:func:`why_not`) if
+    fewer than 20, if they barely vary, or if no family's fit succeeds."""
+    x = _sample(hours)
+    if len(x) < MIN_SAMPLE or x.std() < MIN_CV * x.mean():
         return None
-    fits = [_exponential(x), _gamma(x), _lognormal(x)]
+    fits = [f for f in (_tried(family, x) for family in (_exponential, _gamma, _lognormal)) if f]
+    if not fits:
+        return None
     return DurationFit(key, label, x, min(fits, key=lambda f: f.aic), fits)
+
+
+def why_not(hours: np.ndarray) -> str:
+    """Why :func:`fit_duration` fitted nothing to ``hours``."""
+    x = _sample(hours)
+    if len(x) < MIN_SAMPLE:
+        return f"fewer than {MIN_SAMPLE} visits in the log"
+    if x.std() < MIN_CV * x.mean():
+        return (
+            f"its {len(x):,} durations all last {x.mean():.4g} h (cv under {MIN_CV:g}): "
+            "a fixed duration, which the families fitted here cannot be (`kind: deterministic`)"
+        )
+    return "no family could be fitted by maximum likelihood"
+
+
+def _sample(hours: np.ndarray) -> np.ndarray:
+    return hours[np.isfinite(hours) & (hours > 0)]
+
+
+def _tried(family: Callable[[np.ndarray], FamilyFit], x: np.ndarray) -> FamilyFit | None:
+    """``family``'s fit, or None where its maximum likelihood fails or is not finite (a sample
+    of nearly equal durations: the gamma's shape has no finite root)."""
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fitted = family(x)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+        return None
+    values = (fitted.aic, *fitted.mean[:1], *fitted.cv[:1])
+    return fitted if all(math.isfinite(v) for v in values) else None
 
 
 def _exponential(x: np.ndarray) -> FamilyFit:
@@ -189,24 +226,18 @@ def fit_handling(data: FitData) -> tuple[list[DurationFit], list[NotFitted]]:
         if fitted is not None:
             fits.append(fitted)
         elif pooled.any() or not own:
-            missing.append(
-                NotFitted(f"handling.{tier_name}", f"fewer than {MIN_SAMPLE} visits in the log")
-            )
+            missing.append(NotFitted(f"handling.{tier_name}", why_not(visit[pooled])))
         for c in own:
             name = categories[c].name
+            sample = visit[rows & (data.codes.category == c)]
             fitted = fit_duration(
-                ("categories", name, "handling", tier_name),
-                f"{label} ({name})",
-                visit[rows & (data.codes.category == c)],
+                ("categories", name, "handling", tier_name), f"{label} ({name})", sample
             )
             if fitted is not None:
                 fits.append(fitted)
             else:
                 missing.append(
-                    NotFitted(
-                        f"categories.{name}.handling.{tier_name}",
-                        f"fewer than {MIN_SAMPLE} visits in the log",
-                    )
+                    NotFitted(f"categories.{name}.handling.{tier_name}", why_not(sample))
                 )
     fits += _delays(data, missing)
     return fits, missing
@@ -217,13 +248,12 @@ def _delays(data: FitData, missing: list[NotFitted]) -> list[DurationFit]:
     if "callback" in data.times and "closed" in data.times:
         closed = data.times["closed"]
         rows = closed <= data.end - data.settle_hours
-        fitted = fit_duration(
-            ("feedback", "callback_delay"),
-            "callback - closed",
-            (data.times["callback"] - closed)[rows],
-        )
+        sample = (data.times["callback"] - closed)[rows]
+        fitted = fit_duration(("feedback", "callback_delay"), "callback - closed", sample)
         if fitted is not None:
             out.append(fitted)
+        elif len(_sample(sample)) >= MIN_SAMPLE:
+            missing.append(NotFitted("feedback.callback_delay", why_not(sample)))
     if data.has("repeat_of", "abandoned_at", "case_id"):
         frame = data.log.frame
         abandoned = data.times["abandoned_at"]
@@ -240,4 +270,6 @@ def _delays(data: FitData, missing: list[NotFitted]) -> list[DurationFit]:
         )
         if fitted is not None:
             out.append(fitted)
+        elif len(_sample(delay[settled])) >= MIN_SAMPLE:
+            missing.append(NotFitted("hotline.redial_delay", why_not(delay[settled])))
     return out

@@ -139,9 +139,16 @@ def fit_satisfaction(data: FitData) -> tuple[list[Estimate], list[NotFitted], pd
     exog = rows[columns].astype(float)
     model = CountedOrderedModel(endog, exog, distr="logit")
     model.counts = rows["count"].to_numpy(dtype=float)
-    with warnings.catch_warnings():  # convergence is checked below, not warned about
-        warnings.simplefilter("ignore")
-        result = model.fit(method="bfgs", disp=False, maxiter=1000)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):  # convergence checked below
+            warnings.simplefilter("ignore")
+            result = model.fit(method="bfgs", disp=False, maxiter=1000)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:  # a degenerate design
+        return (
+            [],
+            [*missing, NotFitted("feedback.satisfaction", f"the ordinal logit failed ({exc})")],
+            table,
+        )
     if not result.mle_retvals.get("converged", True):
         return (
             [],

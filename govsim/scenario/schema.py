@@ -677,12 +677,17 @@ class Satisfaction(Strict):
     )
     lateness_effect: float = Field(
         1.0,
-        ge=0,
+        ge=-MAX_SCORE,
         le=MAX_SCORE,
-        description="Score (log-odds) lost per time limit overrun (per multiple of the limit).",
+        description="Score (log-odds) lost per time limit overrun (per multiple of the limit); "
+        "negative: residents rate late cases better (a sign a fitted log may show).",
     )
     handoff_effect: float = Field(
-        0.3, ge=0, le=MAX_SCORE, description="Score (log-odds) lost per hand-off."
+        0.3,
+        ge=-MAX_SCORE,
+        le=MAX_SCORE,
+        description="Score (log-odds) lost per hand-off; negative: residents rate handed-off "
+        "cases better (a sign a fitted log may show).",
     )
     basic_gap: float = Field(
         1.0,
