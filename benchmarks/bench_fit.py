@@ -3,9 +3,9 @@ calibration by simulation in under 10? (issues 19 and 26)
 
 The log is a simulated one: ``scenarios/haidian.yaml`` (3.4 million residents, 29
 streets, 643 grids, Beijing's categories, shapes and hotline) for ``--days`` days
-(default 100: about 1.02 million appeals), run with its case table streamed to parquet
-and exported by ``govsim export-log``; it is made once and kept at ``--log`` (making it
-is not timed: about a minute). Then, in fresh processes, ``--repeats`` times each:
+(default 100: about 1.02 million appeals), run with its case table in memory and written as
+a case log (as ``govsim export-log`` writes it); it is made once and kept at ``--log``
+(making it is not timed: about a minute). Then, in fresh processes, ``--repeats`` times each:
 
 - **validate**: ``govsim log validate LOG --scenario haidian.yaml`` as the CLI does it
   (read and check every row, map every place onto the city);
@@ -41,22 +41,22 @@ CALIBRATED_LIMIT_SECONDS = 600.0
 
 
 def make_log(path: Path, days: float) -> int:
-    """Simulate Haidian for ``days`` and export its cases to ``path``; return the rows."""
-    from govsim.fitting.export import export_log
+    """Simulate Haidian for ``days`` and write its cases as a log to ``path``; return the rows."""
+    from govsim.fitting.export import cases_to_log, write_log
     from govsim.scenario import load_scenario
     from govsim.simulate import simulate
 
     scenario = load_scenario(SCENARIO, [f"days={days}"])
-    with tempfile.TemporaryDirectory(dir=path.parent) as run:
-        started = time.perf_counter()
-        result = simulate(scenario, cases_file=Path(run) / "cases.parquet")
-        result.write(run)
-        print(
-            f"simulated {days:g} days of Haidian in {time.perf_counter() - started:.0f} s",
-            file=sys.stderr,
-        )
-        _, rows = export_log(run, path)
-    return rows
+    started = time.perf_counter()
+    result = simulate(scenario)
+    assert result.cases is not None
+    print(
+        f"simulated {days:g} days of Haidian in {time.perf_counter() - started:.0f} s",
+        file=sys.stderr,
+    )
+    log = cases_to_log(result.cases, scenario)
+    write_log(log, path)
+    return len(log)
 
 
 def child(task: str, log: str, out_dir: str, calibrate: str = "0") -> None:
@@ -90,7 +90,9 @@ def main() -> None:
     parser.add_argument(
         "--calibrate", type=int, default=24, help="candidates of the calibrated fit (0: skip it)"
     )
-    parser.add_argument("--child", nargs=4, metavar=("TASK", "LOG", "OUT", "N"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", nargs=4, metavar=("TASK", "LOG", "OUT", "N"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.child:
         child(*args.child)

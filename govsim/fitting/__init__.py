@@ -206,6 +206,8 @@ def fit_log(
             calibration = calibrate_waits(
                 data, text, out.parent, calibrate, seeds, executor, progress
             )
+        calibrated = {e.key for e in calibration.estimates}  # simulation's value replaces the log's
+        result.estimates = [e for e in result.estimates if e.key not in calibrated]
         result.estimates += calibration.estimates
         result.not_fitted += calibration.not_fitted
         text = fitted_text(base_path, out, scenario, result.estimates, header)

@@ -135,7 +135,7 @@ def _calibration_section(calibration: Calibration | None) -> list[str]:
     if calibration.figures.empty:
         return [*lines, *[f"- {item.key}: {item.reason}" for item in calibration.not_fitted]]
     lines += [
-        'The log\'s stages (docs/caselog.md, "What the timestamps show") beside runs of the '
+        'The log\'s stages (docs/caselog.md, "Waits: calibrated by simulation") beside runs of the '
         "fitted city with the base's staff and delays and with the calibrated ones (means over "
         "the common seeds; the same window of creation times in log and runs). "
         + " ".join(calibration.notes),

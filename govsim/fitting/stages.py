@@ -109,6 +109,32 @@ def stage_figures(frame: pd.DataFrame, window: Window) -> dict[str, float]:
     return out
 
 
+def closing_shares(frame: pd.DataFrame, window: Window, names: list[str]) -> dict[str, float]:
+    """Per category, the shares of its territorial work orders closed at grid, street and
+    district (keys ``closing share: CATEGORY: TIER``), created in the window and closed by its
+    horizon; with ``closing count: CATEGORY`` the orders counted."""
+    out: dict[str, float] = {}
+    if "closing_tier" not in frame or "closed" not in frame:
+        return out
+    created = (frame["created"] - window.start).dt.total_seconds().to_numpy() / 3600.0
+    closed = (frame["closed"] - window.start).dt.total_seconds().to_numpy(
+        dtype=float, na_value=np.nan
+    ) / 3600.0
+    tier = frame["closing_tier"].astype(object).to_numpy()
+    category = frame["category"].astype(object).to_numpy()
+    counted = (created >= window.low) & (created < window.high) & (closed <= window.horizon)
+    territorial = counted & np.isin(tier, TIME_TIERS[:3])
+    for name in names:
+        mine = territorial & (category == name)
+        n = int(mine.sum())
+        out[f"closing count: {name}"] = float(n)
+        for level in TIME_TIERS[:3]:
+            out[f"closing share: {name}: {level}"] = (
+                float((mine & (tier == level)).sum() / n) if n else np.nan
+            )
+    return out
+
+
 def _mean_p90(out: dict[str, float], label: str, values: np.ndarray) -> None:
     values = values[np.isfinite(values)]
     if len(values) >= 5:

@@ -43,7 +43,13 @@ import pandas as pd
 from govsim.core.parameters import Distribution
 from govsim.fitting.data import HOURS_PER_DAY, FitData
 from govsim.fitting.estimation import Estimate, NotFitted
-from govsim.fitting.stages import Window, figure_names, max_concurrent, stage_figures
+from govsim.fitting.stages import (
+    Window,
+    closing_shares,
+    figure_names,
+    max_concurrent,
+    stage_figures,
+)
 from govsim.scenario.loader import Override, ScenarioSource
 from govsim.scenario.schema import Scenario
 
@@ -57,7 +63,7 @@ NEAR_BEST = 0.1
 """Trials whose loss is within this share of the best give a calibrated value's range."""
 POLISH_DAYS = 120
 """Days at most of the final runs that correct appeals per problem over the log."""
-POLISH_PASSES = 2
+POLISH_PASSES = 3
 """Corrections of the best candidate's appeals per problem on those runs."""
 CORRECTIONS = 2
 """Times a candidate's delays are corrected before its loss counts (a delay also smooths the
@@ -72,6 +78,8 @@ SWEEPS = 3
 """Most passes over the tiers' staff (each tier's in turn, the others held)."""
 MIN_CONTACTS = 20
 """Fewest first contacts of a category in the log for its appeals per problem to be set."""
+MIN_SHARE = 0.001
+"""Least a calibrated closing-tier share may be (a share the schema must still see)."""
 LOSS_NOISE = 0.002
 """Loss differences below this are noise of a few seeds (a 4.5% miss of a figure squared)."""
 STEP_LIMIT = 1.25
@@ -93,6 +101,13 @@ class Lever:
     integer: bool
     family: Distribution | None = None
     """For a duration's mean: the base's distribution (its kind and cv are kept)."""
+    given: float | None = None
+    """The base scenario's value where the search starts elsewhere (``base``)."""
+
+    @property
+    def original(self) -> float:
+        """The base scenario's value."""
+        return self.base if self.given is None else self.given
 
     @property
     def name(self) -> str:
@@ -134,6 +149,7 @@ def measure(trial: Trial) -> dict[str, float]:
     log = cases_to_log(result.cases, trial.scenario)
     out = stage_figures(log, trial.window)
     out.update(first_contacts(log, trial.window.start, trial.scenario))
+    out.update(closing_shares(log, trial.window, [c.name for c in trial.scenario.categories]))
     return out
 
 
@@ -249,8 +265,12 @@ def levers(scenario: Scenario, grid_floor: float | None) -> tuple[list[Lever], l
             )
             continue
         low = 1.0 if tier != "grid" or grid_floor is None else grid_floor
-        start = max(float(base), low)
-        out.append(Lever(("staffing", name), low, max(2 * start, low + 2), start, True))
+        # The grid's search starts at the most visits the log shows under way at once: a
+        # grid ever full shows its staff (the base's count, if larger, is a step away).
+        start = low if tier == "grid" and grid_floor is not None else max(float(base), low)
+        out.append(
+            Lever(("staffing", name), low, max(2 * start, low + 2), start, True, given=float(base))
+        )
     return out, kept
 
 
@@ -297,11 +317,13 @@ def calibrate(
         Path(handle.name).unlink(missing_ok=True)
     searched, kept = levers(base, grid_floor)
     volume = volume_levers(base)
-    searched += volume
+    closing = closing_levers(base, data)
+    searched += volume + closing
     logged = first_contacts(data.log.frame, data.start, base)
+    logged.update(closing_shares(data.log.frame, window, [c.name for c in base.categories]))
     seed_list = replication_seeds(base.seed, seeds)
     delays = [lever for lever in searched if lever.family is not None]
-    staff = [lever for lever in searched if lever.family is None and lever not in volume]
+    staff = [lever for lever in searched if lever.integer]
     executor = executor or choose()
     rows: list[dict[str, Any]] = []
     tried: dict[tuple[float, ...], dict[str, Any]] = {}
@@ -312,9 +334,7 @@ def calibrate(
     ) -> list[dict[str, float]]:
         tasks = []
         for value in values:
-            scenario = source.build(
-                [f"days={length}", *[lv.override(value[lv.name]) for lv in searched]]
-            )
+            scenario = source.build([f"days={length}", *overrides(value, searched)])
             tasks += [Trial(scenario, s, at) for s in seed_list]
         measured = list(executor.map(measure, tasks))
         return [
@@ -335,6 +355,7 @@ def calibrate(
                     **value,
                     **corrected(value, figures, target, delays),
                     **volumes(value, figures, logged, volume, base),
+                    **shares(value, figures, logged, closing),
                 }
                 for value, figures in zip(fresh, measured, strict=True)
             ]
@@ -350,6 +371,9 @@ def calibrate(
             progress(len(tried), trials)
 
     with executor if hasattr(executor, "__enter__") else _null(executor):
+        # The base's staff and delays as they are: what the fit without calibration gives.
+        (as_base,) = run([{lever.name: lever.original for lever in searched}])
+        base_row = {**as_base, "loss": _loss(as_base, target, names)}
         evaluate([dict(current)])
         for _sweep in range(SWEEPS):
             moved = False
@@ -366,31 +390,35 @@ def calibrate(
                         [tried[k] for k in tried if _same_but(k, current, staff, lever)],
                         f"loss: {tier}",
                         lever.name,
+                        # the grid's own figures include the visits under way: no tie-break
+                        steadier=tier != "grid",
                     )
+                    # the chosen candidate's corrected delays and shares go on with it
+                    current = {k: best[k] for k in current}
                     if best[lever.name] == here:
                         if step == 1:
                             break
                         step = 1  # overshot: look next door
                         continue
-                    current = {k: best[k] for k in current}
                     moved = True
                     step *= 2  # keep going the way the loss falls, faster
-                current = {k: min(tried.values(), key=lambda r: r["loss"])[k] for k in current}
             if not moved or len(tried) >= trials:
                 break
         # Appeals per problem settle over the whole log, not its first weeks: the best
         # candidate's corrected again on runs as long as the log.
-        polished = dict(min(rows, key=lambda r: r["loss"]))
+        polished = dict(min(rows, key=lambda r: r["loss"]))  # the best candidate overall
         length = min(data.days, POLISH_DAYS)
         whole = Window(data.start, low, (length - settle) * HOURS_PER_DAY, length * HOURS_PER_DAY)
-        whole_logged = first_contacts(
+        whole_logged = closing_shares(data.log.frame, whole, [c.name for c in base.categories])
+        whole_logged |= first_contacts(
             data.log.frame, data.start, base.model_copy(update={"days": length})
         )
         for _ in range(POLISH_PASSES):
             (figures,) = run([polished], length, whole)
             polished.update(volumes(polished, figures, whole_logged, volume, base))
+            polished.update(shares(polished, figures, whole_logged, closing))
     table = pd.DataFrame(rows)
-    chosen: dict[str, Any] = dict(rows[int(table["loss"].to_numpy().argmin())])
+    chosen: dict[str, Any] = dict(min(rows, key=lambda r: r["loss"]))
     figures_best = {n: chosen[n] for n in figure_names()}
     for lever in searched:
         chosen[lever.name] = polished[lever.name]
@@ -408,6 +436,20 @@ def calibrate(
             extra["kind"] = duration(lever.family, value)["kind"]
         if lever.integer:
             extra["integer"] = 1
+        if lever in closing:
+            estimates.append(
+                Estimate(
+                    lever.key,
+                    value,
+                    min(float(close_ones[lever.name].min()), value),
+                    max(float(close_ones[lever.name].max()), value),
+                    "calibrated by simulation: the fitted city's closing-tier shares of the "
+                    "category are the log's",
+                    int(logged.get(f"closing count: {lever.key[1]}", 0)),
+                    {"interval": near_range},
+                )
+            )
+            continue
         if lever in volume:
             estimates.append(
                 Estimate(
@@ -442,7 +484,6 @@ def calibrate(
     for bound in bounds:  # a department's staff can be no fewer than the log shows at work
         if bound.key[0] == "departments" and bound.value > staff_of[str(bound.key[1])]:
             estimates.append(bound)
-    base_row = rows[0]
     comparison = pd.DataFrame(
         {
             "log": [target[n] for n in figure_names()],
@@ -513,6 +554,75 @@ def volume_levers(scenario: Scenario) -> list[Lever]:
     return out
 
 
+def closing_levers(scenario: Scenario, data: FitData) -> list[Lever]:
+    """Each category's ``closable_at`` shares, where the fit set them and no street whistles
+    (a whistled case closes at the street, so its tier is not its lowest)."""
+    if scenario.whistle.enabled:
+        return []
+    out = []
+    for c in scenario.categories:
+        if c.closable_at is None:
+            continue
+        for level, value in c.closable_at.items():
+            key = ("categories", c.name, "closable_at", level)
+            out.append(Lever(key, 0.0, 1.0, float(value), False))
+    return out
+
+
+def shares(
+    value: dict[str, float],
+    figures: dict[str, float],
+    logged: dict[str, float],
+    closing: list[Lever],
+) -> dict[str, float]:
+    """``closable_at`` moved by what the run's closing-tier shares missed of the log's.
+
+    The lowest tier that can close an order is not the tier it closes at: a dispute the
+    district takes, a problem fixed by another report while this one waits, move orders, and
+    by how much depends on the city. So each share moves by the log's minus the run's, then
+    the three are rescaled to sum to 1 (each at least ``MIN_SHARE``).
+    """
+    out: dict[str, float] = {}
+    groups: dict[str, list[Lever]] = {}
+    for lever in closing:
+        groups.setdefault(str(lever.key[1]), []).append(lever)
+    for name, levers in groups.items():
+        if logged.get(f"closing count: {name}", 0.0) < MIN_CONTACTS:
+            continue
+        moved = {}
+        for lever in levers:
+            level = str(lever.key[-1])
+            gap = logged.get(f"closing share: {name}: {level}", math.nan) - figures.get(
+                f"closing share: {name}: {level}", math.nan
+            )
+            step = gap if np.isfinite(gap) else 0.0
+            moved[lever.name] = max(value[lever.name] + step, MIN_SHARE)
+        total = sum(moved.values())
+        out.update({k: v / total for k, v in moved.items()})
+    return out
+
+
+def overrides(value: dict[str, float], searched: list[Lever]) -> list[Override]:
+    """The overrides of a candidate: one per lever, the shares of a mapping together."""
+    out = []
+    groups: dict[tuple[str | int, ...], dict[str, float]] = {}
+    for lever in searched:
+        if lever.key[-2:-1] == ("closable_at",):
+            groups.setdefault(lever.key[:-1], {})[str(lever.key[-1])] = value[lever.name]
+        else:
+            out.append(lever.override(value[lever.name]))
+    for key, mapping in groups.items():
+        total = sum(mapping.values())
+        out.append(
+            Override(
+                ".".join(map(str, key)),
+                {k: round(v / total, 9) for k, v in mapping.items()},
+                "calibration",
+            )
+        )
+    return out
+
+
 def volumes(
     value: dict[str, float],
     figures: dict[str, float],
@@ -542,11 +652,15 @@ def volumes(
     return out
 
 
-def _steadiest(candidates: list[dict[str, Any]], loss: str, name: str) -> dict[str, Any]:
+def _steadiest(
+    candidates: list[dict[str, Any]], loss: str, name: str, steadier: bool = True
+) -> dict[str, Any]:
     """The candidate with the most staff among those whose ``loss`` is within
     ``NEAR_BEST`` of the lowest (plus ``LOSS_NOISE``): where runs on a few seeds cannot tell
-    two staff counts apart, the one whose queues are steadier."""
+    two staff counts apart, the one whose queues are steadier. Not ``steadier``: the lowest."""
     lowest = min(c.get(loss, c["loss"]) for c in candidates)
+    if not steadier:
+        return min(candidates, key=lambda c: (c.get(loss, c["loss"]), c["loss"]))
     near = [
         c for c in candidates if c.get(loss, c["loss"]) <= lowest * (1 + NEAR_BEST) + LOSS_NOISE
     ]
