@@ -62,9 +62,10 @@ MIN_DAYS = 4.0
 NEAR_BEST = 0.1
 """Trials whose loss is within this share of the best give a calibrated value's range."""
 POLISH_DAYS = 120
-"""Days at most of the final runs that correct appeals per problem over the log."""
+"""Days at most of the final runs that correct the best candidate over the whole log."""
 POLISH_PASSES = 3
-"""Corrections of the best candidate's appeals per problem on those runs."""
+"""Corrections of the best candidate's delays, appeals per problem and closing shares on
+those runs."""
 CORRECTIONS = 2
 """Times a candidate's delays are corrected before its loss counts (a delay also smooths the
 peaks a queue sees, so one step leaves a busier candidate's waits short)."""
@@ -78,10 +79,12 @@ SWEEPS = 3
 """Most passes over the tiers' staff (each tier's in turn, the others held)."""
 MIN_CONTACTS = 20
 """Fewest first contacts of a category in the log for its appeals per problem to be set."""
+INDEX = "_index"
+"""Key of a run's place in its batch among the figures :func:`measure` returns."""
 MIN_SHARE = 0.001
 """Least a calibrated closing-tier share may be (a share the schema must still see)."""
 LOSS_NOISE = 0.002
-"""Loss differences below this are noise of a few seeds (a 4.5% miss of a figure squared)."""
+"""Loss differences below this are noise whatever the seeds say (a 4.5% miss squared)."""
 STEP_LIMIT = 1.25
 """Most one correction may change a category's appeals per problem (a factor either way): an
 unsteady run's volumes must not throw the next candidate far off."""
@@ -137,6 +140,8 @@ class Trial:
     scenario: Scenario
     seed: int
     window: Window
+    index: int = 0
+    """Its place in the batch (executors return results as runs finish, in any order)."""
 
 
 def measure(trial: Trial) -> dict[str, float]:
@@ -150,6 +155,7 @@ def measure(trial: Trial) -> dict[str, float]:
     out = stage_figures(log, trial.window)
     out.update(first_contacts(log, trial.window.start, trial.scenario))
     out.update(closing_shares(log, trial.window, [c.name for c in trial.scenario.categories]))
+    out[INDEX] = float(trial.index)
     return out
 
 
@@ -332,15 +338,25 @@ def calibrate(
     def run(
         values: list[dict[str, float]], length: int = days, at: Window = window
     ) -> list[dict[str, float]]:
-        tasks = []
+        tasks: list[Trial] = []
         for value in values:
             scenario = source.build([f"days={length}", *overrides(value, searched)])
-            tasks += [Trial(scenario, s, at) for s in seed_list]
-        measured = list(executor.map(measure, tasks))
-        return [
-            {k: float(np.mean([r[k] for r in part])) for k in part[0]}
-            for part in (measured[i * seeds : (i + 1) * seeds] for i in range(len(values)))
-        ]
+            tasks += [Trial(scenario, s, at, len(tasks)) for s in seed_list]
+        measured = sorted(executor.map(measure, tasks), key=lambda r: r[INDEX])
+        out = []
+        for i in range(len(values)):
+            part = measured[i * seeds : (i + 1) * seeds]
+            figures = {k: float(np.mean([r[k] for r in part])) for k in part[0] if k != INDEX}
+            # each seed's loss, for the noise of a tier's comparison (common seeds)
+            for tier, own in TIER_FIGURES.items():
+                losses = [_loss(r, target, [n for n in names if own(n)]) for r in part]
+                figures[f"loss se: {tier}"] = (
+                    float(np.std(losses, ddof=1) / math.sqrt(len(losses)))
+                    if len(losses) > 1
+                    else math.nan
+                )
+            out.append(figures)
+        return out
 
     def evaluate(candidates: list[dict[str, float]]) -> None:
         """Run each candidate's staff at the current delays, then ``CORRECTIONS`` times with
@@ -404,8 +420,8 @@ def calibrate(
                     step *= 2  # keep going the way the loss falls, faster
             if not moved or len(tried) >= trials:
                 break
-        # Appeals per problem settle over the whole log, not its first weeks: the best
-        # candidate's corrected again on runs as long as the log.
+        # Appeals per problem, closing shares and delays settle over the whole log, not its
+        # first weeks: the best candidate's corrected again on runs as long as the log.
         polished = dict(min(rows, key=lambda r: r["loss"]))  # the best candidate overall
         length = min(data.days, POLISH_DAYS)
         whole = Window(data.start, low, (length - settle) * HOURS_PER_DAY, length * HOURS_PER_DAY)
@@ -413,8 +429,10 @@ def calibrate(
         whole_logged |= first_contacts(
             data.log.frame, data.start, base.model_copy(update={"days": length})
         )
+        whole_target = stage_figures(data.log.frame, whole)
         for _ in range(POLISH_PASSES):
             (figures,) = run([polished], length, whole)
+            polished.update(corrected(polished, figures, whole_target, delays))
             polished.update(volumes(polished, figures, whole_logged, volume, base))
             polished.update(shares(polished, figures, whole_logged, closing))
     table = pd.DataFrame(rows)
@@ -655,15 +673,17 @@ def volumes(
 def _steadiest(
     candidates: list[dict[str, Any]], loss: str, name: str, steadier: bool = True
 ) -> dict[str, Any]:
-    """The candidate with the most staff among those whose ``loss`` is within
-    ``NEAR_BEST`` of the lowest (plus ``LOSS_NOISE``): where runs on a few seeds cannot tell
-    two staff counts apart, the one whose queues are steadier. Not ``steadier``: the lowest."""
-    lowest = min(c.get(loss, c["loss"]) for c in candidates)
+    """The candidate with the most staff among those whose ``loss`` is within two standard
+    errors (over the common seeds) of the lowest, and at least ``LOSS_NOISE``: where runs on a
+    few seeds cannot tell two staff counts apart, the one whose queues are steadier. Not
+    ``steadier``: the lowest."""
+    best = min(candidates, key=lambda c: (c.get(loss, c["loss"]), c["loss"]))
     if not steadier:
-        return min(candidates, key=lambda c: (c.get(loss, c["loss"]), c["loss"]))
-    near = [
-        c for c in candidates if c.get(loss, c["loss"]) <= lowest * (1 + NEAR_BEST) + LOSS_NOISE
-    ]
+        return best
+    lowest = best.get(loss, best["loss"])
+    noise = best.get(loss.replace("loss", "loss se"), math.nan)
+    allowed = 2 * noise if np.isfinite(noise) else LOSS_NOISE
+    near = [c for c in candidates if c.get(loss, c["loss"]) <= lowest + max(allowed, LOSS_NOISE)]
     return max(near, key=lambda c: (c[name], -c["loss"]))
 
 
