@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from govsim.scenario.schema import Scenario
+
 TIME_TIERS = ("grid", "street", "district", "department")
 """Closing tiers whose times to close are figures (work orders only)."""
 
@@ -133,6 +135,17 @@ def closing_shares(frame: pd.DataFrame, window: Window, names: list[str]) -> dic
                 float((mine & (tier == level)).sum() / n) if n else np.nan
             )
     return out
+
+
+def first_contacts(
+    frame: pd.DataFrame, start: pd.Timestamp, scenario: Scenario
+) -> dict[str, float]:
+    """First contacts per category over the whole run (keys ``first contacts: NAME``)."""
+    first = frame if "repeat_of" not in frame else frame[frame["repeat_of"].isna()]
+    end = start + pd.Timedelta(days=scenario.days)
+    first = first[first["created"] < end]
+    counts = first["category"].astype(object).value_counts()
+    return {f"first contacts: {c.name}": float(counts.get(c.name, 0)) for c in scenario.categories}
 
 
 def _mean_p90(out: dict[str, float], label: str, values: np.ndarray) -> None:

@@ -4,29 +4,36 @@ A department order's dispatch wait is ``hotline.dispatch_delay`` plus the depart
 a territorial order's adds the district's relay and the grid's queue; the time to close of a
 street or district closure holds hand-overs (``escalation.escalation_delay``) and the street's
 and district's queues (:mod:`govsim.fitting.stages`). The log shows the sums, not the parts,
-and a queue grows with load, so these levers are searched by simulation. Each tier's staff in
-turn (grid, street, district; the others held) moves one person at a time, then in doubling
-steps while the tier's own figures (:data:`TIER_FIGURES`) fit better; every candidate runs on
-the same seeds (common random numbers, as the policy search races its candidates:
-:mod:`govsim.search.optimizer`) at the current delays, then twice more with the delays
-corrected to what the run before missed of the log's mean waits (:func:`corrected`). With
-problems on, each category's appeals per problem is corrected the same way, so that the
-fitted city's first contacts are the log's (:func:`volumes`), and corrected twice more at the
-end on runs as long as the log. The loss is the mean, over the figures
-(:func:`govsim.fitting.stages.figure_names`), of the squared log ratio of simulated to logged.
-(Optuna's TPE sampler over the three staff counts was tried first: in 24 candidates it did not
-find the known-truth city's two grid workers, the search per tier did.)
+and a queue grows with load, so these levers are searched by simulation:
+
+- **staff**, each tier's in turn (grid, street, district; the others held), a person at a
+  time, then in doubling steps, while the tier's own figures (:data:`TIER_FIGURES`) fit
+  better; where the common seeds cannot tell two counts apart (within two standard errors)
+  the larger is kept, its queues being steadier (:func:`_steadiest`);
+- **delays**, moved for every staff candidate by what its run missed of the log's mean
+  waits (:func:`corrected`), twice, since a delay adds to a queue that hardly depends on it;
+- with problems on, **appeals per problem** per category, so that the fitted city's first
+  contacts are the log's (:func:`volumes`), and **closing-tier shares** (:func:`shares`),
+  moved alike.
+
+Every candidate runs on the same seeds (common random numbers, as the policy search races
+its candidates: :mod:`govsim.search.optimizer`). The loss is the mean, over the figures
+(:func:`govsim.fitting.stages.figure_names`), of the squared log ratio of simulated to
+logged; the best candidate is then corrected ``POLISH_PASSES`` times more on runs as long as
+the log. (Optuna's TPE sampler over the three staff counts was tried first: in 24
+candidates it did not find the known-truth city's two grid workers; the search per tier did.)
 
 What is read from the log first (no simulation): the staff of a grid and of each department
 is at least the most visits ever under way there at once
 (:func:`govsim.fitting.stages.max_concurrent`), tight when the unit was ever full. The grid's
-bound is where its search starts; a department's is written as its staff.
+search starts at its bound; a department with fewer staff in the base is raised to it.
 
 Runs simulate the fitted city over the log's first ``CALIBRATION_DAYS`` days at most, from the
 log's start date; figures count cases created from day ``WARMUP_DAYS`` (the simulated city
 starts empty, the real one did not) to ``settle`` days before the end, in the log and in the
-runs alike. Runs go to the experiments' executors (a local process pool, or Dask).
-"""
+runs alike. Runs go to the experiments' executors (a local process pool, or Dask), and are
+matched to their candidates by their place in the batch (executors return them as they
+finish)."""
 
 from __future__ import annotations
 
@@ -40,17 +47,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from govsim.core.parameters import Distribution
+from govsim.fitting.corrections import (
+    Lever,
+    closing_levers,
+    corrected,
+    direct_staff,
+    duration,
+    levers,
+    overrides,
+    shares,
+    volume_levers,
+    volumes,
+)
 from govsim.fitting.data import HOURS_PER_DAY, FitData
 from govsim.fitting.estimation import Estimate, NotFitted
 from govsim.fitting.stages import (
     Window,
     closing_shares,
     figure_names,
-    max_concurrent,
+    first_contacts,
     stage_figures,
 )
-from govsim.scenario.loader import Override, ScenarioSource
+from govsim.scenario.loader import ScenarioSource
 from govsim.scenario.schema import Scenario
 
 CALIBRATION_DAYS = 35
@@ -77,60 +95,12 @@ TIER_FIGURES = {
 """The figures each tier's staff chiefly moves: its own search compares these (ties: all)."""
 SWEEPS = 3
 """Most passes over the tiers' staff (each tier's in turn, the others held)."""
-MIN_CONTACTS = 20
-"""Fewest first contacts of a category in the log for its appeals per problem to be set."""
 INDEX = "_index"
 """Key of a run's place in its batch among the figures :func:`measure` returns."""
-MIN_SHARE = 0.001
-"""Least a calibrated closing-tier share may be (a share the schema must still see)."""
 LOSS_NOISE = 0.002
 """Loss differences below this are noise whatever the seeds say (a 4.5% miss squared)."""
-STEP_LIMIT = 1.25
-"""Most one correction may change a category's appeals per problem (a factor either way): an
-unsteady run's volumes must not throw the next candidate far off."""
 SIM_NAN_LOSS = 4.0
 """Loss of a figure the log has and a run lacks (as a factor e**2 off)."""
-
-
-@dataclass(frozen=True)
-class Lever:
-    """One value searched: its key in the scenario, range, and how a candidate sets it."""
-
-    key: tuple[str | int, ...]
-    """Key of the value written: a distribution's ``mean``, or a staff count."""
-    low: float
-    high: float
-    base: float
-    integer: bool
-    family: Distribution | None = None
-    """For a duration's mean: the base's distribution (its kind and cv are kept)."""
-    given: float | None = None
-    """The base scenario's value where the search starts elsewhere (``base``)."""
-
-    @property
-    def original(self) -> float:
-        """The base scenario's value."""
-        return self.base if self.given is None else self.given
-
-    @property
-    def name(self) -> str:
-        return ".".join(map(str, self.key))
-
-    def override(self, value: float) -> Override:
-        if self.family is None:
-            path = ".".join(map(str, self.key))
-            return Override(path, int(round(value)) if self.integer else value, "calibration")
-        path = ".".join(map(str, self.key[:-1]))
-        return Override(path, duration(self.family, value), "calibration")
-
-
-def duration(family: Distribution, mean: float) -> dict[str, Any]:
-    """The base's distribution with ``mean`` (a deterministic zero becomes exponential)."""
-    kind = "exponential" if family.kind == "deterministic" else family.kind
-    out: dict[str, Any] = {"kind": kind, "mean": float(mean)}
-    if kind in ("lognormal", "gamma"):
-        out["cv"] = family.cv
-    return out
 
 
 @dataclass(frozen=True)
@@ -159,17 +129,6 @@ def measure(trial: Trial) -> dict[str, float]:
     return out
 
 
-def first_contacts(
-    frame: pd.DataFrame, start: pd.Timestamp, scenario: Scenario
-) -> dict[str, float]:
-    """First contacts per category over the whole run (keys ``first contacts: NAME``)."""
-    first = frame if "repeat_of" not in frame else frame[frame["repeat_of"].isna()]
-    end = start + pd.Timedelta(days=scenario.days)
-    first = first[first["created"] < end]
-    counts = first["category"].astype(object).value_counts()
-    return {f"first contacts: {c.name}": float(counts.get(c.name, 0)) for c in scenario.categories}
-
-
 @dataclass
 class Calibration:
     estimates: list[Estimate]
@@ -179,105 +138,6 @@ class Calibration:
     figures: pd.DataFrame
     """Per figure: the log's value, the base's and the best candidate's (means over seeds)."""
     notes: list[str] = field(default_factory=list)
-
-
-def direct_staff(data: FitData) -> tuple[list[Estimate], list[NotFitted]]:
-    """Staff of grids and departments at least the most visits under way there at once."""
-    if not data.has("first_response", "closed", "closing_tier"):
-        return [], [NotFitted("staff bounds", "the log has no first_response or closed")]
-    start, end = data.times["first_response"], data.times["closed"]
-    escalations = data.counts.get("escalations")
-    direct = escalations == 0 if escalations is not None else np.ones(data.n, dtype=bool)
-    out: list[Estimate] = []
-    grid = (data.tier == 1) & direct
-    busiest = max_concurrent(start[grid], end[grid], data.codes.grid[grid])
-    scenario = data.scenario
-    if busiest and not _explicit_staff(scenario, "grid"):
-        n = int(grid.sum())
-        value = float(max(busiest.values()))
-        out.append(
-            Estimate(
-                ("staffing", "grid_workers"),
-                value,
-                value,
-                math.inf,
-                "most grid visits under way at once (a lower bound; searched from it)",
-                n,
-                {"integer": 1},
-            )
-        )
-    dept = (data.tier == 4) & direct
-    if dept.any() and "closing_unit" in data.log.frame:
-        names = [d.name for d in scenario.departments]
-        closing = data.log.frame["closing_unit"].astype(object)
-        unit = pd.Categorical(closing.where(closing.isin(names)), categories=names).codes.astype(
-            np.int64
-        )
-        known = dept & (unit >= 0)
-        per_unit = max_concurrent(start[known], end[known], unit[known])
-        for d, most in sorted(per_unit.items()):
-            out.append(
-                Estimate(
-                    ("departments", names[d], "staff"),
-                    float(most),
-                    float(most),
-                    math.inf,
-                    "most department visits under way at once (a lower bound)",
-                    int((known & (unit == d)).sum()),
-                    {"integer": 1},
-                )
-            )
-    return out, []
-
-
-def _explicit_staff(scenario: Scenario, tier: str) -> bool:
-    """Does the base's explicit city give units of ``tier`` their own staff?"""
-    if scenario.city.districts is None:
-        return False
-    if tier == "district":
-        return any(d.staff is not None for d in scenario.city.districts)
-    streets = [s for d in scenario.city.districts for s in d.streets]
-    if tier == "street":
-        return any(s.staff is not None for s in streets)
-    return any(g.workers is not None for s in streets for g in s.grids)
-
-
-def levers(scenario: Scenario, grid_floor: float | None) -> tuple[list[Lever], list[NotFitted]]:
-    """The levers searched, each from the base's value (ranges assumed wide enough)."""
-    out: list[Lever] = []
-    kept: list[NotFitted] = []
-    hotline = scenario.hotline
-
-    def delay(key: tuple[str, ...], family: Distribution) -> None:
-        high = max(4 * family.mean, 12.0)  # hours; assumed wide enough
-        out.append(Lever((*key, "mean"), 0.0, high, family.mean, False, family))
-
-    delay(("hotline", "dispatch_delay"), hotline.dispatch_delay)
-    if not hotline.direct_to_street:
-        delay(("hotline", "district_relay_delay"), hotline.district_relay_delay)
-    delay(("escalation", "escalation_delay"), scenario.escalation.escalation_delay)
-    staffing = scenario.staffing
-    for tier, name, base in (
-        ("grid", "grid_workers", staffing.grid_workers),
-        ("street", "street_staff", staffing.street_staff),
-        ("district", "district_staff", staffing.district_staff),
-    ):
-        if _explicit_staff(scenario, tier):
-            kept.append(
-                NotFitted(
-                    f"staffing.{name}",
-                    f"the base's city gives each {tier} its own staff: kept, not calibrated",
-                )
-            )
-            continue
-        low = 1.0 if tier != "grid" or grid_floor is None else grid_floor
-        # The grid's search starts at the most visits the log shows under way at once: a
-        # grid ever full shows its staff (the base's count, if larger, is a step away).
-        start = low if tier == "grid" and grid_floor is not None else max(float(base), low)
-        out.append(
-            Lever(("staffing", name), low, max(2 * start, low + 2), start, True, given=float(base))
-        )
-    return out, kept
 
 
 def calibrate(
@@ -516,158 +376,6 @@ def calibrate(
         f"simulated to logged over {len(names)} figures"
     )
     return calibration
-
-
-def corrected(
-    value: dict[str, float],
-    figures: dict[str, float],
-    target: dict[str, float],
-    delays: list[Lever],
-) -> dict[str, float]:
-    """The delays moved by what the run's mean waits miss of the log's (hours, never below 0).
-
-    ``dispatch_delay`` by the department orders' dispatch wait (the territorial one's where
-    the log has no department orders and no relay), the relay by the rest of the
-    territorial miss, the hand-over by the miss of street closures' time over grid
-    closures' (each adds to a queue that barely depends on it: one step nearly suffices).
-    """
-    names = {lv.key[1]: lv.name for lv in delays}
-    out: dict[str, float] = {}
-
-    def miss(name: str) -> float:
-        gap = target.get(name, math.nan) - figures.get(name, math.nan)
-        return gap if np.isfinite(gap) else 0.0
-
-    dept = miss("dispatch wait, department orders (mean)")
-    terr = miss("dispatch wait, territorial orders (mean)")
-    relay = names.get("district_relay_delay")
-    if "dispatch_delay" in names:
-        key = names["dispatch_delay"]
-        has_dept = np.isfinite(target.get("dispatch wait, department orders (mean)", math.nan))
-        step = dept if has_dept or relay is None else 0.0
-        out[key] = max(value[key] + step, 0.0)
-        terr -= out[key] - value[key]
-    if relay is not None:
-        out[relay] = max(value[relay] + terr, 0.0)
-    if "escalation_delay" in names:
-        key = names["escalation_delay"]
-        step = miss("hours to close at street (mean)") - miss("hours to close at grid (mean)")
-        out[key] = max(value[key] + step, 0.0)
-    return out
-
-
-def volume_levers(scenario: Scenario) -> list[Lever]:
-    """With problems on, each category's appeals per problem (from the base's derivation)."""
-    if not scenario.problems.enabled:
-        return []
-    from govsim.mechanisms.problems import expected_appeals
-
-    out = []
-    for c in scenario.categories:
-        if c.consultation_share >= 1 or c.rate <= 0:
-            continue
-        value = expected_appeals(scenario.problems, c.problem)
-        key = ("categories", c.name, "problem", "appeals_per_problem")
-        out.append(Lever(key, 1.0, 10_000.0, value, False))
-    return out
-
-
-def closing_levers(scenario: Scenario, data: FitData) -> list[Lever]:
-    """Each category's ``closable_at`` shares, where the fit set them and no street whistles
-    (a whistled case closes at the street, so its tier is not its lowest)."""
-    if scenario.whistle.enabled:
-        return []
-    out = []
-    for c in scenario.categories:
-        if c.closable_at is None:
-            continue
-        for level, value in c.closable_at.items():
-            key = ("categories", c.name, "closable_at", level)
-            out.append(Lever(key, 0.0, 1.0, float(value), False))
-    return out
-
-
-def shares(
-    value: dict[str, float],
-    figures: dict[str, float],
-    logged: dict[str, float],
-    closing: list[Lever],
-) -> dict[str, float]:
-    """``closable_at`` moved by what the run's closing-tier shares missed of the log's.
-
-    The lowest tier that can close an order is not the tier it closes at: a dispute the
-    district takes, a problem fixed by another report while this one waits, move orders, and
-    by how much depends on the city. So each share moves by the log's minus the run's, then
-    the three are rescaled to sum to 1 (each at least ``MIN_SHARE``).
-    """
-    out: dict[str, float] = {}
-    groups: dict[str, list[Lever]] = {}
-    for lever in closing:
-        groups.setdefault(str(lever.key[1]), []).append(lever)
-    for name, levers in groups.items():
-        if logged.get(f"closing count: {name}", 0.0) < MIN_CONTACTS:
-            continue
-        moved = {}
-        for lever in levers:
-            level = str(lever.key[-1])
-            gap = logged.get(f"closing share: {name}: {level}", math.nan) - figures.get(
-                f"closing share: {name}: {level}", math.nan
-            )
-            step = gap if np.isfinite(gap) else 0.0
-            moved[lever.name] = max(value[lever.name] + step, MIN_SHARE)
-        total = sum(moved.values())
-        out.update({k: v / total for k, v in moved.items()})
-    return out
-
-
-def overrides(value: dict[str, float], searched: list[Lever]) -> list[Override]:
-    """The overrides of a candidate: one per lever, the shares of a mapping together."""
-    out = []
-    groups: dict[tuple[str | int, ...], dict[str, float]] = {}
-    for lever in searched:
-        if lever.key[-2:-1] == ("closable_at",):
-            groups.setdefault(lever.key[:-1], {})[str(lever.key[-1])] = value[lever.name]
-        else:
-            out.append(lever.override(value[lever.name]))
-    for key, mapping in groups.items():
-        total = sum(mapping.values())
-        out.append(
-            Override(
-                ".".join(map(str, key)),
-                {k: round(v / total, 9) for k, v in mapping.items()},
-                "calibration",
-            )
-        )
-    return out
-
-
-def volumes(
-    value: dict[str, float],
-    figures: dict[str, float],
-    logged: dict[str, float],
-    volume: list[Lever],
-    scenario: Scenario,
-) -> dict[str, float]:
-    """Appeals per problem moved so that each category's first contacts are the log's.
-
-    A run yields ``q = simulated / logged`` first contacts; consultations (share ``cs``)
-    come at their own rate, problems' appeals at ``(1 - cs) x realised / assumed``
-    appeals per problem, so ``realised = assumed x (q - cs) / (1 - cs)`` is what to assume.
-    """
-    out: dict[str, float] = {}
-    share = {c.name: c.consultation_share for c in scenario.categories}
-    for lever in volume:
-        name = str(lever.key[1])
-        sim = figures.get(f"first contacts: {name}", math.nan)
-        log = logged.get(f"first contacts: {name}", 0.0)
-        cs = share[name]
-        if log < MIN_CONTACTS or not np.isfinite(sim) or sim <= 0:
-            out[lever.name] = value[lever.name]
-            continue
-        q = sim / log
-        factor = np.clip(max(q - cs, 1e-6) / (1 - cs), 1 / STEP_LIMIT, STEP_LIMIT)
-        out[lever.name] = float(np.clip(value[lever.name] * factor, lever.low, lever.high))
-    return out
 
 
 def _steadiest(
