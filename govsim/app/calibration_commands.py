@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from govsim.app.backend_options import add_backend, executor_of
+
 DESCRIPTION = """\
 Fit and verify scenarios/beijing.yaml, beijing-2019.yaml and haidian.yaml against the
 published figures (../shared/DOMAIN.md) and reproduce three stylized facts; write
@@ -45,14 +47,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     parser.add_argument(
         "--fit-only", action="store_true", help="stop after fitting (no verification, no report)"
     )
-    backend = parser.add_mutually_exclusive_group()
-    backend.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
-    backend.add_argument(
-        "--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786"
-    )
-    backend.add_argument(
-        "--dask-local", type=int, metavar="N", help="start a local Dask cluster of N workers"
-    )
+    add_backend(parser)
     parser.add_argument(
         "--reps", type=int, help="replications per scenario (default 5, quick 2; at least 2)"
     )
@@ -79,7 +74,6 @@ def run(args: argparse.Namespace) -> int:
     """The ``calibrate`` handler."""
     from govsim.calibration.calibrate import Options, calibrate
     from govsim.core.errors import UserInputError
-    from govsim.experiments.executors import choose
 
     for flag, value in (("--workers", args.workers), ("--dask-local", args.dask_local)):
         if value is not None and value < 1:
@@ -95,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         full_scale_years=tuple(args.full_scale_years),
         progress=not args.quiet,
     )
-    executor = choose(workers=args.workers, scheduler=args.scheduler, dask_workers=args.dask_local)
+    executor = executor_of(args)
 
     def say(message: str) -> None:
         if not args.quiet:

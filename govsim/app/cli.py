@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from govsim.app.backend_options import add_backend, executor_of
 from govsim.app.exit_codes import (
     EXIT_INPUT,
     EXIT_INTERRUPTED,
@@ -111,19 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     experiment_sub = experiment.add_subparsers(dest="experiment_command", required=True)
     exp_run = experiment_sub.add_parser("run", help="run an experiment YAML")
     exp_run.add_argument("experiment", help="experiment YAML file")
-    backend = exp_run.add_mutually_exclusive_group()
-    backend.add_argument(
-        "--workers", type=_positive, help="local worker processes (default: all cores)"
-    )
-    backend.add_argument(
-        "--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786"
-    )
-    backend.add_argument(
-        "--dask-local",
-        type=_positive,
-        metavar="N",
-        help="start a local Dask cluster of N worker processes",
-    )
+    add_backend(exp_run, _positive)
     exp_run.add_argument("--resume", action="store_true", help="run only the runs not finished yet")
     exp_run.add_argument(
         "--out", help="output folder (default: the experiment's `out`, else results/<name>/)"
@@ -276,9 +265,8 @@ def _run(args: argparse.Namespace) -> int:
 def _experiment_run(args: argparse.Namespace) -> int:
     from govsim.app.console import format_experiment
     from govsim.experiments import run_experiment
-    from govsim.experiments.executors import choose
 
-    executor = choose(workers=args.workers, scheduler=args.scheduler, dask_workers=args.dask_local)
+    executor = executor_of(args)
     result = run_experiment(
         args.experiment,
         executor=executor,

@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from govsim.app.backend_options import add_backend, executor_of
 from govsim.app.exit_codes import EXIT_OK
 from govsim.core.errors import UserInputError
 from govsim.core.progress import Progress
@@ -82,14 +83,7 @@ def add_commands(sub: Any) -> None:
         help="round trip: run the fitted city N times, arrivals drawn and the log replayed, and "
         "add the log's headline figures against theirs to the report",
     )
-    backend = fit.add_mutually_exclusive_group()
-    backend.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
-    backend.add_argument(
-        "--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786"
-    )
-    backend.add_argument(
-        "--dask-local", type=int, metavar="N", help="start a local Dask cluster of N workers"
-    )
+    add_backend(fit)
     _add_force(fit)
     fit.set_defaults(handler=_fit)
 
@@ -170,13 +164,7 @@ def _fit(args: argparse.Namespace) -> int:
     ):
         if value is not None and value < least:
             raise UserInputError(f"{flag} must be at least {least}", source=flag)
-    executor = None
-    if args.calibrate:
-        from govsim.experiments.executors import choose
-
-        executor = choose(
-            workers=args.workers, scheduler=args.scheduler, dask_workers=args.dask_local
-        )
+    executor = executor_of(args) if args.calibrate else None
     with Progress(args.calibrate, desc="calibration", unit="candidate") as bar:
         written = fit_log(
             args.log,

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from govsim.app.backend_options import add_backend, executor_of
 from govsim.app.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNS_FAILED
 from govsim.core.errors import UserInputError
 
@@ -25,17 +26,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "optimize", help="search levers for the best policies (Pareto front) under a budget"
     )
     optimize.add_argument("study", help="study YAML file (docs/optimize.md)")
-    backend = optimize.add_mutually_exclusive_group()
-    backend.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
-    backend.add_argument(
-        "--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786"
-    )
-    backend.add_argument(
-        "--dask-local",
-        type=int,
-        metavar="N",
-        help="start a local Dask cluster of N worker processes",
-    )
+    add_backend(optimize)
     optimize.add_argument(
         "--resume", action="store_true", help="continue the study stored in --out"
     )
@@ -84,7 +75,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _optimize(args: argparse.Namespace) -> int:
-    from govsim.experiments.executors import choose
     from govsim.search.optimizer import run_study
 
     if args.workers is not None and args.workers < 1:
@@ -96,7 +86,7 @@ def _optimize(args: argparse.Namespace) -> int:
 
         print(check_study(args.study))
         return EXIT_OK
-    executor = choose(workers=args.workers, scheduler=args.scheduler, dask_workers=args.dask_local)
+    executor = executor_of(args)
     try:
         result = run_study(
             args.study,

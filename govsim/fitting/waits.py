@@ -314,42 +314,21 @@ def calibrate(
             extra["kind"] = duration(lever.family, value)["kind"]
         if lever.integer:
             extra["integer"] = 1
+        what, n = method, len(data.log.frame)
         if lever in closing:
-            estimates.append(
-                Estimate(
-                    lever.key,
-                    value,
-                    min(float(close_ones[lever.name].min()), value),
-                    max(float(close_ones[lever.name].max()), value),
-                    "calibrated by simulation: the fitted city's closing-tier shares of the "
-                    "category are the log's",
-                    int(logged.get(f"closing count: {lever.key[1]}", 0)),
-                    {"interval": near_range},
-                )
-            )
-            continue
-        if lever in volume:
-            estimates.append(
-                Estimate(
-                    lever.key,
-                    value,
-                    min(float(close_ones[lever.name].min()), value),
-                    max(float(close_ones[lever.name].max()), value),
-                    "calibrated by simulation: the fitted city's first contacts of the category "
-                    "are the log's",
-                    int(logged.get(f"first contacts: {lever.key[1]}", 0)),
-                    {"interval": near_range},
-                )
-            )
-            continue
+            what = "calibrated by simulation: the fitted city's closing-tier shares are the log's"
+            n = int(logged.get(f"closing count: {lever.key[1]}", 0))
+        elif lever in volume:
+            what = "calibrated by simulation: the fitted city's first contacts are the log's"
+            n = int(logged.get(f"first contacts: {lever.key[1]}", 0))
         estimates.append(
             Estimate(
                 lever.key,
                 value,
                 min(float(close_ones[lever.name].min()), value),
                 max(float(close_ones[lever.name].max()), value),
-                method,
-                int(len(data.log.frame)),
+                what,
+                n,
                 extra,
             )
         )
