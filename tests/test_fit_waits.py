@@ -181,3 +181,32 @@ class _Serial:
 
     def map(self, fn, tasks):
         return [fn(t) for t in tasks]
+
+
+@pytest.mark.slow
+def test_with_problems_on_the_fitted_city_gives_the_log_its_volumes_back(tmp_path):
+    """The baseline's own log (problems on, 28 days) fitted from the baseline, with a short
+    calibration: per category, the fitted city's first contacts (one drawn run, another seed)
+    are the log's within 10% where the log has at least 400 (Poisson sd under 5%), and in
+    total within 5%. The appeals per problem written are the calibrated ones."""
+    scenario = load_scenario(BASELINE, ["days=28"])
+    result = simulate(scenario, seed=21)
+    assert result.cases is not None
+    log_path = tmp_path / "log.parquet"
+    write_log(cases_to_log(result.cases, scenario), log_path)
+    out = tmp_path / "fitted.yaml"
+    fit_log(log_path, BASELINE, out, figures=False, calibrate=3, executor=_Serial())
+    text = out.read_text(encoding="utf-8")
+    assert text.count("appeals_per_problem:") == len(scenario.categories)
+    fitted = load_scenario(out)
+    run = simulate(fitted, seed=22)
+    assert run.cases is not None
+
+    def first(frame: pd.DataFrame) -> pd.Series:
+        return frame[frame["repeat_of"].isna()]["category"].astype(object).value_counts()
+
+    logged, drawn = first(read_log(log_path).frame), first(run.cases)
+    assert drawn.sum() == pytest.approx(logged.sum(), rel=0.05)
+    for name, count in logged.items():
+        if count >= 400:
+            assert drawn.get(name, 0) == pytest.approx(count, rel=0.10), name
