@@ -20,8 +20,8 @@ Every candidate runs on the same seeds (common random numbers, as the policy sea
 its candidates: :mod:`govsim.search.optimizer`). The loss is the mean, over the figures
 (:func:`govsim.fitting.stages.figure_names`), of the squared log ratio of simulated to
 logged; the best candidate is then corrected ``POLISH_PASSES`` times more on runs as long as
-the log. (Optuna's TPE sampler over the three staff counts was tried first: in 24
-candidates it did not find the known-truth city's two grid workers; the search per tier did.)
+the log. A search per tier, rather than a sampler over all staff counts at once, lets each
+tier be judged on the figures it moves, and the grid's on what the log shows directly.
 
 What is read from the log first (no simulation): the staff of a grid and of each department
 is at least the most visits ever under way there at once
