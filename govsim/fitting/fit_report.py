@@ -63,10 +63,13 @@ def render(inputs: ReportInputs, figures_dir: Path | None) -> tuple[str, dict[st
         f"# Fit of `{inputs.fitted}` to `{inputs.log}`",
         "",
         f"Written by `govsim fit` in {inputs.wall_seconds:.1f} s. Base scenario `{inputs.base}`: "
-        "its city, "
-        "staffing and every key not listed below are kept. Every interval is a 95% confidence "
-        "interval of the fit to this log. The figures set what the log holds beside what the "
-        "fitted model expects of the same log: a check of the fit, not a prediction.",
+        "its structure and every key not listed below are kept. Each value listed comes from "
+        "the log (estimated directly, with a 95% confidence interval of the fit to this log) or "
+        "from simulation (calibrated so that the fitted city gives the log's figures back, with "
+        "the range of the near-best candidates: not a confidence interval); what the log "
+        'cannot give is kept from the base ("Not fitted"). The figures set what the log '
+        "holds beside what the fitted model expects of the same log: a check of the fit, not a "
+        "prediction.",
         "",
         f"- log: {inputs.rows:,} appeals, {inputs.first_contacts:,} first contacts (rows without "
         f"`repeat_of`), {inputs.days} days from {inputs.start.date()} (the fitted `start_date` "
@@ -78,14 +81,15 @@ def render(inputs: ReportInputs, figures_dir: Path | None) -> tuple[str, dict[st
         *(["## Warnings", "", *[f"- {w}" for w in inputs.warnings], ""] if inputs.warnings else []),
         "## Fitted values",
         "",
-        "| key | base | fitted | 95% CI | n | method |",
+        "| key | base | fitted | interval | n | method |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for e in inputs.estimates:
         base = inputs.base_values.get(e.path)
+        interval = "range" if "interval" in e.extra else "95% CI"
         lines.append(
             f"| `{e.path}` | {fmt(base) if isinstance(base, (int, float)) else (base or '')} | "
-            f"{fmt(e.value)} | [{fmt(e.low)}, {fmt(e.high)}] | {e.n:,} | {e.method} |"
+            f"{fmt(e.value)} | {interval} [{fmt(e.low)}, {fmt(e.high)}] | {e.n:,} | {e.method} |"
         )
     lines += [
         "",
