@@ -218,7 +218,22 @@ def test_satisfaction_rising_with_lateness_is_fitted_as_a_negative_effect(
     """It stopped `govsim fit` with "the fitted scenario does not validate" (issue 26)."""
     log = _rising_log(tmp_path)
     out = tmp_path / "rising.yaml"
-    assert main(["fit", str(log), "--base", str(SAMPLE), "--out", str(out), "--no-figures"]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                "--calibrate",
+                "0",
+                str(log),
+                "--base",
+                str(SAMPLE),
+                "--out",
+                str(out),
+                "--no-figures",
+            ]
+        )
+        == 0
+    )
     effect = load_scenario(out).feedback.satisfaction.lateness_effect
     assert effect < 0  # truth -2: the sign the data show, written as it is
     report = out.with_suffix(".fit.md").read_text(encoding="utf-8")
@@ -286,7 +301,22 @@ def test_a_clipped_value_is_a_warning_of_the_report(tmp_path: Path) -> None:
     path = tmp_path / "busy.csv"
     write_log(log, path)
     out = tmp_path / "fitted.yaml"
-    assert main(["fit", str(path), "--base", str(base), "--out", str(out), "--no-figures"]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                "--calibrate",
+                "0",
+                str(path),
+                "--base",
+                str(base),
+                "--out",
+                str(out),
+                "--no-figures",
+            ]
+        )
+        == 0
+    )
     assert load_scenario(out).categories[0].rate == 1000.0
     report = out.with_suffix(".fit.md").read_text(encoding="utf-8")
     warning = next(line for line in report.splitlines() if "outside its bound" in line)
@@ -310,7 +340,22 @@ def test_a_few_redials_against_a_base_whose_redials_take_no_time(tmp_path: Path)
     path = tmp_path / "few-redials.parquet"
     write_log(frame, path)
     out = tmp_path / "fitted.yaml"
-    assert main(["fit", str(path), "--base", str(base), "--out", str(out), "--no-figures"]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                "--calibrate",
+                "0",
+                str(path),
+                "--base",
+                str(base),
+                "--out",
+                str(out),
+                "--no-figures",
+            ]
+        )
+        == 0
+    )
     assert load_scenario(out).hotline.redial_probability == 0.0
     report = out.with_suffix(".fit.md").read_text(encoding="utf-8")
     assert "| `hotline.redial_probability` | fitted 0.0" in report
