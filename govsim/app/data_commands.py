@@ -164,7 +164,7 @@ def _fit(args: argparse.Namespace) -> int:
     ):
         if value is not None and value < least:
             raise UserInputError(f"{flag} must be at least {least}", source=flag)
-    executor = executor_of(args) if args.calibrate else None
+    executor = executor_of(args) if args.calibrate or args.check else None
     with Progress(args.calibrate, desc="calibration", unit="candidate") as bar:
         written = fit_log(
             args.log,
@@ -178,7 +178,6 @@ def _fit(args: argparse.Namespace) -> int:
             executor=executor,
             progress=lambda done, total: bar.update(done - bar.done),
             check=args.check or 0,
-            workers=args.workers,
         )
     print("wrote " + ", ".join(str(p) for p in written))
     return EXIT_OK

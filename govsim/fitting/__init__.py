@@ -43,7 +43,7 @@ from govsim.fitting.round_trip import add_round_trip
 from govsim.fitting.satisfaction import fit_satisfaction
 from govsim.fitting.shares import fit_shares
 from govsim.fitting.waits import calibrate as calibrate_waits
-from govsim.fitting.write import fitted_text, write_fitted
+from govsim.fitting.write import beside, fitted_text, write_fitted
 from govsim.scenario import Scenario, load_scenario
 
 ALWAYS_KEPT = (
@@ -165,7 +165,6 @@ def fit_log(
     executor: Any = None,
     progress: Callable[[int, int], None] | None = None,
     check: int = 0,
-    workers: int | None = None,
 ) -> list[Path]:
     """Fit ``base_path``'s scenario to the log; write ``out`` and its report. Returns the files.
 
@@ -174,7 +173,7 @@ def fit_log(
     common seeds through ``executor`` (default: a local process pool); 0 writes what the log
     identifies directly and keeps the rest from the base. With ``check`` > 0 the report gets
     a round trip: the fitted city run ``check`` times, drawn and replayed
-    (:mod:`~govsim.fitting.round_trip`, ``workers`` processes).
+    (:mod:`~govsim.fitting.round_trip`), through the same executor.
 
     The outputs (``out``, its ``.fit.md`` report and ``.fit/`` figures) are checked before the
     fit (:func:`check_outputs`); a missing folder for them is created, and removed again if
@@ -203,9 +202,7 @@ def fit_log(
     calibration = None
     if calibrate > 0:
         with parents_made(out.parent):
-            calibration = calibrate_waits(
-                data, text, out.parent, calibrate, seeds, executor, progress
-            )
+            calibration = calibrate_waits(data, text, out, calibrate, seeds, executor, progress)
         calibrated = {e.key for e in calibration.estimates}  # simulation's value replaces the log's
         result.estimates = [e for e in result.estimates if e.key not in calibrated]
         result.estimates += calibration.estimates
@@ -239,7 +236,9 @@ def fit_log(
             try:
                 _check(text, out)
                 if check:
-                    markdown = add_round_trip(markdown, text, out, log, check, settle_days, workers)
+                    markdown = add_round_trip(
+                        markdown, text, out, log, check, settle_days, executor
+                    )
                 written = write_report(markdown, pngs, report_path, figures_dir)
                 write_fitted(text, out)
             except BaseException:
@@ -301,16 +300,13 @@ def check_outputs(
 
 def _check(text: str, out: Path) -> None:
     """Fail before writing anything if the fitted scenario would not validate."""
-    probe = out.with_name(f".{out.name}.check.yaml")
     try:
-        probe.write_text(text, encoding="utf-8")
-        load_scenario(probe)
+        with beside(text, out, "check") as probe:
+            load_scenario(probe)
     except UserInputError as exc:
         raise RuntimeError(
             f"the fitted scenario does not validate (a bug of govsim fit): {exc}"
         ) from None
-    finally:
-        probe.unlink(missing_ok=True)
 
 
 def scenario_value(scenario: Scenario, key: Key) -> float | None:

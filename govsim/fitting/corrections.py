@@ -44,16 +44,16 @@ class Lever:
     low: float
     high: float
     base: float
+    """The base scenario's value."""
     integer: bool
     family: Distribution | None = None
     """For a duration's mean: the base's distribution (its kind and cv are kept)."""
-    given: float | None = None
-    """The base scenario's value where the search starts elsewhere (``base``)."""
+    first: float | None = None
+    """Where the search starts, if not at ``base``."""
 
     @property
-    def original(self) -> float:
-        """The base scenario's value."""
-        return self.base if self.given is None else self.given
+    def start(self) -> float:
+        return self.base if self.first is None else self.first
 
     @property
     def name(self) -> str:
@@ -61,8 +61,7 @@ class Lever:
 
     def override(self, value: float) -> Override:
         if self.family is None:
-            path = ".".join(map(str, self.key))
-            return Override(path, int(round(value)) if self.integer else value, "calibration")
+            return Override(self.name, int(round(value)) if self.integer else value, "calibration")
         path = ".".join(map(str, self.key[:-1]))
         return Override(path, duration(self.family, value), "calibration")
 
@@ -76,10 +75,10 @@ def duration(family: Distribution, mean: float) -> dict[str, Any]:
     return out
 
 
-def direct_staff(data: FitData) -> tuple[list[Estimate], list[NotFitted]]:
+def direct_staff(data: FitData) -> list[Estimate]:
     """Staff of grids and departments at least the most visits under way there at once."""
     if not data.has("first_response", "closed", "closing_tier"):
-        return [], [NotFitted("staff bounds", "the log has no first_response or closed")]
+        return []  # no visit's both ends in the log
     start, end = data.times["first_response"], data.times["closed"]
     escalations = data.counts.get("escalations")
     direct = escalations == 0 if escalations is not None else np.ones(data.n, dtype=bool)
@@ -122,7 +121,7 @@ def direct_staff(data: FitData) -> tuple[list[Estimate], list[NotFitted]]:
                     {"integer": 1},
                 )
             )
-    return out, []
+    return out
 
 
 def _explicit_staff(scenario: Scenario, tier: str) -> bool:
@@ -170,7 +169,7 @@ def levers(scenario: Scenario, grid_floor: float | None) -> tuple[list[Lever], l
         # grid ever full shows its staff (the base's count, if larger, is a step away).
         start = low if tier == "grid" and grid_floor is not None else max(float(base), low)
         out.append(
-            Lever(("staffing", name), low, max(2 * start, low + 2), start, True, given=float(base))
+            Lever(("staffing", name), low, max(2 * start, low + 2), float(base), True, first=start)
         )
     return out, kept
 
@@ -229,7 +228,7 @@ def volume_levers(scenario: Scenario) -> list[Lever]:
     return out
 
 
-def closing_levers(scenario: Scenario, data: FitData) -> list[Lever]:
+def closing_levers(scenario: Scenario) -> list[Lever]:
     """Each category's ``closable_at`` shares, where the fit set them and no street whistles
     (a whistled case closes at the street, so its tier is not its lowest)."""
     if scenario.whistle.enabled:

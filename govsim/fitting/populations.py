@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from govsim.engine.agents.handlers import largest_remainders
 from govsim.fitting.arrivals import ArrivalFit
 from govsim.fitting.data import FitData
 
@@ -55,7 +56,7 @@ def unequal_city(data: FitData, arrivals: ArrivalFit) -> tuple[dict[str, Any] | 
             w = base_pop[mine]
         if w.sum() > 0:
             population[mine] = street_pop[s] * w / w.sum()
-    counts = _whole(population, int(round(total)))
+    counts = largest_remainders(int(round(total)), population / population.sum())
     city = _explicit(data, counts)
     return city, (
         f"streets' volumes do not follow their residents (LR test p = {p:.3g}): residents "
@@ -64,17 +65,7 @@ def unequal_city(data: FitData, arrivals: ArrivalFit) -> tuple[dict[str, Any] | 
     )
 
 
-def _whole(values: np.ndarray, total: int) -> np.ndarray:
-    """Round to integers summing to ``total`` (largest remainders)."""
-    scaled = values * (total / values.sum()) if values.sum() > 0 else values
-    counts = np.floor(scaled).astype(np.int64)
-    left = total - int(counts.sum())
-    if left > 0:
-        counts[np.argsort(-(scaled - counts), kind="stable")[:left]] += 1
-    return counts
-
-
-def _explicit(data: FitData, population: np.ndarray) -> dict[str, Any]:
+def _explicit(data: FitData, population: list[int]) -> dict[str, Any]:
     """The base's city as explicit lists with ``population`` per grid."""
     scenario = data.scenario
     layout = data.layout
@@ -99,7 +90,7 @@ def _explicit(data: FitData, population: np.ndarray) -> dict[str, Any]:
         street_entries.append(entry)
     given_grids = [g for s in given_streets for g in s.grids] if given_streets is not None else None
     for g, grid in enumerate(layout.grids):
-        item: dict[str, Any] = {"name": grid.name, "population": int(population[g])}
+        item: dict[str, Any] = {"name": grid.name, "population": population[g]}
         if grid.kind and grid.kind != "community":
             item["kind"] = grid.kind
         if given_grids is not None and given_grids[g].workers is not None:

@@ -37,10 +37,11 @@ from govsim.core.intervals import mean_ci
 from govsim.core.progress import Progress
 from govsim.data.caselog import CaseLog
 from govsim.experiments.design import replication_seeds
-from govsim.experiments.executors import choose
+from govsim.experiments.executors import Executor, choose
 from govsim.fitting.compare import Z95, headline
 from govsim.fitting.export import cases_to_log, write_log
 from govsim.fitting.fit_report import insert_section, round_trip_section
+from govsim.fitting.write import beside
 from govsim.scenario import Scenario, load_scenario
 from govsim.scenario.loader import Override
 from govsim.simulate import simulate
@@ -141,14 +142,15 @@ def round_trip(
     settle_days: float = 7.0,
     *,
     workers: int | None = None,
+    executor: Executor | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
     """The log's headline figures against the fitted city's, drawn and replayed, ``n`` runs each.
 
     One row per figure in the fixed order; columns ``kind``, ``tolerance``, ``log``,
     ``log se``, and per variant its mean, ``low`` and ``high`` (95% t-interval over the
-    runs), ``verdict`` and ``inside CI``. Runs go through the experiments' local executor
-    (``workers`` processes, default all cores).
+    runs), ``verdict`` and ``inside CI``. Runs go through ``executor``, by default the
+    experiments' local one (``workers`` processes, default all cores).
     """
     with tempfile.TemporaryDirectory(prefix="govsim-round-trip-") as folder:
         log_file = Path(log.source)
@@ -167,7 +169,7 @@ def round_trip(
         ]
         values = {variant: np.full((n, len(measured)), np.nan) for variant in VARIANTS}
         with Progress(len(runs), desc="round trip", unit="run", enabled=progress) as bar:
-            for variant, i, figures in choose(workers=workers).map(_measure, runs):
+            for variant, i, figures in (executor or choose(workers=workers)).map(_measure, runs):
                 values[variant][i] = figures
                 bar.update(1)
     table = pd.DataFrame(
@@ -209,19 +211,16 @@ def add_round_trip(
     log: CaseLog,
     n: int,
     settle_days: float,
-    workers: int | None = None,
+    executor: Executor | None = None,
 ) -> str:
     """The fit report ``markdown`` with its "Round trip" section: the fitted scenario ``text``
-    (to be written to ``out``) run ``n`` times each way. The scenario is read from a hidden
-    file beside ``out`` (its ``base:`` is relative to that folder), removed again."""
-    probe = out.with_name(f".{out.name}.round-trip.yaml")
+    (to be written to ``out``) run ``n`` times each way through ``executor`` (default: a
+    local pool). The scenario is read from a hidden file beside ``out``
+    (:func:`govsim.fitting.write.beside`)."""
     started = time.perf_counter()
-    try:
-        probe.write_text(text, encoding="utf-8")
+    with beside(text, out, "round-trip") as probe:
         problems = load_scenario(probe).problems.enabled
-        table = round_trip(log, probe, n, settle_days, workers=workers)
-    finally:
-        probe.unlink(missing_ok=True)
+        table = round_trip(log, probe, n, settle_days, executor=executor)
     notes = [PROBLEMS_OFF] if problems else []
     seconds = time.perf_counter() - started
     section = round_trip_section(table, n, summary_line(table), notes, seconds)

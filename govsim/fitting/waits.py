@@ -38,8 +38,8 @@ finish)."""
 from __future__ import annotations
 
 import math
-import tempfile
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,7 @@ from govsim.fitting.stages import (
     first_contacts,
     stage_figures,
 )
+from govsim.fitting.write import beside
 from govsim.scenario.loader import ScenarioSource
 from govsim.scenario.schema import Scenario
 
@@ -143,7 +144,7 @@ class Calibration:
 def calibrate(
     data: FitData,
     fitted: str,
-    folder: Path,
+    out: Path,
     trials: int,
     seeds: int = 2,
     executor: Any = None,
@@ -151,8 +152,8 @@ def calibrate(
 ) -> Calibration:
     """Search the levers for the fitted city (YAML ``fitted``) whose stages match the log's.
 
-    ``folder``: where the fitted scenario will be written (its ``base:`` paths are relative
-    to it). ``trials`` candidates, each on ``seeds`` common seeds; the base's values are
+    ``out``: where the fitted scenario will be written (its ``base:`` paths are relative to
+    its folder). ``trials`` candidates, each on ``seeds`` common seeds; the base's values are
     the first candidate.
     """
     from govsim.experiments.design import replication_seeds
@@ -166,24 +167,19 @@ def calibrate(
             f"the log's {data.days} days leave fewer than {MIN_DAYS:g} days between the "
             f"{WARMUP_DAYS:g}-day warm-up and the {settle:g} days to settle"
         )
-        return Calibration([], [NotFitted("calibration by simulation", reason)], *_empty())
+        nothing = pd.DataFrame()
+        return Calibration([], [NotFitted("calibration by simulation", reason)], nothing, nothing)
     window = Window(data.start, low, high, days * HOURS_PER_DAY)
     target = stage_figures(data.log.frame, window)
     names = [n for n in figure_names() if np.isfinite(target[n]) and target[n] > 0]
-    bounds, _ = direct_staff(data)
+    bounds = direct_staff(data)
     grid_floor = next((e.value for e in bounds if e.key == ("staffing", "grid_workers")), None)
-    with tempfile.NamedTemporaryFile(
-        "w", suffix=".yaml", dir=folder, prefix=".calibration-", delete=False, encoding="utf-8"
-    ) as handle:
-        handle.write(fitted)
-    try:
-        source = ScenarioSource.read(handle.name)
-        base = source.build([f"days={days}"])
-    finally:
-        Path(handle.name).unlink(missing_ok=True)
+    with beside(fitted, out, "calibration") as probe:
+        source = ScenarioSource.read(probe)
+    base = source.build([f"days={days}"])
     searched, kept = levers(base, grid_floor)
     volume = volume_levers(base)
-    closing = closing_levers(base, data)
+    closing = closing_levers(base)
     searched += volume + closing
     logged = first_contacts(data.log.frame, data.start, base)
     logged.update(closing_shares(data.log.frame, window, [c.name for c in base.categories]))
@@ -193,7 +189,8 @@ def calibrate(
     executor = executor or choose()
     rows: list[dict[str, Any]] = []
     tried: dict[tuple[float, ...], dict[str, Any]] = {}
-    current = {lever.name: lever.base for lever in searched}
+    current = {lever.name: lever.start for lever in searched}
+    own_names = {tier: [n for n in names if own(n)] for tier, own in TIER_FIGURES.items()}
 
     def run(
         values: list[dict[str, float]], length: int = days, at: Window = window
@@ -208,8 +205,8 @@ def calibrate(
             part = measured[i * seeds : (i + 1) * seeds]
             figures = {k: float(np.mean([r[k] for r in part])) for k in part[0] if k != INDEX}
             # each seed's loss, for the noise of a tier's comparison (common seeds)
-            for tier, own in TIER_FIGURES.items():
-                losses = [_loss(r, target, [n for n in names if own(n)]) for r in part]
+            for tier, own in own_names.items():
+                losses = [_loss(r, target, own) for r in part]
                 figures[f"loss se: {tier}"] = (
                     float(np.std(losses, ddof=1) / math.sqrt(len(losses)))
                     if len(losses) > 1
@@ -239,16 +236,16 @@ def calibrate(
         for value, figures in zip(fresh, measured, strict=True):
             loss = _loss(figures, target, names)
             row = {"candidate": len(rows), **value, "loss": loss, **figures}
-            for tier, own in TIER_FIGURES.items():
-                row[f"loss: {tier}"] = _loss(figures, target, [n for n in names if own(n)])
+            for tier, own in own_names.items():
+                row[f"loss: {tier}"] = _loss(figures, target, own)
             rows.append(row)
             tried[_staff_key(value, staff)] = row
         if progress is not None:
             progress(len(tried), trials)
 
-    with executor if hasattr(executor, "__enter__") else _null(executor):
+    with executor if hasattr(executor, "__enter__") else nullcontext(executor):
         # The base's staff and delays as they are: what the fit without calibration gives.
-        (as_base,) = run([{lever.name: lever.original for lever in searched}])
+        (as_base,) = run([{lever.name: lever.base for lever in searched}])
         base_row = {**as_base, "loss": _loss(as_base, target, names)}
         evaluate([dict(current)])
         for _sweep in range(SWEEPS):
@@ -282,7 +279,8 @@ def calibrate(
                 break
         # Appeals per problem, closing shares and delays settle over the whole log, not its
         # first weeks: the best candidate's corrected again on runs as long as the log.
-        polished = dict(min(rows, key=lambda r: r["loss"]))  # the best candidate overall
+        best_row = min(rows, key=lambda r: r["loss"])  # the best candidate overall
+        polished = dict(best_row)
         length = min(data.days, POLISH_DAYS)
         whole = Window(data.start, low, (length - settle) * HOURS_PER_DAY, length * HOURS_PER_DAY)
         whole_logged = closing_shares(data.log.frame, whole, [c.name for c in base.categories])
@@ -296,10 +294,7 @@ def calibrate(
             polished.update(volumes(polished, figures, whole_logged, volume, base))
             polished.update(shares(polished, figures, whole_logged, closing))
     table = pd.DataFrame(rows)
-    chosen: dict[str, Any] = dict(min(rows, key=lambda r: r["loss"]))
-    figures_best = {n: chosen[n] for n in figure_names()}
-    for lever in searched:
-        chosen[lever.name] = polished[lever.name]
+    chosen = {**best_row, **{lever.name: polished[lever.name] for lever in searched}}
     close_ones = table[table["loss"] <= chosen["loss"] * (1 + NEAR_BEST)]
     method = (
         f"calibrated by simulation (staff per tier in turn, delays moved to the log's mean "
@@ -345,7 +340,7 @@ def calibrate(
         {
             "log": [target[n] for n in figure_names()],
             "base": [base_row[n] for n in figure_names()],
-            "calibrated": [figures_best[n] for n in figure_names()],
+            "calibrated": [best_row[n] for n in figure_names()],
         },
         index=figure_names(),
     )
@@ -394,18 +389,3 @@ def _loss(figures: dict[str, float], target: dict[str, float], names: list[str])
         else:
             parts.append(math.log(value / target[name]) ** 2)
     return float(np.mean(parts)) if parts else 0.0
-
-
-def _empty() -> tuple[pd.DataFrame, pd.DataFrame]:
-    return pd.DataFrame(), pd.DataFrame()
-
-
-class _null:
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __enter__(self) -> Any:
-        return self.value
-
-    def __exit__(self, *exc: object) -> None:
-        return None

@@ -9,7 +9,8 @@ import io
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,18 @@ def write_fitted(text: str, out_path: Path) -> Scenario:
 
     atomic_write(out_path, write)
     return loaded[0]
+
+
+@contextmanager
+def beside(text: str, out: Path, purpose: str) -> Iterator[Path]:
+    """``text`` in a hidden file beside ``out``, removed afterwards: a fitted scenario read
+    before it is written (its ``base:`` and log paths are relative to ``out``'s folder)."""
+    probe = out.with_name(f".{out.name}.{purpose}.yaml")
+    try:
+        probe.write_text(text, encoding="utf-8")
+        yield probe
+    finally:
+        probe.unlink(missing_ok=True)
 
 
 # -- navigating the tree ----------------------------------------------------------------------
@@ -285,4 +298,4 @@ def _rebase_paths(root: CommentedMap, base_path: Path, out_path: Path) -> None:
         replay["log"] = moved(replay["log"])
 
 
-__all__ = ["fitted_text", "write_fitted", "fmt"]
+__all__ = ["beside", "fitted_text", "write_fitted", "fmt"]
