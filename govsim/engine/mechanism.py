@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from govsim.core.randomness import RandomStreams
     from govsim.engine.agents import Handlers, Hotline, VerificationCall
     from govsim.engine.agents.intake import Intake
+    from govsim.engine.agents.placement import Placement
     from govsim.engine.ledger import CaseLedger
     from govsim.engine.life_cycle import LifeCycle
     from govsim.engine.recording.cases import CaseRecorder
@@ -102,6 +103,9 @@ class RunParts(Protocol):
     arrivals: ArrivalControls
     quality: UnitQuality
     self_governance: SelfGovernance
+    placement: Placement
+    """Where the residents' events fall (per category and grid, and within a grid): set
+    before the residents start (govsim/engine/agents/placement.py)."""
 
     def route_arrivals(
         self, raise_event: Callable[[int, int, int, int], None], rates: list[float], filtered: bool

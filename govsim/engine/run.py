@@ -31,6 +31,7 @@ from govsim.core.randomness import RandomStreams
 from govsim.core.servers import ServerPool
 from govsim.engine.agents import Handlers, Hotline, Residents, VerificationCall
 from govsim.engine.agents.intake import CategoryRules, Intake
+from govsim.engine.agents.placement import Placement
 from govsim.engine.agents.residents import DaySource
 from govsim.engine.ledger import CaseLedger
 from govsim.engine.life_cycle import LifeCycle
@@ -154,6 +155,7 @@ class Run:
         self._raise_event: RaiseEvent = self.intake.create
         self._event_rates = [c.rate for c in scenario.categories]
         self._residents_prevent = True
+        self.placement = Placement(len(scenario.categories), layout.grid_population())
         self.mechanisms = tuple(mechanisms)
         for mechanism in self.mechanisms:
             mechanism.install(self)
@@ -182,6 +184,7 @@ class Run:
             self._raise_event,
             self._event_rates,
             prevent=self._residents_prevent,
+            placement=self.placement,
             source=None
             if scenario.arrivals.replay is None
             else _replay(scenario, layout, streams, self.horizon),

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from govsim.core.controls import ArrivalControls
     from govsim.core.randomness import RandomStreams
+    from govsim.engine.agents.placement import Placement
     from govsim.network.city import CityLayout
 
 Batch = tuple[list[float], list[int], list[int], list[int], list[int]]
@@ -67,12 +68,16 @@ class Residents:
         rates: list[float],
         prevent: bool = True,
         source: DaySource | None = None,
+        placement: Placement | None = None,
     ) -> None:
         """``raise_event(category, grid, resident, channel)`` takes each drawn event (the
         run's ``new_case``, or a mechanism's: govsim/engine/mechanism.py); ``rates`` are the
         events per 1,000 residents per day of each category; with ``prevent``, proactive
         governance's prevention filters the events here (else the mechanism does);
-        ``source`` replaces the drawn events by another day-by-day source (a replayed log)."""
+        ``source`` replaces the drawn events by another day-by-day source (a replayed log);
+        ``placement`` says where each category's events fall (mechanisms of unequal places
+        and residents set it: govsim/engine/agents/placement.py; None or plain: by
+        population, uniformly within a grid)."""
         self.env = env
         self.raise_event = raise_event
         self.filter_prevention = prevent
@@ -87,6 +92,14 @@ class Residents:
         self.grid_population = layout.grid_population()
         self.resident_offset = np.concatenate([[0], np.cumsum(self.grid_population)[:-1]])
         self.daily_mean = np.array([total * rate / 1000 for rate in rates])
+        self.grid_cdfs: np.ndarray | None = None
+        """Per category, the grids' cumulative shares (unequal places); None: ``grid_cdf``."""
+        self.positions: list[tuple[np.ndarray, np.ndarray]] | None = None
+        """Per category, where a uniform draw puts the resident in its grid; None: uniform."""
+        if placement is not None and not placement.plain:
+            self.daily_mean = placement.expected_residents() * np.array(rates) / 1000
+            self.grid_cdfs = placement.grid_cdfs()
+            self.positions = placement.positions
         intraday = np.array(scenario.arrivals.intraday, dtype=float)
         weekday = np.array(scenario.arrivals.weekday, dtype=float)
         self.intraday = intraday / intraday.mean() / HOURS_PER_DAY  # shapes rescaled to mean 1
@@ -138,11 +151,18 @@ class Residents:
         order = np.argsort(times, kind="stable")
         times, categories = times[order], categories[order]
         assert self.grid_cdf is not None, "a city without residents draws no appeals"
-        grids = np.searchsorted(self.grid_cdf, rng.random(n), side="right")
+        u_grid = rng.random(n)
+        if self.grid_cdfs is None:
+            grids = np.searchsorted(self.grid_cdf, u_grid, side="right")
+        else:
+            grids = _by_category(categories, u_grid, self.grid_cdfs)
         grids = np.minimum(grids, len(self.grid_population) - 1)
-        residents = self.resident_offset[grids] + (
-            rng.random(n) * self.grid_population[grids]
-        ).astype(np.int64)
+        u_resident = rng.random(n)
+        if self.positions is not None:
+            u_resident = _positions(categories, u_resident, self.positions)
+        residents = self.resident_offset[grids] + (u_resident * self.grid_population[grids]).astype(
+            np.int64
+        )
         channels = np.searchsorted(self.channel_cdf, rng.random(n), side="right")
         channels = np.minimum(channels, len(CHANNELS) - 1)
         return (
@@ -219,6 +239,28 @@ class Residents:
             controls.prevented[category] += 1
             return True
         return False
+
+
+def _by_category(categories: np.ndarray, u: np.ndarray, cdfs: np.ndarray) -> np.ndarray:
+    """The grid of each event: its uniform draw ``u`` on its category's row of ``cdfs``."""
+    grids = np.empty(len(u), dtype=np.int64)
+    for c in np.unique(categories):
+        mask = categories == c
+        grids[mask] = np.searchsorted(cdfs[c], u[mask], side="right")
+    return grids
+
+
+def _positions(
+    categories: np.ndarray, u: np.ndarray, positions: list[tuple[np.ndarray, np.ndarray]]
+) -> np.ndarray:
+    """Each event's resident position in its grid: its uniform draw through its category's
+    breakpoints (Placement.positions), kept below 1."""
+    out = np.empty(len(u))
+    for c in np.unique(categories):
+        mask = categories == c
+        cdf, position = positions[c]
+        out[mask] = np.interp(u[mask], cdf, position)
+    return np.minimum(out, np.nextafter(1.0, 0.0))
 
 
 class SeasonCalendar:
