@@ -76,6 +76,22 @@ class RunLevers:
         }
         return [u.name for u in units[tier]]
 
+    def units_by_district(self, tier: str) -> dict[int, list[int]]:
+        layout = self._layout
+        street_district = [s.parent for s in layout.streets]
+        if tier == "district":
+            districts = list(range(len(layout.districts)))
+        elif tier == "street":
+            districts = street_district
+        elif tier == "grid":
+            districts = [street_district[g.parent] for g in layout.grids]
+        else:
+            raise ValueError(f"not a territorial tier: {tier!r}")
+        by_district: dict[int, list[int]] = {}
+        for unit, district in enumerate(districts):
+            by_district.setdefault(district, []).append(unit)
+        return by_district
+
     def move_powers_down(self, category: int, powers: float) -> None:
         rules = self._intake.rules
         rules[category] = rules[category].with_powers_moved_down(powers)

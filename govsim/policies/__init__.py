@@ -18,6 +18,7 @@ from govsim.policies.base import PolicySpec
 from govsim.policies.dispatch import DispatchReform
 from govsim.policies.proactive import GridPatrol, MonthlyTopic
 from govsim.policies.ranking import Ranking
+from govsim.policies.rebalancing import StaffRebalancing
 from govsim.policies.self_governance import SelfGovernance
 from govsim.policies.sinking import ResourceSinking
 from govsim.policies.street_powers import StreetPowers
@@ -31,6 +32,7 @@ Policy = Annotated[
     | WhistleBlowing
     | StreetPowers
     | ResourceSinking
+    | StaffRebalancing
     | GridPatrol
     | MonthlyTopic
     | SelfGovernance
@@ -43,8 +45,8 @@ POLICY_TYPES: tuple[type[PolicySpec], ...] = get_args(get_args(Policy)[0])
 ORDER: tuple[str, ...] = tuple(
     get_args(cls.model_fields["type"].annotation)[0] for cls in POLICY_TYPES
 )
-"""The composition order: dispatch reform, whistle-blowing, resource sinking, grid patrol,
-monthly topic, self-governance, ranking."""
+"""The composition order: dispatch reform, whistle-blowing, resource sinking, staff
+rebalancing, grid patrol, monthly topic, self-governance, ranking."""
 
 
 P = TypeVar("P", bound="PolicyHooks")
@@ -75,6 +77,7 @@ __all__ = [
     "Policy",
     "Ranking",
     "SelfGovernance",
+    "StaffRebalancing",
     "ResourceSinking",
     "WhistleBlowing",
     "apply_policies",

@@ -114,6 +114,11 @@ class Levers(Protocol):
         """The names of the units of ``tier``, in layout order."""
         ...
 
+    def units_by_district(self, tier: str) -> dict[int, list[int]]:
+        """The units of territorial ``tier`` ('grid', 'street', 'district') by the index of
+        their district: layout indices, in layout order."""
+        ...
+
     def move_powers_down(self, category: int, powers: float) -> None:
         """Let a share ``powers`` of ``category``'s new cases close one tier lower."""
 
