@@ -102,8 +102,10 @@ class SelfGovernance(PolicySpec):
         if self.coverage_end is None:
             return
         rise = self.coverage_end - self.coverage
+        end = start + self.ramp_days * 24
         while True:
-            yield levers.env.timeout(RAMP_STEP_DAYS * 24)
+            # Weekly steps, the last one shortened so that the ramp ends on its day exactly.
+            yield levers.env.timeout(min(RAMP_STEP_DAYS * 24, end - levers.env.now))
             done = min(1.0, (levers.env.now - start) / (self.ramp_days * 24))
             now = [min(1.0, max(0.0, c + rise * done)) for c in base]
             problems.set_self_governance(now, shares, self.delay)
