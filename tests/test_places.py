@@ -316,3 +316,14 @@ def test_the_unequal_scenario_has_unequal_streets() -> None:
     relative = staff / residents / per_resident
     assert 0.74 < relative.min() < 0.8 and 1.25 < relative.max() < 1.35
     assert sum(g.old_compound for g in layout.grids) == round(0.3 * 44)
+
+
+def test_the_cost_estimate_counts_the_grids_exposure() -> None:
+    from govsim.engine.cost import expected_daily_appeals
+
+    plain = _road_city()
+    exposed = _road_city(kinds={"road": {"exposure": 2000, "rates": {"noise": 3}}})
+    # Flat weekdays, no season: 3,000 residents x 3 a day per 1,000, and the road's 2,000
+    # resident-equivalents x (2 + 3 x 1) per 1,000.
+    assert expected_daily_appeals(plain)[0] == pytest.approx(9.0)
+    assert expected_daily_appeals(exposed)[0] == pytest.approx(9.0 + 10.0)
