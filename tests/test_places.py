@@ -10,11 +10,16 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import BASELINE, SCENARIOS_DIR, small_scenario_dict
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
+from test_problems_properties import check_problem_tables, problem_scenarios
 
 import govsim
 from govsim.core.errors import UserInputError
 from govsim.network.city import build_city
+from govsim.results.run_tables import collect
+from govsim.scenario.loader import validate
 from govsim.scenario.schema import Scenario
 from govsim.simulate import new_run
 
@@ -327,3 +332,67 @@ def test_the_cost_estimate_counts_the_grids_exposure() -> None:
     # resident-equivalents x (2 + 3 x 1) per 1,000.
     assert expected_daily_appeals(plain)[0] == pytest.approx(9.0)
     assert expected_daily_appeals(exposed)[0] == pytest.approx(9.0 + 10.0)
+
+
+# -- ledgers under random places ----------------------------------------------------------------
+
+
+@st.composite
+def place_scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    """A random problems scenario (test_problems_properties.py), problems on or off, with random
+    grid kinds, dispersions, staff by population and a random places section."""
+    data = draw(problem_scenarios())
+    if not draw(st.sampled_from([True, True, False])):
+        data["problems"]["enabled"] = False
+        data["policies"] = []  # some act on problems only
+    names = [c["name"] for c in data["categories"]]
+    kinds = ("community", "village", "key_unit", "road")
+    multipliers = st.dictionaries(st.sampled_from(names), st.floats(0, 4), max_size=len(names))
+    city = data["city"]
+    if "synthetic" in city:
+        spec = city["synthetic"]
+        outside = draw(st.integers(min(1, spec["grids"] - 1), spec["grids"] - 1))
+        spec["grid_kinds"] = {"community": spec["grids"] - outside, "road": outside}
+        spec["population_dispersion"] = draw(st.floats(0, 2))
+        spec["grid_dispersion"] = draw(st.floats(0, 2))
+        spec["staff_by_population"] = draw(st.booleans())
+        spec["staff_dispersion"] = draw(st.floats(0, 1))
+        spec["layout_seed"] = draw(st.integers(0, 1000))
+        share = draw(st.floats(0, 1))
+    else:
+        share = 0.0
+        for grid in (g for d in city["districts"] for s in d["streets"] for g in s["grids"]):
+            grid["kind"] = draw(st.sampled_from(kinds))
+            grid["old_compound"] = grid["kind"] in kinds[:2] and draw(st.booleans())
+    data["places"] = {
+        "enabled": True,
+        "kinds": {
+            kind: {
+                "exposure": draw(st.one_of(st.floats(50, 500), st.just(0.0))),
+                "rates": draw(multipliers),
+            }
+            for kind in kinds
+        },
+        "old_compounds": {"share": share, "rates": draw(multipliers)},
+    }
+    return data
+
+
+@pytest.mark.slow
+@settings(max_examples=30)
+@given(scenario=place_scenarios().map(lambda d: validate(d, source="<hypothesis>")))
+def test_ledgers_balance_with_places_on(scenario: Scenario) -> None:
+    model = new_run(scenario)
+    result = collect(model.run())  # raises LedgerError if a case or a problem is lost
+    if scenario.problems.enabled:
+        check_problem_tables(result)
+    layout = model.layout
+    assert layout.population == sum(g.population for g in layout.grids)
+    cases = result.cases
+    assert cases is not None
+    population = dict(zip([g.name for g in layout.grids], layout.grid_population(), strict=True))
+    empty = cases.grid.astype(str).map(population) == 0
+    offset = np.concatenate([[0], np.cumsum(layout.grid_population())[:-1]])
+    first = dict(zip([g.name for g in layout.grids], offset, strict=True))
+    # A grid without residents: its events' resident is the grid's offset.
+    assert (cases.resident_id[empty] == cases.grid[empty].astype(str).map(first)).all()
