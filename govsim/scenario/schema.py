@@ -109,7 +109,8 @@ class SyntheticCity(Strict):
         120_000,
         ge=1,
         le=MAX_POPULATION,
-        description="Residents in the city (spread evenly over residential grids).",
+        description="Residents in the city (spread over the residential grids: evenly, or by "
+        "`population_dispersion` and `grid_dispersion`).",
     )
     population_dispersion: float = Field(
         0.0,
