@@ -17,6 +17,7 @@ from test_problems_properties import check_problem_tables, problem_scenarios
 
 import govsim
 from govsim.core.errors import UserInputError
+from govsim.engine.mechanism import Mechanism, RunParts
 from govsim.network.city import build_city
 from govsim.results.run_tables import collect
 from govsim.scenario.loader import validate
@@ -53,6 +54,24 @@ def test_places_off_or_neutral_is_the_plain_run() -> None:
     block = with_places.summary["places"]
     assert block["city"]["residents"] == 120_000
     assert block["city"]["resident_equivalents"] == pytest.approx(120_000)
+
+
+class _PopulationWeights(Mechanism):
+    """Sets the grid weights to the populations: the per-category draws, with nothing to
+    change."""
+
+    name = "population_weights"
+
+    def install(self, run: RunParts) -> None:
+        population = run.layout.grid_population().astype(float)
+        run.placement.grid_weights = np.tile(population, (run.placement.categories, 1))
+
+
+def test_weights_equal_to_the_populations_draw_the_plain_cases() -> None:
+    scenario = govsim.load_scenario(BASELINE, ["days=3"])
+    plain = govsim.simulate(scenario)
+    weighted = govsim.simulate(scenario, mechanisms=[_PopulationWeights()])
+    pd.testing.assert_frame_equal(plain.cases, weighted.cases)
 
 
 def test_layout_without_dispersion_is_todays_whatever_the_layout_seed() -> None:
