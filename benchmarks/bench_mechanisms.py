@@ -60,6 +60,13 @@ SILENT = (
     )
     + "}"
 )  # the schema's scope kinds and residents, with no report after the first
+# Unequal places on the baseline's all-community city: old compounds raise four categories,
+# so that the residents draw each category's grid by its own weights.
+PLACES = [
+    "places.enabled=true",
+    "places.old_compounds={share: 0.3, rates: {housing: 1.6, public_services: 1.4, "
+    "urban_construction: 1.3, traffic: 1.2}}",
+]
 PLAIN = "{scope: {household: 1}, fixability: 1, unfixable_share: 0}"
 
 
@@ -87,6 +94,7 @@ CONFIGS: dict[str, list[str]] = {
     "whistles, one department each": [*OFF, WHISTLE],
     "whistles, joint departments (the baseline's)": ["problems.enabled=false", *CLEAR, WHISTLE],
     "whistles, branches, street powers": [*OFF, WHISTLE, BRANCHES, POWERS],
+    "places (old compounds, per-category draws)": [*OFF, *PLACES],
     "every mechanism": ["problems.enabled=true", WHISTLE, BRANCHES, POWERS],
 }
 """Name -> overrides of the baseline. The first is the reference."""

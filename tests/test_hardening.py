@@ -1389,6 +1389,8 @@ BOUNDED_BY_A_CHECK = {
     ("Problems", "fix_probability"): "probabilities in [0, 1]",
     ("Problems", "resolved_if_fixed"): "probabilities in [0, 1]",
     ("SelfGovernance", "grid_coverage"): "shares in [0, 1]",
+    ("PlaceKind", "rates"): "each multiplier in [0, MAX_MULTIPLIER]",
+    ("OldCompounds", "rates"): "each multiplier in [0, MAX_MULTIPLIER]",
 }
 
 

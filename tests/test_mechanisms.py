@@ -104,9 +104,9 @@ def test_a_hook_that_decides_has_one_owner() -> None:
 
 def test_a_switched_off_mechanism_is_not_built() -> None:
     off = govsim.load_scenario(BASELINE, ["days=1", "problems.enabled=false"])
-    on = govsim.load_scenario(BASELINE, ["days=1"])
+    on = govsim.load_scenario(BASELINE, ["days=1", "places.enabled=true"])
     assert build(off) == []
-    assert [m.name for m in build(on)] == [cls.name for cls in BUILT_IN] == ["problems"]
+    assert [m.name for m in build(on)] == [cls.name for cls in BUILT_IN] == ["places", "problems"]
     run = new_run(off)
     assert run.mechanisms == ()
     hooks = (

@@ -1,7 +1,8 @@
 """What a run will cost before it starts: cases, memory and time, and a refusal if too much.
 
 The estimate reads the scenario only (it builds no city): expected appeals from the
-arrival rates, seasons and surges over the horizon (plus one round of repeat appeals),
+arrival rates (with unequal places, over the residents and the grids' exposure), seasons
+and surges over the horizon (plus one round of repeat appeals),
 the units of the city, and the time-series samples. Memory and time per item were
 measured on the development machine (``govsim run`` with ``/usr/bin/time``):
 
@@ -100,8 +101,8 @@ def expected_daily_appeals(scenario: Scenario) -> np.ndarray:
     """Expected appeals per simulated day (first appeals, before repeats)."""
     from govsim.engine.agents.residents import SeasonCalendar
 
-    population = _population(scenario)
-    daily_mean = np.array([population * c.rate / 1000 for c in scenario.categories])
+    residents = _resident_equivalents(scenario)
+    daily_mean = np.array([c.rate for c in scenario.categories]) * residents / 1000
     weekday = np.asarray(scenario.arrivals.weekday, dtype=float)
     weekday = weekday / weekday.mean()
     seasons = SeasonCalendar(scenario)
@@ -128,6 +129,40 @@ def _population(scenario: Scenario) -> int:
     if city.synthetic is not None:
         return city.synthetic.population
     return sum(g.population for d in city.districts or [] for s in d.streets for g in s.grids)
+
+
+def _resident_equivalents(scenario: Scenario) -> np.ndarray:
+    """Per category, the residents its events are drawn for: the population, and with unequal
+    places (``places``) each grid kind's exposure, times the largest multipliers that can apply
+    (an upper bound: old compounds' as if every residential grid were old)."""
+    population = float(_population(scenario))
+    places = scenario.places
+    if not places.enabled:
+        return np.full(len(scenario.categories), population)
+    grids = _grids_by_kind(scenario)
+    residential = [kind for kind in ("community", "village") if grids.get(kind)]
+    out = []
+    for category in scenario.categories:
+        name = category.name
+        old = max(1.0, places.old_compounds.rates.get(name, 1.0))
+        kinds: dict[str, float] = {k: spec.rates.get(name, 1.0) for k, spec in places.kinds.items()}
+        total = population * old * max((kinds.get(k, 1.0) for k in residential), default=1.0)
+        for kind, spec in places.kinds.items():
+            boost = old if kind in residential else 1.0
+            total += spec.exposure * grids.get(kind, 0) * kinds[kind] * boost
+        out.append(total)
+    return np.array(out)
+
+
+def _grids_by_kind(scenario: Scenario) -> dict[str, int]:
+    city = scenario.city
+    if city.synthetic is not None:
+        kinds = city.synthetic.grid_kinds or {"community": city.synthetic.grids}
+        return {str(kind): n for kind, n in kinds.items()}
+    counts: dict[str, int] = {}
+    for grid in (g for d in city.districts or [] for s in d.streets for g in s.grids):
+        counts[grid.kind] = counts.get(grid.kind, 0) + 1
+    return counts
 
 
 def _units(scenario: Scenario) -> tuple[int, int]:

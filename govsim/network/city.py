@@ -7,6 +7,7 @@ rather than references.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -23,6 +24,7 @@ class Unit:
     parent: int = -1
     population: int = 0
     kind: str = ""
+    old_compound: bool = False
 
 
 @dataclass
@@ -81,6 +83,7 @@ def build_city(scenario: Scenario) -> CityLayout:
                         parent=s,
                         population=g_spec.population,
                         kind=g_spec.kind,
+                        old_compound=g_spec.old_compound,
                     )
                 )
     _add_sunk_staff(layout, scenario)
@@ -122,20 +125,108 @@ def _synthetic(layout: CityLayout, scenario: Scenario) -> None:
     ]
     # Deal kinds round-robin so each street gets a fair mix, not all road grids in the last one.
     kinds = [kinds[i] for i in _interleave(len(kinds), spec.streets)]
-    residential = sum(kind in RESIDENTIAL for kind in kinds)
-    population = iter(_split(spec.population, residential))
-    for g, s in enumerate(spread(spec.grids, spec.streets)):
-        kind = kinds[g]
+    grid_street = np.array(spread(spec.grids, spec.streets), dtype=np.int64)
+    residential = np.array([kind in RESIDENTIAL for kind in kinds])
+    if spec.population_dispersion or spec.grid_dispersion:
+        population = _dispersed(scenario, grid_street, residential)
+    else:
+        population = np.zeros(spec.grids, dtype=np.int64)
+        population[residential] = _split(spec.population, int(residential.sum()))
+    old = _old_compounds(scenario, residential)
+    for g, s in enumerate(grid_street):
         layout.grids.append(
             Unit(
                 grid_names[g],
                 "grid",
                 staffing.grid_workers,
                 parent=int(s),
-                population=int(next(population)) if kind in RESIDENTIAL else 0,
-                kind=kind,
+                population=int(population[g]),
+                kind=kinds[g],
+                old_compound=bool(old[g]),
             )
         )
+    if spec.staff_by_population or spec.staff_dispersion:
+        _staff_by_street(layout, scenario)
+
+
+def _layout_rng(scenario: Scenario, purpose: int) -> np.random.Generator:
+    """The layout's generator for one ``purpose`` (0 streets, 1 grids, 2 staff, 3 old
+    compounds): seeded from ``city.synthetic.layout_seed`` only, never the run's seed, and one
+    per purpose, so that switching one dispersion on leaves the others' draws as they were."""
+    spec = scenario.city.synthetic
+    assert spec is not None
+    return np.random.default_rng([spec.layout_seed, purpose])
+
+
+def _lognormal(rng: np.random.Generator, n: int, cv: float) -> np.ndarray:
+    """``n`` lognormal factors of mean 1 and coefficient of variation ``cv`` (ones if 0)."""
+    if cv == 0:
+        return np.ones(n)
+    sigma = math.sqrt(math.log1p(cv * cv))
+    return rng.lognormal(-sigma * sigma / 2, sigma, n)
+
+
+def _dispersed(scenario: Scenario, grid_street: np.ndarray, residential: np.ndarray) -> np.ndarray:
+    """Residents per grid, unevenly: each street's share is its residential grids' times a
+    lognormal factor (CV ``population_dispersion``), each residential grid's share of its
+    street a lognormal factor (CV ``grid_dispersion``); integers by largest remainders, so
+    that they add up to the city's population and each street's exactly."""
+    spec = scenario.city.synthetic
+    assert spec is not None
+    street_factor = _lognormal(_layout_rng(scenario, 0), spec.streets, spec.population_dispersion)
+    grid_factor = _lognormal(_layout_rng(scenario, 1), spec.grids, spec.grid_dispersion)
+    homes = np.bincount(grid_street, weights=residential, minlength=spec.streets)
+    street_weight = homes * street_factor
+    streets = largest_remainders(spec.population, street_weight / street_weight.sum())
+    population = np.zeros(spec.grids, dtype=np.int64)
+    weight = residential * grid_factor
+    for s, residents in enumerate(streets):
+        grids = np.flatnonzero((grid_street == s) & residential)
+        if len(grids):
+            share = weight[grids] / weight[grids].sum()
+            population[grids] = largest_remainders(residents, share)
+    return population
+
+
+def _old_compounds(scenario: Scenario, residential: np.ndarray) -> np.ndarray:
+    """Which grids are old compounds: ``places.old_compounds.share`` of the residential grids
+    (rounded), drawn from the layout seed."""
+    old = np.zeros(len(residential), dtype=bool)
+    share = scenario.places.old_compounds.share
+    if share:
+        homes = np.flatnonzero(residential)
+        count = round(share * len(homes))
+        old[_layout_rng(scenario, 3).choice(homes, size=count, replace=False)] = True
+    return old
+
+
+def _staff_by_street(layout: CityLayout, scenario: Scenario) -> None:
+    """Street staff and grid workers per street: the ``staffing`` defaults times the street's
+    population over the average street's (with ``staff_by_population``) times a lognormal
+    factor (CV ``staff_dispersion``); rounded, at least 1 (0 stays 0). A street's grid staff
+    is spread evenly over its grids, each at least 1."""
+    spec = scenario.city.synthetic
+    assert spec is not None
+    staffing = scenario.staffing
+    streets = len(layout.streets)
+    grid_street = layout.grid_street()
+    scale = np.ones(streets)
+    if spec.staff_by_population:
+        residents = np.bincount(grid_street, weights=layout.grid_population(), minlength=streets)
+        scale = residents / (residents.sum() / streets)
+    scale = scale * _lognormal(_layout_rng(scenario, 2), streets, spec.staff_dispersion)
+    grids = np.bincount(grid_street, minlength=streets)
+    for s, street in enumerate(layout.streets):
+        layout.streets[s] = replace(street, staff=_scaled(staffing.street_staff, scale[s], 1))
+        own = np.flatnonzero(grid_street == s)
+        staff = _scaled(staffing.grid_workers * int(grids[s]), scale[s], int(grids[s]))
+        for g, n in zip(own, _split(staff, len(own)), strict=True):
+            layout.grids[g] = replace(layout.grids[g], staff=int(n))
+
+
+def _scaled(base: int, scale: float, least: int) -> int:
+    """``base x scale`` rounded, at least ``least``; a base of 0 stays 0."""
+    return 0 if base == 0 else max(least, round(base * scale))
 
 
 def _interleave(items: int, bins: int) -> list[int]:
@@ -150,3 +241,15 @@ def _or(value: int | None, default: int) -> int:
 def _split(total: int, parts: int) -> np.ndarray:
     base, rest = divmod(total, parts)
     return np.array([base + (1 if i < rest else 0) for i in range(parts)], dtype=np.int64)
+
+
+def largest_remainders(total: int, shares: np.ndarray) -> list[int]:
+    """``total`` split in proportion to ``shares`` (summing to 1) into integers that sum to it:
+    each its floor, then one more to the largest fractional parts (ties to the first)."""
+    quotas = total * shares
+    counts = np.floor(quotas).astype(int)
+    left = total - int(counts.sum())
+    if left > 0:
+        order = np.argsort(-(quotas - counts), kind="stable")
+        counts[order[:left]] += 1
+    return [int(c) for c in counts]

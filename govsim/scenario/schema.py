@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from govsim.core.bounds import (
+    MAX_CV,
     MAX_DAYS,
     MAX_DISTRICTS,
     MAX_GRIDS,
@@ -53,6 +54,7 @@ from govsim.core.parameters import (
 from govsim.policies import Policy
 from govsim.policies.whistle import Whistle
 from govsim.scenario.city_names import synthetic_names
+from govsim.scenario.places import Places
 from govsim.scenario.problems import CategoryProblems, Problems
 
 TerritorialTierName = Literal["grid", "street", "district"]
@@ -76,7 +78,8 @@ class SyntheticCity(Strict):
     """A city generated from counts: units are spread as evenly as the counts allow.
 
     Streets are dealt to districts in order, grids to streets in order; residents are
-    spread evenly over the residential (community/village) grids.
+    spread evenly over the residential (community/village) grids, or unevenly with
+    ``population_dispersion`` and ``grid_dispersion`` (drawn once from ``layout_seed``).
     """
 
     districts: int = Field(2, ge=1, le=MAX_DISTRICTS, description="Number of districts.")
@@ -106,7 +109,48 @@ class SyntheticCity(Strict):
         120_000,
         ge=1,
         le=MAX_POPULATION,
-        description="Residents in the city (spread evenly over residential grids).",
+        description="Residents in the city (spread over the residential grids: evenly, or by "
+        "`population_dispersion` and `grid_dispersion`).",
+    )
+    population_dispersion: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_CV,
+        description="Coefficient of variation of the streets' populations: each street's share "
+        "of the residents is its residential grids' times a lognormal factor of mean 1 and this "
+        "CV, drawn once from `layout_seed` (docs/model.md); 0: residents spread evenly over the "
+        "residential grids. Assumed (no published street populations in the seeds).",
+    )
+    grid_dispersion: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_CV,
+        description="Coefficient of variation of the residential grids' populations within a "
+        "street (lognormal factors of mean 1, from `layout_seed`); 0: even within the street. "
+        "Assumed.",
+    )
+    staff_by_population: bool = Field(
+        False,
+        description="Street staff and grid workers follow the street's residents: "
+        "`staffing.street_staff` and `staffing.grid_workers` are per street and grid of a "
+        "street of average population, scaled by the street's population (rounded, at least "
+        "1; the street's grid staff spread evenly over its grids). Off: every unit gets the "
+        "`staffing` default. Assumed.",
+    )
+    staff_dispersion: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_CV,
+        description="Coefficient of variation of a per-street factor on its street and grid "
+        "staff (lognormal, mean 1, from `layout_seed`): staff per resident that varies by "
+        "street. 0: none. Assumed.",
+    )
+    layout_seed: int = Field(
+        0,
+        ge=0,
+        le=MAX_SEED,
+        description="Seed of the layout's draws (dispersions, staff factors, which grids are "
+        "old compounds): independent of the run's `seed`, so replications share one city.",
     )
     district_names: list[str] | None = Field(
         None, description="Optional names of the districts (length must equal `districts`)."
@@ -160,6 +204,21 @@ class GridSpec(Strict):
         "community",
         description="Kind of third-level grid (Haidian: community/village, key unit, road).",
     )
+    old_compound: bool = Field(
+        False,
+        description="An old residential compound (老旧小区, built before 2000: seed 004); "
+        "`places.old_compounds.rates` raise its categories when `places.enabled`. Residential "
+        "(community, village) grids only.",
+    )
+
+    @model_validator(mode="after")
+    def _old_is_residential(self) -> GridSpec:
+        if self.old_compound and self.kind not in ("community", "village"):
+            raise FieldError(
+                f"grid '{self.name}': only a community or village grid can be an old compound",
+                "old_compound",
+            )
+        return self
 
 
 class StreetSpec(Strict):
@@ -798,6 +857,7 @@ class Scenario(Strict):
     jurisdiction: Jurisdiction = Field(default_factory=Jurisdiction)
     feedback: Feedback = Field(default_factory=Feedback)
     problems: Problems = Field(default_factory=Problems)
+    places: Places = Field(default_factory=Places)
     output: Output = Field(default_factory=Output)
     policies: list[Policy] = Field(
         default_factory=list,
@@ -906,6 +966,7 @@ class Scenario(Strict):
                 "arrivals",
                 "replay",
             )
+        self._check_places(names)
         kinds = set(self.problems.scopes)
         for i, c in enumerate(self.categories):
             unknown = sorted(set(c.problem.scope) - kinds)
@@ -919,6 +980,29 @@ class Scenario(Strict):
                     "scope",
                 )
         return self
+
+    def _check_places(self, names: list[str]) -> None:
+        """Refuse a category multiplier of ``places`` for a category that does not exist, and
+        an old-compound share for a city whose grids say it themselves."""
+        places = self.places
+        named: list[tuple[dict[str, float], tuple[str, ...]]] = [
+            (kind.rates, ("places", "kinds", name, "rates")) for name, kind in places.kinds.items()
+        ]
+        named.append((places.old_compounds.rates, ("places", "old_compounds", "rates")))
+        for rates, key in named:
+            for name in rates:
+                if name not in names:
+                    close = difflib.get_close_matches(name, names, n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    raise FieldError(f"no category '{name}'{hint}", *key, name)
+        if places.old_compounds.share > 0 and self.city.districts is not None:
+            raise FieldError(
+                "an explicit city marks its old compounds on its grids (`old_compound: true`), "
+                "not with a share",
+                "places",
+                "old_compounds",
+                "share",
+            )
 
     def _check_grid_names(self, named: dict[str, float], *key: str | int) -> None:
         """Refuse a grid name that is not in the city (as laid out, synthetic names included)."""

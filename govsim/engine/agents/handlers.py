@@ -31,6 +31,7 @@ from govsim.core.codes import (
 )
 from govsim.core.servers import ServerPool, TierTally
 from govsim.engine.agents.whistle import WhistleDesk
+from govsim.network.city import largest_remainders
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -308,15 +309,3 @@ def branch_staffing(scenario: Scenario, layout: CityLayout) -> list[list[int]]:
             base, rest = divmod(moved, n_units)
             staffing.append([base + (1 if k < rest else 0) for k in range(n_units)])
     return staffing
-
-
-def largest_remainders(total: int, shares: np.ndarray) -> list[int]:
-    """``total`` split in proportion to ``shares`` (summing to 1) into integers that sum to it:
-    each its floor, then one more to the largest fractional parts (ties to the first)."""
-    quotas = total * shares
-    counts = np.floor(quotas).astype(int)
-    left = total - int(counts.sum())
-    if left > 0:
-        order = np.argsort(-(quotas - counts), kind="stable")
-        counts[order[:left]] += 1
-    return [int(c) for c in counts]
