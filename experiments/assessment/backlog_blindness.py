@@ -109,8 +109,7 @@ def summarise(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
 def table(summary: dict[str, dict[str, float]]) -> str:
     """The summary as a markdown table."""
     lines = [
-        "| design | mean rho (95% CI) | rho > 0 | most backlogged: mean rank, top half, "
-        "bottom 3 |",
+        "| design | mean rho (95% CI) | rho > 0 | most backlogged: mean rank, top half, bottom 3 |",
         "| --- | --- | ---: | --- |",
     ]
     for design, s in summary.items():

@@ -42,7 +42,8 @@ _DEPARTMENT_STAGE = STAGE["department"]
 
 
 class OpenOrders(Strict):
-    """What the assessment counts of the orders still open (see the module docstring)."""
+    """What the monthly rates count of the work orders still open, and whether each unit's
+    backlog goes to rankings.parquet (docs/policies.md, "What counts")."""
 
     counted: bool = Field(
         False,
