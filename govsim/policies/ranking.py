@@ -221,13 +221,16 @@ class _RankingController:
             if month_end < self.spec.start_day * 24:
                 continue
             month = calendar.labels[calendar.month(month_end) - 1]
-            if orders.counted:
-                levers.env.process(self._rank_later(month, month_end, tally, appeals, backlog))
+            if book is not None and orders.counted:
+                levers.env.process(
+                    self._rank_later(book, month, month_end, tally, appeals, backlog)
+                )
             else:
                 self._rank(month, tally, appeals, backlog, {})
 
     def _rank_later(
         self,
+        book: BacklogBook,
         month: str,
         month_end: float,
         tally: Tally,
@@ -236,8 +239,7 @@ class _RankingController:
     ) -> Generator:
         """Rank ``month`` when its grace period ends, its open orders counted."""
         yield self.levers.env.timeout(self.spec.open_orders.grace_days * 24)
-        assert self.book is not None
-        counted = self.book.count_open(month_end)
+        counted = book.count_open(month_end)
         for unit, n in counted.items():
             row = tally[unit]
             row[0] += n  # closed late (row[1] unchanged), a valid callback,
@@ -266,14 +268,13 @@ class _RankingController:
         spec, levers = self.spec, self.levers
 
         def record(key: Unit, rank: int, composite: float | None, group: str) -> None:
-            extra = None
-            if backlog is not None:
-                means, late = backlog
-                mean = means[key[1]] if key[0] == "street" else float("nan")
-                extra = (mean, late.get(key, 0), counted.get(key, 0))
-            levers.record_ranking(
-                month, key[0], self._name(*key), rank, composite, group, backlog=extra
-            )
+            row = (month, key[0], self._name(*key), rank, composite, group)
+            if backlog is None:
+                levers.record_ranking(*row)
+                return
+            means, late = backlog
+            mean = means[key[1]] if key[0] == "street" else float("nan")
+            levers.record_ranking(*row, backlog=(mean, late.get(key, 0), counted.get(key, 0)))
 
         top = sorted(appeals, key=lambda s: (-appeals[s], s))[: spec.governance_count]
         for s in top:
