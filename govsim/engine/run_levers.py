@@ -26,8 +26,12 @@ if TYPE_CHECKING:
     from govsim.network.city import CityLayout
     from govsim.scenario.schema import Scenario
 
-RankingRow = tuple[str, str, str, int, "float | None", str]
-"""month, unit type, unit, rank (0 for the governance class), composite, group."""
+RankingRow = (
+    tuple[str, str, str, int, "float | None", str]
+    | tuple[str, str, str, int, "float | None", str, float, int, int]
+)
+"""month, unit type, unit, rank (0 for the governance class), composite, group; then, with
+the ranking's ``open_orders`` recorded, the unit's backlog (``BACKLOG_COLUMNS``)."""
 
 
 class RunLevers:
@@ -106,9 +110,17 @@ class RunLevers:
         self.policy_log.append((round(self.env.now, 6), text))
 
     def record_ranking(
-        self, month: str, unit_type: str, unit: str, rank: int, composite: float | None, group: str
+        self,
+        month: str,
+        unit_type: str,
+        unit: str,
+        rank: int,
+        composite: float | None,
+        group: str,
+        backlog: tuple[float, int, int] | None = None,
     ) -> None:
-        self.rankings.append((month, unit_type, unit, rank, composite, group))
+        row = (month, unit_type, unit, rank, composite, group)
+        self.rankings.append(row if backlog is None else (*row, *backlog))
 
     def mechanism(self, name: str) -> Mechanism | None:
         return named(self._mechanisms, name)

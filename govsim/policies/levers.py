@@ -140,9 +140,18 @@ class Levers(Protocol):
         """Add what a policy spent (``summary.json``: ``policy_costs``)."""
 
     def record_ranking(
-        self, month: str, unit_type: str, unit: str, rank: int, composite: float | None, group: str
+        self,
+        month: str,
+        unit_type: str,
+        unit: str,
+        rank: int,
+        composite: float | None,
+        group: str,
+        backlog: tuple[float, int, int] | None = None,
     ) -> None:
-        """Add a row to the league tables (``rankings.parquet``)."""
+        """Add a row to the league tables (``rankings.parquet``); ``backlog``: the unit's mean
+        open cases, open orders past their limit and orders counted open
+        (:mod:`govsim.policies.backlog`), given for every row of a run or for none."""
 
 
 class ProblemLevers(Protocol):

@@ -24,6 +24,10 @@ Responses, each off at 0:
   for each month it spends in the class (852 -> 276 monthly appeals, May to October 2019);
 - *speed for quality*: a street to rectify handles next month's cases ``speedup`` faster
   at ``resolution_penalty`` lower resolution.
+
+What counts (``open_orders``, :mod:`govsim.policies.backlog`): by default closed cases with a
+valid callback only; counted, the orders still open ``grace_days`` after the month's end
+count as closed late, unresolved and unsatisfied, and the month is ranked then.
 """
 
 from __future__ import annotations
@@ -36,13 +40,20 @@ from pydantic import Field, field_validator
 from govsim.core.bounds import MAX_DAYS, MAX_SCORE, MAX_STREETS, MAX_UNIT_STAFF
 from govsim.core.codes import DEPARTMENT_TIER, HOTLINE_TIER, NOT_ASKED, SATISFACTION_WEIGHT
 from govsim.core.rates import DEFAULT_WEIGHTS, RATES, RateName
+from govsim.policies.backlog import BacklogBook, OpenOrders
 from govsim.policies.base import PolicySpec
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Sequence
 
     from govsim.core.case import Case
+    from govsim.policies.backlog import Unit
     from govsim.policies.levers import Levers
+
+    Tally = defaultdict[Unit, list[float]]
+    """(unit type, index) -> [closed, on time, valid callbacks, resolved, satisfaction points]."""
+    Backlog = tuple[list[float], dict[Unit, int]]
+    """The streets' mean open cases over a month, the units' open orders past their limit."""
 
 ADVANCED, IMPROVING, RECTIFICATION, GOVERNANCE, ORDINARY = (
     "advanced",
@@ -114,6 +125,11 @@ class Ranking(PolicySpec):
     resolution_penalty: float = Field(
         0.0, ge=0, le=1, description="Lower resolution probability that buys the speed-up."
     )
+    open_orders: OpenOrders = Field(
+        default_factory=OpenOrders,
+        description="What the rates count of the orders still open, and whether each unit's "
+        "backlog is recorded (default: neither; closed cases with a valid callback only).",
+    )
 
     @field_validator("weights")
     @classmethod
@@ -126,6 +142,9 @@ class Ranking(PolicySpec):
 
     def install(self, levers: Levers) -> None:
         controller = _RankingController(self, levers)
+        book = controller.book
+        if book is not None:
+            levers.on_create(book.created)
         levers.on_create(controller.count_appeal)
         levers.on_close(controller.count_closed)
         levers.env.process(controller.run())
@@ -155,18 +174,27 @@ class _RankingController:
         self.rushed: list[int] = []
         self.listed: dict[int, int] = {}
         """Governance-class streets and the months they have left in the class."""
+        orders = spec.open_orders
+        self.book = (
+            BacklogBook(levers, len(self.street_names))
+            if orders.counted or orders.recorded
+            else None
+        )
 
     def _reset(self) -> None:
         self.appeals: defaultdict[int, int] = defaultdict(int)
         # (unit type, index) -> [closed, on time, valid callbacks, resolved, satisfaction points]
-        self.tally: defaultdict[tuple[str, int], list[float]] = defaultdict(
-            lambda: [0, 0, 0, 0, 0.0]
-        )
+        self.tally: Tally = defaultdict(lambda: [0, 0, 0, 0, 0.0])
 
     def count_appeal(self, case: Case) -> None:
         self.appeals[case.street] += 1
 
     def count_closed(self, case: Case) -> None:
+        book = self.book
+        if book is not None:
+            book.closed(case)
+            if not book.scored(case):
+                return  # counted open in an earlier month
         tier = case.final_tier
         if tier == HOTLINE_TIER:
             return
@@ -184,11 +212,39 @@ class _RankingController:
     def run(self) -> Generator:
         levers = self.levers
         calendar = levers.calendar
+        book, orders = self.book, self.spec.open_orders
         for month_end in calendar.month_ends():
             yield levers.env.timeout(month_end - levers.env.now)
-            if month_end >= self.spec.start_day * 24:
-                self._rank(calendar.labels[calendar.month(month_end) - 1])
+            tally, appeals = self.tally, self.appeals
             self._reset()
+            backlog = book.month_end() if book is not None else None
+            if month_end < self.spec.start_day * 24:
+                continue
+            month = calendar.labels[calendar.month(month_end) - 1]
+            if book is not None and orders.counted:
+                levers.env.process(
+                    self._rank_later(book, month, month_end, tally, appeals, backlog)
+                )
+            else:
+                self._rank(month, tally, appeals, backlog, {})
+
+    def _rank_later(
+        self,
+        book: BacklogBook,
+        month: str,
+        month_end: float,
+        tally: Tally,
+        appeals: dict[int, int],
+        backlog: Backlog | None,
+    ) -> Generator:
+        """Rank ``month`` when its grace period ends, its open orders counted."""
+        yield self.levers.env.timeout(self.spec.open_orders.grace_days * 24)
+        counted = book.count_open(month_end)
+        for unit, n in counted.items():
+            row = tally[unit]
+            row[0] += n  # closed late (row[1] unchanged), a valid callback,
+            row[2] += n  # unresolved and unsatisfied (rows 3 and 4 unchanged)
+        self._rank(month, tally, appeals, backlog, counted)
 
     def _composite(self, row: list[float]) -> float | None:
         if row[0] == 0 or row[2] == 0:
@@ -201,9 +257,26 @@ class _RankingController:
         weights = self.spec.weights
         return sum(weights.get(r, 0.0) * rates[r] for r in RATES) / sum(weights.values())
 
-    def _rank(self, month: str) -> None:
+    def _rank(
+        self,
+        month: str,
+        tally: Tally,
+        appeals: dict[int, int],
+        backlog: Backlog | None,
+        counted: dict[Unit, int],
+    ) -> None:
         spec, levers = self.spec, self.levers
-        top = sorted(self.appeals, key=lambda s: (-self.appeals[s], s))[: spec.governance_count]
+
+        def record(key: Unit, rank: int, composite: float | None, group: str) -> None:
+            row = (month, key[0], self._name(*key), rank, composite, group)
+            if backlog is None:
+                levers.record_ranking(*row)
+                return
+            means, late = backlog
+            mean = means[key[1]] if key[0] == "street" else float("nan")
+            levers.record_ranking(*row, backlog=(mean, late.get(key, 0), counted.get(key, 0)))
+
+        top = sorted(appeals, key=lambda s: (-appeals[s], s))[: spec.governance_count]
         for s in top:
             self.listed[s] = spec.governance_months
         governance = top + sorted(
@@ -215,7 +288,7 @@ class _RankingController:
             ("street", len(self.street_names)),
             ("department", len(self.department_names)),
         ):
-            composites = [(u, self._composite(self.tally[(unit_type, u)])) for u in range(count)]
+            composites = [(u, self._composite(tally[(unit_type, u)])) for u in range(count)]
             scored = [
                 (u, c) for u, c in composites if c is not None and (unit_type, u) not in groups
             ]
@@ -242,17 +315,9 @@ class _RankingController:
                 groups[(unit_type, u)] = IMPROVING
             for rank, (u, composite) in enumerate(scored):
                 self.previous[(unit_type, u)] = composite
-                levers.record_ranking(
-                    month,
-                    unit_type,
-                    self._name(unit_type, u),
-                    rank + 1,
-                    composite,
-                    groups[(unit_type, u)],
-                )
+                record((unit_type, u), rank + 1, composite, groups[(unit_type, u)])
         for s in governance:
-            score = self._composite(self.tally[("street", s)])
-            levers.record_ranking(month, "street", self.street_names[s], 0, score, GOVERNANCE)
+            record(("street", s), 0, self._composite(tally[("street", s)]), GOVERNANCE)
         self._respond(groups)
 
     def _name(self, unit_type: str, index: int) -> str:

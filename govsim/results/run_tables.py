@@ -35,6 +35,7 @@ from govsim.results.summary import summarise
 from govsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
+    from govsim.engine.run_levers import RankingRow
     from govsim.mechanisms.problems.tallies import ProblemTallies
 
 
@@ -119,7 +120,7 @@ def collect(state: RunState) -> RunResult:
         timeseries=timeseries,
         kpis=kpi_table(statistics, state.calendar, composite_weights(state.scenario.policies)),
         summary=summarise(state, timeseries),
-        rankings=pd.DataFrame(state.rankings, columns=list(RANKING_COLUMNS)),
+        rankings=pd.DataFrame(state.rankings, columns=ranking_columns(state.rankings)),
         statistics=statistics,
         tables={name: t for m in state.mechanisms for name, t in m.tables().items()},
         tallies={m.name: kept for m in state.mechanisms if (kept := m.tallies()) is not None},
@@ -129,6 +130,15 @@ def collect(state: RunState) -> RunResult:
 RANKING_COLUMNS = ("month", "unit_type", "unit", "rank", "composite", "group")
 """rankings.parquet: the league tables made during the run (ranking policy); rank 0 for the
 governance class, which is not ranked by score."""
+BACKLOG_COLUMNS = ("open_cases_mean", "open_past_limit", "open_counted")
+"""rankings.parquet's columns after RANKING_COLUMNS when the ranking's ``open_orders`` are
+recorded (:mod:`govsim.policies.backlog`)."""
+
+
+def ranking_columns(rows: list[RankingRow]) -> list[str]:
+    """The columns of rankings.parquet for ``rows``."""
+    wide = bool(rows) and len(rows[0]) > len(RANKING_COLUMNS)
+    return [*RANKING_COLUMNS, *BACKLOG_COLUMNS] if wide else list(RANKING_COLUMNS)
 
 
 NONDETERMINISTIC_SUMMARY_KEYS = ("performance",)
