@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from govsim.engine.mechanism import Mechanism
+from govsim.mechanisms.groups import GroupsMechanism
 from govsim.mechanisms.problems import ProblemsMechanism
 
 if TYPE_CHECKING:
     from govsim.scenario.schema import Scenario
 
 
-BUILT_IN: tuple[type[Mechanism], ...] = (ProblemsMechanism,)
+BUILT_IN: tuple[type[Mechanism], ...] = (ProblemsMechanism, GroupsMechanism)
 """The built-in mechanisms, in their order of installation."""
 
 

@@ -53,6 +53,7 @@ from govsim.core.parameters import (
 from govsim.policies import Policy
 from govsim.policies.whistle import Whistle
 from govsim.scenario.city_names import synthetic_names
+from govsim.scenario.groups import Residents
 from govsim.scenario.problems import CategoryProblems, Problems
 
 TerritorialTierName = Literal["grid", "street", "district"]
@@ -798,6 +799,7 @@ class Scenario(Strict):
     jurisdiction: Jurisdiction = Field(default_factory=Jurisdiction)
     feedback: Feedback = Field(default_factory=Feedback)
     problems: Problems = Field(default_factory=Problems)
+    residents: Residents = Field(default_factory=Residents)
     output: Output = Field(default_factory=Output)
     policies: list[Policy] = Field(
         default_factory=list,
@@ -917,6 +919,16 @@ class Scenario(Strict):
                     i,
                     "problem",
                     "scope",
+                )
+        for i, group in enumerate(self.residents.groups):
+            unknown = sorted(set(group.rates) - set(names))
+            if unknown:
+                raise FieldError(
+                    f"group '{group.name}': unknown categories {unknown}",
+                    "residents",
+                    "groups",
+                    i,
+                    "rates",
                 )
         return self
 
