@@ -86,17 +86,18 @@ class GroupsMechanism(Mechanism):
         if stock is None:  # the residents' events are appeals: reporting is their rate too
             multipliers = multipliers * reporting[:, None]
         else:
-            reporters = GroupReporters(
-                slices,
-                reporting,
-                np.array([g.first_report_delay for g in groups]),
-                stock.scope_residents,
-            )
-            set_hook(stock, "reporters", reporters, self)
+            delays = np.array([g.first_report_delay for g in groups])
+            if np.any(reporting != 1.0) or np.any(delays != 1.0):  # (else: nothing to change)
+                reporters = GroupReporters(slices, reporting, delays, stock.scope_residents)
+                set_hook(stock, "reporters", reporters, self)
         self._place(run.placement, multipliers)
         set_hook(run.flow, "closing", self._closing, self)
         set_hook(run.flow, "abandoning", self._abandoning, self)
-        set_hook(run.verification, "by_resident", self._callback, self)
+        if len(set(self.callback_terms)) > 1 or self.callback_terms[0] != (
+            scenario.feedback.callback_reach,
+            0.0,
+        ):  # (else every resident answers as the feedback section says)
+            set_hook(run.verification, "by_resident", self._callback, self)
         if scenario.output.cases_table:
             run.case_column("group", self._group_column)
         self._pending: Case | None = None

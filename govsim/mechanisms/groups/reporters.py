@@ -43,8 +43,16 @@ class GroupReporters:
         self.wide = [(mean, float(d)) for d in first_delay]
         """Per group: (rate factor, delay factor) of a problem of a wider scope."""
         self.single = [residents == 1 for residents in scope_residents]
-        self.position = Positions(slices.breakpoints(slices.shares * reporting))
+        breakpoints = slices.breakpoints(slices.shares * reporting)
+        self.positions = None if breakpoints is None else Positions(breakpoints)
+        """None: later reporters by share alone (the draw as it is)."""
 
     def arising(self, grid: int, resident: int, scope: int) -> tuple[float, float]:
         group = self.group_of(grid, resident)
         return self.one[group] if self.single[scope] else self.wide[group]
+
+    def position(self, u: float, touched: int) -> float:
+        positions = self.positions
+        if positions is None:
+            return u
+        return positions((u * touched - 1.0) / (touched - 1))  # u rescaled to [0, 1)

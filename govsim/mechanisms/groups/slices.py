@@ -76,8 +76,8 @@ class Positions:
     """A uniform draw to a position in a grid with ``GroupSlices.breakpoints`` (one draw at a
     time, for the problems' later reporters: ``np.interp`` costs more for a scalar)."""
 
-    def __init__(self, breakpoints: tuple[np.ndarray, np.ndarray] | None) -> None:
-        cdf, position = breakpoints if breakpoints is not None else ([0.0, 1.0], [0.0, 1.0])
+    def __init__(self, breakpoints: tuple[np.ndarray, np.ndarray]) -> None:
+        cdf, position = breakpoints
         self.cdf = list(map(float, cdf))
         self.position = list(map(float, position))
         self.last = len(self.cdf) - 2

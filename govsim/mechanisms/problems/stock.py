@@ -81,9 +81,9 @@ class Reporters(Protocol):
         the factors of its reporting rate and of its first report's delay."""
         ...
 
-    def position(self, u: float) -> float:
-        """Where a later report's uniform draw ``u`` puts its reporter among a grid's
-        residents (0 to 1; the identity when every resident reports alike)."""
+    def position(self, u: float, touched: int) -> float:
+        """Where a later report's draw ``u`` (uniform on [1 / touched, 1): not the first
+        resident) puts its reporter among a grid's residents, from 0 to 1."""
         ...
 
 
@@ -340,8 +340,8 @@ class ProblemStock:
         if u * touched < 1.0 or population <= 1:
             return problem.resident
         reporters = self.reporters
-        if reporters is not None:  # u is uniform on [1/touched, 1) here: rescaled to [0, 1)
-            u = reporters.position((u * touched - 1.0) / (touched - 1))
+        if reporters is not None:
+            u = reporters.position(u, touched)
         return self.resident_offset[problem.grid] + int(u * population) % population
 
     def _channel(self) -> int:
