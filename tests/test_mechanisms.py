@@ -106,7 +106,10 @@ def test_a_switched_off_mechanism_is_not_built() -> None:
     off = govsim.load_scenario(BASELINE, ["days=1", "problems.enabled=false"])
     on = govsim.load_scenario(BASELINE, ["days=1"])
     assert build(off) == []
-    assert [m.name for m in build(on)] == [cls.name for cls in BUILT_IN] == ["problems"]
+    assert [cls.name for cls in BUILT_IN] == ["problems", "groups"]
+    assert [m.name for m in build(on)] == ["problems"]  # the baseline has no groups
+    both = govsim.load_scenario(BASELINE, ["days=1", "residents.enabled=true"])
+    assert [m.name for m in build(both)] == ["problems", "groups"]
     run = new_run(off)
     assert run.mechanisms == ()
     hooks = (
@@ -118,6 +121,7 @@ def test_a_switched_off_mechanism_is_not_built() -> None:
         (run.handlers, "after_visit"),
         (run.handlers, "jurisdiction"),
         (run.verification, "judged_resolution"),
+        (run.verification, "by_resident"),
     )
     assert all(getattr(target, name) is None for target, name in hooks)
     # On, the problems mechanism sets only the hooks it needs: no paper closure, no after_visit.
