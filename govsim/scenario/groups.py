@@ -85,19 +85,20 @@ class ResidentGroup(Strict):
         return v
 
 
-class Residents(Strict):
+class ResidentGroups(Strict):
     """Groups of residents (off: every resident alike, as before)."""
 
     enabled: bool = Field(False, description="Split the residents into groups (see docs/model.md).")
     groups: list[ResidentGroup] = Field(
         default_factory=list,
+        max_length=100,
         description=f"The groups, in order within each grid; the residents no group holds "
         f"are `{OTHERS}` (factors 1), unless a group of that name is listed (shares then sum "
         "to 1).",
     )
 
     @model_validator(mode="after")
-    def _shares(self) -> Residents:
+    def _shares(self) -> ResidentGroups:
         names = [g.name for g in self.groups]
         if len(set(names)) != len(names):
             raise ValueError("group names must be unique")

@@ -53,7 +53,7 @@ from govsim.core.parameters import (
 from govsim.policies import Policy
 from govsim.policies.whistle import Whistle
 from govsim.scenario.city_names import synthetic_names
-from govsim.scenario.groups import Residents
+from govsim.scenario.groups import ResidentGroups
 from govsim.scenario.problems import CategoryProblems, Problems
 
 TerritorialTierName = Literal["grid", "street", "district"]
@@ -799,7 +799,7 @@ class Scenario(Strict):
     jurisdiction: Jurisdiction = Field(default_factory=Jurisdiction)
     feedback: Feedback = Field(default_factory=Feedback)
     problems: Problems = Field(default_factory=Problems)
-    residents: Residents = Field(default_factory=Residents)
+    residents: ResidentGroups = Field(default_factory=ResidentGroups)
     output: Output = Field(default_factory=Output)
     policies: list[Policy] = Field(
         default_factory=list,
