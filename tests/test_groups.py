@@ -289,3 +289,23 @@ def test_the_groups_book_catches_a_case_it_did_not_count() -> None:
     model.flow.closing = skip_first
     with pytest.raises(LedgerError, match="groups: .* closed"):
         model.run()
+
+
+@pytest.mark.slow
+def test_the_outcomes_are_the_cases_after_warm_up(shares_run) -> None:
+    """The experiment outcomes: the worst and best group's mean hours to close of cases
+    created after warm-up, and their ratio; NaN in a run without groups."""
+    from govsim.experiments.outcomes import OUTCOMES
+
+    cases = shares_run.cases
+    assert cases is not None
+    warmup = 7 * 24.0
+    closed = cases[(cases["status"] == "closed") & (cases["created"] >= warmup)]
+    means = (closed["closed"] - closed["created"]).groupby(closed["group"], observed=True).mean()
+    worst = OUTCOMES["group_time_to_close_worst_hours"](shares_run, warmup)
+    best = OUTCOMES["group_time_to_close_best_hours"](shares_run, warmup)
+    ratio = OUTCOMES["group_time_to_close_worst_over_best"](shares_run, warmup)
+    assert worst == pytest.approx(means.max()) and best == pytest.approx(means.min())
+    assert ratio == pytest.approx(means.max() / means.min())
+    plain = run(["days=2", "problems.enabled=false"])
+    assert math.isnan(OUTCOMES["group_time_to_close_worst_over_best"](plain, 0.0))
