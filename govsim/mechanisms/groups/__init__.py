@@ -25,11 +25,11 @@ Switched off, :meth:`GroupsMechanism.from_scenario` returns None: no hook is set
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from govsim.core.codes import FIXED, NO_OUTCOME
 from govsim.core.errors import LedgerError
 from govsim.core.json_numbers import round_number
 from govsim.engine.mechanism import FinishedRun, Mechanism, RunParts, set_hook
@@ -100,6 +100,11 @@ class GroupsMechanism(Mechanism):
             set_hook(run.verification, "by_resident", self._callback, self)
         if scenario.output.cases_table:
             run.case_column("group", self._group_column)
+        self._cuts, self._offset = slices.cuts.tolist(), slices.offset.tolist()
+        """``slices.group_of`` inlined in ``_closing`` (once per case)."""
+        book = self.book
+        self._add_times, self._add_codes = book.times.extend, book.codes.extend
+        self._add_answers = book.answers.extend
         self._pending: Case | None = None
         """The case closed last: its callback was drawn after ``closing``, and is tallied at
         the next closing (or at the end)."""
@@ -129,19 +134,14 @@ class GroupsMechanism(Mechanism):
 
     # -- hooks (govsim/engine/mechanism.py) ------------------------------------------------
     def _closing(self, case: Case, tier: int) -> None:
-        tallies = self.book
         pending = self._pending
         if pending is not None:  # its callback is drawn by now
-            tallies.resolved.append(pending.resolved)
-            tallies.satisfaction.append(pending.satisfaction)
-        group = self.group_of(case.grid, case.resident)
+            self._add_answers((pending.resolved, pending.satisfaction))
+        grid = case.grid
+        group = bisect_right(self._cuts[grid], case.resident - self._offset[grid])
         self._pending, self._pending_group = case, group
-        tallies.group.append(group)
-        created = case.created
-        tallies.created.append(created)
-        tallies.hours.append(case.closed - created)
-        outcome = case.outcome
-        tallies.fixed.append(-1 if outcome == NO_OUTCOME else int(outcome == FIXED))
+        self._add_codes((group, case.outcome))
+        self._add_times((case.created, case.closed))
 
     def _callback(self, case: Case) -> tuple[float, float]:
         """The verification call's ``by_resident``: the case's group's reach and shift."""
@@ -169,7 +169,7 @@ class GroupsMechanism(Mechanism):
             sum(tallies.abandoned),
             sum(tallies.open_at_end),
         )
-        rows = {len(tallies.group), len(tallies.resolved), len(tallies.satisfaction)}
+        rows = {len(tallies.times) // 2, tallies.rows, len(tallies.answers) // 2}
         if (
             closed != ledger.closed
             or abandoned != ledger.abandoned
@@ -185,8 +185,7 @@ class GroupsMechanism(Mechanism):
     def _flush(self) -> None:
         pending = self._pending
         if pending is not None:
-            self.book.resolved.append(pending.resolved)
-            self.book.satisfaction.append(pending.satisfaction)
+            self._add_answers((pending.resolved, pending.satisfaction))
             self._pending = None
 
     def tallies(self) -> GroupTallies:

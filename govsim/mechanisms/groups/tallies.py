@@ -1,8 +1,8 @@
 """Streaming tallies of the cases by group: what the ``groups`` block and outcomes need.
 
-One row per closed case (its group, when it was created, hours to close, whether it fixed
-its problem, its callback's answers), in typed arrays: 19 bytes a case, and exact quantiles
-at the end. Abandoned cases and those open at the end are counted per group.
+One row per closed case (its group, when it was created and closed, its outcome, its
+callback's answers), in typed arrays: 20 bytes a case, and exact quantiles at the end.
+Abandoned cases and those open at the end are counted per group.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from govsim.core.codes import NOT_ASKED, SATISFACTION_WEIGHT
+from govsim.core.codes import FIXED, NO_OUTCOME, NOT_ASKED, SATISFACTION_WEIGHT
 from govsim.core.json_numbers import quantile_summary, round_number
 
 NAN = float("nan")
@@ -25,37 +25,40 @@ class GroupTallies:
         self.names = names
         self.shares = shares
         self.residents = residents
-        self.group = array("b")
-        self.created = array("d")
-        self.hours = array("d")
-        """Hours from creation to closing."""
-        self.fixed = array("b")
-        """1: closing it fixed its problem, 0: not, -1: not judged (no problem behind it)."""
-        self.resolved = array("b")
-        """The callback's answer (1, 0), NOT_ASKED without a valid callback."""
-        self.satisfaction = array("b")
-        """A SATISFACTION_LEVELS code, NOT_ASKED without a valid callback."""
+        self.times = array("d")
+        """Per closed case, two floats: when it was created and when it closed (hours)."""
+        self.codes = array("b")
+        """Per closed case, two codes: its group and its ``outcome`` (OUTCOMES, NO_OUTCOME -1
+        for a case no mechanism judged)."""
+        self.answers = array("b")
+        """Per closed case, its callback's two answers: ``resolved`` (1, 0) and ``satisfaction``
+        (SATISFACTION_LEVELS), NOT_ASKED each without a valid callback."""
         self.abandoned = [0] * len(names)
         self.open_at_end = [0] * len(names)
 
     @property
-    def closed(self) -> list[int]:
-        return np.bincount(self._column("group", "b"), minlength=len(self.names)).tolist()
+    def rows(self) -> int:
+        """Closed cases tallied, and (their callbacks being tallied a closing later) answered."""
+        return len(self.codes) // 2
 
-    def _column(self, name: str, kind: str) -> np.ndarray:
-        values = getattr(self, name)
-        return np.frombuffer(values, dtype=np.int8 if kind == "b" else np.float64)
+    @property
+    def closed(self) -> list[int]:
+        groups = np.frombuffer(self.codes, dtype=np.int8)[0::2]
+        return np.bincount(groups, minlength=len(self.names)).tolist()
 
     def _closed_rows(self, warmup: float) -> dict[str, np.ndarray]:
         """The closed cases' columns, of cases created after ``warmup`` hours."""
-        created = self._column("created", "d")
-        keep = created >= warmup
+        times = np.frombuffer(self.times, dtype=np.float64).reshape(-1, 2)
+        codes = np.frombuffer(self.codes, dtype=np.int8).reshape(-1, 2)
+        answers = np.frombuffer(self.answers, dtype=np.int8).reshape(-1, 2)
+        keep = times[:, 0] >= warmup
+        outcome = codes[keep, 1]
         return {
-            "group": self._column("group", "b")[keep],
-            "hours": self._column("hours", "d")[keep],
-            "fixed": self._column("fixed", "b")[keep],
-            "resolved": self._column("resolved", "b")[keep],
-            "satisfaction": self._column("satisfaction", "b")[keep],
+            "group": codes[keep, 0],
+            "hours": times[keep, 1] - times[keep, 0],
+            "fixed": np.where(outcome == NO_OUTCOME, -1, (outcome == FIXED).astype(np.int8)),
+            "resolved": answers[keep, 0],
+            "satisfaction": answers[keep, 1],
         }
 
     def mean_time_to_close(self, warmup: float = 0.0) -> np.ndarray:
