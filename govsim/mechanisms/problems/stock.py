@@ -11,7 +11,8 @@ behind it) or a new problem. A problem
    duplicates while a case is open, repeat appeals after a case closed without fixing it,
    until its residents give up (after each such closure they go on with ``keep_reporting``).
    With groups of residents (:attr:`ProblemStock.reporters`), the first resident's group
-   scales the first delay and (a one-resident scope) the reporting rate.
+   scales the first delay and the reporting rate (a wider scope's by the groups' mean), and
+   later reporters are drawn by group.
    Delays and gaps of 2 and 3 (and a patrol's find) are counted on the reports' clock:
    calling hours by default (:mod:`govsim.core.calling_hours`), so reports fall when residents
    call;
