@@ -68,6 +68,15 @@ PLACES = [
     "urban_construction: 1.3, traffic: 1.2}}",
 ]
 PLAIN = "{scope: {household: 1}, fixability: 1, unfixable_share: 0}"
+# Groups of residents with every factor set (the aged 60 and over, 19.6%, seed 004; the
+# floating population, 1.45 of Haidian's 3.402 million, seed 001; factors assumed).
+GROUPS = (
+    "residents={enabled: true, groups: ["
+    "{name: aged_60_plus, share: 0.196, rates: {health: 1.5, public_services: 1.3}, "
+    "reporting: 0.8, first_report_delay: 1.5, callback_reach: 0.8, satisfaction_shift: 0.3}, "
+    "{name: floating, share: 0.426, rates: {housing: 1.4}, reporting: 0.6, "
+    "first_report_delay: 1.2, satisfaction_shift: -0.2}]}"
+)
 
 
 def reduction(n_categories: int) -> list[str]:
@@ -95,7 +104,14 @@ CONFIGS: dict[str, list[str]] = {
     "whistles, joint departments (the baseline's)": ["problems.enabled=false", *CLEAR, WHISTLE],
     "whistles, branches, street powers": [*OFF, WHISTLE, BRANCHES, POWERS],
     "places (old compounds, per-category draws)": [*OFF, *PLACES],
-    "every mechanism": ["problems.enabled=true", WHISTLE, BRANCHES, POWERS],
+    "groups of residents, problems off": [*OFF, GROUPS],
+    "groups of residents, the baseline's problems": [
+        "problems.enabled=true",
+        GROUPS,
+        *CLEAR,
+        *SINGLE,
+    ],
+    "every mechanism": ["problems.enabled=true", WHISTLE, BRANCHES, POWERS, GROUPS, *PLACES],
 }
 """Name -> overrides of the baseline. The first is the reference."""
 SHORT, LONG = 20, 120  # days of the instruction counts

@@ -1391,6 +1391,7 @@ BOUNDED_BY_A_CHECK = {
     ("SelfGovernance", "grid_coverage"): "shares in [0, 1]",
     ("PlaceKind", "rates"): "each multiplier in [0, MAX_MULTIPLIER]",
     ("OldCompounds", "rates"): "each multiplier in [0, MAX_MULTIPLIER]",
+    ("ResidentGroup", "rates"): "each multiplier in [0, MAX_MULTIPLIER]",
 }
 
 

@@ -22,6 +22,7 @@ from govsim.core.codes import CLOSED, STAGE
 from govsim.core.errors import LedgerError
 from govsim.engine.ledger import TIME_ORDER, check_timestamps
 from govsim.engine.run import Run
+from govsim.network.city import build_city
 from govsim.policies.whistle import Whistle
 from govsim.results.kpis_from_cases import assess, kpi_frame, three_rates
 from govsim.results.run_tables import collect
@@ -250,7 +251,47 @@ def scenario_dicts(draw) -> dict:
                 "categories": draw(st.one_of(st.none(), st.just([categories[0]["name"]]))),
             }
         ]
+    if draw(st.booleans()):
+        data["residents"] = draw(resident_groups([c["name"] for c in categories]))
     return data
+
+
+@st.composite
+def resident_groups(draw, categories: list[str]) -> dict:
+    """A residents section with groups on: up to three groups (the rest are 'others')."""
+    names = [f"g{i}" for i in range(draw(st.integers(1, 3)))]
+    split = draw(shares((*names, "rest"), drop_zeros=False))
+    groups = [
+        {
+            "name": name,
+            "share": split[name],
+            "rates": {c: draw(st.floats(0, 2)) for c in categories if draw(st.booleans())},
+            "reporting": draw(st.one_of(st.just(1.0), st.floats(0, 2))),
+            "first_report_delay": draw(st.one_of(st.just(1.0), st.floats(0, 3))),
+            "callback_reach": draw(st.one_of(st.none(), probabilities)),
+            "satisfaction_shift": draw(st.floats(-3, 3)),
+        }
+        for name in names
+    ]
+    return {"enabled": True, "groups": groups}
+
+
+def check_groups_block(result: govsim.RunResult) -> None:
+    """With groups on, the groups block counts the cases table's cases by its group column."""
+    block = result.summary["groups"]
+    if block is None:
+        return
+    cases = result.cases
+    assert cases is not None
+    group, status = cases["group"].astype(str), cases["status"].astype(str)
+    for name, figures in block["by_group"].items():
+        mine = group == name
+        assert figures["cases"] == int(mine.sum())
+        assert figures["closed"] == int((mine & (status == "closed")).sum())
+        assert figures["open_at_end"] == int((mine & (status == "open")).sum())
+        assert figures["callbacks"] == int((mine & cases["satisfied"].notna()).sum())
+    population = int(build_city(result.scenario).grid_population().sum())
+    assert sum(f["residents"] for f in block["by_group"].values()) == population
 
 
 scenarios = scenario_dicts().map(lambda data: validate(data, source="<hypothesis>"))
@@ -446,6 +487,7 @@ def test_ledger_balances_on_random_scenarios(scenario) -> None:
     result = govsim.simulate(scenario)
     check_cases_table(result.cases, result.summary, scenario.days * 24.0)
     check_statistics(result, scenario.days * 24.0)
+    check_groups_block(result)
 
     # Run the same scenario through Run directly to inspect its pools.
     model = new_run(scenario)

@@ -19,7 +19,13 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_ledger_properties import distributions, probabilities, scenario_dicts, shares
+from test_ledger_properties import (
+    check_groups_block,
+    distributions,
+    probabilities,
+    scenario_dicts,
+    shares,
+)
 
 import govsim
 from govsim.engine.ledger import check_timestamps
@@ -128,5 +134,6 @@ def test_ledgers_balance_with_problems_on(scenario) -> None:
     model = new_run(scenario)
     result = collect(model.run())  # raises LedgerError if a case or a problem is lost
     check_problem_tables(result)
+    check_groups_block(result)
     for pool in model.pools:
         assert pool.arrived == pool.departed + pool.queued + pool.busy + pool.withdrawn, pool

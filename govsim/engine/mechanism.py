@@ -33,7 +33,9 @@ The hooks a mechanism may set (None: the plain life cycle), with where they are 
 - ``flow.repeat_appeal(delay, case, channel)``: a resident appeals again (else a new case);
 - ``handlers.after_visit(case, tier)``: after a visit at a territorial tier; True if the
   mechanism closed the case;
-- ``handlers.jurisdiction(case, share, draw)``: whether an order's jurisdiction is unclear.
+- ``handlers.jurisdiction(case, share, draw)``: whether an order's jurisdiction is unclear;
+- ``verification.by_resident(case)``: the callback's reach and the shift of the satisfaction
+  score for the case's resident (unequal residents), instead of ``callback_reach`` and 0.
 
 Not hooks but data, read on the per-case path without a call: a mechanism that settles what
 a case is about elsewhere sets ``case.settled`` and calls ``flow.merge(case, tier)`` (the
@@ -44,7 +46,12 @@ and gives the verification call its resolution probabilities
 it was fixed.
 
 And once, by a call: ``run.route_arrivals(raise_event, rates, filtered)`` sends the
-residents' events to the mechanism instead of the intake (one mechanism per run).
+residents' events to the mechanism instead of the intake (one mechanism per run);
+``run.case_column(name, make)`` adds a column to the cases table, made from each chunk's
+columns as the table is written. Where the residents' events fall is data too:
+``run.placement`` (govsim/engine/agents/placement.py). A mechanism may offer a seam of its own
+to another (the problems stock's ``reporters``); the other finds it with
+``run.mechanism(name)``.
 
 Hooks are set with :func:`set_hook`. Two mechanisms may both listen to ``closing`` and
 ``abandoning`` (:data:`NOTIFICATIONS`: both are called, in order of installation); every
@@ -77,6 +84,7 @@ if TYPE_CHECKING:
     from govsim.engine.ledger import CaseLedger
     from govsim.engine.life_cycle import LifeCycle
     from govsim.engine.recording.cases import CaseRecorder
+    from govsim.engine.recording.tables import Columns
     from govsim.engine.statistics import RunStatistics
     from govsim.network.city import CityLayout
     from govsim.scenario.schema import Scenario
@@ -112,6 +120,16 @@ class RunParts(Protocol):
     ) -> None: ...
 
     def table_file(self, name: str) -> Path | None: ...
+
+    def case_column(self, name: str, make: Callable[[Columns], Any]) -> None:
+        """Add the column ``name`` to the cases table, made by ``make`` from each chunk's
+        columns (vectorised, as the table is written: no cost per case)."""
+        ...
+
+    def mechanism(self, name: str) -> Mechanism | None:
+        """The run's mechanism called ``name`` (installed before this one, or later), or
+        None: a mechanism that builds on another one's seam finds it by name."""
+        ...
 
 
 class FinishedRun(Protocol):
@@ -175,8 +193,9 @@ NOTIFICATIONS = ("closing", "abandoning")
 """Hooks that only observe (they return None): several mechanisms may set them."""
 
 
-def set_hook(target: object, name: str, hook: Callable[..., Any], owner: Mechanism) -> None:
-    """Set the hook ``name`` of ``target`` (the run or one of its agents) to ``hook``.
+def set_hook(target: object, name: str, hook: Any, owner: Mechanism) -> None:
+    """Set the hook ``name`` of ``target`` (the run, one of its agents, or a mechanism's part
+    that offers a seam) to ``hook``: a callable, or an object with the methods the seam names.
 
     A notification already set by another mechanism is kept and called first; any other hook
     already set raises ValueError naming both mechanisms.

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import simpy
@@ -38,7 +39,7 @@ from govsim.engine.life_cycle import LifeCycle
 from govsim.engine.mechanism import Mechanism, named
 from govsim.engine.monitor import Monitor
 from govsim.engine.recording.cases import CaseCodec, CaseRecorder
-from govsim.engine.recording.tables import open_table
+from govsim.engine.recording.tables import Columns, open_table
 from govsim.engine.run_levers import RankingRow, RunLevers
 from govsim.engine.statistics import AssessedUnits, RunStatistics
 from govsim.network.city import CityLayout, build_city
@@ -221,6 +222,7 @@ class Run:
             [bool(c.joint_departments) for c in scenario.categories],
         )
         table = open_table(codec, "case", cases_file) if scenario.output.cases_table else None
+        self.case_codec = codec
         return CaseRecorder(codec, statistics, table)
 
     @property
@@ -244,6 +246,11 @@ class Run:
         """Where the table ``name`` is streamed (None: kept in memory)."""
         path = self.table_files.get(name)
         return None if path is None else Path(path)
+
+    def case_column(self, name: str, make: Callable[[Columns], Any]) -> None:
+        """Add the column ``name`` to the cases table, made by ``make`` from each chunk's
+        columns (the record's fields, ``street`` and ``district``) as the table is written."""
+        self.case_codec.extra[name] = make
 
     def mechanism(self, name: str) -> Mechanism | None:
         """The run's mechanism called ``name``, or None."""

@@ -54,6 +54,7 @@ from govsim.core.parameters import (
 from govsim.policies import Policy
 from govsim.policies.whistle import Whistle
 from govsim.scenario.city_names import synthetic_names
+from govsim.scenario.groups import ResidentGroups
 from govsim.scenario.places import Places
 from govsim.scenario.problems import CategoryProblems, Problems
 
@@ -858,6 +859,7 @@ class Scenario(Strict):
     feedback: Feedback = Field(default_factory=Feedback)
     problems: Problems = Field(default_factory=Problems)
     places: Places = Field(default_factory=Places)
+    residents: ResidentGroups = Field(default_factory=ResidentGroups)
     output: Output = Field(default_factory=Output)
     policies: list[Policy] = Field(
         default_factory=list,
@@ -978,6 +980,16 @@ class Scenario(Strict):
                     i,
                     "problem",
                     "scope",
+                )
+        for i, group in enumerate(self.residents.groups):
+            unknown = sorted(set(group.rates) - set(names))
+            if unknown:
+                raise FieldError(
+                    f"group '{group.name}': unknown categories {unknown}",
+                    "residents",
+                    "groups",
+                    i,
+                    "rates",
                 )
         return self
 

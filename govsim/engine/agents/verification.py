@@ -32,6 +32,8 @@ from govsim.core.codes import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from govsim.core.controls import UnitQuality
     from govsim.core.randomness import RandomStreams
     from govsim.engine.agents.flow import CaseFlow
@@ -83,14 +85,23 @@ class VerificationCall:
         closing tier, and P(resolved | not fixed). The resident of such a case knows whether
         it was fixed (the unit's quality went into the fix), and a repeat appeal comes from the
         mechanism, not from the callback. None: no mechanism judges outcomes."""
+        self.by_resident: Callable[[Case], tuple[float, float]] | None = None
+        """Set by a mechanism of unequal residents (govsim/engine/mechanism.py): for a closed
+        case, the probability its callback reaches the resident, and what the resident adds
+        to the satisfaction score (log-odds). None: ``callback_reach`` and nothing."""
 
     def assess(self, case: Case) -> None:
         """Draw the callback outcome of a case that has just closed."""
         at = case.closed + self.delay()
-        reached = self.reach_draw() < self.reach
+        by_resident = self.by_resident
+        if by_resident is None:
+            reach, shift = self.reach, 0.0
+        else:
+            reach, shift = by_resident(case)
+        reached = self.reach_draw() < reach
         u_resolved, z_satisfied, u_repeat = (
             self.resolve_draw(),
-            self.satisfy_draw(),
+            self.satisfy_draw() - shift,  # z < score + shift: the shifted rating
             self.repeat_draw(),
         )
         if not reached or at > self.horizon:

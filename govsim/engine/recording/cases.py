@@ -19,8 +19,9 @@ Cases still open at the end of the run come last, as one more chunk.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -69,6 +70,9 @@ class CaseCodec(Places):
     departments: list[str]
     category_urgency: np.ndarray
     category_department: np.ndarray
+    extra: dict[str, Callable[[Columns], Any]] = field(default_factory=dict)
+    """Columns a mechanism adds to the cases table, by name: each made from a chunk's columns
+    when the table is written (vectorised, no cost per case); empty unless one adds some."""
 
     def columns(self, records: np.ndarray) -> Columns:
         """RECORD rows -> one contiguous array per field, plus the looked-up unit fields."""
@@ -125,6 +129,7 @@ class CaseCodec(Places):
                 "needed_tier": named(c["needed_tier"], TERRITORIAL_TIERS),
                 "disputes": c["disputes"].astype(np.int32),
                 "joint_departments": c["joint_departments"].astype(np.int32),
+                **{name: make(c) for name, make in self.extra.items()},
             },
         )
 

@@ -10,6 +10,9 @@ behind it) or a new problem. A problem
 3. while unfixed, is reported again at its scope's ``reporting_rate`` (a Poisson process):
    duplicates while a case is open, repeat appeals after a case closed without fixing it,
    until its residents give up (after each such closure they go on with ``keep_reporting``).
+   With groups of residents (:attr:`ProblemStock.reporters`), the first resident's group
+   scales the first delay and the reporting rate (a wider scope's by the groups' mean), and
+   later reporters are drawn by group.
    Delays and gaps of 2 and 3 (and a patrol's find) are counted on the reports' clock:
    calling hours by default (:mod:`govsim.core.calling_hours`), so reports fall when residents
    call;
@@ -28,7 +31,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from simpy.events import Timeout
 
@@ -68,6 +71,21 @@ if TYPE_CHECKING:
     from govsim.scenario.schema import Scenario
 
 Merge = Callable[["Case", int], None]
+
+
+class Reporters(Protocol):
+    """Who reports a problem, when its residents are unequal (a mechanism of resident groups
+    sets :attr:`ProblemStock.reporters`: govsim/mechanisms/groups/)."""
+
+    def arising(self, grid: int, resident: int, scope: int) -> tuple[float, float]:
+        """For a new problem of ``grid`` first met by ``resident``, of scope kind ``scope``:
+        the factors of its reporting rate and of its first report's delay."""
+        ...
+
+    def position(self, u: float, touched: int) -> float:
+        """Where a later report's draw ``u`` (uniform on [1 / touched, 1): not the first
+        resident) puts its reporter among a grid's residents, from 0 to 1."""
+        ...
 
 
 class ProblemStock:
@@ -161,6 +179,10 @@ class ProblemStock:
         self.agenda = Agenda(env)
         """The problems' pending reports after the first: most go stale (the problem is fixed
         first), and the agenda drops them without a SimPy event each."""
+        self.reporters: Reporters | None = None
+        """Set by a mechanism of unequal residents (with ``set_hook``: one owner): a new
+        problem's reporting rate and first-report delay by its first resident's group, and the
+        groups of its later reporters. None: every resident alike, the draws as without it."""
 
     # -- arising -------------------------------------------------------------------------
     def arise(self, category: int, grid: int, resident: int, channel: int) -> None:
@@ -190,6 +212,11 @@ class ProblemStock:
                 scope += 1
         unfixable_share = self.unfixable_share[category]
         unfixable = unfixable_share > 0 and self.unfixable_draw() < unfixable_share
+        rate, delay_factor = self.scope_rates[scope], 1.0
+        reporters = self.reporters
+        if reporters is not None:
+            rate_factor, delay_factor = reporters.arising(grid, resident, scope)
+            rate *= rate_factor
         ledger = self.ledger
         problem = Problem(
             ledger.arisen,
@@ -200,7 +227,7 @@ class ProblemStock:
             needed_tier,
             route,
             unfixable,
-            self.scope_rates[scope],
+            rate,
             resident,
         )
         ledger.open[problem.id] = problem  # ledger.arise, inline (the id is the count)
@@ -220,7 +247,7 @@ class ProblemStock:
         elif self.instant_first_report:
             self._first_report(problem)
         else:
-            when = self._after(problem.arose, self.first_delay())
+            when = self._after(problem.arose, self.first_delay() * delay_factor)
             self.soon.at(when, self._first_report_call, problem)
 
     def _prevented(self, category: int, grid: int) -> bool:
@@ -313,6 +340,9 @@ class ProblemStock:
         population = self.grid_population[problem.grid]
         if u * touched < 1.0 or population <= 1:
             return problem.resident
+        reporters = self.reporters
+        if reporters is not None:
+            u = reporters.position(u, touched)
         return self.resident_offset[problem.grid] + int(u * population) % population
 
     def _channel(self) -> int:
