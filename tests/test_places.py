@@ -13,6 +13,7 @@ from conftest import BASELINE, SCENARIOS_DIR, small_scenario_dict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from test_ledger_properties import check_groups_block
 from test_problems_properties import check_problem_tables, problem_scenarios
 
 import govsim
@@ -358,8 +359,9 @@ def test_the_cost_estimate_counts_the_grids_exposure() -> None:
 
 @st.composite
 def place_scenarios(draw: st.DrawFn) -> dict[str, Any]:
-    """A random problems scenario (test_problems_properties.py), problems on or off, with random
-    grid kinds, dispersions, staff by population and a random places section."""
+    """A random problems scenario (test_problems_properties.py), problems on or off, groups of
+    residents on or off (test_ledger_properties.py), with random grid kinds, dispersions, staff
+    by population and a random places section: every part of issue 27 on at random."""
     data = draw(problem_scenarios())
     if not draw(st.sampled_from([True, True, False])):
         data["problems"]["enabled"] = False
@@ -405,6 +407,7 @@ def test_ledgers_balance_with_places_on(scenario: Scenario) -> None:
     result = collect(model.run())  # raises LedgerError if a case or a problem is lost
     if scenario.problems.enabled:
         check_problem_tables(result)
+    check_groups_block(result)  # groups of residents are on at random too (scenario_dicts)
     layout = model.layout
     assert layout.population == sum(g.population for g in layout.grids)
     cases = result.cases
