@@ -52,6 +52,12 @@ def compare(seed: int | None, days: float | None) -> dict[str, object]:
     contacts = int(result.summary["created"])
     cases = result.cases
     work_orders = None if cases is None else int(cases["dispatched"].notna().sum())
+    by_year = {}  # the plan's years: contacts per 1,000 residents a day
+    if cases is not None:
+        year = (cases["created"] // (365 * 24)).astype(int)
+        for y, n in year.value_counts().sort_index().items():
+            days_in_year = min(365.0, scenario.days - 365 * y)
+            by_year[f"year {y + 1}"] = n / residents / days_in_year * 1000
     city_rate = sum(c.rate for c in scenario.categories)  # contacts per 1,000 residents a day
     simulated_rate = contacts / residents / scenario.days * 1000
     published_rate = PUBLISHED_APPEALS / PUBLISHED_RESIDENTS / 1095 * 1000
@@ -65,6 +71,7 @@ def compare(seed: int | None, days: float | None) -> dict[str, object]:
         "simulated_per_1000_a_day": simulated_rate,
         "city_rate_per_1000_a_day": city_rate,
         "simulated_over_city": simulated_rate / city_rate,
+        "simulated_per_1000_a_day_by_year": by_year,
         "published_appeals": PUBLISHED_APPEALS,
         "published_per_1000_a_day": published_rate,
         "city_published_per_1000_a_day": city_published_rate,
@@ -74,6 +81,9 @@ def compare(seed: int | None, days: float | None) -> dict[str, object]:
 
 def table(row: dict[str, object]) -> str:
     """The comparison as a markdown table."""
+    years = ", ".join(
+        f"{name} {rate:.3f}" for name, rate in row["simulated_per_1000_a_day_by_year"].items()
+    )
     return "\n".join(
         [
             "| | count | per 1,000 residents a day | over the city's |",
@@ -86,6 +96,8 @@ def table(row: dict[str, object]) -> str:
             f"{row['published_appeals']:,}+ | {row['published_per_1000_a_day']:.3f} | "
             f"{row['published_over_city']:.3f} (city: "
             f"{row['city_published_per_1000_a_day']:.3f}, 2019-2021 contacts) |",
+            "",
+            f"Simulated contacts per 1,000 residents a day, by the plan's year: {years}.",
         ]
     )
 
