@@ -66,6 +66,7 @@ RESULT_NAMES = frozenset(
         "problems.parquet",
         "timeseries.parquet",
         "kpis.parquet",
+        "places.parquet",
         "rankings.parquet",
         "summary.json",
         "scenario.yaml",

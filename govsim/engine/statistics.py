@@ -43,6 +43,7 @@ from govsim.core.codes import (
 from govsim.core.rates import rates_from_counts
 
 if TYPE_CHECKING:
+    from govsim.engine.place_tallies import PlaceTallies
     from govsim.engine.recording.tables import Columns
 
 HOURS_PER_DAY = 24.0
@@ -124,6 +125,7 @@ class RunStatistics:
         category_limits: list[float],
         units: AssessedUnits,
         category_joint: list[bool] | None = None,
+        places: PlaceTallies | None = None,
     ) -> None:
         self.days = max(days, 1)
         self.horizon = horizon
@@ -145,6 +147,9 @@ class RunStatistics:
         self._open_days: list[np.ndarray] = []
         self._open_ages: list[np.ndarray] = []
         """Per case still open at the end: its creation day and its age then (hours)."""
+        self.places = places
+        """Work orders by street and grid kind of where the problem is (the equity figures,
+        :mod:`govsim.results.equity`); None when the run does not count them."""
 
     # -- filling -------------------------------------------------------------------------
     def add(self, c: Columns) -> None:
@@ -194,14 +199,17 @@ class RunStatistics:
             ),
         )
         key = (day * self.units.size + unit)[assessed]
-        limit = self.limits[c["category"][assessed]]
-        created, first = c["created"][assessed], c["first_response"][assessed]
+        limit = self.limits[c["category"]]
+        created, first = c["created"], c["first_response"]
         due = ~np.isnan(first) | (created + limit <= self.horizon)
+        on_time = due & (first - created <= limit)
+        if self.places is not None:
+            self.places.add(c, day, due, on_time, judged)
         satisfaction = c["satisfaction"][assessed]
         flags = {
             "cases": None,
-            "due": due,
-            "on_time": due & (first - created <= limit),
+            "due": due[assessed],
+            "on_time": on_time[assessed],
             "valid": valid[assessed],
             "resolved": c["resolved"][assessed] == 1,
             "judged": judged[assessed],
