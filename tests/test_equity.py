@@ -22,8 +22,10 @@ from govsim.experiments.outcomes import OUTCOMES
 from govsim.results.equity import (
     MIN_CLOSED,
     gini,
+    most_backlogged,
     place_table,
     share_over,
+    spreads,
     theil,
     worst_decile_ratio,
 )
@@ -69,27 +71,30 @@ def test_share_over_limit_counts_medians_strictly_above_one() -> None:
 
 
 # -- an unequal city against its cases table ------------------------------------------------------
-STREET_STAFF = [2, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7, 8]
+SHORT_STREETS = (0, 1, 2)
+"""Streets of the unequal city short of staff: 1 grid worker a grid instead of 3, 2 street staff
+instead of 5 (the rest keep the baseline's)."""
 
 
 def unequal_city(folder: Path, days: int = 20) -> Path:
-    """The baseline with 12 explicit streets of two grids each, staff from 2 to 8."""
+    """The baseline with 12 explicit streets of two grids each (5,000 residents a grid, a road
+    grid in every fourth street), SHORT_STREETS short of staff."""
+
+    def street(s: int) -> dict:
+        short = s in SHORT_STREETS
+        grids = [
+            {
+                "name": f"D{s // 6}-S{s:02d}-G{g}",
+                "population": 5000,
+                "kind": kind,
+                **({"workers": 1} if short else {}),
+            }
+            for g, kind in enumerate(("community", "road" if s % 4 == 0 else "village"))
+        ]
+        return {"name": f"D{s // 6}-S{s:02d}", **({"staff": 2} if short else {}), "grids": grids}
+
     districts = [
-        {
-            "name": f"D{d}",
-            "streets": [
-                {
-                    "name": f"D{d}-S{s:02d}",
-                    "staff": STREET_STAFF[s],
-                    "grids": [
-                        {"name": f"D{d}-S{s:02d}-G{g}", "population": 5000, "kind": kind}
-                        for g, kind in enumerate(("community", "road" if s % 4 == 0 else "village"))
-                    ],
-                }
-                for s in range(6 * d, 6 * d + 6)
-            ],
-        }
-        for d in (0, 1)
+        {"name": f"D{d}", "streets": [street(s) for s in range(6 * d, 6 * d + 6)]} for d in (0, 1)
     ]
     spec = {
         "base": str(BASELINE),
@@ -100,6 +105,11 @@ def unequal_city(folder: Path, days: int = 20) -> Path:
     path = folder / "unequal.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     return path
+
+
+def category_limits(scenario: govsim.Scenario) -> dict[str, float]:
+    names = [c.name for c in scenario.categories]
+    return dict(zip(names, scenario.category_limits(), strict=True))
 
 
 def per_street_from_cases(cases: pd.DataFrame, limits: dict[str, float]) -> pd.DataFrame:
@@ -137,7 +147,7 @@ def test_most_backlogged_street_over_median_matches_the_cases_table(unequal_run)
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     block = summary["equity"]
     scenario = govsim.load_scenario(path)
-    limits = dict(zip([c.name for c in scenario.categories], scenario.category_limits()))
+    limits = category_limits(scenario)
     expected = per_street_from_cases(pd.read_parquet(out / "cases.parquet"), limits)
     assert len(expected) == block["streets"] == 12
 
@@ -153,7 +163,7 @@ def test_most_backlogged_street_over_median_matches_the_cases_table(unequal_run)
     )
     # The staffing is unequal enough to show: the worst street is one of the short-staffed.
     assert top["open_over_median"] > 2 and top["time_to_close_over_median"] > 1.2
-    assert worst in {f"D0-S{s:02d}" for s in range(3)}
+    assert worst in {f"D0-S{s:02d}" for s in SHORT_STREETS}
 
     # The whole per-street table, and the indices on it.
     places = pd.read_parquet(out / "places.parquet")
@@ -193,7 +203,7 @@ def test_equity_outcomes_take_the_warm_up(unequal_run) -> None:
     result = govsim.simulate(govsim.load_scenario(path))
     warmup = 5 * 24.0
     scenario = result.scenario
-    limits = dict(zip([c.name for c in scenario.categories], scenario.category_limits()))
+    limits = category_limits(scenario)
     assert result.cases is not None
     after = per_street_from_cases(result.cases[result.cases["created"] >= warmup], limits)
     timed = after.loc[after["closed"] >= MIN_CLOSED]
@@ -284,3 +294,32 @@ def test_an_equity_outcome_is_an_experiment_outcome_and_a_search_objective(tmp_p
     complete = trials[trials["state"] == "complete"]
     assert len(complete) >= 1
     assert complete["equity_ttc_gini"].between(0, 1).all()
+
+
+def test_streets_with_few_closed_orders_are_left_out_and_counted() -> None:
+    streets = pd.DataFrame(
+        {
+            "unit_type": "street",
+            "unit": ["a", "b", "c", "d"],
+            "closed": [MIN_CLOSED, MIN_CLOSED + 5, MIN_CLOSED - 1, 0],
+            "valid_callbacks": [MIN_CLOSED, 0, MIN_CLOSED, MIN_CLOSED],
+            "population": [1000, 1000, 0, 1000],
+            "time_to_close_median": [10.0, 30.0, 500.0, np.nan],
+            "time_over_limit_median": [0.5, 1.5, 9.0, np.nan],
+            "open_per_10k": [1.0, 3.0, np.nan, 8.0],
+            "satisfaction_rate": [0.8, np.nan, 0.6, 0.9],
+            "open_at_end": [1, 3, 0, 8],
+        }
+    )
+    spread = spreads(streets)
+    assert list(spread["time_to_close"].values) == [10.0, 30.0]
+    assert spread["time_to_close"].excluded == 2
+    assert spread["time_to_close"].indices()["gini"] == pytest.approx(
+        0.25
+    )  # |10-30| x 2 / (2 x 4 x 20)
+    assert share_over(spread["time_over_limit"].values) == 0.5
+    assert list(spread["backlog_per_10k"].values) == [1.0, 3.0, 8.0]
+    assert spread["satisfaction"].excluded == 1
+    top = most_backlogged(streets)
+    assert top["street"] == "d" and top["open_over_median"] == pytest.approx(8 / 2)
+    assert math.isnan(top["time_to_close_over_median"])  # the worst street closed none
