@@ -27,6 +27,7 @@ from govsim.results.equity import (
     share_over,
     spreads,
     theil,
+    with_equity_rows,
     worst_decile_ratio,
 )
 from govsim.search import run_study
@@ -323,3 +324,46 @@ def test_streets_with_few_closed_orders_are_left_out_and_counted() -> None:
     top = most_backlogged(streets)
     assert top["street"] == "d" and top["open_over_median"] == pytest.approx(8 / 2)
     assert math.isnan(top["time_to_close_over_median"])  # the worst street closed none
+
+
+def test_worst_decile_of_a_rate_is_its_lowest() -> None:
+    assert worst_decile_ratio([0.5, 0.8, 0.9], higher_is_worse=False) == pytest.approx(0.5 / 0.8)
+
+
+def test_kpi_equity_rows_hold_the_indices_across_the_months_streets() -> None:
+    rates = [0.9, 0.8, 0.7, 0.6]
+    kpis = pd.DataFrame(
+        {
+            "month": "2024-03",
+            "unit_type": ["city", "street", "street", "street", "street", "street"],
+            "unit": ["city", "a", "b", "c", "d", "e"],
+            "cases": [100, 30, 30, 30, 30, 1],
+            "due": [100, 30, 30, 30, 30, 1],
+            "on_time": [100, 27, 24, 21, 18, 1],
+            "valid_callbacks": [100, 30, 30, 30, 30, MIN_CLOSED - 1],
+            "resolved": [100, 27, 24, 21, 18, 1],
+            "problem_cases": 0,
+            "fixed_cases": 0,
+            "satisfaction_points": [100.0, 27, 24, 21, 18, 1],
+            "response_rate": [1.0, *rates, 1.0],
+            "resolution_rate": [1.0, *rates, 1.0],
+            "satisfaction_rate": [1.0, *rates, 1.0],
+            "composite": [1.0, *rates, 1.0],
+            "true_fix_rate": np.nan,
+            "month_days": 31.0,
+            "complete_month": True,
+        }
+    )
+    table = with_equity_rows(kpis)
+    assert list(table["unit_type"]) == ["city", *["equity"] * 3, *["street"] * 5]
+    assert table.dtypes.equals(kpis.dtypes)
+    equity = table[table["unit_type"] == "equity"].set_index("unit")
+    # street e (fewer valid callbacks than MIN_CLOSED) is left out of the indices and sums
+    assert (equity["cases"] == 120).all()
+    assert equity.loc["gini", "response_rate"] == pytest.approx(gini(rates))
+    assert equity.loc["theil", "satisfaction_rate"] == pytest.approx(theil(rates))
+    assert equity.loc["worst_decile_over_median", "composite"] == pytest.approx(0.6 / 0.75)
+    assert equity["true_fix_rate"].isna().all()  # no problems: no index
+    # Removing the rows gives the table back, row for row.
+    plain = table[table["unit_type"] != "equity"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(plain, kpis)

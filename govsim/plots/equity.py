@@ -73,9 +73,10 @@ def plot_street_spread(
         )
     if len(streets) <= MAX_LABELLED:
         ax.set_yticks(y, streets["unit"], fontsize="x-small" if len(streets) > 15 else "small")
+        ax.set_ylabel("street, worst on top")
     else:
         ax.set_yticks([])
-        ax.set_ylabel(f"{len(streets)} streets, sorted")
+        ax.set_ylabel(f"{len(streets)} streets, worst on top")
     ax.set_xlabel(label)
     ax.set_ylim(-0.7, len(streets) - 0.3)
     ax.grid(True, axis="x", alpha=0.3)
@@ -186,6 +187,7 @@ def plot_equity_map(
     ax.set_xlim(-0.05, 1.05)
     ax.set_ylim(-0.35, 2.6)
     ax.set_yticks([0, 1, 2], ["grids", "streets", "districts"])
+    ax.set_ylabel("tier")
     ax.tick_params(left=False, bottom=False, labelbottom=False)
     for spine in ax.spines.values():
         spine.set_visible(False)

@@ -11,7 +11,8 @@ vector x of n per-street values (docs/outputs.md):
 - :func:`gini`: sum_i sum_j |x_i - x_j| / (2 n^2 mean(x)), 0 when all are equal;
 - :func:`theil`: Theil's T, (1/n) sum_i (x_i / mean) ln(x_i / mean), 0 ln 0 = 0; at most ln n;
 - :func:`worst_decile_ratio`: the mean of the worst tenth of streets (the ceil(n / 10)
-  largest values, at least one) over the median street's value;
+  largest values, at least one; for satisfaction and the rates the smallest) over the median
+  street's value;
 - :func:`share_over`: the share of streets whose value exceeds 1, applied to each street's
   median ratio of time to close to the case's urgency limit.
 """
@@ -74,15 +75,17 @@ def theil(x: np.ndarray | list[float]) -> float:
     return float(xlogy(share, share).mean())
 
 
-def worst_decile_ratio(x: np.ndarray | list[float]) -> float:
-    """Mean of the ceil(n / 10) largest values (at least one) over the median; NaN when empty
-    or the median is 0."""
+def worst_decile_ratio(x: np.ndarray | list[float], higher_is_worse: bool = True) -> float:
+    """Mean of the worst ceil(n / 10) values (at least one) over the median: the largest (a
+    time, a backlog), or with ``higher_is_worse`` False the smallest (a rate, so the ratio is
+    at most 1); NaN when empty or the median is 0."""
     values = np.sort(_values(x))
     if not len(values):
         return float("nan")
     median = float(np.median(values))
-    top = values[-max(math.ceil(TOP_SHARE * len(values)), 1) :]
-    return float(top.mean() / median) if median > 0 else float("nan")
+    k = max(math.ceil(TOP_SHARE * len(values)), 1)
+    worst = values[-k:] if higher_is_worse else values[:k]
+    return float(worst.mean() / median) if median > 0 else float("nan")
 
 
 def share_over(x: np.ndarray | list[float], limit: float = 1.0) -> float:
@@ -92,8 +95,16 @@ def share_over(x: np.ndarray | list[float], limit: float = 1.0) -> float:
     return float((values > limit).mean()) if len(values) else float("nan")
 
 
-INDICES = {"gini": gini, "theil": theil, "worst_decile_over_median": worst_decile_ratio}
-"""The indices reported on each per-street figure."""
+def indices(x: np.ndarray | list[float], higher_is_worse: bool = True) -> dict[str, float]:
+    """Gini, Theil and the worst decile over the median of ``x``."""
+    return {
+        "gini": gini(x),
+        "theil": theil(x),
+        "worst_decile_over_median": worst_decile_ratio(x, higher_is_worse),
+    }
+
+
+INDEX_NAMES = ("gini", "theil", "worst_decile_over_median")
 
 
 def place_table(statistics: RunStatistics, warmup_hours: float = 0.0) -> pd.DataFrame:
@@ -185,9 +196,10 @@ class StreetSpread:
 
     values: np.ndarray
     excluded: int
+    higher_is_worse: bool = True
 
     def indices(self) -> dict[str, float]:
-        return {name: index(self.values) for name, index in INDICES.items()}
+        return indices(self.values, self.higher_is_worse)
 
 
 def street_rows(table: pd.DataFrame) -> pd.DataFrame:
@@ -210,7 +222,9 @@ def spreads(streets: pd.DataFrame) -> dict[str, StreetSpread]:
         "satisfaction": (rated, "satisfaction_rate"),
     }
     return {
-        name: StreetSpread(streets.loc[mask, column].to_numpy(float), int((~mask).sum()))
+        name: StreetSpread(
+            streets.loc[mask, column].to_numpy(float), int((~mask).sum()), name != "satisfaction"
+        )
         for name, (mask, column) in picked.items()
     }
 
@@ -290,3 +304,42 @@ KIND_COLUMNS = (
     "true_fix_rate",
 )
 """The figures of each grid kind in the summary's equity block."""
+
+
+KPI_COUNTS = (
+    "cases",
+    "due",
+    "on_time",
+    "valid_callbacks",
+    "resolved",
+    "problem_cases",
+    "fixed_cases",
+    "satisfaction_points",
+)
+KPI_RATES = ("response_rate", "resolution_rate", "satisfaction_rate", "composite", "true_fix_rate")
+
+
+def with_equity_rows(kpis: pd.DataFrame) -> pd.DataFrame:
+    """``kpis`` (kpis.parquet) with, per month, a row of ``unit_type`` ``equity`` for each index
+    (``unit``: ``gini``, ``theil``, ``worst_decile_over_median``): the rate columns hold the
+    index across the month's street rows with at least MIN_CLOSED valid callbacks (the worst
+    decile of a rate is its lowest), the count columns those streets' sums. The same rows
+    whether ``kpis`` came from the tallies or from a cases table."""
+    streets = kpis[kpis["unit_type"].astype(str) == "street"]
+    rows = []
+    for month, group in streets.groupby(streets["month"].astype(str), sort=True):
+        counted = group[group["valid_callbacks"] >= MIN_CLOSED]
+        for name in INDEX_NAMES:
+            row: dict[str, Any] = {"month": month, "unit_type": "equity", "unit": name}
+            row.update({c: counted[c].sum() for c in KPI_COUNTS})
+            for rate in KPI_RATES:
+                values = counted[rate].dropna().to_numpy(float)
+                row[rate] = indices(values, higher_is_worse=False)[name]
+            row["month_days"] = group["month_days"].iloc[0]
+            row["complete_month"] = group["complete_month"].iloc[0]
+            rows.append(row)
+    if not rows:
+        return kpis
+    added = pd.DataFrame(rows).astype(kpis.dtypes.to_dict())[list(kpis.columns)]
+    both = pd.concat([kpis, added], ignore_index=True)
+    return both.sort_values(["month", "unit_type", "unit"], ignore_index=True, kind="stable")
