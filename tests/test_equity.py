@@ -265,6 +265,8 @@ def test_an_equity_outcome_is_an_experiment_outcome_and_a_search_objective(tmp_p
     gini_runs = values[values["metric"].astype(str) == "equity_ttc_gini"]
     baseline = gini_runs[gini_runs["variant"].astype(str) == "baseline"]
     assert len(gini_runs) == 4 and gini_runs["value"].between(0, 1).all()
+    # a closed-only time to close brings its caveats along, as the others do
+    assert {"open_share", "settled"} <= set(values["metric"].astype(str))
     # A run of the experiment measures what the outcome gives on the same run.
     first = baseline.iloc[0]
     again = govsim.simulate(

@@ -280,8 +280,12 @@ TIME_TO_CLOSE = (
     "time_to_close_p90",
     "time_to_close_beyond_street",
     "time_to_close_cross_department",
+    "equity_ttc_gini",
+    "equity_ttc_theil",
+    "equity_ttc_worst_decile_ratio",
+    "equity_share_streets_over_limit",
 )
-"""The outcomes averaged over closed cases only."""
+"""The outcomes of closed cases only (the equity ones: each street's median time to close)."""
 COMPANIONS = ("open_share", "settled")
 """Measured beside any of TIME_TO_CLOSE, whether asked for or not (:func:`measured`)."""
 
