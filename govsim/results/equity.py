@@ -253,13 +253,15 @@ def most_backlogged(streets: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def equity_block(statistics: RunStatistics) -> dict[str, Any] | None:
+def equity_block(
+    statistics: RunStatistics, table: pd.DataFrame | None = None
+) -> dict[str, Any] | None:
     """The ``equity`` block of summary.json (whole run): the most backlogged street against
     the median street, the indices across streets, and the figures per grid kind; None when
-    the run counted no work orders by place."""
+    the run counted no work orders by place. ``table``: its :func:`place_table`, if made."""
     if statistics.places is None:
         return None
-    table = place_table(statistics)
+    table = place_table(statistics) if table is None else table
     streets = street_rows(table)
     spread = spreads(streets)
     indices: dict[str, Any] = {}
@@ -329,15 +331,15 @@ def with_equity_rows(kpis: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for month, group in streets.groupby(streets["month"].astype(str), sort=True):
         counted = group[group["valid_callbacks"] >= MIN_CLOSED]
+        sums = {c: counted[c].sum() for c in KPI_COUNTS}
+        by_rate = {
+            rate: indices(counted[rate].dropna().to_numpy(float), higher_is_worse=False)
+            for rate in KPI_RATES
+        }
+        coverage = {c: group[c].iloc[0] for c in ("month_days", "complete_month")}
         for name in INDEX_NAMES:
             row: dict[str, Any] = {"month": month, "unit_type": "equity", "unit": name}
-            row.update({c: counted[c].sum() for c in KPI_COUNTS})
-            for rate in KPI_RATES:
-                values = counted[rate].dropna().to_numpy(float)
-                row[rate] = indices(values, higher_is_worse=False)[name]
-            row["month_days"] = group["month_days"].iloc[0]
-            row["complete_month"] = group["complete_month"].iloc[0]
-            rows.append(row)
+            rows.append(row | sums | {r: by_rate[r][name] for r in KPI_RATES} | coverage)
     if not rows:
         return kpis
     added = pd.DataFrame(rows).astype(kpis.dtypes.to_dict())[list(kpis.columns)]

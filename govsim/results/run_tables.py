@@ -117,16 +117,17 @@ def collect(state: RunState) -> RunResult:
     statistics = state.recorder.tallies
     table = state.recorder.table
     timeseries = state.monitor.frame()
+    places = place_table(statistics)
     return RunResult(
         scenario=state.scenario,
         cases=table.frame() if table is not None else None,
         timeseries=timeseries,
         kpis=kpi_table(statistics, state.calendar, composite_weights(state.scenario.policies)),
-        summary=summarise(state, timeseries),
+        summary=summarise(state, timeseries, places),
         rankings=pd.DataFrame(state.rankings, columns=list(RANKING_COLUMNS)),
         statistics=statistics,
         tables={
-            "places": place_table(statistics),
+            "places": places,
             **{name: t for m in state.mechanisms for name, t in m.tables().items()},
         },
         tallies={m.name: kept for m in state.mechanisms if (kept := m.tallies()) is not None},
