@@ -5,10 +5,11 @@ assessed units of :class:`~govsim.engine.statistics.RunStatistics` cannot say: a
 a department closed is assessed to the department. Here each work order (a case sent out to
 a handling unit: ``dispatched`` is set, so neither a consultation nor an abandoned call)
 counts in the street of its grid and in its grid's kind, binned by the day it was created,
-so every figure takes a warm-up like the others. Per closed work order one time to close,
-its grid and its category are kept (for exact per-street quantiles and the ratio of time to
-close to its urgency limit); nothing else per case. The tallies fill from the same chunks as
-the run statistics and leave the simulation as it is.
+so every figure takes a warm-up like the others. Beside its time to close, which the run
+statistics keep anyway, each closed case keeps its grid (-1 for no work order) and its
+category there: 6 bytes, for exact per-street quantiles and the ratio of time to close to
+its urgency limit. The tallies fill from the same chunks as the run statistics and leave the
+simulation as it is.
 """
 
 from __future__ import annotations
@@ -78,16 +79,13 @@ def place_names(layout: CityLayout) -> PlaceNames:
 
 
 class PlaceTallies:
-    """Counters per (counter, creation day, place) and the closed work orders' times."""
+    """Counters per (counter, creation day, place); the closed work orders' grids and times
+    are kept by the run statistics (``RunStatistics.closed_orders``)."""
 
     def __init__(self, days: int, names: PlaceNames) -> None:
         self.days = days
         self.names = names
         self.counts = np.zeros((len(PLACE_COUNTERS), days * names.size), dtype=np.int64)
-        self._days: list[np.ndarray] = []
-        self._grids: list[np.ndarray] = []
-        self._categories: list[np.ndarray] = []
-        self._hours: list[np.ndarray] = []
 
     def add(
         self,
@@ -130,26 +128,8 @@ class PlaceTallies:
             mask = flags[name]
             picked = keys if mask is None else keys[np.tile(mask[orders], 2)]
             self.counts[row] += np.bincount(picked, minlength=minlength)
-        done = orders & closed
-        self._days.append(day[done].astype(np.int32))
-        self._grids.append(c["grid"][done].astype(np.int32))
-        self._categories.append(c["category"][done].astype(np.int16))
-        self._hours.append(c["closed"][done] - c["created"][done])
 
     def table(self, first_day: int = 0) -> np.ndarray:
         """Counters per (counter, place), summed over the days from ``first_day``."""
         counts = self.counts.reshape(len(PLACE_COUNTERS), self.days, self.names.size)
         return counts[:, first_day:, :].sum(axis=1)
-
-    def closed_orders(self, first_day: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Grid, category and hours to close of the closed work orders created from
-        ``first_day`` (in recording order)."""
-        if not self._days:
-            empty = np.empty(0, dtype=np.int32)
-            return empty, empty, np.empty(0)
-        self._days = [np.concatenate(self._days)]  # concatenate once, not per query
-        self._grids = [np.concatenate(self._grids)]
-        self._categories = [np.concatenate(self._categories)]
-        self._hours = [np.concatenate(self._hours)]
-        kept = self._days[0] >= first_day
-        return self._grids[0][kept], self._categories[0][kept], self._hours[0][kept]

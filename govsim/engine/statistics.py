@@ -144,6 +144,10 @@ class RunStatistics:
         self._close_kinds: list[np.ndarray] = []
         """Per closed case: BEYOND_STREET if it was a work order beyond the street's powers, plus
         CROSS_DEPARTMENT if its category needs several departments."""
+        self._close_grids: list[np.ndarray] = []
+        self._close_categories: list[np.ndarray] = []
+        """Per closed case, in a run that counts places: its grid (-1 if it was no work order)
+        and category, for the time to close by street (:meth:`closed_orders`)."""
         self._open_days: list[np.ndarray] = []
         self._open_ages: list[np.ndarray] = []
         """Per case still open at the end: its creation day and its age then (hours)."""
@@ -187,6 +191,10 @@ class RunStatistics:
             beyond * BEYOND_STREET
             + (beyond & self.category_joint[c["category"][closed]]) * CROSS_DEPARTMENT
         )
+        if self.places is not None:
+            order = ~np.isnan(c["dispatched"][closed])
+            self._close_grids.append(np.where(order, c["grid"][closed], -1).astype(np.int32))
+            self._close_categories.append(c["category"][closed].astype(np.int16))
 
         assessed = status != ABANDONED
         unit = np.where(
@@ -257,15 +265,35 @@ class RunStatistics:
         order); with ``kind`` (BEYOND_STREET or CROSS_DEPARTMENT) only the cases of that kind."""
         if not self._close_days:
             return np.empty(0)
-        days = np.concatenate(self._close_days)
-        hours = np.concatenate(self._close_hours)
-        kinds = np.concatenate(self._close_kinds)
-        # Concatenate once, not per query.
-        self._close_days, self._close_hours, self._close_kinds = [days], [hours], [kinds]
+        days, hours, kinds = self._closed()[:3]
         counted = days >= self.first_day(warmup_hours)
         if kind:
             counted &= (kinds & kind) == kind
         return hours[counted]
+
+    def closed_orders(self, warmup_hours: float = 0.0) -> tuple[np.ndarray, ...]:
+        """Grid, category and hours to close of the closed work orders created after warm-up
+        (in recording order); empty unless the run counts places."""
+        if not self._close_grids:
+            none = np.empty(0, dtype=np.int32)
+            return none, none, np.empty(0)
+        days, hours, _, grids, categories = self._closed()
+        kept = (days >= self.first_day(warmup_hours)) & (grids >= 0)
+        return grids[kept], categories[kept], hours[kept]
+
+    def _closed(self) -> tuple[np.ndarray, ...]:
+        """The closed cases' arrays, concatenated once, not per query."""
+        lists = (
+            self._close_days,
+            self._close_hours,
+            self._close_kinds,
+            self._close_grids,
+            self._close_categories,
+        )
+        joined = [np.concatenate(chunks) if chunks else np.empty(0) for chunks in lists]
+        for chunks, whole in zip(lists, joined, strict=True):
+            chunks[:] = [whole] if len(chunks) else []
+        return tuple(joined)
 
     def open_ages(self, warmup_hours: float = 0.0) -> np.ndarray:
         """Ages at the end of the run (hours) of the cases still open then, created after

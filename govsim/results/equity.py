@@ -117,7 +117,7 @@ def place_table(statistics: RunStatistics, warmup_hours: float = 0.0) -> pd.Data
     names = places.names
     first = statistics.first_day(warmup_hours)
     counts = dict(zip(_counter_names(), places.table(first), strict=True))
-    grid, category, hours = places.closed_orders(first)
+    grid, category, hours = statistics.closed_orders(warmup_hours)
     n_streets = len(names.streets)
     closed = pd.DataFrame(
         {
