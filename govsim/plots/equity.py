@@ -11,8 +11,10 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from govsim.network.graph import node_id
@@ -83,17 +85,13 @@ def plot_street_spread(
     return ax
 
 
-def spread_legend(ax: Axes) -> None:
-    """The legend of the spread panels: counted streets, streets left out, the p90 whisker."""
-    ax.legend(
-        handles=[
-            Patch(color="C0", label=f"street in the indices (>= {MIN_CLOSED} closed)"),
-            Patch(facecolor="0.85", edgecolor="0.4", hatch="//", label="fewer closed: left out"),
-            ax.plot([], [], "-|", color="black", label="to 90th percentile")[0],
-        ],
-        fontsize="x-small",
-        loc="lower right",
-    )
+def spread_handles() -> list[Artist]:
+    """The key of the spread panels: counted streets, streets left out, the p90 whisker."""
+    return [
+        Patch(color="C0", label=f"street in the indices (>= {MIN_CLOSED} closed work orders)"),
+        Patch(facecolor="0.85", edgecolor="0.4", hatch="//", label="fewer closed: left out"),
+        Line2D([], [], color="black", marker="|", label="to the 90th percentile"),
+    ]
 
 
 def plot_equity_map(
@@ -126,6 +124,8 @@ def plot_equity_map(
         return cmap(norm(value)) if np.isfinite(value) else "0.8"
 
     parent = {v: u for u, v, k in territory.edges(data="kind") if k == "contains"}
+    grids = [n for n in territory if tier.get(n) == "grid"]
+    many = len(grids) > 100  # hundreds of grid links: a light fan, not a solid block
     nx.draw_networkx_edges(
         territory,
         pos,
@@ -133,15 +133,15 @@ def plot_equity_map(
         ax=ax,
         edge_color="0.6",
         arrows=False,
-        width=0.6,
+        width=0.3 if many else 0.6,
+        alpha=0.3 if many else 1.0,
     )
-    grids = [n for n in territory if tier.get(n) == "grid"]
     nx.draw_networkx_nodes(
         territory,
         pos,
         nodelist=grids,
         ax=ax,
-        node_size=12 if len(grids) > 100 else 40,
+        node_size=12 if many else 40,
         node_color=[colour(median.get(parent.get(g, ""), np.nan)) for g in grids],
         linewidths=0,
     )
@@ -188,7 +188,7 @@ def plot_equity_map(
     ax.set_ylim(-0.35, 2.6)
     ax.set_yticks([0, 1, 2], ["grids", "streets", "districts"])
     ax.set_ylabel("tier")
-    ax.tick_params(left=False, bottom=False, labelbottom=False)
+    ax.tick_params(left=False, bottom=False, labelbottom=False, labelleft=True)
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_xlabel(

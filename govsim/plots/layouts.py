@@ -171,7 +171,7 @@ def equity_figure(inputs: PlotInputs) -> Figure:
     axes = panel_grid(fig, 3, columns=3)
     for ax, measure in zip(axes, ("time_to_close", "over_limit", "backlog"), strict=True):
         equity.plot_street_spread(places, measure, ax=ax)
-    equity.spread_legend(axes[0])
+    fig.legend(handles=equity.spread_handles(), loc="outside lower center", ncols=3)
     _suptitle(fig, inputs, "who waits longest and where (work orders by street, one run)")
     return fig
 
