@@ -16,6 +16,7 @@ from conftest import BASELINE
 
 import govsim
 from govsim.app.cli import main
+from govsim.app.console import format_summary
 from govsim.experiments import run_experiment
 from govsim.experiments.executors.local import LocalExecutor
 from govsim.experiments.outcomes import OUTCOMES
@@ -183,6 +184,17 @@ def test_most_backlogged_street_over_median_matches_the_cases_table(unequal_run)
     kinds = places[places["unit_type"] == "grid_kind"]
     assert set(kinds["unit"]) == {"community", "village", "road"}
     assert kinds["work_orders"].sum() == streets["work_orders"].sum()
+
+
+def test_console_names_the_most_backlogged_street(unequal_run) -> None:
+    _, out = unequal_run
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    top = summary["equity"]["most_backlogged"]
+    text = format_summary(summary)
+    assert f"most backlogged    {top['street']}: {top['open_at_end']:,} work orders" in text
+    assert f"({top['open_over_median']:.2f}x the median street's)" in text
+    del summary["equity"]  # a summary written before the block: no lines, no error
+    assert "most backlogged" not in format_summary(summary)
 
 
 @pytest.mark.slow
