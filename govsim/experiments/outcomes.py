@@ -20,12 +20,14 @@ backlog grows is flagged wherever its time to close is shown.
 from __future__ import annotations
 
 from collections.abc import Callable
+from weakref import WeakKeyDictionary
 
 import numpy as np
+import pandas as pd
 
 from govsim.core.rates import composite
 from govsim.engine.mechanism import MechanismOutcome
-from govsim.engine.statistics import BEYOND_STREET, CROSS_DEPARTMENT
+from govsim.engine.statistics import BEYOND_STREET, CROSS_DEPARTMENT, RunStatistics
 from govsim.mechanisms import BUILT_IN
 from govsim.policies.ranking import composite_weights
 from govsim.results.censoring import Censoring, censoring
@@ -181,8 +183,20 @@ def prevented(result: RunResult, warmup: float) -> float:
     return float(sum(result.summary["prevented_appeals"].values()))
 
 
+_STREETS: WeakKeyDictionary[RunStatistics, dict[float, pd.DataFrame]] = WeakKeyDictionary()
+"""Each finished run's street rows by warm-up, made once for all its equity outcomes (the
+entry goes with the run's statistics)."""
+
+
+def _streets(result: RunResult, warmup: float) -> pd.DataFrame:
+    by_warmup = _STREETS.setdefault(result.statistics, {})
+    if warmup not in by_warmup:
+        by_warmup[warmup] = street_rows(place_table(result.statistics, warmup))
+    return by_warmup[warmup]
+
+
 def _spread(result: RunResult, warmup: float, name: str) -> StreetSpread:
-    return spreads(street_rows(place_table(result.statistics, warmup)))[name]
+    return spreads(_streets(result, warmup))[name]
 
 
 def equity_ttc_gini(result: RunResult, warmup: float) -> float:
@@ -211,8 +225,7 @@ def equity_share_streets_over_limit(result: RunResult, warmup: float) -> float:
 def equity_backlog_worst_over_median(result: RunResult, warmup: float) -> float:
     """Work orders created after warm-up and still open at the end in the most backlogged
     street over the median street's (NaN when the median street has none)."""
-    streets = street_rows(place_table(result.statistics, warmup))
-    value = most_backlogged(streets)["open_over_median"]
+    value = most_backlogged(_streets(result, warmup))["open_over_median"]
     return float(value) if value is not None else float("nan")
 
 
