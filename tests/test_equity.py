@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,7 @@ from govsim.results.equity import (
     with_equity_rows,
     worst_decile_ratio,
 )
+from govsim.results.loading import NotAResultsFolder
 from govsim.search import run_study
 
 
@@ -381,3 +383,13 @@ def test_kpi_equity_rows_hold_the_indices_across_the_months_streets() -> None:
     # Removing the rows gives the table back, row for row.
     plain = table[table["unit_type"] != "equity"].reset_index(drop=True)
     pd.testing.assert_frame_equal(plain, kpis)
+
+
+def test_an_overwritten_places_table_is_refused_naming_the_column(unequal_run, tmp_path) -> None:
+    _, out = unequal_run
+    folder = tmp_path / "copy"
+    shutil.copytree(out, folder)
+    places = pd.read_parquet(folder / "places.parquet")
+    places.assign(closed=places["closed"].astype(str)).to_parquet(folder / "places.parquet")
+    with pytest.raises(NotAResultsFolder, match="column 'closed' holds text"):
+        govsim.load(folder)
