@@ -31,7 +31,13 @@ def test_run_shipped_scenario(path: Path, tmp_path: Path, capsys) -> None:
     captured = capsys.readouterr()
     assert rc == 0, captured.err
     assert "Traceback" not in captured.err
-    expected = {"timeseries.parquet", "kpis.parquet", "summary.json", "scenario.yaml"}
+    expected = {
+        "timeseries.parquet",
+        "kpis.parquet",
+        "places.parquet",
+        "summary.json",
+        "scenario.yaml",
+    }
     if scenario.output.cases_table:
         expected.add("cases.parquet")
         if scenario.problems.enabled:

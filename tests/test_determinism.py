@@ -12,7 +12,13 @@ from conftest import BASELINE
 from govsim.app.cli import main
 from govsim.results.run_tables import NONDETERMINISTIC_SUMMARY_KEYS
 
-TABLES = ("cases.parquet", "problems.parquet", "timeseries.parquet", "kpis.parquet")
+TABLES = (
+    "cases.parquet",
+    "problems.parquet",
+    "timeseries.parquet",
+    "kpis.parquet",
+    "places.parquet",
+)
 OUTPUTS = (*TABLES, "scenario.yaml", "summary.json")
 
 

@@ -485,7 +485,13 @@ def test_f4_force_replaces_the_whole_folder(earlier_run: Path, capsys) -> None:
     )
     assert rc == 0, err
     names = sorted(p.name for p in earlier_run.iterdir())
-    assert names == ["kpis.parquet", "scenario.yaml", "summary.json", "timeseries.parquet"]
+    assert names == [
+        "kpis.parquet",
+        "places.parquet",
+        "scenario.yaml",
+        "summary.json",
+        "timeseries.parquet",
+    ]
     assert json.loads((earlier_run / "summary.json").read_text())["scenario"] == "baseline"
     assert not leftovers(earlier_run.parent)
 

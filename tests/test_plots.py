@@ -49,8 +49,12 @@ RUN_FIGURES = {
     "time_to_close",
     "tiers",
     "league",
+    "equity",
+    "equity_map",
     "network",
 }
+RUN_ONLY = {"network", "equity", "equity_map"}
+"""Drawn from a run's own tables (an experiment draws the network once per variant)."""
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -195,7 +199,7 @@ def assert_valid_figure_files(folder: Path, names: set[str]) -> None:
 @pytest.mark.slow
 def test_plot_cli_writes_every_run_figure(run_dir: Path, capsys) -> None:
     assert main(["plot", str(run_dir)]) == 0
-    assert "wrote 8 figures" in capsys.readouterr().out  # with reported-against-true (problems)
+    assert "wrote 10 figures" in capsys.readouterr().out  # with reported-against-true (problems)
     assert_valid_figure_files(run_dir / "figures", RUN_FIGURES)
 
 
@@ -203,7 +207,7 @@ def test_plot_cli_writes_every_run_figure(run_dir: Path, capsys) -> None:
 def test_plot_cli_writes_every_experiment_figure(experiment_dir: Path) -> None:
     assert main(["plot", str(experiment_dir), "--quiet", "--workers", "1"]) == 0
     expected = (
-        (RUN_FIGURES - {"network"})
+        (RUN_FIGURES - RUN_ONLY)
         | {"paired", "sweep_staffing.street_staff"}
         | {f"network_{v}" for v in VARIANTS}
     )

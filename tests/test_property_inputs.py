@@ -55,7 +55,14 @@ FILE_LEVEL = (
     "larger than",
 )
 """Problems of the file as a whole: the message names a line but no key."""
-RUN_FILES = {"cases.parquet", "kpis.parquet", "scenario.yaml", "summary.json", "timeseries.parquet"}
+RUN_FILES = {
+    "cases.parquet",
+    "kpis.parquet",
+    "places.parquet",
+    "scenario.yaml",
+    "summary.json",
+    "timeseries.parquet",
+}
 EXPERIMENT_TABLES = {"results", "timeseries", "variants", "samples", "summary", "paired"}
 
 

@@ -47,6 +47,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(
             f"  {tier:<12}  {_pct(share):>11}   {_pct(summary['utilisation'].get(tier)):>17}"
         )
+    lines += _equity_lines(summary)
     perf = summary["performance"]
     lines += [
         "",
@@ -54,6 +55,31 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"({perf['wall_seconds']:.2f} s)",
     ]
     return "\n".join(lines)
+
+
+def _equity_lines(summary: dict[str, Any]) -> list[str]:
+    """The most backlogged street against the median street, and the spread of time to close
+    across streets (absent for a summary written before the equity block)."""
+    block = summary.get("equity")
+    if not block or block["most_backlogged"]["street"] is None:
+        return []
+    top, ttc = block["most_backlogged"], block["time_to_close"]
+
+    def times(ratio: float | None) -> str:
+        return "n/a" if ratio is None else f"{ratio:.2f}x"
+
+    def index(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    return [
+        "",
+        f"  most backlogged    {top['street']}: {top['open_at_end']:,} work orders open at end "
+        f"({times(top['open_over_median'])} the median street's), median time to close "
+        f"{times(top['time_to_close_over_median'])} the median street's",
+        f"  across streets     median time to close: Gini {index(ttc['gini'])}, worst decile "
+        f"{times(ttc['worst_decile_over_median'])} the median ({ttc['streets']} streets, "
+        f"{ttc['excluded']} with under {block['min_closed']} closed left out)",
+    ]
 
 
 def _censoring_lines(summary: dict[str, Any]) -> list[str]:

@@ -66,6 +66,7 @@ RESULT_NAMES = frozenset(
         "problems.parquet",
         "timeseries.parquet",
         "kpis.parquet",
+        "places.parquet",
         "rankings.parquet",
         "summary.json",
         "scenario.yaml",
@@ -95,7 +96,8 @@ FIGURE_SUFFIXES = frozenset({".png", ".svg", ".pdf", ".jpg", ".jpeg", ".eps"})
 """The formats a figure of govsim's may have been written in."""
 
 FIGURE_NAMES = re.compile(
-    r"(backlog|flows|rates|reported_vs_true|time_to_close|tiers|league|paired|sensitivity"
+    r"(backlog|flows|rates|reported_vs_true|time_to_close|tiers|league|equity|equity_map|paired"
+    r"|sensitivity"
     r"|pareto|parallel|discovery|network|network_.+|sweep_.+)"
 )
 """The names of govsim's figures in a results folder's ``figures/`` (without the format):

@@ -38,6 +38,7 @@ from govsim.engine.ledger import CaseLedger
 from govsim.engine.life_cycle import LifeCycle
 from govsim.engine.mechanism import Mechanism, named
 from govsim.engine.monitor import Monitor
+from govsim.engine.place_tallies import PlaceTallies, place_names
 from govsim.engine.recording.cases import CaseCodec, CaseRecorder
 from govsim.engine.recording.tables import Columns, open_table
 from govsim.engine.run_levers import RankingRow, RunLevers
@@ -220,6 +221,7 @@ class Run:
             self.category_limits,
             AssessedUnits(codec.departments, codec.streets),
             [bool(c.joint_departments) for c in scenario.categories],
+            PlaceTallies(math.ceil(scenario.days), place_names(layout)),
         )
         table = open_table(codec, "case", cases_file) if scenario.output.cases_table else None
         self.case_codec = codec

@@ -43,6 +43,7 @@ from govsim.core.codes import (
 from govsim.core.rates import rates_from_counts
 
 if TYPE_CHECKING:
+    from govsim.engine.place_tallies import PlaceTallies
     from govsim.engine.recording.tables import Columns
 
 HOURS_PER_DAY = 24.0
@@ -124,6 +125,7 @@ class RunStatistics:
         category_limits: list[float],
         units: AssessedUnits,
         category_joint: list[bool] | None = None,
+        places: PlaceTallies | None = None,
     ) -> None:
         self.days = max(days, 1)
         self.horizon = horizon
@@ -142,9 +144,16 @@ class RunStatistics:
         self._close_kinds: list[np.ndarray] = []
         """Per closed case: BEYOND_STREET if it was a work order beyond the street's powers, plus
         CROSS_DEPARTMENT if its category needs several departments."""
+        self._close_grids: list[np.ndarray] = []
+        self._close_categories: list[np.ndarray] = []
+        """Per closed case, in a run that counts places: its grid (-1 if it was no work order)
+        and category, for the time to close by street (:meth:`closed_orders`)."""
         self._open_days: list[np.ndarray] = []
         self._open_ages: list[np.ndarray] = []
         """Per case still open at the end: its creation day and its age then (hours)."""
+        self.places = places
+        """Work orders by street and grid kind of where the problem is (the equity figures,
+        :mod:`govsim.results.equity`); None when the run does not count them."""
 
     # -- filling -------------------------------------------------------------------------
     def add(self, c: Columns) -> None:
@@ -182,6 +191,10 @@ class RunStatistics:
             beyond * BEYOND_STREET
             + (beyond & self.category_joint[c["category"][closed]]) * CROSS_DEPARTMENT
         )
+        if self.places is not None:
+            order = ~np.isnan(c["dispatched"][closed])
+            self._close_grids.append(np.where(order, c["grid"][closed], -1).astype(np.int32))
+            self._close_categories.append(c["category"][closed].astype(np.int16))
 
         assessed = status != ABANDONED
         unit = np.where(
@@ -194,14 +207,17 @@ class RunStatistics:
             ),
         )
         key = (day * self.units.size + unit)[assessed]
-        limit = self.limits[c["category"][assessed]]
-        created, first = c["created"][assessed], c["first_response"][assessed]
+        limit = self.limits[c["category"]]
+        created, first = c["created"], c["first_response"]
         due = ~np.isnan(first) | (created + limit <= self.horizon)
+        on_time = due & (first - created <= limit)
+        if self.places is not None:
+            self.places.add(c, day, due, on_time, judged)
         satisfaction = c["satisfaction"][assessed]
         flags = {
             "cases": None,
-            "due": due,
-            "on_time": due & (first - created <= limit),
+            "due": due[assessed],
+            "on_time": on_time[assessed],
             "valid": valid[assessed],
             "resolved": c["resolved"][assessed] == 1,
             "judged": judged[assessed],
@@ -249,15 +265,35 @@ class RunStatistics:
         order); with ``kind`` (BEYOND_STREET or CROSS_DEPARTMENT) only the cases of that kind."""
         if not self._close_days:
             return np.empty(0)
-        days = np.concatenate(self._close_days)
-        hours = np.concatenate(self._close_hours)
-        kinds = np.concatenate(self._close_kinds)
-        # Concatenate once, not per query.
-        self._close_days, self._close_hours, self._close_kinds = [days], [hours], [kinds]
+        days, hours, kinds = self._closed()[:3]
         counted = days >= self.first_day(warmup_hours)
         if kind:
             counted &= (kinds & kind) == kind
         return hours[counted]
+
+    def closed_orders(self, warmup_hours: float = 0.0) -> tuple[np.ndarray, ...]:
+        """Grid, category and hours to close of the closed work orders created after warm-up
+        (in recording order); empty unless the run counts places."""
+        if not self._close_grids:
+            none = np.empty(0, dtype=np.int32)
+            return none, none, np.empty(0)
+        days, hours, _, grids, categories = self._closed()
+        kept = (days >= self.first_day(warmup_hours)) & (grids >= 0)
+        return grids[kept], categories[kept], hours[kept]
+
+    def _closed(self) -> tuple[np.ndarray, ...]:
+        """The closed cases' arrays, concatenated once, not per query."""
+        lists = (
+            self._close_days,
+            self._close_hours,
+            self._close_kinds,
+            self._close_grids,
+            self._close_categories,
+        )
+        joined = [np.concatenate(chunks) if chunks else np.empty(0) for chunks in lists]
+        for chunks, whole in zip(lists, joined, strict=True):
+            chunks[:] = [whole] if len(chunks) else []
+        return tuple(joined)
 
     def open_ages(self, warmup_hours: float = 0.0) -> np.ndarray:
         """Ages at the end of the run (hours) of the cases still open then, created after

@@ -10,6 +10,8 @@ is left out, however long it has waited. Beside it: ``open_share`` and ``open_ag
 it leaves out), ``time_to_close_restricted`` (censoring-aware: a Kaplan-Meier restricted
 mean that counts the open cases for the time they have waited) and ``settled`` /
 ``backlog_trend`` (does the backlog stop growing after the warm-up, :mod:`govsim.results.settling`).
+The ``equity_*`` outcomes compare streets (:mod:`govsim.results.equity`: work orders by the
+street of the problem, created after the warm-up).
 An experiment that asks for a time to close measures ``open_share`` and ``settled`` too
 (:func:`measured`, :func:`govsim.experiments.design.task_outcomes`), so a variant whose
 backlog grows is flagged wherever its time to close is shown.
@@ -18,15 +20,28 @@ backlog grows is flagged wherever its time to close is shown.
 from __future__ import annotations
 
 from collections.abc import Callable
+from weakref import WeakKeyDictionary
 
 import numpy as np
+import pandas as pd
 
 from govsim.core.rates import composite
 from govsim.engine.mechanism import MechanismOutcome
-from govsim.engine.statistics import BEYOND_STREET, CROSS_DEPARTMENT
+from govsim.engine.statistics import BEYOND_STREET, CROSS_DEPARTMENT, RunStatistics
 from govsim.mechanisms import BUILT_IN
 from govsim.policies.ranking import composite_weights
 from govsim.results.censoring import Censoring, censoring
+from govsim.results.equity import (
+    StreetSpread,
+    gini,
+    most_backlogged,
+    place_table,
+    share_over,
+    spreads,
+    street_rows,
+    theil,
+    worst_decile_ratio,
+)
 from govsim.results.run_tables import RunResult
 from govsim.results.settling import Settling, settling
 
@@ -168,6 +183,58 @@ def prevented(result: RunResult, warmup: float) -> float:
     return float(sum(result.summary["prevented_appeals"].values()))
 
 
+_STREETS: WeakKeyDictionary[RunStatistics, dict[float, pd.DataFrame]] = WeakKeyDictionary()
+"""Each finished run's street rows by warm-up, made once for all its equity outcomes (the
+entry goes with the run's statistics)."""
+
+
+def _streets(result: RunResult, warmup: float) -> pd.DataFrame:
+    by_warmup = _STREETS.setdefault(result.statistics, {})
+    if warmup not in by_warmup:
+        by_warmup[warmup] = street_rows(place_table(result.statistics, warmup))
+    return by_warmup[warmup]
+
+
+def _spread(result: RunResult, warmup: float, name: str) -> StreetSpread:
+    return spreads(_streets(result, warmup))[name]
+
+
+def equity_ttc_gini(result: RunResult, warmup: float) -> float:
+    """Gini coefficient across streets of their median time to close, over the work orders
+    created after warm-up and closed (streets with at least 20 closed work orders)."""
+    return gini(_spread(result, warmup, "time_to_close").values)
+
+
+def equity_ttc_theil(result: RunResult, warmup: float) -> float:
+    """Theil's T across streets of their median time to close (as ``equity_ttc_gini``)."""
+    return theil(_spread(result, warmup, "time_to_close").values)
+
+
+def equity_ttc_worst_decile_ratio(result: RunResult, warmup: float) -> float:
+    """Mean median time to close of the worst tenth of streets (at least one) over the median
+    street's (as ``equity_ttc_gini``)."""
+    return worst_decile_ratio(_spread(result, warmup, "time_to_close").values)
+
+
+def equity_share_streets_over_limit(result: RunResult, warmup: float) -> float:
+    """Share of streets whose closed work orders' median ratio of time to close to the
+    case's urgency limit exceeds 1 (streets with at least 20 closed work orders)."""
+    return share_over(_spread(result, warmup, "time_over_limit").values)
+
+
+def equity_backlog_worst_over_median(result: RunResult, warmup: float) -> float:
+    """Work orders created after warm-up and still open at the end in the most backlogged
+    street over the median street's (NaN when the median street has none)."""
+    value = most_backlogged(_streets(result, warmup))["open_over_median"]
+    return float(value) if value is not None else float("nan")
+
+
+def equity_backlog_gini(result: RunResult, warmup: float) -> float:
+    """Gini coefficient across streets of their open work orders at the end per 10,000
+    residents (work orders created after warm-up; streets with residents)."""
+    return gini(_spread(result, warmup, "backlog_per_10k").values)
+
+
 OUTCOMES: dict[str, Outcome] = {
     fn.__name__: fn
     for fn in (
@@ -191,6 +258,12 @@ OUTCOMES: dict[str, Outcome] = {
         share_closed_low,
         abandonment_rate,
         prevented,
+        equity_ttc_gini,
+        equity_ttc_theil,
+        equity_ttc_worst_decile_ratio,
+        equity_share_streets_over_limit,
+        equity_backlog_worst_over_median,
+        equity_backlog_gini,
     )
 }
 
@@ -220,8 +293,12 @@ TIME_TO_CLOSE = (
     "time_to_close_p90",
     "time_to_close_beyond_street",
     "time_to_close_cross_department",
+    "equity_ttc_gini",
+    "equity_ttc_theil",
+    "equity_ttc_worst_decile_ratio",
+    "equity_share_streets_over_limit",
 )
-"""The outcomes averaged over closed cases only."""
+"""The outcomes of closed cases only (the equity ones: each street's median time to close)."""
 COMPANIONS = ("open_share", "settled")
 """Measured beside any of TIME_TO_CLOSE, whether asked for or not (:func:`measured`)."""
 

@@ -12,6 +12,7 @@ restyle and combine them; :func:`make_figures` draws every figure of a results f
 
 from govsim.plots.closing import plot_time_to_close
 from govsim.plots.curves import plot_backlog, plot_daily_flow
+from govsim.plots.equity import plot_equity_map, plot_street_spread
 from govsim.plots.figures import make_figures
 from govsim.plots.forest import plot_paired
 from govsim.plots.league import plot_league
@@ -24,11 +25,13 @@ __all__ = [
     "make_figures",
     "plot_backlog",
     "plot_daily_flow",
+    "plot_equity_map",
     "plot_league",
     "plot_network",
     "plot_paired",
     "plot_rate",
     "plot_sensitivity",
+    "plot_street_spread",
     "plot_sweep",
     "plot_tier_shares",
     "plot_time_to_close",

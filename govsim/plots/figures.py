@@ -25,6 +25,8 @@ from govsim.plots.layouts import (
     backlog_figure,
     bands_text,
     closing_figure,
+    equity_figure,
+    equity_map_figure,
     flows_figure,
     forest_figure,
     league_figure,
@@ -112,6 +114,26 @@ def figure_specs(inputs: PlotInputs) -> list[FigureSpec]:
                 lambda: league_figure(inputs),
             )
         )
+    if inputs.places is not None and (inputs.places["unit_type"].astype(str) == "street").any():
+        specs.append(
+            FigureSpec(
+                "equity",
+                "Work orders by street, worst on top: median time to close with a whisker to "
+                "the 90th percentile, its median ratio to the urgency limit (dashed at 1), and "
+                "open work orders at the end per 10,000 residents; hatched streets have too few "
+                "closed work orders for the indices (in the panel titles).",
+                lambda: equity_figure(inputs),
+            )
+        )
+        for graph in list(inputs.graphs.values())[:1]:
+            specs.append(
+                FigureSpec(
+                    "equity_map",
+                    "Districts, streets and grids, streets coloured by median time to close "
+                    "and sized by open work orders per 10,000 residents.",
+                    partial(equity_map_figure, inputs, graph),
+                )
+            )
     if inputs.paired is not None:
         specs.append(
             FigureSpec(

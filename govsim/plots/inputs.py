@@ -35,11 +35,14 @@ class PlotInputs:
     paired: pd.DataFrame | None = None
     sweep: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
+    places: pd.DataFrame | None = None
+    """A run's work orders by street and grid kind (``places.parquet``), for the equity
+    figures; None for an experiment."""
     note: str = ""
 
     def table(self, name: str) -> pd.DataFrame:
-        """The frame ``name`` (kpis, closed, loads, paired, sweep, sensitivity); a figure that
-        needs one is only drawn when it is there, so its absence is an error."""
+        """The frame ``name`` (kpis, closed, loads, paired, sweep, sensitivity, places); a
+        figure that needs one is only drawn when it is there, so its absence is an error."""
         frame = getattr(self, name)
         if frame is None:
             raise ValueError(f"{self.label}: no {name} table to draw from")
@@ -70,6 +73,7 @@ def inputs_for(
             loads=views.get("loads"),
             scenario=data.scenario,
             graphs={name: policy_graph(data.scenario)},
+            places=data.tables.get("places"),
         )
     return _experiment_inputs(data, replay, replications, workers, progress)
 

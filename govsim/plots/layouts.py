@@ -5,7 +5,18 @@ from __future__ import annotations
 import networkx as nx
 from matplotlib.figure import Figure
 
-from govsim.plots import closing, curves, forest, league, network, problems, rates, sweeps, tiers
+from govsim.plots import (
+    closing,
+    curves,
+    equity,
+    forest,
+    league,
+    network,
+    problems,
+    rates,
+    sweeps,
+    tiers,
+)
 from govsim.plots.inputs import PlotInputs
 from govsim.plots.style import new_figure, panel_grid
 
@@ -148,6 +159,28 @@ def network_figure(inputs: PlotInputs, variant: str, graph: nx.MultiDiGraph) -> 
     """The network of one variant, nodes coloured by its loads."""
     fig = new_figure(12, 7)
     network.plot_network(graph, inputs.table("loads"), variant=variant, ax=fig.subplots())
+    return fig
+
+
+def equity_figure(inputs: PlotInputs) -> Figure:
+    """The spread across streets: median time to close (p90 whiskers), its ratio to the limit,
+    backlog per resident."""
+    places = inputs.table("places")
+    n = int((places["unit_type"].astype(str) == "street").sum())
+    fig = new_figure(14, 1.6 + 0.22 * min(n, equity.MAX_LABELLED))
+    axes = panel_grid(fig, 3, columns=3)
+    for ax, measure in zip(axes, ("time_to_close", "over_limit", "backlog"), strict=True):
+        equity.plot_street_spread(places, measure, ax=ax)
+    fig.legend(handles=equity.spread_handles(), loc="outside lower center", ncols=3)
+    _suptitle(fig, inputs, "who waits longest and where (work orders by street, one run)")
+    return fig
+
+
+def equity_map_figure(inputs: PlotInputs, graph: nx.MultiDiGraph) -> Figure:
+    """The jurisdiction with its streets coloured by median time to close."""
+    fig = new_figure(12, 6)
+    equity.plot_equity_map(graph, inputs.table("places"), ax=fig.subplots())
+    _suptitle(fig, inputs, "time to close across the jurisdiction (one run)")
     return fig
 
 

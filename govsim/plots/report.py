@@ -148,6 +148,7 @@ def _run_sections(data: RunData) -> list[tuple[str, str]]:
         + _censoring_html(s)
         + "<h3>Tiers</h3>"
         + _table(tiers)
+        + _equity_html(s)
     )
     yaml_text = (data.path / "scenario.yaml").read_text(encoding="utf-8")
     return [
@@ -158,6 +159,40 @@ def _run_sections(data: RunData) -> list[tuple[str, str]]:
         ),
         ("Summary", tables),
     ]
+
+
+def _equity_html(s: dict) -> str:
+    """The summary's equity block: the most backlogged street against the median street and
+    the indices across streets (empty for a summary written before it was)."""
+    block = s.get("equity")
+    if not block:
+        return ""
+    top = block["most_backlogged"]
+    rows = [
+        {
+            "across streets": name.replace("_", " "),
+            "Gini": block[name]["gini"],
+            "Theil": block[name]["theil"],
+            "worst decile / median": block[name]["worst_decile_over_median"],
+            "streets (left out)": f"{block[name]['streets']} ({block[name]['excluded']})",
+        }
+        for name in ("time_to_close", "backlog_per_10k", "satisfaction")
+    ]
+    over = block["time_to_close"].get("share_over_limit")
+    text = (
+        f"<p>Most backlogged street: {html.escape(str(top['street']))}, "
+        f"{top['open_at_end']} work orders open at the end "
+        f"({_times(top['open_over_median'])} the median street's), median time to close "
+        f"{_times(top['time_to_close_over_median'])} the median street's. Streets whose "
+        f"median work order closes past its limit: {_pct(over)}%. Time to close is each "
+        f"street's median; streets with fewer than {block['min_closed']} closed work orders are "
+        "left out (docs/outputs.md).</p>"
+    )
+    return "<h3>Equity across streets</h3>" + text + _table(pd.DataFrame(rows), 3)
+
+
+def _times(ratio: float | None) -> str:
+    return "n/a times" if ratio is None else f"{ratio:.2f} times"
 
 
 def _censoring_html(s: dict) -> str:

@@ -3,8 +3,9 @@
 The engine counts per creation day and assessed unit
 (:class:`~govsim.engine.statistics.RunStatistics`, its ``UNIT_COUNTERS``); this module adds the
 days into months, adds the city-wide row, names the counters as the table's columns and
-computes the rates. :func:`govsim.results.kpis_from_cases.kpi_frame` computes the same table
-from a cases table, as the reference it is tested against.
+computes the rates, then the rows of inequality across streets
+(:func:`govsim.results.equity.with_equity_rows`). :func:`govsim.results.kpis_from_cases.kpi_frame`
+computes the same table from a cases table, as the reference it is tested against.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 from govsim.core.calendar import Calendar, add_month_coverage
 from govsim.core.rates import add_rates, add_true_fix_rate, satisfaction_points
 from govsim.engine.statistics import HOURS_PER_DAY, UNIT_COUNTERS, RunStatistics
+from govsim.results.equity import with_equity_rows
 
 COUNTER_COLUMNS = {
     "valid": "valid_callbacks",
@@ -52,4 +54,4 @@ def kpi_table(
     add_rates(kpis, weights)
     add_true_fix_rate(kpis)
     add_month_coverage(kpis, calendar)
-    return kpis.astype({"month": str, "unit_type": str, "unit": str})
+    return with_equity_rows(kpis.astype({"month": str, "unit_type": str, "unit": str}))

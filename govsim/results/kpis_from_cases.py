@@ -15,6 +15,7 @@ from govsim.core.calendar import Calendar, add_month_coverage
 from govsim.core.codes import SATISFACTION_LEVELS, SATISFACTION_WEIGHT
 from govsim.core.rates import add_rates, add_true_fix_rate
 from govsim.policies.ranking import composite_weights
+from govsim.results.equity import with_equity_rows
 from govsim.scenario.schema import Scenario
 
 
@@ -108,4 +109,6 @@ def kpi_frame(
     ).reset_index()
     add_rates(kpis, composite_weights(scenario.policies))
     add_true_fix_rate(kpis)
-    return add_month_coverage(kpis, Calendar(scenario.start_date, horizon), counted_from)
+    return with_equity_rows(
+        add_month_coverage(kpis, Calendar(scenario.start_date, horizon), counted_from)
+    )

@@ -242,6 +242,7 @@ def run_table_kinds() -> dict[str, dict[str, str]]:
     from govsim.engine.recording.cases import CaseCodec
     from govsim.mechanisms.problems.record import PROBLEM_RECORD
     from govsim.mechanisms.problems.recording import ProblemCodec
+    from govsim.results.equity import TIME_COLUMNS
     from govsim.results.run_tables import RANKING_COLUMNS
 
     none = np.empty(0, dtype=np.int64)
@@ -254,6 +255,9 @@ def run_table_kinds() -> dict[str, dict[str, str]]:
         "kpis": {"month": "text", "unit_type": "text", "unit": "text", "cases": "integer"},
         "rankings": {c: "integer" if c == "rank" else "text" for c in RANKING_COLUMNS}
         | {"composite": "number"},
+        "places": {"unit_type": "text", "unit": "text"}
+        | dict.fromkeys(("population", "work_orders", "closed", "open_at_end"), "integer")
+        | dict.fromkeys(("open_per_10k", *TIME_COLUMNS), "number"),
     }
 
 

@@ -7,6 +7,8 @@ Outputs of a run folder:
 - ``problems.parquet``: one row per problem (runs with ``problems.enabled``);
 - ``timeseries.parquet``: the state per tier at a fixed interval;
 - ``kpis.parquet``: the three rates per assessed unit (street, department) and month;
+- ``places.parquet``: work orders, time to close and rates per street and grid kind of
+  where the problem is (:mod:`govsim.results.equity`);
 - ``summary.json``: the headline figures;
 - ``scenario.yaml``: the fully resolved scenario, to repeat the run exactly.
 
@@ -30,6 +32,7 @@ from govsim.core.io import atomic_write, check_output_folder, output_folder, res
 from govsim.engine.run import RunState
 from govsim.engine.statistics import RunStatistics
 from govsim.policies.ranking import composite_weights
+from govsim.results.equity import place_table
 from govsim.results.kpi_table import kpi_table
 from govsim.results.summary import summarise
 from govsim.scenario.schema import Scenario
@@ -54,10 +57,11 @@ class RunResult:
     statistics: RunStatistics
     """The streaming tallies the summary and the experiment outcomes are computed from."""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    """The mechanisms' tables by name (govsim/engine/mechanism.py), each written as
-    ``NAME.parquet``: ``problems``, one row per problem ordered by problem id (runs with
-    ``problems.enabled``, unless ``output.cases_table`` is off or the table was streamed to a
-    file)."""
+    """Further tables by name, each written as ``NAME.parquet``: ``places``, work orders by
+    street and grid kind (:func:`govsim.results.equity.place_table`, every run), then the
+    mechanisms' tables (govsim/engine/mechanism.py): ``problems``, one row per problem
+    ordered by problem id (runs with ``problems.enabled``, unless ``output.cases_table`` is
+    off or the table was streamed to a file)."""
     tallies: dict[str, Any] = field(default_factory=dict)
     """The mechanisms' streaming tallies by mechanism name (``problems``: its
     :class:`~govsim.mechanisms.problems.tallies.ProblemTallies`)."""
@@ -114,15 +118,19 @@ def collect(state: RunState) -> RunResult:
     statistics = state.recorder.tallies
     table = state.recorder.table
     timeseries = state.monitor.frame()
+    places = place_table(statistics)
     return RunResult(
         scenario=state.scenario,
         cases=table.frame() if table is not None else None,
         timeseries=timeseries,
         kpis=kpi_table(statistics, state.calendar, composite_weights(state.scenario.policies)),
-        summary=summarise(state, timeseries),
+        summary=summarise(state, timeseries, places),
         rankings=pd.DataFrame(state.rankings, columns=ranking_columns(state.rankings)),
         statistics=statistics,
-        tables={name: t for m in state.mechanisms for name, t in m.tables().items()},
+        tables={
+            "places": places,
+            **{name: t for m in state.mechanisms for name, t in m.tables().items()},
+        },
         tallies={m.name: kept for m in state.mechanisms if (kept := m.tallies()) is not None},
     )
 

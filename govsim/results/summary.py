@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from govsim.core.codes import TIERS
 from govsim.core.json_numbers import quantile_summary, round_number
 from govsim.results.censoring import censoring
+from govsim.results.equity import equity_block
 from govsim.results.settling import settling, summary_warmup_hours
 
 if TYPE_CHECKING:
@@ -16,9 +17,12 @@ if TYPE_CHECKING:
     from govsim.engine.statistics import RunStatistics
 
 
-def summarise(state: RunState, timeseries: pd.DataFrame) -> dict[str, Any]:
+def summarise(
+    state: RunState, timeseries: pd.DataFrame, places: pd.DataFrame | None = None
+) -> dict[str, Any]:
     """The headline figures of a run (summary.json), from its streaming statistics and its
-    time series (``timeseries``, for the settling check)."""
+    time series (``timeseries``, for the settling check); ``places``: its work orders by street
+    (:func:`govsim.results.equity.place_table`), if already made."""
     ledger = state.ledger
     statistics = state.recorder.tallies
     closed_by_tier = statistics.closed_by_tier()
@@ -42,6 +46,7 @@ def summarise(state: RunState, timeseries: pd.DataFrame) -> dict[str, Any]:
         "share_closed_by_tier": {t: round_number(closed_by_tier[t] / n_closed) for t in TIERS},
         "utilisation": {tier: round_number(u) for tier, u in state.utilisation.items()},
         "prevented_appeals": state.prevented,
+        "equity": equity_block(statistics, places),
         **mechanism_blocks(state),
         "policy_costs": {
             policy: {k: round_number(v) for k, v in spent.items()}

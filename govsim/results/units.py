@@ -52,6 +52,18 @@ METRICS: dict[str, MetricStyle] = {
     "fix_time_mean": MetricStyle("mean time to fix", "hours"),
     "fix_time_p90": MetricStyle("90th pct. time to fix", "hours"),
     "problems_open_end": MetricStyle("problems open at end", "problems"),
+    "equity_ttc_gini": MetricStyle("Gini of streets' median time to close", "0-1"),
+    "equity_ttc_theil": MetricStyle("Theil of streets' median time to close", "index"),
+    "equity_ttc_worst_decile_ratio": MetricStyle(
+        "worst-decile streets' time to close over median", "ratio"
+    ),
+    "equity_share_streets_over_limit": MetricStyle(
+        "streets whose median closes past its limit", "%", 100.0
+    ),
+    "equity_backlog_worst_over_median": MetricStyle(
+        "most backlogged street over median street", "ratio"
+    ),
+    "equity_backlog_gini": MetricStyle("Gini of streets' backlog per resident", "0-1"),
 }
 """The label and unit of every outcome (``govsim.experiments.outcomes.OUTCOMES``); a name
 missing here is labelled with itself and the unit "value"."""
