@@ -34,7 +34,7 @@ def test_run_shipped_scenario(path: Path, tmp_path: Path, capsys) -> None:
     expected = {
         "timeseries.parquet",
         "kpis.parquet",
-        "places.parquet",
+        "equity.parquet",
         "summary.json",
         "scenario.yaml",
     }

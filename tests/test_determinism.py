@@ -17,7 +17,7 @@ TABLES = (
     "problems.parquet",
     "timeseries.parquet",
     "kpis.parquet",
-    "places.parquet",
+    "equity.parquet",
 )
 OUTPUTS = (*TABLES, "scenario.yaml", "summary.json")
 

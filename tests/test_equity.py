@@ -170,7 +170,7 @@ def test_most_backlogged_street_over_median_matches_the_cases_table(unequal_run)
     assert worst in {f"D0-S{s:02d}" for s in SHORT_STREETS}
 
     # The whole per-street table, and the indices on it.
-    places = pd.read_parquet(out / "places.parquet")
+    places = pd.read_parquet(out / "equity.parquet")
     streets = places[places["unit_type"] == "street"].set_index("unit")
     for column in expected:
         assert streets[column].to_numpy(float) == pytest.approx(
@@ -208,7 +208,7 @@ def test_summary_only_run_gives_the_same_equity_figures(unequal_run) -> None:
     written = json.loads((out / "summary.json").read_text(encoding="utf-8"))["equity"]
     assert result.summary["equity"] == written
     pd.testing.assert_frame_equal(
-        result.tables["places"], pd.read_parquet(out / "places.parquet"), check_dtype=False
+        result.tables["equity"], pd.read_parquet(out / "equity.parquet"), check_dtype=False
     )
 
 
@@ -389,7 +389,7 @@ def test_an_overwritten_places_table_is_refused_naming_the_column(unequal_run, t
     _, out = unequal_run
     folder = tmp_path / "copy"
     shutil.copytree(out, folder)
-    places = pd.read_parquet(folder / "places.parquet")
-    places.assign(closed=places["closed"].astype(str)).to_parquet(folder / "places.parquet")
+    places = pd.read_parquet(folder / "equity.parquet")
+    places.assign(closed=places["closed"].astype(str)).to_parquet(folder / "equity.parquet")
     with pytest.raises(NotAResultsFolder, match="column 'closed' holds text"):
         govsim.load(folder)

@@ -486,8 +486,8 @@ def test_f4_force_replaces_the_whole_folder(earlier_run: Path, capsys) -> None:
     assert rc == 0, err
     names = sorted(p.name for p in earlier_run.iterdir())
     assert names == [
+        "equity.parquet",
         "kpis.parquet",
-        "places.parquet",
         "scenario.yaml",
         "summary.json",
         "timeseries.parquet",

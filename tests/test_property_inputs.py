@@ -58,7 +58,7 @@ FILE_LEVEL = (
 RUN_FILES = {
     "cases.parquet",
     "kpis.parquet",
-    "places.parquet",
+    "equity.parquet",
     "scenario.yaml",
     "summary.json",
     "timeseries.parquet",

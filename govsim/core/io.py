@@ -66,7 +66,7 @@ RESULT_NAMES = frozenset(
         "problems.parquet",
         "timeseries.parquet",
         "kpis.parquet",
-        "places.parquet",
+        "equity.parquet",
         "rankings.parquet",
         "summary.json",
         "scenario.yaml",

@@ -1,7 +1,7 @@
 """Who waits longest and where: the spread of time to close and backlog across streets, and the
 jurisdiction drawn with its streets coloured by time to close.
 
-Both draw a run's ``places.parquet`` (:func:`govsim.results.equity.place_table`): streets
+Both draw a run's ``equity.parquet`` (:func:`govsim.results.equity.place_table`): streets
 with fewer than :data:`~govsim.results.equity.MIN_CLOSED` closed work orders, which the
 indices leave out, are drawn hatched (spread) or grey (map).
 """

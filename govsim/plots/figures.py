@@ -114,7 +114,7 @@ def figure_specs(inputs: PlotInputs) -> list[FigureSpec]:
                 lambda: league_figure(inputs),
             )
         )
-    if inputs.places is not None and (inputs.places["unit_type"].astype(str) == "street").any():
+    if inputs.equity is not None and (inputs.equity["unit_type"].astype(str) == "street").any():
         specs.append(
             FigureSpec(
                 "equity",

@@ -35,13 +35,13 @@ class PlotInputs:
     paired: pd.DataFrame | None = None
     sweep: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
-    places: pd.DataFrame | None = None
-    """A run's work orders by street and grid kind (``places.parquet``), for the equity
+    equity: pd.DataFrame | None = None
+    """A run's work orders by street and grid kind (``equity.parquet``), for the equity
     figures; None for an experiment."""
     note: str = ""
 
     def table(self, name: str) -> pd.DataFrame:
-        """The frame ``name`` (kpis, closed, loads, paired, sweep, sensitivity, places); a
+        """The frame ``name`` (kpis, closed, loads, paired, sweep, sensitivity, equity); a
         figure that needs one is only drawn when it is there, so its absence is an error."""
         frame = getattr(self, name)
         if frame is None:
@@ -73,7 +73,7 @@ def inputs_for(
             loads=views.get("loads"),
             scenario=data.scenario,
             graphs={name: policy_graph(data.scenario)},
-            places=data.tables.get("places"),
+            equity=data.tables.get("equity"),
         )
     return _experiment_inputs(data, replay, replications, workers, progress)
 

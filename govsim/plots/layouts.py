@@ -165,7 +165,7 @@ def network_figure(inputs: PlotInputs, variant: str, graph: nx.MultiDiGraph) -> 
 def equity_figure(inputs: PlotInputs) -> Figure:
     """The spread across streets: median time to close (p90 whiskers), its ratio to the limit,
     backlog per resident."""
-    places = inputs.table("places")
+    places = inputs.table("equity")
     n = int((places["unit_type"].astype(str) == "street").sum())
     fig = new_figure(14, 1.6 + 0.22 * min(n, equity.MAX_LABELLED))
     axes = panel_grid(fig, 3, columns=3)
@@ -179,7 +179,7 @@ def equity_figure(inputs: PlotInputs) -> Figure:
 def equity_map_figure(inputs: PlotInputs, graph: nx.MultiDiGraph) -> Figure:
     """The jurisdiction with its streets coloured by median time to close."""
     fig = new_figure(12, 6)
-    equity.plot_equity_map(graph, inputs.table("places"), ax=fig.subplots())
+    equity.plot_equity_map(graph, inputs.table("equity"), ax=fig.subplots())
     _suptitle(fig, inputs, "time to close across the jurisdiction (one run)")
     return fig
 

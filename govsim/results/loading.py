@@ -255,7 +255,7 @@ def run_table_kinds() -> dict[str, dict[str, str]]:
         "kpis": {"month": "text", "unit_type": "text", "unit": "text", "cases": "integer"},
         "rankings": {c: "integer" if c == "rank" else "text" for c in RANKING_COLUMNS}
         | {"composite": "number"},
-        "places": {"unit_type": "text", "unit": "text"}
+        "equity": {"unit_type": "text", "unit": "text"}
         | dict.fromkeys(("population", "work_orders", "closed", "open_at_end"), "integer")
         | dict.fromkeys(("open_per_10k", *TIME_COLUMNS), "number"),
     }

@@ -7,7 +7,7 @@ Outputs of a run folder:
 - ``problems.parquet``: one row per problem (runs with ``problems.enabled``);
 - ``timeseries.parquet``: the state per tier at a fixed interval;
 - ``kpis.parquet``: the three rates per assessed unit (street, department) and month;
-- ``places.parquet``: work orders, time to close and rates per street and grid kind of
+- ``equity.parquet``: work orders, time to close and rates per street and grid kind of
   where the problem is (:mod:`govsim.results.equity`);
 - ``summary.json``: the headline figures;
 - ``scenario.yaml``: the fully resolved scenario, to repeat the run exactly.
@@ -118,17 +118,17 @@ def collect(state: RunState) -> RunResult:
     statistics = state.recorder.tallies
     table = state.recorder.table
     timeseries = state.monitor.frame()
-    places = place_table(statistics)
+    equity = place_table(statistics)
     return RunResult(
         scenario=state.scenario,
         cases=table.frame() if table is not None else None,
         timeseries=timeseries,
         kpis=kpi_table(statistics, state.calendar, composite_weights(state.scenario.policies)),
-        summary=summarise(state, timeseries, places),
+        summary=summarise(state, timeseries, equity),
         rankings=pd.DataFrame(state.rankings, columns=ranking_columns(state.rankings)),
         statistics=statistics,
         tables={
-            "places": places,
+            "equity": equity,
             **{name: t for m in state.mechanisms for name, t in m.tables().items()},
         },
         tallies={m.name: kept for m in state.mechanisms if (kept := m.tallies()) is not None},

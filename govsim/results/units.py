@@ -52,6 +52,15 @@ METRICS: dict[str, MetricStyle] = {
     "fix_time_mean": MetricStyle("mean time to fix", "hours"),
     "fix_time_p90": MetricStyle("90th pct. time to fix", "hours"),
     "problems_open_end": MetricStyle("problems open at end", "problems"),
+    "group_time_to_close_worst_hours": MetricStyle(
+        "mean time to close, worst group of residents", "hours"
+    ),
+    "group_time_to_close_best_hours": MetricStyle(
+        "mean time to close, best group of residents", "hours"
+    ),
+    "group_time_to_close_worst_over_best": MetricStyle(
+        "worst group's mean time to close over best's", "ratio"
+    ),
     "equity_ttc_gini": MetricStyle("Gini of streets' median time to close", "0-1"),
     "equity_ttc_theil": MetricStyle("Theil of streets' median time to close", "index"),
     "equity_ttc_worst_decile_ratio": MetricStyle(
