@@ -104,6 +104,7 @@ CONFIGS: dict[str, list[str]] = {
     "whistles, joint departments (the baseline's)": ["problems.enabled=false", *CLEAR, WHISTLE],
     "whistles, branches, street powers": [*OFF, WHISTLE, BRANCHES, POWERS],
     "places (old compounds, per-category draws)": [*OFF, *PLACES],
+    "places, the baseline's problems": ["problems.enabled=true", *PLACES, *CLEAR, *SINGLE],
     "groups of residents, problems off": [*OFF, GROUPS],
     "groups of residents, the baseline's problems": [
         "problems.enabled=true",

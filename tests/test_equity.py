@@ -393,3 +393,34 @@ def test_an_overwritten_places_table_is_refused_naming_the_column(unequal_run, t
     places.assign(closed=places["closed"].astype(str)).to_parquet(folder / "equity.parquet")
     with pytest.raises(NotAResultsFolder, match="column 'closed' holds text"):
         govsim.load(folder)
+
+
+@pytest.mark.slow
+def test_the_shipped_unequal_city_gives_its_cases_tables_ratios(tmp_path: Path) -> None:
+    """scenarios/unequal.yaml (places, staff per resident 0.76-1.31, groups): the equity
+    block's most backlogged street over the median street, open work orders and median time
+    to close, is what cases.parquet gives; so is the whole per-street table."""
+    path = Path(__file__).resolve().parents[1] / "scenarios" / "unequal.yaml"
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--quiet", "--days", "60"]) == 0
+    block = json.loads((out / "summary.json").read_text(encoding="utf-8"))["equity"]
+    expected = per_street_from_cases(
+        pd.read_parquet(out / "cases.parquet"), category_limits(govsim.load_scenario(path))
+    )
+    assert len(expected) == block["streets"] == 12
+    open_cases = expected["open_at_end"]
+    worst = open_cases.idxmax()
+    timed = expected.loc[expected["closed"] >= MIN_CLOSED, "time_to_close_median"]
+    top = block["most_backlogged"]
+    assert (top["street"], top["open_at_end"]) == (worst, open_cases[worst])
+    assert top["open_over_median"] == pytest.approx(open_cases[worst] / open_cases.median())
+    assert top["time_to_close_over_median"] == pytest.approx(
+        expected.loc[worst, "time_to_close_median"] / timed.median()
+    )
+    assert top["open_over_median"] > 5  # the city is unequal enough to show it
+    streets = pd.read_parquet(out / "equity.parquet").query("unit_type == 'street'")
+    streets = streets.set_index("unit")
+    for column in expected:
+        assert streets[column].to_numpy(float) == pytest.approx(
+            expected[column].reindex(streets.index).to_numpy(float), rel=1e-12
+        ), column
