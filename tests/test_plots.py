@@ -196,6 +196,17 @@ def assert_valid_figure_files(folder: Path, names: set[str]) -> None:
         assert root.tag.endswith("svg")
 
 
+def test_a_summary_only_run_folder_plots_without_its_case_figures(tmp_path: Path, capsys) -> None:
+    """A run kept without its case table has no loads for the network figure: the figures
+    its tables hold are drawn, the network is left out, no error (was a traceback)."""
+    out = tmp_path / "run"
+    args = ["run", str(BASELINE), "--days", "3", "--out", str(out), "--quiet"]
+    assert main([*args, "--set", "output.cases_table=false"]) == 0
+    assert main(["plot", str(out), "--quiet"]) == 0
+    drawn = {p.stem for p in (out / "figures").glob("*.png")}
+    assert "network" not in drawn and {"equity", "equity_map", "league"} <= drawn
+
+
 @pytest.mark.slow
 def test_plot_cli_writes_every_run_figure(run_dir: Path, capsys) -> None:
     assert main(["plot", str(run_dir)]) == 0

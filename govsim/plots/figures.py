@@ -142,7 +142,9 @@ def figure_specs(inputs: PlotInputs) -> list[FigureSpec]:
                 lambda: forest_figure(inputs),
             )
         )
-    for variant, graph in inputs.graphs.items():
+    # The network is coloured by the cases each unit closed: a run kept without its case
+    # table (summary only) has no loads, and gets no network figure rather than an error.
+    for variant, graph in inputs.graphs.items() if inputs.loads is not None else ():
         name = "network" if len(inputs.graphs) == 1 else f"network_{safe_name(variant)}"
         specs.append(
             FigureSpec(
