@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -134,30 +135,63 @@ def fit_arrivals(data: FitData) -> ArrivalFit:
     g_idx = np.array([g for g, _ in rows], dtype=np.int64)
     c_idx = np.array([c for _, c in rows], dtype=np.int64)
     y = counts[g_idx, c_idx]
-    offset = np.log(slots_per_group[g_idx] * cell_exposure)
-    if not fit_weekday:
-        offset = offset + np.log(base_weekday[g_weekday[g_idx]])
-    for window in fixed_windows:
-        k = windows.index(window)
-        on = ((g_state[g_idx] >> k) & 1).astype(bool) & window.categories[c_idx]
-        offset = offset + np.where(on, np.log(max(window.base, 1e-300)), 0.0)
+    base_intraday = np.array(scenario.arrivals.intraday, dtype=float)
+    base_intraday = base_intraday / base_intraday.mean()
 
-    columns: list[np.ndarray] = [(c_idx == c).astype(float) for c in present]
-    hour_cols = [(g_hour[g_idx] == h).astype(float) for h in range(1, HOURS_PER_DAY)]
-    weekday_cols = (
-        [(g_weekday[g_idx] == w).astype(float) for w in range(1, 7)] if fit_weekday else []
-    )
-    window_cols = []
-    for window in fitted_windows:
-        k = windows.index(window)
-        window_cols.append(
-            (((g_state[g_idx] >> k) & 1).astype(bool) & window.categories[c_idx]).astype(float)
-        )
-    X = np.column_stack(columns + hour_cols + weekday_cols + window_cols)
+    def design(
+        fit_hour: bool, fit_weekday: bool, fitted: list[Window]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The GLM's design matrix and offset: the shapes it fits are columns, the others
+        (and the windows not in ``fitted``) the base's values in the offset."""
+        offset = np.log(slots_per_group[g_idx] * cell_exposure)
+        if not fit_hour:
+            offset = offset + np.log(np.maximum(base_intraday[g_hour[g_idx]], 1e-300))
+        if not fit_weekday:
+            offset = offset + np.log(np.maximum(base_weekday[g_weekday[g_idx]], 1e-300))
+        for window in windows:
+            if window in fitted:
+                continue
+            k = windows.index(window)
+            on = ((g_state[g_idx] >> k) & 1).astype(bool) & window.categories[c_idx]
+            offset = offset + np.where(on, np.log(max(window.base, 1e-300)), 0.0)
+        columns: list[np.ndarray] = [(c_idx == c).astype(float) for c in present]
+        if fit_hour:
+            columns += [(g_hour[g_idx] == h).astype(float) for h in range(1, HOURS_PER_DAY)]
+        if fit_weekday:
+            columns += [(g_weekday[g_idx] == w).astype(float) for w in range(1, 7)]
+        for window in fitted:
+            k = windows.index(window)
+            columns.append(
+                (((g_state[g_idx] >> k) & 1).astype(bool) & window.categories[c_idx]).astype(float)
+            )
+        return np.column_stack(columns), offset
+
+    fit_hour = True
+    X, offset = design(fit_hour, fit_weekday, fitted_windows)
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
         warnings.simplefilter("always")  # said once in the report, not printed per iteration
-        result = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit()
+        result = _poisson_glm(y, X, offset)
+        if result is None:
+            # Shapes the log leaves empty (several hours without a first contact, say) drive
+            # the IRLS to non-finite weights: hold every shape and window at the base's and
+            # fit the rates alone, which a category with first contacts always identifies.
+            why = "the arrival GLM could not be estimated on this log: the base's value"
+            not_fitted.append(NotFitted("arrivals.intraday", why))
+            if fit_weekday:
+                not_fitted.append(NotFitted("arrivals.weekday", why))
+            for window in fitted_windows:
+                fixed_windows.append(window)
+                not_fitted.append(NotFitted(".".join(map(str, window.key)), why))
+            fit_hour, fit_weekday, fitted_windows = False, False, []
+            X, offset = design(fit_hour, fit_weekday, fitted_windows)
+            result = _RatesAlone(y, X, offset)
     notes = []
+    if not fit_hour:
+        notes.append(
+            "the arrival GLM could not be estimated on this log (hours, weekdays or windows "
+            "without a first contact drive it to non-finite weights): the intraday and weekday "
+            "shapes and the windows are the base's, and only the rates are fitted"
+        )
     if any(issubclass(w.category, PerfectSeparationWarning) for w in caught):
         notes.append(
             "the arrival GLM separates perfectly: an hour, weekday or window of the log has no "
@@ -166,9 +200,9 @@ def fit_arrivals(data: FitData) -> ArrivalFit:
         )
     beta, cov = np.asarray(result.params), np.asarray(result.cov_params())
     n_p, n_first = len(present), int(first.sum())
-    i_hour = n_p + np.arange(HOURS_PER_DAY - 1)
-    i_weekday = n_p + HOURS_PER_DAY - 1 + np.arange(6 if fit_weekday else 0)
-    i_window = n_p + HOURS_PER_DAY - 1 + len(i_weekday) + np.arange(len(fitted_windows))
+    i_hour = n_p + np.arange(HOURS_PER_DAY - 1 if fit_hour else 0)
+    i_weekday = n_p + len(i_hour) + np.arange(6 if fit_weekday else 0)
+    i_window = n_p + len(i_hour) + len(i_weekday) + np.arange(len(fitted_windows))
 
     def delta(gradient: np.ndarray, value: float) -> tuple[float, float, float]:
         return log_normal_interval(value, float(np.sqrt(gradient @ cov @ gradient)))
@@ -187,9 +221,13 @@ def fit_arrivals(data: FitData) -> ArrivalFit:
             )
         return w
 
-    w_hour = shape(i_hour, HOURS_PER_DAY, "arrivals.intraday", "hour of day, mean 1")
+    w_hour = (
+        shape(i_hour, HOURS_PER_DAY, "arrivals.intraday", "hour of day, mean 1")
+        if fit_hour
+        else base_intraday / base_intraday.sum()
+    )
     w_weekday = shape(i_weekday, 7, "arrivals.weekday", "weekday, mean 1") if fit_weekday else None
-    hour_scale = np.log(np.exp(np.concatenate([[0.0], beta[i_hour]])).mean())
+    hour_scale = np.log(np.exp(np.concatenate([[0.0], beta[i_hour]])).mean()) if fit_hour else 0.0
     weekday_scale = (
         np.log(np.exp(np.concatenate([[0.0], beta[i_weekday]])).mean()) if fit_weekday else 0.0
     )
@@ -198,7 +236,8 @@ def fit_arrivals(data: FitData) -> ArrivalFit:
     for position, c in enumerate(present):
         g = np.zeros(len(beta))
         g[position] = 1.0
-        g[i_hour] = w_hour[1:]
+        if fit_hour:
+            g[i_hour] = w_hour[1:]
         if w_weekday is not None:
             g[i_weekday] = w_weekday[1:]
         value, low, high = delta(g, float(beta[position] + hour_scale + weekday_scale))
@@ -246,6 +285,34 @@ def fit_arrivals(data: FitData) -> ArrivalFit:
     streets, test = _streets(data, observed, expected, rate_of, names)
     dispersion = _dispersion(observed, expected, names)
     return ArrivalFit(estimates, not_fitted, observed, expected, streets, test, dispersion, notes)
+
+
+class _RatesAlone:
+    """The Poisson MLE of a design of category indicators alone, in closed form:
+    exp(a_c) = sum of y_c over sum of exp(offset_c), with variance 1 / sum of y_c on the
+    log scale (the Fisher information), for a log the full GLM cannot be estimated on.
+    Finite whenever each category has a first contact (the design's categories do)."""
+
+    def __init__(self, y: np.ndarray, X: np.ndarray, offset: np.ndarray) -> None:
+        observed = X.T @ y
+        exposure = X.T @ np.exp(offset)
+        self.params = np.log(observed) - np.log(exposure)
+        self._cov = np.diag(1.0 / observed)
+
+    def cov_params(self) -> np.ndarray:
+        return self._cov
+
+
+def _poisson_glm(y: np.ndarray, X: np.ndarray, offset: np.ndarray) -> Any | None:
+    """The fitted Poisson GLM, or None where the IRLS breaks down (non-finite weights, or
+    coefficients or covariances that are not finite)."""
+    try:
+        result = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit()
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    if not (np.isfinite(result.params).all() and np.isfinite(result.cov_params()).all()):
+        return None
+    return result
 
 
 def _dispersion(observed: np.ndarray, expected: np.ndarray, names: list[str]) -> pd.DataFrame:
