@@ -7,7 +7,8 @@ of ``summary.json``; an outcome is one number whatever the groups are called.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,24 +21,26 @@ if TYPE_CHECKING:
 NAN = float("nan")
 
 
+def _extreme(tallies: GroupTallies | None, warmup: float, pick: Callable[..., Any]) -> float:
+    """``pick`` (np.nanmax or np.nanmin) of the groups' mean hours to close after warm-up."""
+    if tallies is None:
+        return NAN
+    means = tallies.mean_time_to_close(warmup)
+    return float(pick(means)) if np.isfinite(means).any() else NAN
+
+
 def group_time_to_close_worst(
     tallies: GroupTallies | None, _: RunStatistics, warmup: float
 ) -> float:
     """The largest mean hours to close of a group (cases created after warm-up)."""
-    if tallies is None:
-        return NAN
-    means = tallies.mean_time_to_close(warmup)
-    return float(np.nanmax(means)) if np.isfinite(means).any() else NAN
+    return _extreme(tallies, warmup, np.nanmax)
 
 
 def group_time_to_close_best(
     tallies: GroupTallies | None, _: RunStatistics, warmup: float
 ) -> float:
     """The smallest mean hours to close of a group (cases created after warm-up)."""
-    if tallies is None:
-        return NAN
-    means = tallies.mean_time_to_close(warmup)
-    return float(np.nanmin(means)) if np.isfinite(means).any() else NAN
+    return _extreme(tallies, warmup, np.nanmin)
 
 
 def group_time_to_close_ratio(
