@@ -113,3 +113,13 @@ def write_file(tmp_path: Path):
         return path
 
     return write
+
+
+def fit_without_calibration(log: Path | str, base: Path | str, out: Path | str) -> int:
+    """``govsim fit LOG --base BASE --out OUT --no-figures --calibrate 0``: the exit code (a
+    test of what the fit estimates from the log need not wait for the calibration by
+    simulation, which has tests of its own)."""
+    from govsim.app.cli import main
+
+    args = ["fit", "--calibrate", "0", str(log), "--base", str(base), "--out", str(out)]
+    return main([*args, "--no-figures"])

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, fit_without_calibration
 from scipy import stats
 
 from govsim.app.cli import main
@@ -164,22 +164,7 @@ def test_a_log_of_required_columns_fits_arrivals_and_says_what_it_cannot(tmp_pat
     for key in ("consultation_share", "handling", "feedback.satisfaction", "callback_reach"):
         assert key in missing
     out = tmp_path / "minimal.yaml"
-    assert (
-        main(
-            [
-                "fit",
-                "--calibrate",
-                "0",
-                str(path),
-                "--base",
-                str(SAMPLE),
-                "--out",
-                str(out),
-                "--no-figures",
-            ]
-        )
-        == 0
-    )
+    assert fit_without_calibration(path, SAMPLE, out) == 0
     assert (
         load_scenario(out).categories[0].consultation_share
         == scenario.categories[0].consultation_share
@@ -304,22 +289,7 @@ def test_a_category_with_its_own_handling_is_fitted_on_its_own(tmp_path: Path) -
         and abs(pooled.value - 4.0) < 2 * (pooled.high - pooled.low) / 2
     )
     out = tmp_path / "own-fitted.yaml"
-    assert (
-        main(
-            [
-                "fit",
-                "--calibrate",
-                "0",
-                str(tmp_path / "log-3.parquet"),
-                "--base",
-                str(base),
-                "--out",
-                str(out),
-                "--no-figures",
-            ]
-        )
-        == 0
-    )
+    assert fit_without_calibration(tmp_path / "log-3.parquet", base, out) == 0
     fitted = load_scenario(out)
     assert fitted.categories[0].handling.grid is not None
     assert fitted.categories[0].handling.grid.mean == pytest.approx(own.value, rel=1e-5)

@@ -17,11 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, fit_without_calibration
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
-from govsim.app.cli import main
 from govsim.data.caselog import REQUIRED, LogError, read_log
 from govsim.fitting import fit, fit_log, prepare
 from govsim.fitting.bounds import field_bounds, within_bounds
@@ -373,22 +372,7 @@ def test_satisfaction_rising_with_lateness_is_fitted_as_a_negative_effect(
     """It stopped `govsim fit` with "the fitted scenario does not validate" (issue 26)."""
     log = _rising_log(tmp_path)
     out = tmp_path / "rising.yaml"
-    assert (
-        main(
-            [
-                "fit",
-                "--calibrate",
-                "0",
-                str(log),
-                "--base",
-                str(SAMPLE),
-                "--out",
-                str(out),
-                "--no-figures",
-            ]
-        )
-        == 0
-    )
+    assert fit_without_calibration(log, SAMPLE, out) == 0
     effect = load_scenario(out).feedback.satisfaction.lateness_effect
     assert effect < 0  # truth -2: the sign the data show, written as it is
     report = out.with_suffix(".fit.md").read_text(encoding="utf-8")
@@ -456,22 +440,7 @@ def test_a_clipped_value_is_a_warning_of_the_report(tmp_path: Path) -> None:
     path = tmp_path / "busy.csv"
     write_log(log, path)
     out = tmp_path / "fitted.yaml"
-    assert (
-        main(
-            [
-                "fit",
-                "--calibrate",
-                "0",
-                str(path),
-                "--base",
-                str(base),
-                "--out",
-                str(out),
-                "--no-figures",
-            ]
-        )
-        == 0
-    )
+    assert fit_without_calibration(path, base, out) == 0
     assert load_scenario(out).categories[0].rate == 1000.0
     report = out.with_suffix(".fit.md").read_text(encoding="utf-8")
     warning = next(line for line in report.splitlines() if "outside its bound" in line)
@@ -495,22 +464,7 @@ def test_a_few_redials_against_a_base_whose_redials_take_no_time(tmp_path: Path)
     path = tmp_path / "few-redials.parquet"
     write_log(frame, path)
     out = tmp_path / "fitted.yaml"
-    assert (
-        main(
-            [
-                "fit",
-                "--calibrate",
-                "0",
-                str(path),
-                "--base",
-                str(base),
-                "--out",
-                str(out),
-                "--no-figures",
-            ]
-        )
-        == 0
-    )
+    assert fit_without_calibration(path, base, out) == 0
     assert load_scenario(out).hotline.redial_probability == 0.0
     report = out.with_suffix(".fit.md").read_text(encoding="utf-8")
     assert "| `hotline.redial_probability` | fitted 0.0" in report

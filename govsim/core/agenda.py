@@ -41,9 +41,8 @@ class Agenda:
         return len(self._entries)
 
     def at(self, when: float, call: Call, subject: Any, stale: Stale | None = None) -> None:
-        """Call ``call(subject)`` at simulated time ``when`` (hours, not before now: a hair
-        before, a clock's rounding of a zero delay, is now), unless ``stale(subject)`` is
-        true by then."""
+        """Call ``call(subject)`` at simulated time ``when`` (hours, not before now), unless
+        ``stale(subject)`` is true by then."""
         self._order += 1
         heapq.heappush(self._entries, (when, self._order, call, subject, stale))
         if (
@@ -52,8 +51,6 @@ class Agenda:
             self._wake_at = when
             env = self.env
             delay = when - env._now  # noqa: SLF001 - env.now, without the property call
-            if delay < 0.0:  # rounding: CallingClock.after(t, 0) may give t - 4e-15
-                delay = 0.0
             Timeout(env, delay, when).callbacks.append(self._wake_callback)
 
     def _wake(self, event: simpy.Event) -> None:

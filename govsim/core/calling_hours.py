@@ -88,7 +88,10 @@ class CallingClock:
         # The hour whose calling hours hold ``rest``: cumulative[hour] <= rest < cumulative[hour
         # + 1], so its weight is positive (an hour without calls is passed over).
         hour = bisect_right(self.cumulative, rest) - 1
-        return (periods + more) * period + self._back[hour] + rest * self._inverse[hour]
+        when = (periods + more) * period + self._back[hour] + rest * self._inverse[hour]
+        # Going back and forth between clock and calling hours rounds: a delay of (nearly) 0
+        # may come back a hair before ``t`` (t - 4e-15), and nothing may happen before now.
+        return when if when >= t else t
 
 
 def _checked(shape: Sequence[float], size: int, name: str) -> list[float]:

@@ -78,9 +78,11 @@ class StaffRebalancing(PolicySpec):
     def _review(self, pools: list[ServerPool]) -> int:
         """Move up to ``moves`` people within ``pools``; returns how many moved."""
         moved = 0
+        if len(pools) < 2:
+            return moved
         for _ in range(self.moves):
             givers = [p for p in pools if p.capacity > self.min_staff]
-            if not givers or len(pools) < 2:
+            if not givers:
                 break
             low = min(givers, key=lambda p: (load(p), p.index))
             high = max(pools, key=lambda p: (load(p), -p.index))

@@ -55,7 +55,7 @@ from govsim.policies import Policy
 from govsim.policies.whistle import Whistle
 from govsim.scenario.city_names import synthetic_names
 from govsim.scenario.groups import ResidentGroups
-from govsim.scenario.places import Places
+from govsim.scenario.places import GridKindName, Places
 from govsim.scenario.problems import CategoryProblems, Problems
 
 TerritorialTierName = Literal["grid", "street", "district"]
@@ -99,7 +99,7 @@ class SyntheticCity(Strict):
     grids: int = Field(
         24, ge=1, le=MAX_GRIDS, description="Number of community grids (spread over streets)."
     )
-    grid_kinds: dict[Literal["community", "village", "key_unit", "road"], int] | None = Field(
+    grid_kinds: dict[GridKindName, int] | None = Field(
         None,
         description=f"Counts of grids by kind (sum = grids, each at most {MAX_GRIDS:,}); "
         "key-unit and road grids have no "
@@ -201,7 +201,7 @@ class GridSpec(Strict):
         le=MAX_UNIT_STAFF,
         description="Grid workers (people on duty); default `staffing.grid_workers`.",
     )
-    kind: Literal["community", "village", "key_unit", "road"] = Field(
+    kind: GridKindName = Field(
         "community",
         description="Kind of third-level grid (Haidian: community/village, key unit, road).",
     )

@@ -17,18 +17,20 @@ one without it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 import numpy as np
 
 from govsim.core.json_numbers import round_number
 from govsim.engine.mechanism import FinishedRun, Mechanism, RunParts
 from govsim.mechanisms.places.weights import grid_weights
+from govsim.network.city import RESIDENTIAL
+from govsim.scenario.places import GridKindName
 
 if TYPE_CHECKING:
     from govsim.scenario.schema import Scenario
 
-GRID_KINDS = ("community", "village", "key_unit", "road")
+GRID_KINDS: tuple[str, ...] = get_args(GridKindName)
 
 
 class PlacesMechanism(Mechanism):
@@ -71,7 +73,7 @@ def _block(weights: np.ndarray, rates: np.ndarray, grids: list[Any]) -> dict[str
     kinds = np.array([g.kind for g in grids])
     residents = np.array([g.population for g in grids])
     old = np.array([g.old_compound for g in grids], dtype=bool)
-    residential = np.isin(kinds, ("community", "village"))
+    residential = np.isin(kinds, RESIDENTIAL)
 
     def figures(mask: np.ndarray) -> dict[str, Any]:
         return {
