@@ -204,7 +204,7 @@ def test_counting_open_orders_turns_the_composite_against_the_backlog():
     most backlogged street lower."""
     frame = _experiment().seed_months([1, 2, 3])
     today = frame[frame["design"] == "today"].set_index(["seed", "month"])
-    aware = frame[frame["design"] == "backlog_aware"].set_index(["seed", "month"])
+    aware = frame[frame["design"] == "open_after_week"].set_index(["seed", "month"])
     assert len(today) == len(aware) == 6
     assert (today["worst_street"] == aware["worst_street"]).all()  # the same cases
     low, _ = DescrStatsW(today["rho"].to_numpy()).tconfint_mean()

@@ -1,14 +1,18 @@
 """Backlog blindness: does the monthly composite see a street's backlog? (issue 28)
 
 Runs the 12-street city of ``twelve_streets.yaml`` (street staff per resident 0.75 to 1.3
-of the baseline's) under two designs of the assessment, the same seeds and so the same
+of the baseline's) under four designs of the assessment, the same seeds and so the same
 cases (the ranking has no responses here, so the design changes no case):
 
 - *today*: the public formula on the cases closed in the month with a valid callback
   (``open_orders.recorded``, which only adds the backlog columns);
-- *backlog-aware*: the orders still open a week (``grace_days: 7``, chosen before the runs
-  from issue 28) after the month's end count as closed late, unresolved and unsatisfied
-  (``open_orders.counted``).
+- *open_after_week*: the orders still open a week (``grace_days: 7``, chosen before the
+  runs from issue 28) after the month's end count as closed late, unresolved and
+  unsatisfied (``open_orders.counted``), once;
+- *overdue_once*: an order closed after its limit or open past it at a month's end counts
+  as closed late, unresolved and unsatisfied (``overdue.counted``), once;
+- *overdue_each_month*: the same in every month it is overdue (``overdue.each_month``, the
+  design chosen, before the runs, as the backlog-aware one).
 
 For every seed and every month that starts after the warm-up (14 days; the run's 90 days
 plus the grace period, so that the last month is ranked: 97 days), the Spearman rho
@@ -21,7 +25,7 @@ mean rho < 0 with its 95% interval below 0 and the most backlogged street in the
 in at least 10 of 12.
 
 Usage: ``python experiments/assessment/backlog_blindness.py [--seeds 6] [--out FILE.json]``
-(about a minute for 6 seeds on one core). The JSON is written atomically.
+(about two minutes for 6 seeds on one core). The JSON is written atomically.
 """
 
 from __future__ import annotations
@@ -46,10 +50,15 @@ SCENARIO = Path(__file__).with_name("twelve_streets.yaml")
 DAYS, WARMUP_DAYS, GRACE_DAYS = 90, 14, 7
 DESIGNS = {
     "today": ["policies.0.open_orders.recorded=true"],
-    "backlog_aware": [
+    "open_after_week": [
         "policies.0.open_orders.counted=true",
         f"policies.0.open_orders.grace_days={GRACE_DAYS}",
     ],
+    "overdue_once": [
+        "policies.0.overdue.counted=true",
+        "policies.0.overdue.each_month=false",
+    ],
+    "overdue_each_month": ["policies.0.overdue.counted=true"],
 }
 
 

@@ -27,7 +27,9 @@ Responses, each off at 0:
 
 What counts (``open_orders``, :mod:`govsim.policies.backlog`): by default closed cases with a
 valid callback only; counted, the orders still open ``grace_days`` after the month's end
-count as closed late, unresolved and unsatisfied, and the month is ranked then.
+count as closed late, unresolved and unsatisfied, and the month is ranked then. Overdue
+orders (``overdue``, :mod:`govsim.policies.overdue`): counted, an order closed after its limit
+or open past it at a month's end counts as failed, in each month it is overdue.
 """
 
 from __future__ import annotations
@@ -35,13 +37,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from govsim.core.bounds import MAX_DAYS, MAX_SCORE, MAX_STREETS, MAX_UNIT_STAFF
 from govsim.core.codes import DEPARTMENT_TIER, HOTLINE_TIER, NOT_ASKED, SATISFACTION_WEIGHT
 from govsim.core.rates import DEFAULT_WEIGHTS, RATES, RateName
 from govsim.policies.backlog import BacklogBook, OpenOrders
 from govsim.policies.base import PolicySpec
+from govsim.policies.overdue import OverdueCount, OverdueOrders
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Sequence
@@ -130,6 +133,11 @@ class Ranking(PolicySpec):
         description="What the rates count of the orders still open, and whether each unit's "
         "backlog is recorded (default: neither; closed cases with a valid callback only).",
     )
+    overdue: OverdueOrders = Field(
+        default_factory=OverdueOrders,
+        description="Whether orders not closed within their limit count as failed, in each "
+        "month they are overdue (default: no; closed cases with a valid callback only).",
+    )
 
     @field_validator("weights")
     @classmethod
@@ -139,6 +147,12 @@ class Ranking(PolicySpec):
         if any(w > 1_000 for w in v.values()):
             raise ValueError("weights must be at most 1,000 (they are relative)")
         return v
+
+    @model_validator(mode="after")
+    def _one_design(self) -> Ranking:
+        if self.open_orders.counted and self.overdue.counted:
+            raise ValueError("count the open orders or the overdue orders, not both")
+        return self
 
     def install(self, levers: Levers) -> None:
         controller = _RankingController(self, levers)
@@ -177,7 +191,12 @@ class _RankingController:
         orders = spec.open_orders
         self.book = (
             BacklogBook(levers, len(self.street_names))
-            if orders.counted or orders.recorded
+            if orders.counted or orders.recorded or spec.overdue.counted
+            else None
+        )
+        self.overdue = (
+            OverdueCount(self.book, self.limits, spec.overdue.each_month)
+            if self.book is not None and spec.overdue.counted
             else None
         )
 
@@ -202,6 +221,8 @@ class _RankingController:
             ("department", case.department) if tier == DEPARTMENT_TIER else ("street", case.street)
         )
         row = self.tally[unit]
+        if self.overdue is not None and self.overdue.closing(case, unit):
+            return  # counted at the month's end
         row[0] += 1
         row[1] += case.first_response - case.created <= self.limits[case.category]
         if case.satisfaction != NOT_ASKED:
@@ -218,6 +239,10 @@ class _RankingController:
             tally, appeals = self.tally, self.appeals
             self._reset()
             backlog = book.month_end() if book is not None else None
+            overdue = self.overdue.month_end(month_end) if self.overdue is not None else {}
+            for unit, n in overdue.items():
+                tally[unit][0] += n  # closed late, a valid callback, unresolved, unsatisfied
+                tally[unit][2] += n
             if month_end < self.spec.start_day * 24:
                 continue
             month = calendar.labels[calendar.month(month_end) - 1]
@@ -226,7 +251,7 @@ class _RankingController:
                     self._rank_later(book, month, month_end, tally, appeals, backlog)
                 )
             else:
-                self._rank(month, tally, appeals, backlog, {})
+                self._rank(month, tally, appeals, backlog, overdue)
 
     def _rank_later(
         self,
