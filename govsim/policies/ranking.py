@@ -29,7 +29,8 @@ What counts (``open_orders``, :mod:`govsim.policies.backlog`): by default closed
 valid callback only; counted, the orders still open ``grace_days`` after the month's end
 count as closed late, unresolved and unsatisfied, and the month is ranked then. Overdue
 orders (``overdue``, :mod:`govsim.policies.overdue`): counted, an order closed after its limit
-or open past it at a month's end counts as failed, in each month it is overdue.
+or open past it at a month's end counts as failed, in each month it is overdue. Scoring
+(``scoring``, :mod:`govsim.policies.points`): 100-point scores, the bottom N named.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from govsim.core.rates import DEFAULT_WEIGHTS, RATES, RateName
 from govsim.policies.backlog import BacklogBook, OpenOrders
 from govsim.policies.base import PolicySpec
 from govsim.policies.overdue import OverdueCount, OverdueOrders
+from govsim.policies.points import Scoring, rectified
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Sequence
@@ -137,6 +139,11 @@ class Ranking(PolicySpec):
         default_factory=OverdueOrders,
         description="Whether orders not closed within their limit count as failed, in each "
         "month they are overdue (default: no; closed cases with a valid callback only).",
+    )
+    scoring: Scoring = Field(
+        default_factory=Scoring,
+        description="100-point scores and the bottom units named to rectify (default: "
+        "composites only, the bottom `rectification_share` to rectify).",
     )
 
     @field_validator("weights")
@@ -319,7 +326,7 @@ class _RankingController:
             ]
             scored.sort(key=lambda uc: (-uc[1], uc[0]))
             n_adv = int(round(len(scored) * spec.advanced_share))
-            n_rect = int(round(len(scored) * spec.rectification_share))
+            n_rect = rectified(len(scored), spec.rectification_share, spec.scoring.bottom_named)
             for rank, (u, _) in enumerate(scored):
                 key = (unit_type, u)
                 if rank < n_adv:

@@ -31,6 +31,7 @@ import yaml
 from govsim.core.io import atomic_write, check_output_folder, output_folder, resolve_out
 from govsim.engine.run import RunState
 from govsim.engine.statistics import RunStatistics
+from govsim.policies.points import with_points
 from govsim.policies.ranking import composite_weights
 from govsim.results.equity import place_table
 from govsim.results.kpi_table import kpi_table
@@ -125,7 +126,10 @@ def collect(state: RunState) -> RunResult:
         timeseries=timeseries,
         kpis=kpi_table(statistics, state.calendar, composite_weights(state.scenario.policies)),
         summary=summarise(state, timeseries, equity),
-        rankings=pd.DataFrame(state.rankings, columns=ranking_columns(state.rankings)),
+        rankings=with_points(
+            pd.DataFrame(state.rankings, columns=ranking_columns(state.rankings)),
+            state.scenario.policies,
+        ),
         statistics=statistics,
         tables={
             "equity": equity,

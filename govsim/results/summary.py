@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from govsim.core.codes import TIERS
 from govsim.core.json_numbers import quantile_summary, round_number
+from govsim.policies.points import points_block
 from govsim.results.censoring import censoring
 from govsim.results.equity import equity_block
 from govsim.results.settling import settling, summary_warmup_hours
@@ -52,6 +53,7 @@ def summarise(
             policy: {k: round_number(v) for k, v in spent.items()}
             for policy, spent in (state.policy_costs or {}).items()
         },
+        **points_block(state.scenario.policies, state.rankings),
         "policy_events": [{"time": t, "event": text} for t, text in state.policy_log],
         "performance": {
             "wall_seconds": round(state.wall_seconds, 3),
