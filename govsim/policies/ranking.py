@@ -45,6 +45,7 @@ from govsim.core.codes import DEPARTMENT_TIER, HOTLINE_TIER, NOT_ASKED, SATISFAC
 from govsim.core.rates import DEFAULT_WEIGHTS, RATES, RateName
 from govsim.policies.backlog import BacklogBook, OpenOrders
 from govsim.policies.base import PolicySpec
+from govsim.policies.on_hand import OnHandOrders, on_hand
 from govsim.policies.overdue import OverdueCount, OverdueOrders
 from govsim.policies.points import Scoring, rectified
 
@@ -140,6 +141,11 @@ class Ranking(PolicySpec):
         description="Whether orders not closed within their limit count as failed, in each "
         "month they are overdue (default: no; closed cases with a valid callback only).",
     )
+    on_hand: OnHandOrders = Field(
+        default_factory=OnHandOrders,
+        description="Whether the orders open at a month's end count as not finished in its "
+        "rates, each month (default: no; closed cases with a valid callback only).",
+    )
     scoring: Scoring = Field(
         default_factory=Scoring,
         description="100-point scores and the bottom units named to rectify (default: "
@@ -157,8 +163,8 @@ class Ranking(PolicySpec):
 
     @model_validator(mode="after")
     def _one_design(self) -> Ranking:
-        if self.open_orders.counted and self.overdue.counted:
-            raise ValueError("count the open orders or the overdue orders, not both")
+        if self.open_orders.counted + self.overdue.counted + self.on_hand.counted > 1:
+            raise ValueError("count one of open_orders, overdue and on_hand, not more")
         return self
 
     def install(self, levers: Levers) -> None:
@@ -198,7 +204,7 @@ class _RankingController:
         orders = spec.open_orders
         self.book = (
             BacklogBook(levers, len(self.street_names))
-            if orders.counted or orders.recorded or spec.overdue.counted
+            if orders.counted or orders.recorded or spec.overdue.counted or spec.on_hand.counted
             else None
         )
         self.overdue = (
@@ -246,10 +252,7 @@ class _RankingController:
             tally, appeals = self.tally, self.appeals
             self._reset()
             backlog = book.month_end() if book is not None else None
-            overdue = self.overdue.month_end(month_end) if self.overdue is not None else {}
-            for unit, n in overdue.items():
-                tally[unit][0] += n  # closed late, a valid callback, unresolved, unsatisfied
-                tally[unit][2] += n
+            counted = self._count_failed(month_end, tally)
             if month_end < self.spec.start_day * 24:
                 continue
             month = calendar.labels[calendar.month(month_end) - 1]
@@ -258,7 +261,23 @@ class _RankingController:
                     self._rank_later(book, month, month_end, tally, appeals, backlog)
                 )
             else:
-                self._rank(month, tally, appeals, backlog, overdue)
+                self._rank(month, tally, appeals, backlog, counted)
+
+    def _count_failed(self, end: float, tally: Tally) -> dict[Unit, int]:
+        """Add the month's overdue orders (closed late, unresolved, unsatisfied) or its orders
+        on hand (unresolved, unsatisfied) to ``tally``; return how many each unit has."""
+        counted: dict[Unit, int] = {}
+        if self.overdue is not None:
+            for unit, n in self.overdue.month_end(end).items():
+                tally[unit][0] += n  # closed late (row 1 unchanged), a valid callback,
+                tally[unit][2] += n  # unresolved and unsatisfied (rows 3 and 4 unchanged)
+                counted[unit] = n
+        if self.book is not None and self.spec.on_hand.counted:
+            for unit, (n, on_time) in on_hand(self.book, self.limits, end).items():
+                row = tally[unit]
+                row[0], row[1], row[2] = row[0] + n, row[1] + on_time, row[2] + n
+                counted[unit] = n
+        return counted
 
     def _rank_later(
         self,
