@@ -67,7 +67,7 @@ def measure(name: str) -> list[dict[str, float | str | int]]:
     for seed in seeds:
         result = govsim.simulate(govsim.load_scenario(ROOT / path, overrides), seed=seed)
         rankings = result.rankings
-        streets = rankings[rankings["unit_type"] == "street"]
+        streets = rankings[(rankings["unit_type"] == "street") & rankings["composite"].notna()]
         cases = result.cases
         assert cases is not None
         counted = cases[cases["final_tier"].isin(STREET_TIERS) & cases["satisfaction"].notna()]

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-    from govsim.engine.run_levers import RankingRow
     from govsim.policies.base import PolicySpec
 
 FULL_MARKS = 100.0
@@ -81,10 +80,11 @@ def with_points(rankings: pd.DataFrame, policies: Sequence[PolicySpec]) -> pd.Da
     return rankings.assign(score=FULL_MARKS * rankings["composite"].astype(float))
 
 
-def points_block(policies: Sequence[PolicySpec], rows: Sequence[RankingRow]) -> dict[str, Any]:
-    """summary.json's ``ranking_points`` (nothing unless the ranking scores on points): per unit
-    type, the share of scored units at or within ``WITHIN`` points of full marks, by month and
-    the mean over months."""
+def points_block(policies: Sequence[PolicySpec], rows: Sequence[tuple[Any, ...]]) -> dict[str, Any]:
+    """summary.json's ``ranking_points`` (nothing unless the ranking scores on points), from the
+    rankings' rows (month, unit type, unit, rank, composite, ...): per unit type, the share of
+    units with a composite at or within ``WITHIN`` points of full marks, by month and the
+    mean over months."""
     if scoring_of(policies) is None:
         return {}
     near: dict[str, dict[str, list[int]]] = {}
