@@ -98,6 +98,7 @@ def seed_months(
                         "rho": float(rho),
                         "worst_street": worst["unit"],
                         "worst_open_cases_mean": float(worst["open_cases_mean"]),
+                        "median_open_cases_mean": float(table["open_cases_mean"].median()),
                         "worst_rank": int(worst["rank"]),
                     }
                 )
