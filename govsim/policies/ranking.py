@@ -29,7 +29,9 @@ What counts (``open_orders``, :mod:`govsim.policies.backlog`): by default closed
 valid callback only; counted, the orders still open ``grace_days`` after the month's end
 count as closed late, unresolved and unsatisfied, and the month is ranked then. Overdue
 orders (``overdue``, :mod:`govsim.policies.overdue`): counted, an order closed after its limit
-or open past it at a month's end counts as failed, in each month it is overdue. Scoring
+or open past it at a month's end counts as failed, in each month it is overdue. Orders on
+hand (``on_hand``, :mod:`govsim.policies.on_hand`): counted, each order open at a month's end
+counts as not finished that month. Scoring
 (``scoring``, :mod:`govsim.policies.points`): 100-point scores, the bottom N named.
 """
 
