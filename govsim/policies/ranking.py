@@ -28,6 +28,10 @@ Responses, each off at 0:
 What counts (``open_orders``, :mod:`govsim.policies.backlog`): by default closed cases with a
 valid callback only; counted, the orders still open ``grace_days`` after the month's end
 count as closed late, unresolved and unsatisfied, and the month is ranked then.
+
+Two-way assessment (``two_way``, :mod:`govsim.policies.two_way`), off by default: residents
+rate grids, grids rate streets, streets rate the departments' whistle answers, and those
+ratings count in the streets' and departments' composites.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from govsim.core.codes import DEPARTMENT_TIER, HOTLINE_TIER, NOT_ASKED, SATISFAC
 from govsim.core.rates import DEFAULT_WEIGHTS, RATES, RateName
 from govsim.policies.backlog import BacklogBook, OpenOrders
 from govsim.policies.base import PolicySpec
+from govsim.policies.two_way import TwoWay, TwoWayBook, TwoWayScores
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Sequence
@@ -130,6 +135,11 @@ class Ranking(PolicySpec):
         description="What the rates count of the orders still open, and whether each unit's "
         "backlog is recorded (default: neither; closed cases with a valid callback only).",
     )
+    two_way: TwoWay = Field(
+        default_factory=TwoWay,
+        description="Two-way assessment: grids rated by residents, streets by grids, "
+        "departments by the streets whose whistles they answer (default: off).",
+    )
 
     @field_validator("weights")
     @classmethod
@@ -147,6 +157,10 @@ class Ranking(PolicySpec):
             levers.on_create(book.created)
         levers.on_create(controller.count_appeal)
         levers.on_close(controller.count_closed)
+        two_way = controller.two_way
+        if two_way is not None:
+            levers.on_close(two_way.closed)
+            levers.on_whistle(two_way.whistled)
         levers.env.process(controller.run())
 
 
@@ -180,6 +194,9 @@ class _RankingController:
             if orders.counted or orders.recorded
             else None
         )
+        self.two_way = TwoWayBook(spec.two_way, levers) if spec.two_way.enabled else None
+        self.two_way_scores: dict[str, TwoWayScores] = {}
+        """The two-way scores of each month taken and not ranked yet."""
 
     def _reset(self) -> None:
         self.appeals: defaultdict[int, int] = defaultdict(int)
@@ -218,9 +235,12 @@ class _RankingController:
             tally, appeals = self.tally, self.appeals
             self._reset()
             backlog = book.month_end() if book is not None else None
+            scores = self.two_way.take(month_end) if self.two_way is not None else None
             if month_end < self.spec.start_day * 24:
                 continue
             month = calendar.labels[calendar.month(month_end) - 1]
+            if scores is not None:
+                self.two_way_scores[month] = scores
             if book is not None and orders.counted:
                 levers.env.process(
                     self._rank_later(book, month, month_end, tally, appeals, backlog)
@@ -266,15 +286,26 @@ class _RankingController:
         counted: dict[Unit, int],
     ) -> None:
         spec, levers = self.spec, self.levers
+        two_way, scores = self.two_way, self.two_way_scores.pop(month, None)
+
+        def score(key: Unit) -> float | None:
+            composite = self._composite(tally[key])
+            if two_way is None or scores is None:
+                return composite
+            return two_way.combine(scores, key, composite)
 
         def record(key: Unit, rank: int, composite: float | None, group: str) -> None:
             row = (month, key[0], self._name(*key), rank, composite, group)
-            if backlog is None:
-                levers.record_ranking(*row)
-                return
-            means, late = backlog
-            mean = means[key[1]] if key[0] == "street" else float("nan")
-            levers.record_ranking(*row, backlog=(mean, late.get(key, 0), counted.get(key, 0)))
+            kept = None
+            if backlog is not None:
+                means, late = backlog
+                mean = means[key[1]] if key[0] == "street" else float("nan")
+                kept = (mean, late.get(key, 0), counted.get(key, 0))
+            if two_way is None or scores is None:
+                levers.record_ranking(*row, backlog=kept)
+            else:
+                extra = two_way.columns(scores, key, tally[key])
+                levers.record_ranking(*row, backlog=kept, extra=extra)
 
         top = sorted(appeals, key=lambda s: (-appeals[s], s))[: spec.governance_count]
         for s in top:
@@ -288,7 +319,7 @@ class _RankingController:
             ("street", len(self.street_names)),
             ("department", len(self.department_names)),
         ):
-            composites = [(u, self._composite(tally[(unit_type, u)])) for u in range(count)]
+            composites = [(u, score((unit_type, u))) for u in range(count)]
             scored = [
                 (u, c) for u, c in composites if c is not None and (unit_type, u) not in groups
             ]
@@ -317,10 +348,17 @@ class _RankingController:
                 self.previous[(unit_type, u)] = composite
                 record((unit_type, u), rank + 1, composite, groups[(unit_type, u)])
         for s in governance:
-            record(("street", s), 0, self._composite(tally[("street", s)]), GOVERNANCE)
+            record(("street", s), 0, score(("street", s)), GOVERNANCE)
+        if two_way is not None and scores is not None:
+            shares = (spec.advanced_share, spec.rectification_share)
+            for g, rank, composite, group in two_way.rank_grids(scores, self._composite, shares):
+                tally[("grid", g)] = scores.grids[g]
+                record(("grid", g), rank, composite, group)
         self._respond(groups)
 
     def _name(self, unit_type: str, index: int) -> str:
+        if unit_type == "grid" and self.two_way is not None:
+            return self.two_way.grid_names[index]
         return (self.street_names if unit_type == "street" else self.department_names)[index]
 
     def _respond(self, groups: dict[tuple[str, int], str]) -> None:
