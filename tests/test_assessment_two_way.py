@@ -26,7 +26,6 @@ from govsim.core.codes import (
     CLOSED,
     DEPARTMENT_TIER,
     GRID_TIER,
-    NOT_ASKED,
     SATISFIED,
     STREET_TIER,
     UNSATISFIED,
@@ -76,26 +75,30 @@ def test_a_whistle_answer_is_rated_against_its_deadline():
 class _Levers:
     """The levers the ranking reads, over one street with two grids and one department."""
 
-    def __init__(self, env: simpy.Environment) -> None:
+    def __init__(self, env: simpy.Environment, start: dt.date, horizon: float) -> None:
         self.env = env
-        self.calendar = Calendar(dt.date(2024, 2, 1), HORIZON)
+        self.calendar = Calendar(start, horizon)
         self.category_limits = [LIMIT]
         self.scenario = SimpleNamespace(
             feedback=SimpleNamespace(resolution_probability={"street": 0.8, "department": 0.8}),
             whistle=SimpleNamespace(deadline_hours=DEADLINE),
         )
         self.quality = UnitQuality(1, 1)
-        self.pools = [SimpleNamespace(capacity=1, time_factor=1.0)]
+        self.pools = {
+            tier: [SimpleNamespace(capacity=n, time_factor=1.0) for n in staff]
+            for tier, staff in (("street", [5]), ("grid", [3, 2]), ("department", [4]))
+        }
         self.closed: list = []
         self.whistles: list = []
         self.rankings: list[tuple] = []
         self.extra: tuple[str, ...] = ()
+        self.yuan = 0.0
 
     def unit_names(self, tier: str) -> list[str]:
         return {"street": ["S1"], "department": ["D1"], "grid": ["G1", "G2"]}[tier]
 
     def pools_of(self, tier: str) -> list:
-        return self.pools
+        return self.pools[tier]
 
     def on_create(self, listener) -> None:
         pass
@@ -106,12 +109,59 @@ class _Levers:
     def on_whistle(self, listener) -> None:
         self.whistles.append(listener)
 
+    def record_cost(self, policy: str, staff_hours: float, yuan: float) -> None:
+        assert policy == "ranking" and staff_hours == 0
+        self.yuan += yuan
+
     def record_ranking(self, *row, backlog=None, extra=None) -> None:
         assert backlog is None
         if extra is not None:
             self.extra = tuple(extra)
             row = (*row, *extra.values())
         self.rankings.append(row)
+
+
+def _case(closed: float, grid: int, tier: int, hours: float, late: bool, satisfied: bool) -> Case:
+    """A case closed at ``closed`` after ``hours`` at ``tier``; its first response on time
+    (1 h) or ``late``; resolved and satisfied, or neither."""
+    case = Case(0, 0, 0, 0, 0, 0, grid, 0, 0, closed - hours, department=0)
+    case.first_response = case.created + (LIMIT + 1 if late else 1.0)
+    case.final_tier, case.status, case.closed = tier, CLOSED, closed
+    case.satisfaction = SATISFIED if satisfied else UNSATISFIED
+    case.resolved = int(satisfied)
+    return case
+
+
+def _run(
+    ranking: Ranking,
+    cases: list[Case],
+    whistles: tuple[tuple[float, float], ...] = (),
+    start: dt.date = dt.date(2024, 2, 1),
+    horizon: float = HORIZON,
+) -> tuple[pd.DataFrame, _Levers]:
+    """Install ``ranking`` on the hand-made city, close ``cases`` at their times and answer
+    ``whistles`` ((time blown, hours to arrive), department D1); return the league tables
+    and the levers."""
+    env = simpy.Environment()
+    levers = _Levers(env, start, horizon)
+    ranking.install(levers)
+    whistled = Case(99, 99, 0, 0, 0, 0, 0, 0, 0, 0.0, department=0)
+    events = [(c.closed, "close", c) for c in cases] + [(t, "whistle", h) for t, h in whistles]
+
+    def drive():
+        for time, action, what in sorted(events, key=lambda e: e[0]):
+            yield env.timeout(time - env.now)
+            if action == "close":
+                for listener in levers.closed:
+                    listener(what)
+            else:
+                for listener in levers.whistles:
+                    listener(whistled, 0, what)
+
+    env.process(drive())
+    env.run(until=horizon)
+    columns = ranking_columns(levers.rankings, levers.extra)
+    return pd.DataFrame(levers.rankings, columns=columns), levers
 
 
 def _hand_made_month(grid_weight: float = 0.0) -> pd.DataFrame:
@@ -125,48 +175,30 @@ def _hand_made_month(grid_weight: float = 0.0) -> pd.DataFrame:
     satisfied. Whistles: answers of 0.25 h and 1 h in February, one of 24 h blown at 690 h
     that arrives in March.
     """
-    env = simpy.Environment()
-    levers = _Levers(env)
     spec = {"enabled": True, "grid_weight": grid_weight}
-    Ranking(type="ranking", governance_count=0, two_way=spec).install(levers)
-    # (time closed, grid, tier, hours to close, late response, satisfaction, escalations)
-    script = [
-        (10.0, 0, GRID_TIER, 5.0, False, SATISFIED, 0),
-        (20.0, 0, GRID_TIER, 5.0, True, UNSATISFIED, 0),
-        (30.0, 1, GRID_TIER, 5.0, False, SATISFIED, 0),
-        (40.0, 0, STREET_TIER, 20.0, False, SATISFIED, 1),
-        (50.0, 1, STREET_TIER, 10.0, False, SATISFIED, 1),
-        (80.0, 1, STREET_TIER, 40.0, False, SATISFIED, 1),
-        (90.0, 1, STREET_TIER, 40.0, False, SATISFIED, 0),
-        (100.0, 0, DEPARTMENT_TIER, 5.0, False, SATISFIED, 0),
+    ranking = Ranking(type="ranking", governance_count=0, two_way=spec)
+    table, _ = _run(ranking, _february(), FEBRUARY_WHISTLES)
+    return table.set_index(["unit_type", "unit"])
+
+
+FEBRUARY_WHISTLES = ((100.0, 0.25), (200.0, 1.0), (690.0, 24.0))
+
+
+def _february() -> list[Case]:
+    """The hand-made February's cases (``_hand_made_month``)."""
+    cases = [
+        _case(10.0, 0, GRID_TIER, 5.0, False, True),
+        _case(20.0, 0, GRID_TIER, 5.0, True, False),
+        _case(30.0, 1, GRID_TIER, 5.0, False, True),
+        _case(40.0, 0, STREET_TIER, 20.0, False, True),
+        _case(50.0, 1, STREET_TIER, 10.0, False, True),
+        _case(80.0, 1, STREET_TIER, 40.0, False, True),
+        _case(90.0, 1, STREET_TIER, 40.0, False, True),
+        _case(100.0, 0, DEPARTMENT_TIER, 5.0, False, True),
     ]
-    events = []
-    for i, (closed, grid, tier, hours, late, satisfaction, escalations) in enumerate(script):
-        case = Case(i, i, 0, 0, 0, 0, grid, 0, 0, closed - hours, department=0)
-        case.first_response = case.created + (LIMIT + 1 if late else 1.0)
-        case.final_tier, case.status, case.escalations = tier, CLOSED, escalations
-        case.satisfaction = satisfaction
-        case.resolved = int(satisfaction == SATISFIED) if satisfaction != NOT_ASKED else -1
-        events.append((closed, "close", case))
-    whistled = Case(99, 99, 0, 0, 0, 0, 0, 0, 0, 0.0, department=0)
-    for time, hours in ((100.0, 0.25), (200.0, 1.0), (690.0, 24.0)):
-        events.append((time, "whistle", hours))
-
-    def drive():
-        for time, action, what in sorted(events, key=lambda e: e[0]):
-            yield env.timeout(time - env.now)
-            if action == "close":
-                what.closed = env.now
-                for listener in levers.closed:
-                    listener(what)
-            else:
-                for listener in levers.whistles:
-                    listener(whistled, 0, what)
-
-    env.process(drive())
-    env.run(until=HORIZON)
-    columns = ranking_columns(levers.rankings, levers.extra)
-    return pd.DataFrame(levers.rankings, columns=columns).set_index(["unit_type", "unit"])
+    for case in cases[3:6]:
+        case.escalations = 1
+    return cases
 
 
 def test_residents_rate_grids_grids_rate_streets_streets_rate_the_department():
@@ -197,6 +229,84 @@ def test_residents_rate_grids_grids_rate_streets_streets_rate_the_department():
 def test_the_grids_rating_counts_in_the_street_with_its_weight():
     street = _hand_made_month(grid_weight=0.5).loc[("street", "S1")]
     assert street["composite"] == pytest.approx(0.5 * 6 / 7 + 0.5 * 0.75)
+
+
+def test_a_quarter_is_ranked_once_on_its_three_months():
+    """January to March 2024 and two days of April; at the street one case a month: January
+    and March on time, resolved, satisfied, February late, unresolved, unsatisfied. Whistle
+    answers of 0.25 h in January and 1 h in March."""
+    cases = [
+        _case(100.0, 0, STREET_TIER, 5.0, False, True),
+        _case(800.0, 0, STREET_TIER, 5.0, True, False),
+        _case(1500.0, 0, STREET_TIER, 5.0, False, True),
+    ]
+    whistles = ((100.0, 0.25), (1500.0, 1.0))
+    horizon = (31 + 29 + 31 + 2) * 24.0
+
+    def table(period: str) -> pd.DataFrame:
+        ranking = Ranking(
+            type="ranking", governance_count=0, period=period, two_way={"enabled": True}
+        )
+        frame, _ = _run(ranking, cases, whistles, dt.date(2024, 1, 1), horizon)
+        return frame.set_index(["month", "unit_type"])
+
+    monthly, quarterly = table("month"), table("quarter")
+    streets = monthly.xs("street", level="unit_type")["composite"]
+    assert streets.to_dict() == {"2024-01": 1.0, "2024-02": 0.0, "2024-03": 1.0}
+    assert sorted(set(quarterly.index.get_level_values("month"))) == ["2024-03"]
+    assert quarterly.loc[("2024-03", "street"), "composite"] == pytest.approx(2 / 3)
+    department = quarterly.loc[("2024-03", "department")]
+    assert department["two_way_rating"] == pytest.approx(0.75)
+    assert department["two_way_ratings"] == 2
+    assert department["composite"] == pytest.approx(0.75)  # no routed case: its rating alone
+
+
+@pytest.mark.parametrize(
+    ("allowance", "composite", "forgiven"),
+    [(0, 0.1 * 2 / 3 + 0.9 / 3, 0), (1, 0.1 + 0.9 / 2, 1), (5, 1.0, 2)],
+)
+def test_fault_tolerance_leaves_a_units_first_failed_orders_out(allowance, composite, forgiven):
+    """February at the street: two failed orders (one late and unsatisfied, one on time but
+    unresolved and unsatisfied), then one on time, resolved, satisfied. Composite weights
+    0.1 / 0.5 / 0.4: all counted, response 2/3 and the others 1/3; one forgiven, response 1
+    and the others 1/2; both, 1."""
+    cases = [
+        _case(10.0, 0, STREET_TIER, 5.0, True, False),
+        _case(20.0, 0, STREET_TIER, 5.0, False, False),
+        _case(30.0, 0, STREET_TIER, 5.0, False, True),
+    ]
+    ranking = Ranking(type="ranking", governance_count=0, fault_tolerance=allowance)
+    table, _ = _run(ranking, cases)
+    street = table.set_index("unit_type").loc["street"]
+    assert street["composite"] == pytest.approx(composite)
+    if allowance:
+        assert street["forgiven"] == forgiven
+    else:
+        assert list(table.columns) == list(RANKING_COLUMNS)
+
+
+def test_bonuses_go_to_the_staff_of_ranked_grids_and_streets_by_group():
+    """The hand-made February: of the two grids G2 (2 staff) is advanced, G1 (3 staff) to
+    rectify; the street (5 staff) and the department are ordinary."""
+    bonus = {"advanced": 1200, "improving": 1050, "ordinary": 900}
+    ranking = Ranking(
+        type="ranking",
+        governance_count=0,
+        advanced_share=0.5,
+        rectification_share=0.5,
+        two_way={"enabled": True},
+        bonus_yuan=bonus,
+    )
+    table, levers = _run(ranking, _february(), FEBRUARY_WHISTLES)
+    rows = table.set_index("unit")
+    assert rows.loc[["G1", "G2", "S1", "D1"], "group"].tolist() == [
+        "rectification",
+        "advanced",
+        "ordinary",
+        "ordinary",
+    ]
+    assert rows.loc[["G1", "G2", "S1", "D1"], "bonus_yuan"].tolist() == [0, 2 * 1200, 5 * 900, 0]
+    assert levers.yuan == 2 * 1200 + 5 * 900
 
 
 # Twin departments: the housing category made market regulation's twin (rate, routing,

@@ -32,6 +32,9 @@ count as closed late, unresolved and unsatisfied, and the month is ranked then.
 Two-way assessment (``two_way``, :mod:`govsim.policies.two_way`), off by default: residents
 rate grids, grids rate streets, streets rate the departments' whistle answers, and those
 ratings count in the streets' and departments' composites.
+
+The terms (:mod:`govsim.policies.terms`), each off by default: a quarterly ``period``, a
+fault-tolerance allowance (容错) and bonuses by group.
 """
 
 from __future__ import annotations
@@ -39,13 +42,21 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from govsim.core.bounds import MAX_DAYS, MAX_SCORE, MAX_STREETS, MAX_UNIT_STAFF
 from govsim.core.codes import DEPARTMENT_TIER, HOTLINE_TIER, NOT_ASKED, SATISFACTION_WEIGHT
 from govsim.core.rates import DEFAULT_WEIGHTS, RATES, RateName
 from govsim.policies.backlog import BacklogBook, OpenOrders
 from govsim.policies.base import PolicySpec
+from govsim.policies.terms import (
+    BONUS_COLUMN,
+    FORGIVEN_COLUMN,
+    GroupName,
+    Period,
+    ends_period,
+    fails,
+)
 from govsim.policies.two_way import TwoWay, TwoWayBook, TwoWayScores
 
 if TYPE_CHECKING:
@@ -56,7 +67,8 @@ if TYPE_CHECKING:
     from govsim.policies.levers import Levers
 
     Tally = defaultdict[Unit, list[float]]
-    """(unit type, index) -> [closed, on time, valid callbacks, resolved, satisfaction points]."""
+    """(unit type, index) -> [closed, on time, valid callbacks, resolved, satisfaction points,
+    failed orders forgiven (``fault_tolerance``)]."""
     Backlog = tuple[list[float], dict[Unit, int]]
     """The streets' mean open cases over a month, the units' open orders past their limit."""
 
@@ -140,6 +152,25 @@ class Ranking(PolicySpec):
         description="Two-way assessment: grids rated by residents, streets by grids, "
         "departments by the streets whose whistles they answer (default: off).",
     )
+    period: Period = Field(
+        "month",
+        description="How often units are ranked: each month, or at each quarter's end (March, "
+        "June, September, December) on the tallies since the last ranking.",
+    )
+    fault_tolerance: int = Field(
+        0,
+        ge=0,
+        le=MAX_UNIT_STAFF,
+        description="A unit's first failed orders each period not counted (容错; orders: late, "
+        "or unresolved or not fully satisfied at the callback; assumed, seed 003 names the "
+        "mechanism without a number).",
+    )
+    bonus_yuan: dict[GroupName, float] = Field(
+        default_factory=dict,
+        description="Bonus per person of a ranked grid's or street's staff each period, by "
+        "group (yuan, each 0 to 100,000; seed 001: 900 / 1,050 / 1,200 a quarter for Haidian's "
+        "community workers; which group gets which is assumed); empty: none.",
+    )
 
     @field_validator("weights")
     @classmethod
@@ -149,6 +180,20 @@ class Ranking(PolicySpec):
         if any(w > 1_000 for w in v.values()):
             raise ValueError("weights must be at most 1,000 (they are relative)")
         return v
+
+    @field_validator("bonus_yuan")
+    @classmethod
+    def _bonus(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(not 0 <= a <= 100_000 for a in v.values()):
+            raise ValueError("bonus_yuan amounts must be 0 to 100,000 yuan")
+        return v
+
+    @model_validator(mode="after")
+    def _quarterly_backlog(self) -> Ranking:
+        orders = self.open_orders
+        if self.period != "month" and (orders.counted or orders.recorded):
+            raise ValueError("open_orders are monthly: use them with period: month")
+        return self
 
     def install(self, levers: Levers) -> None:
         controller = _RankingController(self, levers)
@@ -196,12 +241,15 @@ class _RankingController:
         )
         self.two_way = TwoWayBook(spec.two_way, levers) if spec.two_way.enabled else None
         self.two_way_scores: dict[str, TwoWayScores] = {}
+        self.bonuses = 0.0
+        """Bonuses of the period being recorded (yuan)."""
         """The two-way scores of each month taken and not ranked yet."""
 
     def _reset(self) -> None:
         self.appeals: defaultdict[int, int] = defaultdict(int)
-        # (unit type, index) -> [closed, on time, valid callbacks, resolved, satisfaction points]
-        self.tally: Tally = defaultdict(lambda: [0, 0, 0, 0, 0.0])
+        # (unit type, index) -> [closed, on time, valid callbacks, resolved, satisfaction points,
+        # failed orders forgiven]
+        self.tally: Tally = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0])
 
     def count_appeal(self, case: Case) -> None:
         self.appeals[case.street] += 1
@@ -219,6 +267,10 @@ class _RankingController:
             ("department", case.department) if tier == DEPARTMENT_TIER else ("street", case.street)
         )
         row = self.tally[unit]
+        allowance = self.spec.fault_tolerance
+        if allowance and row[5] < allowance and fails(case, self.limits[case.category]):
+            row[5] += 1  # forgiven (容错): not counted
+            return
         row[0] += 1
         row[1] += case.first_response - case.created <= self.limits[case.category]
         if case.satisfaction != NOT_ASKED:
@@ -232,6 +284,8 @@ class _RankingController:
         book, orders = self.book, self.spec.open_orders
         for month_end in calendar.month_ends():
             yield levers.env.timeout(month_end - levers.env.now)
+            if not ends_period(self.spec.period, calendar, month_end):
+                continue  # the quarter's tallies run on
             tally, appeals = self.tally, self.appeals
             self._reset()
             backlog = book.month_end() if book is not None else None
@@ -301,10 +355,10 @@ class _RankingController:
                 means, late = backlog
                 mean = means[key[1]] if key[0] == "street" else float("nan")
                 kept = (mean, late.get(key, 0), counted.get(key, 0))
-            if two_way is None or scores is None:
+            extra = self._extra(key, group, tally[key], scores)
+            if extra is None:
                 levers.record_ranking(*row, backlog=kept)
             else:
-                extra = two_way.columns(scores, key, tally[key])
                 levers.record_ranking(*row, backlog=kept, extra=extra)
 
         top = sorted(appeals, key=lambda s: (-appeals[s], s))[: spec.governance_count]
@@ -354,7 +408,31 @@ class _RankingController:
             for g, rank, composite, group in two_way.rank_grids(scores, self._composite, shares):
                 tally[("grid", g)] = scores.grids[g]
                 record(("grid", g), rank, composite, group)
+        if spec.bonus_yuan:
+            levers.record_cost("ranking", 0.0, self.bonuses)
+            self.bonuses = 0.0
         self._respond(groups)
+
+    def _extra(
+        self, key: Unit, group: str, row: list[float], scores: TwoWayScores | None
+    ) -> dict[str, float] | None:
+        """The unit's columns after the backlog's: two-way, forgiven orders, bonus (None:
+        none of those levers is on)."""
+        spec, two_way = self.spec, self.two_way
+        columns: dict[str, float] = {}
+        if two_way is not None and scores is not None:
+            columns.update(two_way.columns(scores, key, row))
+        if spec.fault_tolerance:
+            columns[FORGIVEN_COLUMN] = row[5]
+        if spec.bonus_yuan:
+            staff = 0
+            if key[0] in ("grid", "street"):
+                staff = self.levers.pools_of(key[0])[key[1]].capacity
+                staff -= self.extra.get(key[1], 0) if key[0] == "street" else 0
+            bonus = spec.bonus_yuan.get(group, 0.0) * staff  # type: ignore[call-overload]
+            columns[BONUS_COLUMN] = bonus
+            self.bonuses += bonus
+        return columns or None
 
     def _name(self, unit_type: str, index: int) -> str:
         if unit_type == "grid" and self.two_way is not None:

@@ -98,7 +98,8 @@ class TwoWayScores:
     rating (mean, count)."""
 
     grids: dict[int, list[float]] = field(default_factory=dict)
-    """Grid -> [closed, on time, valid callbacks, resolved, satisfaction points]."""
+    """Grid -> [closed, on time, valid callbacks, resolved, satisfaction points, 0 (a grid's
+    failed orders are all counted)]."""
     ratings: dict[Unit, tuple[float, int]] = field(default_factory=dict)
 
 
@@ -120,7 +121,7 @@ class TwoWayBook:
         self._reset()
 
     def _reset(self) -> None:
-        self.grids: defaultdict[int, list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0.0])
+        self.grids: defaultdict[int, list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0])
         self.escalated: defaultdict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
         """(street, grid) -> [escalated cases closed, closed within the limit]."""
         self.answers: defaultdict[int, list[float]] = defaultdict(lambda: [0, 0.0])
@@ -206,7 +207,7 @@ class TwoWayBook:
     @staticmethod
     def columns(scores: TwoWayScores, unit: Unit, row: list[float]) -> dict[str, float]:
         """The extra rankings columns of ``unit`` whose tally is ``row``."""
-        closed, on_time, valid, resolved, points = row
+        closed, on_time, valid, resolved, points = row[:5]
         rating: float
         rating, count = scores.ratings.get(unit, (NAN, 0))
         return {
