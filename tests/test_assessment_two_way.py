@@ -60,9 +60,32 @@ def test_off_leaves_the_rankings_and_zero_weights_only_add_grids_and_columns():
     pd.testing.assert_frame_equal(
         units[list(RANKING_COLUMNS)].reset_index(drop=True), default.rankings
     )
-    grids = zero.rankings[zero.rankings["unit_type"] == "grid"]
-    assert len(grids) > 0 and (grids["rank"] > 0).all()
+    # Grid scores per grid and month: March (from the 4th) for each of the 24 grids, the
+    # rates of the cases closed at the grid in March, as the case table has them.
+    grids = zero.rankings[zero.rankings["unit_type"] == "grid"].set_index("unit")
+    assert set(grids["month"]) == {"2024-03"} and len(grids) == 24
+    assert sorted(grids["rank"]) == list(range(1, 25))
+    march_end = Calendar(zero.scenario.start_date, 40 * 24.0).month_ends()[0]
+    cases = zero.cases
+    asked = cases[
+        (cases["final_tier"] == "grid") & (cases["closed"] < march_end) & cases["resolved"].notna()
+    ]
+    points = asked["satisfaction"].map({"satisfied": 1.0, "basic": 0.9}).astype(float).fillna(0.0)
+    by_grid = asked.assign(points=points, resolved=asked["resolved"].astype(float)).groupby(
+        asked["grid"].astype(str)
+    )
+    assert grids["resolution_rate"].to_numpy() == pytest.approx(
+        by_grid["resolved"].mean()[grids.index].to_numpy()
+    )
+    assert grids["satisfaction_rate"].to_numpy() == pytest.approx(
+        by_grid["points"].mean()[grids.index].to_numpy()
+    )
     pd.testing.assert_frame_equal(zero.cases, default.cases)  # watching changes no case
+
+
+def test_a_quarterly_period_leaves_the_monthly_backlog_alone():
+    with pytest.raises(ValueError, match="open_orders are monthly"):
+        Ranking(type="ranking", period="quarter", open_orders={"recorded": True})
 
 
 def test_a_whistle_answer_is_rated_against_its_deadline():
