@@ -390,3 +390,26 @@ def test_a_department_slow_to_answer_whistles_ranks_below_a_fast_one():
         for month in _slow_below_fast(fast, slow, seed, enabled=False)
     ]
     assert sum(today) < 0.9 * len(today)
+
+
+@pytest.mark.slow
+def test_a_quarterly_run_pays_its_bonuses_into_the_policy_costs():
+    """The ranking policy's city, 200 days from 4 March 2024: ranked at the ends of March (the
+    run's first, partial quarter) and June only; each unit forgives at most its allowance;
+    the bonuses paid are the summary's ranking costs."""
+    overrides = [
+        "days=200",
+        "policies.0.period=quarter",
+        "policies.0.two_way.enabled=true",
+        "policies.0.bonus_yuan={advanced: 1200, improving: 1050, ordinary: 900}",
+        "policies.0.fault_tolerance=2",
+    ]
+    result = govsim.simulate(govsim.load_scenario(RANKING_POLICY, overrides), seed=1)
+    rankings = result.rankings
+    assert sorted(set(rankings["month"])) == ["2024-03", "2024-06"]
+    assert set(rankings["unit_type"]) == {"grid", "street", "department"}
+    assert rankings["forgiven"].between(0, 2).all()
+    assert (rankings.loc[rankings["unit_type"] == "department", "bonus_yuan"] == 0).all()
+    assert rankings["bonus_yuan"].sum() > 0
+    costs = result.summary["policy_costs"]["ranking"]
+    assert costs["yuan"] == pytest.approx(rankings["bonus_yuan"].sum())

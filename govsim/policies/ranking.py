@@ -241,9 +241,9 @@ class _RankingController:
         )
         self.two_way = TwoWayBook(spec.two_way, levers) if spec.two_way.enabled else None
         self.two_way_scores: dict[str, TwoWayScores] = {}
+        """The two-way scores of each period taken and not ranked yet, by its label."""
         self.bonuses = 0.0
         """Bonuses of the period being recorded (yuan)."""
-        """The two-way scores of each month taken and not ranked yet."""
 
     def _reset(self) -> None:
         self.appeals: defaultdict[int, int] = defaultdict(int)
