@@ -18,6 +18,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import govsim
 from govsim.core.calendar import Calendar
@@ -36,6 +38,7 @@ from govsim.policies.two_way import RATES_COLUMNS, RATING_COLUMNS, rate_answer
 from govsim.results.run_tables import RANKING_COLUMNS, ranking_columns
 
 ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
 ALL_POLICIES = ROOT / "scenarios" / "policies" / "all.yaml"
 RANKING_POLICY = ROOT / "scenarios" / "policies" / "ranking.yaml"
 MONTH_1, HORIZON = 696.0, 720.0  # February 2024, and a day of March
@@ -413,3 +416,36 @@ def test_a_quarterly_run_pays_its_bonuses_into_the_policy_costs():
     assert rankings["bonus_yuan"].sum() > 0
     costs = result.summary["policy_costs"]["ranking"]
     assert costs["yuan"] == pytest.approx(rankings["bonus_yuan"].sum())
+
+
+@pytest.mark.slow
+@settings(max_examples=8, deadline=None)
+@given(
+    weights=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+    period=st.sampled_from(["month", "quarter"]),
+    allowance=st.integers(1, 5),
+    bonus=st.floats(0, 2000),
+    seed=st.integers(0, 2**31),
+)
+def test_the_levers_together_keep_the_ledger_and_the_tables_whole(
+    weights, period, allowance, bonus, seed
+):
+    """Any mix of the levers, whistles on, pressure responses on: the run's ledger holds
+    (checked inside), each period ranks the grids 1..n, no unit forgives more than its
+    allowance, and the bonuses paid are the policy's costs."""
+    policy = (
+        "[{type: ranking, governance_count: 1, improvement_rate: 0.2, extra_staff: 1, "
+        f"period: {period}, fault_tolerance: {allowance}, "
+        f"bonus_yuan: {{advanced: {bonus}, ordinary: {bonus / 2}}}, "
+        f"two_way: {{enabled: true, whistle_weight: {weights[0]}, grid_weight: {weights[1]}}}}}]"
+    )
+    overrides = ["days=100", "start_date=2024-02-20", "whistle.enabled=true", f"policies={policy}"]
+    result = govsim.simulate(govsim.load_scenario(BASELINE, overrides), seed=seed)
+    rankings = result.rankings
+    assert len(rankings) > 0
+    for _, grids in rankings[rankings["unit_type"] == "grid"].groupby("month"):
+        assert sorted(grids["rank"]) == list(range(1, len(grids) + 1))
+    assert rankings["forgiven"].between(0, allowance).all()
+    assert rankings["composite"].dropna().between(0, 1).all()
+    paid = rankings["bonus_yuan"].sum()
+    assert result.summary["policy_costs"]["ranking"]["yuan"] == pytest.approx(paid)
