@@ -208,7 +208,6 @@ class TwoWayBook:
     def columns(scores: TwoWayScores, unit: Unit, row: list[float]) -> dict[str, float]:
         """The extra rankings columns of ``unit`` whose tally is ``row``."""
         closed, on_time, valid, resolved, points = row[:5]
-        rating: float
         rating, count = scores.ratings.get(unit, (NAN, 0))
         return {
             "response_rate": on_time / closed if closed else NAN,
