@@ -183,6 +183,8 @@ def test_only_one_design_counts():
         Ranking(type="ranking", overdue={"counted": True}, on_hand={"counted": True})
     with pytest.raises(ValueError, match="not more"):
         Ranking(type="ranking", open_orders={"counted": True}, overdue={"counted": True})
+    with pytest.raises(ValueError, match="monthly"):
+        Ranking(type="ranking", period="quarter", on_hand={"counted": True})
 
 
 @pytest.mark.slow

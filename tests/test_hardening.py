@@ -1390,6 +1390,7 @@ BOUNDED_BY_A_CHECK = {
     ("Hotline", "operators"): "each value <= MAX_UNIT_STAFF",
     ("Feedback", "resolution_probability"): "probabilities in [0, 1]",
     ("Ranking", "weights"): "each weight in [0, 1000]",
+    ("Ranking", "bonus_yuan"): "each amount in [0, 100,000] yuan",
     ("Uncertainty", "range"): "the scenario key's own bound applies to every sample",
     ("CategoryProblems", "scope"): "non-negative shares summing to 1",
     ("Problems", "fix_probability"): "probabilities in [0, 1]",

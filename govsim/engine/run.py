@@ -74,6 +74,8 @@ class RunState:
     """The run's mechanisms, in their order of installation: their summary blocks and tables."""
     policy_costs: dict[str, dict[str, float]] | None = None
     """Staff-hours and yuan each policy spent."""
+    ranking_extra: tuple[str, ...] = ()
+    """The names of the rankings' extra columns (after the backlog's, if any)."""
 
 
 RaiseEvent = Callable[[int, int, int, int], None]
@@ -304,6 +306,7 @@ class Run:
             self.prevention_counts(),
             self.mechanisms,
             levers.policy_costs,
+            levers.ranking_extra,
         )
 
     def prevention_counts(self) -> dict[str, int]:

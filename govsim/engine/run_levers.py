@@ -8,7 +8,7 @@ policies' records, which the run hands on to its results.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from govsim.engine.mechanism import named
@@ -26,12 +26,10 @@ if TYPE_CHECKING:
     from govsim.network.city import CityLayout
     from govsim.scenario.schema import Scenario
 
-RankingRow = (
-    tuple[str, str, str, int, "float | None", str]
-    | tuple[str, str, str, int, "float | None", str, float, int, int]
-)
+RankingRow = tuple[object, ...]
 """month, unit type, unit, rank (0 for the governance class), composite, group; then, with
-the ranking's ``open_orders`` recorded, the unit's backlog (``BACKLOG_COLUMNS``)."""
+the ranking's ``open_orders`` recorded, the unit's backlog (``BACKLOG_COLUMNS``); then the
+values of the ``extra`` columns (``RunLevers.ranking_extra``), if any."""
 
 
 class RunLevers:
@@ -66,6 +64,8 @@ class RunLevers:
         self._mechanisms = mechanisms
         self.policy_log: list[tuple[float, str]] = []
         self.rankings: list[RankingRow] = []
+        self.ranking_extra: tuple[str, ...] = ()
+        """The names of the rankings' extra columns (``record_ranking``'s ``extra``)."""
         self.policy_costs: dict[str, dict[str, float]] = {}
 
     def pools_of(self, tier: str) -> list[ServerPool]:
@@ -106,6 +106,9 @@ class RunLevers:
     def on_close(self, listener: Callable[[Case], None]) -> None:
         self._on_close.append(listener)
 
+    def on_whistle(self, listener: Callable[[Case, int, float], None]) -> None:
+        self._handlers.whistle.listeners.append(listener)
+
     def log(self, text: str) -> None:
         self.policy_log.append((round(self.env.now, 6), text))
 
@@ -118,9 +121,15 @@ class RunLevers:
         composite: float | None,
         group: str,
         backlog: tuple[float, int, int] | None = None,
+        extra: Mapping[str, float] | None = None,
     ) -> None:
-        row = (month, unit_type, unit, rank, composite, group)
-        self.rankings.append(row if backlog is None else (*row, *backlog))
+        row: RankingRow = (month, unit_type, unit, rank, composite, group)
+        if backlog is not None:
+            row = (*row, *backlog)
+        if extra is not None:
+            self.ranking_extra = tuple(extra)
+            row = (*row, *extra.values())
+        self.rankings.append(row)
 
     def mechanism(self, name: str) -> Mechanism | None:
         return named(self._mechanisms, name)

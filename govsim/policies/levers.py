@@ -17,7 +17,7 @@ A policy's controller (``install``) is given a :class:`Levers`, which the model 
 - **a mechanism's own levers** (``mechanism(name)``): e.g. fixing open problems
   (:class:`ProblemLevers`), when the run has that mechanism;
 - **observation**: listeners on every case created and closed, the clock and calendar,
-  and the run's records (``log``, ``record_ranking``).
+  the whistles (``on_whistle``) and the run's records (``log``, ``record_ranking``).
 """
 
 from __future__ import annotations
@@ -56,6 +56,11 @@ class Feedback(Protocol):
     def resolution_probability(self) -> Mapping[TierName, float]: ...
 
 
+class WhistleRules(Protocol):
+    @property
+    def deadline_hours(self) -> float: ...
+
+
 class ScenarioView(Section, Protocol):
     """What a policy reads of the scenario that holds it (read only). The scenario
     (:class:`govsim.scenario.schema.Scenario`) is one: named here as a protocol because the
@@ -71,6 +76,8 @@ class ScenarioView(Section, Protocol):
     def hotline(self) -> Section: ...
     @property
     def policies(self) -> Sequence[PolicyHooks]: ...
+    @property
+    def whistle(self) -> WhistleRules: ...
 
 
 ScenarioT = TypeVar("ScenarioT", bound=ScenarioView)
@@ -128,6 +135,10 @@ class Levers(Protocol):
     def on_close(self, listener: Listener) -> None:
         """Call ``listener(case)`` for every case closed from now on (after its callback draw)."""
 
+    def on_whistle(self, listener: Callable[[Case, int, float], None]) -> None:
+        """Call ``listener(case, department, hours)`` at every whistle from now on: the
+        department summoned and the hours its staff will take to arrive at the street."""
+
     def log(self, text: str) -> None:
         """Record what the policy did, with the time (``summary.json``: ``policy_events``)."""
 
@@ -148,10 +159,12 @@ class Levers(Protocol):
         composite: float | None,
         group: str,
         backlog: tuple[float, int, int] | None = None,
+        extra: Mapping[str, float] | None = None,
     ) -> None:
         """Add a row to the league tables (``rankings.parquet``); ``backlog``: the unit's mean
         open cases, open orders past their limit and orders counted open
-        (:mod:`govsim.policies.backlog`), given for every row of a run or for none."""
+        (:mod:`govsim.policies.backlog`); ``extra``: more columns by name, after those (e.g.
+        :mod:`govsim.policies.two_way`'s); each given for every row of a run or for none."""
 
 
 class ProblemLevers(Protocol):

@@ -27,12 +27,21 @@ Responses, each off at 0:
 
 What counts (``open_orders``, :mod:`govsim.policies.backlog`): by default closed cases with a
 valid callback only; counted, the orders still open ``grace_days`` after the month's end
-count as closed late, unresolved and unsatisfied, and the month is ranked then. Overdue
-orders (``overdue``, :mod:`govsim.policies.overdue`): counted, an order closed after its limit
-or open past it at a month's end counts as failed, in each month it is overdue. Orders on
-hand (``on_hand``, :mod:`govsim.policies.on_hand`): counted, each order open at a month's end
-counts as not finished that month. Scoring
-(``scoring``, :mod:`govsim.policies.points`): 100-point scores, the bottom N named.
+count as closed late, unresolved and unsatisfied, and the month is ranked then.
+
+Two-way assessment (``two_way``, :mod:`govsim.policies.two_way`), off by default: residents
+rate grids, grids rate streets, streets rate the departments' whistle answers, and those
+ratings count in the streets' and departments' composites.
+
+The terms (:mod:`govsim.policies.terms`), each off by default: a quarterly ``period``, a
+fault-tolerance allowance (容错) and bonuses by group.
+
+Two more designs of what counts, each off by default and monthly: overdue orders
+(``overdue``, :mod:`govsim.policies.overdue`): an order closed after its limit or open past it
+at a month's end counts as failed, in each month it is overdue; orders on hand (``on_hand``,
+:mod:`govsim.policies.on_hand`): each order open at a month's end counts as not finished that
+month. Scoring (``scoring``, :mod:`govsim.policies.points`): 100-point scores, the bottom N
+named.
 """
 
 from __future__ import annotations
@@ -50,6 +59,15 @@ from govsim.policies.base import PolicySpec
 from govsim.policies.on_hand import OnHandOrders, on_hand
 from govsim.policies.overdue import OverdueCount, OverdueOrders
 from govsim.policies.points import Scoring, rectified
+from govsim.policies.terms import (
+    BONUS_COLUMN,
+    FORGIVEN_COLUMN,
+    GroupName,
+    Period,
+    ends_period,
+    fails,
+)
+from govsim.policies.two_way import TwoWay, TwoWayBook, TwoWayScores
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Sequence
@@ -59,7 +77,8 @@ if TYPE_CHECKING:
     from govsim.policies.levers import Levers
 
     Tally = defaultdict[Unit, list[float]]
-    """(unit type, index) -> [closed, on time, valid callbacks, resolved, satisfaction points]."""
+    """(unit type, index) -> [closed, on time, valid callbacks, resolved, satisfaction points,
+    failed orders forgiven (``fault_tolerance``)]."""
     Backlog = tuple[list[float], dict[Unit, int]]
     """The streets' mean open cases over a month, the units' open orders past their limit."""
 
@@ -153,6 +172,30 @@ class Ranking(PolicySpec):
         description="100-point scores and the bottom units named to rectify (default: "
         "composites only, the bottom `rectification_share` to rectify).",
     )
+    two_way: TwoWay = Field(
+        default_factory=TwoWay,
+        description="Two-way assessment: grids rated by residents, streets by grids, "
+        "departments by the streets whose whistles they answer (default: off).",
+    )
+    period: Period = Field(
+        "month",
+        description="How often units are ranked: each month, or at each quarter's end (March, "
+        "June, September, December) on the tallies since the last ranking.",
+    )
+    fault_tolerance: int = Field(
+        0,
+        ge=0,
+        le=MAX_UNIT_STAFF,
+        description="A unit's first failed orders each period not counted (容错; orders: late, "
+        "or unresolved or not fully satisfied at the callback; assumed, seed 003 names the "
+        "mechanism without a number).",
+    )
+    bonus_yuan: dict[GroupName, float] = Field(
+        default_factory=dict,
+        description="Bonus per person of a ranked grid's or street's staff each period, by "
+        "group (yuan, each 0 to 100,000; seed 001: 900 / 1,050 / 1,200 a quarter for Haidian's "
+        "community workers; which group gets which is assumed); empty: none.",
+    )
 
     @field_validator("weights")
     @classmethod
@@ -162,6 +205,22 @@ class Ranking(PolicySpec):
         if any(w > 1_000 for w in v.values()):
             raise ValueError("weights must be at most 1,000 (they are relative)")
         return v
+
+    @field_validator("bonus_yuan")
+    @classmethod
+    def _bonus(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(not 0 <= a <= 100_000 for a in v.values()):
+            raise ValueError("bonus_yuan amounts must be 0 to 100,000 yuan")
+        return v
+
+    @model_validator(mode="after")
+    def _quarterly_backlog(self) -> Ranking:
+        orders = self.open_orders
+        if self.period != "month" and (orders.counted or orders.recorded):
+            raise ValueError("open_orders are monthly: use them with period: month")
+        if self.period != "month" and (self.overdue.counted or self.on_hand.counted):
+            raise ValueError("overdue and on_hand are monthly: use them with period: month")
+        return self
 
     @model_validator(mode="after")
     def _one_design(self) -> Ranking:
@@ -176,6 +235,10 @@ class Ranking(PolicySpec):
             levers.on_create(book.created)
         levers.on_create(controller.count_appeal)
         levers.on_close(controller.count_closed)
+        two_way = controller.two_way
+        if two_way is not None:
+            levers.on_close(two_way.closed)
+            levers.on_whistle(two_way.whistled)
         levers.env.process(controller.run())
 
 
@@ -214,11 +277,17 @@ class _RankingController:
             if self.book is not None and spec.overdue.counted
             else None
         )
+        self.two_way = TwoWayBook(spec.two_way, levers) if spec.two_way.enabled else None
+        self.two_way_scores: dict[str, TwoWayScores] = {}
+        """The two-way scores of each period taken and not ranked yet, by its label."""
+        self.bonuses = 0.0
+        """Bonuses of the period being recorded (yuan)."""
 
     def _reset(self) -> None:
         self.appeals: defaultdict[int, int] = defaultdict(int)
-        # (unit type, index) -> [closed, on time, valid callbacks, resolved, satisfaction points]
-        self.tally: Tally = defaultdict(lambda: [0, 0, 0, 0, 0.0])
+        # (unit type, index) -> [closed, on time, valid callbacks, resolved, satisfaction points,
+        # failed orders forgiven]
+        self.tally: Tally = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0])
 
     def count_appeal(self, case: Case) -> None:
         self.appeals[case.street] += 1
@@ -236,6 +305,10 @@ class _RankingController:
             ("department", case.department) if tier == DEPARTMENT_TIER else ("street", case.street)
         )
         row = self.tally[unit]
+        allowance = self.spec.fault_tolerance
+        if allowance and row[5] < allowance and fails(case, self.limits[case.category]):
+            row[5] += 1  # forgiven (容错): not counted
+            return
         if self.overdue is not None and self.overdue.closing(case, unit):
             return  # counted at the month's end
         row[0] += 1
@@ -251,13 +324,18 @@ class _RankingController:
         book, orders = self.book, self.spec.open_orders
         for month_end in calendar.month_ends():
             yield levers.env.timeout(month_end - levers.env.now)
+            if not ends_period(self.spec.period, calendar, month_end):
+                continue  # the quarter's tallies run on
             tally, appeals = self.tally, self.appeals
             self._reset()
             backlog = book.month_end() if book is not None else None
             counted = self._count_failed(month_end, tally)
+            scores = self.two_way.take(month_end) if self.two_way is not None else None
             if month_end < self.spec.start_day * 24:
                 continue
             month = calendar.labels[calendar.month(month_end) - 1]
+            if scores is not None:
+                self.two_way_scores[month] = scores
             if book is not None and orders.counted:
                 levers.env.process(
                     self._rank_later(book, month, month_end, tally, appeals, backlog)
@@ -319,15 +397,26 @@ class _RankingController:
         counted: dict[Unit, int],
     ) -> None:
         spec, levers = self.spec, self.levers
+        two_way, scores = self.two_way, self.two_way_scores.pop(month, None)
+
+        def score(key: Unit) -> float | None:
+            composite = self._composite(tally[key])
+            if two_way is None or scores is None:
+                return composite
+            return two_way.combine(scores, key, composite)
 
         def record(key: Unit, rank: int, composite: float | None, group: str) -> None:
             row = (month, key[0], self._name(*key), rank, composite, group)
-            if backlog is None:
-                levers.record_ranking(*row)
-                return
-            means, late = backlog
-            mean = means[key[1]] if key[0] == "street" else float("nan")
-            levers.record_ranking(*row, backlog=(mean, late.get(key, 0), counted.get(key, 0)))
+            kept = None
+            if backlog is not None:
+                means, late = backlog
+                mean = means[key[1]] if key[0] == "street" else float("nan")
+                kept = (mean, late.get(key, 0), counted.get(key, 0))
+            extra = self._extra(key, group, tally[key], scores)
+            if extra is None:
+                levers.record_ranking(*row, backlog=kept)
+            else:
+                levers.record_ranking(*row, backlog=kept, extra=extra)
 
         top = sorted(appeals, key=lambda s: (-appeals[s], s))[: spec.governance_count]
         for s in top:
@@ -341,7 +430,7 @@ class _RankingController:
             ("street", len(self.street_names)),
             ("department", len(self.department_names)),
         ):
-            composites = [(u, self._composite(tally[(unit_type, u)])) for u in range(count)]
+            composites = [(u, score((unit_type, u))) for u in range(count)]
             scored = [
                 (u, c) for u, c in composites if c is not None and (unit_type, u) not in groups
             ]
@@ -370,10 +459,41 @@ class _RankingController:
                 self.previous[(unit_type, u)] = composite
                 record((unit_type, u), rank + 1, composite, groups[(unit_type, u)])
         for s in governance:
-            record(("street", s), 0, self._composite(tally[("street", s)]), GOVERNANCE)
+            record(("street", s), 0, score(("street", s)), GOVERNANCE)
+        if two_way is not None and scores is not None:
+            shares = (spec.advanced_share, spec.rectification_share)
+            for g, rank, composite, group in two_way.rank_grids(scores, self._composite, shares):
+                tally[("grid", g)] = scores.grids[g]
+                record(("grid", g), rank, composite, group)
+        if spec.bonus_yuan:
+            levers.record_cost("ranking", 0.0, self.bonuses)
+            self.bonuses = 0.0
         self._respond(groups)
 
+    def _extra(
+        self, key: Unit, group: str, row: list[float], scores: TwoWayScores | None
+    ) -> dict[str, float] | None:
+        """The unit's columns after the backlog's: two-way, forgiven orders, bonus (None:
+        none of those levers is on)."""
+        spec, two_way = self.spec, self.two_way
+        columns: dict[str, float] = {}
+        if two_way is not None and scores is not None:
+            columns.update(two_way.columns(scores, key, row))
+        if spec.fault_tolerance:
+            columns[FORGIVEN_COLUMN] = row[5]
+        if spec.bonus_yuan:
+            staff = 0
+            if key[0] in ("grid", "street"):
+                staff = self.levers.pools_of(key[0])[key[1]].capacity
+                staff -= self.extra.get(key[1], 0) if key[0] == "street" else 0
+            bonus = spec.bonus_yuan.get(group, 0.0) * staff  # type: ignore[call-overload]
+            columns[BONUS_COLUMN] = bonus
+            self.bonuses += bonus
+        return columns or None
+
     def _name(self, unit_type: str, index: int) -> str:
+        if unit_type == "grid" and self.two_way is not None:
+            return self.two_way.grid_names[index]
         return (self.street_names if unit_type == "street" else self.department_names)[index]
 
     def _respond(self, groups: dict[tuple[str, int], str]) -> None:

@@ -127,7 +127,9 @@ def collect(state: RunState) -> RunResult:
         kpis=kpi_table(statistics, state.calendar, composite_weights(state.scenario.policies)),
         summary=summarise(state, timeseries, equity),
         rankings=with_points(
-            pd.DataFrame(state.rankings, columns=ranking_columns(state.rankings)),
+            pd.DataFrame(
+                state.rankings, columns=ranking_columns(state.rankings, state.ranking_extra)
+            ),
             state.scenario.policies,
         ),
         statistics=statistics,
@@ -147,10 +149,12 @@ BACKLOG_COLUMNS = ("open_cases_mean", "open_past_limit", "open_counted")
 recorded (:mod:`govsim.policies.backlog`)."""
 
 
-def ranking_columns(rows: list[RankingRow]) -> list[str]:
-    """The columns of rankings.parquet for ``rows``."""
-    wide = bool(rows) and len(rows[0]) > len(RANKING_COLUMNS)
-    return [*RANKING_COLUMNS, *BACKLOG_COLUMNS] if wide else list(RANKING_COLUMNS)
+def ranking_columns(rows: list[RankingRow], extra: tuple[str, ...] = ()) -> list[str]:
+    """The columns of rankings.parquet for ``rows``, whose last values are the ``extra``
+    columns (:meth:`govsim.policies.levers.Levers.record_ranking`)."""
+    wide = bool(rows) and len(rows[0]) - len(extra) > len(RANKING_COLUMNS)
+    base = [*RANKING_COLUMNS, *BACKLOG_COLUMNS] if wide else list(RANKING_COLUMNS)
+    return [*base, *extra]
 
 
 NONDETERMINISTIC_SUMMARY_KEYS = ("performance",)

@@ -83,6 +83,9 @@ class WhistleDesk:
         self.precision_draw = streams.uniform("whistle/precision")
         self.wrong_draw = streams.uniform("whistle/wrong_department")
         self.blown: dict[tuple[int, int], int] = {}
+        self.listeners: list[Callable[[Case, int, float], None]] = []
+        """Told of every summons: the case, the department summoned and the hours its staff
+        will take to arrive (a policy's ``Levers.on_whistle``)."""
         self.n_departments = len(departments)
         self.report_delay: Callable[[], float]
         """Draws a city-wide department's time from whistle to arrival (hours)."""
@@ -159,6 +162,9 @@ class WhistleDesk:
         effort = self.effort
         if effort.on:
             delay *= effort.arrival_factor(case.street, department)
+        if self.listeners:
+            for listener in self.listeners:
+                listener(case, department, delay)
         return delay
 
     def _arrives(self, case: Case) -> None:
