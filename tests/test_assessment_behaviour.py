@@ -8,15 +8,21 @@ gaming do to measured and true resolution, and what audits buy.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
+from test_problems_properties import check_problem_tables, problem_scenarios
 
 import govsim
+from govsim.core.errors import LedgerError
 from govsim.mechanisms.assessment.decision import (
     NO_CHOICE,
     Answers,
@@ -28,10 +34,14 @@ from govsim.mechanisms.assessment.decision import (
     effort,
     gains,
 )
+from govsim.results.run_tables import collect
+from govsim.scenario.loader import validate
+from govsim.scenario.schema import Scenario
+from govsim.simulate import new_run
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
-TWELVE = ROOT / "experiments" / "assessment" / "twelve_streets.yaml"
+GOODHART = ROOT / "experiments" / "assessment" / "goodhart.py"
 
 # The baseline's answers (scenarios/baseline.yaml: resolved if fixed 0.97, if not 0.5; the
 # callback's default ordinal logit) and the schema's default rule.
@@ -146,3 +156,152 @@ def test_on_the_books_agree_with_the_ranking_and_the_cases() -> None:
     block = result.summary["assessment"]
     assert block["gaming_actions"]["press"] == int(table["press"].sum())
     assert block["goodhart"]["satisfaction"]["city"] > 0
+
+
+# -- ledgers under random scenarios, the behaviour on ---------------------------------------------
+@st.composite
+def assessed_scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    """A random problems scenario (test_problems_properties.py) with a ranking policy and the
+    behaviour on, its parameters at random, starting two days before a month ends so that the
+    units choose within the run and the next month is ranked too (some runs overloaded)."""
+    data = draw(problem_scenarios())
+    data["start_date"] = "2024-02-28"  # February ends after two days, March in the run
+    data["days"] = draw(st.floats(33.0, 36.0))
+    # Enough appeals for the units to have something to game: a few hundred expected.
+    city = data["city"]
+    population = (
+        city["synthetic"]["population"]
+        if "synthetic" in city
+        else sum(
+            g["population"] for d in city["districts"] for s in d["streets"] for g in s["grids"]
+        )
+    )
+    categories = data["categories"]
+    categories[0]["rate"] = max(categories[0]["rate"], 1.0)
+    expected = population * sum(c["rate"] for c in categories) / 1000 * data["days"]
+    for c in categories:
+        c["rate"] *= draw(st.integers(200, 600)) / expected if expected else 1.0
+    data["problems"]["paper_closure"] = 0.0
+    weights = draw(
+        st.dictionaries(
+            st.sampled_from(["response", "resolution", "satisfaction"]),
+            st.floats(0.1, 1.0),
+            min_size=1,
+        )
+    )
+    ranking = {
+        "type": "ranking",
+        "weights": weights,
+        "advanced_share": draw(st.floats(0, 0.5)),
+        "rectification_share": draw(st.floats(0, 0.5)),
+        "governance_count": draw(st.integers(0, 2)),
+        "audit": {"share": draw(st.floats(0, 0.3)), "penalty_groups": draw(st.integers(0, 3))},
+        "open_orders": {"counted": draw(st.booleans()), "grace_days": draw(st.floats(0, 1))},
+    }
+    data["policies"] = [p for p in data["policies"] if p["type"] != "ranking"] + [ranking]
+    option = st.fixed_dictionaries(  # mostly gaming: the books are what is tested
+        {"share_max": st.floats(0.2, 1), "cost": st.floats(0, 0.05), "detect": st.floats(0, 1)}
+    )
+    data["assessment"] = {
+        "enabled": True,
+        "sensitivity": draw(st.floats(0.5, 5)),
+        "temperature": draw(st.floats(0.01, 0.2)),
+        "effort": {"gain_max": draw(st.floats(0, 1)), "cost": draw(st.floats(0, 0.2))},
+        "paper": draw(option),
+        "press": draw(option),
+        "label": draw(option),
+        "press_resolved": draw(st.floats(0.5, 1)),
+        "press_shift": draw(st.floats(0, 5)),
+        "rush_margin": draw(st.floats(0.05, 0.9)),
+    }
+    return data
+
+
+@pytest.mark.slow
+@settings(max_examples=20, deadline=None)
+@given(scenario=assessed_scenarios().map(lambda d: validate(d, source="<hypothesis>")))
+def test_ledgers_balance_with_the_behaviour_on(scenario: Scenario) -> None:
+    result = collect(new_run(scenario).run())  # raises LedgerError if a case is lost
+    check_problem_tables(result)
+    table = result.tables.get("assessment")
+    block = result.summary["assessment"]
+    assert block is not None
+    if table is None or table.empty:
+        return
+    assert (table["closed"] >= table["label"]).all()
+    for option in ("paper", "rush", "press", "label"):
+        assert (table[f"caught_{option}"] <= table[option]).all()
+        assert block["gaming_actions"][option] == table[option].sum()
+    assert (table["fixed"] <= table["problem_closed"]).all()
+    assert (table["problem_closed"] <= table["closed"]).all()
+    assert table["effort"].between(0, 1).all()  # the schema's default cap
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("plant", ["a case seen twice", "a label the ranking never saw"])
+def test_the_books_check_fails_on_a_planted_error(plant: str) -> None:
+    scenario = govsim.load_scenario(BASELINE, ["days=35", RANKED, "assessment.enabled=true"])
+    run = new_run(scenario)
+    mechanism = run.mechanism("assessment")
+    assert mechanism is not None
+    if plant == "a case seen twice":
+        mechanism.seen = 1  # type: ignore[attr-defined]
+    else:
+        mechanism.labelled.add(-1)  # type: ignore[attr-defined]
+    with pytest.raises(LedgerError, match="assessment"):
+        run.run()
+
+
+@pytest.mark.slow
+def test_no_pressure_is_the_model_without_the_behaviour() -> None:
+    """With sensitivity 0 nobody chooses anything: the same cases, from the same random
+    numbers, as the run without the mechanism (the reduction the Goodhart comparisons use)."""
+    plain = _run([RANKED], seed=5)
+    zero = _run([RANKED, "assessment.enabled=true", "assessment.sensitivity=0"], seed=5)
+    for name in ("cases", "kpis", "rankings", "timeseries"):
+        pd.testing.assert_frame_equal(getattr(zero, name), getattr(plain, name))
+    table = zero.tables["assessment"]
+    assert (table[["paper", "rush", "press", "label"]].to_numpy() == 0).all()
+    assert (table["effort"] == 0).all()
+
+
+# -- Goodhart with numbers (experiments/assessment/goodhart.py) -----------------------------------
+def _goodhart() -> Any:
+    spec = importlib.util.spec_from_file_location("goodhart", GOODHART)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_goodhart_pressure_games_the_measure_and_audits_buy_some_truth_back() -> None:
+    """Issue 28's Goodhart targets on the 12-street city, 6 seeds, the schema's defaults
+    (chosen before the runs), paired intervals over the seeds. What holds (docs/policies.md):
+    the shamed units' reported resolution rises at least 3 points over no behaviour while
+    their true fix rate, against the same behaviour with gaming off, falls at least 5; their
+    true fix rate against no behaviour does not fall (their effort fixes more), so no single
+    comparison meets both halves. 10% audits cut the resolution gap at least 2 points and the
+    gaming actions, though not by half (pressing is cheap and caught half the time). Strong
+    audits without pressure: no gaming and no gap beyond the callback's own."""
+    goodhart = _goodhart()
+    frame = goodhart.seed_rows(goodhart.runs(list(range(1, 7))))
+    s = goodhart.summarise(frame)
+
+    def holds(name: str, at_least: float) -> None:  # the mean clears it, the CI excludes 0
+        ci = s[name]
+        if at_least > 0:
+            assert ci["mean"] >= at_least and ci["ci_low"] > 0, (name, ci)
+        else:
+            assert ci["mean"] <= at_least and ci["ci_high"] < 0, (name, ci)
+
+    holds("behaviour_shamed_reported_change", 0.03)
+    holds("behaviour_vs_honest_true_fix", -0.05)
+    holds("honest_shamed_true_fix_change", 0.03)  # honest effort fixes more
+    holds("audit10_resolution_gap_cut", 0.02)
+    holds("audit10_satisfaction_gap_cut", 0.002)
+    assert s["audit10_gaming_ratio"]["ci_high"] < 1  # audits cut gaming ...
+    assert s["audit10_gaming_ratio"]["ci_low"] > 0.5  # ... not by half (measured)
+    assert s["calm_audited_gaming_per_1000"] == 0
+    assert s["calm_audited_satisfaction_gap_max"] == 0
+    assert s["calm_audited_resolution_gap_minus_zero_max"] == 0

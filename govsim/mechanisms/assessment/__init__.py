@@ -51,6 +51,7 @@ from govsim.core.codes import (
     STAGE,
     STREET_TIER,
 )
+from govsim.core.errors import LedgerError
 from govsim.engine.mechanism import FinishedRun, Mechanism, RunParts, set_hook
 from govsim.mechanisms.assessment.book import MonthBook
 from govsim.mechanisms.assessment.decision import (
@@ -159,6 +160,8 @@ class AssessmentMechanism(Mechanism):
         self.choices: list[Choice] = [NO_CHOICE] * units
         self.acting = [""] * units
         """The rank group each unit's behaviour this month answers to ('' before any)."""
+        self.pressures = [0.0] * units
+        """The pressure each unit's behaviour this month answers to."""
         self.shares = [[0.0] * units for _ in OPTIONS]
         """Per option, each unit's share for this month (read per case)."""
         self.labelled: set[int] = set()
@@ -168,6 +171,10 @@ class AssessmentMechanism(Mechanism):
         self.rows: list[dict[str, Any]] = []
         self._gamed = NONE
         """The option of the case being closed by the mechanism now (NONE: not gamed)."""
+        self.seen = 0
+        """Closed cases the mechanism saw close, for its check; ``answered`` of them the
+        hotline's (no unit's)."""
+        self.answered = 0
         self._pending: Case | None = None
         """The case closed last: its callback was drawn after ``closing``, and is tallied at
         the next closing (or when its month is ranked)."""
@@ -227,16 +234,18 @@ class AssessmentMechanism(Mechanism):
             pressure = spec.sensitivity * self.stakes.get(group or "ordinary", 0.0)
             choice = choose(pressure, design, answers, rule, book.slowness(u))
             self._apply(u, choice)
-            self.acting[u] = group
+            self.acting[u], self.pressures[u] = group, pressure
 
     # -- hooks (govsim/engine/mechanism.py) ------------------------------------------------
     def _closing(self, case: Case, tier: int) -> None:
+        self.seen += 1
         if self._pending is not None:
             self._flush()
         while case.closed >= self.next_end:
             self._roll()
         gamed, self._gamed = self._gamed, NONE
         if tier == HOTLINE_TIER:
+            self.answered += 1
             return
         u = self.n_streets + case.department if tier == DEPARTMENT_TIER else case.street
         c = self.book.counts
@@ -400,7 +409,6 @@ class AssessmentMechanism(Mechanism):
         c = {name: book[name][u] for name in ("closed", "problem_closed", "fixed", "valid")}
         true_valid = c["valid"]
         choice = self.choices[u]
-        spec = self.spec
         acting = self.acting[u]
         row: dict[str, Any] = {
             "month": month,
@@ -408,7 +416,7 @@ class AssessmentMechanism(Mechanism):
             "unit": self.names[u],
             "group": group or None,
             "acting_group": acting or None,
-            "pressure": spec.sensitivity * self.stakes.get(acting, 0.0) if acting else 0.0,
+            "pressure": self.pressures[u],
             "effort": choice.effort,
             **{f"{name}_share": choice.shares[k] for k, name in enumerate(OPTIONS)},
             "closed": int(c["closed"]),
@@ -433,7 +441,19 @@ class AssessmentMechanism(Mechanism):
 
     # -- end of the run --------------------------------------------------------------------
     def check(self, run: RunParts) -> None:
+        """Every closed case passed the mechanism once, and every case it labelled was left
+        out of the ranking's rates."""
         self._flush()
+        books = [self.book, *self.months.values()]
+        counted = sum(sum(book["closed"]) for book in books)
+        counted += sum(row["closed"] for row in self.rows)
+        seen = self.seen
+        if seen != run.ledger.closed or counted + self.answered != seen or self.labelled:
+            raise LedgerError(
+                f"assessment: {seen} closed cases seen, {counted} counted for units and "
+                f"{self.answered} by the hotline; the case ledger has {run.ledger.closed} "
+                f"closed; {len(self.labelled)} labelled cases not left out of the rates"
+            )
 
     def tallies(self) -> AssessmentTallies:
         return AssessmentTallies(self.rows, list(self.calendar.labels), self.calendar.month_starts)
