@@ -305,3 +305,24 @@ def test_goodhart_pressure_games_the_measure_and_audits_buy_some_truth_back() ->
     assert s["calm_audited_gaming_per_1000"] == 0
     assert s["calm_audited_satisfaction_gap_max"] == 0
     assert s["calm_audited_resolution_gap_minus_zero_max"] == 0
+
+
+@pytest.mark.slow
+def test_the_measured_against_true_figure_is_drawn_for_a_run_with_the_behaviour(
+    tmp_path: Path,
+) -> None:
+    from govsim.plots.figures import figure_specs
+    from govsim.plots.goodhart import plot_measured_vs_true
+    from govsim.plots.inputs import inputs_for
+
+    def names(result: govsim.RunResult, folder: str) -> list[str]:
+        data = govsim.load(result.write(tmp_path / folder))
+        return [spec.name for spec in figure_specs(inputs_for(data))]  # type: ignore[arg-type]
+
+    on = _run([RANKED, "assessment.enabled=true"])
+    assert "measured_vs_true" in names(on, "on")
+    assert "measured_vs_true" not in names(_run([RANKED]), "off")
+    table = on.tables["assessment"]
+    ax = plot_measured_vs_true(table, "satisfaction")
+    drawn = sum(len(c.get_offsets()) for c in ax.collections)
+    assert drawn == (table["unit_type"] == "street").sum()
