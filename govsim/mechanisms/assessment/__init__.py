@@ -14,7 +14,10 @@ into a run, the mechanism
   not fixed labelled unreasonable and leaves the unit's rates (*label*);
 - rushes (a listener on created cases, with an agenda of deadlines): a case still waiting
   in its unit's queue at (1 - ``rush_margin``) of its limit is closed on paper, answered
-  before the limit, when the response rate weighs;
+  before the limit, when the response rate weighs. A case is checked if its unit rushed when
+  the case came in, and the checks of a category are batched in steps of half the margin
+  (a case is checked between (1 - margin) and (1 - margin / 2) of its limit: one wake-up
+  per batch, not per case);
 - presses the resident of a case not fixed at the callback (the verification's ``pressing``
   hook): 'resolved' with ``press_resolved``, the satisfaction score ``press_shift`` higher;
   the answer the resident would have given unpressed (same draws) is kept as the true one;
@@ -32,6 +35,7 @@ returns None: no hook is set, no stream drawn.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -187,6 +191,13 @@ class AssessmentMechanism(Mechanism):
         self.press_draw = streams.uniform("assessment/press")
         self.audit_draw = streams.uniform("assessment/audit")
         self.agenda = Agenda(run.env)
+        margin = self.spec.rush_margin
+        self.rush_at = [limit * (1.0 - margin) for limit in self.limits]
+        self.rush_step = [limit * margin / 2 for limit in self.limits]
+        self.batches: dict[tuple[int, int], list[Case]] = {}
+        """Cases waiting for their rush check, by category and step."""
+        self.rushing = False
+        """Whether any unit rushes this month (else a new case gets no check)."""
         self._rate = run.verification.rate
         set_hook(run.flow, "closing", self._closing, self)
         set_hook(run.handlers, "after_visit", self._after_visit, self)
@@ -235,6 +246,7 @@ class AssessmentMechanism(Mechanism):
             choice = choose(pressure, design, answers, rule, book.slowness(u))
             self._apply(u, choice)
             self.acting[u], self.pressures[u] = group, pressure
+        self.rushing = any(self.shares[RUSH])
 
     # -- hooks (govsim/engine/mechanism.py) ------------------------------------------------
     def _closing(self, case: Case, tier: int) -> None:
@@ -314,9 +326,26 @@ class AssessmentMechanism(Mechanism):
         return True
 
     def _created(self, case: Case) -> None:
-        """A new case's deadline rush check, at (1 - margin) of its limit."""
-        when = case.created + self.limits[case.category] * (1.0 - self.spec.rush_margin)
-        self.agenda.at(when, self._rush, case, _closed)
+        """A new case's deadline rush check, if its unit rushes now: in the batch of its
+        category that is due first at or after (1 - margin) of its limit."""
+        if not self.rushing:
+            return
+        u = self.n_streets + case.department if case.route_department else case.street
+        if not self.shares[RUSH][u]:
+            return
+        category = case.category
+        step = self.rush_step[category]
+        key = (category, math.ceil((case.created + self.rush_at[category]) / step))
+        batch = self.batches.get(key)
+        if batch is None:
+            batch = self.batches[key] = []
+            self.agenda.at(key[1] * step, self._rush_batch, key)
+        batch.append(case)
+
+    def _rush_batch(self, key: tuple[int, int]) -> None:
+        for case in self.batches.pop(key):
+            if case.status == OPEN:
+                self._rush(case)
 
     def _rush(self, case: Case) -> None:
         """Close ``case`` on paper if it still waits in its unit's queue and the unit rushes."""
@@ -465,8 +494,3 @@ class AssessmentMechanism(Mechanism):
         """The ``assessment`` block: gaming actions and catches by option, and the Goodhart
         gaps (measured minus true, city-wide and over the worst decile of units)."""
         return self.tallies().summary()
-
-
-def _closed(case: Case) -> bool:
-    """A pending rush check is stale: the case is closed or abandoned."""
-    return case.status != OPEN
