@@ -82,7 +82,8 @@ GROUPS = (
 
 # Units that answer to their assessment (issue 28): a monthly ranking without a governance
 # class, and the behaviour with the schema's defaults; measured against the same ranking with
-# the behaviour off (the two "ranking" configurations: ``--only ranking``).
+# the behaviour off (the "ranking" configurations: ``--only ranking``). With no pressure the
+# mechanism is installed but nobody chooses anything: the same cases, its bookkeeping alone.
 RANKING = "policies=[{type: ranking, governance_count: 0}]"
 ASSESSMENT = "assessment.enabled=true"
 
@@ -126,6 +127,14 @@ CONFIGS: dict[str, list[str]] = {
         "problems.enabled=true",
         RANKING,
         ASSESSMENT,
+        *CLEAR,
+        *SINGLE,
+    ],
+    "assessment on, no pressure (ranking, the baseline's problems)": [
+        "problems.enabled=true",
+        RANKING,
+        ASSESSMENT,
+        "assessment.sensitivity=0",
         *CLEAR,
         *SINGLE,
     ],

@@ -251,29 +251,44 @@ class AssessmentMechanism(Mechanism):
     # -- hooks (govsim/engine/mechanism.py) ------------------------------------------------
     def _closing(self, case: Case, tier: int) -> None:
         self.seen += 1
-        if self._pending is not None:
-            self._flush()
-        while case.closed >= self.next_end:
-            self._roll()
+        c = self.book.counts
+        pending = self._pending
+        if pending is not None:  # its callback is drawn by now: tally it (``_flush``, inline)
+            self._pending = None
+            if pending.satisfaction != NOT_ASKED:
+                p = self._pending_unit
+                c[4][p] += 1
+                true = self._pending_true
+                if true is None:
+                    c[5][p] += pending.resolved
+                    c[6][p] += SATISFACTION_WEIGHT[pending.satisfaction]
+                else:
+                    c[5][p] += true[0]
+                    c[6][p] += true[1]
+        closed = case.closed
+        if closed >= self.next_end:
+            while closed >= self.next_end:
+                self._roll()
+            c = self.book.counts
         gamed, self._gamed = self._gamed, NONE
         if tier == HOTLINE_TIER:
             self.answered += 1
             return
         u = self.n_streets + case.department if tier == DEPARTMENT_TIER else case.street
-        c = self.book.counts
         c[0][u] += 1  # closed
-        if case.outcome != NO_OUTCOME:
+        outcome = case.outcome
+        if outcome != NO_OUTCOME:
             c[1][u] += 1
-            c[2][u] += case.outcome == FIXED
-        limit = self.limits[case.category]
-        c[3][u] += gamed != RUSH and case.first_response - case.created <= limit
-        overrun = (case.closed - case.created) / limit - 1.0
-        if case.escalations:
-            c[7][u] += 1
-            c[8][u] += max(0.0, overrun)
+            c[2][u] += outcome == FIXED
+        created, limit = case.created, self.limits[case.category]
+        c[3][u] += gamed != RUSH and case.first_response - created <= limit
+        overrun = (closed - created) / limit - 1.0
         if overrun > 0:
             c[9][u] += 1
             c[10][u] += overrun
+        if case.escalations:
+            c[7][u] += 1
+            c[8][u] += max(0.0, overrun)
         if gamed != NONE:
             self._gamed_case(case, u, gamed)
         self._pending, self._pending_unit, self._pending_true = case, u, None
