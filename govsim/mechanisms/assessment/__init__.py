@@ -227,10 +227,15 @@ class AssessmentMechanism(Mechanism):
             self.caught.discard(key)
 
     def ranked(
-        self, month: str, groups: Mapping[tuple[str, int], str], tally: Mapping[Any, list[float]]
+        self,
+        month: str,
+        groups: Mapping[tuple[str, int], str],
+        tally: Mapping[Any, list[float]],
+        backlog: tuple[list[float], Mapping[tuple[str, int], int]] | None = None,
     ) -> None:
-        """The ranking ranked ``month``: record each unit's measured and true rates, then
-        let each unit choose for the next month from its new group."""
+        """The ranking ranked ``month``: record each unit's measured and true rates (and its
+        backlog, when the ranking records it: ``open_orders.recorded``), then let each unit
+        choose for the next month from its new group."""
         now = self.run.env.now
         self._flush()
         while now >= self.next_end:
@@ -241,7 +246,12 @@ class AssessmentMechanism(Mechanism):
             key = ("street", u) if u < self.n_streets else ("department", u - self.n_streets)
             group = groups.get(key, "")
             row = tally.get(key) if key in tally else None
-            self.rows.append(self._row(month, u, key, group, row, book))
+            record = self._row(month, u, key, group, row, book)
+            if backlog is not None:
+                means, late = backlog
+                record["open_cases_mean"] = means[u] if u < self.n_streets else float("nan")
+                record["open_past_limit"] = late.get(key, 0)
+            self.rows.append(record)
             pressure = spec.sensitivity * self.stakes.get(group or "ordinary", 0.0)
             choice = choose(pressure, design, answers, rule, book.slowness(u))
             self._apply(u, choice)
