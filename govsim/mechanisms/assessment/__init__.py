@@ -197,7 +197,9 @@ class AssessmentMechanism(Mechanism):
         self.batches: dict[tuple[int, int], list[Case]] = {}
         """Cases waiting for their rush check, by category and step."""
         self.rushing = False
-        """Whether any unit rushes this month (else a new case gets no check)."""
+        """Whether any unit rushes this month (:meth:`_created` then listens to new cases)."""
+        self.may_rush = False
+        """Whether the design lets units rush (set by :meth:`assessed_by`)."""
         self._rate = run.verification.rate
         set_hook(run.flow, "closing", self._closing, self)
         set_hook(run.handlers, "after_visit", self._after_visit, self)
@@ -208,13 +210,14 @@ class AssessmentMechanism(Mechanism):
     def assessed_by(self, weights: Mapping[str, float], audit_share: float, groups: int) -> None:
         """The ranking policy's design: composite weights, the share of gamed cases audited and
         the rank groups a caught unit drops. With the response rate weighed and a rush margin,
-        every new case gets a deadline on the mechanism's agenda."""
+        units may rush (:meth:`_created` listens to new cases in months some unit does)."""
         penalty = groups * self.spec.penalty_per_group
         self.design = Design.of(dict(weights), audit_share, penalty)
         self.audit_share = audit_share
         self.drop = groups
-        if self.rule.rush and self.rule.paper.share_max > 0 and self.design.response > 0:
-            self._intake.listeners.append(self._created)
+        self.may_rush = (
+            self.rule.rush and self.rule.paper.share_max > 0 and self.design.response > 0
+        )
 
     def penalise(self, groups: dict[tuple[str, int], str], unit_type: str) -> None:
         """Drop each caught unit of ``unit_type`` by ``penalty_groups`` rank groups in
@@ -256,7 +259,14 @@ class AssessmentMechanism(Mechanism):
             choice = choose(pressure, design, answers, rule, book.slowness(u))
             self._apply(u, choice)
             self.acting[u], self.pressures[u] = group, pressure
-        self.rushing = any(self.shares[RUSH])
+        rushing = self.may_rush and any(self.shares[RUSH])
+        if rushing != self.rushing:  # listen to new cases only in months some unit rushes
+            listeners = self._intake.listeners
+            if rushing:
+                listeners.append(self._created)
+            else:
+                listeners.remove(self._created)
+            self.rushing = rushing
 
     # -- hooks (govsim/engine/mechanism.py) ------------------------------------------------
     def _closing(self, case: Case, tier: int) -> None:
@@ -353,8 +363,6 @@ class AssessmentMechanism(Mechanism):
     def _created(self, case: Case) -> None:
         """A new case's deadline rush check, if its unit rushes now: in the batch of its
         category that is due first at or after (1 - margin) of its limit."""
-        if not self.rushing:
-            return
         u = self.n_streets + case.department if case.route_department else case.street
         if not self.shares[RUSH][u]:
             return
