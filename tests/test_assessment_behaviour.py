@@ -326,3 +326,29 @@ def test_the_measured_against_true_figure_is_drawn_for_a_run_with_the_behaviour(
     ax = plot_measured_vs_true(table, "satisfaction")
     drawn = sum(len(c.get_offsets()) for c in ax.collections)
     assert drawn == (table["unit_type"] == "street").sum()
+
+
+def test_a_caught_unit_drops_its_groups_and_the_governance_class_stays() -> None:
+    from govsim.mechanisms.assessment import AssessmentMechanism
+
+    mechanism = AssessmentMechanism.__new__(AssessmentMechanism)  # the seam alone, no run
+    groups = {
+        ("street", 0): "advanced",
+        ("street", 1): "improving",
+        ("street", 2): "ordinary",
+        ("street", 3): "rectification",
+        ("street", 4): "governance",
+        ("department", 0): "advanced",
+    }
+    for drop, expected in (
+        (1, ["ordinary", "ordinary", "rectification", "rectification", "governance"]),
+        (2, ["rectification", "rectification", "rectification", "rectification", "governance"]),
+        (0, ["advanced", "improving", "ordinary", "rectification", "governance"]),
+    ):
+        mechanism.drop = drop
+        mechanism.caught = {("street", s) for s in range(5)} | {("department", 0)}
+        month = dict(groups)
+        mechanism.penalise(month, "street")
+        assert [month[("street", s)] for s in range(5)] == expected
+        assert month[("department", 0)] == "advanced"  # the other unit type: not yet
+        assert mechanism.caught == {("department", 0)}
