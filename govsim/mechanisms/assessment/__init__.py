@@ -11,7 +11,8 @@ into a run, the mechanism
   ``effort_elasticity``;
 - closes on paper (``after_visit``): a case beyond the unit's powers, after its visit at the
   street's grid or the street, closes not fixed instead of escalating (*paper*), or closes
-  not fixed labelled unreasonable and leaves the unit's rates (*label*);
+  not fixed labelled unreasonable and leaves the unit's rates (*label*), or is returned to
+  its category's department, which handles it and is scored for it (*dispute*, 退单);
 - rushes (a listener on created cases, with an agenda of deadlines): a case still waiting
   in its unit's queue at (1 - ``rush_margin``) of its limit is closed on paper, answered
   before the limit, when the response rate weighs. A case is checked if its unit rushed when
@@ -57,7 +58,7 @@ from govsim.core.codes import (
 )
 from govsim.core.errors import LedgerError
 from govsim.engine.mechanism import FinishedRun, Mechanism, RunParts, set_hook
-from govsim.mechanisms.assessment.book import MonthBook
+from govsim.mechanisms.assessment.book import INDEX, MonthBook
 from govsim.mechanisms.assessment.decision import (
     NO_CHOICE,
     OPTIONS,
@@ -78,7 +79,11 @@ if TYPE_CHECKING:
     from govsim.core.servers import ServerPool
     from govsim.scenario.schema import Scenario
 
-PAPER, RUSH, PRESS, LABEL = (OPTIONS.index(name) for name in ("paper", "rush", "press", "label"))
+PAPER, RUSH, PRESS, LABEL, DISPUTE = (
+    OPTIONS.index(name) for name in ("paper", "rush", "press", "label", "dispute")
+)
+TAKEN, CAUGHT = INDEX["paper"], INDEX["caught_paper"]
+"""Where the book's counts of actions and of catches start (in OPTIONS order)."""
 NONE = -1
 STAGE_GRID, STAGE_STREET, STAGE_DEPARTMENT = STAGE["grid"], STAGE["street"], STAGE["department"]
 ORDER = ("advanced", "improving", "ordinary", "rectification")
@@ -128,6 +133,7 @@ class AssessmentMechanism(Mechanism):
             paper=option(spec.paper),
             press=option(spec.press),
             label=option(spec.label),
+            dispute=option(spec.dispute),
             press_resolved=spec.press_resolved,
             press_shift=spec.press_shift,
             rush=spec.rush_margin > 0,
@@ -191,6 +197,13 @@ class AssessmentMechanism(Mechanism):
         self.press_draw = streams.uniform("assessment/press")
         self.audit_draw = streams.uniform("assessment/audit")
         self.agenda = Agenda(run.env)
+        rule = self.rule
+        self.detect = [o.detect for o in (rule.paper, rule.paper, rule.press, rule.label)]
+        self.detect.append(rule.dispute.detect)
+        self.dispute_time = streams.duration(
+            "assessment/dispute_time", run.scenario.jurisdiction.dispute_time
+        )
+        self.departments = handlers.departments
         margin = self.spec.rush_margin
         self.rush_at = [limit * (1.0 - margin) for limit in self.limits]
         self.rush_step = [limit * margin / 2 for limit in self.limits]
@@ -316,12 +329,12 @@ class AssessmentMechanism(Mechanism):
     def _gamed_case(self, case: Case, u: int, option: int) -> None:
         """Count a gamed case, audit it, and leave a labelled one out of the rates."""
         c = self.book.counts
-        c[11 + option][u] += 1
+        c[TAKEN + option][u] += 1
         if option == LABEL:
             self.labelled.add(case.id)
-        detect = (self.rule.paper, self.rule.paper, self.rule.press, self.rule.label)[option].detect
+        detect = self.detect[option]
         if self.audit_share and self.audit_draw() < self.audit_share * detect:
-            c[15 + option][u] += 1
+            c[CAUGHT + option][u] += 1
             self.caught.add(self._key(u))
 
     def _flush(self) -> None:
@@ -341,24 +354,41 @@ class AssessmentMechanism(Mechanism):
             c[6][u] += true[1]
 
     def _after_visit(self, case: Case, tier: int) -> bool:
-        """Close a case beyond the unit's powers on paper, or label it, after its visit at the
-        street's grid (0) or the street (1)."""
+        """Close a case beyond the unit's powers on paper, label it, or return it to its
+        department, after its visit at the street's grid (0) or the street (1)."""
         if tier >= case.needed_tier or tier > 1 or case.problem is None:
             return False
         u = case.street
-        paper, label = self.shares[PAPER][u], self.shares[LABEL][u]
-        if not paper and not label:
+        shares = self.shares
+        paper, label, dispute = shares[PAPER][u], shares[LABEL][u], shares[DISPUTE][u]
+        if not paper and not label and not dispute:
             return False
         x = self.option_draw()
         if x < paper:
             self._gamed = PAPER
         elif x < paper + label:
             self._gamed = LABEL
+        elif x < paper + label + dispute and case.department >= 0 and not case.parts_open:
+            self._dispute(case, u)
+            return True
         else:
             return False
         case.outcome = NOT_FIXED
         self.flow.close(case, GRID_TIER + tier)
         return True
+
+    def _dispute(self, case: Case, u: int) -> None:
+        """The street returns the order (退单): after ``jurisdiction.dispute_time`` it goes to
+        its category's department, which handles it and is scored for it."""
+        case.returns += 1
+        case.route_department = True
+        self._gamed_case(case, u, DISPUTE)
+        self.flow.hold(self.dispute_time(), self._to_department, case)
+
+    def _to_department(self, case: Case) -> None:
+        self.flow.move(case, STAGE_DEPARTMENT)
+        case.summoned = case.department
+        self.departments[case.department].arrive(case, case.priority)
 
     def _created(self, case: Case) -> None:
         """A new case's deadline rush check, if its unit rushes now: in the batch of its
