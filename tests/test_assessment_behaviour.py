@@ -22,7 +22,7 @@ from scipy.optimize import minimize_scalar
 from test_problems_properties import check_problem_tables, problem_scenarios
 
 import govsim
-from govsim.core.errors import LedgerError
+from govsim.core.errors import LedgerError, UserInputError
 from govsim.mechanisms.assessment.decision import (
     NO_CHOICE,
     Answers,
@@ -371,3 +371,24 @@ def test_a_disputed_order_goes_to_its_department_and_leaves_the_street() -> None
     assert len(returned) >= disputed - (cases["status"] != "closed").sum()
     default = _run([RANKED, "assessment.enabled=true"]).tables["assessment"]
     assert (default["dispute"] == 0).all()  # off by default
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "says"),
+    [
+        (["problems.enabled=false", RANKED], "assessment.enabled", "problems.enabled: true"),
+        ([], "assessment.enabled", "add a ranking policy"),
+        ([RANKED, "problems.paper_closure=0.2"], "problems.paper_closure", "paper_closure: 0"),
+        (
+            ["policies=[{type: ranking}, {type: ranking}]"],
+            "policies.1.type",
+            "keep one ranking policy",
+        ),
+    ],
+)
+def test_the_scenario_refuses_the_behaviour_without_what_it_needs(
+    overrides: list[str], key: str, says: str
+) -> None:
+    with pytest.raises(UserInputError) as error:
+        govsim.load_scenario(BASELINE, ["assessment.enabled=true", *overrides])
+    assert f"key '{key}'" in str(error.value) and says in str(error.value)

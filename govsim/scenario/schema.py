@@ -1009,12 +1009,20 @@ class Scenario(Strict):
                 "assessment",
                 "enabled",
             )
-        if not any(policy.type == "ranking" for policy in self.policies):
+        rankings = [i for i, policy in enumerate(self.policies) if policy.type == "ranking"]
+        if not rankings:
             raise FieldError(
                 "units answer to their assessment's rank groups: add a ranking policy to "
                 "policies (or set assessment.enabled: false)",
                 "assessment",
                 "enabled",
+            )
+        if len(rankings) > 1:
+            raise FieldError(
+                "units answer to one assessment: keep one ranking policy",
+                "policies",
+                rankings[1],
+                "type",
             )
         if self.problems.paper_closure > 0:
             raise FieldError(

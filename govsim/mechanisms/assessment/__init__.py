@@ -551,7 +551,9 @@ class AssessmentMechanism(Mechanism):
         return AssessmentTallies(self.rows, list(self.calendar.labels), self.calendar.month_starts)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"assessment": self.tallies().frame()}
+        """``assessment.parquet``; none before the first month is ranked."""
+        frame = self.tallies().frame()
+        return {"assessment": frame} if len(frame) else {}
 
     def summary(self, state: FinishedRun) -> dict[str, Any]:
         """The ``assessment`` block: gaming actions and catches by option, and the Goodhart
