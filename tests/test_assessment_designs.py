@@ -68,6 +68,9 @@ class _Levers:
     def on_close(self, listener) -> None:
         self.closed.append(listener)
 
+    def mechanism(self, name: str) -> None:
+        return None  # no mechanism: the ranking's own rates
+
     def record_ranking(self, *row, backlog=None) -> None:
         self.rankings.append(row if backlog is None else (*row, *backlog))
 

@@ -139,6 +139,9 @@ class _Levers:
         assert policy == "ranking" and staff_hours == 0
         self.yuan += yuan
 
+    def mechanism(self, name: str) -> None:
+        return None  # no mechanism: the ranking's own rates
+
     def record_ranking(self, *row, backlog=None, extra=None) -> None:
         assert backlog is None
         if extra is not None:
