@@ -96,7 +96,7 @@ FIGURE_SUFFIXES = frozenset({".png", ".svg", ".pdf", ".jpg", ".jpeg", ".eps"})
 """The formats a figure of govsim's may have been written in."""
 
 FIGURE_NAMES = re.compile(
-    r"(backlog|flows|rates|reported_vs_true|time_to_close|tiers|league|equity|equity_map|paired"
+    r"(backlog|flows|rates|reported_vs_true|time_to_close|bunching|tiers|league|equity|equity_map|paired"
     r"|sensitivity"
     r"|pareto|parallel|discovery|network|network_.+|sweep_.+)"
 )
