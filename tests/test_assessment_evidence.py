@@ -1,0 +1,137 @@
+"""The evidence of issue 28: the regression discontinuity at the ranking's cutoffs
+(experiments/assessment/rd_shame_honour.py) and deadline bunching
+(:mod:`govsim.results.bunching`, experiments/assessment/bunching.py).
+
+The estimators are checked on synthetic data whose answer is known (a jump of a given
+size, a bunch of a given mass, none); the model is checked on the 12-street city.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from govsim.results.bunching import bunching, bunching_table, deadline_ratios
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPERIMENTS = ROOT / "experiments" / "assessment"
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, EXPERIMENTS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def rd():
+    return _script("rd_shame_honour")
+
+
+def _synthetic(jump: float, n: int = 4_000, seed: int = 3):
+    """y = 0.2 - 0.5 x + jump below 0 + noise (sd 0.05), x uniform on [-1, 1], 400 clusters."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, n)
+    y = 0.2 - 0.5 * x + jump * (x < 0) + rng.normal(0, 0.05, n)
+    return x, y, rng.integers(0, 400, n)
+
+
+@pytest.mark.parametrize("jump", [0.02, -0.015])
+def test_the_rd_finds_a_known_jump_on_the_treated_side(rd, jump: float) -> None:
+    x, y, groups = _synthetic(jump)
+    below = rd.local_linear_rd(x, y, groups, 0.5, treated_above=False)
+    assert below.ci_low < jump < below.ci_high
+    assert below.ci_high < 0 or below.ci_low > 0  # a jump this size is found
+    assert below.effect == pytest.approx(jump, abs=4 * below.se)
+    above = rd.local_linear_rd(x, y, groups, 0.5, treated_above=True)
+    assert above.effect == pytest.approx(-below.effect)  # the same jump, seen from the other side
+    # the bandwidth's observations only, triangular weights: everything in it counted
+    assert below.n_left + below.n_right == int((np.abs(x) < 0.5).sum())
+
+
+def test_the_rd_finds_no_jump_where_there_is_none(rd) -> None:
+    x, y, groups = _synthetic(0.0)
+    none = rd.local_linear_rd(x, y, groups, 0.5)
+    assert none.ci_low < 0 < none.ci_high
+    # a slope is not a jump: a straight line through the cutoff gives 0, to rounding
+    exact = rd.local_linear_rd(x, 0.2 - 0.5 * x, groups, 0.5)
+    assert exact.effect == pytest.approx(0.0, abs=1e-12)
+
+
+def test_street_months_measure_the_running_variable_from_the_cutoffs(rd) -> None:
+    """Ten ranked streets in two months: the cutoffs are midpoints between the composites
+    either side (top 1 advanced, bottom 1 to rectify at 10%), ``delta`` the next month's
+    change; the unranked (governance, rank 0) street is left out."""
+    composites = np.linspace(0.9, 0.81, 10)
+    rows = []
+    for month, shift in (("2019-01", 0.0), ("2019-02", 0.01)):
+        for i, c in enumerate(composites):
+            rows.append((month, "street", f"S{i}", i + 1, c + shift, "ordinary"))
+        rows.append((month, "street", "G", 0, 0.5, "governance"))
+    frame = rd.street_months(
+        pd.DataFrame(rows, columns=["month", "unit_type", "unit", "rank", "composite", "group"]),
+        seed=1,
+        shares=(0.1, 0.1),
+    )
+    assert len(frame) == 10 and "G" not in set(frame["unit"])
+    assert np.allclose(frame["delta"], 0.01)
+    sd = composites.std(ddof=1)
+    honour = (frame["composite"] - (0.9 + 0.89) / 2) / sd
+    rectification = (frame["composite"] - (0.82 + 0.81) / 2) / sd
+    assert np.allclose(frame["x_honour"], honour)
+    assert np.allclose(frame["x_rectification"], rectification)
+    assert (frame["x_honour"] > 0).sum() == 1 and (frame["x_rectification"] < 0).sum() == 1
+
+
+def _closures(bunch: int, seed: int = 5) -> np.ndarray:
+    """Times to close over the limit: a falling smooth density (lognormal, median 0.6) and
+    ``bunch`` closures moved from after the limit to just before it (0.9 of the limit)."""
+    rng = np.random.default_rng(seed)
+    ratio = rng.lognormal(np.log(0.6), 0.6, 40_000)
+    late = np.flatnonzero((ratio > 1) & (ratio < 1.5))[:bunch]
+    ratio[late] = 0.9
+    return ratio
+
+
+def test_the_bunching_statistic_sees_a_bunch_and_no_bunch() -> None:
+    smooth = bunching(_closures(0))
+    assert abs(smooth.excess) < 0.1
+    # a falling density has more closures before the limit than after it, as the smooth fit
+    expected = smooth.counterfactual_before / smooth.counterfactual_after
+    assert expected > 1 and smooth.ratio_before_after == pytest.approx(expected, rel=0.1)
+    bunched = bunching(_closures(1_500))
+    # 1,500 closures added to the window's ~3,700 expected: about +0.4
+    assert bunched.excess == pytest.approx(1_500 / smooth.counterfactual_before, abs=0.1)
+    assert bunched.excess > 0.25
+    assert bunched.ratio_before_after > 1.5 * smooth.ratio_before_after
+    assert bunched.closures == smooth.closures  # moved, none added
+
+
+def test_too_few_closures_near_the_limit_have_no_excess() -> None:
+    ratio = np.full(50, 0.55)  # nothing near the limit
+    assert np.isnan(bunching(ratio).excess)
+    assert np.isnan(bunching(np.array([])).excess)
+
+
+def test_bunching_table_per_urgency_class() -> None:
+    closed = pd.DataFrame(
+        {
+            "urgency": ["emergency"] * 4 + ["general"] * 2 + ["none"],
+            "hours": [1.0, 1.9, 2.5, 10.0, 84.0, 160.0, 5.0],
+        }
+    )
+    ratios = deadline_ratios(closed, {"emergency": 2.0, "general": 168.0})
+    assert "none" not in set(ratios["urgency"])  # a class without a limit is left out
+    assert ratios["ratio"].tolist() == pytest.approx([0.5, 0.95, 1.25, 5.0, 0.5, 160 / 168])
+    table = bunching_table(ratios).set_index("urgency")
+    assert table.loc["emergency", "closures"] == 3  # 5.0 is beyond the span
+    assert table.loc["emergency", "before"] == 1 and table.loc["emergency", "after"] == 0
+    assert table.loc["general", "before"] == 1
