@@ -94,6 +94,9 @@ class _Levers:
     def record_ranking(self, *row, backlog=None) -> None:
         self.rankings.append(row if backlog is None else (*row, *backlog))
 
+    def mechanism(self, name: str) -> None:
+        return None  # no mechanism: the ranking's own rates
+
 
 def _hand_made_months(counted: bool) -> pd.DataFrame:
     """Run the ranking over the hand-made cases; return its league tables.

@@ -1398,6 +1398,7 @@ BOUNDED_BY_A_CHECK = {
     ("PlaceKind", "rates"): "each multiplier in [0, MAX_MULTIPLIER]",
     ("OldCompounds", "rates"): "each multiplier in [0, MAX_MULTIPLIER]",
     ("ResidentGroup", "rates"): "each multiplier in [0, MAX_MULTIPLIER]",
+    ("Assessment", "stakes"): "each stake in [0, 100]",
 }
 
 

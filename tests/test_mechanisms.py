@@ -106,7 +106,7 @@ def test_a_switched_off_mechanism_is_not_built() -> None:
     off = govsim.load_scenario(BASELINE, ["days=1", "problems.enabled=false"])
     on = govsim.load_scenario(BASELINE, ["days=1", "places.enabled=true"])
     assert build(off) == []
-    assert [cls.name for cls in BUILT_IN] == ["places", "problems", "groups"]
+    assert [cls.name for cls in BUILT_IN] == ["places", "problems", "groups", "assessment"]
     assert [m.name for m in build(on)] == ["places", "problems"]  # the baseline has no groups
     every = govsim.load_scenario(
         BASELINE, ["days=1", "places.enabled=true", "residents.enabled=true"]
@@ -124,6 +124,7 @@ def test_a_switched_off_mechanism_is_not_built() -> None:
         (run.handlers, "jurisdiction"),
         (run.verification, "judged_resolution"),
         (run.verification, "by_resident"),
+        (run.verification, "pressing"),
     )
     assert all(getattr(target, name) is None for target, name in hooks)
     # On, the problems mechanism sets only the hooks it needs: no paper closure, no after_visit.

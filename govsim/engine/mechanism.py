@@ -35,7 +35,10 @@ The hooks a mechanism may set (None: the plain life cycle), with where they are 
   mechanism closed the case;
 - ``handlers.jurisdiction(case, share, draw)``: whether an order's jurisdiction is unclear;
 - ``verification.by_resident(case)``: the callback's reach and the shift of the satisfaction
-  score for the case's resident (unequal residents), instead of ``callback_reach`` and 0.
+  score for the case's resident (unequal residents), instead of ``callback_reach`` and 0;
+- ``verification.pressing(case, resolution, u, z)``: for a judged case reached at its
+  callback, the P(resolved) and satisfaction draw its resident answers with (a unit that
+  presses its residents), instead of ``resolution`` and ``z``.
 
 Not hooks but data, read on the per-case path without a call: a mechanism that settles what
 a case is about elsewhere sets ``case.settled`` and calls ``flow.merge(case, tier)`` (the

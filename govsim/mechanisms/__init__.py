@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from govsim.engine.mechanism import Mechanism
+from govsim.mechanisms.assessment import AssessmentMechanism
 from govsim.mechanisms.groups import GroupsMechanism
 from govsim.mechanisms.places import PlacesMechanism
 from govsim.mechanisms.problems import ProblemsMechanism
@@ -20,7 +21,12 @@ if TYPE_CHECKING:
     from govsim.scenario.schema import Scenario
 
 
-BUILT_IN: tuple[type[Mechanism], ...] = (PlacesMechanism, ProblemsMechanism, GroupsMechanism)
+BUILT_IN: tuple[type[Mechanism], ...] = (
+    PlacesMechanism,
+    ProblemsMechanism,
+    GroupsMechanism,
+    AssessmentMechanism,
+)
 """The built-in mechanisms, in their order of installation."""
 
 

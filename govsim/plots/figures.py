@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from govsim.core.errors import UserInputError
 from govsim.core.io import FolderInUse, check_subfolder, is_figure, link_entry, output_folder
 from govsim.core.progress import Progress
-from govsim.plots import problems, sweeps
+from govsim.plots import goodhart, problems, sweeps
 from govsim.plots.inputs import PlotInputs, inputs_for
 from govsim.plots.layouts import (
     backlog_figure,
@@ -30,6 +30,7 @@ from govsim.plots.layouts import (
     equity_map_figure,
     flows_figure,
     forest_figure,
+    goodhart_figure,
     league_figure,
     network_figure,
     problems_figure,
@@ -90,6 +91,16 @@ def figure_specs(inputs: PlotInputs) -> list[FigureSpec]:
                 "Reported resolution rate against the true fix rate (closed cases of problems "
                 f"that really fixed them), per month ({bands_text(inputs)}).",
                 lambda: problems_figure(inputs),
+            )
+        )
+    if goodhart.has_streets(inputs.assessment):
+        specs.append(
+            FigureSpec(
+                "measured_vs_true",
+                "Measured against true, per street and month: the resolution rate against the "
+                "true fix rate, the satisfaction rate against the rating unpressed; coloured by "
+                "the rank group the street's behaviour answered to (dashed: measure = truth).",
+                lambda: goodhart_figure(inputs),
             )
         )
     if inputs.closed is not None and len(inputs.closed):

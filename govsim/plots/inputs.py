@@ -38,6 +38,9 @@ class PlotInputs:
     equity: pd.DataFrame | None = None
     """A run's work orders by street and grid kind (``equity.parquet``), for the equity
     figures; None for an experiment."""
+    assessment: pd.DataFrame | None = None
+    """A run's measured and true rates per unit and month (``assessment.parquet``), for the
+    Goodhart figure; None for an experiment or a run without the assessment mechanism."""
     note: str = ""
 
     def table(self, name: str) -> pd.DataFrame:
@@ -74,6 +77,7 @@ def inputs_for(
             scenario=data.scenario,
             graphs={name: policy_graph(data.scenario)},
             equity=data.tables.get("equity"),
+            assessment=data.tables.get("assessment"),
         )
     return _experiment_inputs(data, replay, replications, workers, progress)
 

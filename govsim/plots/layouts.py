@@ -11,6 +11,7 @@ from govsim.plots import (
     curves,
     equity,
     forest,
+    goodhart,
     league,
     network,
     problems,
@@ -95,6 +96,17 @@ def problems_figure(inputs: PlotInputs) -> Figure:
     ax = fig.subplots()
     problems.plot_reported_vs_true(inputs.table("kpis"), ax=ax, variants=inputs.variants)
     _suptitle(fig, inputs, f"reported against true, {bands_text(inputs)}")
+    return fig
+
+
+def goodhart_figure(inputs: PlotInputs) -> Figure:
+    """Measured against true resolution and satisfaction per street and month (runs with
+    units that answer to their assessment)."""
+    fig = new_figure(11, 5)
+    table = inputs.table("assessment")
+    for ax, rate in zip(fig.subplots(1, 2), goodhart.PAIRS, strict=True):
+        goodhart.plot_measured_vs_true(table, rate, ax=ax)
+    _suptitle(fig, inputs, "measured against true (assessment)")
     return fig
 
 

@@ -15,7 +15,8 @@ A policy's controller (``install``) is given a :class:`Levers`, which the model 
   department answers each street's whistles;
 - **routing** (``move_powers_down``): which tier can close a category's new cases;
 - **a mechanism's own levers** (``mechanism(name)``): e.g. fixing open problems
-  (:class:`ProblemLevers`), when the run has that mechanism;
+  (:class:`ProblemLevers`), or the assessed units' seam (:class:`AssessmentLevers`), when
+  the run has that mechanism;
 - **observation**: listeners on every case created and closed, the clock and calendar,
   and the run's records (``log``, ``record_ranking``).
 """
@@ -26,6 +27,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, cast
 
 if TYPE_CHECKING:
+    from collections.abc import MutableMapping
+
     import simpy
 
     from govsim.core.calendar import Calendar
@@ -172,3 +175,33 @@ class ProblemLevers(Protocol):
 def problem_levers(levers: Levers) -> ProblemLevers | None:
     """The problems mechanism's levers, or None in a run without problems."""
     return cast("ProblemLevers | None", levers.mechanism("problems"))
+
+
+class AssessmentLevers(Protocol):
+    """The seam of units that answer to their assessment (``levers.mechanism("assessment")``,
+    govsim/mechanisms/assessment/) with the ranking policy that assesses them."""
+
+    labelled: set[int]
+    """Ids of closed cases their unit labelled unreasonable: they leave the rates (the ranking
+    discards each id as it skips the case)."""
+
+    def assessed_by(self, weights: Mapping[str, float], audit_share: float, groups: int) -> None:
+        """The design: composite weights, the share of closures audited, the rank groups a
+        caught unit drops."""
+
+    def penalise(self, groups: MutableMapping[tuple[str, int], str], unit_type: str) -> None:
+        """Drop the caught units of ``unit_type`` in the month's ``groups`` (in place)."""
+
+    def ranked(
+        self,
+        month: str,
+        groups: Mapping[tuple[str, int], str],
+        tally: Mapping[tuple[str, int], list[float]],
+    ) -> None:
+        """``month`` is ranked (its groups; the ranking's counts per unit: closed, on time,
+        valid callbacks, resolved, satisfaction points): the units choose for next month."""
+
+
+def assessment_levers(levers: Levers) -> AssessmentLevers | None:
+    """The assessed units' seam, or None in a run without the assessment mechanism."""
+    return cast("AssessmentLevers | None", levers.mechanism("assessment"))

@@ -40,15 +40,17 @@ from pydantic import Field, field_validator
 from govsim.core.bounds import MAX_DAYS, MAX_SCORE, MAX_STREETS, MAX_UNIT_STAFF
 from govsim.core.codes import DEPARTMENT_TIER, HOTLINE_TIER, NOT_ASKED, SATISFACTION_WEIGHT
 from govsim.core.rates import DEFAULT_WEIGHTS, RATES, RateName
+from govsim.policies.audit import Audit
 from govsim.policies.backlog import BacklogBook, OpenOrders
 from govsim.policies.base import PolicySpec
+from govsim.policies.levers import assessment_levers
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Sequence
 
     from govsim.core.case import Case
     from govsim.policies.backlog import Unit
-    from govsim.policies.levers import Levers
+    from govsim.policies.levers import AssessmentLevers, Levers
 
     Tally = defaultdict[Unit, list[float]]
     """(unit type, index) -> [closed, on time, valid callbacks, resolved, satisfaction points]."""
@@ -130,6 +132,11 @@ class Ranking(PolicySpec):
         description="What the rates count of the orders still open, and whether each unit's "
         "backlog is recorded (default: neither; closed cases with a valid callback only).",
     )
+    audit: Audit = Field(
+        default_factory=Audit,
+        description="Third-party audits of the units' closures (govsim/policies/audit.py): "
+        "they catch the gaming of units that answer to their assessment (`assessment`).",
+    )
 
     @field_validator("weights")
     @classmethod
@@ -146,7 +153,14 @@ class Ranking(PolicySpec):
         if book is not None:
             levers.on_create(book.created)
         levers.on_create(controller.count_appeal)
-        levers.on_close(controller.count_closed)
+        assessment = controller.assessment
+        if assessment is None:
+            levers.on_close(controller.count_closed)
+        else:  # units that answer to their assessment: labelled cases leave the rates
+            assessment.assessed_by(
+                composite_weights([self]), self.audit.share, self.audit.penalty_groups
+            )
+            levers.on_close(controller.count_assessed)
         levers.env.process(controller.run())
 
 
@@ -180,6 +194,8 @@ class _RankingController:
             if orders.counted or orders.recorded
             else None
         )
+        self.assessment: AssessmentLevers | None = assessment_levers(levers)
+        """Units that answer to their assessment (govsim/mechanisms/assessment/), or None."""
 
     def _reset(self) -> None:
         self.appeals: defaultdict[int, int] = defaultdict(int)
@@ -208,6 +224,17 @@ class _RankingController:
             row[2] += 1
             row[3] += case.resolved
             row[4] += SATISFACTION_WEIGHT[case.satisfaction]
+
+    def count_assessed(self, case: Case) -> None:
+        """:meth:`count_closed`, but a case its unit labelled unreasonable leaves the rates
+        (and the open orders)."""
+        labelled = self.assessment.labelled  # type: ignore[union-attr]
+        if case.id in labelled:
+            labelled.discard(case.id)
+            if self.book is not None:
+                self.book.closed(case)
+            return
+        self.count_closed(case)
 
     def run(self) -> Generator:
         levers = self.levers
@@ -313,12 +340,16 @@ class _RankingController:
             )
             for _, u in rises[:n_adv]:
                 groups[(unit_type, u)] = IMPROVING
+            if self.assessment is not None:  # units caught by an audit drop
+                self.assessment.penalise(groups, unit_type)
             for rank, (u, composite) in enumerate(scored):
                 self.previous[(unit_type, u)] = composite
                 record((unit_type, u), rank + 1, composite, groups[(unit_type, u)])
         for s in governance:
             record(("street", s), 0, self._composite(tally[("street", s)]), GOVERNANCE)
         self._respond(groups)
+        if self.assessment is not None:  # the units choose next month's effort and gaming
+            self.assessment.ranked(month, groups, tally)
 
     def _name(self, unit_type: str, index: int) -> str:
         return (self.street_names if unit_type == "street" else self.department_names)[index]
@@ -334,7 +365,7 @@ class _RankingController:
             streets[s].set_capacity(max(0, streets[s].capacity - n))
         self.extra = {}
         for s in self.rushed:
-            streets[s].time_factor = 1.0
+            streets[s].time_factor /= 1 - spec.speedup  # (a unit's own effort stays)
             street_quality[s] += spec.resolution_penalty
         self.rushed = []
         for (unit_type, u), group in groups.items():
@@ -359,7 +390,7 @@ class _RankingController:
                 if spec.governance_prevention:
                     levers.arrivals.prevent_street(u, 1 - spec.governance_prevention)
             elif group == RECTIFICATION and (spec.speedup or spec.resolution_penalty):
-                streets[u].time_factor = 1 - spec.speedup
+                streets[u].time_factor *= 1 - spec.speedup
                 quality.effort_on = True  # the fix probability reads the unit's effort
                 street_quality[u] -= spec.resolution_penalty
                 self.rushed.append(u)

@@ -61,6 +61,10 @@ METRICS: dict[str, MetricStyle] = {
     "group_time_to_close_worst_over_best": MetricStyle(
         "worst group's mean time to close over best's", "ratio"
     ),
+    "goodhart_resolution_gap": MetricStyle("measured resolution minus true fix rate", "%", 100.0),
+    "goodhart_satisfaction_gap": MetricStyle("measured satisfaction minus unpressed", "%", 100.0),
+    "goodhart_response_gap": MetricStyle("measured response minus without rushes", "%", 100.0),
+    "gaming_actions_per_1000_orders": MetricStyle("gaming actions per 1,000 orders", "actions"),
     "equity_ttc_gini": MetricStyle("Gini of streets' median time to close", "0-1"),
     "equity_ttc_theil": MetricStyle("Theil of streets' median time to close", "index"),
     "equity_ttc_worst_decile_ratio": MetricStyle(

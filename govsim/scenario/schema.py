@@ -53,6 +53,7 @@ from govsim.core.parameters import (
 )
 from govsim.policies import Policy
 from govsim.policies.whistle import Whistle
+from govsim.scenario.assessment import Assessment
 from govsim.scenario.city_names import synthetic_names
 from govsim.scenario.groups import ResidentGroups
 from govsim.scenario.places import GridKindName, Places
@@ -860,6 +861,7 @@ class Scenario(Strict):
     problems: Problems = Field(default_factory=Problems)
     places: Places = Field(default_factory=Places)
     residents: ResidentGroups = Field(default_factory=ResidentGroups)
+    assessment: Assessment = Field(default_factory=Assessment)
     output: Output = Field(default_factory=Output)
     policies: list[Policy] = Field(
         default_factory=list,
@@ -969,6 +971,7 @@ class Scenario(Strict):
                 "replay",
             )
         self._check_places(names)
+        self._check_assessment()
         kinds = set(self.problems.scopes)
         for i, c in enumerate(self.categories):
             unknown = sorted(set(c.problem.scope) - kinds)
@@ -992,6 +995,34 @@ class Scenario(Strict):
                     "rates",
                 )
         return self
+
+    def _check_assessment(self) -> None:
+        """Units answer to their assessment only with problems (a real fix against a closure
+        on paper) and a ranking policy (their rank groups); their closures on paper replace
+        the problems' fixed share."""
+        assessment = self.assessment
+        if not assessment.enabled:
+            return
+        if not self.problems.enabled:
+            raise FieldError(
+                "units answer to their assessment through real fixes: set problems.enabled: true",
+                "assessment",
+                "enabled",
+            )
+        if not any(policy.type == "ranking" for policy in self.policies):
+            raise FieldError(
+                "units answer to their assessment's rank groups: add a ranking policy to "
+                "policies (or set assessment.enabled: false)",
+                "assessment",
+                "enabled",
+            )
+        if self.problems.paper_closure > 0:
+            raise FieldError(
+                "with assessment on, units choose their closures on paper: set "
+                "problems.paper_closure: 0",
+                "problems",
+                "paper_closure",
+            )
 
     def _check_places(self, names: list[str]) -> None:
         """Refuse a category multiplier of ``places`` for a category that does not exist, and

@@ -85,6 +85,11 @@ class VerificationCall:
         closing tier, and P(resolved | not fixed). The resident of such a case knows whether
         it was fixed (the unit's quality went into the fix), and a repeat appeal comes from the
         mechanism, not from the callback. None: no mechanism judges outcomes."""
+        self.pressing: Callable[[Case, float, float, float], tuple[float, float]] | None = None
+        """Set by a mechanism of units that press residents (govsim/engine/mechanism.py): for
+        a judged case reached at its callback, given P(resolved), the resolved draw and the
+        satisfaction draw (logit), the P(resolved) and draw the resident answers with. None:
+        nobody is pressed."""
         self.by_resident: Callable[[Case], tuple[float, float]] | None = None
         """Set by a mechanism of unequal residents (govsim/engine/mechanism.py): for a closed
         case, the probability its callback reaches the resident, and what the resident adds
@@ -111,6 +116,9 @@ class VerificationCall:
         if judged is not None and case.outcome != NO_OUTCOME:  # judged as it closed
             if_fixed, if_not_fixed = judged
             resolution = if_fixed[case.final_tier] if case.outcome == FIXED else if_not_fixed
+            pressing = self.pressing
+            if pressing is not None:
+                resolution, z_satisfied = pressing(case, resolution, u_resolved, z_satisfied)
             resolved = u_resolved < resolution
             case.resolved = int(resolved)
             case.satisfaction = self.rate(case, resolved, z_satisfied)
