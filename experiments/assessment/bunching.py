@@ -53,7 +53,10 @@ DAYS, WARMUP_DAYS = 120, 14
 BEHAVIOUR = ["assessment.enabled=true"]
 VARIANTS = {
     "today": [],
-    "unassessed": [*BEHAVIOUR, "policies.0.weights.response=0"],
+    "unassessed": [
+        *BEHAVIOUR,
+        "policies.0.weights={response: 0, resolution: 0.5, satisfaction: 0.4}",
+    ],
     "pressed": BEHAVIOUR,
 }
 
@@ -81,7 +84,9 @@ def per_seed(ratios: pd.DataFrame) -> pd.DataFrame:
 def summarise(table: pd.DataFrame, treated: str, control: str) -> pd.DataFrame:
     """Per variant and class the mean excess with its 95% t interval over the seeds and
     the closures just before and after the limit, all seeds; per class the paired
-    difference ``treated`` minus ``control`` (the seeds where both are defined)."""
+    difference ``treated`` minus ``control`` (the seeds where both are defined) and in how
+    many seeds it is positive (``higher``: a sign test, robust to one seed's outlier where a
+    small counterfactual makes the excess large)."""
     rows = []
     for (variant, urgency), group in table.groupby(["variant", "urgency"], sort=False):
         rows.append(
@@ -98,7 +103,12 @@ def summarise(table: pd.DataFrame, treated: str, control: str) -> pd.DataFrame:
         diff = wide[treated] - wide[control]
         for urgency, values in diff.groupby(level="urgency", sort=False):
             rows.append(
-                {"variant": f"{treated} - {control}", "urgency": urgency, **_interval(values)}
+                {
+                    "variant": f"{treated} - {control}",
+                    "urgency": urgency,
+                    **_interval(values),
+                    "higher": int((values > 0).sum()),
+                }
             )
     return pd.DataFrame(rows)
 
@@ -117,16 +127,16 @@ def table(summary: pd.DataFrame) -> str:
     """The summary as a markdown table."""
     lines = [
         "| variant | urgency | excess mass before the limit (95% CI over seeds) "
-        "| closures just before / after | seeds |",
+        "| closures just before / after | seeds (difference > 0) |",
         "| --- | --- | --- | --- | ---: |",
     ]
     for r in summary.to_dict(orient="records"):
-        counts = (
-            f"{r['before']:,.0f} / {r['after']:,.0f}" if r.get("before") == r.get("before") else ""
-        )
+        paired = pd.notna(r.get("higher"))
+        counts = "" if paired else f"{r['before']:,.0f} / {r['after']:,.0f}"
+        seeds = f"{r['seeds']} ({r['higher']:.0f})" if paired else f"{r['seeds']}"
         lines.append(
             f"| {r['variant']} | {r['urgency']} | {r['excess']:+.2f} ({r['ci_low']:+.2f}, "
-            f"{r['ci_high']:+.2f}) | {counts} | {r['seeds']} |"
+            f"{r['ci_high']:+.2f}) | {counts} | {seeds} |"
         )
     return "\n".join(lines)
 

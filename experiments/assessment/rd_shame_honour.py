@@ -65,7 +65,9 @@ SETTINGS = {
     "fixed": [],
     "behaviour": [
         "policies.0.improvement_rate=0",
-        "policies=[{type: ranking, governance_count: 10}]",
+        "policies.0.service_gain=0",
+        "problems.enabled=true",
+        "assessment.enabled=true",
     ],
 }
 CUTOFFS = ("rectification", "honour", "median")
