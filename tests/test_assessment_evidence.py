@@ -155,3 +155,30 @@ def test_pressed_units_bunch_before_the_limit_and_unassessed_ones_do_not() -> No
     # large excess (15 in seed 2), so the complex orders' t interval is wide: each seed checked
     unassessed = summary.loc["unassessed"]
     assert (unassessed["ci_low"] < 0).all() and (unassessed["ci_high"] > 0).all()
+
+
+def test_the_assessment_experiment_crosses_designs_and_pressures() -> None:
+    """experiments/assessment.yaml: four designs x three pressures x six replications, every
+    run with the mechanism on, the weights and audits of its design."""
+    from govsim.experiments.design import build_design
+    from govsim.experiments.experiment import load_experiment
+
+    path = ROOT / "experiments" / "assessment.yaml"
+    design = build_design(load_experiment(path), path)
+    assert len(design.tasks) == 4 * 3 * 6
+    seen = set()
+    for task in design.tasks:
+        scenario, ranking = task.scenario, task.scenario.policies[0]
+        assert scenario.assessment.enabled
+        weights = (ranking.weights["response"], ranking.weights["resolution"])
+        seen.add((task.variant, scenario.assessment.sensitivity, weights, ranking.audit.share))
+    assert seen == {
+        (variant, pressure, weights, audit)
+        for variant, weights, audit in (
+            ("formula", (0.1, 0.5), 0.0),
+            ("formula_audits", (0.1, 0.5), 0.1),
+            ("even", (0.3, 0.35), 0.0),
+            ("even_audits", (0.3, 0.35), 0.1),
+        )
+        for pressure in (0.0, 1.0, 3.0)
+    }
