@@ -29,14 +29,22 @@ of January to October: nine next-month changes a street and seed), and the model
 parameters: ``fixed`` is the ranking with the calibration's fitted pressure
 (``improvement_rate`` 0.0703, ``service_gain`` 4.3226) and the shame and honour
 multipliers at their defaults (1.5 and 0.5); ``behaviour`` is the same ranking with no
-fixed multiplier (``improvement_rate`` 0) and the ``assessment`` mechanism on at its
-defaults, when it is in the tree.
+fixed multiplier (``improvement_rate`` and ``service_gain`` 0), problems on at their
+defaults (the mechanism needs them) and the ``assessment`` mechanism on at its defaults,
+audits off.
+
+With the mechanism on, the same RD of next month's change in the streets' *true* composite
+(``assessment.parquet``: the ranking's weights on the response without rushes, the true
+fix rate and the satisfaction residents would have given unpressed) is printed beside it
+and drawn as ``rd_true``: added after the pre-registered RD had been run (exploratory), it
+asks whether the lists move true performance or only the measured one.
 
 Usage: ``python experiments/assessment/rd_shame_honour.py [--setting fixed|behaviour]
-[--seeds 2] [--days 330] [--out DIR]`` (about 3 minutes a seed on one core; the runs'
-rankings are kept in DIR, default ``results/assessment/rd_<setting>/``, and reused when
-there). Writes ``rd.json`` (the table) and ``rd.png`` / ``rd.svg`` (binned means of
-``delta`` against ``x`` with the local fits) there.
+[--seeds 2] [--days 330] [--out DIR]`` (a seed takes about 2 minutes on one core, 6 with
+the mechanism; the runs' rankings, and the mechanism's ``assessment`` tables, are kept in
+DIR, default ``results/assessment/rd_<setting>/``, and reused when there). Writes
+``rd.json`` (the tables) and ``rd.png`` / ``rd.svg`` (binned means of ``delta`` against
+``x`` with the local fits) there.
 """
 
 from __future__ import annotations
@@ -127,16 +135,28 @@ def local_linear_rd(
     )
 
 
-def street_months(rankings: pd.DataFrame, seed: int, shares: tuple[float, float]) -> pd.DataFrame:
+def street_months(
+    rankings: pd.DataFrame,
+    seed: int,
+    shares: tuple[float, float],
+    true: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One row per ranked street and month with a next month's composite: ``delta`` and the
     running variable at each cutoff (``x_<cutoff>``, in the month's standard deviations).
 
     ``shares`` are the ranking's (advanced, rectification) shares, as the policy applies them.
+    With ``true`` (:func:`true_composites` of this seed), ``delta_true``: next month's change
+    in the true composite.
     """
     advanced_share, rectification_share = shares
     streets = rankings[rankings["unit_type"].astype(str) == "street"]
     months = sorted(streets["month"].astype(str).unique())
     composite = streets.pivot_table(index="unit", columns="month", values="composite")
+    truth = (
+        true.pivot_table(index="unit", columns="month", values="true_composite")
+        if true is not None
+        else None
+    )
     rows = []
     for month, following in zip(months, months[1:], strict=False):
         ranked = streets[(streets["month"].astype(str) == month) & (streets["rank"] > 0)]
@@ -165,17 +185,22 @@ def street_months(rankings: pd.DataFrame, seed: int, shares: tuple[float, float]
         )
         for name, c in cut.items():
             frame[f"x_{name}"] = (values - c) / sd
+        if truth is not None:
+            now = truth.reindex(index=ranked["unit"], columns=[month, following])
+            frame["delta_true"] = (now[following] - now[month]).to_numpy(dtype=float)
         rows.append(frame.dropna(subset=["delta"]))
     return pd.concat(rows, ignore_index=True)
 
 
-def estimate(frame: pd.DataFrame, bandwidths: tuple[float, ...]) -> list[Discontinuity]:
-    """The RD at every cutoff and bandwidth, clustered by seed and street."""
+def estimate(
+    frame: pd.DataFrame, bandwidths: tuple[float, ...], outcome: str = "delta"
+) -> list[Discontinuity]:
+    """The RD of ``outcome`` at every cutoff and bandwidth, clustered by seed and street."""
     groups = (frame["seed"].astype(str) + "/" + frame["unit"]).to_numpy()
     return [
         local_linear_rd(
             frame[f"x_{c}"].to_numpy(),
-            frame["delta"].to_numpy(),
+            frame[outcome].to_numpy(),
             groups,
             h,
             treated_above=SIDE[c] > 0,
@@ -186,18 +211,53 @@ def estimate(frame: pd.DataFrame, bandwidths: tuple[float, ...]) -> list[Discont
     ]
 
 
-def run_rankings(setting: str, seeds: list[int], days: int, folder: Path) -> pd.DataFrame:
-    """The runs' rankings (one run a seed), from ``folder`` when kept there."""
+def run_tables(
+    setting: str, seeds: list[int], days: int, folder: Path
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The runs' rankings and, with the mechanism on, their ``assessment`` tables (one run a
+    seed), from ``folder`` when kept there."""
     folder.mkdir(parents=True, exist_ok=True)
-    frames = []
+    behaviour = "assessment.enabled=true" in SETTINGS[setting]
+    rankings, assessed = [], []
     for seed in seeds:
         path = folder / f"rankings_seed{seed}.parquet"
-        if not path.is_file():
+        table_path = folder / f"assessment_seed{seed}.parquet"
+        if not path.is_file() or (behaviour and not table_path.is_file()):
             spec = govsim.load_scenario(SCENARIO, [f"days={days}", *SETTINGS[setting]])
-            rankings = govsim.simulate(spec, seed=seed).rankings
-            atomic_write(path, lambda p, r=rankings: r.to_parquet(p))
-        frames.append(pd.read_parquet(path).assign(seed=seed))
-    return pd.concat(frames, ignore_index=True)
+            result = govsim.simulate(spec, seed=seed)
+            atomic_write(path, lambda p, r=result.rankings: r.to_parquet(p))
+            if behaviour:
+                table = result.tables["assessment"]
+                atomic_write(table_path, lambda p, t=table: t.to_parquet(p))
+        rankings.append(pd.read_parquet(path).assign(seed=seed))
+        if behaviour:
+            assessed.append(pd.read_parquet(table_path).assign(seed=seed))
+    return (
+        pd.concat(rankings, ignore_index=True),
+        pd.concat(assessed, ignore_index=True) if assessed else None,
+    )
+
+
+def true_composites(assessed: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
+    """The streets' true composite per seed and month (``assessment.parquet``): the
+    ranking's weights on the response without rushes, the true fix rate and the
+    satisfaction residents would have given unpressed."""
+    streets = assessed[assessed["unit_type"].astype(str) == "street"]
+    rates = {
+        "response": streets["response_true"],
+        "resolution": streets["true_fix_rate"],
+        "satisfaction": streets["satisfaction_true"],
+    }
+    total = sum(weights.values())
+    value = sum(weights.get(r, 0.0) * rates[r] for r in rates) / total
+    return pd.DataFrame(
+        {
+            "seed": streets["seed"],
+            "month": streets["month"].astype(str),
+            "unit": streets["unit"].astype(str),
+            "true_composite": value,
+        }
+    )
 
 
 def table(results: list[Discontinuity], n: int) -> str:
@@ -216,14 +276,22 @@ def table(results: list[Discontinuity], n: int) -> str:
     return "\n".join(lines)
 
 
-def figure(frame: pd.DataFrame, bandwidth: float, title: str, folder: Path) -> list[Path]:
-    """Binned means of ``delta`` against each running variable (bins of a fifth of the
-    bandwidth, to twice it) and the local-linear fits within the bandwidth."""
+def figure(
+    frame: pd.DataFrame,
+    bandwidth: float,
+    title: str,
+    folder: Path,
+    outcome: str = "delta",
+    name: str = "rd",
+) -> list[Path]:
+    """Binned means of ``outcome`` against each running variable (bins of a fifth of the
+    bandwidth, to twice it) and the local-linear fits within the bandwidth, saved as
+    ``name``."""
     fig = new_figure(13, 4.2)
     bins = np.arange(-2 * bandwidth, 2 * bandwidth + 1e-9, bandwidth / 5)
     for ax, cutoff in zip(panel_grid(fig, len(CUTOFFS), columns=3), CUTOFFS, strict=True):
         x = frame[f"x_{cutoff}"].to_numpy()
-        y = frame["delta"].to_numpy()
+        y = frame[outcome].to_numpy()
         inside = np.abs(x) < 2 * bandwidth
         binned = (
             pd.DataFrame({"bin": pd.cut(x[inside], bins), "x": x[inside], "y": y[inside]})
@@ -244,10 +312,12 @@ def figure(frame: pd.DataFrame, bandwidth: float, title: str, folder: Path) -> l
         listed = {"rectification": "below: shame list", "honour": "above: honour list"}
         ax.set_title(f"{cutoff} cutoff ({listed.get(cutoff, 'placebo: no list')})")
         ax.set_xlabel("composite minus cutoff (month's sd)")
-        ax.set_ylabel("next month's change in composite")
+        ax.set_ylabel(
+            f"next month's change in {'true ' if outcome == 'delta_true' else ''}composite"
+        )
         ax.grid(True, alpha=0.3)
     fig.suptitle(f"{title}: binned means (red: listed side) and local-linear fits, h = {bandwidth}")
-    return save(fig, folder, "rd")
+    return save(fig, folder, name)
 
 
 def main() -> None:
@@ -259,11 +329,19 @@ def main() -> None:
     args = parser.parse_args()
     folder = args.out or ROOT / "results" / "assessment" / f"rd_{args.setting}"
     seeds = list(range(1, args.seeds + 1))
-    rankings = run_rankings(args.setting, seeds, args.days, folder)
+    rankings, assessed = run_tables(args.setting, seeds, args.days, folder)
     policy = govsim.load_scenario(SCENARIO, SETTINGS[args.setting]).policies[0]
     shares = (policy.advanced_share, policy.rectification_share)  # type: ignore[attr-defined]
+    true = (
+        true_composites(assessed, policy.weights)  # type: ignore[attr-defined]
+        if assessed is not None
+        else None
+    )
     frame = pd.concat(
-        [street_months(r, seed, shares) for seed, r in rankings.groupby("seed")],
+        [
+            street_months(r, seed, shares, None if true is None else true[true["seed"] == seed])
+            for seed, r in rankings.groupby("seed")
+        ],
         ignore_index=True,
     )
     results = estimate(frame, (BANDWIDTH, *ROBUSTNESS))
@@ -278,6 +356,15 @@ def main() -> None:
         "bandwidth": BANDWIDTH,
         "estimates": [asdict(r) for r in results],
     }
+    if true is not None:  # not pre-registered: what the lists do to true performance
+        rows = frame.dropna(subset=["delta_true"])
+        truly = estimate(rows, (BANDWIDTH, *ROBUSTNESS), outcome="delta_true")
+        print("\nExploratory (not pre-registered): next month's change in the true composite")
+        print(table(truly, len(rows)))
+        title = f"RD of the true composite ({args.setting}, exploratory)"
+        figure(rows, BANDWIDTH, title, folder, outcome="delta_true", name="rd_true")
+        data["true_street_months"] = len(rows)
+        data["true_estimates"] = [asdict(r) for r in truly]
     atomic_write(
         folder / "rd.json",
         lambda p: Path(p).write_text(json.dumps(data, indent=2) + "\n", "utf-8"),
