@@ -91,6 +91,36 @@ def test_street_months_measure_the_running_variable_from_the_cutoffs(rd) -> None
     assert (frame["x_honour"] > 0).sum() == 1 and (frame["x_rectification"] < 0).sum() == 1
 
 
+def test_the_true_composite_weighs_the_true_rates(rd) -> None:
+    """The exploratory outcome: the ranking's weights on the response without rushes, the
+    true fix rate and the unpressed satisfaction; ``delta_true`` its next month's change."""
+    assessed = pd.DataFrame(
+        {
+            "seed": 1,
+            "month": ["2019-01", "2019-02", "2019-01"],
+            "unit_type": ["street", "street", "department"],
+            "unit": ["S0", "S0", "D"],
+            "response_true": [1.0, 0.9, 1.0],
+            "true_fix_rate": [0.8, 0.6, 0.5],
+            "satisfaction_true": [0.9, 0.7, 0.5],
+        }
+    )
+    true = rd.true_composites(assessed, {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4})
+    assert list(true["unit"]) == ["S0", "S0"]  # streets only
+    assert true["true_composite"].tolist() == pytest.approx([0.86, 0.67])
+    rankings = pd.DataFrame(
+        [
+            (m, "street", u, r, c, "ordinary")
+            for m in ("2019-01", "2019-02")
+            for u, r, c in (("S0", 1, 0.9), ("S1", 2, 0.8), ("S2", 3, 0.7))
+        ],
+        columns=["month", "unit_type", "unit", "rank", "composite", "group"],
+    )
+    frame = rd.street_months(rankings, 1, (0.34, 0.34), true).set_index("unit")
+    assert frame.loc["S0", "delta_true"] == pytest.approx(0.67 - 0.86)
+    assert np.isnan(frame.loc["S1", "delta_true"])  # no true figures: left for the RD to drop
+
+
 def _closures(bunch: int, seed: int = 5) -> np.ndarray:
     """Times to close over the limit: a falling smooth density (lognormal, median 0.6) and
     ``bunch`` closures moved from after the limit to just before it (0.9 of the limit)."""
