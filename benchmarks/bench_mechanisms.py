@@ -12,7 +12,9 @@ turn, against the same city with every mechanism off. Two measures, side by side
 
 Usage: ``python benchmarks/bench_mechanisms.py [--rounds 5] [--no-valgrind] [--only NAME]``
 (about 25 minutes with valgrind). The problems issue asks problems on to cost at most 1.3x
-per case of problems off; the coordination issue, that this still holds with its mechanisms.
+per case of problems off; the coordination issue, that this still holds with its mechanisms;
+issue 28, that units answering to their assessment cost at most 1.15x per case of the same
+ranking without them (``--only ranking``).
 
 ``--city beijing`` measures the same ratio at the scale where it matters: a week of
 ``scenarios/beijing.yaml`` (about 450,000 cases) with problems off and on (the schema's
@@ -78,6 +80,13 @@ GROUPS = (
     "first_report_delay: 1.2, satisfaction_shift: -0.2}]}"
 )
 
+# Units that answer to their assessment (issue 28): a monthly ranking without a governance
+# class, and the behaviour with the schema's defaults; measured against the same ranking with
+# the behaviour off (the "ranking" configurations: ``--only ranking``). With no pressure the
+# mechanism is installed but nobody chooses anything: the same cases, its bookkeeping alone.
+RANKING = "policies=[{type: ranking, governance_count: 0}]"
+ASSESSMENT = "assessment.enabled=true"
+
 
 def reduction(n_categories: int) -> list[str]:
     """Problems as the model without them: one household appeal at once, a sure fix, every
@@ -113,6 +122,22 @@ CONFIGS: dict[str, list[str]] = {
         *SINGLE,
     ],
     "every mechanism": ["problems.enabled=true", WHISTLE, BRANCHES, POWERS, GROUPS, *PLACES],
+    "ranking, the baseline's problems": ["problems.enabled=true", RANKING, *CLEAR, *SINGLE],
+    "assessment on (ranking, the baseline's problems)": [
+        "problems.enabled=true",
+        RANKING,
+        ASSESSMENT,
+        *CLEAR,
+        *SINGLE,
+    ],
+    "assessment on, no pressure (ranking, the baseline's problems)": [
+        "problems.enabled=true",
+        RANKING,
+        ASSESSMENT,
+        "assessment.sensitivity=0",
+        *CLEAR,
+        *SINGLE,
+    ],
 }
 """Name -> overrides of the baseline. The first is the reference."""
 SHORT, LONG = 20, 120  # days of the instruction counts

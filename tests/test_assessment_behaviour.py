@@ -55,6 +55,7 @@ RULE = Rule(
     paper=Option(0.5, 0.05, 1.0),
     press=Option(0.8, 0.02, 0.5),
     label=Option(0.2, 0.1, 1.0),
+    dispute=Option(0.5, 0.03, 0.5),  # on here; off (share_max 0) in the schema's defaults
     press_resolved=0.95,
     press_shift=1.0,
 )
@@ -73,7 +74,7 @@ def test_strong_audits_stop_gaming_under_pressure() -> None:
     unaudited = choose(1.0, PUBLIC, ANSWERS, RULE, SLOW)
     assert all(q > 0 for q in unaudited.shares)  # every option pays without audits
     choice = choose(1.0, audited, ANSWERS, RULE, SLOW)
-    assert choice.shares == (0.0, 0.0, 0.0, 0.0)
+    assert choice.shares == (0.0, 0.0, 0.0, 0.0, 0.0)
     assert choice.effort == unaudited.effort > 0  # audits leave honest effort alone
 
 
@@ -88,7 +89,7 @@ def test_more_pressure_more_gaming() -> None:
 def test_pressing_gains_nothing_when_resolution_and_satisfaction_weigh_nothing() -> None:
     response_only = Design.of({"response": 1.0})
     g = gains(response_only, ANSWERS, RULE, 0.8, SLOW)
-    assert g["press"] == 0 and g["paper"] == 0 and g["label"] == 0
+    assert g["press"] == 0 and g["paper"] == 0 and g["label"] == 0 and g["dispute"] == 0
     choice = choose(1.0, response_only, ANSWERS, RULE, SLOW)
     assert choice.shares[2] == 0  # no pressing
     assert choice.shares[1] > 0  # but a rush pays: the response rate is all that counts
@@ -210,6 +211,7 @@ def assessed_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "paper": draw(option),
         "press": draw(option),
         "label": draw(option),
+        "dispute": draw(option),
         "press_resolved": draw(st.floats(0.5, 1)),
         "press_shift": draw(st.floats(0, 5)),
         "rush_margin": draw(st.floats(0.05, 0.9)),
@@ -229,7 +231,7 @@ def test_ledgers_balance_with_the_behaviour_on(scenario: Scenario) -> None:
     if table is None or table.empty:
         return
     assert (table["closed"] >= table["label"]).all()
-    for option in ("paper", "rush", "press", "label"):
+    for option in ("paper", "rush", "press", "label", "dispute"):
         assert (table[f"caught_{option}"] <= table[option]).all()
         assert block["gaming_actions"][option] == table[option].sum()
     assert (table["fixed"] <= table["problem_closed"]).all()
@@ -326,3 +328,46 @@ def test_the_measured_against_true_figure_is_drawn_for_a_run_with_the_behaviour(
     ax = plot_measured_vs_true(table, "satisfaction")
     drawn = sum(len(c.get_offsets()) for c in ax.collections)
     assert drawn == (table["unit_type"] == "street").sum()
+
+
+def test_a_caught_unit_drops_its_groups_and_the_governance_class_stays() -> None:
+    from govsim.mechanisms.assessment import AssessmentMechanism
+
+    mechanism = AssessmentMechanism.__new__(AssessmentMechanism)  # the seam alone, no run
+    groups = {
+        ("street", 0): "advanced",
+        ("street", 1): "improving",
+        ("street", 2): "ordinary",
+        ("street", 3): "rectification",
+        ("street", 4): "governance",
+        ("department", 0): "advanced",
+    }
+    for drop, expected in (
+        (1, ["ordinary", "ordinary", "rectification", "rectification", "governance"]),
+        (2, ["rectification", "rectification", "rectification", "rectification", "governance"]),
+        (0, ["advanced", "improving", "ordinary", "rectification", "governance"]),
+    ):
+        mechanism.drop = drop
+        mechanism.caught = {("street", s) for s in range(5)} | {("department", 0)}
+        month = dict(groups)
+        mechanism.penalise(month, "street")
+        assert [month[("street", s)] for s in range(5)] == expected
+        assert month[("department", 0)] == "advanced"  # the other unit type: not yet
+        assert mechanism.caught == {("department", 0)}
+
+
+@pytest.mark.slow
+def test_a_disputed_order_goes_to_its_department_and_leaves_the_street() -> None:
+    """Disputes on (off by default): the street returns orders beyond its powers whose category
+    has a department; each is handled and closed by the department, one return more."""
+    overrides = [RANKED, "assessment.enabled=true", "assessment.dispute.share_max=1"]
+    on = _run([*overrides, "assessment.paper.share_max=0", "assessment.label.share_max=0"])
+    table, cases = on.tables["assessment"], on.cases
+    disputed = int(table["dispute"].sum())
+    assert disputed > 0
+    assert (table.loc[table["unit_type"] == "department", "dispute"] == 0).all()
+    # Each disputed order closed at its department with one return more than dispatch made.
+    returned = cases[(cases["returns"] > 0) & (cases["final_tier"] == "department")]
+    assert len(returned) >= disputed - (cases["status"] != "closed").sum()
+    default = _run([RANKED, "assessment.enabled=true"]).tables["assessment"]
+    assert (default["dispute"] == 0).all()  # off by default

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 import govsim  # noqa: E402
 from govsim.core.io import atomic_write  # noqa: E402
+from govsim.mechanisms.assessment.decision import OPTIONS  # noqa: E402
 
 SCENARIO = Path(__file__).with_name("twelve_streets.yaml")
 DAYS = 90
@@ -99,7 +100,7 @@ def seed_rows(results: dict[str, dict[int, govsim.RunResult]]) -> pd.DataFrame:
                     "shamed_true_fix": true,
                     "shamed_reported_change": reported - base_reported,
                     "shamed_true_fix_change": true - base_true,
-                    "shamed_gaming": int(shamed[["paper", "rush", "press", "label"]].sum().sum()),
+                    "shamed_gaming": int(shamed[list(OPTIONS)].sum().sum()),
                 }
             block = result.summary["assessment"]
             gaps = block["goodhart"]

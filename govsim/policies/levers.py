@@ -197,9 +197,12 @@ class AssessmentLevers(Protocol):
         month: str,
         groups: Mapping[tuple[str, int], str],
         tally: Mapping[tuple[str, int], list[float]],
+        backlog: tuple[list[float], Mapping[tuple[str, int], int]] | None,
     ) -> None:
         """``month`` is ranked (its groups; the ranking's counts per unit: closed, on time,
-        valid callbacks, resolved, satisfaction points): the units choose for next month."""
+        valid callbacks, resolved, satisfaction points; the streets' mean open cases and the
+        units' open orders past their limit, when the ranking records them): the units
+        choose for next month."""
 
 
 def assessment_levers(levers: Levers) -> AssessmentLevers | None:

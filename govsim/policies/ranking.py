@@ -349,7 +349,7 @@ class _RankingController:
             record(("street", s), 0, self._composite(tally[("street", s)]), GOVERNANCE)
         self._respond(groups)
         if self.assessment is not None:  # the units choose next month's effort and gaming
-            self.assessment.ranked(month, groups, tally)
+            self.assessment.ranked(month, groups, tally, backlog)
 
     def _name(self, unit_type: str, index: int) -> str:
         return (self.street_names if unit_type == "street" else self.department_names)[index]

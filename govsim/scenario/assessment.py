@@ -100,6 +100,13 @@ def _label() -> GamingOption:
     return GamingOption(share_max=0.2, cost=0.1, detect=1.0)
 
 
+def _dispute() -> GamingOption:
+    # Off by default (share_max 0): not part of the settings measured in docs/policies.md. A
+    # returned order is handled by its department, so an audit of true fixes does not see
+    # it; a review of the return finds it was the street's half the time (assumed).
+    return GamingOption(share_max=0.0, cost=0.03, detect=0.5)
+
+
 class Assessment(Strict):
     """Units that choose effort and gaming under their assessment (off: today's model)."""
 
@@ -147,6 +154,13 @@ class Assessment(Strict):
         description="Label an appeal beyond the unit's powers unreasonable after its visit: it "
         "closes not fixed and leaves the unit's rates. Defaults: share_max 0.2, cost 0.1, "
         "detect 1. Assumed.",
+    )
+    dispute: GamingOption = Field(
+        default_factory=_dispute,
+        description="Return (退单) an order beyond a street's powers whose category has a "
+        "department, after its visit: the department handles it (after "
+        "`jurisdiction.dispute_time`) and is scored for it. Defaults: share_max 0 (off), cost "
+        "0.03, detect 0.5. Assumed.",
     )
     press_resolved: float = Field(
         0.95,

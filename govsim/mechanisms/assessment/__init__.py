@@ -11,10 +11,14 @@ into a run, the mechanism
   ``effort_elasticity``;
 - closes on paper (``after_visit``): a case beyond the unit's powers, after its visit at the
   street's grid or the street, closes not fixed instead of escalating (*paper*), or closes
-  not fixed labelled unreasonable and leaves the unit's rates (*label*);
+  not fixed labelled unreasonable and leaves the unit's rates (*label*), or is returned to
+  its category's department, which handles it and is scored for it (*dispute*, 退单);
 - rushes (a listener on created cases, with an agenda of deadlines): a case still waiting
   in its unit's queue at (1 - ``rush_margin``) of its limit is closed on paper, answered
-  before the limit, when the response rate weighs;
+  before the limit, when the response rate weighs. A case is checked if its unit rushed when
+  the case came in, and the checks of a category are batched in steps of half the margin
+  (a case is checked between (1 - margin) and (1 - margin / 2) of its limit: one wake-up
+  per batch, not per case);
 - presses the resident of a case not fixed at the callback (the verification's ``pressing``
   hook): 'resolved' with ``press_resolved``, the satisfaction score ``press_shift`` higher;
   the answer the resident would have given unpressed (same draws) is kept as the true one;
@@ -32,6 +36,7 @@ returns None: no hook is set, no stream drawn.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -53,7 +58,7 @@ from govsim.core.codes import (
 )
 from govsim.core.errors import LedgerError
 from govsim.engine.mechanism import FinishedRun, Mechanism, RunParts, set_hook
-from govsim.mechanisms.assessment.book import MonthBook
+from govsim.mechanisms.assessment.book import INDEX, MonthBook
 from govsim.mechanisms.assessment.decision import (
     NO_CHOICE,
     OPTIONS,
@@ -74,7 +79,11 @@ if TYPE_CHECKING:
     from govsim.core.servers import ServerPool
     from govsim.scenario.schema import Scenario
 
-PAPER, RUSH, PRESS, LABEL = (OPTIONS.index(name) for name in ("paper", "rush", "press", "label"))
+PAPER, RUSH, PRESS, LABEL, DISPUTE = (
+    OPTIONS.index(name) for name in ("paper", "rush", "press", "label", "dispute")
+)
+TAKEN, CAUGHT = INDEX["paper"], INDEX["caught_paper"]
+"""Where the book's counts of actions and of catches start (in OPTIONS order)."""
 NONE = -1
 STAGE_GRID, STAGE_STREET, STAGE_DEPARTMENT = STAGE["grid"], STAGE["street"], STAGE["department"]
 ORDER = ("advanced", "improving", "ordinary", "rectification")
@@ -124,6 +133,7 @@ class AssessmentMechanism(Mechanism):
             paper=option(spec.paper),
             press=option(spec.press),
             label=option(spec.label),
+            dispute=option(spec.dispute),
             press_resolved=spec.press_resolved,
             press_shift=spec.press_shift,
             rush=spec.rush_margin > 0,
@@ -187,6 +197,22 @@ class AssessmentMechanism(Mechanism):
         self.press_draw = streams.uniform("assessment/press")
         self.audit_draw = streams.uniform("assessment/audit")
         self.agenda = Agenda(run.env)
+        rule = self.rule
+        self.detect = [o.detect for o in (rule.paper, rule.paper, rule.press, rule.label)]
+        self.detect.append(rule.dispute.detect)
+        self.dispute_time = streams.duration(
+            "assessment/dispute_time", run.scenario.jurisdiction.dispute_time
+        )
+        self.departments = handlers.departments
+        margin = self.spec.rush_margin
+        self.rush_at = [limit * (1.0 - margin) for limit in self.limits]
+        self.rush_step = [limit * margin / 2 for limit in self.limits]
+        self.batches: dict[tuple[int, int], list[Case]] = {}
+        """Cases waiting for their rush check, by category and step."""
+        self.rushing = False
+        """Whether any unit rushes this month (:meth:`_created` then listens to new cases)."""
+        self.may_rush = False
+        """Whether the design lets units rush (set by :meth:`assessed_by`)."""
         self._rate = run.verification.rate
         set_hook(run.flow, "closing", self._closing, self)
         set_hook(run.handlers, "after_visit", self._after_visit, self)
@@ -197,13 +223,14 @@ class AssessmentMechanism(Mechanism):
     def assessed_by(self, weights: Mapping[str, float], audit_share: float, groups: int) -> None:
         """The ranking policy's design: composite weights, the share of gamed cases audited and
         the rank groups a caught unit drops. With the response rate weighed and a rush margin,
-        every new case gets a deadline on the mechanism's agenda."""
+        units may rush (:meth:`_created` listens to new cases in months some unit does)."""
         penalty = groups * self.spec.penalty_per_group
         self.design = Design.of(dict(weights), audit_share, penalty)
         self.audit_share = audit_share
         self.drop = groups
-        if self.rule.rush and self.rule.paper.share_max > 0 and self.design.response > 0:
-            self._intake.listeners.append(self._created)
+        self.may_rush = (
+            self.rule.rush and self.rule.paper.share_max > 0 and self.design.response > 0
+        )
 
     def penalise(self, groups: dict[tuple[str, int], str], unit_type: str) -> None:
         """Drop each caught unit of ``unit_type`` by ``penalty_groups`` rank groups in
@@ -216,10 +243,15 @@ class AssessmentMechanism(Mechanism):
             self.caught.discard(key)
 
     def ranked(
-        self, month: str, groups: Mapping[tuple[str, int], str], tally: Mapping[Any, list[float]]
+        self,
+        month: str,
+        groups: Mapping[tuple[str, int], str],
+        tally: Mapping[Any, list[float]],
+        backlog: tuple[list[float], Mapping[tuple[str, int], int]] | None = None,
     ) -> None:
-        """The ranking ranked ``month``: record each unit's measured and true rates, then
-        let each unit choose for the next month from its new group."""
+        """The ranking ranked ``month``: record each unit's measured and true rates (and its
+        backlog, when the ranking records it: ``open_orders.recorded``), then let each unit
+        choose for the next month from its new group."""
         now = self.run.env.now
         self._flush()
         while now >= self.next_end:
@@ -230,38 +262,66 @@ class AssessmentMechanism(Mechanism):
             key = ("street", u) if u < self.n_streets else ("department", u - self.n_streets)
             group = groups.get(key, "")
             row = tally.get(key) if key in tally else None
-            self.rows.append(self._row(month, u, key, group, row, book))
+            record = self._row(month, u, key, group, row, book)
+            if backlog is not None:
+                means, late = backlog
+                record["open_cases_mean"] = means[u] if u < self.n_streets else float("nan")
+                record["open_past_limit"] = late.get(key, 0)
+            self.rows.append(record)
             pressure = spec.sensitivity * self.stakes.get(group or "ordinary", 0.0)
             choice = choose(pressure, design, answers, rule, book.slowness(u))
             self._apply(u, choice)
             self.acting[u], self.pressures[u] = group, pressure
+        rushing = self.may_rush and any(self.shares[RUSH])
+        if rushing != self.rushing:  # listen to new cases only in months some unit rushes
+            listeners = self._intake.listeners
+            if rushing:
+                listeners.append(self._created)
+            else:
+                listeners.remove(self._created)
+            self.rushing = rushing
 
     # -- hooks (govsim/engine/mechanism.py) ------------------------------------------------
     def _closing(self, case: Case, tier: int) -> None:
         self.seen += 1
-        if self._pending is not None:
-            self._flush()
-        while case.closed >= self.next_end:
-            self._roll()
+        c = self.book.counts
+        pending = self._pending
+        if pending is not None:  # its callback is drawn by now: tally it (``_flush``, inline)
+            self._pending = None
+            if pending.satisfaction != NOT_ASKED:
+                p = self._pending_unit
+                c[4][p] += 1
+                true = self._pending_true
+                if true is None:
+                    c[5][p] += pending.resolved
+                    c[6][p] += SATISFACTION_WEIGHT[pending.satisfaction]
+                else:
+                    c[5][p] += true[0]
+                    c[6][p] += true[1]
+        closed = case.closed
+        if closed >= self.next_end:
+            while closed >= self.next_end:
+                self._roll()
+            c = self.book.counts
         gamed, self._gamed = self._gamed, NONE
         if tier == HOTLINE_TIER:
             self.answered += 1
             return
         u = self.n_streets + case.department if tier == DEPARTMENT_TIER else case.street
-        c = self.book.counts
         c[0][u] += 1  # closed
-        if case.outcome != NO_OUTCOME:
+        outcome = case.outcome
+        if outcome != NO_OUTCOME:
             c[1][u] += 1
-            c[2][u] += case.outcome == FIXED
-        limit = self.limits[case.category]
-        c[3][u] += gamed != RUSH and case.first_response - case.created <= limit
-        overrun = (case.closed - case.created) / limit - 1.0
-        if case.escalations:
-            c[7][u] += 1
-            c[8][u] += max(0.0, overrun)
+            c[2][u] += outcome == FIXED
+        created, limit = case.created, self.limits[case.category]
+        c[3][u] += gamed != RUSH and case.first_response - created <= limit
+        overrun = (closed - created) / limit - 1.0
         if overrun > 0:
             c[9][u] += 1
             c[10][u] += overrun
+        if case.escalations:
+            c[7][u] += 1
+            c[8][u] += max(0.0, overrun)
         if gamed != NONE:
             self._gamed_case(case, u, gamed)
         self._pending, self._pending_unit, self._pending_true = case, u, None
@@ -269,12 +329,12 @@ class AssessmentMechanism(Mechanism):
     def _gamed_case(self, case: Case, u: int, option: int) -> None:
         """Count a gamed case, audit it, and leave a labelled one out of the rates."""
         c = self.book.counts
-        c[11 + option][u] += 1
+        c[TAKEN + option][u] += 1
         if option == LABEL:
             self.labelled.add(case.id)
-        detect = (self.rule.paper, self.rule.paper, self.rule.press, self.rule.label)[option].detect
+        detect = self.detect[option]
         if self.audit_share and self.audit_draw() < self.audit_share * detect:
-            c[15 + option][u] += 1
+            c[CAUGHT + option][u] += 1
             self.caught.add(self._key(u))
 
     def _flush(self) -> None:
@@ -294,29 +354,61 @@ class AssessmentMechanism(Mechanism):
             c[6][u] += true[1]
 
     def _after_visit(self, case: Case, tier: int) -> bool:
-        """Close a case beyond the unit's powers on paper, or label it, after its visit at the
-        street's grid (0) or the street (1)."""
+        """Close a case beyond the unit's powers on paper, label it, or return it to its
+        department, after its visit at the street's grid (0) or the street (1)."""
         if tier >= case.needed_tier or tier > 1 or case.problem is None:
             return False
         u = case.street
-        paper, label = self.shares[PAPER][u], self.shares[LABEL][u]
-        if not paper and not label:
+        shares = self.shares
+        paper, label, dispute = shares[PAPER][u], shares[LABEL][u], shares[DISPUTE][u]
+        if not paper and not label and not dispute:
             return False
         x = self.option_draw()
         if x < paper:
             self._gamed = PAPER
         elif x < paper + label:
             self._gamed = LABEL
+        elif x < paper + label + dispute and case.department >= 0 and not case.parts_open:
+            self._dispute(case, u)
+            return True
         else:
             return False
         case.outcome = NOT_FIXED
         self.flow.close(case, GRID_TIER + tier)
         return True
 
+    def _dispute(self, case: Case, u: int) -> None:
+        """The street returns the order (退单): after ``jurisdiction.dispute_time`` it goes to
+        its category's department, which handles it and is scored for it."""
+        case.returns += 1
+        case.route_department = True
+        self._gamed_case(case, u, DISPUTE)
+        self.flow.hold(self.dispute_time(), self._to_department, case)
+
+    def _to_department(self, case: Case) -> None:
+        self.flow.move(case, STAGE_DEPARTMENT)
+        case.summoned = case.department
+        self.departments[case.department].arrive(case, case.priority)
+
     def _created(self, case: Case) -> None:
-        """A new case's deadline rush check, at (1 - margin) of its limit."""
-        when = case.created + self.limits[case.category] * (1.0 - self.spec.rush_margin)
-        self.agenda.at(when, self._rush, case, _closed)
+        """A new case's deadline rush check, if its unit rushes now: in the batch of its
+        category that is due first at or after (1 - margin) of its limit."""
+        u = self.n_streets + case.department if case.route_department else case.street
+        if not self.shares[RUSH][u]:
+            return
+        category = case.category
+        step = self.rush_step[category]
+        key = (category, math.ceil((case.created + self.rush_at[category]) / step))
+        batch = self.batches.get(key)
+        if batch is None:
+            batch = self.batches[key] = []
+            self.agenda.at(key[1] * step, self._rush_batch, key)
+        batch.append(case)
+
+    def _rush_batch(self, key: tuple[int, int]) -> None:
+        for case in self.batches.pop(key):
+            if case.status == OPEN:
+                self._rush(case)
 
     def _rush(self, case: Case) -> None:
         """Close ``case`` on paper if it still waits in its unit's queue and the unit rushes."""
@@ -465,8 +557,3 @@ class AssessmentMechanism(Mechanism):
         """The ``assessment`` block: gaming actions and catches by option, and the Goodhart
         gaps (measured minus true, city-wide and over the worst decile of units)."""
         return self.tallies().summary()
-
-
-def _closed(case: Case) -> bool:
-    """A pending rush check is stale: the case is closed or abandoned."""
-    return case.status != OPEN

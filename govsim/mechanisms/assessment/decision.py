@@ -22,7 +22,10 @@ assessment's weights and the residents' answer model (the callback's ordinal log
 - *rush* (a case still waiting near its limit): closed on paper now and so answered on time,
   against handled late and fixed with share f (only when the response rate weighs);
 - *label* (a case beyond the unit's powers): it leaves the unit's rates, which gain the
-  unit's mean case score minus the escalated case's.
+  unit's mean case score minus the escalated case's;
+- *dispute* (退单; a case beyond a street's powers whose category has a department): the
+  street returns the order, which the department handles and is scored for: the street's
+  rates gain as from a label.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from dataclasses import dataclass
 from govsim.core.codes import SATISFACTION_WEIGHT
 
 BASIC_WEIGHT = SATISFACTION_WEIGHT[1]
-OPTIONS = ("paper", "rush", "press", "label")
+OPTIONS = ("paper", "rush", "press", "label", "dispute")
 """The gaming options, in the order of :attr:`Choice.shares`."""
 
 
@@ -100,6 +103,7 @@ class Rule:
     paper: Option
     press: Option
     label: Option
+    dispute: Option
     press_resolved: float
     press_shift: float
     rush: bool = True
@@ -111,14 +115,14 @@ class Choice:
     """A unit's choice for next month: its effort and each option's share (OPTIONS order)."""
 
     effort: float
-    shares: tuple[float, float, float, float]
+    shares: tuple[float, float, float, float, float]
 
     @property
     def gaming(self) -> bool:
         return any(q > 0 for q in self.shares)
 
 
-NO_CHOICE = Choice(0.0, (0.0, 0.0, 0.0, 0.0))
+NO_CHOICE = Choice(0.0, (0.0, 0.0, 0.0, 0.0, 0.0))
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,7 @@ def gains(
         "rush": design.response + not_fixed(0.0) - honest(-late * slow.late) if rule.rush else 0.0,
         "press": press,
         "label": honest(0.0) - escalated,
+        "dispute": honest(0.0) - escalated,
     }
 
 
@@ -220,5 +225,6 @@ def choose(
             share(g["rush"], pressure, rule.paper, design, rule),
             q_press,
             share(g["label"], pressure, rule.label, design, rule),
+            share(g["dispute"], pressure, rule.dispute, design, rule),
         ),
     )
