@@ -15,8 +15,8 @@ warm-up, their time to close over the limit, and the excess mass just before the
 over a smooth counterfactual fitted outside the window either side of it, minus 1), with
 the plain ratio of closures just before to just after the limit beside it. Per variant and
 class: the mean excess and its 95% t interval over the seeds, and the paired difference
-*pressed* minus *unassessed*. Pooled over seeds the figure ``bunching.png`` (the per-class
-panels of ``govsim plot``).
+*pressed* minus *unassessed*. Pooled over the seeds, the excess per variant and class and
+the figure ``bunching.png`` (the per-class panels of ``govsim plot``).
 
 The variants' parameters are the mechanism's defaults and the ranking of
 ``twelve_streets.yaml``; the seeds (1-6), the days (120, a 14-day warm-up) and the
@@ -154,8 +154,11 @@ def main() -> None:
     ratios = closures(seeds, variants, args.days)
     seeded = per_seed(ratios)
     summary = summarise(seeded, "pressed", "unassessed")
+    pooled = bunching_table(ratios, by=["variant"])
     print(f"seeds {seeds}, {args.days} days, warm-up {WARMUP_DAYS}")
     print(table(summary))
+    print("\nPooled over the seeds (the figure's legend)\n")
+    print(pooled[["variant", "urgency", "before", "counterfactual_before", "excess"]].to_string())
     spec = govsim.load_scenario(SCENARIO)
     inputs = PlotInputs(
         "twelve-streets",
@@ -172,6 +175,7 @@ def main() -> None:
         "warmup_days": WARMUP_DAYS,
         "per_seed": seeded.to_dict(orient="records"),
         "summary": summary.to_dict(orient="records"),
+        "pooled": pooled.to_dict(orient="records"),
     }
     atomic_write(
         folder / "bunching.json",
