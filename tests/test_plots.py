@@ -47,6 +47,7 @@ RUN_FIGURES = {
     "rates",
     "reported_vs_true",
     "time_to_close",
+    "bunching",
     "tiers",
     "league",
     "equity",
@@ -210,7 +211,7 @@ def test_a_summary_only_run_folder_plots_without_its_case_figures(tmp_path: Path
 @pytest.mark.slow
 def test_plot_cli_writes_every_run_figure(run_dir: Path, capsys) -> None:
     assert main(["plot", str(run_dir)]) == 0
-    assert "wrote 10 figures" in capsys.readouterr().out  # with reported-against-true (problems)
+    assert "wrote 11 figures" in capsys.readouterr().out  # with reported-against-true (problems)
     assert_valid_figure_files(run_dir / "figures", RUN_FIGURES)
 
 

@@ -96,8 +96,8 @@ FIGURE_SUFFIXES = frozenset({".png", ".svg", ".pdf", ".jpg", ".jpeg", ".eps"})
 """The formats a figure of govsim's may have been written in."""
 
 FIGURE_NAMES = re.compile(
-    r"(backlog|flows|rates|reported_vs_true|measured_vs_true|time_to_close|tiers|league|equity"
-    r"|equity_map|paired|sensitivity"
+    r"(backlog|flows|rates|reported_vs_true|measured_vs_true|time_to_close|bunching|tiers|league"
+    r"|equity|equity_map|paired|sensitivity"
     r"|pareto|parallel|discovery|network|network_.+|sweep_.+)"
 )
 """The names of govsim's figures in a results folder's ``figures/`` (without the format):

@@ -10,6 +10,7 @@ restyle and combine them; :func:`make_figures` draws every figure of a results f
     gp.plot_paired(data.paired, "backlog_mean")
 """
 
+from govsim.plots.bunching import plot_bunching
 from govsim.plots.closing import plot_time_to_close
 from govsim.plots.curves import plot_backlog, plot_daily_flow
 from govsim.plots.equity import plot_equity_map, plot_street_spread
@@ -24,6 +25,7 @@ from govsim.plots.tiers import plot_tier_shares
 __all__ = [
     "make_figures",
     "plot_backlog",
+    "plot_bunching",
     "plot_daily_flow",
     "plot_equity_map",
     "plot_league",

@@ -24,6 +24,7 @@ from govsim.plots.inputs import PlotInputs, inputs_for
 from govsim.plots.layouts import (
     backlog_figure,
     bands_text,
+    bunching_figure,
     closing_figure,
     equity_figure,
     equity_map_figure,
@@ -111,6 +112,18 @@ def figure_specs(inputs: PlotInputs) -> list[FigureSpec]:
                 lambda: closing_figure(inputs),
             )
         )
+        if inputs.scenario is not None:
+            specs.append(
+                FigureSpec(
+                    "bunching",
+                    "Closed work orders by time to close over their urgency class's limit (1: "
+                    "at the limit), bins of 2% of the limit; dashed, the smooth counterfactual "
+                    "(a Poisson fit leaving out 15% of the limit either side of it); shaded, the "
+                    "last 15% before the limit, where a unit pressed on lateness closes cases; "
+                    "the legend's excess is the closures there over the counterfactual, minus 1.",
+                    lambda: bunching_figure(inputs),
+                )
+            )
         specs.append(
             FigureSpec(
                 "tiers", "Share of closed cases closed at each tier.", lambda: tiers_figure(inputs)

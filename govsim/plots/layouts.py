@@ -6,6 +6,7 @@ import networkx as nx
 from matplotlib.figure import Figure
 
 from govsim.plots import (
+    bunching,
     closing,
     curves,
     equity,
@@ -121,6 +122,21 @@ def closing_figure(inputs: PlotInputs) -> Figure:
         )
     pooled = f", {inputs.replications} replications pooled" if inputs.replications > 1 else ""
     _suptitle(fig, inputs, f"time to close work orders per urgency class{pooled}")
+    return fig
+
+
+def bunching_figure(inputs: PlotInputs) -> Figure:
+    """Closures around the limit, one panel per urgency class with a limit."""
+    limits = closing.limits_of(inputs.scenario) if inputs.scenario else {}
+    present = set(inputs.table("closed")["urgency"].astype(str))
+    classes = [u for u in limits if u in present]
+    fig = new_figure(12, 4 * max(1, (len(classes) + 1) // 2))
+    for ax, urgency in zip(panel_grid(fig, len(classes), columns=2), classes, strict=True):
+        bunching.plot_bunching(
+            inputs.table("closed"), urgency, limits[urgency], ax=ax, variants=inputs.variants
+        )
+    pooled = f", {inputs.replications} replications pooled" if inputs.replications > 1 else ""
+    _suptitle(fig, inputs, f"closures around the time limit per urgency class{pooled}")
     return fig
 
 
