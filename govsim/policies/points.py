@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from govsim.core.bounds import MAX_STREETS
-from govsim.core.json_numbers import round_number
 from govsim.core.parameters import Strict
 
 if TYPE_CHECKING:
@@ -87,6 +86,8 @@ def points_block(policies: Sequence[PolicySpec], rows: Sequence[tuple[Any, ...]]
     mean over months."""
     if scoring_of(policies) is None:
         return {}
+    from govsim.core.json_numbers import round_number  # (numpy: not when a scenario is read)
+
     near: dict[str, dict[str, list[int]]] = {}
     for month, unit_type, _, _, composite, *_ in rows:
         if composite is None:
