@@ -100,7 +100,8 @@ def test_run_report_is_self_contained(run_report: Path) -> None:
     page = run_report.read_text(encoding="utf-8")
     figures = sorted((run_report.parent / "figures").glob("*.png"))
     images = embedded_images(page)
-    assert len(images) == len(figures) == 11  # with reported-against-true (problems), equity, bunching
+    # with reported-against-true (problems), equity, bunching
+    assert len(images) == len(figures) == 11
     assert all(image[:8] == b"\x89PNG\r\n\x1a\n" for image in images)
     assert sorted(images) == sorted(p.read_bytes() for p in figures)
     assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing fetched from elsewhere
