@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 WINDOW = 0.15
 """The last 15% of the limit (18 min of 2 h, 3.6 h of 24 h, 25 h of 7 days, 54 h of 15
@@ -105,6 +104,8 @@ def counterfactual(
     if counts[outside].sum() == 0 or outside.sum() <= degree:
         return np.full(len(centres), np.nan)
     design = np.vander(centres - 1.0, degree + 1)
+    import statsmodels.api as sm  # (a second's import: only where a bunch is measured)
+
     fit = sm.GLM(counts[outside], design[outside], family=sm.families.Poisson()).fit()
     return np.asarray(fit.predict(design), dtype=float)
 
