@@ -20,6 +20,9 @@ from conftest import BASELINE
 
 from govsim.app.cli import main
 
+# Each report needs a run or an experiment first (15 s together): the full suite's lane.
+pytestmark = pytest.mark.slow
+
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 IMG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 

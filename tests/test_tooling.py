@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from conftest import REPO_ROOT
 
 
@@ -28,6 +29,7 @@ def test_ruff_format_check_passes() -> None:
     assert done.returncode == 0, "run `ruff format .`:\n" + done.stdout + done.stderr
 
 
+@pytest.mark.slow  # (6 s: the full suite's lane; ruff's checks stay in the fast one)
 def test_mypy_passes_on_the_package() -> None:
     done = run("mypy")
     assert done.returncode == 0, done.stdout + done.stderr
