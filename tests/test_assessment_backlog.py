@@ -9,15 +9,14 @@ design turns the composite against the backlog (issue 28), with intervals from t
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib.util
 import math
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 import simpy
+from ranking_stubs import StubLevers
 from statsmodels.stats.weightstats import DescrStatsW
 
 import govsim
@@ -30,7 +29,6 @@ from govsim.core.codes import (
     STAGE,
     STREET_TIER,
 )
-from govsim.core.controls import UnitQuality
 from govsim.policies.ranking import Ranking
 from govsim.results.run_tables import BACKLOG_COLUMNS, RANKING_COLUMNS, ranking_columns
 
@@ -63,41 +61,6 @@ def test_off_leaves_the_rankings_and_the_run_as_they_were():
     pd.testing.assert_frame_equal(recorded.cases, default.cases)
 
 
-class _Levers:
-    """The levers the ranking reads, over one street and one department (Levers)."""
-
-    def __init__(self, env: simpy.Environment) -> None:
-        self.env = env
-        self.calendar = Calendar(dt.date(2024, 2, 1), HORIZON)
-        self.category_limits = [LIMIT]
-        self.scenario = SimpleNamespace(
-            feedback=SimpleNamespace(resolution_probability={"street": 0.8, "department": 0.8})
-        )
-        self.quality = UnitQuality(1, 1)
-        self.pools = [SimpleNamespace(capacity=1, time_factor=1.0)]
-        self.created: list = []
-        self.closed: list = []
-        self.rankings: list[tuple] = []
-
-    def unit_names(self, tier: str) -> list[str]:
-        return {"street": ["S1"], "department": ["D1"]}[tier]
-
-    def pools_of(self, tier: str) -> list:
-        return self.pools
-
-    def on_create(self, listener) -> None:
-        self.created.append(listener)
-
-    def on_close(self, listener) -> None:
-        self.closed.append(listener)
-
-    def record_ranking(self, *row, backlog=None) -> None:
-        self.rankings.append(row if backlog is None else (*row, *backlog))
-
-    def mechanism(self, name: str) -> None:
-        return None  # no mechanism: the ranking's own rates
-
-
 def _hand_made_months(counted: bool) -> pd.DataFrame:
     """Run the ranking over the hand-made cases; return its league tables.
 
@@ -108,7 +71,7 @@ def _hand_made_months(counted: bool) -> pd.DataFrame:
     Every closing is on time, resolved and satisfied.
     """
     env = simpy.Environment()
-    levers = _Levers(env)
+    levers = StubLevers(env, [LIMIT], HORIZON)
     orders = {"counted": counted, "recorded": True}
     Ranking(type="ranking", governance_count=0, open_orders=orders).install(levers)
     script = [  # (created, stage, closed or None, first response)

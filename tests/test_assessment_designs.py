@@ -11,21 +11,18 @@ are checked by hand.
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib.util
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 import simpy
+from ranking_stubs import StubLevers
 from statsmodels.stats.weightstats import DescrStatsW
 
 import govsim
-from govsim.core.calendar import Calendar
 from govsim.core.case import Case
 from govsim.core.codes import ABANDONED, CLOSED, SATISFIED, STAGE, STREET_TIER
-from govsim.core.controls import UnitQuality
 from govsim.policies.points import FULL_MARKS, points_block, rectified, with_points
 from govsim.policies.ranking import Ranking
 from govsim.results.run_tables import RANKING_COLUMNS, ranking_columns
@@ -38,41 +35,6 @@ EXPERIMENT = ROOT / "experiments" / "assessment" / "backlog_blindness.py"
 # The hand-made months: February 2024 (0-696 h), March (696-1440 h), 8 days of April.
 MONTH_1, MONTH_2, HORIZON = 696.0, 1440.0, 1440.0 + 8 * 24
 LIMITS = [2.0, 168.0]  # category 0: 2 hours; category 1: a week
-
-
-class _Levers:
-    """The levers the ranking reads, over one street and one department (Levers)."""
-
-    def __init__(self, env: simpy.Environment) -> None:
-        self.env = env
-        self.calendar = Calendar(dt.date(2024, 2, 1), HORIZON)
-        self.category_limits = LIMITS
-        self.scenario = SimpleNamespace(
-            feedback=SimpleNamespace(resolution_probability={"street": 0.8, "department": 0.8})
-        )
-        self.quality = UnitQuality(1, 1)
-        self.pools = [SimpleNamespace(capacity=1, time_factor=1.0)]
-        self.created: list = []
-        self.closed: list = []
-        self.rankings: list[tuple] = []
-
-    def unit_names(self, tier: str) -> list[str]:
-        return {"street": ["S1"], "department": ["D1"]}[tier]
-
-    def pools_of(self, tier: str) -> list:
-        return self.pools
-
-    def on_create(self, listener) -> None:
-        self.created.append(listener)
-
-    def on_close(self, listener) -> None:
-        self.closed.append(listener)
-
-    def mechanism(self, name: str) -> None:
-        return None  # no mechanism: the ranking's own rates
-
-    def record_ranking(self, *row, backlog=None) -> None:
-        self.rankings.append(row if backlog is None else (*row, *backlog))
 
 
 def _hand_made_months(**design) -> pd.DataFrame:
@@ -88,7 +50,7 @@ def _hand_made_months(**design) -> pd.DataFrame:
     open orders have had no first response.
     """
     env = simpy.Environment()
-    levers = _Levers(env)
+    levers = StubLevers(env, LIMITS, HORIZON)
     Ranking(type="ranking", governance_count=0, **design).install(levers)
     script = [  # (name, category, created, stage, closed or None)
         ("G", 1, 50.0, "hotline", None),

@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ranking_stubs import StubLevers
 
 import govsim
 from govsim.core.calendar import Calendar
@@ -32,7 +32,6 @@ from govsim.core.codes import (
     STREET_TIER,
     UNSATISFIED,
 )
-from govsim.core.controls import UnitQuality
 from govsim.policies.ranking import Ranking
 from govsim.policies.two_way import RATES_COLUMNS, RATING_COLUMNS, rate_answer
 from govsim.results.run_tables import RANKING_COLUMNS, ranking_columns
@@ -98,56 +97,19 @@ def test_a_whistle_answer_is_rated_against_its_deadline():
     assert rate_answer(24.0, DEADLINE) == pytest.approx(0.5 / 24)
 
 
-class _Levers:
+class _Levers(StubLevers):
     """The levers the ranking reads, over one street with two grids and one department."""
 
     def __init__(self, env: simpy.Environment, start: dt.date, horizon: float) -> None:
-        self.env = env
-        self.calendar = Calendar(start, horizon)
-        self.category_limits = [LIMIT]
-        self.scenario = SimpleNamespace(
-            feedback=SimpleNamespace(resolution_probability={"street": 0.8, "department": 0.8}),
-            whistle=SimpleNamespace(deadline_hours=DEADLINE),
-        )
-        self.quality = UnitQuality(1, 1)
-        self.pools = {
-            tier: [SimpleNamespace(capacity=n, time_factor=1.0) for n in staff]
-            for tier, staff in (("street", [5]), ("grid", [3, 2]), ("department", [4]))
-        }
-        self.closed: list = []
-        self.whistles: list = []
-        self.rankings: list[tuple] = []
-        self.extra: tuple[str, ...] = ()
-        self.yuan = 0.0
-
-    def unit_names(self, tier: str) -> list[str]:
-        return {"street": ["S1"], "department": ["D1"], "grid": ["G1", "G2"]}[tier]
-
-    def pools_of(self, tier: str) -> list:
-        return self.pools[tier]
+        staff = {"street": [5], "grid": [3, 2], "department": [4]}
+        super().__init__(env, [LIMIT], horizon, start=start, staff=staff, deadline=DEADLINE)
 
     def on_create(self, listener) -> None:
-        pass
-
-    def on_close(self, listener) -> None:
-        self.closed.append(listener)
-
-    def on_whistle(self, listener) -> None:
-        self.whistles.append(listener)
-
-    def record_cost(self, policy: str, staff_hours: float, yuan: float) -> None:
-        assert policy == "ranking" and staff_hours == 0
-        self.yuan += yuan
-
-    def mechanism(self, name: str) -> None:
-        return None  # no mechanism: the ranking's own rates
+        pass  # no appeals counted: no governance class
 
     def record_ranking(self, *row, backlog=None, extra=None) -> None:
-        assert backlog is None
-        if extra is not None:
-            self.extra = tuple(extra)
-            row = (*row, *extra.values())
-        self.rankings.append(row)
+        assert backlog is None  # two-way assessment records no backlog
+        super().record_ranking(*row, extra=extra)
 
 
 def _case(closed: float, grid: int, tier: int, hours: float, late: bool, satisfied: bool) -> Case:
