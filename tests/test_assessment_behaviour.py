@@ -180,8 +180,9 @@ def assessed_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     categories = data["categories"]
     categories[0]["rate"] = max(categories[0]["rate"], 1.0)
     expected = population * sum(c["rate"] for c in categories) / 1000 * data["days"]
-    for c in categories:
-        c["rate"] *= draw(st.integers(200, 600)) / expected if expected else 1.0
+    for c in categories:  # (a tiny city's rates stay within the schema's bound)
+        factor = draw(st.integers(200, 600)) / expected if expected else 1.0
+        c["rate"] = min(1000.0, c["rate"] * factor)
     data["problems"]["paper_closure"] = 0.0
     weights = draw(
         st.dictionaries(
@@ -197,7 +198,25 @@ def assessed_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "rectification_share": draw(st.floats(0, 0.5)),
         "governance_count": draw(st.integers(0, 2)),
         "audit": {"share": draw(st.floats(0, 0.3)), "penalty_groups": draw(st.integers(0, 3))},
-        "open_orders": {"counted": draw(st.booleans()), "grace_days": draw(st.floats(0, 1))},
+    }
+    # The designs of the assessment beside the behaviour: what counts, two-way ratings, the
+    # period, fault tolerance and the bottom named (each at random; at most one design counts).
+    design = draw(st.sampled_from(["closed only", "open_orders", "overdue", "on_hand"]))
+    ranking |= {
+        "open_orders": {"counted": design == "open_orders", "grace_days": draw(st.floats(0, 1))},
+        "overdue": {"counted": design == "overdue", "each_month": draw(st.booleans())},
+        "on_hand": {"counted": design == "on_hand"},
+        "two_way": {
+            "enabled": draw(st.booleans()),
+            "whistle_weight": draw(st.floats(0, 0.5)),
+            "grid_weight": draw(st.floats(0, 0.5)),
+        },
+        "period": "quarter" if design == "closed only" and draw(st.booleans()) else "month",
+        "fault_tolerance": draw(st.integers(0, 3)),
+        "scoring": {
+            "points": draw(st.booleans()),
+            "bottom_named": draw(st.none() | st.integers(1, 3)),
+        },
     }
     data["policies"] = [p for p in data["policies"] if p["type"] != "ranking"] + [ranking]
     option = st.fixed_dictionaries(  # mostly gaming: the books are what is tested

@@ -484,7 +484,8 @@ class AssessmentMechanism(Mechanism):
         """One row of ``assessment.parquet``: the month's measured and true figures of unit
         ``u`` and the behaviour in force during the month."""
         nan = float("nan")
-        closed, on_time, valid, resolved, points = measured or (0, 0, 0, 0, 0.0)
+        # (the tally row: closed, on time, valid, resolved, satisfaction points[, forgiven])
+        closed, on_time, valid, resolved, points = (measured or (0, 0, 0, 0, 0.0))[:5]
         design = self.design
         rates = (
             on_time / closed if closed else nan,

@@ -166,7 +166,8 @@ def effort(pressure: float, design: Design, rule: Rule) -> float:
         return 0.0
     if rule.effort_cost <= 0:
         return rule.effort_cap
-    e = rule.scale * math.log(marginal / (rule.scale * rule.effort_cost))
+    # (in logs: a cost near the smallest float must not underflow the product to 0)
+    e = rule.scale * (math.log(marginal) - math.log(rule.scale) - math.log(rule.effort_cost))
     return min(max(e, 0.0), rule.effort_cap)
 
 
