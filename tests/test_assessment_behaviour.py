@@ -306,7 +306,9 @@ def test_goodhart_pressure_games_the_measure_and_audits_buy_some_truth_back() ->
     gaming actions, though not by half (pressing is cheap and caught half the time). Strong
     audits without pressure: no gaming and no gap beyond the callback's own."""
     goodhart = _goodhart()
-    frame = goodhart.seed_rows(goodhart.runs(list(range(1, 7))))
+    # (every setting asserted below, on both cores; "paper_press" is the script's alone)
+    settings = ["zero", "behaviour", "honest", "audit10", "calm_audited"]
+    frame = goodhart.seed_rows(goodhart.runs(list(range(1, 7)), settings=settings, workers=2))
     s = goodhart.summarise(frame)
 
     def holds(name: str, at_least: float) -> None:  # the mean clears it, the CI excludes 0

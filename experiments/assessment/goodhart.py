@@ -28,6 +28,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -65,13 +67,25 @@ SETTINGS: dict[str, list[str]] = {
 SHAME = ("rectification", "governance")
 
 
-def runs(seeds: list[int], scenario: Path = SCENARIO) -> dict[str, dict[int, govsim.RunResult]]:
-    """Every setting's run of every seed."""
-    out: dict[str, dict[int, govsim.RunResult]] = {}
-    for name, overrides in SETTINGS.items():
-        spec = govsim.load_scenario(scenario, [f"days={DAYS}", *overrides])
-        out[name] = {seed: govsim.simulate(spec, seed=seed) for seed in seeds}
-    return out
+def runs(
+    seeds: list[int],
+    scenario: Path = SCENARIO,
+    settings: Sequence[str] = tuple(SETTINGS),
+    workers: int = 1,
+) -> dict[str, dict[int, govsim.RunResult]]:
+    """Each of ``settings``' runs of every seed, on ``workers`` processes (the runs are
+    independent: the same results whatever the number)."""
+    specs = {
+        name: govsim.load_scenario(scenario, [f"days={DAYS}", *SETTINGS[name]]) for name in settings
+    }
+    if workers <= 1:
+        return {n: {s: govsim.simulate(spec, seed=s) for s in seeds} for n, spec in specs.items()}
+    with ProcessPoolExecutor(workers) as pool:
+        futures = {
+            n: {s: pool.submit(govsim.simulate, spec, seed=s) for s in seeds}
+            for n, spec in specs.items()
+        }
+        return {n: {s: f.result() for s, f in by_seed.items()} for n, by_seed in futures.items()}
 
 
 def _pooled(rows: pd.DataFrame) -> tuple[float, float]:
@@ -127,11 +141,11 @@ def summarise(frame: pd.DataFrame) -> dict[str, object]:
     """Paired comparisons over the seeds (issue 28's Goodhart targets)."""
     by = {name: rows.set_index("seed") for name, rows in frame.groupby("setting", sort=False)}
     out: dict[str, object] = {}
-    for name in ("behaviour", "paper_press", "honest", "audit10"):
+    for name in (n for n in ("behaviour", "paper_press", "honest", "audit10") if n in by):
         rows = by[name]
         out[f"{name}_shamed_reported_change"] = _ci(rows["shamed_reported_change"])
         out[f"{name}_shamed_true_fix_change"] = _ci(rows["shamed_true_fix_change"])
-    for name in ("paper_press", "behaviour"):  # against gaming off, paired
+    for name in (n for n in ("paper_press", "behaviour") if n in by):  # against gaming off, paired
         rows, honest = by[name], by["honest"]
         out[f"{name}_vs_honest_reported"] = _ci(rows["shamed_reported"] - honest["shamed_reported"])
         out[f"{name}_vs_honest_true_fix"] = _ci(rows["shamed_true_fix"] - honest["shamed_true_fix"])
@@ -153,8 +167,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=6, help="seeds 1..N (default 6)")
     parser.add_argument("--out", type=Path, help="write the seed rows and summary as JSON")
+    parser.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     args = parser.parse_args()
-    frame = seed_rows(runs(list(range(1, args.seeds + 1))))
+    frame = seed_rows(runs(list(range(1, args.seeds + 1)), workers=args.workers))
     summary = summarise(frame)
     with pd.option_context("display.width", 250, "display.max_columns", 30):
         print(frame.to_string(index=False))
