@@ -168,7 +168,7 @@ def test_counting_open_orders_turns_the_composite_against_the_backlog():
     backlog (95% interval of the mean rho above 0); counting the orders open a week after
     the month lowers rho in every seed-month's pair (paired interval below 0) and ranks the
     most backlogged street lower."""
-    frame = _experiment().seed_months([1, 2, 3], designs=("today", "open_after_week"))
+    frame = _experiment().seed_months([1, 2, 3], designs=("today", "open_after_week"), workers=2)
     today = frame[frame["design"] == "today"].set_index(["seed", "month"])
     aware = frame[frame["design"] == "open_after_week"].set_index(["seed", "month"])
     assert len(today) == len(aware) == 6

@@ -246,7 +246,7 @@ def test_counting_the_orders_on_hand_turns_the_composite_against_the_backlog():
     backlog (interval of the mean rho above 0); counting the orders on hand at each month's
     end lowers rho (paired interval below 0) to a mean below 0. It asserts what holds, not
     issue 28's target, which this design does not meet (docs/policies.md)."""
-    frame = _experiment().seed_months([1, 2, 3], designs=("today", "on_hand"))
+    frame = _experiment().seed_months([1, 2, 3], designs=("today", "on_hand"), workers=2)
     today = frame[frame["design"] == "today"].set_index(["seed", "month"])
     aware = frame[frame["design"] == "on_hand"].set_index(["seed", "month"])
     assert len(today) == len(aware) == 6
@@ -265,7 +265,10 @@ def test_in_the_shipped_unequal_city_counting_overdue_orders_meets_the_target():
     overdue orders each month lowers rho in every pair (paired interval below 0), to a mean
     below 0, and puts the most backlogged street in the bottom three every time."""
     frame = _experiment().seed_months(
-        [1, 2, 3], ROOT / "scenarios" / "unequal.yaml", designs=("today", "overdue_each_month")
+        [1, 2, 3],
+        ROOT / "scenarios" / "unequal.yaml",
+        designs=("today", "overdue_each_month"),
+        workers=2,
     )
     today = frame[frame["design"] == "today"].set_index(["seed", "month"])
     aware = frame[frame["design"] == "overdue_each_month"].set_index(["seed", "month"])

@@ -177,7 +177,7 @@ def test_pressed_units_bunch_before_the_limit_and_unassessed_ones_do_not() -> No
     interval of three is wide); with lateness not assessed no class bunches (every
     interval covers 0)."""
     script = _script("bunching")
-    ratios = script.closures([1, 2, 3], ["unassessed", "pressed"])
+    ratios = script.closures([1, 2, 3], ["unassessed", "pressed"], workers=2)
     table = script.per_seed(ratios)
     summary = script.summarise(table, "pressed", "unassessed").set_index(["variant", "urgency"])
     assert summary.loc[("pressed - unassessed", "emergency"), "ci_low"] > 0

@@ -36,8 +36,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from scipy.stats import spearmanr
@@ -69,8 +72,18 @@ DESIGNS = {
 }
 
 
+def _now(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+    """``function(*args, **kwargs)`` run at once, as a finished future (no pool)."""
+    done: Future = Future()
+    done.set_result(function(*args, **kwargs))
+    return done
+
+
 def seed_months(
-    seeds: list[int], scenario: Path = SCENARIO, designs: Sequence[str] = tuple(DESIGNS)
+    seeds: list[int],
+    scenario: Path = SCENARIO,
+    designs: Sequence[str] = tuple(DESIGNS),
+    workers: int = 1,
 ) -> pd.DataFrame:
     """One row per design (of ``designs``), seed and month after the warm-up:
     rho(composite, mean open cases) across the ranked streets and the rank of the most
@@ -79,11 +92,20 @@ def seed_months(
     days = DAYS + GRACE_DAYS
     plain = govsim.load_scenario(scenario)
     ranked = [] if any(p.type == "ranking" for p in plain.policies) else [WITH_RANKING]
+    specs = {
+        d: govsim.load_scenario(scenario, [f"days={days}", *ranked, *DESIGNS[d]]) for d in designs
+    }
+    with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
+        runs = {  # the runs are independent: the same tables on any number of processes
+            (d, seed): (pool.submit if pool else _now)(govsim.simulate, specs[d], seed=seed)
+            for d in designs
+            for seed in seeds
+        }
+        tables = {key: run.result().rankings for key, run in runs.items()}
     for design in designs:
-        overrides = [*ranked, *DESIGNS[design]]
+        spec = specs[design]
         for seed in seeds:
-            spec = govsim.load_scenario(scenario, [f"days={days}", *overrides])
-            rankings = govsim.simulate(spec, seed=seed).rankings
+            rankings = tables[(design, seed)]
             calendar = Calendar(spec.start_date, days * 24.0)
             after = {
                 label

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -61,15 +62,26 @@ VARIANTS = {
 }
 
 
-def closures(seeds: list[int], variants: list[str], days: int = DAYS) -> pd.DataFrame:
+def closures(
+    seeds: list[int], variants: list[str], days: int = DAYS, workers: int = 1
+) -> pd.DataFrame:
     """Every closed work order created after the warm-up, per variant and seed, with its
-    urgency, limit and ``ratio`` of time to close over the limit."""
+    urgency, limit and ``ratio`` of time to close over the limit (the runs on ``workers``
+    processes: independent, so the same tables on any number)."""
     frames = []
+    specs = {v: govsim.load_scenario(SCENARIO, [f"days={days}", *VARIANTS[v]]) for v in variants}
+    pairs = [(v, seed) for v in variants for seed in seeds]
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            futures = [pool.submit(govsim.simulate, specs[v], seed=s) for v, s in pairs]
+            tables = {pair: f.result().cases for pair, f in zip(pairs, futures, strict=True)}
+    else:
+        tables = {(v, s): govsim.simulate(specs[v], seed=s).cases for v, s in pairs}
     for variant in variants:
-        spec = govsim.load_scenario(SCENARIO, [f"days={days}", *VARIANTS[variant]])
+        spec = specs[variant]
         limits = limits_of(spec)
         for seed in seeds:
-            cases = govsim.simulate(spec, seed=seed).cases
+            cases = tables[(variant, seed)]
             closed = closed_hours(cases[cases["created"] >= WARMUP_DAYS * 24.0])
             ratios = deadline_ratios(closed[["urgency", "final_tier", "hours"]], limits)
             frames.append(ratios.assign(variant=variant, seed=seed))
