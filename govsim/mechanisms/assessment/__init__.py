@@ -58,7 +58,21 @@ from govsim.core.codes import (
 )
 from govsim.core.errors import LedgerError
 from govsim.engine.mechanism import FinishedRun, Mechanism, RunParts, set_hook
-from govsim.mechanisms.assessment.book import INDEX, MonthBook
+from govsim.mechanisms.assessment.book import (
+    CLOSED,
+    ESCALATED,
+    ESCALATED_OVERRUN,
+    FIXED_CASES,
+    INDEX,
+    LATE,
+    LATE_OVERRUN,
+    ON_TIME_TRUE,
+    PROBLEM_CLOSED,
+    RESOLVED_TRUE,
+    SATISFACTION_TRUE,
+    VALID,
+    MonthBook,
+)
 from govsim.mechanisms.assessment.decision import (
     NO_CHOICE,
     OPTIONS,
@@ -259,10 +273,9 @@ class AssessmentMechanism(Mechanism):
         book = self.months.pop(month, None) or MonthBook(self.units)
         spec, rule, design, answers = self.spec, self.rule, self.design, self.answers
         for u in range(self.units):
-            key = ("street", u) if u < self.n_streets else ("department", u - self.n_streets)
+            key = self._key(u)
             group = groups.get(key, "")
-            row = tally.get(key) if key in tally else None
-            record = self._row(month, u, key, group, row, book)
+            record = self._row(month, u, key, group, tally.get(key), book)
             if backlog is not None:
                 means, late = backlog
                 record["open_cases_mean"] = means[u] if u < self.n_streets else float("nan")
@@ -284,44 +297,31 @@ class AssessmentMechanism(Mechanism):
     # -- hooks (govsim/engine/mechanism.py) ------------------------------------------------
     def _closing(self, case: Case, tier: int) -> None:
         self.seen += 1
-        c = self.book.counts
-        pending = self._pending
-        if pending is not None:  # its callback is drawn by now: tally it (``_flush``, inline)
-            self._pending = None
-            if pending.satisfaction != NOT_ASKED:
-                p = self._pending_unit
-                c[4][p] += 1
-                true = self._pending_true
-                if true is None:
-                    c[5][p] += pending.resolved
-                    c[6][p] += SATISFACTION_WEIGHT[pending.satisfaction]
-                else:
-                    c[5][p] += true[0]
-                    c[6][p] += true[1]
+        if self._pending is not None:  # its callback is drawn by now: tally it
+            self._flush()
         closed = case.closed
-        if closed >= self.next_end:
-            while closed >= self.next_end:
-                self._roll()
-            c = self.book.counts
+        while closed >= self.next_end:
+            self._roll()
+        c = self.book.counts
         gamed, self._gamed = self._gamed, NONE
         if tier == HOTLINE_TIER:
             self.answered += 1
             return
         u = self.n_streets + case.department if tier == DEPARTMENT_TIER else case.street
-        c[0][u] += 1  # closed
+        c[CLOSED][u] += 1
         outcome = case.outcome
         if outcome != NO_OUTCOME:
-            c[1][u] += 1
-            c[2][u] += outcome == FIXED
+            c[PROBLEM_CLOSED][u] += 1
+            c[FIXED_CASES][u] += outcome == FIXED
         created, limit = case.created, self.limits[case.category]
-        c[3][u] += gamed != RUSH and case.first_response - created <= limit
+        c[ON_TIME_TRUE][u] += gamed != RUSH and case.first_response - created <= limit
         overrun = (closed - created) / limit - 1.0
         if overrun > 0:
-            c[9][u] += 1
-            c[10][u] += overrun
+            c[LATE][u] += 1
+            c[LATE_OVERRUN][u] += overrun
         if case.escalations:
-            c[7][u] += 1
-            c[8][u] += max(0.0, overrun)
+            c[ESCALATED][u] += 1
+            c[ESCALATED_OVERRUN][u] += max(0.0, overrun)
         if gamed != NONE:
             self._gamed_case(case, u, gamed)
         self._pending, self._pending_unit, self._pending_true = case, u, None
@@ -344,14 +344,14 @@ class AssessmentMechanism(Mechanism):
         if case is None or case.satisfaction == NOT_ASKED:
             return
         c = self.book.counts
-        c[4][u] += 1
+        c[VALID][u] += 1
         true = self._pending_true
         if true is None:
-            c[5][u] += case.resolved
-            c[6][u] += SATISFACTION_WEIGHT[case.satisfaction]
+            c[RESOLVED_TRUE][u] += case.resolved
+            c[SATISFACTION_TRUE][u] += SATISFACTION_WEIGHT[case.satisfaction]
         else:
-            c[5][u] += true[0]
-            c[6][u] += true[1]
+            c[RESOLVED_TRUE][u] += true[0]
+            c[SATISFACTION_TRUE][u] += true[1]
 
     def _after_visit(self, case: Case, tier: int) -> bool:
         """Close a case beyond the unit's powers on paper, label it, or return it to its

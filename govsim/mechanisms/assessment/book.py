@@ -32,6 +32,21 @@ unpressed ('resolved' 1/0, satisfaction points); escalated cases closed and thei
 overrun of the limit (multiples), late cases and theirs; gaming actions by option, and those
 caught by an audit."""
 INDEX = {name: i for i, name in enumerate(COUNTS)}
+(
+    CLOSED,
+    PROBLEM_CLOSED,
+    FIXED_CASES,
+    ON_TIME_TRUE,
+    VALID,
+    RESOLVED_TRUE,
+    SATISFACTION_TRUE,
+    ESCALATED,
+    ESCALATED_OVERRUN,
+    LATE,
+    LATE_OVERRUN,
+) = range(11)
+"""The first counts' rows in ``MonthBook.counts``, by name (the per-case path indexes them)."""
+assert COUNTS[LATE_OVERRUN] == "late_overrun"
 
 
 class MonthBook:
