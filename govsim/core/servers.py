@@ -36,7 +36,7 @@ Done = Callable[[Any, "ServerPool"], None]
 
 
 class TierTally:
-    """Running totals over the pools of one tier: arrivals, queued, in service, staff."""
+    """Running totals over the pools of one tier: arrivals, queued, in service, servers on duty."""
 
     __slots__ = ("arrived", "queued", "busy", "capacity")
 
@@ -63,6 +63,8 @@ class ServerPool:
         "tier",
         "index",
         "capacity",
+        "on_duty",
+        "roster",
         "busy",
         "start_service",
         "done",
@@ -102,6 +104,13 @@ class ServerPool:
         self.tier = tier
         self.index = index
         self.capacity = capacity
+        """The unit's staff (people on strength)."""
+        self.on_duty = capacity
+        """Servers that may take an item now: the staff, or those of them on case work by a
+        duty roster (govsim/mechanisms/workload)."""
+        self.roster: Callable[[ServerPool, int], None] | None = None
+        """Takes over :meth:`set_capacity` (the roster sets the staff and who of them is on
+        duty, with :meth:`set_on_duty`); None: every person serves around the clock."""
         self.busy = 0
         self.start_service = start_service
         self.done = done
@@ -135,7 +144,7 @@ class ServerPool:
         """Take ``item``: start serving it if a server is free, else queue it. True if queued."""
         self.arrived += 1
         self.tally.arrived += 1
-        if self.busy < self.capacity and not self.queued:
+        if self.busy < self.on_duty and not self.queued:
             self._start(item)
             return False
         self._seq += 1
@@ -168,14 +177,23 @@ class ServerPool:
         return sum(map(len, self._lines))
 
     def set_capacity(self, capacity: int) -> None:
-        """Change the number of servers now. Servers removed finish the item in hand first."""
+        """Change the number of staff now. Servers removed finish the item in hand first."""
         if capacity < 0:
             raise ValueError(f"{self.name}: capacity must be non-negative, got {capacity}")
-        now = self.env.now
-        self._staff_hours += self.capacity * (now - self._staffed_since)
-        self._staffed_since = now
-        self.tally.capacity += capacity - self.capacity
+        if self.roster is not None:
+            self.roster(self, capacity)
+            return
         self.capacity = capacity
+        self.set_on_duty(capacity)
+
+    def set_on_duty(self, servers: int) -> None:
+        """Change the number of servers that may take an item now (at most the staff, but for
+        a roster's own bookkeeping). Servers removed finish the item in hand first."""
+        now = self.env.now
+        self._staff_hours += self.on_duty * (now - self._staffed_since)
+        self._staffed_since = now
+        self.tally.capacity += servers - self.on_duty
+        self.on_duty = servers
         self._pull()
 
     # -- internals -------------------------------------------------------------------------
@@ -212,7 +230,7 @@ class ServerPool:
         self.done(item, self)
 
     def _pull(self) -> None:
-        while self.busy < self.capacity and self.queued:
+        while self.busy < self.on_duty and self.queued:
             for line in self._lines:  # the most urgent line with entries
                 if line:
                     seq, item = line.popleft()
@@ -248,8 +266,8 @@ class ServerPool:
 
     @property
     def staff_area(self) -> float:
-        """Staffed server-hours since the start."""
-        return self._staff_hours + self.capacity * (self.env.now - self._staffed_since)
+        """Staffed server-hours (servers on duty) since the start."""
+        return self._staff_hours + self.on_duty * (self.env.now - self._staffed_since)
 
     def utilisation(self) -> float:
         """Busy server-hours over staffed server-hours since the start."""
@@ -259,5 +277,6 @@ class ServerPool:
     def __repr__(self) -> str:
         return (
             f"ServerPool({self.name!r}, tier={self.tier!r}, capacity={self.capacity}, "
+            f"on_duty={self.on_duty}, "
             f"busy={self.busy}, queued={self.queued})"
         )

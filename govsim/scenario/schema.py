@@ -58,6 +58,7 @@ from govsim.scenario.city_names import synthetic_names
 from govsim.scenario.groups import ResidentGroups
 from govsim.scenario.places import GridKindName, Places
 from govsim.scenario.problems import CategoryProblems, Problems
+from govsim.scenario.workload import Workload
 
 TerritorialTierName = Literal["grid", "street", "district"]
 ChannelName = Literal["hotline", "online", "patrol"]
@@ -862,6 +863,7 @@ class Scenario(Strict):
     places: Places = Field(default_factory=Places)
     residents: ResidentGroups = Field(default_factory=ResidentGroups)
     assessment: Assessment = Field(default_factory=Assessment)
+    workload: Workload = Field(default_factory=Workload)
     output: Output = Field(default_factory=Output)
     policies: list[Policy] = Field(
         default_factory=list,
