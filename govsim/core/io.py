@@ -97,7 +97,7 @@ FIGURE_SUFFIXES = frozenset({".png", ".svg", ".pdf", ".jpg", ".jpeg", ".eps"})
 
 FIGURE_NAMES = re.compile(
     r"(backlog|flows|rates|reported_vs_true|measured_vs_true|time_to_close|bunching|tiers|league"
-    r"|equity|equity_map|paired|sensitivity"
+    r"|equity|equity_map|paired|sensitivity|workload"
     r"|pareto|parallel|discovery|network|network_.+|sweep_.+)"
 )
 """The names of govsim's figures in a results folder's ``figures/`` (without the format):

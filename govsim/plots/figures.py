@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from govsim.core.errors import UserInputError
 from govsim.core.io import FolderInUse, check_subfolder, is_figure, link_entry, output_folder
 from govsim.core.progress import Progress
-from govsim.plots import goodhart, problems, sweeps
+from govsim.plots import goodhart, problems, sweeps, workload
 from govsim.plots.inputs import PlotInputs, inputs_for
 from govsim.plots.layouts import (
     backlog_figure,
@@ -38,6 +38,7 @@ from govsim.plots.layouts import (
     sensitivity_figure,
     sweep_figure,
     tiers_figure,
+    workload_figure,
 )
 from govsim.plots.style import FORMATS, ensure_glyphs, safe_name, save
 from govsim.results.loading import ExperimentData, Results, StudyData
@@ -101,6 +102,16 @@ def figure_specs(inputs: PlotInputs) -> list[FigureSpec]:
                 "true fix rate, the satisfaction rate against the rating unpressed; coloured by "
                 "the rank group the street's behaviour answered to (dashed: measure = truth).",
                 lambda: goodhart_figure(inputs),
+            )
+        )
+    if workload.has_workload(inputs.workload):
+        specs.append(
+            FigureSpec(
+                "workload",
+                "People at work: hours per person and week per tier on cases, on other duties, "
+                "idle on duty and overtime (hatched); the share of hours on cases against other "
+                "duties per tier and month.",
+                lambda: workload_figure(inputs),
             )
         )
     if inputs.closed is not None and len(inputs.closed):

@@ -41,6 +41,9 @@ class PlotInputs:
     assessment: pd.DataFrame | None = None
     """A run's measured and true rates per unit and month (``assessment.parquet``), for the
     Goodhart figure; None for an experiment or a run without the assessment mechanism."""
+    workload: pd.DataFrame | None = None
+    """A run's hours per tier, unit and month (``workload.parquet``), for the workload figure;
+    None for an experiment or a run without the workload mechanism."""
     note: str = ""
 
     def table(self, name: str) -> pd.DataFrame:
@@ -78,6 +81,7 @@ def inputs_for(
             graphs={name: policy_graph(data.scenario)},
             equity=data.tables.get("equity"),
             assessment=data.tables.get("assessment"),
+            workload=data.tables.get("workload"),
         )
     return _experiment_inputs(data, replay, replications, workers, progress)
 

@@ -18,6 +18,7 @@ from govsim.plots import (
     rates,
     sweeps,
     tiers,
+    workload,
 )
 from govsim.plots.inputs import PlotInputs
 from govsim.plots.style import new_figure, panel_grid
@@ -107,6 +108,18 @@ def goodhart_figure(inputs: PlotInputs) -> Figure:
     for ax, rate in zip(fig.subplots(1, 2), goodhart.PAIRS, strict=True):
         goodhart.plot_measured_vs_true(table, rate, ax=ax)
     _suptitle(fig, inputs, "measured against true (assessment)")
+    return fig
+
+
+def workload_figure(inputs: PlotInputs) -> Figure:
+    """Hours per person and week per tier, and the share of time on cases per month (runs
+    with the workload mechanism)."""
+    fig = new_figure(11, 4.5)
+    table = inputs.table("workload")
+    hours, share = fig.subplots(1, 2)
+    workload.plot_hours(table, ax=hours)
+    workload.plot_case_share(table, ax=share)
+    _suptitle(fig, inputs, "people at work (workload)")
     return fig
 
 
