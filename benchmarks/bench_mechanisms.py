@@ -86,6 +86,16 @@ GROUPS = (
 # mechanism is installed but nobody chooses anything: the same cases, its bookkeeping alone.
 RANKING = "policies=[{type: ranking, governance_count: 0}]"
 ASSESSMENT = "assessment.enabled=true"
+# People at work (issue 29): every unit on duty around the clock (the mechanism's bookkeeping
+# alone: the same cases), and grid workers on duty 08-20 with the burden-cut experiment's
+# non-case duties (experiments/workload/burden_cut.py).
+WORKLOAD = "workload.enabled=true"
+GRID_DUTY = (
+    "workload.tiers={grid: {hours: [8, 20], duties: ["
+    "{name: visits, hours_per_week: 12, cuttable: false}, {name: reporting, hours_per_week: 8}, "
+    "{name: tasks_passed_down, hours_per_week: 6}, "
+    "{name: meeting, hours_per_week: 2, at: {weekdays: [0], start: 9}}]}}"
+)
 
 
 def reduction(n_categories: int) -> list[str]:
@@ -138,6 +148,8 @@ CONFIGS: dict[str, list[str]] = {
         *CLEAR,
         *SINGLE,
     ],
+    "workload, on duty 24/7 (bookkeeping only)": [*OFF, WORKLOAD],
+    "workload, grid 08-20 with other duties": [*OFF, WORKLOAD, GRID_DUTY],
 }
 """Name -> overrides of the baseline. The first is the reference."""
 SHORT, LONG = 20, 120  # days of the instruction counts

@@ -1400,6 +1400,9 @@ BOUNDED_BY_A_CHECK = {
     ("OldCompounds", "rates"): "each multiplier in [0, MAX_MULTIPLIER]",
     ("ResidentGroup", "rates"): "each multiplier in [0, MAX_MULTIPLIER]",
     ("Assessment", "stakes"): "each stake in [0, 100]",
+    ("TierDuty", "hours"): "0 <= from < to <= 24",
+    ("TierDuty", "weekdays"): "distinct days from 0 to 6",
+    ("Block", "weekdays"): "distinct days from 0 to 6",
 }
 
 

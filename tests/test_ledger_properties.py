@@ -253,7 +253,65 @@ def scenario_dicts(draw) -> dict:
         ]
     if draw(st.booleans()):
         data["residents"] = draw(resident_groups([c["name"] for c in categories]))
+    if draw(st.booleans()):
+        data["workload"] = draw(workloads())
     return data
+
+
+@st.composite
+def workloads(draw) -> dict:
+    """A workload section: duty hours, a skeleton crew and other duties for some tiers."""
+    tiers = {}
+    for tier in ("grid", "street", "district", "department"):
+        if not draw(st.booleans()):
+            continue
+        start = draw(st.integers(0, 23))
+        end = draw(st.integers(start + 1, 24))
+        days = sorted(draw(st.sets(st.integers(0, 6), min_size=1)))
+        duties = []
+        blocked = 0.0
+        if draw(st.booleans()):
+            block_days = sorted(draw(st.sets(st.sampled_from(days), min_size=1)))
+            block_start = draw(st.integers(start, end - 1))
+            length = draw(st.floats(0.1, end - block_start))
+            blocked = length * len(block_days)
+            duties.append(
+                {
+                    "name": "meeting",
+                    "hours_per_week": blocked,
+                    "at": {"weekdays": block_days, "start": block_start},
+                    "cuttable": draw(st.booleans()),
+                }
+            )
+        room = (end - start) * len(days) - blocked
+        if draw(st.booleans()):
+            duties.append({"name": "visits", "hours_per_week": draw(st.floats(0, 0.9)) * room})
+        tiers[tier] = {
+            "hours": [start, end],
+            "weekdays": days,
+            "skeleton": draw(probabilities),
+            "duties": duties,
+        }
+    return {"enabled": True, "tiers": tiers, "burden_cut": draw(probabilities)}
+
+
+def check_workload_table(result: govsim.RunResult) -> None:
+    """With the workload mechanism, its table adds up to the summary's figures per tier."""
+    block = result.summary["workload"]
+    if block is None:
+        return
+    table = result.tables["workload"]
+    for tier, figures in block["tiers"].items():
+        rows = table[table["tier"].astype(str) == tier]
+        person_hours = rows["person_hours"].sum()
+        if person_hours > 0 and figures["case_hours_per_person"] is not None:
+            assert figures["case_hours_per_person"] == pytest.approx(
+                rows["case_hours"].sum() / person_hours * 168, abs=1e-5
+            )
+        idle = (
+            rows["duty_hours"] + rows["overtime_hours"] - rows["case_hours"] - rows["other_hours"]
+        )
+        assert (idle >= -1e-6 * (1 + rows["person_hours"])).all()
 
 
 @st.composite
@@ -488,6 +546,7 @@ def test_ledger_balances_on_random_scenarios(scenario) -> None:
     check_cases_table(result.cases, result.summary, scenario.days * 24.0)
     check_statistics(result, scenario.days * 24.0)
     check_groups_block(result)
+    check_workload_table(result)
 
     # Run the same scenario through Run directly to inspect its pools.
     model = new_run(scenario)

@@ -136,7 +136,10 @@ def test_other_duties_take_hours_off_cases() -> None:
 
 def test_on_duty_at_every_hour_is_the_run_without_the_mechanism() -> None:
     always = {tier: {"hours": [0, 24]} for tier in ("grid", "street", "district", "department")}
-    policies = "policies=[{type: resource_sinking, start_day: 1}, {type: grid_patrol, start_day: 2}]"  # a staff change through the roster
+    # Staff changes through the roster: departments' people sink, grid workers go on patrol.
+    policies = (
+        "policies=[{type: resource_sinking, start_day: 1}, {type: grid_patrol, start_day: 2}]"
+    )
     base = ["days=3", policies]
     off = govsim.simulate(govsim.load_scenario(BASELINE, base), seed=3)
     on = govsim.simulate(
@@ -190,7 +193,9 @@ def simulated_hourly_means(seed: int, days: int, warmup_days: int) -> np.ndarray
     """Mean number in the pool at each hour of the day, one replication."""
     rng = np.random.default_rng(seed)
     env = simpy.Environment()
-    pool = ServerPool(env, "unit", "grid", STAFF, lambda _: rng.exponential(1 / MU), lambda *_: None)
+    pool = ServerPool(
+        env, "unit", "grid", STAFF, lambda _: rng.exponential(1 / MU), lambda *_: None
+    )
     plan = WeekPlan(TierDuty(hours=(8.0, 20.0), skeleton=SKELETON), 0.0)
     book = UnitBook(pool, 0, plan.skeleton, 0.0, 1, [[0.0] * len(FIELDS) for _ in range(days)])
     pool.roster = book.restaff
@@ -266,7 +271,11 @@ def kolmogorov_hourly_means(queue_max: int = 80) -> np.ndarray:
     p[0] = 1.0
     means = np.zeros(24)
     for d in range(12):  # to the periodic regime (it converges within a few days)
-        for start, end, rates, servers in ((0, 8, night, 1), (8, 20, day, STAFF), (20, 24, night, 1)):
+        for start, end, rates, servers in (
+            (0, 8, night, 1),
+            (8, 20, day, STAFF),
+            (20, 24, night, 1),
+        ):
             if servers == STAFF:
                 p = pull(p, STAFF)
             hours = np.arange(start, end + 1)

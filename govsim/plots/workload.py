@@ -33,7 +33,10 @@ def tier_hours(table: pd.DataFrame) -> pd.DataFrame:
         ["person_hours", "duty_hours", "case_hours", "other_hours", "overtime_hours"]
     ].sum()
     totals["idle_hours"] = (
-        totals["duty_hours"] + totals["overtime_hours"] - totals["case_hours"] - totals["other_hours"]
+        totals["duty_hours"]
+        + totals["overtime_hours"]
+        - totals["case_hours"]
+        - totals["other_hours"]
     ).clip(lower=0)
     weekly = totals[[p for p, _ in PARTS]].div(totals["person_hours"], axis=0) * 168
     return weekly.reindex([t for t in TIERS if t in weekly.index])
@@ -63,9 +66,9 @@ def plot_hours(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 def plot_case_share(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Share of hours on cases (against other duties) per tier and month (%)."""
     ax = axes_or_new(ax)
-    monthly = table.groupby(
-        [table["tier"].astype(str), table["month"].astype(str)], observed=True
-    )[["case_hours", "other_hours"]].sum()
+    monthly = table.groupby([table["tier"].astype(str), table["month"].astype(str)], observed=True)[
+        ["case_hours", "other_hours"]
+    ].sum()
     share = 100 * monthly["case_hours"] / (monthly["case_hours"] + monthly["other_hours"])
     for i, tier in enumerate(TIERS):
         if tier in share.index.get_level_values(0):

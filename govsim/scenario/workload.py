@@ -103,7 +103,9 @@ class TierDuty(Strict):
     def _check(self) -> TierDuty:
         start, end = self.hours
         if not 0 <= start < end <= 24:
-            raise ValueError(f"hours must be [from, to] with 0 <= from < to <= 24, got {start}, {end}")
+            raise ValueError(
+                f"hours must be [from, to] with 0 <= from < to <= 24, got {start}, {end}"
+            )
         self.__dict__["weekdays"] = _weekdays(self.weekdays)
         days = set(self.weekdays)
         for duty in self.duties:
@@ -111,7 +113,10 @@ class TierDuty(Strict):
             if block is None:
                 continue
             length = duty.hours_per_week / len(block.weekdays)
-            if not set(block.weekdays) <= days or not start <= block.start < block.start + length <= end:
+            if (
+                not set(block.weekdays) <= days
+                or not start <= block.start < block.start + length <= end
+            ):
                 raise ValueError(
                     f"duty '{duty.name}': its block ({block.start:g} h for {length:g} h on days "
                     f"{block.weekdays}) must fall within the duty hours"

@@ -76,7 +76,9 @@ class WorkloadMechanism(Mechanism):
     def install(self, run: RunParts) -> None:
         days = max(1, math.ceil(self.horizon / 24.0))
         months = len(self.calendar.labels)
-        self.tier_days = {tier: [[0.0] * len(FIELDS) for _ in range(days)] for tier in WORK_TIERS}
+        self.tier_days: dict[str, list[list[float]]] = {
+            tier: [[0.0] * len(FIELDS) for _ in range(days)] for tier in WORK_TIERS
+        }
         self.books: dict[str, list[UnitBook]] = {}
         pools = run.handlers.tier_pools()
         changes: list[tuple[float, int, int, float]] = []  # (start, tier, kind, end)
@@ -161,7 +163,9 @@ class WorkloadMechanism(Mechanism):
                         f"{totals[OVERTIME]:.6f}, other duties {totals[OTHER]:.6f}, services "
                         f"ended {totals[CASES]:g} (pool: {pool.departed})"
                     )
-        days = {tier: sum(row[CASE_HOURS] for row in rows) for tier, rows in self.tier_days.items()}
+        days: dict[str, float] = {
+            tier: sum(row[CASE_HOURS] for row in rows) for tier, rows in self.tier_days.items()
+        }
         for tier, books in self.books.items():
             units = sum(sum(row[CASE_HOURS] for row in b.months) for b in books)
             if abs(units - days[tier]) > 1e-6 * max(1.0, units):

@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from govsim.engine.mechanism import MechanismOutcome
+from govsim.scenario.workload import WorkTierName
 
 if TYPE_CHECKING:
     from govsim.engine.statistics import RunStatistics
     from govsim.mechanisms.workload.tallies import WorkloadTallies
 
 NAN = float("nan")
-WORK_TIERS = ("grid", "street", "district", "department")
+WORK_TIERS: tuple[WorkTierName, ...] = ("grid", "street", "district", "department")
 
 
 def _outcome(tier: str, figure: str, doc: str) -> MechanismOutcome:
