@@ -77,6 +77,18 @@ METRICS: dict[str, MetricStyle] = {
         "most backlogged street over median street", "ratio"
     ),
     "equity_backlog_gini": MetricStyle("Gini of streets' backlog per resident", "0-1"),
+    **{
+        f"workload_{tier}_{figure}": style
+        for tier in ("grid", "street", "district", "department")
+        for figure, style in (
+            ("case_share", MetricStyle(f"{tier} time on cases (vs other duties)", "%", 100.0)),
+            (
+                "case_hours_per_person",
+                MetricStyle(f"{tier} hours on cases per person", "hours per week"),
+            ),
+            ("overtime_share", MetricStyle(f"{tier} overtime share of hours worked", "%", 100.0)),
+        )
+    },
 }
 """The label and unit of every outcome (``govsim.experiments.outcomes.OUTCOMES``); a name
 missing here is labelled with itself and the unit "value"."""
