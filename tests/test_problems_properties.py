@@ -86,7 +86,9 @@ def problem_scenarios(draw) -> dict:
                          "resolution_penalty": draw(probabilities)})  # fmt: skip
     if draw(st.booleans()):
         policies.append({"type": "resource_sinking", "department_share": draw(probabilities),
-                         "powers": draw(probabilities)})  # fmt: skip
+                         "district_share": draw(probabilities), "to_grids": draw(probabilities),
+                         "powers": draw(probabilities),
+                         "powers_with_people": draw(st.booleans())})  # fmt: skip
     data["policies"] = policies
     if draw(st.booleans()):  # overload: few staff for the appeals
         data["staffing"] = {"grid_workers": 1, "street_staff": 1, "district_staff": 1}
