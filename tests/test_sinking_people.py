@@ -99,6 +99,8 @@ def test_powers_held_everywhere_are_the_city_wide_powers():
     assert intake.local is not None
     assert all(rules[4] == city_wide for rules in intake.local)
     assert all(rules[3] == intake.rules[3] for rules in intake.local)
+    levers.move_powers_down(4, 0.2)  # a city-wide move later: the units' rules follow it
+    assert all(rules[4] == intake.rules[4].with_powers_moved_down(0.5) for rules in intake.local)
     with pytest.raises(ValueError, match="grid or a street"):
         levers.move_powers_down_at(4, "district", 0, 0.5)
 

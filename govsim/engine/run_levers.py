@@ -105,6 +105,9 @@ class RunLevers:
     def move_powers_down(self, category: int, powers: float) -> None:
         rules = self._intake.rules
         rules[category] = rules[category].with_powers_moved_down(powers)
+        for (grid, c), held in self._local_powers.items():  # units with powers of their own
+            if c == category:
+                self._set_local(grid, c, held)
 
     def move_powers_down_at(self, category: int, tier: str, unit: int, powers: float) -> None:
         intake = self._intake
@@ -121,9 +124,16 @@ class RunLevers:
         for grid in grids:
             held = self._local_powers.setdefault((grid, category), [0.0, 0.0])
             held[step] = max(held[step], powers)  # one holder suffices: powers do not stack
-            if local[grid] is intake.rules:
-                local[grid] = list(intake.rules)
-            local[grid][category] = intake.rules[category].with_powers_moved_down(*held)
+            self._set_local(grid, category, held)
+
+    def _set_local(self, grid: int, category: int, held: list[float]) -> None:
+        """``grid``'s rules for ``category``: the city-wide ones with the unit's powers."""
+        intake = self._intake
+        local = intake.local
+        assert local is not None
+        if local[grid] is intake.rules:
+            local[grid] = list(intake.rules)
+        local[grid][category] = intake.rules[category].with_powers_moved_down(*held)
 
     def on_create(self, listener: Callable[[Case], None]) -> None:
         self._intake.listeners.append(listener)

@@ -123,7 +123,7 @@ class ResourceSinking(PolicySpec):
             staff = [pool.capacity for pool in pools]
             counts = whole_people(staff, share)
             lines.append(_stated(origin, staff, share, sum(counts)))
-            # Department staff go anywhere in the city, district staff within their district.
+            # Department staff go anywhere in the city (key -1), district staff to their district.
             groups: dict[int, list[ServerPool]] = {}
             for pool, k in zip(pools, counts, strict=True):
                 if k:
@@ -133,9 +133,8 @@ class ResourceSinking(PolicySpec):
             for key, group in groups.items():
                 goes_to = _to_grids(len(group), self.to_grids)
                 for step, tier in enumerate(steps):
-                    units = (
-                        list(range(n_units[step])) if key < 0 else in_district[step].get(key, [])
-                    )
+                    # Anywhere in the city: department staff, or a district without such units.
+                    units = in_district[step].get(key) or list(range(n_units[step]))
                     members = [pool for pool, s in zip(group, goes_to, strict=True) if s == step]
                     for j, pool in enumerate(members):
                         unit = units[j * len(units) // len(members)]
@@ -188,7 +187,7 @@ def _stated(tier: str, staff: list[int], share: float, moved: int) -> str:
     """One line on how many of ``tier``'s staff moved against those asked for."""
     asked = share * sum(staff)
     line = f"{moved} of {asked:g} {tier} staff moved ({share:.0%} of {sum(staff)})"
-    if moved < asked:
+    if moved < asked - 1e-9:
         line += f": whole people, {asked:g} rounds down to {moved}"
     return line
 
