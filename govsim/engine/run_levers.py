@@ -73,6 +73,8 @@ class RunLevers:
         self._local_powers: dict[tuple[int, int], list[float]] = {}
         """Powers moved to units (``move_powers_down_at``) by grid and category: the shares
         closable at the grid and at its street."""
+        self._street_grids: dict[int, list[int]] = {}
+        """Each street's grids, made on the first move to a street."""
 
     def pools_of(self, tier: str) -> list[ServerPool]:
         return self._handlers.tier_pools()[tier]
@@ -114,7 +116,10 @@ class RunLevers:
         if tier == "grid":
             grids = [unit]
         elif tier == "street":
-            grids = [g for g, s in enumerate(intake.grid_street) if s == unit]
+            if not self._street_grids:
+                for g, s in enumerate(intake.grid_street):
+                    self._street_grids.setdefault(s, []).append(g)
+            grids = self._street_grids.get(unit, [])
         else:
             raise ValueError(f"powers move down to a grid or a street, not {tier!r}")
         local = intake.local

@@ -112,7 +112,8 @@ class ResourceSinking(PolicySpec):
             for d in scenario.departments
         ]
         steps = ("grid", "street")
-        n_units = [len(levers.unit_names(tier)) for tier in steps]
+        destinations = [levers.pools_of(tier) for tier in steps]
+        n_units = [len(pools) for pools in destinations]
         in_district = [levers.units_by_district(tier) for tier in steps]
         lines, to_tier = [], [0, 0]
         for origin, share in (
@@ -132,15 +133,14 @@ class ResourceSinking(PolicySpec):
                     groups.setdefault(key, []).extend([pool] * k)
             for key, group in groups.items():
                 goes_to = _to_grids(len(group), self.to_grids)
-                for step, tier in enumerate(steps):
+                for step in (0, 1):
                     # Anywhere in the city: department staff, or a district without such units.
                     units = in_district[step].get(key) or list(range(n_units[step]))
                     members = [pool for pool, s in zip(group, goes_to, strict=True) if s == step]
                     for j, pool in enumerate(members):
                         unit = units[j * len(units) // len(members)]
-                        self._place(
-                            levers, pool, tier, unit, owned[pool.index] if key < 0 else carried
-                        )
+                        cats = owned[pool.index] if key < 0 else carried
+                        self._place(levers, pool, destinations[step][unit], unit, cats)
                     to_tier[step] += len(members)
         levers.log(
             "resource sinking with people: "
@@ -150,11 +150,11 @@ class ResourceSinking(PolicySpec):
         )
 
     def _place(
-        self, levers: Levers, origin: ServerPool, tier: str, unit: int, categories: list[int]
+        self, levers: Levers, origin: ServerPool, pool: ServerPool, unit: int, categories: list[int]
     ) -> None:
-        """One person from ``origin`` starts work at ``unit`` of ``tier`` with the powers of
-        ``categories``."""
-        pool = levers.pools_of(tier)[unit]
+        """One person from ``origin`` starts work at ``pool``, the ``unit``-th of its tier, with
+        the powers of ``categories``."""
+        tier = pool.tier
         pool.set_capacity(pool.capacity + 1)
         for c in categories:
             levers.move_powers_down_at(c, tier, unit, self.powers)
