@@ -14,7 +14,8 @@ Usage: ``python benchmarks/bench_mechanisms.py [--rounds 5] [--no-valgrind] [--o
 (about 25 minutes with valgrind). The problems issue asks problems on to cost at most 1.3x
 per case of problems off; the coordination issue, that this still holds with its mechanisms;
 issue 28, that units answering to their assessment cost at most 1.15x per case of the same
-ranking without them (``--only ranking``).
+ranking without them (``--only ranking``); issue 29, that sinking with its people costs at
+most 1.15x per case of the old mode (``--only sinking``).
 
 ``--city beijing`` measures the same ratio at the scale where it matters: a week of
 ``scenarios/beijing.yaml`` (about 450,000 cases) with problems off and on (the schema's
@@ -96,6 +97,13 @@ GRID_DUTY = (
     "{name: tasks_passed_down, hours_per_week: 6}, "
     "{name: meeting, hours_per_week: 2, at: {weekdays: [0], start: 9}}]}}"
 )
+# Resource sinking with the shipped shares (scenarios/policies/resource_sinking.yaml), the old
+# mode (powers city-wide) and with its people (issue 29: powers only where a holder works,
+# per-grid routing rules): ``--only sinking``.
+SINKING = (
+    "policies=[{type: resource_sinking, start_day: 7, department_share: 0.25, "
+    "district_share: 0.25, to_grids: 0.6, powers: 0.5, powers_with_people: %s}]"
+)
 
 
 def reduction(n_categories: int) -> list[str]:
@@ -150,6 +158,8 @@ CONFIGS: dict[str, list[str]] = {
     ],
     "workload, on duty 24/7 (bookkeeping only)": [*OFF, WORKLOAD],
     "workload, grid 08-20 with other duties": [*OFF, WORKLOAD, GRID_DUTY],
+    "sinking, the old mode (problems off)": [*OFF, SINKING % "false"],
+    "sinking with its people (problems off)": [*OFF, SINKING % "true"],
 }
 """Name -> overrides of the baseline. The first is the reference."""
 SHORT, LONG = 20, 120  # days of the instruction counts

@@ -98,6 +98,11 @@ def problem_scenarios(draw) -> dict:
     scale = 1.0 if data["days"] <= 5 else 5.0 / data["days"]
     for category in data["categories"]:
         category["rate"] *= scale
+    # Drawn last, so the examples drawn before stay as they were: sinking with its people
+    # (whole people, each with their department's powers where they work), district staff too.
+    for policy in policies:
+        if policy["type"] == "resource_sinking" and draw(st.booleans()):
+            policy |= {"powers_with_people": True, "district_share": draw(probabilities)}
     return data
 
 

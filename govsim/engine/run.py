@@ -76,6 +76,8 @@ class RunState:
     """Staff-hours and yuan each policy spent."""
     ranking_extra: tuple[str, ...] = ()
     """The names of the rankings' extra columns (after the backlog's, if any)."""
+    movers: list[dict[str, object]] | None = None
+    """The people policies moved (resource sinking with its people), one record each."""
 
 
 RaiseEvent = Callable[[int, int, int, int], None]
@@ -307,6 +309,7 @@ class Run:
             self.mechanisms,
             levers.policy_costs,
             levers.ranking_extra,
+            levers.movers,
         )
 
     def prevention_counts(self) -> dict[str, int]:

@@ -1,9 +1,10 @@
 """The levers a policy may pull (:class:`govsim.policies.levers.Levers`), over one run.
 
 A policy's controller is given a :class:`RunLevers`: capacities of the units' pools, the
-arrival, quality and effort controls, the intake's routing, listeners on cases, the run's
-records (log, league tables, costs) and the mechanisms' own levers by name. It holds the
-policies' records, which the run hands on to its results.
+arrival, quality and effort controls, the intake's routing (city-wide or per unit),
+listeners on cases, the run's records (log, league tables, costs, movers) and the
+mechanisms' own levers by name. It holds the policies' records, which the run hands on to
+its results.
 """
 
 from __future__ import annotations
@@ -67,6 +68,13 @@ class RunLevers:
         self.ranking_extra: tuple[str, ...] = ()
         """The names of the rankings' extra columns (``record_ranking``'s ``extra``)."""
         self.policy_costs: dict[str, dict[str, float]] = {}
+        self.movers: list[dict[str, object]] = []
+        """The people policies moved (``record_mover``), in order."""
+        self._local_powers: dict[tuple[int, int], list[float]] = {}
+        """Powers moved to units (``move_powers_down_at``) by grid and category: the shares
+        closable at the grid and at its street."""
+        self._street_grids: dict[int, list[int]] = {}
+        """Each street's grids, made on the first move to a street."""
 
     def pools_of(self, tier: str) -> list[ServerPool]:
         return self._handlers.tier_pools()[tier]
@@ -99,6 +107,38 @@ class RunLevers:
     def move_powers_down(self, category: int, powers: float) -> None:
         rules = self._intake.rules
         rules[category] = rules[category].with_powers_moved_down(powers)
+        for (grid, c), held in self._local_powers.items():  # units with powers of their own
+            if c == category:
+                self._set_local(grid, c, held)
+
+    def move_powers_down_at(self, category: int, tier: str, unit: int, powers: float) -> None:
+        intake = self._intake
+        if tier == "grid":
+            grids = [unit]
+        elif tier == "street":
+            if not self._street_grids:
+                for g, s in enumerate(intake.grid_street):
+                    self._street_grids.setdefault(s, []).append(g)
+            grids = self._street_grids.get(unit, [])
+        else:
+            raise ValueError(f"powers move down to a grid or a street, not {tier!r}")
+        local = intake.local
+        if local is None:
+            local = intake.local = [intake.rules] * len(intake.grid_street)
+        step = 0 if tier == "grid" else 1
+        for grid in grids:
+            held = self._local_powers.setdefault((grid, category), [0.0, 0.0])
+            held[step] = max(held[step], powers)  # one holder suffices: powers do not stack
+            self._set_local(grid, category, held)
+
+    def _set_local(self, grid: int, category: int, held: list[float]) -> None:
+        """``grid``'s rules for ``category``: the city-wide ones with the unit's powers."""
+        intake = self._intake
+        local = intake.local
+        assert local is not None
+        if local[grid] is intake.rules:
+            local[grid] = list(intake.rules)
+        local[grid][category] = intake.rules[category].with_powers_moved_down(*held)
 
     def on_create(self, listener: Callable[[Case], None]) -> None:
         self._intake.listeners.append(listener)
@@ -133,6 +173,9 @@ class RunLevers:
 
     def mechanism(self, name: str) -> Mechanism | None:
         return named(self._mechanisms, name)
+
+    def record_mover(self, mover: Mapping[str, object]) -> None:
+        self.movers.append(dict(mover))
 
     def record_cost(self, policy: str, staff_hours: float, yuan: float) -> None:
         spent = self.policy_costs.setdefault(policy, {"staff_hours": 0.0, "yuan": 0.0})

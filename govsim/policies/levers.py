@@ -13,12 +13,14 @@ A policy's controller (``install``) is given a :class:`Levers`, which the model 
   the resolution probability and satisfaction score of the cases it closes;
 - **effort** (``whistle_effort``, :class:`~govsim.core.controls.WhistleEffort`): how fast each
   department answers each street's whistles;
-- **routing** (``move_powers_down``): which tier can close a category's new cases;
+- **routing** (``move_powers_down``, ``move_powers_down_at`` for one unit): which tier can
+  close a category's new cases;
 - **a mechanism's own levers** (``mechanism(name)``): e.g. fixing open problems
   (:class:`ProblemLevers`), or the assessed units' seam (:class:`AssessmentLevers`), when
   the run has that mechanism;
 - **observation**: listeners on every case created and closed, the clock and calendar,
-  the whistles (``on_whistle``) and the run's records (``log``, ``record_ranking``).
+  the whistles (``on_whistle``) and the run's records (``log``, ``record_ranking``,
+  ``record_cost``, ``record_mover``).
 """
 
 from __future__ import annotations
@@ -54,6 +56,13 @@ class Named(Protocol):
     def name(self) -> str: ...
 
 
+class CategoryView(Named, Protocol):
+    @property
+    def department(self) -> str | None:
+        """The owning department's name, None for none."""
+        ...
+
+
 class Feedback(Protocol):
     @property
     def resolution_probability(self) -> Mapping[TierName, float]: ...
@@ -70,7 +79,7 @@ class ScenarioView(Section, Protocol):
     scenario's schema imports the policies, so no policy imports the schema."""
 
     @property
-    def categories(self) -> Sequence[Named]: ...
+    def categories(self) -> Sequence[CategoryView]: ...
     @property
     def departments(self) -> Sequence[Named]: ...
     @property
@@ -132,6 +141,13 @@ class Levers(Protocol):
     def move_powers_down(self, category: int, powers: float) -> None:
         """Let a share ``powers`` of ``category``'s new cases close one tier lower."""
 
+    def move_powers_down_at(self, category: int, tier: str, unit: int, powers: float) -> None:
+        """Let a share ``powers`` of ``category``'s new cases close one tier lower at one unit
+        only: at grid ``unit`` (``tier`` 'grid') those that needed the street, at street
+        ``unit`` ('street') those that needed the district; the orders of the cases arising
+        there go straight to the department less often by the same factor. Someone holding the
+        powers works there; more holders do not add up (the largest share counts)."""
+
     def on_create(self, listener: Listener) -> None:
         """Call ``listener(case)`` for every case created from now on."""
 
@@ -152,6 +168,9 @@ class Levers(Protocol):
 
     def record_cost(self, policy: str, staff_hours: float, yuan: float) -> None:
         """Add what a policy spent (``summary.json``: ``policy_costs``)."""
+
+    def record_mover(self, mover: Mapping[str, object]) -> None:
+        """Add a person a policy moved (``summary.json``: ``movers``, one object each)."""
 
     def record_ranking(
         self,

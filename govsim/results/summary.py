@@ -53,6 +53,7 @@ def summarise(
             policy: {k: round_number(v) for k, v in spent.items()}
             for policy, spent in (state.policy_costs or {}).items()
         },
+        **({"movers": state.movers} if state.movers else {}),
         **points_block(state.scenario.policies, state.rankings),
         "policy_events": [{"time": t, "event": text} for t, text in state.policy_log],
         "performance": {

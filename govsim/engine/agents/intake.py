@@ -58,13 +58,18 @@ class CategoryRules(NamedTuple):
             category.consultation_share,
         )
 
-    def with_powers_moved_down(self, powers: float) -> CategoryRules:
+    def with_powers_moved_down(
+        self, powers: float, street_powers: float | None = None
+    ) -> CategoryRules:
         """The rules after a share ``powers`` of each tier's cases became closable one tier lower.
 
-        Of the cases that needed the district, ``powers`` can now be closed at the street; of
-        those that needed the street, ``powers`` at the grid; the share routed straight to a
-        department falls by the same factor (resource sinking, :mod:`govsim.policies.sinking`).
+        Of the cases that needed the street, ``powers`` can now be closed at the grid; of
+        those that needed the district, ``street_powers`` (default: ``powers``) at the street;
+        the share routed straight to a department falls by the larger factor (resource
+        sinking, :mod:`govsim.policies.sinking`; the two differ where the powers sit in one
+        unit only).
         """
+        down = powers if street_powers is None else street_powers
         grid, street, district = (
             self.grid_cut,
             self.street_cut - self.grid_cut,
@@ -72,13 +77,13 @@ class CategoryRules(NamedTuple):
         )
         grid, street, district = (
             grid + powers * street,
-            street * (1 - powers) + powers * district,
-            district * (1 - powers),
+            street * (1 - powers) + down * district,
+            district * (1 - down),
         )
         return self._replace(
             grid_cut=grid,
             street_cut=grid + street,
-            department_share=self.department_share * (1 - powers),
+            department_share=self.department_share * (1 - max(powers, down)),
         )
 
 
@@ -87,6 +92,8 @@ class Intake:
 
     ``rules`` has one :class:`CategoryRules` per category; the routing lever of the
     policies replaces entries (cases already open keep the rules they were born with).
+    ``local``, None unless powers were moved to some units only, has the rules of each grid's
+    new cases, by grid: ``rules`` itself for a grid whose cases have the city-wide rules.
     """
 
     def __init__(
@@ -115,6 +122,7 @@ class Intake:
         self.route_draw = streams.uniform("decide/route")
         self.tier_draw = streams.uniform("decide/needed_tier")
         self.patrol_draw = streams.uniform("arrivals/patrol_detection")
+        self.local: list[list[CategoryRules]] | None = None
         self.attach: Callable[[Case, Any], None] | None = None
         """A mechanism's hook (govsim/engine/mechanism.py): links a new case to the record it
         stands for (:meth:`create_decided`'s ``record``)."""
@@ -128,9 +136,10 @@ class Intake:
         this is every case's first step in a run without a mechanism raising cases, and a
         call less per case is worth the repeated lines (``tests/test_problems.py``'s reduction
         test holds the two paths to the same numbers)."""
+        local = self.local
         urgency, priority, department, grid_cut, street_cut, route_share, consult_share = (
-            self.rules[category]
-        )
+            self.rules if local is None else local[grid]
+        )[category]
         street = self.grid_street[grid]
         ledger = self.ledger
         u_tier = self.tier_draw()

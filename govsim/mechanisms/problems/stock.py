@@ -190,7 +190,10 @@ class ProblemStock:
         intake = self.intake
         # The decisions Intake.create draws, from its public decision streams in its order
         # (the rules unpacked at once: a named field read costs a type lookup each).
-        _, _, _, grid_cut, street_cut, route_share, consult_share = intake.rules[category]
+        local = intake.local
+        _, _, _, grid_cut, street_cut, route_share, consult_share = (
+            intake.rules if local is None else local[grid]
+        )[category]
         u_tier = intake.tier_draw()
         needed_tier = 0 if u_tier < grid_cut else 1 if u_tier < street_cut else 2
         route = intake.route_draw() < route_share
