@@ -163,6 +163,16 @@ class ServerPool:
                 line.extend(live)
         return True
 
+    def take(self, wanted: Callable[[Any], bool]) -> Any | None:
+        """Withdraw and return the first queued item, in service order, for which ``wanted`` is
+        true, or None: another server takes it over (off the hot path: it scans the queue)."""
+        for line in self._lines:
+            for seq, item in line:
+                if item.ticket == seq and wanted(item):
+                    self.withdraw(item)  # (may compact the lines: we leave the loop at once)
+                    return item
+        return None
+
     def queue_entries(self) -> int:
         """Entries in the queue's lines, withdrawn ones not yet dropped included."""
         return sum(map(len, self._lines))

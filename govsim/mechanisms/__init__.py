@@ -16,6 +16,7 @@ from govsim.mechanisms.assessment import AssessmentMechanism
 from govsim.mechanisms.groups import GroupsMechanism
 from govsim.mechanisms.places import PlacesMechanism
 from govsim.mechanisms.problems import ProblemsMechanism
+from govsim.mechanisms.volunteers import VolunteersMechanism
 
 if TYPE_CHECKING:
     from govsim.scenario.schema import Scenario
@@ -26,6 +27,7 @@ BUILT_IN: tuple[type[Mechanism], ...] = (
     ProblemsMechanism,
     GroupsMechanism,
     AssessmentMechanism,
+    VolunteersMechanism,
 )
 """The built-in mechanisms, in their order of installation."""
 
