@@ -155,8 +155,8 @@ def test_sessions_of_a_day_are_merged_and_cut_at_the_horizon() -> None:
         ("{enabled: true}", "volunteers.categories", "name the categories"),
         (
             "{enabled: true, categories: [housing], sessions: [{weekdays: [7], start: 1, end: 2}]}",
-            "volunteers.sessions.0.weekdays",
-            "0 (Monday) to 6",
+            "volunteers.sessions.0.weekdays.0",
+            "Input should be 0, 1",
         ),
         (
             "{enabled: true, categories: [housing], sessions: [{weekdays: [1], start: 9, end: 8}]}",

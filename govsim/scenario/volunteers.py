@@ -15,12 +15,16 @@ their turnout or their hours.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator, model_validator
 
 from govsim.core.parameters import Strict
 
 MAX_REGISTERED = 10_000
 """Largest number of registered members per grid."""
+Weekday = Literal[0, 1, 2, 3, 4, 5, 6]
+"""0 Monday to 6 Sunday."""
 
 
 def _default_sessions() -> list[Session]:
@@ -34,7 +38,7 @@ def _default_sessions() -> list[Session]:
 class Session(Strict):
     """A window of hours, on some weekdays, in which registered members may serve."""
 
-    weekdays: list[int] = Field(
+    weekdays: list[Weekday] = Field(
         ...,
         min_length=1,
         description="Weekdays of the session (0 Monday to 6 Sunday; each once).",
@@ -46,9 +50,9 @@ class Session(Strict):
 
     @field_validator("weekdays")
     @classmethod
-    def _weekdays(cls, v: list[int]) -> list[int]:
-        if any(not 0 <= d <= 6 for d in v) or len(set(v)) != len(v):
-            raise ValueError(f"weekdays must be distinct numbers from 0 (Monday) to 6, got {v}")
+    def _weekdays(cls, v: list[Weekday]) -> list[Weekday]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"each weekday once, got {v}")
         return v
 
     @model_validator(mode="after")
