@@ -14,7 +14,8 @@ Usage: ``python benchmarks/bench_mechanisms.py [--rounds 5] [--no-valgrind] [--o
 (about 25 minutes with valgrind). The problems issue asks problems on to cost at most 1.3x
 per case of problems off; the coordination issue, that this still holds with its mechanisms;
 issue 28, that units answering to their assessment cost at most 1.15x per case of the same
-ranking without them (``--only ranking``).
+ranking without them (``--only ranking``); issue 29, that party members serving where they
+live cost at most 1.15x per case of the same city without them (``--only volunteers``).
 
 ``--city beijing`` measures the same ratio at the scale where it matters: a week of
 ``scenarios/beijing.yaml`` (about 450,000 cases) with problems off and on (the schema's
@@ -86,6 +87,13 @@ GROUPS = (
 # mechanism is installed but nobody chooses anything: the same cases, its bookkeeping alone.
 RANKING = "policies=[{type: ranking, governance_count: 0}]"
 ASSESSMENT = "assessment.enabled=true"
+# Party members who serve where they live (issue 29, part 3a): 20 registered a grid, turnout
+# 0.2, the default sessions, three community categories; measured against the same city with
+# them off (``--only volunteers``). Nobody turning up: the mechanism's sessions and hook alone.
+VOLUNTEERS = (
+    "volunteers={enabled: true, registered: 20, turnout: 0.2, "
+    "categories: [housing, public_services, other]}"
+)
 
 
 def reduction(n_categories: int) -> list[str]:
@@ -135,6 +143,20 @@ CONFIGS: dict[str, list[str]] = {
         RANKING,
         ASSESSMENT,
         "assessment.sensitivity=0",
+        *CLEAR,
+        *SINGLE,
+    ],
+    "volunteers off (the baseline's problems)": ["problems.enabled=true", *CLEAR, *SINGLE],
+    "volunteers on (the baseline's problems)": [
+        "problems.enabled=true",
+        VOLUNTEERS,
+        *CLEAR,
+        *SINGLE,
+    ],
+    "volunteers on, nobody turns up (the baseline's problems)": [
+        "problems.enabled=true",
+        VOLUNTEERS,
+        "volunteers.turnout=0",
         *CLEAR,
         *SINGLE,
     ],

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
 import pytest
+import simpy
 
 import govsim
 from govsim.core.codes import PATROL_CHANNEL
 from govsim.core.errors import LedgerError, UserInputError
+from govsim.core.servers import ServerPool
 from govsim.engine.run import Run
 from govsim.mechanisms.volunteers import VolunteersMechanism
 from govsim.mechanisms.volunteers.schedule import session_windows
@@ -117,6 +120,20 @@ def test_a_member_who_comes_takes_a_waiting_order_from_the_grids_queue() -> None
     assert book is not None and int(book.cases[0].sum()) == 1
     assert run.handlers.grids[0].withdrawn == 1
     assert run.ledger.closed == 1
+
+
+def test_an_order_taken_from_a_queue_leaves_its_line_at_once() -> None:
+    # Lazily, its stale entry could match the ticket it gets in another pool's queue, and
+    # this pool would serve it too.
+    env = simpy.Environment()
+    pool = ServerPool(env, "grid", "grid", 0, lambda item: 1.0, lambda item, pool: None)
+    first, second = SimpleNamespace(ticket=0, n=1), SimpleNamespace(ticket=0, n=2)
+    pool.arrive(first)
+    pool.arrive(second)
+    assert pool.take(lambda item: item.n == 2) is second
+    assert pool.take(lambda item: item.n == 3) is None
+    assert (pool.queue_entries(), pool.queued, pool.withdrawn, second.ticket) == (1, 1, 1, 0)
+    assert pool.waiting() == [first]
 
 
 def test_the_check_catches_a_visit_not_booked() -> None:

@@ -165,11 +165,18 @@ class ServerPool:
 
     def take(self, wanted: Callable[[Any], bool]) -> Any | None:
         """Withdraw and return the first queued item, in service order, for which ``wanted`` is
-        true, or None: another server takes it over (off the hot path: it scans the queue)."""
+        true, or None: another server takes it over (off the hot path: it scans the queue).
+
+        Its entry leaves the line at once, not lazily as a withdrawn caller's does: the item
+        may queue in another pool, with a ticket that could match its stale entry here."""
         for line in self._lines:
-            for seq, item in line:
+            for index, (seq, item) in enumerate(line):
                 if item.ticket == seq and wanted(item):
-                    self.withdraw(item)  # (may compact the lines: we leave the loop at once)
+                    del line[index]  # (we leave the loop at once)
+                    item.ticket = 0
+                    self.queued -= 1
+                    self.tally.queued -= 1
+                    self.withdrawn += 1
                     return item
         return None
 
