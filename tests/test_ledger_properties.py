@@ -279,6 +279,7 @@ def volunteers(draw, categories: list[str]) -> dict:
         "sessions": sessions,
         "categories": draw(st.lists(st.sampled_from(categories), min_size=1, unique=True)),
         "handling_factor": draw(st.floats(0.1, 3.0)),
+        "fix_factor": draw(st.one_of(st.just(1.0), st.floats(0.0, 2.0))),  # (with problems)
         "take_queued": draw(st.booleans()),
     }
 

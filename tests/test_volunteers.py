@@ -65,6 +65,22 @@ def test_members_who_serve_take_orders_off_the_grid_staff(plain) -> None:
     assert set(table["grid"].astype(str)) == set(plain["grid"].astype(str))
 
 
+def test_members_who_cannot_fix_close_their_orders_not_fixed() -> None:
+    # Every unit fixes what it closes (the grid's probability 1; the named categories are all
+    # fixable): a named order closed at the grid and not fixed was closed by a member.
+    sure = "problems.fix_probability={grid: 1, street: 1, district: 1, department: 1}"
+    members = f"volunteers={{enabled: true, registered: 20, {NAMED}"
+
+    def named_not_fixed_at_grid(section: str) -> int:
+        cases = cases_of([sure, section])
+        at_grid = (cases["final_tier"] == "grid") & (cases["status"] == "closed")
+        named = cases["category"].isin(["housing", "public_services", "other"])
+        return int((at_grid & named & (cases["outcome"] == "not_fixed")).sum())
+
+    assert named_not_fixed_at_grid(members + "}") == 0
+    assert named_not_fixed_at_grid(members + ", fix_factor: 0}") > 0
+
+
 # -- who takes which order: a city without appeals, and orders placed by hand -----------------
 TIMED = [
     "days=1",  # 2024-03-04, a Monday

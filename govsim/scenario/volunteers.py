@@ -104,6 +104,14 @@ class Volunteers(Strict):
         "(dimensionless; their times are drawn from the grid's handling time, on a stream of "
         "their own). Assumed.",
     )
+    fix_factor: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="With problems on: a member's chance of fixing the problem of an order "
+        "they close over a grid worker's (dimensionless; the grid's fix probability times it, "
+        "the same draw). Assumed.",
+    )
     take_queued: bool = Field(
         True,
         description="A member who is free takes the first waiting order of a named category "

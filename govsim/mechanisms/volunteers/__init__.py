@@ -10,7 +10,9 @@ is free is taken by that member (the handlers' ``at_grid`` hook), else it joins 
 staff as before; with ``take_queued`` a member who is free also takes the first waiting
 order of a named category from the grid's queue. A member's visit lasts the grid's handling
 time of the category (a stream of its own) times ``handling_factor``, then the case goes
-on as after the grid's visit (``handlers.visited``): closed at the grid, or escalated.
+on as after the grid's visit (``handlers.visited``): closed at the grid, or escalated. With
+problems, a case a member's visit closes is fixed with the grid's fix probability times
+``fix_factor`` (the problems stock's ``fix_factor`` seam, set only when it is not 1).
 
 Reductions: ``enabled: false`` builds nothing; ``registered: 0`` or ``turnout: 0`` leaves
 every pool at capacity 0, so every order goes to the grid's staff and the run's cases are
@@ -90,6 +92,11 @@ class VolunteersMechanism(Mechanism):
         ]
         run.handlers.extra_pools.extend(self.pools)
         set_hook(run.handlers, "at_grid", self._at_grid, self)
+        self.visiting: Case | None = None
+        """The case whose member's visit is ending (while it may close)."""
+        stock = getattr(run.mechanism("problems"), "stock", None)
+        if stock is not None and spec.fix_factor != 1.0:
+            set_hook(stock, "fix_factor", self._fix_factor, self)
         env.process(self._sessions())
 
     # -- the members' day ------------------------------------------------------------------
@@ -141,7 +148,13 @@ class VolunteersMechanism(Mechanism):
     def _done(self, case: Case, pool: ServerPool) -> None:
         if self.spec.take_queued and pool.busy < pool.capacity:
             self._take_waiting(pool)
-        self.handlers.visited(case, pool)
+        self.visiting = case
+        self.handlers.visited(case, pool)  # closes it here (judged now) or escalates it
+        self.visiting = None
+
+    def _fix_factor(self, case: Case, tier: int) -> float:
+        """The members' factor on the fix probability, for a case a member's visit closes."""
+        return self.spec.fix_factor if case is self.visiting else 1.0
 
     # -- the end of the run ----------------------------------------------------------------
     def check(self, run: RunParts) -> None:
