@@ -15,7 +15,8 @@ Usage: ``python benchmarks/bench_mechanisms.py [--rounds 5] [--no-valgrind] [--o
 per case of problems off; the coordination issue, that this still holds with its mechanisms;
 issue 28, that units answering to their assessment cost at most 1.15x per case of the same
 ranking without them (``--only ranking``); issue 29, that sinking with its people costs at
-most 1.15x per case of the old mode (``--only sinking``).
+most 1.15x per case of the old mode (``--only sinking``), and that party members serving where
+they live cost at most 1.15x per case of the same city without them (``--only volunteers``).
 
 ``--city beijing`` measures the same ratio at the scale where it matters: a week of
 ``scenarios/beijing.yaml`` (about 450,000 cases) with problems off and on (the schema's
@@ -104,6 +105,13 @@ SINKING = (
     "policies=[{type: resource_sinking, start_day: 7, department_share: 0.25, "
     "district_share: 0.25, to_grids: 0.6, powers: 0.5, powers_with_people: %s}]"
 )
+# Party members who serve where they live (issue 29, part 3a): 20 registered a grid, turnout
+# 0.2, the default sessions, three community categories; measured against the same city with
+# them off (``--only volunteers``). Nobody turning up: the mechanism's sessions and hook alone.
+VOLUNTEERS = (
+    "volunteers={enabled: true, registered: 20, turnout: 0.2, "
+    "categories: [housing, public_services, other]}"
+)
 
 
 def reduction(n_categories: int) -> list[str]:
@@ -160,6 +168,20 @@ CONFIGS: dict[str, list[str]] = {
     "workload, grid 08-20 with other duties": [*OFF, WORKLOAD, GRID_DUTY],
     "sinking, the old mode (problems off)": [*OFF, SINKING % "false"],
     "sinking with its people (problems off)": [*OFF, SINKING % "true"],
+    "volunteers off (the baseline's problems)": ["problems.enabled=true", *CLEAR, *SINGLE],
+    "volunteers on (the baseline's problems)": [
+        "problems.enabled=true",
+        VOLUNTEERS,
+        *CLEAR,
+        *SINGLE,
+    ],
+    "volunteers on, nobody turns up (the baseline's problems)": [
+        "problems.enabled=true",
+        VOLUNTEERS,
+        "volunteers.turnout=0",
+        *CLEAR,
+        *SINGLE,
+    ],
 }
 """Name -> overrides of the baseline. The first is the reference."""
 SHORT, LONG = 20, 120  # days of the instruction counts

@@ -20,6 +20,7 @@ import govsim
 from govsim.core.case import Case
 from govsim.core.codes import CLOSED, STAGE
 from govsim.core.errors import LedgerError
+from govsim.core.servers import ServerPool
 from govsim.engine.ledger import TIME_ORDER, check_timestamps
 from govsim.engine.run import Run
 from govsim.network.city import build_city
@@ -255,6 +256,8 @@ def scenario_dicts(draw) -> dict:
         data["residents"] = draw(resident_groups([c["name"] for c in categories]))
     if draw(st.booleans()):
         data["workload"] = draw(workloads())
+    if draw(st.booleans()):
+        data["volunteers"] = draw(volunteers([c["name"] for c in categories]))
     return data
 
 
@@ -315,6 +318,31 @@ def check_workload_table(result: govsim.RunResult) -> None:
 
 
 @st.composite
+def volunteers(draw, categories: list[str]) -> dict:
+    """A volunteers section switched on: members at every grid, sessions, named categories."""
+    sessions = []
+    for _ in range(draw(st.integers(1, 3))):
+        start = draw(st.floats(0, 23))
+        sessions.append(
+            {
+                "weekdays": draw(st.lists(st.integers(0, 6), min_size=1, max_size=7, unique=True)),
+                "start": start,
+                "end": draw(st.floats(start + 0.1, 24)),
+            }
+        )
+    return {
+        "enabled": True,
+        "registered": draw(st.integers(0, 5)),
+        "turnout": draw(probabilities),
+        "sessions": sessions,
+        "categories": draw(st.lists(st.sampled_from(categories), min_size=1, unique=True)),
+        "handling_factor": draw(st.floats(0.1, 3.0)),
+        "fix_factor": draw(st.one_of(st.just(1.0), st.floats(0.0, 2.0))),  # (with problems)
+        "take_queued": draw(st.booleans()),
+    }
+
+
+@st.composite
 def resident_groups(draw, categories: list[str]) -> dict:
     """A residents section with groups on: up to three groups (the rest are 'others')."""
     names = [f"g{i}" for i in range(draw(st.integers(1, 3)))]
@@ -350,6 +378,19 @@ def check_groups_block(result: govsim.RunResult) -> None:
         assert figures["callbacks"] == int((mine & cases["satisfied"].notna()).sum())
     population = int(build_city(result.scenario).grid_population().sum())
     assert sum(f["residents"] for f in block["by_group"].values()) == population
+
+
+def check_volunteers_block(result: govsim.RunResult) -> None:
+    """With volunteers on, the summary block adds up the volunteers table."""
+    block = result.summary["volunteers"]
+    if block is None:
+        assert "volunteers" not in result.tables
+        return
+    table = result.tables["volunteers"]
+    assert block["cases"] == int(table["cases"].sum())
+    assert block["member_hours"] == pytest.approx(table["member_hours"].sum(), abs=1e-5)
+    assert block["case_hours"] == pytest.approx(table["case_hours"].sum(), abs=1e-5)
+    assert (table["member_hours"] >= 0).all() and (table["case_hours"] >= 0).all()
 
 
 scenarios = scenario_dicts().map(lambda data: validate(data, source="<hypothesis>"))
@@ -486,11 +527,16 @@ def check_statistics(result: govsim.RunResult, horizon: float) -> None:
 
 def check_flow_balance(model: Run, cases: pd.DataFrame) -> None:
     pools = model.pools
-    for pool in pools:
+    # Party members' pools, one per grid (volunteers on), else none: they visit grids too.
+    members = model.handlers.extra_pools or [None] * len(model.handlers.grids)
+    for pool in [*pools, *model.handlers.extra_pools]:
         assert pool.arrived == pool.departed + pool.queued + pool.busy + pool.withdrawn, pool
         assert pool.queued == len(pool.waiting()) and pool.busy == len(pool.in_service()), pool
-        if pool is not model.hotline.pool:
+        if pool is not model.hotline.pool and pool not in model.handlers.grids:
             assert pool.withdrawn == 0, pool  # only callers hang up
+    for grid, member in zip(model.handlers.grids, members, strict=True):
+        # members take waiting orders from their grid's queue, and nobody else does
+        assert grid.withdrawn <= (0 if member is None else member.arrived), grid
     status = cases["status"].astype(str)
     channel = cases["channel"].astype(str)
     # Every hotline-channel case called exactly once; every abandoned case hung up once.
@@ -510,12 +556,16 @@ def check_flow_balance(model: Run, cases: pd.DataFrame) -> None:
         | (cases["whistles"] > 0)
         | (cases["escalations"] > 0)
     )
-    grid_arrivals = sum(p.arrived for p in model.handlers.grids)
+
+    def visits(grid: ServerPool, member: ServerPool | None) -> int:
+        return grid.arrived - grid.withdrawn + (0 if member is None else member.arrived)
+
+    grid_arrivals = sum(map(visits, model.handlers.grids, members))
     assert grid_arrivals == int(visited_grid.sum())
     # Per grid, too.
     per_grid = cases.loc[visited_grid, "grid"].astype(str).value_counts()
-    for pool in model.handlers.grids:
-        assert pool.arrived == per_grid.get(pool.name, 0), pool
+    for pool, member in zip(model.handlers.grids, members, strict=True):
+        assert visits(pool, member) == per_grid.get(pool.name, 0), pool
     # Street, district and department visits: every escalation or whistle is one visit,
     # except the hand-overs still in transit at the end.
     in_transit = cases["case_id"].isin({c.id for c in model.ledger.transit})
@@ -547,6 +597,7 @@ def test_ledger_balances_on_random_scenarios(scenario) -> None:
     check_statistics(result, scenario.days * 24.0)
     check_groups_block(result)
     check_workload_table(result)
+    check_volunteers_block(result)
 
     # Run the same scenario through Run directly to inspect its pools.
     model = new_run(scenario)

@@ -112,6 +112,7 @@ def test_a_switched_off_mechanism_is_not_built() -> None:
         "groups",
         "assessment",
         "workload",
+        "volunteers",
     ]
     assert [m.name for m in build(on)] == ["places", "problems"]  # the baseline has no groups
     every = govsim.load_scenario(

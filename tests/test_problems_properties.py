@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_ledger_properties import (
     check_groups_block,
+    check_volunteers_block,
     distributions,
     probabilities,
     scenario_dicts,
@@ -140,5 +141,6 @@ def test_ledgers_balance_with_problems_on(scenario) -> None:
     result = collect(model.run())  # raises LedgerError if a case or a problem is lost
     check_problem_tables(result)
     check_groups_block(result)
+    check_volunteers_block(result)  # volunteers are on at random too (scenario_dicts)
     for pool in model.pools:
         assert pool.arrived == pool.departed + pool.queued + pool.busy + pool.withdrawn, pool

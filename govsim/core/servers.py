@@ -172,6 +172,23 @@ class ServerPool:
                 line.extend(live)
         return True
 
+    def take(self, wanted: Callable[[Any], bool]) -> Any | None:
+        """Withdraw and return the first queued item, in service order, for which ``wanted`` is
+        true, or None: another server takes it over (off the hot path: it scans the queue).
+
+        Its entry leaves the line at once, not lazily as a withdrawn caller's does: the item
+        may queue in another pool, with a ticket that could match its stale entry here."""
+        for line in self._lines:
+            for index, (seq, item) in enumerate(line):
+                if item.ticket == seq and wanted(item):
+                    del line[index]  # (we leave the loop at once)
+                    item.ticket = 0
+                    self.queued -= 1
+                    self.tally.queued -= 1
+                    self.withdrawn += 1
+                    return item
+        return None
+
     def queue_entries(self) -> int:
         """Entries in the queue's lines, withdrawn ones not yet dropped included."""
         return sum(map(len, self._lines))

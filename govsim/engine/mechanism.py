@@ -34,6 +34,9 @@ The hooks a mechanism may set (None: the plain life cycle), with where they are 
 - ``handlers.after_visit(case, tier)``: after a visit at a territorial tier; True if the
   mechanism closed the case;
 - ``handlers.jurisdiction(case, share, draw)``: whether an order's jurisdiction is unclear;
+- ``handlers.at_grid(case)``: a work order reaches its grid; True if the mechanism took it
+  on in a pool of its own (listed in ``handlers.extra_pools``, so that the case ledger finds
+  its cases; its ``done`` is ``handlers.visited``, which goes on as after the grid's visit);
 - ``verification.by_resident(case)``: the callback's reach and the shift of the satisfaction
   score for the case's resident (unequal residents), instead of ``callback_reach`` and 0;
 - ``verification.pressing(case, resolution, u, z)``: for a judged case reached at its

@@ -277,7 +277,7 @@ class Run:
                 _run_with_progress(env, self.horizon, progress, self.scenario.name)
             if self.monitor.last_sample < self.horizon:
                 self.monitor.sample()
-            self.ledger.check(self.pools)
+            self.ledger.check([*self.pools, *self.handlers.extra_pools])
             for mechanism in self.mechanisms:
                 mechanism.check(self)
             self.ledger.close_book()

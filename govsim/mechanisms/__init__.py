@@ -17,6 +17,7 @@ from govsim.mechanisms.groups import GroupsMechanism
 from govsim.mechanisms.places import PlacesMechanism
 from govsim.mechanisms.problems import ProblemsMechanism
 from govsim.mechanisms.workload import WorkloadMechanism
+from govsim.mechanisms.volunteers import VolunteersMechanism
 
 if TYPE_CHECKING:
     from govsim.scenario.schema import Scenario
@@ -28,6 +29,7 @@ BUILT_IN: tuple[type[Mechanism], ...] = (
     GroupsMechanism,
     AssessmentMechanism,
     WorkloadMechanism,
+    VolunteersMechanism,
 )
 """The built-in mechanisms, in their order of installation."""
 

@@ -59,6 +59,7 @@ from govsim.scenario.groups import ResidentGroups
 from govsim.scenario.places import GridKindName, Places
 from govsim.scenario.problems import CategoryProblems, Problems
 from govsim.scenario.workload import Workload
+from govsim.scenario.volunteers import Volunteers
 
 TerritorialTierName = Literal["grid", "street", "district"]
 ChannelName = Literal["hotline", "online", "patrol"]
@@ -864,6 +865,7 @@ class Scenario(Strict):
     residents: ResidentGroups = Field(default_factory=ResidentGroups)
     assessment: Assessment = Field(default_factory=Assessment)
     workload: Workload = Field(default_factory=Workload)
+    volunteers: Volunteers = Field(default_factory=Volunteers)
     output: Output = Field(default_factory=Output)
     policies: list[Policy] = Field(
         default_factory=list,
@@ -974,6 +976,7 @@ class Scenario(Strict):
             )
         self._check_places(names)
         self._check_assessment()
+        self._check_volunteers(names)
         kinds = set(self.problems.scopes)
         for i, c in enumerate(self.categories):
             unknown = sorted(set(c.problem.scope) - kinds)
@@ -1032,6 +1035,22 @@ class Scenario(Strict):
                 "problems.paper_closure: 0",
                 "problems",
                 "paper_closure",
+            )
+
+    def _check_volunteers(self, names: list[str]) -> None:
+        """Members take only categories that exist, and some when they serve."""
+        volunteers = self.volunteers
+        for i, name in enumerate(volunteers.categories):
+            if name not in names:
+                close = difflib.get_close_matches(name, names, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise FieldError(f"no category '{name}'{hint}", "volunteers", "categories", i)
+        if volunteers.enabled and not volunteers.categories:
+            raise FieldError(
+                "name the categories whose grid work orders members may take (or set "
+                "volunteers.enabled: false)",
+                "volunteers",
+                "categories",
             )
 
     def _check_places(self, names: list[str]) -> None:

@@ -179,6 +179,12 @@ class Handlers:
         self.jurisdiction: Callable[[Case, float, Callable[[], float]], bool] | None = None
         """Whether an order is of unclear jurisdiction, given its category's share and the
         draw: for orders that share one decision (the reports of one problem)."""
+        self.extra_pools: list[ServerPool] = []
+        """Pools a mechanism serves cases in (no unit's: not in :attr:`pools` nor its tier's
+        utilisation); the case ledger looks for cases in them too."""
+        self.at_grid: Callable[[Case], bool] | None = None
+        """Called as a work order reaches its grid: True if the mechanism took it on (in a pool
+        of its own, whose ``done`` is :meth:`visited`), instead of the grid's staff."""
 
     @property
     def pools(self) -> list[ServerPool]:
@@ -232,6 +238,9 @@ class Handlers:
     def _enter(self, case: Case, tier: int) -> None:
         self.flow.move(case, TIER_STAGE[tier])
         if tier == GRID:
+            at_grid = self.at_grid
+            if at_grid is not None and at_grid(case):
+                return
             pool = self.grids[case.grid]
         elif tier == STREET:
             pool = self.streets[case.street]
@@ -261,6 +270,11 @@ class Handlers:
         case.escalations += 1
         flow.move(case, TIER_STAGE[tier + 1])
         flow.hold(self.escalation_delay(), self._escalated, case)
+
+    def visited(self, case: Case, pool: ServerPool) -> None:
+        """A visit in a mechanism's pool of a territorial ``pool.tier`` is over: the case goes on
+        as after the visit of that tier's unit (closed here, or escalated)."""
+        self._done(case, pool)
 
     def _escalated(self, case: Case) -> None:
         self._enter(case, STAGE_TIER[case.stage])

@@ -183,6 +183,10 @@ class ProblemStock:
         """Set by a mechanism of unequal residents (with ``set_hook``: one owner): a new
         problem's reporting rate and first-report delay by its first resident's group, and the
         groups of its later reporters. None: every resident alike, the draws as without it."""
+        self.fix_factor: Callable[[Case, int], float] | None = None
+        """Set by a mechanism whose own people may make a closing visit (with ``set_hook``: one
+        owner): the factor on the fix probability of closing ``case`` at ``tier`` (the same
+        draw). None: the units' own probabilities."""
 
     # -- arising -------------------------------------------------------------------------
     def arise(self, category: int, grid: int, resident: int, channel: int) -> None:
@@ -380,6 +384,9 @@ class ProblemStock:
             quality = self.quality
             if quality.resolution_on or quality.effort_on:
                 p = self._adjusted(p, case, tier)
+            fix_factor = self.fix_factor
+            if fix_factor is not None:
+                p *= fix_factor(case, tier)
             fixed = u_fix < p
             case.outcome = FIXED if fixed else NOT_FIXED
         if fixed:
