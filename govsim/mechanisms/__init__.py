@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from govsim.engine.mechanism import Mechanism
+from govsim.mechanisms.area_units import AreaUnitsMechanism
 from govsim.mechanisms.assessment import AssessmentMechanism
+from govsim.mechanisms.deliberation import DeliberationMechanism
 from govsim.mechanisms.groups import GroupsMechanism
 from govsim.mechanisms.places import PlacesMechanism
 from govsim.mechanisms.problems import ProblemsMechanism
@@ -26,6 +28,8 @@ BUILT_IN: tuple[type[Mechanism], ...] = (
     ProblemsMechanism,
     GroupsMechanism,
     AssessmentMechanism,
+    AreaUnitsMechanism,
+    DeliberationMechanism,
 )
 """The built-in mechanisms, in their order of installation."""
 

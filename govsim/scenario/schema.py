@@ -53,8 +53,10 @@ from govsim.core.parameters import (
 )
 from govsim.policies import Policy
 from govsim.policies.whistle import Whistle
+from govsim.scenario.area_units import AreaUnits, check_area_units
 from govsim.scenario.assessment import Assessment
 from govsim.scenario.city_names import synthetic_names
+from govsim.scenario.deliberation import Deliberation, check_deliberation
 from govsim.scenario.groups import ResidentGroups
 from govsim.scenario.places import GridKindName, Places
 from govsim.scenario.problems import CategoryProblems, Problems
@@ -862,6 +864,8 @@ class Scenario(Strict):
     places: Places = Field(default_factory=Places)
     residents: ResidentGroups = Field(default_factory=ResidentGroups)
     assessment: Assessment = Field(default_factory=Assessment)
+    area_units: AreaUnits = Field(default_factory=AreaUnits)
+    deliberation: Deliberation = Field(default_factory=Deliberation)
     output: Output = Field(default_factory=Output)
     policies: list[Policy] = Field(
         default_factory=list,
@@ -972,6 +976,8 @@ class Scenario(Strict):
             )
         self._check_places(names)
         self._check_assessment()
+        check_area_units(self)
+        check_deliberation(self)
         kinds = set(self.problems.scopes)
         for i, c in enumerate(self.categories):
             unknown = sorted(set(c.problem.scope) - kinds)

@@ -183,6 +183,11 @@ class ProblemStock:
         """Set by a mechanism of unequal residents (with ``set_hook``: one owner): a new
         problem's reporting rate and first-report delay by its first resident's group, and the
         groups of its later reporters. None: every resident alike, the draws as without it."""
+        self.averting: Callable[[int, int], bool] | None = None
+        """Set by a mechanism that lowers the rate of new problems where it acts (the area's
+        units, govsim/mechanisms/area_units/; ``set_hook``: one owner): ``averting(category,
+        grid)`` is True if a problem about to arise does not (drawn after prevention, before
+        its scope). None: every problem arises as without it."""
 
     # -- arising -------------------------------------------------------------------------
     def arise(self, category: int, grid: int, resident: int, channel: int) -> None:
@@ -203,6 +208,9 @@ class ProblemStock:
             intake.create_decided(category, grid, resident, channel, -1, needed_tier, route, True)
             return
         if controls.on and self._prevented(category, grid):
+            return
+        averting = self.averting
+        if averting is not None and averting(category, grid):
             return
         cdf = self.scope_cdf[category]
         scope = 0
