@@ -17,15 +17,9 @@ resource fixes.
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING
-
 from pydantic import Field
 
 from govsim.core.parameters import FieldError, Strict
-from govsim.scenario.city_names import synthetic_names
-
-if TYPE_CHECKING:
-    from govsim.scenario.schema import Scenario
 
 MAX_UNITS = 1000
 """Most units of one kind in a street."""
@@ -111,43 +105,32 @@ class AreaUnits(Strict):
     )
 
 
-def check_area_units(scenario: Scenario) -> None:
-    """Refuse area units without problems, a category or a street that does not exist."""
-    spec = scenario.area_units
-    if not spec.enabled:
-        return
-    if not scenario.problems.enabled:
-        raise FieldError(
-            "the area's units fix problems: set problems.enabled: true",
-            "area_units",
-            "enabled",
-        )
-    names = [c.name for c in scenario.categories]
-    streets = street_names(scenario)
-    for kind, resource in spec.resources.items():
-        key = ("area_units", "resources", kind)
-        for i, name in enumerate(resource.categories):
-            if name not in names:
-                close = difflib.get_close_matches(name, names, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise FieldError(f"no category '{name}'{hint}", *key, "categories", i)
-        for name, count in (resource.streets or {}).items():
-            if name not in streets:
-                close = difflib.get_close_matches(name, streets, n=1)
-                hint = f"did you mean '{close[0]}'?" if close else f"e.g. '{min(streets)}'"
-                raise FieldError(f"no street '{name}' in the city ({hint})", *key, "streets", name)
-            if not 0 <= count <= MAX_UNITS:
-                raise FieldError(
-                    f"units must be between 0 and {MAX_UNITS}", *key, "streets", name
-                )
-
-
-def street_names(scenario: Scenario) -> list[str]:
-    """The names of the city's streets, in layout order."""
-    city = scenario.city
-    if city.synthetic is not None:
-        spec = city.synthetic
-        return synthetic_names(
-            spec.districts, spec.streets, spec.grids, spec.district_names, spec.street_names
-        )[1]
-    return [s.name for d in city.districts or [] for s in d.streets]
+    def check(self, problems: bool, categories: list[str], streets: list[str]) -> None:
+        """Refuse the area's units without problems (``problems``: whether they are on), or a
+        category or a street that is not the city's (``categories``, ``streets``: names)."""
+        if not self.enabled:
+            return
+        if not problems:
+            raise FieldError(
+                "the area's units fix problems: set problems.enabled: true",
+                "area_units",
+                "enabled",
+            )
+        for kind, resource in self.resources.items():
+            key = ("area_units", "resources", kind)
+            for i, name in enumerate(resource.categories):
+                if name not in categories:
+                    close = difflib.get_close_matches(name, categories, n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    raise FieldError(f"no category '{name}'{hint}", *key, "categories", i)
+            for name, count in (resource.streets or {}).items():
+                if name not in streets:
+                    close = difflib.get_close_matches(name, streets, n=1)
+                    hint = f"did you mean '{close[0]}'?" if close else f"e.g. '{min(streets)}'"
+                    raise FieldError(
+                        f"no street '{name}' in the city ({hint})", *key, "streets", name
+                    )
+                if not 0 <= count <= MAX_UNITS:
+                    raise FieldError(
+                        f"units must be between 0 and {MAX_UNITS}", *key, "streets", name
+                    )

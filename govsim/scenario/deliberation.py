@@ -23,14 +23,9 @@ description names a source.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pydantic import Field
 
 from govsim.core.parameters import FieldError, Strict
-
-if TYPE_CHECKING:
-    from govsim.scenario.schema import Scenario
 
 
 def _shared() -> list[str]:
@@ -121,26 +116,25 @@ class Deliberation(Strict):
     hall: Hall = Field(default_factory=Hall)
     projects: Projects = Field(default_factory=Projects)
 
-
-def check_deliberation(scenario: Scenario) -> None:
-    """Refuse deliberation without problems, or a scope kind that does not exist."""
-    spec = scenario.deliberation
-    if not spec.enabled:
-        return
-    if not scenario.problems.enabled:
-        raise FieldError(
-            "deliberation settles problems: set problems.enabled: true",
-            "deliberation",
-            "enabled",
-        )
-    kinds = sorted(scenario.problems.scopes)
-    for part, scopes in (("hall", spec.hall.scopes), ("projects", spec.projects.scopes)):
-        for i, name in enumerate(scopes):
-            if name not in kinds:
-                raise FieldError(
-                    f"no scope kind '{name}' in problems.scopes {kinds}",
-                    "deliberation",
-                    part,
-                    "scopes",
-                    i,
-                )
+    def check(self, problems: bool, scopes: list[str]) -> None:
+        """Refuse deliberation without problems (``problems``: whether they are on), or a scope
+        kind not in ``scopes`` (the names of ``problems.scopes``)."""
+        if not self.enabled:
+            return
+        if not problems:
+            raise FieldError(
+                "deliberation settles problems: set problems.enabled: true",
+                "deliberation",
+                "enabled",
+            )
+        kinds = sorted(scopes)
+        for part, named in (("hall", self.hall.scopes), ("projects", self.projects.scopes)):
+            for i, name in enumerate(named):
+                if name not in kinds:
+                    raise FieldError(
+                        f"no scope kind '{name}' in problems.scopes {kinds}",
+                        "deliberation",
+                        part,
+                        "scopes",
+                        i,
+                    )
