@@ -106,7 +106,14 @@ def test_a_switched_off_mechanism_is_not_built() -> None:
     off = govsim.load_scenario(BASELINE, ["days=1", "problems.enabled=false"])
     on = govsim.load_scenario(BASELINE, ["days=1", "places.enabled=true"])
     assert build(off) == []
-    assert [cls.name for cls in BUILT_IN] == ["places", "problems", "groups", "assessment"]
+    assert [cls.name for cls in BUILT_IN] == [
+        "places",
+        "problems",
+        "groups",
+        "assessment",
+        "area_units",
+        "deliberation",
+    ]
     assert [m.name for m in build(on)] == ["places", "problems"]  # the baseline has no groups
     every = govsim.load_scenario(
         BASELINE, ["days=1", "places.enabled=true", "residents.enabled=true"]

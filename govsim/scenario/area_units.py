@@ -17,7 +17,7 @@ resource fixes.
 from __future__ import annotations
 
 import difflib
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from govsim.core.parameters import FieldError, Strict
 
@@ -77,6 +77,13 @@ class Resource(Strict):
         "not the street's budget). Assumed.",
     )
 
+    @field_validator("streets")
+    @classmethod
+    def _counts(cls, v: dict[str, int] | None) -> dict[str, int] | None:
+        if v is not None and any(not 0 <= n <= MAX_UNITS for n in v.values()):
+            raise ValueError(f"units per street must be between 0 and {MAX_UNITS}")
+        return v
+
 
 def default_resources() -> dict[str, Resource]:
     # Assumed figures. Parking opened at night by a unit's compound (Huitian: 50 dedicated
@@ -123,14 +130,10 @@ class AreaUnits(Strict):
                     close = difflib.get_close_matches(name, categories, n=1)
                     hint = f" (did you mean '{close[0]}'?)" if close else ""
                     raise FieldError(f"no category '{name}'{hint}", *key, "categories", i)
-            for name, count in (resource.streets or {}).items():
+            for name in resource.streets or {}:
                 if name not in streets:
                     close = difflib.get_close_matches(name, streets, n=1)
                     hint = f"did you mean '{close[0]}'?" if close else f"e.g. '{min(streets)}'"
                     raise FieldError(
                         f"no street '{name}' in the city ({hint})", *key, "streets", name
-                    )
-                if not 0 <= count <= MAX_UNITS:
-                    raise FieldError(
-                        f"units must be between 0 and {MAX_UNITS}", *key, "streets", name
                     )
