@@ -27,7 +27,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from area_units import main  # noqa: E402
+from area_units import main
 
 ON = ["deliberation.enabled=true"]
 SHARED = ("building", "compound")

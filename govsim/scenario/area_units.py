@@ -17,6 +17,7 @@ resource fixes.
 from __future__ import annotations
 
 import difflib
+
 from pydantic import Field, field_validator
 
 from govsim.core.parameters import FieldError, Strict
@@ -110,7 +111,6 @@ class AreaUnits(Strict):
         default_factory=default_resources,
         description="Kinds of resource by name: categories, units per street, lag, effect, cost.",
     )
-
 
     def check(self, problems: bool, categories: list[str], streets: list[str]) -> None:
         """Refuse the area's units without problems (``problems``: whether they are on), or a

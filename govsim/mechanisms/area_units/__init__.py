@@ -1,4 +1,4 @@
-"""The area's units join the street's coordination (驻区单位, issue 29): resources that fix problems.
+"""The area's units join the street's coordination (驻区单位, issue 29): resources fixing problems.
 
 With ``area_units.enabled`` (govsim/scenario/area_units.py), each kind of resource joins each
 street (or the named ones) with its number of units on its ``join_day``; ``lag_days`` later

@@ -21,9 +21,7 @@ def area_units_fixed(tallies: AreaUnitsTallies | None, _: RunStatistics, warmup:
     return float(tallies.total("fixed", warmup)) if tallies else NAN
 
 
-def area_units_averted(
-    tallies: AreaUnitsTallies | None, _: RunStatistics, warmup: float
-) -> float:
+def area_units_averted(tallies: AreaUnitsTallies | None, _: RunStatistics, warmup: float) -> float:
     """New problems that did not arise where a unit's resource acts (after warm-up)."""
     return float(tallies.total("averted", warmup)) if tallies else NAN
 

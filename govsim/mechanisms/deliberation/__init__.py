@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from simpy.events import Timeout
 
@@ -44,6 +45,7 @@ from govsim.core.codes import FIXED_BY_DELIBERATION, FIXED_BY_PROJECT, GRID_TIER
 from govsim.core.errors import LedgerError
 from govsim.core.json_numbers import round_number
 from govsim.engine.mechanism import FinishedRun, Mechanism, RunParts
+from govsim.engine.recording.tables import named
 from govsim.mechanisms.area_units.book import StreetMonthBook
 from govsim.mechanisms.deliberation.outcomes import OUTCOMES
 
@@ -258,19 +260,16 @@ class DeliberationMechanism(Mechanism):
 
     def _projects(self) -> pd.DataFrame:
         """One row per project (docs/outputs.md)."""
-        columns = ("month", "grid", "street", "problem_id", "category", "reports", "chosen")
-        columns += ("deadline", "outcome", "fixed")
-        frame = pd.DataFrame(self.rows, columns=list(columns))
-        frame["grid"] = pd.Categorical.from_codes(frame["grid"].astype(int), self.grid_names)
-        frame["street"] = pd.Categorical.from_codes(
-            frame["street"].astype(int), self.book.streets
-        )
-        frame["category"] = pd.Categorical.from_codes(
-            frame["category"].astype(int), self.category_names
-        )
-        frame["outcome"] = pd.Categorical.from_codes(
-            frame["outcome"].astype(int), PROJECT_OUTCOMES
-        )
+        columns = ["month", "grid", "street", "problem_id", "category", "reports", "chosen"]
+        columns += ["deadline", "outcome", "fixed"]
+        frame = pd.DataFrame(self.rows, columns=columns)
+        for column, names in (
+            ("grid", self.grid_names),
+            ("street", self.book.streets),
+            ("category", self.category_names),
+            ("outcome", PROJECT_OUTCOMES),
+        ):
+            frame[column] = named(frame[column].to_numpy(dtype=np.int64), names)
         return frame.astype(
             {"problem_id": "int64", "reports": "int64", "chosen": float, "deadline": float}
         )

@@ -16,9 +16,7 @@ if TYPE_CHECKING:
 NAN = float("nan")
 
 
-def deliberation_settled(
-    tallies: StreetMonthBook | None, _: RunStatistics, warmup: float
-) -> float:
+def deliberation_settled(tallies: StreetMonthBook | None, _: RunStatistics, warmup: float) -> float:
     """Problems settled by a community's deliberation (after warm-up)."""
     return float(tallies.total("settled", warmup)) if tallies else NAN
 
