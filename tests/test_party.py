@@ -35,7 +35,6 @@ def plain() -> govsim.RunResult:
 
 
 # -- reductions -------------------------------------------------------------------------------
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "overrides",
     [

@@ -77,7 +77,7 @@ def figures(result: Any, split: Split, warmup: float) -> dict[str, float]:
         out[f"appeals_{name}"] = float(work.sum())
         out[f"repeat_appeals_{name}"] = float((work & repeat).sum())
         out[f"open_problems_{name}"] = float((still_open & problem_mask).sum())
-        closed = after & case_mask & (cases["status"] == "closed") & ~cases["consultation"]
+        closed = after & case_mask & linked & (cases["status"] == "closed")
         out[f"hours_to_close_{name}"] = float(hours[closed].mean())
     return out
 
