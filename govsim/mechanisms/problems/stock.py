@@ -4,8 +4,10 @@ The residents' arrival process (:mod:`govsim.engine.agents.residents`) draws eve
 category as before; here each event is either a consultation (a case at once, no problem
 behind it) or a new problem. A problem
 
-1. may be solved by its residents without an appeal (self-governance), or found by a grid
-   patrol before anyone reports it (its first case then comes from the patrol);
+1. may not arise where a mechanism averts it (:attr:`ProblemStock.averting`: the area's
+   units' resources), may be solved by its residents without an appeal (self-governance), or
+   found by a grid patrol before anyone reports it (its first case then comes from the
+   patrol);
 2. is otherwise first reported ``first_report_delay`` after it arose;
 3. while unfixed, is reported again at its scope's ``reporting_rate`` (a Poisson process):
    duplicates while a case is open, repeat appeals after a case closed without fixing it,
