@@ -155,17 +155,31 @@ def test_the_months_most_reported_problem_becomes_each_communitys_project() -> N
     assert table.loc[table["month"] == "2024-04", "projects_chosen"].sum() == len(projects)
 
 
-def test_the_books_refuse_a_planted_error() -> None:
-    """A settlement and a project that vanish from the books are caught at the end."""
+@pytest.mark.parametrize(
+    ("name", "overrides", "planted", "message"),
+    [
+        ("deliberation", ["deliberation.hall.settle_probability=1"], ("pending", "settling"),
+         "deliberation's book does not balance: .* settlements begun"),
+        ("deliberation", ["deliberation.projects.min_reports=1"], ("pending", "projects"),
+         "deliberation's book does not balance: .* projects chosen"),
+        ("area_units", [], ("planned", "effective"),
+         "area units' book does not balance: effective: 2 units counted, 3 planned"),
+    ],
+)  # fmt: skip
+def test_the_books_refuse_a_planted_error(
+    name: str, overrides: list[str], planted: tuple[str, str], message: str
+) -> None:
+    """A settlement, a project or a unit's effect that goes missing is caught at the end."""
     scenario = govsim.load_scenario(
         BASELINE,
-        [*SMALL, "start_date=2024-03-25", "deliberation.enabled=true",
-         "deliberation.hall.settle_probability=1", "deliberation.projects.min_reports=1"],
+        [*SMALL, "start_date=2024-03-25", f"{name}.enabled=true", *overrides,
+         "area_units.resources={p: {categories: [traffic], lag_days: 5}}"],
     )  # fmt: skip
     model = new_run(scenario, seed=3)
-    (mechanism,) = [m for m in model.mechanisms if m.name == "deliberation"]
-    mechanism.pending["settling"] += 1  # type: ignore[attr-defined]
-    with pytest.raises(LedgerError, match="deliberation's book does not balance"):
+    (mechanism,) = [m for m in model.mechanisms if m.name == name]
+    book, key = planted
+    getattr(mechanism, book)[key] += 1
+    with pytest.raises(LedgerError, match=message):
         model.run()
 
 

@@ -4,13 +4,15 @@ Random valid scenarios (those of ``test_ledger_properties.py``) get a random pro
 section (scopes, reporting rates, first-report delays, fix and resolution probabilities,
 giving up, paper closures) and a random mix of the policies that act on problems (grid
 patrols, monthly topics, self-governance, rankings, resource sinking), half of them
-pushed into overload, and at random the area's units and community deliberation (issue 29).
-Every run must end with both ledgers balanced (the model checks
-them), and its tables must tell the same story:
+pushed into overload; the area's units and community deliberation are switched on at random
+(issue 29). Every run must end with both ledgers balanced (the model checks them, and the two
+mechanisms their books), and its tables must tell the same story:
 
 - every problem that arose is fixed or open, once; every case names a problem that arose;
 - no case was opened after its problem's fix; a problem's cases are its appeals;
-- a case closed after its problem's fix closed as fixed; the summary's block adds up.
+- a case closed after its problem's fix closed as fixed; the summary's block adds up;
+- the area's units' and deliberation's tables add up to their blocks and to the problems'
+  ``fixed_by``.
 """
 
 from __future__ import annotations
