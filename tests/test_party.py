@@ -108,6 +108,15 @@ def test_a_sure_resource_fixes_the_open_problems_of_its_category_and_averts_new_
 
 
 # -- deliberation -----------------------------------------------------------------------------
+def test_a_resource_due_at_the_horizon_does_not_take_effect() -> None:
+    """Joining on day 0 with a lag of the run's 5 days: joined, never in effect (the run stops
+    before an event at its horizon), and the book balances."""
+    result = run(["days=5", "area_units.enabled=true",
+                  "area_units.resources={p: {categories: [traffic], lag_days: 5}}"])  # fmt: skip
+    block = result.summary["area_units"]
+    assert block["units_joined"] == 2 and block["units_in_effect"] == 0
+
+
 def test_a_sure_hall_settles_each_shared_problem_after_its_delay() -> None:
     """Hall in every community, probability 1, 2 days, no case fixing anything: every
     building or compound problem first reported 2 days before the end is settled 48 h after

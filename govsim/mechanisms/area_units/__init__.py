@@ -89,13 +89,14 @@ class AreaUnitsMechanism(Mechanism):
                     continue
                 joined = resource.join_day * 24.0
                 effect = joined + resource.lag_days * 24.0
-                if joined <= horizon:
+                # (an event at the horizon itself is not run: the run stops first)
+                if joined < horizon:
                     self._at(joined, self._join, (s, units, resource))
                     self.planned["joined"] += units
-                if effect <= horizon:
+                if effect < horizon:
                     self._at(effect, self._take_effect, (s, units, resource, codes))
                     self.planned["effective"] += units
-                averts = averts or (resource.avert_share > 0 and effect <= horizon)
+                averts = averts or (resource.avert_share > 0 and effect < horizon)
         if averts:
             set_hook(stock, "averting", self._averting, self)
 
