@@ -83,20 +83,21 @@ class AreaUnitsMechanism(Mechanism):
         averts = False
         for resource in self.spec.resources.values():
             codes = [names.index(c) for c in resource.categories]
-            for s, street in enumerate(streets):
-                units = (resource.streets or {}).get(street, resource.per_street)
-                if not units:
-                    continue
-                joined = resource.join_day * 24.0
-                effect = joined + resource.lag_days * 24.0
-                # (an event at the horizon itself is not run: the run stops first)
-                if joined < horizon:
-                    self._at(joined, self._join, (s, units, resource))
-                    self.planned["joined"] += units
-                if effect < horizon:
-                    self._at(effect, self._take_effect, (s, units, resource, codes))
-                    self.planned["effective"] += units
-                averts = averts or (resource.avert_share > 0 and effect < horizon)
+            own = resource.streets or {}
+            units = [own.get(street, resource.per_street) for street in streets]
+            if not any(units):
+                continue
+            joined = resource.join_day * 24.0
+            effect = joined + resource.lag_days * 24.0
+            # One event per kind for all its streets (the effect goes over the open problems
+            # once); an event at the horizon itself is not run: the run stops first.
+            if joined < horizon:
+                self._at(joined, self._join, (units, resource))
+                self.planned["joined"] += sum(units)
+            if effect < horizon:
+                self._at(effect, self._take_effect, (units, resource, codes))
+                self.planned["effective"] += sum(units)
+                averts = averts or resource.avert_share > 0
         if averts:
             set_hook(stock, "averting", self._averting, self)
 
@@ -104,34 +105,41 @@ class AreaUnitsMechanism(Mechanism):
         Timeout(self.env, when).callbacks.append(lambda _event: call(*args))
 
     # -- what the units do -------------------------------------------------------------------
-    def _join(self, street: int, units: int, resource: Resource) -> None:
+    def _join(self, units: list[int], resource: Resource) -> None:
+        """``units[s]`` units of ``resource``'s kind join street s."""
         now = self.env.now
-        self.book.add("joined", street, now, units)
-        self.book.spend(street, units, resource.cost_yuan_per_month, now)
+        for street, n in enumerate(units):
+            if n:
+                self.book.add("joined", street, now, n)
+                self.book.spend(street, n, resource.cost_yuan_per_month, now)
 
-    def _take_effect(self, street: int, units: int, resource: Resource, codes: list[int]) -> None:
-        """The resource of ``units`` units takes effect in ``street``: it fixes a share of the
-        street's open problems of its categories and averts a share of new ones from now on."""
+    def _take_effect(self, units: list[int], resource: Resource, codes: list[int]) -> None:
+        """The resource of ``units[s]`` units takes effect in each street s: it fixes a share of
+        the street's open problems of its categories and averts a share of new ones from now
+        on."""
         now = self.env.now
         book = self.book
-        book.add("effective", street, now, units)
-        fix = 1.0 - (1.0 - resource.fix_open_share) ** units
-        if fix > 0:
+        fix = [1.0 - (1.0 - resource.fix_open_share) ** n for n in units]
+        if any(fix):
             grid_street, stock = self.grid_street, self.stock
             touched = set(codes)
             open_now = [
                 p
                 for p in stock.ledger.open.values()
-                if p.category in touched and grid_street[p.grid] == street and not p.is_fixed
+                if p.category in touched and fix[grid_street[p.grid]] > 0 and not p.is_fixed
             ]
             for problem in open_now:
-                if self.fix_draw() < fix and not problem.is_fixed:
+                street = grid_street[problem.grid]
+                if self.fix_draw() < fix[street] and not problem.is_fixed:
                     stock.fix(problem, FIXED_BY_AREA_UNITS, STREET_TIER)
                     book.add("fixed", street, now)
                     self.fixed_by_category[problem.category] += 1
-        kept = (1.0 - resource.avert_share) ** units
-        for code in codes:
-            self.kept[street][code] *= kept
+        for street, n in enumerate(units):
+            if n:
+                book.add("effective", street, now, n)
+                kept = (1.0 - resource.avert_share) ** n
+                for code in codes:
+                    self.kept[street][code] *= kept
 
     def _averting(self, category: int, grid: int) -> bool:
         """The stock's ``averting`` seam: True if a resource keeps this problem from arising."""
