@@ -8,6 +8,8 @@ experiments/party/deliberation.py.
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -234,3 +236,31 @@ def test_bad_input_names_file_line_and_key(
     assert error.value.line == line + 1  # (after the base line)
     assert error.value.key_path == key
     assert message in error.value.message
+
+
+# -- the experiments, cut down ------------------------------------------------------------------
+def _experiment(name: str):
+    path = BASELINE.parent.parent / "experiments" / "party" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"party_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_the_paired_experiments_run_and_each_mechanism_acts() -> None:
+    """experiments/party/area_units.py and deliberation.py on one seed and 30 days: every
+    figure of both arms, and in the on arm the units avert problems and the halls settle some
+    (the 6- and 12-seed figures are in docs/policies.md)."""
+    area = _experiment("area_units")
+    deliberation = _experiment("deliberation")
+    for on, split, block, acted in (
+        (area.ON, area.by_category, "area_units", "problems_averted"),
+        (deliberation.ON, deliberation.by_scope, "deliberation", "settled"),
+    ):
+        runs, differences = area.paired([1], on, split, block, days=30)
+        assert list(runs["arm"]) == ["off", "on"]
+        figures = [c for c in runs.columns if c not in ("arm", "seed")]
+        assert len(figures) == 8 and runs[figures].notna().all().all()
+        assert differences[acted].iloc[0] > 0
