@@ -182,6 +182,21 @@ CONFIGS: dict[str, list[str]] = {
         *CLEAR,
         *SINGLE,
     ],
+    # Issue 29's party-building mechanisms, each against the baseline's problems (``--only
+    # party``): the area's units and community deliberation at their defaults.
+    "party: the baseline's problems": ["problems.enabled=true", *CLEAR, *SINGLE],
+    "party: area's units (the baseline's problems)": [
+        "problems.enabled=true",
+        "area_units.enabled=true",
+        *CLEAR,
+        *SINGLE,
+    ],
+    "party: deliberation (the baseline's problems)": [
+        "problems.enabled=true",
+        "deliberation.enabled=true",
+        *CLEAR,
+        *SINGLE,
+    ],
 }
 """Name -> overrides of the baseline. The first is the reference."""
 SHORT, LONG = 20, 120  # days of the instruction counts

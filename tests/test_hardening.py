@@ -1396,6 +1396,7 @@ BOUNDED_BY_A_CHECK = {
     ("Problems", "fix_probability"): "probabilities in [0, 1]",
     ("Problems", "resolved_if_fixed"): "probabilities in [0, 1]",
     ("SelfGovernance", "grid_coverage"): "shares in [0, 1]",
+    ("Resource", "streets"): "each count in [0, MAX_UNITS]",
     ("PlaceKind", "rates"): "each multiplier in [0, MAX_MULTIPLIER]",
     ("OldCompounds", "rates"): "each multiplier in [0, MAX_MULTIPLIER]",
     ("ResidentGroup", "rates"): "each multiplier in [0, MAX_MULTIPLIER]",

@@ -113,6 +113,8 @@ def test_a_switched_off_mechanism_is_not_built() -> None:
         "assessment",
         "workload",
         "volunteers",
+        "area_units",
+        "deliberation",
     ]
     assert [m.name for m in build(on)] == ["places", "problems"]  # the baseline has no groups
     every = govsim.load_scenario(

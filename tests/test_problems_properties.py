@@ -4,12 +4,15 @@ Random valid scenarios (those of ``test_ledger_properties.py``) get a random pro
 section (scopes, reporting rates, first-report delays, fix and resolution probabilities,
 giving up, paper closures) and a random mix of the policies that act on problems (grid
 patrols, monthly topics, self-governance, rankings, resource sinking), half of them
-pushed into overload. Every run must end with both ledgers balanced (the model checks
-them), and its tables must tell the same story:
+pushed into overload; the area's units and community deliberation are switched on at random
+(issue 29). Every run must end with both ledgers balanced (the model checks them, and the two
+mechanisms their books), and its tables must tell the same story:
 
 - every problem that arose is fixed or open, once; every case names a problem that arose;
 - no case was opened after its problem's fix; a problem's cases are its appeals;
-- a case closed after its problem's fix closed as fixed; the summary's block adds up.
+- a case closed after its problem's fix closed as fixed; the summary's block adds up;
+- the area's units' and deliberation's tables add up to their blocks and to the problems'
+  ``fixed_by``.
 """
 
 from __future__ import annotations
@@ -104,6 +107,26 @@ def problem_scenarios(draw) -> dict:
     for policy in policies:
         if policy["type"] == "resource_sinking" and draw(st.booleans()):
             policy |= {"powers_with_people": True, "district_share": draw(probabilities)}
+    if draw(st.booleans()):  # the area's units (issue 29)
+        data["area_units"] = {"enabled": True, "resources": {"r": {
+            "categories": draw(st.lists(st.sampled_from(names), min_size=1, max_size=2,
+                                        unique=True)),
+            "per_street": draw(st.integers(0, 3)), "join_day": draw(st.floats(0, 5)),
+            "lag_days": draw(st.floats(0, 10)), "fix_open_share": draw(probabilities),
+            "avert_share": draw(probabilities), "cost_yuan_per_month": draw(st.floats(0, 1e5)),
+        }}}  # fmt: skip
+    if draw(st.booleans()):  # community deliberation and small projects (issue 29)
+        some_kinds = st.lists(st.sampled_from(kinds), max_size=3, unique=True)
+        data["deliberation"] = {
+            "enabled": True,
+            "hall": {"coverage": draw(probabilities), "scopes": draw(some_kinds),
+                     "settle_probability": draw(probabilities),
+                     "delay_days": draw(st.floats(0, 10))},
+            "projects": {"per_community": draw(st.integers(0, 3)),
+                         "min_reports": draw(st.integers(1, 3)),
+                         "fix_probability": draw(probabilities),
+                         "deadline_days": draw(st.floats(0.1, 20)), "scopes": draw(some_kinds)},
+        }  # fmt: skip
     return data
 
 
@@ -132,6 +155,33 @@ def check_problem_tables(result: govsim.RunResult) -> None:
     assert block["appeals"] == len(linked) == int(problems["appeals"].sum())
     assert sum(block["fixed_by"].values()) == block["fixed"]
     assert sum(block["discovered_by"].values()) == block["arisen"]
+    check_party_tables(result)
+
+
+def check_party_tables(result: govsim.RunResult) -> None:
+    """The area's units' and deliberation's tables, summary blocks and the problems' fixed_by
+    tell the same story (issue 29)."""
+    fixed_by = result.summary["problems"]["fixed_by"]
+    units = result.summary["area_units"]
+    if units is None:
+        assert fixed_by["area_units"] == 0
+    else:
+        table = result.tables["area_units"]
+        assert fixed_by["area_units"] == units["problems_fixed"] == table["fixed"].sum()
+        assert units["problems_averted"] == table["averted"].sum()
+        assert units["units_joined"] == table["joined"].sum() >= units["units_in_effect"]
+        assert table["cost_yuan"].sum() == pytest.approx(units["cost_yuan"], rel=1e-6, abs=1e-6)
+    block = result.summary["deliberation"]
+    if block is None:
+        assert fixed_by["deliberation"] == fixed_by["project"] == 0
+        return
+    table, projects = result.tables["deliberation"], result.tables["deliberation_projects"]
+    assert fixed_by["deliberation"] == block["settled"] == table["settled"].sum()
+    assert fixed_by["project"] == block["projects_fixed"] == table["projects_fixed"].sum()
+    assert block["projects_chosen"] == len(projects) == table["projects_chosen"].sum()
+    assert (projects["outcome"] == "fixed").sum() == block["projects_fixed"]
+    assert (projects["outcome"] == "open").sum() == block["projects_under_way"]
+    assert block["settled"] + block["settled_otherwise_first"] <= table["settling"].sum()
 
 
 @settings(max_examples=60)

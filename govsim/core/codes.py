@@ -51,10 +51,23 @@ FIXED, NOT_FIXED, NOT_FIXABLE, CONSULTATION, ABANDONED_OUTCOME, OPEN_OUTCOME = r
 problems, where the model does not know whether the problem was fixed)."""
 NO_OUTCOME = -1
 
-FIXED_BY = ("grid", "street", "district", "department", "patrol", "topic", "self_governance")
+FIXED_BY = (
+    "grid",
+    "street",
+    "district",
+    "department",
+    "patrol",
+    "topic",
+    "self_governance",
+    "area_units",
+    "deliberation",
+    "project",
+)
 """Who fixed a problem: the tier of the case that fixed it, a case a grid patrol opened
-(whatever tier closed it), a monthly-topic programme, or the residents themselves."""
+(whatever tier closed it), a monthly-topic programme, the residents themselves, the area's
+units (驻区单位), a community's deliberation (议事协商) or its small project (民意立项)."""
 FIXED_BY_GRID, FIXED_BY_PATROL, FIXED_BY_TOPIC, FIXED_BY_SELF = 0, 4, 5, 6
+FIXED_BY_AREA_UNITS, FIXED_BY_DELIBERATION, FIXED_BY_PROJECT = 7, 8, 9
 NOT_FIXED_YET = -1
 """``Problem.fixed_by`` while the problem is open."""
 

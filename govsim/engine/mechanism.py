@@ -56,8 +56,8 @@ residents' events to the mechanism instead of the intake (one mechanism per run)
 ``run.case_column(name, make)`` adds a column to the cases table, made from each chunk's
 columns as the table is written. Where the residents' events fall is data too:
 ``run.placement`` (govsim/engine/agents/placement.py). A mechanism may offer a seam of its own
-to another (the problems stock's ``reporters``); the other finds it with
-``run.mechanism(name)``.
+to another (the problems stock's ``reporters`` and ``averting``); the other finds it
+with ``run.mechanism(name)``.
 
 Hooks are set with :func:`set_hook`. Two mechanisms may both listen to ``closing`` and
 ``abandoning`` (:data:`NOTIFICATIONS`: both are called, in order of installation); every

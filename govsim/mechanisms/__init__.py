@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from govsim.engine.mechanism import Mechanism
+from govsim.mechanisms.area_units import AreaUnitsMechanism
 from govsim.mechanisms.assessment import AssessmentMechanism
+from govsim.mechanisms.deliberation import DeliberationMechanism
 from govsim.mechanisms.groups import GroupsMechanism
 from govsim.mechanisms.places import PlacesMechanism
 from govsim.mechanisms.problems import ProblemsMechanism
-from govsim.mechanisms.workload import WorkloadMechanism
 from govsim.mechanisms.volunteers import VolunteersMechanism
+from govsim.mechanisms.workload import WorkloadMechanism
 
 if TYPE_CHECKING:
     from govsim.scenario.schema import Scenario
@@ -30,6 +32,8 @@ BUILT_IN: tuple[type[Mechanism], ...] = (
     AssessmentMechanism,
     WorkloadMechanism,
     VolunteersMechanism,
+    AreaUnitsMechanism,
+    DeliberationMechanism,
 )
 """The built-in mechanisms, in their order of installation."""
 

@@ -53,13 +53,15 @@ from govsim.core.parameters import (
 )
 from govsim.policies import Policy
 from govsim.policies.whistle import Whistle
+from govsim.scenario.area_units import AreaUnits
 from govsim.scenario.assessment import Assessment
 from govsim.scenario.city_names import synthetic_names
+from govsim.scenario.deliberation import Deliberation
 from govsim.scenario.groups import ResidentGroups
 from govsim.scenario.places import GridKindName, Places
 from govsim.scenario.problems import CategoryProblems, Problems
-from govsim.scenario.workload import Workload
 from govsim.scenario.volunteers import Volunteers
+from govsim.scenario.workload import Workload
 
 TerritorialTierName = Literal["grid", "street", "district"]
 ChannelName = Literal["hotline", "online", "patrol"]
@@ -272,6 +274,15 @@ class City(Strict):
                         f"{level} names must be unique; repeated: {', '.join(dupes[:5])}"
                     )
         return self
+
+    def street_names(self) -> list[str]:
+        """The names of the city's streets, in layout order."""
+        if self.synthetic is not None:
+            spec = self.synthetic
+            return synthetic_names(
+                spec.districts, spec.streets, spec.grids, spec.district_names, spec.street_names
+            )[1]
+        return [s.name for d in self.districts or [] for s in d.streets]
 
     def grid_names(self) -> list[str]:
         """The names of the city's grids, in layout order (synthetic: as
@@ -866,6 +877,8 @@ class Scenario(Strict):
     assessment: Assessment = Field(default_factory=Assessment)
     workload: Workload = Field(default_factory=Workload)
     volunteers: Volunteers = Field(default_factory=Volunteers)
+    area_units: AreaUnits = Field(default_factory=AreaUnits)
+    deliberation: Deliberation = Field(default_factory=Deliberation)
     output: Output = Field(default_factory=Output)
     policies: list[Policy] = Field(
         default_factory=list,
@@ -977,6 +990,9 @@ class Scenario(Strict):
         self._check_places(names)
         self._check_assessment()
         self._check_volunteers(names)
+        if self.area_units.enabled:  # (the streets' names only then)
+            self.area_units.check(self.problems.enabled, names, self.city.street_names())
+        self.deliberation.check(self.problems.enabled, list(self.problems.scopes))
         kinds = set(self.problems.scopes)
         for i, c in enumerate(self.categories):
             unknown = sorted(set(c.problem.scope) - kinds)

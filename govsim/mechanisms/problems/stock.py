@@ -4,8 +4,10 @@ The residents' arrival process (:mod:`govsim.engine.agents.residents`) draws eve
 category as before; here each event is either a consultation (a case at once, no problem
 behind it) or a new problem. A problem
 
-1. may be solved by its residents without an appeal (self-governance), or found by a grid
-   patrol before anyone reports it (its first case then comes from the patrol);
+1. may not arise where a mechanism averts it (:attr:`ProblemStock.averting`: the area's
+   units' resources), may be solved by its residents without an appeal (self-governance), or
+   found by a grid patrol before anyone reports it (its first case then comes from the
+   patrol);
 2. is otherwise first reported ``first_report_delay`` after it arose;
 3. while unfixed, is reported again at its scope's ``reporting_rate`` (a Poisson process):
    duplicates while a case is open, repeat appeals after a case closed without fixing it,
@@ -187,6 +189,11 @@ class ProblemStock:
         """Set by a mechanism whose own people may make a closing visit (with ``set_hook``: one
         owner): the factor on the fix probability of closing ``case`` at ``tier`` (the same
         draw). None: the units' own probabilities."""
+        self.averting: Callable[[int, int], bool] | None = None
+        """Set by a mechanism that lowers the rate of new problems where it acts (the area's
+        units, govsim/mechanisms/area_units/; ``set_hook``: one owner): ``averting(category,
+        grid)`` is True if a problem about to arise does not (drawn after prevention, before
+        its scope). None: every problem arises as without it."""
 
     # -- arising -------------------------------------------------------------------------
     def arise(self, category: int, grid: int, resident: int, channel: int) -> None:
@@ -210,6 +217,9 @@ class ProblemStock:
             intake.create_decided(category, grid, resident, channel, -1, needed_tier, route, True)
             return
         if controls.on and self._prevented(category, grid):
+            return
+        averting = self.averting
+        if averting is not None and averting(category, grid):
             return
         cdf = self.scope_cdf[category]
         scope = 0
