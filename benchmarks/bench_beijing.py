@@ -15,7 +15,8 @@ cases per wall second, peak resident memory of the process, size of the case tab
 Required: at most 600 s and at most 4 GB. ``--days`` shortens the horizon for a quick
 look (the verdict then says it is not the full year).
 
-Usage: ``python benchmarks/bench_beijing.py [--days 366] [--out DIR]``.
+Usage: ``python benchmarks/bench_beijing.py [--days 366] [--out DIR] [--people-and-party]``
+(the last adds issue 29's parts, whose limit is the same 4 GB).
 """
 
 from __future__ import annotations
@@ -47,9 +48,23 @@ MECHANISMS = [
 ]
 BRANCHES = {"departments": ["market_regulation", "housing", "public_security"], "staff_share": 0.3}
 STREET_POWERS = {"type": "street_powers", "assessment": True, "veto": True}
+# Issue 29's parts (``--people-and-party``): grid workers on duty 08-20 with other duties (those
+# of benchmarks/bench_mechanisms.py), party members at every grid, the area's units and
+# community deliberation at their defaults, and sinking with its people.
+PEOPLE_AND_PARTY = [
+    "workload.enabled=true",
+    "workload.tiers={grid: {hours: [8, 20], duties: ["
+    "{name: visits, hours_per_week: 12, cuttable: false}, {name: reporting, hours_per_week: 8}, "
+    "{name: tasks_passed_down, hours_per_week: 6}, "
+    "{name: meeting, hours_per_week: 2, at: {weekdays: [0], start: 9}}]}}",
+    "volunteers={enabled: true, registered: 20, turnout: 0.2, "
+    "categories: [housing, public_services, other]}",
+    "area_units.enabled=true",
+    "deliberation.enabled=true",
+]
 
 
-def scenario_with_policies(days: float | None, mechanisms: bool = True):
+def scenario_with_policies(days: float | None, mechanisms: bool = True, party: bool = False):
     import govsim
 
     policies = yaml.safe_load(COMPARISON.read_text(encoding="utf-8"))["variants"][VARIANT][
@@ -60,18 +75,24 @@ def scenario_with_policies(days: float | None, mechanisms: bool = True):
             if policy["type"] == "whistle_blowing":
                 policy["branches"] = BRANCHES
         policies = [*policies, STREET_POWERS]
+    if party:
+        for policy in policies:
+            if policy["type"] == "resource_sinking":
+                policy["powers_with_people"] = True
     own = [p.model_dump(mode="json") for p in govsim.load_scenario(SCENARIO).policies]
     overrides = [f"policies={json.dumps(own + policies)}", *(MECHANISMS if mechanisms else [])]
+    if party:
+        overrides += PEOPLE_AND_PARTY
     if days is not None:
         overrides.append(f"days={days}")
     return govsim.load_scenario(SCENARIO, overrides)
 
 
-def run(days: float | None, out: Path, mechanisms: bool = True) -> dict:
+def run(days: float | None, out: Path, mechanisms: bool = True, party: bool = False) -> dict:
     import govsim
     from govsim.core.io import output_folder
 
-    scenario = scenario_with_policies(days, mechanisms)
+    scenario = scenario_with_policies(days, mechanisms, party)
 
     def timed() -> dict:
         # As `govsim run` does: tables streamed into a temporary folder, renamed at the end.
@@ -112,11 +133,18 @@ def main() -> None:
         action="store_true",
         help="only the comparison's policies, not problems, coordination, branches, powers",
     )
+    parser.add_argument(
+        "--people-and-party",
+        action="store_true",
+        help="also issue 29's parts: duty hours, party members, the area's units, deliberation, "
+        "sinking with its people",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         days = None if args.child[0] == "-" else float(args.child[0])
-        h.emit(run(days, Path(args.child[1]), args.child[2] == "all"))
+        mode = args.child[2]
+        h.emit(run(days, Path(args.child[1]), mode != "policies", mode == "party"))
         return
 
     with tempfile.TemporaryDirectory(prefix="govsim-beijing-") as tmp:
@@ -125,7 +153,7 @@ def main() -> None:
             str(Path(__file__).resolve()),
             "-" if args.days is None else str(args.days),
             str(out),
-            "policies" if args.policies_only else "all",
+            "policies" if args.policies_only else "party" if args.people_and_party else "all",
         )
     mechanisms = "problems and coordination on" if r["problems"] else "policies only"
     print(

@@ -197,6 +197,26 @@ CONFIGS: dict[str, list[str]] = {
         *CLEAR,
         *SINGLE,
     ],
+    # Issue 29 together (``--only "issue 29"``): every part on at once (people at work with the
+    # grid's duty hours and other duties, sinking with its people, party members, the area's
+    # units, deliberation) against the same city with them off and sinking in its old mode.
+    "issue 29 off (the baseline's problems, old sinking)": [
+        "problems.enabled=true",
+        SINKING % "false",
+        *CLEAR,
+        *SINGLE,
+    ],
+    "issue 29 together (the baseline's problems)": [
+        "problems.enabled=true",
+        SINKING % "true",
+        WORKLOAD,
+        GRID_DUTY,
+        VOLUNTEERS,
+        "area_units.enabled=true",
+        "deliberation.enabled=true",
+        *CLEAR,
+        *SINGLE,
+    ],
 }
 """Name -> overrides of the baseline. The first is the reference."""
 SHORT, LONG = 20, 120  # days of the instruction counts

@@ -366,6 +366,8 @@ def place_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     if not draw(st.sampled_from([True, True, False])):
         data["problems"]["enabled"] = False
         data["policies"] = []  # some act on problems only
+        for section in ("area_units", "deliberation"):  # (these need problems)
+            data.pop(section, None)
     names = [c["name"] for c in data["categories"]]
     kinds = ("community", "village", "key_unit", "road")
     multipliers = st.dictionaries(st.sampled_from(names), st.floats(0, 4), max_size=len(names))

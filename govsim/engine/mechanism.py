@@ -2,7 +2,8 @@
 
 The engine runs the seven steps of a case (:mod:`govsim.engine.agents`). A mechanism adds
 something to them: problems behind the appeals (:mod:`govsim.mechanisms.problems`) is the
-first; units answering to their assessment or people at work would be others. The run
+first; units answering to their assessment, people at work (duty hours) and party-building
+are others (:data:`govsim.mechanisms.BUILT_IN` lists them). The run
 (:class:`govsim.engine.run.Run`) is given its mechanisms and names none of them. A
 mechanism has a life cycle, called by the run in this order (the shape of desmod's
 components, with their elaboration and result hooks):

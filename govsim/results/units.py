@@ -77,6 +77,15 @@ METRICS: dict[str, MetricStyle] = {
         "most backlogged street over median street", "ratio"
     ),
     "equity_backlog_gini": MetricStyle("Gini of streets' backlog per resident", "0-1"),
+    "volunteer_hours": MetricStyle("party members' hours in sessions", "member-hours"),
+    "volunteer_cases": MetricStyle("orders party members visited", "visits"),
+    "volunteer_utilisation": MetricStyle("party members' time on orders", "%", 100.0),
+    "area_units_fixed": MetricStyle("open problems the area's units fixed", "problems"),
+    "area_units_averted": MetricStyle("problems the area's units kept from arising", "problems"),
+    "area_units_cost_yuan": MetricStyle("cost of the area's units' resources", "yuan"),
+    "deliberation_settled": MetricStyle("problems settled by residents' deliberation", "problems"),
+    "projects_chosen": MetricStyle("small projects chosen (民意立项)", "projects"),
+    "projects_fixed": MetricStyle("small projects that fixed their problem", "projects"),
     **{
         f"workload_{tier}_{figure}": style
         for tier in ("grid", "street", "district", "department")
