@@ -51,12 +51,16 @@ STREET_POWERS = {"type": "street_powers", "assessment": True, "veto": True}
 # Issue 29's parts (``--people-and-party``): grid workers on duty 08-20 with other duties (those
 # of benchmarks/bench_mechanisms.py), party members at every grid, the area's units and
 # community deliberation at their defaults, and sinking with its people.
-PEOPLE_AND_PARTY = [
-    "workload.enabled=true",
+GRID_DUTY = (
     "workload.tiers={grid: {hours: [8, 20], duties: ["
     "{name: visits, hours_per_week: 12, cuttable: false}, {name: reporting, hours_per_week: 8}, "
     "{name: tasks_passed_down, hours_per_week: 6}, "
-    "{name: meeting, hours_per_week: 2, at: {weekdays: [0], start: 9}}]}}",
+    "{name: meeting, hours_per_week: 2, at: {weekdays: [0], start: 9}}]}}"
+)
+"""The grids' duty hours and other duties; without them (``--round-the-clock``) every unit is
+on duty at every hour: the workload mechanism's bookkeeping alone, the same cases."""
+PEOPLE_AND_PARTY = [
+    "workload.enabled=true",
     "volunteers={enabled: true, registered: 20, turnout: 0.2, "
     "categories: [housing, public_services, other]}",
     "area_units.enabled=true",
@@ -64,7 +68,9 @@ PEOPLE_AND_PARTY = [
 ]
 
 
-def scenario_with_policies(days: float | None, mechanisms: bool = True, party: bool = False):
+def scenario_with_policies(
+    days: float | None, mechanisms: bool = True, party: bool = False, duty: bool = True
+):
     import govsim
 
     policies = yaml.safe_load(COMPARISON.read_text(encoding="utf-8"))["variants"][VARIANT][
@@ -82,17 +88,19 @@ def scenario_with_policies(days: float | None, mechanisms: bool = True, party: b
     own = [p.model_dump(mode="json") for p in govsim.load_scenario(SCENARIO).policies]
     overrides = [f"policies={json.dumps(own + policies)}", *(MECHANISMS if mechanisms else [])]
     if party:
-        overrides += PEOPLE_AND_PARTY
+        overrides += [*PEOPLE_AND_PARTY, *([GRID_DUTY] if duty else [])]
     if days is not None:
         overrides.append(f"days={days}")
     return govsim.load_scenario(SCENARIO, overrides)
 
 
-def run(days: float | None, out: Path, mechanisms: bool = True, party: bool = False) -> dict:
+def run(
+    days: float | None, out: Path, mechanisms: bool = True, party: bool = False, duty: bool = True
+) -> dict:
     import govsim
     from govsim.core.io import output_folder
 
-    scenario = scenario_with_policies(days, mechanisms, party)
+    scenario = scenario_with_policies(days, mechanisms, party, duty)
 
     def timed() -> dict:
         # As `govsim run` does: tables streamed into a temporary folder, renamed at the end.
@@ -139,12 +147,18 @@ def main() -> None:
         help="also issue 29's parts: duty hours, party members, the area's units, deliberation, "
         "sinking with its people",
     )
+    parser.add_argument(
+        "--round-the-clock",
+        action="store_true",
+        help="with --people-and-party: every unit on duty at every hour, no other duties",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         days = None if args.child[0] == "-" else float(args.child[0])
         mode = args.child[2]
-        h.emit(run(days, Path(args.child[1]), mode != "policies", mode == "party"))
+        party = mode.startswith("party")
+        h.emit(run(days, Path(args.child[1]), mode != "policies", party, mode != "party-24h"))
         return
 
     with tempfile.TemporaryDirectory(prefix="govsim-beijing-") as tmp:
@@ -153,7 +167,11 @@ def main() -> None:
             str(Path(__file__).resolve()),
             "-" if args.days is None else str(args.days),
             str(out),
-            "policies" if args.policies_only else "party" if args.people_and_party else "all",
+            "policies"
+            if args.policies_only
+            else ("party-24h" if args.round_the_clock else "party")
+            if args.people_and_party
+            else "all",
         )
     mechanisms = "problems and coordination on" if r["problems"] else "policies only"
     print(
