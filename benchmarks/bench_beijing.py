@@ -11,18 +11,22 @@ and problem tables are streamed to parquet as they finish (into a temporary fold
 at the end), then the time series, KPIs and summary are written. One process, one core.
 
 Reported: cases created, wall seconds (model build, event loop, output tables, files),
-cases per wall second, peak resident memory of the process, size of the case table.
-Required: at most 600 s and at most 4 GB. ``--days`` shortens the horizon for a quick
+cases per wall second, peak resident memory of the process, size of the case table, and the
+cost per case against the leanest SimPy model of an M/M/c queue (``bench_mmc.py``'s), run
+in the same invocation: ``--mmc-runs`` fresh processes before the Beijing run and as many
+after it, their median cost per customer. Required: at most 600 s, at most 4 GB, and at most
+3.0x the lean model's cost per case (issue 30). ``--days`` shortens the horizon for a quick
 look (the verdict then says it is not the full year).
 
-Usage: ``python benchmarks/bench_beijing.py [--days 366] [--out DIR] [--people-and-party]``
-(the last adds issue 29's parts, whose limit is the same 4 GB).
+Usage: ``python benchmarks/bench_beijing.py [--days 366] [--out DIR] [--people-and-party]
+[--mmc-runs 3]`` (``--people-and-party`` adds issue 29's parts, whose limit is the same 4 GB).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import tempfile
 from pathlib import Path
 
@@ -35,6 +39,9 @@ COMPARISON = ROOT / "experiments" / "policy_comparison.yaml"
 VARIANT = "all_combined"
 MAX_SECONDS = 600
 MAX_MEMORY_MB = 4096
+MAX_COST_RATIO = 3.0
+"""Beijing's wall seconds per case over the lean SimPy model's per customer (issue 30)."""
+MMC = Path(__file__).resolve().parent / "bench_mmc.py"
 
 
 MECHANISMS = [
@@ -152,6 +159,12 @@ def main() -> None:
         action="store_true",
         help="with --people-and-party: every unit on duty at every hour, no other duties",
     )
+    parser.add_argument(
+        "--mmc-runs",
+        type=int,
+        default=3,
+        help="lean SimPy M/M/c runs before and after the Beijing run (each; 0: none)",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -161,6 +174,7 @@ def main() -> None:
         h.emit(run(days, Path(args.child[1]), mode != "policies", party, mode != "party-24h"))
         return
 
+    lean = [h.child(str(MMC), "simpy") for _ in range(args.mmc_runs)]
     with tempfile.TemporaryDirectory(prefix="govsim-beijing-") as tmp:
         out = Path(args.out) if args.out else Path(tmp)
         r = h.child(
@@ -173,6 +187,7 @@ def main() -> None:
             if args.people_and_party
             else "all",
         )
+    lean += [h.child(str(MMC), "simpy") for _ in range(args.mmc_runs)]
     mechanisms = "problems and coordination on" if r["problems"] else "policies only"
     print(
         f"beijing.yaml, {r['days']:g} days, {mechanisms}, policies {', '.join(r['policies'])}; "
@@ -190,15 +205,26 @@ def main() -> None:
     )
     print(f"  case table         {r['case_table_mb']:>12,.0f} MB  parquet")
     print(f"  rates              {json.dumps(r['rates'])}")
+    checks: list[tuple[str, float, float, str]] = [
+        ("wall", r["wall_seconds"], MAX_SECONDS, "{:,.0f}"),
+        ("peak RSS", r["rss_peak_mb"], MAX_MEMORY_MB, "{:,.0f}"),
+    ]
+    if lean:
+        per_customer = statistics.median(x["wall_seconds"] / x["cases"] for x in lean)
+        per_case = r["wall_seconds"] / r["cases"]
+        print(
+            f"  lean SimPy M/M/c   {1 / per_customer:>12,.0f} customers per second "
+            f"(median of {len(lean)} runs, {args.mmc_runs} before and {args.mmc_runs} after)"
+        )
+        checks.append(
+            ("cost per case / lean SimPy", per_case / per_customer, MAX_COST_RATIO, "{:.2f}x")
+        )
     full = args.days is None
-    for label, value, limit in (
-        ("wall", r["wall_seconds"], MAX_SECONDS),
-        ("peak RSS", r["rss_peak_mb"], MAX_MEMORY_MB),
-    ):
+    for label, value, limit, fmt in checks:
         verdict = "ok" if value <= limit else "BELOW REQUIREMENT"
         if not full:
             verdict += " (shortened horizon: not the full-year figure)"
-        print(f"{label} {value:,.0f} (required <= {limit:,}): {verdict}")
+        print(f"{label} {fmt.format(value)} (required <= {fmt.format(limit)}): {verdict}")
 
 
 if __name__ == "__main__":
