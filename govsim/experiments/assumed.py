@@ -34,6 +34,7 @@ from govsim.core.parameters import Distribution
 
 MARK = "assumed"
 UNUSED_CV = ("exponential", "deterministic")
+STRICT = 1e-9
 PathPart = str | int
 Path_ = tuple[PathPart, ...]
 
@@ -207,14 +208,17 @@ def parameter_field(chain: Chain) -> tuple[type, str, FieldInfo] | None:
 
 
 def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
+    """``[low, high]`` of the field (a strict bound moved inside by 1e-9)."""
     low = high = None
     for m in info.metadata:
-        for attr in ("ge", "gt"):
-            if getattr(m, attr, None) is not None:
-                low = float(getattr(m, attr))
-        for attr in ("le", "lt"):
-            if getattr(m, attr, None) is not None:
-                high = float(getattr(m, attr))
+        if getattr(m, "ge", None) is not None:
+            low = float(m.ge)
+        if getattr(m, "gt", None) is not None:
+            low = float(m.gt) + STRICT
+        if getattr(m, "le", None) is not None:
+            high = float(m.le)
+        if getattr(m, "lt", None) is not None:
+            high = float(m.lt) - STRICT
     return low, high
 
 
@@ -373,10 +377,12 @@ def policy_parameters(experiment_path: str | Path, variants: list[str]) -> Found
                 policy=kind,
                 policy_path=("variants", name, "policies", i),
             )
-            for item in [*part.parameters, *part.excluded]:
-                if item.name not in seen:
-                    seen.add(item.name)
-                    (found.parameters if isinstance(item, Assumed) else found.excluded).append(
-                        item  # type: ignore[arg-type]
-                    )
+            for parameter in part.parameters:
+                if parameter.name not in seen:
+                    seen.add(parameter.name)
+                    found.parameters.append(parameter)
+            for excluded in part.excluded:
+                if excluded.name not in seen:
+                    seen.add(excluded.name)
+                    found.excluded.append(excluded)
     return found

@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -73,6 +73,8 @@ class Screening:
     """Seeds per design point."""
     nominal_replications: int = 10
     outcomes: tuple[str, ...] = OUTCOMES
+    only: tuple[str, ...] | None = None
+    """Screen only these parameters (by name); None: every assumed parameter."""
 
 
 @dataclass
@@ -101,7 +103,13 @@ def discover(screening: Screening) -> tuple[list[Assumed], list[Excluded]]:
     scenario = (screening.comparison.parent / experiment.scenario).resolve()
     own = scenario_parameters(scenario)
     policies = policy_parameters(screening.comparison, list(screening.variants))
-    return own.parameters + policies.parameters, own.excluded + policies.excluded
+    factors = own.parameters + policies.parameters
+    if screening.only is not None:
+        unknown = sorted(set(screening.only) - {f.name for f in factors})
+        if unknown:
+            raise UserInputError(f"not assumed parameters of the comparison: {unknown}")
+        factors = [f for f in factors if f.name in screening.only]
+    return factors, own.excluded + policies.excluded
 
 
 def morris_design(n_factors: int, screening: Screening) -> np.ndarray:
@@ -141,7 +149,8 @@ def point_overrides(
     factors: list[Assumed], row: np.ndarray, data: dict[str, Any]
 ) -> list[Override]:
     """The scenario's overrides at one design point (its policies' factors apart)."""
-    overrides, compositions = [], {}
+    overrides: list[Override] = []
+    compositions: dict[tuple[Any, ...], dict[Any, tuple[Assumed, float]]] = {}
     for parameter, m in zip(factors, row, strict=False):
         if parameter.policy is not None:
             continue
@@ -320,7 +329,8 @@ def differences(results: pd.DataFrame, contrasts: tuple[tuple[str, str], ...]) -
     rows = []
     for variant, reference in contrasts:
         diff = (table[variant] - table[reference]).rename("value").reset_index()
-        for (sample, metric), group in diff.groupby(["sample", "metric"]):
+        for key, group in diff.groupby(["sample", "metric"]):
+            sample, metric = cast(tuple[int, str], key)  # the group key of two levels
             values = group["value"].to_numpy(dtype=float)
             rows.append(
                 {
