@@ -145,6 +145,8 @@ def test_flip_criterion_on_a_synthetic_result() -> None:
     rows = sensitivity.flips(document)
     assert [r["parameter"] for r in rows] == ["flips"]
     assert rows[0]["seen"]  # its low end's mean has the other sign
+    reach = {r["parameter"]: r["above_noise"] for r in sensitivity.candidates(document)}
+    assert reach == {"flips": True, "noisy": False}  # "noisy" reaches it within the noise
     unsigned = {**document["conclusions"][0], "mean": 1.0, "ci_low": -4.0, "ci_high": 6.0}
     rows = sensitivity.flips({**document, "conclusions": [unsigned]})
     assert {r["parameter"] for r in rows} == {"flips", "small"}  # mu*/2 >= half-width 5

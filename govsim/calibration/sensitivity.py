@@ -58,9 +58,10 @@ def sign(conclusion: dict[str, Any]) -> int:
     return 1 if low > 0 else -1 if high < 0 else 0
 
 
-def flips(document: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per (conclusion, parameter) that can flip it (module docstring), largest mu*
-    first within a conclusion."""
+def candidates(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per (conclusion, parameter) whose half range reaches the conclusion's size
+    (criterion 1), with ``above_noise`` (criterion 2) and ``seen`` (an end's mean has the other
+    sign), largest mu* first within a conclusion."""
     indices = document["indices"]
     rows = []
     for c in document["conclusions"]:
@@ -72,16 +73,27 @@ def flips(document: dict[str, Any]) -> list[dict[str, Any]]:
         size = abs(c["mean"]) if s else (c["ci_high"] - c["ci_low"]) / 2
         found = []
         for i in mine:
-            if i["parameter"] == DUMMY:
-                continue
-            above_noise = i["mu_star"] - i["mu_star_conf"] > dummy
-            if not (above_noise and i["mu_star"] / 2 >= size):
+            if i["parameter"] == DUMMY or i["mu_star"] / 2 < size:
                 continue
             ends = [e for e in (i["low_mean"], i["high_mean"]) if e is not None]
-            seen = bool(s) and any(e * s < 0 for e in ends)
-            found.append({**i, "sign": s, "effect": c["mean"], "dummy": dummy, "seen": seen})
+            found.append(
+                {
+                    **i,
+                    "sign": s,
+                    "effect": c["mean"],
+                    "dummy": dummy,
+                    "above_noise": i["mu_star"] - i["mu_star_conf"] > dummy,
+                    "seen": bool(s) and any(e * s < 0 for e in ends),
+                }
+            )
         rows.extend(sorted(found, key=lambda r: -r["mu_star"]))
     return rows
+
+
+def flips(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The (conclusion, parameter) pairs that can flip it: both criteria of the module
+    docstring."""
+    return [r for r in candidates(document) if r["above_noise"]]
 
 
 def _fmt(outcome: str, value: float | None) -> str:
@@ -116,32 +128,50 @@ def table(document: dict[str, Any] | None = None) -> str:
         f"{p.get('workers', 1)} worker; `{p['command']}`). Outcomes: paired differences at the "
         "same seed. A parameter can flip a conclusion when half its range moves the difference "
         "by at least the conclusion's size (mu*/2 >= |E|) and its effect stands above the "
-        "dummy's (mu* - conf > mu* of the dummy); `govsim.calibration.sensitivity`.",
+        "dummy's (mu* - conf > mu* of the dummy, a change of seeds); those that reach it only "
+        "within the noise are counted apart (the screening cannot rule them out). Beside each "
+        "conclusion: the share of the design's points (every assumed parameter somewhere in "
+        "its range, one seed) where the difference has the nominal sign; "
+        "`govsim.calibration.sensitivity`.",
         "",
-        "| conclusion | outcome | nominal difference (95% CI) | can flip it: parameter (mu*; "
-        "mean at its low / high end) |",
-        "| --- | --- | --- | --- |",
+        "| conclusion | outcome | nominal difference (95% CI) | same sign at the design's "
+        "points (10th-90th percentile) | can flip it: parameter (mu*; mean at its low / high "
+        "end) | reach it within the noise |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
-    flipping = flips(document)
+    rows = candidates(document)
     for c in document["conclusions"]:
         o = c["outcome"]
         label = UNITS.get(o, (o,))[0]
-        mine = [f for f in flipping if f["contrast"] == c["contrast"] and f["outcome"] == o]
+        mine = [r for r in rows if r["contrast"] == c["contrast"] and r["outcome"] == o]
+        above = [r for r in mine if r["above_noise"]]
+        within = [r for r in mine if not r["above_noise"]]
         s = sign(c)
         shown = "; ".join(
             f"`{f['parameter']}` ({_mu(o, f['mu_star'])}; {_fmt(o, f['low_mean'])} / "
             f"{_fmt(o, f['high_mean'])}{', flipped at an end' if f['seen'] else ''})"
-            for f in mine[:4]
+            for f in above[:4]
         )
-        more = f"; and {len(mine) - 4} more" if len(mine) > 4 else ""
-        if not mine:
+        shown += f"; and {len(above) - 4} more" if len(above) > 4 else ""
+        if not above:
             shown = "none"
         elif not s:
             shown = "no sign to flip; can make an effect appear: " + shown
+        noise = (
+            f"{len(within)} (largest `{within[0]['parameter']}`, {_mu(o, within[0]['mu_star'])})"
+            if within
+            else "0"
+        )
         nominal = f"{_fmt(o, c['mean'])} ({_fmt(o, c['ci_low'])}, {_fmt(o, c['ci_high'])})" + (
             "" if s else ", no sign"
         )
-        lines.append(f"| {c['contrast']} | {label} | {nominal} | {shown}{more} |")
+        share = c.get("points_same_sign")
+        spread = (
+            f"{share:.0%} ({_fmt(o, c['points_p10'])} to {_fmt(o, c['points_p90'])})"
+            if share is not None
+            else "-"
+        )
+        lines.append(f"| {c['contrast']} | {label} | {nominal} | {spread} | {shown} | {noise} |")
     lines += [
         "",
         "Largest mu* per conclusion (sigma beside it: interactions and curvature; the dummy's "

@@ -360,6 +360,8 @@ def analyse(the_plan: Plan, results: pd.DataFrame) -> dict[str, Any]:
         by_sample = group.set_index("sample")
         nominal = by_sample.loc[the_plan.nominal, "values"]
         ci = mean_ci(np.asarray(nominal, dtype=float))
+        y = by_sample["value"].reindex(range(len(x))).to_numpy(dtype=float)
+        finite = y[np.isfinite(y)]
         conclusions.append(
             {
                 "contrast": contrast,
@@ -368,9 +370,14 @@ def analyse(the_plan: Plan, results: pd.DataFrame) -> dict[str, Any]:
                 "ci_low": ci.low,
                 "ci_high": ci.high,
                 "n": ci.n,
+                "points": int(len(finite)),
+                "points_same_sign": float(np.mean(np.sign(finite) == np.sign(ci.mean)))
+                if len(finite)
+                else None,
+                "points_p10": float(np.quantile(finite, 0.1)) if len(finite) else None,
+                "points_p90": float(np.quantile(finite, 0.9)) if len(finite) else None,
             }
         )
-        y = by_sample["value"].reindex(range(len(x))).to_numpy(dtype=float)
         if not np.all(np.isfinite(y)):
             y = np.where(np.isfinite(y), y, np.nanmean(y))  # a point without such cases
         found = morris.analyze(problem, x, y, num_levels=screening.levels, seed=screening.seed)
@@ -404,6 +411,12 @@ def write_result(
     """The screening's JSON (design, seeds, date, wall time, parameters, indices), atomically."""
     screening = the_plan.screening
     settings = {k: v for k, v in asdict(screening).items() if k != "comparison"}
+    stamp = fingerprint(the_plan.tasks)
+    before = json.loads(path.read_text()).get("provenance", {}) if path.is_file() else {}
+    if before.get("fingerprint") == stamp and runs_made < len(the_plan.tasks):
+        # a resumed screening: its time is that of the calls that made its runs
+        wall_seconds += before.get("wall_seconds", 0.0)
+        runs_made += before.get("runs_made", 0)
     document = {
         "provenance": {
             "comparison": str(_relative(screening.comparison)),
@@ -415,6 +428,7 @@ def write_result(
             "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "wall_seconds": round(wall_seconds, 1),
             "runs_made": runs_made,
+            "fingerprint": stamp,
             "workers": workers,
             "command": "python experiments/sensitivity/assumed.py",
         },
