@@ -42,10 +42,20 @@ CONTRASTS = (
 )
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of at least 1")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trajectories", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--trajectories", type=_positive, default=4)
+    parser.add_argument("--workers", type=_positive, default=1)
     parser.add_argument("--force", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "sensitivity-assumed")
     parser.add_argument("--result", type=Path, default=sensitivity.RESULT)
