@@ -16,7 +16,8 @@ no run. What is not a number (a kind of distribution, a clock, a list of shapes)
 parameter at 0 (no range at +-50%) is listed apart, with why it is not screened. A policy's
 parameters are found the same way in each variant's policies (the experiment file's comments,
 then the policy's schema), as one parameter per policy type and key that acts in every
-variant carrying that policy.
+variant carrying that policy; a scenario's own ``policies`` are left out (the shipped
+comparison's base scenario has none).
 """
 
 from __future__ import annotations

@@ -215,6 +215,8 @@ def plan(screening: Screening) -> Plan:
         Override("output.cases_table", False, SOURCE),
     ]
     seeds = point_seeds(screening)
+    # a variant's policies follow the base scenario's own (as in an experiment), unmoved
+    base_policies = [p.model_dump(mode="json") for p in source.build(common).policies]
     nominal_row = np.ones(len(factors) + 1)
     points = [*enumerate(multipliers), (result.nominal, nominal_row)]
     for sample, row in points:
@@ -225,7 +227,7 @@ def plan(screening: Screening) -> Plan:
         own = point_overrides(factors, row, source.data)
         for name in screening.variants:
             specs = experiment.variants[name].policies
-            policies = point_policies(factors, row, specs) if specs else []
+            policies = base_policies + point_policies(factors, row, specs) if specs else []
             scenario = source.build(
                 [*common, *own, *([Override("policies", policies, SOURCE)] if policies else [])]
             )
