@@ -416,8 +416,9 @@ def write_result(
     stamp = fingerprint(the_plan.tasks)
     before = json.loads(path.read_text()).get("provenance", {}) if path.is_file() else {}
     if before.get("fingerprint") == stamp and runs_made < len(the_plan.tasks):
-        # a resumed screening: its time is that of the calls that made its runs
-        wall_seconds += before.get("wall_seconds", 0.0)
+        # a resumed screening: its time is that of the calls that made its runs (a call that
+        # made none only analysed them again)
+        wall_seconds = before.get("wall_seconds", 0.0) + (wall_seconds if runs_made else 0.0)
         runs_made += before.get("runs_made", 0)
     document = {
         "provenance": {
@@ -452,9 +453,37 @@ def write_result(
         ],
         **analysed,
     }
-    text = json.dumps(document, indent=1, default=_plain) + "\n"
+    text = _dumps(document)
     atomic_write(path, lambda p: Path(p).write_text(text))
     return document
+
+
+def _dumps(document: dict[str, Any]) -> str:
+    """The JSON with one line per parameter, conclusion and index row, numbers to 6
+    significant digits (a diff shows what moved)."""
+
+    def short(value: Any) -> Any:
+        if isinstance(value, float) and math.isfinite(value):
+            return float(f"{value:.6g}")
+        if isinstance(value, dict):
+            return {k: short(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [short(v) for v in value]
+        return value
+
+    parts = []
+    for key, value in document.items():
+        if isinstance(value, list):
+            rows = ",\n  ".join(json.dumps(short(v), default=_plain) for v in value)
+            parts.append(f' "{key}": [\n  {rows}\n ]')
+        elif isinstance(value, dict):
+            rows = ",\n  ".join(
+                f"{json.dumps(k)}: {json.dumps(short(v), default=_plain)}" for k, v in value.items()
+            )
+            parts.append(f' "{key}": {{\n  {rows}\n }}')
+        else:
+            parts.append(f' "{key}": {json.dumps(short(value), default=_plain)}')
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def timed(function: Callable[[], Any]) -> tuple[Any, float]:
