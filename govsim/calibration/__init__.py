@@ -15,6 +15,8 @@ One job per module:
 - :mod:`~govsim.calibration.verify`: each target as a :class:`Check`;
 - :mod:`~govsim.calibration.scenario_yaml`: fitted values written in place (ruamel.yaml);
 - :mod:`~govsim.calibration.figures`, :mod:`~govsim.calibration.report`: the report;
+- :mod:`~govsim.calibration.sensitivity`: the conclusions' sensitivity to the assumed
+  parameters (the stored Morris screening of :mod:`govsim.experiments.screening`);
 - :mod:`~govsim.calibration.calibrate`: the whole run; :mod:`~govsim.app.calibration_commands`: the
   command.
 """

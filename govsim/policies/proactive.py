@@ -51,9 +51,11 @@ class MonthlyTopic(PolicySpec):
         None, description="Fixed topic list, taken in order; null: pick by last month's volume."
     )
     lag_days: float = Field(
-        30.0, ge=0, le=MAX_DAYS, description="Days of work before the arrival rate falls."
+        30.0, ge=0, le=MAX_DAYS, description="Days of work before the arrival rate falls; assumed."
     )
-    efficacy: float = Field(0.3, ge=0, le=1, description="Share of the topic's appeals prevented.")
+    efficacy: float = Field(
+        0.3, ge=0, le=1, description="Share of the topic's appeals prevented; assumed."
+    )
     half_life_days: float | None = Field(
         None, gt=0, le=MAX_DAYS, description="Half-life of the efficacy (days); null: it lasts."
     )
@@ -61,7 +63,7 @@ class MonthlyTopic(PolicySpec):
         0,
         ge=0,
         le=MAX_UNIT_STAFF,
-        description="Street staff per street taken off cases during the lag (people).",
+        description="Street staff per street taken off cases during the lag (people); assumed.",
     )
     cost_yuan: float = Field(
         0.0,
@@ -172,10 +174,13 @@ class GridPatrol(PolicySpec):
         0.0, ge=0, le=MAX_DAYS, description="When patrols start (days from the start)."
     )
     time_share: float = Field(
-        0.2, ge=0, lt=1, description="Share of grid workers' time spent on patrol."
+        0.2, ge=0, lt=1, description="Share of grid workers' time spent on patrol; assumed."
     )
     detection: float = Field(
-        0.3, ge=0, le=1, description="Share of issues found on patrol before anyone reports them."
+        0.3,
+        ge=0,
+        le=1,
+        description="Share of issues found on patrol before anyone reports them; assumed.",
     )
     categories: list[str] | None = Field(
         None, description="Categories patrols can find; null: all."

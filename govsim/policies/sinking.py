@@ -49,20 +49,23 @@ class ResourceSinking(PolicySpec):
         0.0, ge=0, le=MAX_DAYS, description="When the staff move (days from the start)."
     )
     department_share: float = Field(
-        0.2, ge=0, le=1, description="Share of each department's staff that moves down."
+        0.2, ge=0, le=1, description="Share of each department's staff that moves down; assumed."
     )
     district_share: float = Field(
-        0.0, ge=0, le=1, description="Share of each district's staff that moves down."
+        0.0, ge=0, le=1, description="Share of each district's staff that moves down; assumed."
     )
     to_grids: float = Field(
-        0.5, ge=0, le=1, description="Share of the movers who go to grids; the rest go to streets."
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the movers who go to grids; the rest go to streets. Assumed.",
     )
     powers: float = Field(
         0.5,
         ge=0,
         le=1,
         description="Share of cases beyond a tier's powers that the movers let it close (per tier "
-        "step).",
+        "step); assumed.",
     )
     categories: list[str] | None = Field(
         None, description="Categories whose powers move down; null: all."

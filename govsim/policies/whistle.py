@@ -99,7 +99,7 @@ class Whistle(Strict):
         ge=0,
         le=1,
         description="Share of eligible cases (beyond the street's powers, category with a "
-        "department) whistled.",
+        "department) whistled; assumed.",
     )
     categories: list[str] | None = Field(
         None, description="Categories a street may whistle for; null: all with `whistle: true`."
@@ -125,7 +125,7 @@ class Whistle(Strict):
         None, description="Departments' local branches per district; null: none."
     )
     precision: float = Field(
-        1.0, gt=0, le=1, description="Probability the right department is summoned."
+        1.0, gt=0, le=1, description="Probability the right department is summoned; assumed."
     )
     monthly_cap: int | None = Field(
         None,
