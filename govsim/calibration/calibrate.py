@@ -39,6 +39,7 @@ from govsim.core.io import FolderInUse, check_output_file, check_subfolder, reso
 from govsim.experiments.design import replication_seeds
 from govsim.experiments.executors import Executor
 from govsim.scenario.loader import load_scenario
+from govsim.scenario.schema import Scenario
 
 VERIFY_ROOTS = {"beijing": 2024, "beijing-2019": 2019}
 HAIDIAN_ROOT, FULL_YEAR_ROOT, SCALE_CHECK_ROOT = 2013, 77, 4242
@@ -194,23 +195,14 @@ def calibrate(
     reps = options.replications
     runs: dict[str, list[Measurement]] = {}
     full = {name: load_scenario(files.scenario(name)) for name in FITTED_SCENARIOS}
-    for name, root in VERIFY_ROOTS.items():
+    for name in VERIFY_ROOTS:
         t0 = time.perf_counter()
-        copy = scaled_copy(full[name])
-        f = scale_factor(full[name], copy)
-        tasks = [
-            CalibrationTask(f"{name} r{r}", copy, seed, f)
-            for r, seed in enumerate(replication_seeds(root, reps))
-        ]
-        runs[name] = run_tasks(tasks, executor, f"verify {name}", progress)
+        runs[name] = run_tasks(
+            verification_tasks(full[name], name, reps), executor, f"verify {name}", progress
+        )
         say(f"[verify] {name}: {reps} scaled years in {time.perf_counter() - t0:.0f} s")
     t0 = time.perf_counter()
-    haidian = load_scenario(files.scenario("haidian"), ["days=30"])
-    tasks = [
-        CalibrationTask(f"haidian r{r}", haidian, seed, 1.0)
-        for r, seed in enumerate(replication_seeds(HAIDIAN_ROOT, max(2, reps - 2)))
-    ]
-    runs["haidian"] = run_tasks(tasks, executor, "verify haidian", progress)
+    runs["haidian"] = run_tasks(haidian_tasks(files, reps), executor, "verify haidian", progress)
     say(
         f"[verify] haidian: {len(runs['haidian'])} runs of 30 days in "
         f"{time.perf_counter() - t0:.0f} s"
@@ -261,6 +253,25 @@ def calibrate(
     judged = [c for c in checks if c.passed is not None]
     failed = [f"{c.scenario}: {c.target}" for c in judged if not c.passed]
     return Outcome(out, len(judged), failed, wall)
+
+
+def verification_tasks(full: Scenario, name: str, reps: int) -> list[CalibrationTask]:
+    """The verification's years of a Beijing scenario's scaled copy (seeds from its root)."""
+    copy = scaled_copy(full)
+    f = scale_factor(full, copy)
+    return [
+        CalibrationTask(f"{name} r{r}", copy, seed, f)
+        for r, seed in enumerate(replication_seeds(VERIFY_ROOTS[name], reps))
+    ]
+
+
+def haidian_tasks(files: CalibrationFiles, reps: int) -> list[CalibrationTask]:
+    """The verification's 30-day runs of Haidian at full scale (max(2, reps - 2) of them)."""
+    haidian = load_scenario(files.scenario("haidian"), ["days=30"])
+    return [
+        CalibrationTask(f"haidian r{r}", haidian, seed, 1.0)
+        for r, seed in enumerate(replication_seeds(HAIDIAN_ROOT, max(2, reps - 2)))
+    ]
 
 
 def run_scale_check(

@@ -152,6 +152,9 @@ class Measurement:
     sim_wall: float
     """Seconds the simulation alone took (its summary's performance block)."""
     pilot: PilotSample | None = None
+    dispatch_minutes: float = float("nan")
+    """Mean minutes from creation to dispatch of the work orders (the hotline stage: the wait
+    for an operator and the talk; none for an online appeal)."""
 
     def total(self, column: str) -> int:
         """A :class:`CategoryCounts` field summed over categories."""
@@ -268,6 +271,9 @@ def measure(result: RunResult, task: CalibrationTask, started: float) -> Measure
         wall=time.perf_counter() - started,
         sim_wall=float((summary.get("performance") or {}).get("wall_seconds") or float("nan")),
         pilot=_pilot(cases, scenario) if task.pilot else None,
+        dispatch_minutes=float((work["dispatched"] - work["created"]).mean() * 60)
+        if len(work)
+        else float("nan"),
     )
 
 
