@@ -110,6 +110,10 @@ def seasonality(ctx: PredictionContext) -> list[float]:
 
 
 # -- the predictions -------------------------------------------------------------------------
+GOVERNANCE_UNTOUCHED = (
+    "`governance_prevention` is fitted to October only (276/852, closed form (1 - g)^5 x the "
+    "street's October/May without a response); no count between May and October enters a fit."
+)
 NO_RESPONSE_FIT = (
     "No fit solves for a response: the fits set the category rates (volume, mix), the "
     "consultation level, the resolution level, the satisfaction model and the operators' "
@@ -155,9 +159,7 @@ PREDICTIONS: tuple[Prediction, ...] = (
         setting="Fact (c) (`experiments/calibration/fact_c_governance.yaml`): the 2019 scaled "
         "copy from May to October 2019, ranking from the end of May, the governance response "
         "on; one listed street per run (the calibration's fact runs). " + GOVERNANCE_READING,
-        untouched="`governance_prevention` is fitted to October only (276/852, closed form "
-        "(1 - g)^5 x the street's October/May without a response); no count between May and "
-        "October enters a fit.",
+        untouched=GOVERNANCE_UNTOUCHED,
         measure=governance_index("2019-06"),
         fmt="{:.3f}",
         miss_means="the prevention's constant monthly share (a geometric fall from the end of "
@@ -170,7 +172,7 @@ PREDICTIONS: tuple[Prediction, ...] = (
         tolerance=Tolerance("points", 0.10),
         setting="As the June prediction: fact (c)'s runs with the governance response. "
         + GOVERNANCE_READING,
-        untouched="As June's: only October (276) is fitted.",
+        untouched=GOVERNANCE_UNTOUCHED,
         measure=governance_index("2019-07"),
         fmt="{:.3f}",
         miss_means="the prevention's constant monthly share does not follow the published "

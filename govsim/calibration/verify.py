@@ -10,7 +10,7 @@ beside it. The rates are those of work orders, from :mod:`govsim.core.rates` via
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,7 @@ from govsim.calibration.expected import (
     shift_plan,
 )
 from govsim.calibration.measure import Measurement
+from govsim.calibration.predictions import ROLES, Role
 from govsim.calibration.targets import (
     CONSULTATION_TARGET,
     CONTACTS_A_DAY_2024,
@@ -80,6 +81,15 @@ class Check:
     """The value, when it is not a number."""
     ci_note: str | None = None
     """Shown in the CI column of an exact value instead of "exact"."""
+    figure: float | None = None
+    """The published value as a number (the calibration plot), where it is one."""
+    role: Role | None = field(kw_only=True)
+    """input, fitted or predicted (:mod:`~govsim.calibration.predictions`); None only for a
+    row shown for information (not judged). No default: every check states its role."""
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES and not (self.role is None and self.passed is None):
+            raise ValueError(f"{self.target}: a judged check needs a role in {ROLES}")
 
     def cells(self) -> list[str]:
         e = self.estimate
@@ -93,6 +103,7 @@ class Check:
         verdict = {True: "pass", False: "**FAIL**", None: "info"}[self.passed]
         return [
             self.target,
+            self.role or "-",
             self.published,
             self.source,
             str(value),
@@ -112,12 +123,24 @@ def relative(
     fmt: str = "{:,.0f}",
     tol: float = 0.05,
     how: str = "",
+    *,
+    role: Role,
 ) -> Check:
     """A volume or share: passes within ``tol`` relative."""
     value = figure.value if isinstance(figure, Figure) else figure
     ok = abs(est.mean / value - 1) <= tol
     return Check(
-        scenario, target, fmt.format(value), source, est, f"±{tol:.0%} relative", ok, fmt, how
+        scenario,
+        target,
+        fmt.format(value),
+        source,
+        est,
+        f"±{tol:.0%} relative",
+        ok,
+        fmt,
+        how,
+        figure=float(value),
+        role=role,
     )
 
 
@@ -130,6 +153,8 @@ def points(
     tol: float = 0.02,
     how: str = "",
     upper: float | None = None,
+    *,
+    role: Role,
 ) -> Check:
     """A rate: passes within ``tol`` (absolute, percentage points), at most ``upper``."""
     value = figure.value
@@ -145,6 +170,8 @@ def points(
         ok,
         "{:.2%}",
         how,
+        figure=value,
+        role=role,
     )
 
 
@@ -157,8 +184,8 @@ def info(
     how: str = "",
     source: str = "",
 ) -> Check:
-    """A figure shown for comparison, not judged."""
-    return Check(scenario, target, published, source, est, "", None, fmt, how)
+    """A figure shown for comparison, not judged (no role)."""
+    return Check(scenario, target, published, source, est, "", None, fmt, how, role=None)
 
 
 # -- Beijing 2024 and 2019 ------------------------------------------------------------------
@@ -180,6 +207,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
             volume,
             how=f"E[first contacts] = {e_first:,.0f} (exact integral); "
             f"x {k.mean:.4f} contacts per first contact (simulated)",
+            role="fitted",
         )
     )
     checks.append(
@@ -190,6 +218,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
             mean_ci([c / f for c in contacts]),
             volume,
             how=f"simulated year of the 1:{1 / f:.1f} copy, count / {f:.5f}",
+            role="fitted",
         )
     )
     if name == "beijing":
@@ -201,6 +230,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
                 mean_ci([c / f / full.days for c in contacts]),
                 volume,
                 how="simulated year / 366 days",
+                role="fitted",
             )
         )
     consult = [run.consultation_share for run in runs]
@@ -213,6 +243,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
                 mean_ci(consult),
                 cite("consult"),
                 fmt="{:.2%}",
+                role="fitted",
             )
         )
         checks.append(
@@ -223,6 +254,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
                 mean_ci([1 - x for x in consult]),
                 cite("consult"),
                 fmt="{:.2%}",
+                role="fitted",
             )
         )
     else:
@@ -233,6 +265,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
                 WORK_ORDERS_2019,
                 mean_ci([run.total("work_orders") / f for run in runs]),
                 cite("appeals_2019"),
+                role="fitted",
             )
         )
         checks.append(
@@ -243,6 +276,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
                 mean_ci(consult),
                 cite("appeals_2019") + " (1 - 2.52 / 6.96)",
                 fmt="{:.2%}",
+                role="fitted",
             )
         )
         checks.append(
@@ -256,6 +290,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
                 None,
                 "{:.2%}",
                 "the 2019-specific figure above is used for 2019; see the notes",
+                role=None,
             )
         )
     for group, share in mix_targets(name).items():
@@ -269,6 +304,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
                 cite("mix"),
                 fmt="{:.2%}",
                 how="heating + other utilities" if group == "public_services" else "",
+                role="fitted",
             )
         )
     checks += _shape_checks(name, full, runs)
@@ -284,6 +320,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
                 cite(target.source),
                 upper=1.0 if rate == "response" else None,
                 how="valid callbacks of dispatched cases created in the year",
+                role="predicted" if rate == "response" else "fitted",
             )
         )
     if name == "beijing-2019":
@@ -337,6 +374,7 @@ def _shape_checks(name: str, full: Scenario, runs: Sequence[Measurement]) -> lis
             all(h in (9, 10) for h in am),
             "{:.0f}",
             ci_note=f"every run: {sorted(set(am))}",
+            role="input",
         ),
         Check(
             name,
@@ -348,6 +386,7 @@ def _shape_checks(name: str, full: Scenario, runs: Sequence[Measurement]) -> lis
             all(h in (14, 15) for h in pm),
             "{:.0f}",
             ci_note=f"every run: {sorted(set(pm))}",
+            role="input",
         ),
         Check(
             name,
@@ -358,6 +397,7 @@ def _shape_checks(name: str, full: Scenario, runs: Sequence[Measurement]) -> lis
             "> 1",
             weekday.low > 1,
             "{:.3f}",
+            role="input",
         ),
         Check(
             name,
@@ -369,6 +409,7 @@ def _shape_checks(name: str, full: Scenario, runs: Sequence[Measurement]) -> lis
             window == published_window,
             "{}",
             text=window,
+            role="input",
         ),
         Check(
             name,
@@ -380,6 +421,7 @@ def _shape_checks(name: str, full: Scenario, runs: Sequence[Measurement]) -> lis
             heating.low > 1,
             "{:.2f}",
             "assumed size: 10",
+            role="input",
         ),
     ]
 
@@ -406,6 +448,7 @@ def _hotline_and_structure_checks(
             f"in {low}-{high}",
             low <= peak <= high,
             "{:.0f}",
+            role="input",
         ),
         Check(
             name,
@@ -416,6 +459,7 @@ def _hotline_and_structure_checks(
             f"<= {SEATS.value}",
             peak <= SEATS.value,
             "{:.0f}",
+            role="input",
         ),
         relative(
             name,
@@ -424,6 +468,7 @@ def _hotline_and_structure_checks(
             exact(operator_headcount(plan)),
             cite("operators"),
             how="assumed 40-hour week",
+            role="fitted",
         ),
         relative(
             name,
@@ -433,6 +478,7 @@ def _hotline_and_structure_checks(
             cite("operators"),
             fmt="{:.2f}",
             how=f"operator utilisation {np.mean([run.hotline_utilisation for run in runs]):.1%}",
+            role="input",
         ),
         Check(
             name,
@@ -443,6 +489,8 @@ def _hotline_and_structure_checks(
             "exact",
             len(layout.districts) == DISTRICTS.value,
             "{:.0f}",
+            figure=DISTRICTS.value,
+            role="input",
         ),
         Check(
             name,
@@ -453,6 +501,8 @@ def _hotline_and_structure_checks(
             "exact",
             len(layout.streets) == STREETS.value,
             "{:.0f}",
+            figure=STREETS.value,
+            role="input",
         ),
         Check(
             name,
@@ -464,6 +514,7 @@ def _hotline_and_structure_checks(
             departments == CORE_DEPARTMENTS,
             "{:.0f}",
             ci_note=", ".join(sorted(departments)),
+            role="input",
         ),
     ]
 
@@ -480,6 +531,7 @@ def verify_full_scale(name: str, run: Measurement) -> list[Check]:
             one_run(contacts),
             cite(VOLUME[name].source),
             how=how,
+            role="fitted",
         )
     ]
     if name == "beijing-2019":
@@ -491,6 +543,7 @@ def verify_full_scale(name: str, run: Measurement) -> list[Check]:
                 one_run(run.total("work_orders")),
                 cite("appeals_2019"),
                 how=how,
+                role="fitted",
             )
         )
     checks.append(
@@ -502,6 +555,7 @@ def verify_full_scale(name: str, run: Measurement) -> list[Check]:
             cite(CONSULTATION_TARGET[name].source),
             fmt="{:.2%}",
             how=how,
+            role="fitted",
         )
     )
     for rate, target in RATES[name].items():
@@ -514,6 +568,7 @@ def verify_full_scale(name: str, run: Measurement) -> list[Check]:
                 cite(target.source),
                 upper=1.0 if rate == "response" else None,
                 how=how,
+                role="predicted" if rate == "response" else "fitted",
             )
         )
     return checks
@@ -538,6 +593,8 @@ def verify_haidian(scenario: Scenario, runs: Sequence[Measurement]) -> list[Chec
             "exact",
             value == published,
             "{:,.0f}",
+            figure=published,
+            role="input",
         )
 
     checks = [
@@ -584,6 +641,7 @@ def verify_haidian(scenario: Scenario, runs: Sequence[Measurement]) -> list[Chec
                 upper=1.0 if rate == "response" else None,
                 how="consistency check at full scale; the figure is city-wide, none is published "
                 "for Haidian",
+                role="predicted" if rate == "response" else "fitted",
             )
         )
     checks.append(

@@ -1,0 +1,197 @@
+"""Fast guard of the predictions and the roles of the calibration's targets (issue 30).
+
+- every prediction names its source, tolerance, setting, why no fit touched it and what a
+  miss would say, under a unique key;
+- no prediction's figure is one a fit solves against (the figures fit.py and facts.py read,
+  and the targets fitted.json's records state);
+- every check of verify.py states its role (a keyword without a default), and a judged
+  check cannot go without one;
+- the judge's hit and miss at the edges of each kind of band;
+- the report's role column, its predictions headline with the misses, its Predictions
+  section and the sensitivity section's place.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT
+
+from govsim.calibration import facts, fit, targets
+from govsim.calibration.files import CalibrationFiles
+from govsim.calibration.predicted import all_predictions
+from govsim.calibration.predictions import (
+    ROLES,
+    Prediction,
+    Tolerance,
+    judge,
+    source_of,
+)
+from govsim.calibration.report import ReportInputs, report_text
+from govsim.calibration.targets import Figure
+from govsim.calibration.verify import Check, exact, info, points, relative
+from govsim.core.intervals import mean_ci
+
+FILES = CalibrationFiles(REPO_ROOT)
+PREDICTIONS = all_predictions()
+
+
+# -- the definitions -------------------------------------------------------------------------
+def test_every_prediction_is_stated_in_full() -> None:
+    assert len({p.key for p in PREDICTIONS}) == len(PREDICTIONS) >= 5
+    for p in PREDICTIONS:
+        assert isinstance(p.published, Figure) and p.published.unit, p.key
+        assert source_of(p.published.source).text, p.key
+        assert p.tolerance.kind in ("points", "relative", "range"), p.key
+        low, high = p.tolerance.band(p.published.value)
+        assert low < high, p.key
+        assert len(p.setting) > 40 and len(p.untouched) > 40, p.key
+        assert callable(p.measure), p.key
+    own = [p for p in PREDICTIONS if p.measure.__module__.endswith("predict_current")]
+    assert own and all(len(p.miss_means) > 40 for p in own)
+
+
+def _fitted_figures() -> list[Figure]:
+    """The figures the fits read: ``NAME.value``, ``NAME[...].value``, ``NAME[...]["k"].value``
+    in fit.py and facts.py, NAME a figure or a table of figures in targets.py."""
+    found: list[Figure] = []
+    pattern = re.compile(r"\b([A-Z][A-Z0-9_]+)((?:\[[^\]]+\])*)\.value")
+    for module in (fit, facts):
+        source = Path(str(module.__file__)).read_text(encoding="utf-8")
+        for name, index in pattern.findall(source):
+            obj = getattr(targets, name, None)
+            keys = re.findall(r"\[([^\]]+)\]", index)
+            candidates = [obj]
+            for key in keys:
+                literal = key.strip("\"'")
+                nxt = []
+                for c in candidates:
+                    if not isinstance(c, dict):
+                        continue
+                    nxt += [c[literal]] if key[0] in "\"'" and literal in c else list(c.values())
+                candidates = nxt
+            found += [c for c in candidates if isinstance(c, Figure)]
+    return found
+
+
+def test_no_prediction_is_a_fitted_figure() -> None:
+    fitted = _fitted_figures()
+    # the reader finds what the fits are known to use (the guard guards something)
+    assert targets.RATES["beijing"]["resolution"] in fitted
+    assert targets.GOVERNANCE_STREET["2019-10"] in fitted
+    assert targets.RATES["beijing"]["response"] not in fitted
+    texts = json.loads(FILES.fitted.read_text(encoding="utf-8"))
+    records = " ".join(
+        f"{r.get('method', '')} {r.get('residual', '')}"
+        for r in texts.get("records", []) + texts.get("fact_records", [])
+    )
+    for p in PREDICTIONS:
+        figure = p.published
+        assert all(
+            not (figure.source == f.source and abs(figure.value - f.value) < 1e-9) for f in fitted
+        ), p.key
+        value = figure.value
+        forms = [f"{value:.2%}", f"{value * 100:.1f}%"] if value <= 1 else [f"{value:g}"]
+        for form in forms:
+            assert not re.search(rf"(?<![\d.]){re.escape(form)}(?![\d])", records), (p.key, form)
+
+
+# -- roles -----------------------------------------------------------------------------------
+def test_every_check_in_verify_states_its_role() -> None:
+    tree = ast.parse(Path(Check.__module__.replace(".", "/") + ".py").read_text(encoding="utf-8"))
+    calls = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") in (
+            "Check",
+            "relative",
+            "points",
+        ):
+            calls += 1
+            assert any(k.arg == "role" for k in node.keywords), ast.unparse(node)[:80]
+    assert calls > 20
+    with pytest.raises(TypeError):
+        Check("s", "t", "1", "", exact(1), "exact", True)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="role"):
+        Check("s", "t", "1", "", exact(1), "exact", True, role=None)
+    assert info("s", "t", "-", exact(1), "{}").role is None
+    assert set(ROLES) == {"input", "fitted", "predicted"}
+
+
+# -- the judge -------------------------------------------------------------------------------
+def _prediction(tolerance: Tolerance, value: float = 0.5, miss: str = "") -> Prediction:
+    return Prediction(
+        key="k",
+        target="a target",
+        published=Figure(value, "share", "rates_2024"),
+        tolerance=tolerance,
+        setting="s",
+        untouched="u",
+        measure=lambda ctx: [],
+        miss_means=miss,
+    )
+
+
+@pytest.mark.parametrize(
+    ("tolerance", "published", "inside", "outside"),
+    [
+        (Tolerance("points", 0.25), 0.5, (0.25, 0.75), (0.2499, 0.7501)),
+        (Tolerance("relative", 0.25), 4.0, (3.0, 5.0), (2.999, 5.001)),
+        (Tolerance("range", low=1.0, high=2.0), 1.5, (1.0, 2.0), (0.999, 2.001)),
+    ],
+)
+def test_judge_at_the_band_edges(tolerance, published, inside, outside) -> None:
+    p = _prediction(tolerance, published)
+    for edge in inside:
+        assert judge(p, [edge, edge]).hit
+    for beyond in outside:
+        assert not judge(p, [beyond, beyond]).hit
+    verdict = judge(p, [inside[0], inside[1]])
+    assert verdict.estimate.n == 2 and verdict.estimate.low < verdict.estimate.mean
+
+
+# -- the report ------------------------------------------------------------------------------
+def test_report_has_roles_and_the_predictions_headline(tmp_path) -> None:
+    figure = targets.RATES["beijing"]["resolution"]
+    checks = [
+        points("beijing", "resolution", figure, mean_ci([0.97, 0.971]), "[r]", role="fitted"),
+        relative("beijing", "volume", 10.0, mean_ci([10.0, 10.1]), "[v]", role="fitted"),
+        Check("beijing", "districts", "16", "[s]", exact(16), "exact", True, role="input"),
+        info("beijing", "not a target", "-", exact(1), "{:.0f}"),
+    ]
+    hit = judge(_prediction(Tolerance("points", 0.1)), [0.5, 0.52])
+    miss = judge(
+        _prediction(Tolerance("points", 0.1), miss="the model's street falls too slowly."),
+        [0.9, 0.92],
+    )
+    inputs = ReportInputs(
+        mode="quick",
+        checks=checks,
+        reps=2,
+        scale=0.06,
+        speed=1e4,
+        overview=tmp_path / "calibration" / "o.png",
+        scale_check=None,
+        facts=None,
+        fit_records=[],
+        wall=60.0,
+        predictions=[hit, miss],
+        sensitivity="| parameter | flips |\n| --- | --- |\n| x | yes |\n",
+    )
+    text = report_text(inputs, FILES, tmp_path / "calibration.md")
+    assert "**1 of 2 predictions within tolerance.**" in text
+    assert "the model's street falls too slowly." in text
+    assert "2 of 2 fitted targets reproduced." in text and "1 of 1 inputs as written." in text
+    assert "| target | role | published |" in text
+    assert "| districts | input | 16 |" in text and "| not a target | - |" in text
+    assert "## Predictions" in text and "**MISS**" in text and "| hit |" in text
+    assert "## Sensitivity of the conclusions" in text
+    skipped = report_text(
+        ReportInputs(**{**inputs.__dict__, "predictions": None, "sensitivity": None}),
+        FILES,
+        tmp_path / "calibration.md",
+    )
+    assert "Predictions not run" in skipped and "## Sensitivity" not in skipped
