@@ -6,7 +6,8 @@
   and the targets fitted.json's records state);
 - every check of verify.py states its role (a keyword without a default), and a judged
   check cannot go without one;
-- the judge's hit and miss at the edges of each kind of band;
+- the judge's hit and miss at the edges of each kind of band; the measures on synthetic
+  runs (the runs they reuse), and the prediction step's order and verdicts;
 - the report's role column, its predictions headline with the misses, its Predictions
   section and the sensitivity section's place.
 """
@@ -14,19 +15,24 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
+import pandas as pd
 import pytest
 from conftest import REPO_ROOT
 
-from govsim.calibration import facts, fit, targets
+from govsim.calibration import facts, fit, predict_current, targets
 from govsim.calibration.files import CalibrationFiles
 from govsim.calibration.predicted import all_predictions
 from govsim.calibration.predictions import (
     ROLES,
     Prediction,
+    PredictionContext,
     Tolerance,
     judge,
     source_of,
@@ -37,6 +43,8 @@ from govsim.calibration.verify import Check, exact, info, points, relative
 from govsim.core.intervals import mean_ci
 
 FILES = CalibrationFiles(REPO_ROOT)
+calibrate_module = importlib.import_module("govsim.calibration.calibrate")  # the package
+# exports the function calibrate under the module's name
 PREDICTIONS = all_predictions()
 
 
@@ -195,3 +203,46 @@ def test_report_has_roles_and_the_predictions_headline(tmp_path) -> None:
         tmp_path / "calibration.md",
     )
     assert "Predictions not run" in skipped and "## Sensitivity" not in skipped
+
+
+# -- the measures, on synthetic runs ---------------------------------------------------------
+def _context(runs: dict) -> PredictionContext:
+    return PredictionContext(FILES, 2, executor=None, runs=runs)  # type: ignore[arg-type]
+
+
+def test_measures_read_the_runs_they_reuse() -> None:
+    dates = pd.date_range("2024-01-01", "2024-12-31", freq="D")
+    level = np.where(dates.month.isin([7, 8, 9]), 1.2, 1.0)  # the third quarter 20% higher
+    daily = pd.DataFrame({"other": level * 100, "heating": level * 10}, index=dates)
+    year = SimpleNamespace(
+        daily=daily,
+        dispatch_minutes=4.5,
+        work_orders=SimpleNamespace(rate=lambda name: {"response": 0.99}[name]),
+    )
+    months = ("2019-05", "2019-06", "2019-07", "2019-08", "2019-09", "2019-10")
+    counts = dict(zip(months, (100, 80, 50, 40, 35, 30), strict=True))
+    street = SimpleNamespace(
+        variant="governance_response",
+        replication=0,
+        governance={"2019-05": ["s1"]},
+        street_month={(m, "s1"): n for m, n in counts.items()},
+    )
+    other = SimpleNamespace(**{**street.__dict__, "variant": "ranking_only"})
+    ctx = _context({"beijing": [year, year], "haidian": [year], "fact c": [street, other]})
+    assert predict_current.seasonality(ctx) == pytest.approx([1.2, 1.2])
+    assert predict_current.dispatch_minutes(ctx) == [4.5, 4.5]
+    assert predict_current.response_beijing(ctx) == [0.99, 0.99]
+    assert predict_current.response_haidian(ctx) == [0.99]
+    assert predict_current.governance_index("2019-06")(ctx) == [0.8]
+    assert predict_current.governance_index("2019-07")(ctx) == [0.5]
+
+
+def test_run_predictions_judges_each_in_order(monkeypatch) -> None:
+    first = _prediction(Tolerance("points", 0.1))
+    second = Prediction(**{**first.__dict__, "key": "k2", "measure": lambda ctx: [0.9, 0.95]})
+    first = Prediction(**{**first.__dict__, "measure": lambda ctx: [0.5, 0.55]})
+    monkeypatch.setattr(calibrate_module, "all_predictions", lambda: (first, second))
+    said: list[str] = []
+    verdicts = calibrate_module.run_predictions(_context({}), said.append)
+    assert [(v.prediction.key, v.hit) for v in verdicts] == [("k", True), ("k2", False)]
+    assert "MISS" in said[1] and "hit" in said[0]

@@ -12,7 +12,11 @@ One job per module:
   on the experiment executors;
 - :mod:`~govsim.calibration.fit`: the scenario fits (closed forms, scipy);
 - :mod:`~govsim.calibration.facts`: the stylized facts as experiments, and their fits;
-- :mod:`~govsim.calibration.verify`: each target as a :class:`Check`;
+- :mod:`~govsim.calibration.verify`: each target as a :class:`Check`, with its role (input,
+  fitted, predicted);
+- :mod:`~govsim.calibration.predictions`: a prediction (a published figure no fit touched,
+  stated before its run) and its verdict; :mod:`~govsim.calibration.predicted`: the list;
+  :mod:`~govsim.calibration.predict_current`: those in the calibrated settings as they are;
 - :mod:`~govsim.calibration.scenario_yaml`: fitted values written in place (ruamel.yaml);
 - :mod:`~govsim.calibration.figures`, :mod:`~govsim.calibration.report`: the report;
 - :mod:`~govsim.calibration.calibrate`: the whole run; :mod:`~govsim.app.calibration_commands`: the
