@@ -287,7 +287,7 @@ def predictions(verdicts: Sequence[Verdict], path: Path) -> Path:
         ax.set_ylim(min(values) - 0.15 * span, max(values) + 0.15 * span)
         ax.set_xlim(-0.5, 1.0)
         ax.set_xticks([])
-        ax.set_ylabel(p.published.unit, fontsize=8)
+        ax.set_ylabel(_wrap(p.published.unit, 30), fontsize=8)
         ax.set_title(_wrap(p.target, 45), fontsize=9)
         ax.legend(fontsize=6, loc="best")
         ax.grid(alpha=0.3, axis="y")
@@ -318,7 +318,7 @@ def calibration_plot(checks: Sequence[Check], verdicts: Sequence[Verdict], path:
     for v in verdicts:
         e = v.estimate
         points["predicted"].append(
-            (v.prediction.published.value, e.mean, e.low, e.high, v.prediction.target)
+            (v.prediction.published.value, e.mean, e.low, e.high, v.prediction.key)
         )
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5))
     everything = [x for pts in points.values() for x in pts if x[0] > 0 and x[1] > 0]
@@ -355,6 +355,9 @@ def calibration_plot(checks: Sequence[Check], verdicts: Sequence[Verdict], path:
             ms=5,
             label=label,
         )
+        if role == "predicted":
+            for x, y, (*_, key) in zip(ratio, ys, pts, strict=True):
+                right.annotate(key, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7)
     left.set_xscale("log")
     left.set_yscale("log")
     left.set_xlabel("published")
@@ -367,6 +370,7 @@ def calibration_plot(checks: Sequence[Check], verdicts: Sequence[Verdict], path:
     right.set_yticks([0, 1, 2], ["input", "fitted", "predicted"])
     right.set_xlabel("simulated / published (bars: 95% CI)")
     right.set_title("every judged target, by role")
+    right.legend(fontsize=7, loc="lower right")
     right.grid(alpha=0.3, axis="x")
     fig.suptitle("Calibration plot: fitted and predicted targets", fontsize=11)
     fig.tight_layout()

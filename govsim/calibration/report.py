@@ -476,7 +476,8 @@ def facts_text(facts: Facts, out: Path) -> str:
     lines.append(
         f"More than halved within five months: {'reproduced' if ok else 'NOT reproduced'}. "
         "Without the response the street falls back only by regression to the mean (it was "
-        "chosen for its high May).\n"
+        "chosen for its high May). October is fitted; the months between are predictions "
+        "(under Predictions above).\n"
     )
     return "\n".join(lines)
 
