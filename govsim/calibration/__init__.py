@@ -10,6 +10,7 @@ One job per module:
 - :mod:`~govsim.calibration.scaling`: population-scaled copies of a city;
 - :mod:`~govsim.calibration.measure`: one run into a typed :class:`Measurement`; many runs
   on the experiment executors;
+- :mod:`~govsim.calibration.runs`: the verification's runs and their seeds;
 - :mod:`~govsim.calibration.fit`: the scenario fits (closed forms, scipy);
 - :mod:`~govsim.calibration.facts`: the stylized facts as experiments, and their fits;
 - :mod:`~govsim.calibration.verify`: each target as a :class:`Check`, with its role (input,

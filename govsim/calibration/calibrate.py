@@ -31,6 +31,7 @@ from govsim.calibration.measure import CalibrationTask, Measurement, run_tasks
 from govsim.calibration.predicted import all_predictions
 from govsim.calibration.predictions import PredictionContext, Verdict, judge
 from govsim.calibration.report import Facts, ReportInputs, write_report
+from govsim.calibration.runs import VERIFY_ROOTS, haidian_tasks, verification_tasks
 from govsim.calibration.scaling import SCALED_STREETS, scale_factor, scaled_copy, scaled_file_text
 from govsim.calibration.verify import (
     ScaleCheck,
@@ -43,10 +44,8 @@ from govsim.core.io import FolderInUse, check_output_file, check_subfolder, reso
 from govsim.experiments.design import replication_seeds
 from govsim.experiments.executors import Executor
 from govsim.scenario.loader import load_scenario
-from govsim.scenario.schema import Scenario
 
-VERIFY_ROOTS = {"beijing": 2024, "beijing-2019": 2019}
-HAIDIAN_ROOT, FULL_YEAR_ROOT, SCALE_CHECK_ROOT = 2013, 77, 4242
+FULL_YEAR_ROOT, SCALE_CHECK_ROOT = 77, 4242
 SCALE_CHECK_DAYS = 14
 
 
@@ -305,25 +304,6 @@ def run_predictions(
         )
         verdicts.append(verdict)
     return verdicts
-
-
-def verification_tasks(full: Scenario, name: str, reps: int) -> list[CalibrationTask]:
-    """The verification's years of a Beijing scenario's scaled copy (seeds from its root)."""
-    copy = scaled_copy(full)
-    f = scale_factor(full, copy)
-    return [
-        CalibrationTask(f"{name} r{r}", copy, seed, f)
-        for r, seed in enumerate(replication_seeds(VERIFY_ROOTS[name], reps))
-    ]
-
-
-def haidian_tasks(files: CalibrationFiles, reps: int) -> list[CalibrationTask]:
-    """The verification's 30-day runs of Haidian at full scale (max(2, reps - 2) of them)."""
-    haidian = load_scenario(files.scenario("haidian"), ["days=30"])
-    return [
-        CalibrationTask(f"haidian r{r}", haidian, seed, 1.0)
-        for r, seed in enumerate(replication_seeds(HAIDIAN_ROOT, max(2, reps - 2)))
-    ]
 
 
 def run_scale_check(

@@ -21,6 +21,7 @@ import pandas as pd
 from govsim.calibration.facts import fact_tasks, governance_ratios
 from govsim.calibration.measure import Measurement, run_tasks
 from govsim.calibration.predictions import Prediction, PredictionContext, Tolerance
+from govsim.calibration.runs import haidian_tasks, verification_tasks
 from govsim.calibration.targets import GOVERNANCE_STREET, RATES, Figure
 from govsim.scenario.loader import load_scenario
 
@@ -45,8 +46,6 @@ def beijing_runs(ctx: PredictionContext, name: str = "beijing") -> Sequence[Meas
     """The verification's years of a Beijing scenario's scaled copy (made here if absent)."""
     if name in ctx.runs:
         return ctx.runs[name]
-    from govsim.calibration.calibrate import verification_tasks
-
     full = load_scenario(ctx.files.scenario(name))
     tasks = verification_tasks(full, name, ctx.replications)
     return run_tasks(tasks, ctx.executor, f"predict: {name}", ctx.progress)
@@ -56,8 +55,6 @@ def haidian_runs(ctx: PredictionContext) -> Sequence[Measurement]:
     """The verification's 30-day runs of Haidian at full scale (made here if absent)."""
     if "haidian" in ctx.runs:
         return ctx.runs["haidian"]
-    from govsim.calibration.calibrate import haidian_tasks
-
     tasks = haidian_tasks(ctx.files, ctx.replications)
     return run_tasks(tasks, ctx.executor, "predict: haidian", ctx.progress)
 
