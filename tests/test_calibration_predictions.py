@@ -112,6 +112,19 @@ def test_no_prediction_is_a_fitted_figure() -> None:
 def test_every_check_in_verify_states_its_role() -> None:
     tree = ast.parse(Path(Check.__module__.replace(".", "/") + ".py").read_text(encoding="utf-8"))
     calls = 0
+    keys = {p.key for p in PREDICTIONS}
+    named = [  # the keys given (``key if ... else None`` or ``key``)
+        c.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.keyword) and node.arg == "prediction"
+        for c in (
+            [node.value.body, node.value.orelse]
+            if isinstance(node.value, ast.IfExp)
+            else [node.value]
+        )
+        if isinstance(c, ast.Constant) and isinstance(c.value, str)
+    ]
+    assert named and set(named) <= keys  # a row counted as a prediction names a registered one
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") in (
             "Check",
@@ -168,6 +181,16 @@ def test_report_has_roles_and_the_predictions_headline(tmp_path) -> None:
         points("beijing", "resolution", figure, mean_ci([0.97, 0.971]), "[r]", role="fitted"),
         relative("beijing", "volume", 10.0, mean_ci([10.0, 10.1]), "[v]", role="fitted"),
         Check("beijing", "districts", "16", "[s]", exact(16), "exact", True, role="input"),
+        Check("beijing", "a bound", "<= 9", "[b]", exact(8), "<= 9", True, role="predicted"),
+        points(
+            "beijing",
+            "response",
+            targets.RATES["beijing"]["response"],
+            mean_ci([0.99, 0.991]),
+            "[r]",
+            role="predicted",
+            prediction="k",
+        ),
         info("beijing", "not a target", "-", exact(1), "{:.0f}"),
     ]
     hit = judge(_prediction(Tolerance("points", 0.1)), [0.5, 0.52])
@@ -190,7 +213,8 @@ def test_report_has_roles_and_the_predictions_headline(tmp_path) -> None:
         sensitivity="| parameter | flips |\n| --- | --- |\n| x | yes |\n",
     )
     text = report_text(inputs, FILES, tmp_path / "calibration.md")
-    assert "**1 of 2 predictions within tolerance.**" in text
+    assert "**2 of 3 predictions within tolerance.**" in text  # 2 registered, 1 table row
+    assert "| beijing | a bound | <= 9 |" in text  # the row no prediction covers, listed
     assert "the model's street falls too slowly." in text
     assert "2 of 2 fitted targets reproduced." in text and "1 of 1 inputs as written." in text
     assert "| target | role | published |" in text

@@ -234,26 +234,40 @@ def report_text(inputs: ReportInputs, files: CalibrationFiles, out: Path) -> str
     return "\n".join(lines) + "\n"
 
 
+def table_predictions(checks: Sequence[Check]) -> list[Check]:
+    """Judged rows marked predicted that are no registered prediction's run (counted too)."""
+    return [
+        c for c in checks if c.role == "predicted" and c.passed is not None and not c.prediction
+    ]
+
+
 def headline(inputs: ReportInputs) -> str:
     """Predictions first (what tests the model), then the fitted targets and the inputs."""
     out = []
     verdicts = inputs.predictions
+    rows = table_predictions(inputs.checks)
     if verdicts is None:
         out.append("**Predictions not run** (`--skip-predictions`).")
-    else:
-        hits = sum(v.hit for v in verdicts)
-        out.append(f"**{hits} of {len(verdicts)} predictions within tolerance.**")
-        misses = [v for v in verdicts if not v.hit]
-        if misses:
-            out.append("Missed, and what each miss says about the model:\n")
-            for v in misses:
-                p = v.prediction
-                out.append(
-                    f"- {p.target}: published {_value(p, p.published.value)}, simulated "
-                    f"{_value(p, v.estimate.mean)} ({p.tolerance.text()}): "
-                    + (p.miss_means or "see the prediction below.")
-                )
-            out.append("")
+        verdicts = []
+    hits = sum(v.hit for v in verdicts) + sum(bool(c.passed) for c in rows)
+    total = len(verdicts) + len(rows)
+    if total or inputs.predictions is not None:
+        out.append(f"**{hits} of {total} predictions within tolerance.**")
+    misses = [
+        f"- {p.target}: published {_value(p, p.published.value)}, simulated "
+        f"{_value(p, v.estimate.mean)} ({p.tolerance.text()}): "
+        + (p.miss_means or "see the prediction below.")
+        for v in verdicts
+        if not v.hit
+        for p in [v.prediction]
+    ] + [
+        f"- {c.scenario}: {c.target}: published {c.published}, simulated "
+        f"{c.cells()[4]} ({c.tolerance}); a row of the {c.scenario} table."
+        for c in rows
+        if not c.passed
+    ]
+    if misses:
+        out += ["Missed, and what each miss says about the model:\n", *misses, ""]
     for role, verb in (("fitted", "fitted targets reproduced"), ("input", "inputs as written")):
         judged = [c for c in inputs.checks if c.role == role and c.passed is not None]
         failed = [f"{c.scenario}: {c.target}" for c in judged if not c.passed]
@@ -261,11 +275,11 @@ def headline(inputs: ReportInputs) -> str:
             f"{len(judged) - len(failed)} of {len(judged)} {verb}"
             + (f" (not: {', '.join(failed)})." if failed else ".")
         )
-    predicted = [c for c in inputs.checks if c.role == "predicted" and c.passed is not None]
-    if predicted:
+    own = [c for c in inputs.checks if c.role == "predicted" and c.prediction]
+    if own:
         out.append(
-            f"The tables' {len(predicted)} rows marked predicted are predictions' own runs, "
-            "counted once, under Predictions."
+            f"The tables' {len(own)} rows marked predicted with a prediction's key are that "
+            "prediction's runs, counted once, under Predictions."
         )
     return "\n".join(out) + "\n"
 
@@ -313,6 +327,21 @@ def predictions_text(inputs: ReportInputs, out: Path) -> str:
             f"({p.published.unit}; {source.code} {source.text}), tolerance "
             f"{p.tolerance.text()}. *Setting:* {p.setting} *Why no fit touched it:* "
             f"{p.untouched}" + (f" *A miss would say:* {p.miss_means}" if p.miss_means else "")
+        )
+    rows = table_predictions(inputs.checks)
+    if rows:
+        lines.append(
+            "\nRows of the tables above marked predicted (a published figure no fit uses, "
+            "judged with the table's tolerance), counted in the headline:\n"
+        )
+        lines.append(
+            md_table(
+                ["scenario", "target", "published", "simulated", "tolerance", "result"],
+                [
+                    [c.scenario, c.target, c.published, c.cells()[4], c.tolerance, c.cells()[7]]
+                    for c in rows
+                ],
+            )
         )
     for key, title in (("predictions", "predictions"), ("calibration", "calibration plot")):
         if key in inputs.prediction_figures:

@@ -83,6 +83,8 @@ class Check:
     """Shown in the CI column of an exact value instead of "exact"."""
     figure: float | None = None
     """The published value as a number (the calibration plot), where it is one."""
+    prediction: str | None = None
+    """The key of the registered prediction this row is the run of (counted there, once)."""
     role: Role | None = field(kw_only=True)
     """input, fitted or predicted (:mod:`~govsim.calibration.predictions`); None only for a
     row shown for information (not judged). No default: every check states its role."""
@@ -155,6 +157,7 @@ def points(
     upper: float | None = None,
     *,
     role: Role,
+    prediction: str | None = None,
 ) -> Check:
     """A rate: passes within ``tol`` (absolute, percentage points), at most ``upper``."""
     value = figure.value
@@ -171,6 +174,7 @@ def points(
         "{:.2%}",
         how,
         figure=value,
+        prediction=prediction,
         role=role,
     )
 
@@ -321,6 +325,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
                 upper=1.0 if rate == "response" else None,
                 how="valid callbacks of dispatched cases created in the year",
                 role="predicted" if rate == "response" else "fitted",
+                prediction="response_2024" if rate == "response" else None,
             )
         )
     if name == "beijing-2019":
@@ -642,6 +647,7 @@ def verify_haidian(scenario: Scenario, runs: Sequence[Measurement]) -> list[Chec
                 how="consistency check at full scale; the figure is city-wide, none is published "
                 "for Haidian",
                 role="predicted" if rate == "response" else "fitted",
+                prediction="response_2024_haidian" if rate == "response" else None,
             )
         )
     checks.append(
