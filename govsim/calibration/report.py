@@ -430,8 +430,9 @@ NOTES_TEXT = """\
 - **Consultations in 2019.** 58.5% consultations is the average of January 2019 to November
   2021; 2019 alone had 6.96 million contacts of which 2.52 million appeals, i.e. 63.8%
   consultations. The 2019 scenario uses the 2019 figure; the 58.5% is applied to 2024.
-- **COVID in 2024.** As the issue asks, the 2024 scenario keeps the 2020 mix including COVID
-  (9.8% of contacts); the 2019 scenario has no epidemic category.
+- **COVID in 2024.** COVID is a 2020 category (9.8% of 2020's contacts) and no 2024 share is
+  published: neither the 2024 nor the 2019 scenario has an epidemic category, and the other
+  categories keep their 2020 proportions (issue 30; earlier reports kept COVID at 9.8% in 2024).
 - **Satisfaction needed a unit-level lever.** With the satisfaction model alone, the rise from
   64.61% to 85.39% while resolution rose from 53.09% to 74.36% is impossible: satisfaction of a
   resolved case is at most 1, so 0.6461 = 0.5309 s1 + 0.4691 s0 and 0.8539 = 0.7436 s1 + 0.2564 s0

@@ -201,14 +201,21 @@ WORK_TIERS = ("grid", "street", "district", "department")
 """The tiers that close work orders (the hotline answers consultations)."""
 
 
+NO_EPIDEMIC = frozenset({"beijing", "beijing-2019"})
+"""Scenarios without the COVID category: 2019 (before it) and 2024 (after the epidemic
+controls ended in December 2022)."""
+
+
 def mix_targets(name: str) -> dict[str, float]:
     """Target share of contacts per published category group ("other": the rest).
 
-    2019 had no COVID: its other categories keep their 2020 proportions.
+    COVID (``epidemic``) is a 2020 category: 2019 had none, and 2024 does not carry it at its
+    2020 share (no 2024 share is published); in both the other categories keep their 2020
+    proportions. Only a 2020 scenario would keep it.
     """
     top = dict(TOP_TEN_2020)
     total = CONTACTS_2020.value
-    if name == "beijing-2019":
+    if name in NO_EPIDEMIC:
         total -= top.pop("epidemic")
     shares = {k: v / total for k, v in top.items()}
     shares["other"] = 1.0 - sum(shares.values())
