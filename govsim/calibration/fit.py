@@ -11,15 +11,11 @@ With problems on (the calibrated scenarios carry them since issue 30), a categor
 is its appeal rate only if each problem brings ``problem.appeals_per_problem`` appeals: the
 fit sets that to the contacts per problem of the pilot year, i.e. at the fitted city's own
 time to close, so that the problems arising reproduce the published contacts. The resolution
-level sets both what residents say of a really fixed problem
-(``feedback.resolution_probability``) and the probability that a closing really fixes it
-(``problems.fix_probability``; assumed tied, as the schema's default is tied to the
-published resolution), and the callback of a case closed without a fix says "resolved" with
-``problems.resolved_if_not_fixed`` (assumed 0.6): the expected resolution of the pilot's valid
-work orders is then a quadratic in the level, solved with brentq. ``--fit`` does this twice (the
-fits move volumes a little through repeat appeals), writing the values into the scenario
-files after each pass (:mod:`govsim.calibration.scenario_yaml`); the verification runs
-that follow use other seeds.
+level is then the probability that a closing really fixes the problem
+(``problems.fix_probability``, also written as ``feedback.resolution_probability``, which
+answers the cases without a problem), and a resident says "resolved" with
+``problems.resolved_if_fixed`` or ``resolved_if_not_fixed`` (both assumed): the expected
+resolution of the pilot's valid work orders rises with the level, solved with brentq.
 """
 
 from __future__ import annotations
@@ -204,9 +200,11 @@ def fit_shift_plan(
 class Judging:
     """How the pilot's work orders were judged with problems on: per closing tier, the share
     really fixed over the tier's fix probability in the pilot (merged cases, effort), and what
-    a resident says of a case closed without a fix."""
+    a resident says of a case closed with and without a fix."""
 
     fix_ratio: dict[str, float]
+    if_fixed: dict[str, float] | None
+    """P("resolved") of a fixed problem by tier; None: the resolution probability."""
     if_not_fixed: float
 
     @classmethod
@@ -220,7 +218,9 @@ class Judging:
             t: float(fixed[t] / fix[t]) if t in fixed.index and fix[t] > 0 else 1.0
             for t in WORK_TIERS
         }
-        return cls(ratio, scenario.problems.resolved_if_not_fixed)
+        own = scenario.problems.resolved_if_fixed
+        if_fixed = None if own is None else {str(k): v for k, v in own.items()}
+        return cls(ratio, if_fixed, scenario.problems.resolved_if_not_fixed)
 
 
 def _levels(level: float) -> dict[str, float]:
@@ -231,15 +231,16 @@ def resolved_probability(
     resolution: dict[str, float], pilot: PilotSample, judging: Judging | None
 ) -> np.ndarray:
     """P(resolved at the callback) of each of the pilot's valid work orders: the tier's
-    resolution probability; with problems, q x it + (1 - q) x ``if_not_fixed``, where q, the
-    probability that the closing really fixed the problem, is the tier's fix probability (the
-    resolution probability, tied) x the pilot's fix ratio."""
+    resolution probability; with problems, q x P(resolved | fixed) + (1 - q) x
+    ``if_not_fixed``, where q, the probability that the closing really fixed the problem, is
+    the tier's fix probability (the level's, tied) x the pilot's fix ratio."""
     tiers = pd.Series(pilot.tier)
     p = tiers.map(resolution).to_numpy(float)
     if judging is None:
         return p
     q = np.clip(tiers.map(judging.fix_ratio).to_numpy(float) * p, 0.0, 1.0)
-    return np.asarray(q * p + (1 - q) * judging.if_not_fixed)
+    said = p if judging.if_fixed is None else tiers.map(judging.if_fixed).to_numpy(float)
+    return np.asarray(q * said + (1 - q) * judging.if_not_fixed)
 
 
 def expected_resolution(level: float, pilot: PilotSample, judging: Judging | None = None) -> float:
@@ -251,14 +252,14 @@ def fit_resolution_level(
     target: float, pilot: PilotSample, judging: Judging | None = None
 ) -> float:
     """Common level of the assumed tier profile. Without problems expected resolution is
-    linear in it (closed form); with problems a quadratic, solved with brentq on its rising
-    branch (below it, fewer fixes would raise the "resolved" of unfixed cases)."""
+    linear in it (closed form); with problems, the level is the fix probability and the
+    expected resolution rises with it (brentq)."""
     if judging is None:
         offset = pd.Series(pilot.tier).map(RESOLUTION_PROFILE).mean()
         return float(target - offset)
     from scipy.optimize import brentq
 
-    low = judging.if_not_fixed / 2 / max(min(judging.fix_ratio.values()), 1e-9)
+    low = 0.0 if judging.if_fixed is not None else judging.if_not_fixed / 2
     high = 1.0 - max(RESOLUTION_PROFILE.values())
     lo, hi = (expected_resolution(x, pilot, judging) for x in (low, high))
     if not lo <= target <= hi:

@@ -407,8 +407,9 @@ times. Instead:
   counts 0.9). The rates of all contacts (consultations included, what `summary.json` prints)
   are listed for comparison.
 - **Fitting.** `--fit` runs one pilot year of each scaled copy, computes expected values from
-  it (contacts per first contact by category; the closing tier, lateness and hand-offs of every
-  valid work order) and solves for the unpublished parameters in closed form or with scipy,
+  it (contacts per first contact by category and, with problems on, contacts per problem at the
+  city's own time to close; the closing tier, lateness, hand-offs and true fix of every valid
+  work order) and solves for the unpublished parameters in closed form or with scipy,
   writes them into the scenario files and repeats once with new pilots (the fits move
   volumes a little through repeat appeals). The verification runs above are independent of the
   pilots (other seeds).
@@ -422,7 +423,10 @@ probability 30%; caller patience 3 min; the intraday and weekday shapes (their p
 the published ones); the heating season's size (10x) and heating's share of utilities (30% in
 season); the spread of consultation shares between categories and of resolution between tiers;
 the satisfaction model's lateness and hand-off effects; Haidian's case share of the sunk staff
-(40%); the 40-hour week behind the operator headcount.
+(40%); the 40-hour week behind the operator headcount; the problems' scopes, reporting rates,
+report delays and the 60% "resolved" of a case closed without a fix (the schema's defaults),
+and the tie between the fix probability and the fitted resolution level; the coordination
+shares (joint departments, unclear jurisdiction).
 """
 
 NOTES_TEXT = """\
@@ -434,6 +438,13 @@ NOTES_TEXT = """\
 - **Consultations in 2019.** 58.5% consultations is the average of January 2019 to November
   2021; 2019 alone had 6.96 million contacts of which 2.52 million appeals, i.e. 63.8%
   consultations. The 2019 scenario uses the 2019 figure; the 58.5% is applied to 2024.
+- **Calls per operator.** 80-100 calls per operator per 8-hour shift cannot hold beside 650 on
+  duty at the peak hour if every call is a resident's contact (at most about 58 answered calls
+  a shift at 65,000 contacts a day), and 80 calls of 6 minutes fill 8 hours. The reading kept:
+  operators also make the callbacks on every work order; the shift plan is fitted to 650 at
+  the peak and 90 calls (answered calls and callbacks) a shift, and the assumption that all
+  1,700 operators answer calls 40 hours a week gives way (the plan's hours are within the
+  payroll). The model spends no operator time on callbacks.
 - **COVID in 2024.** COVID is a 2020 category (9.8% of 2020's contacts) and no 2024 share is
   published: neither the 2024 nor the 2019 scenario has an epidemic category, and the other
   categories keep their 2020 proportions (issue 30; earlier reports kept COVID at 9.8% in 2024).
