@@ -22,6 +22,7 @@ docs/calibration.md and its figures (quick mode: results/calibration-quick/).
   govsim calibrate --fit                 refit the scenario parameters, then verify
   govsim calibrate --fit-facts           refit the stylized-fact parameters, then verify
   govsim calibrate --fit --fit-facts --fit-only   refit everything, no report
+  govsim calibrate --quick --skip-facts --skip-predictions   the targets alone
 
 --fit writes the fitted values into the scenario files in place (comments and layout kept)
 and records how in experiments/calibration/fitted.json; --fit-facts does the same for
@@ -59,6 +60,11 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     parser.add_argument("--skip-facts", action="store_true", help="do not run the stylized facts")
     parser.add_argument(
+        "--skip-predictions",
+        action="store_true",
+        help="do not run the predictions (the figures no fit touched)",
+    )
+    parser.add_argument(
         "--full-scale-years",
         nargs="*",
         default=["beijing-2019"],
@@ -86,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         reps=args.reps,
         out=args.out,
         skip_facts=args.skip_facts,
+        skip_predictions=args.skip_predictions,
         full_scale_years=tuple(args.full_scale_years),
         progress=not args.quiet,
     )
@@ -114,4 +121,7 @@ def run(args: argparse.Namespace) -> int:
     )
     for failure in outcome.failed:
         print(f"  FAIL {failure}", file=sys.stderr)
+    if outcome.predictions is not None:
+        hits = sum(v.hit for v in outcome.predictions)
+        say(f"{hits} of {len(outcome.predictions)} predictions within tolerance")
     return 0

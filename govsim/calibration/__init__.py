@@ -10,9 +10,14 @@ One job per module:
 - :mod:`~govsim.calibration.scaling`: population-scaled copies of a city;
 - :mod:`~govsim.calibration.measure`: one run into a typed :class:`Measurement`; many runs
   on the experiment executors;
+- :mod:`~govsim.calibration.runs`: the verification's runs and their seeds;
 - :mod:`~govsim.calibration.fit`: the scenario fits (closed forms, scipy);
 - :mod:`~govsim.calibration.facts`: the stylized facts as experiments, and their fits;
-- :mod:`~govsim.calibration.verify`: each target as a :class:`Check`;
+- :mod:`~govsim.calibration.verify`: each target as a :class:`Check`, with its role (input,
+  fitted, predicted);
+- :mod:`~govsim.calibration.predictions`: a prediction (a published figure no fit touched,
+  stated before its run) and its verdict; :mod:`~govsim.calibration.predicted`: the list;
+  :mod:`~govsim.calibration.predict_current`: those in the calibrated settings as they are;
 - :mod:`~govsim.calibration.scenario_yaml`: fitted values written in place (ruamel.yaml);
 - :mod:`~govsim.calibration.figures`, :mod:`~govsim.calibration.report`: the report;
 - :mod:`~govsim.calibration.sensitivity`: the conclusions' sensitivity to the assumed

@@ -11,7 +11,9 @@ import pandas as pd
 
 from govsim.calibration.facts import GovernanceFact, HeatingFact, RankingFact
 from govsim.calibration.measure import Measurement
+from govsim.calibration.predictions import Verdict
 from govsim.calibration.targets import GOVERNANCE_STREET, JAN_2019, OCT_2019, RATES, mix_targets
+from govsim.calibration.verify import Check
 from govsim.core.intervals import mean_ci
 from govsim.core.io import atomic_write
 
@@ -193,10 +195,10 @@ def heating(fact: HeatingFact, path: Path) -> Path:
         label="prevention takes effect (topic picked 31 Oct + lag)",
     )
     est = fact.cut
-    ax.set_ylabel("heating appeals a day (Beijing)")
+    ax.set_ylabel("heating work orders a day (Beijing)")
     ax.set_title(
-        f"(b) Proactive work on heating: season's heating appeals cut by {est.mean:.1%} "
-        f"(95% CI {est.low:.1%} - {est.high:.1%}); published 13% (2020/21)",
+        f"(b) Proactive work on heating: season's heating work orders cut by {est.mean:.1%} "
+        f"(95% CI {est.low:.1%} - {est.high:.1%}); published 61% (winter 2024, fitted)",
         fontsize=10,
     )
     ax.legend(fontsize=8, loc="upper left")
@@ -247,3 +249,135 @@ def governance(fact: GovernanceFact, path: Path) -> Path:
     )
     fig.tight_layout()
     return _save(fig, path, dpi=110)
+
+
+def predictions(verdicts: Sequence[Verdict], path: Path) -> Path:
+    """A panel per prediction: each replication's value, the mean with its 95% CI, the
+    published figure and its tolerance band."""
+    plt = _pyplot()
+    cols = min(3, max(1, len(verdicts)))
+    rows = max(1, -(-len(verdicts) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False)
+    for ax, v in zip(axes.flat, verdicts, strict=False):
+        p = v.prediction
+        low, high = p.tolerance.band(p.published.value)
+        ax.axhspan(low, high, color="C3", alpha=0.12, label=f"tolerance ({p.tolerance.text()})")
+        ax.axhline(p.published.value, color="C3", lw=1.5, label="published")
+        colour = "C0" if v.hit else "C1"
+        ax.plot(
+            np.full(len(v.values), 0.0) + np.linspace(-0.15, 0.15, len(v.values)),
+            v.values,
+            ".",
+            color="grey",
+            alpha=0.6,
+            label="replications",
+        )
+        e = v.estimate
+        ax.errorbar(
+            [0.5],
+            [e.mean],
+            yerr=[[e.mean - e.low], [e.high - e.mean]],
+            fmt="o",
+            color=colour,
+            capsize=4,
+            label=f"simulated, 95% CI ({'hit' if v.hit else 'miss'})",
+        )
+        values = [*v.values, low, high, e.low, e.high]
+        span = max(values) - min(values) or abs(p.published.value) * 0.1 or 0.1
+        ax.set_ylim(min(values) - 0.15 * span, max(values) + 0.15 * span)
+        ax.set_xlim(-0.5, 1.0)
+        ax.set_xticks([])
+        ax.set_ylabel(_wrap(p.published.unit, 30), fontsize=8)
+        ax.set_title(_wrap(p.target, 45), fontsize=9)
+        ax.legend(fontsize=6, loc="best")
+        ax.grid(alpha=0.3, axis="y")
+    for ax in list(axes.flat)[len(verdicts) :]:
+        ax.axis("off")
+    fig.suptitle("Predictions: simulated (95% CI) against the published figure", fontsize=11)
+    fig.tight_layout()
+    return _save(fig, path, dpi=100)
+
+
+def calibration_plot(checks: Sequence[Check], verdicts: Sequence[Verdict], path: Path) -> Path:
+    """Published against simulated for every judged target with a number, by role: on log
+    axes with the diagonal (volumes and rates on one plot), and as simulated / published."""
+    plt = _pyplot()
+    marks = {
+        "input": ("x", "grey", "input"),
+        "fitted": ("o", "C0", "fitted"),
+        "predicted": ("s", "C3", "predicted"),
+    }
+    points: dict[str, list[tuple[float, float, float, float, str]]] = {r: [] for r in marks}
+    for c in checks:
+        e = c.estimate
+        if c.passed is None or c.role is None or c.figure is None or e is None or c.figure <= 0:
+            continue
+        if c.role == "predicted":
+            continue  # drawn from the predictions' verdicts (counted once)
+        points[c.role].append((c.figure, e.mean, e.low, e.high, c.target))
+    for v in verdicts:
+        e = v.estimate
+        points["predicted"].append(
+            (v.prediction.published.value, e.mean, e.low, e.high, v.prediction.key)
+        )
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5))
+    everything = [x for pts in points.values() for x in pts if x[0] > 0 and x[1] > 0]
+    if everything:
+        lo = min(min(x[0], x[1]) for x in everything) / 2
+        hi = max(max(x[0], x[1]) for x in everything) * 2
+        left.plot([lo, hi], [lo, hi], color="k", lw=0.8, label="simulated = published")
+    for role, (marker, colour, label) in marks.items():
+        pts = [x for x in points[role] if x[0] > 0 and x[1] > 0]
+        if not pts:
+            continue
+        pub = np.array([x[0] for x in pts])
+        sim = np.array([x[1] for x in pts])
+        left.plot(
+            pub,
+            sim,
+            marker,
+            color=colour,
+            mfc="none" if role == "fitted" else colour,
+            ls="none",
+            label=f"{label} ({len(pts)})",
+        )
+        ratio = sim / pub
+        err = np.array([[x[1] - x[2], x[3] - x[1]] for x in pts]).T / pub
+        rank = {"input": 0, "fitted": 1, "predicted": 2}[role]
+        ys = rank + np.linspace(-0.35, 0.35, len(pts)) if len(pts) > 1 else np.array([rank])
+        right.errorbar(
+            ratio,
+            ys,
+            xerr=np.abs(err),
+            fmt=marker,
+            color=colour,
+            mfc="none" if role == "fitted" else colour,
+            ms=5,
+            label=label,
+        )
+        if role == "predicted":
+            for x, y, (*_, key) in zip(ratio, ys, pts, strict=True):
+                right.annotate(key, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7)
+    left.set_xscale("log")
+    left.set_yscale("log")
+    left.set_xlabel("published")
+    left.set_ylabel("simulated (mean)")
+    left.set_title("published against simulated (log axes)")
+    left.legend(fontsize=8)
+    left.grid(alpha=0.3, which="both")
+    right.axvline(1.0, color="k", lw=0.8)
+    right.axvspan(0.95, 1.05, color="grey", alpha=0.1, label="±5%")
+    right.set_yticks([0, 1, 2], ["input", "fitted", "predicted"])
+    right.set_xlabel("simulated / published (bars: 95% CI)")
+    right.set_title("every judged target, by role")
+    right.legend(fontsize=7, loc="lower right")
+    right.grid(alpha=0.3, axis="x")
+    fig.suptitle("Calibration plot: fitted and predicted targets", fontsize=11)
+    fig.tight_layout()
+    return _save(fig, path, dpi=100)
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))

@@ -16,19 +16,45 @@ per replication; :func:`judge` turns them into a 95% CI and a verdict.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from govsim.calibration.targets import Figure
+from govsim.calibration.targets import FACT_SOURCES, SOURCES, Figure, Source
 from govsim.core.intervals import Interval, mean_ci
 
 if TYPE_CHECKING:
     from govsim.calibration.files import CalibrationFiles
+    from govsim.calibration.measure import Measurement
     from govsim.experiments.executors import Executor
 
 Role = Literal["input", "fitted", "predicted"]
 ROLES: tuple[Role, ...] = ("input", "fitted", "predicted")
+
+PREDICTION_SOURCES = {
+    s.key: s
+    for s in (
+        Source(
+            "dispatch_2025",
+            "CGTN 2026-04-12 (Beijing press): in 2025 about 25 million requests, 3.7 minutes "
+            "on average from call to dispatch",
+        ),
+        Source(
+            "months_2024",
+            "Beijing press: January-June 2024 11.2 million contacts; January-September 17.64 "
+            "million",
+        ),
+    )
+}
+"""The sources of predicted figures that no scenario target cites (the report lists them)."""
+
+
+def source_of(key: str) -> Source:
+    """The source a figure's key names (scenario targets, facts or predictions)."""
+    for sources in (SOURCES, FACT_SOURCES, PREDICTION_SOURCES):
+        if key in sources:
+            return sources[key]
+    raise KeyError(f"no source {key!r}")
 
 
 @dataclass(frozen=True)
@@ -75,6 +101,10 @@ class PredictionContext:
     executor: Executor
     quick: bool = False
     progress: bool = True
+    runs: Mapping[str, Sequence[Measurement]] = field(default_factory=dict)
+    """Runs the calibration has made already, for a prediction to reuse rather than repeat:
+    ``beijing``, ``beijing-2019``, ``haidian`` (the verification's), ``fact c`` (fact (c)'s
+    experiment); absent ones (``--skip-facts``) are run by the prediction itself."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +125,8 @@ class Prediction:
     measure: Callable[[PredictionContext], Sequence[float]]
     """Runs the setting; one simulated value per replication (in the figure's unit)."""
     fmt: str = "{:.3g}"
+    miss_means: str = ""
+    """What a miss would say about the model, written with the definition (before the run)."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ beside it. The rates are those of work orders, from :mod:`govsim.core.rates` via
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,9 @@ from govsim.calibration.expected import (
     shift_plan,
 )
 from govsim.calibration.measure import Measurement
+from govsim.calibration.predictions import ROLES, Role
 from govsim.calibration.targets import (
+    CALLS_PER_SHIFT_RANGE,
     CONSULTATION_TARGET,
     CONTACTS_A_DAY_2024,
     CORE_DEPARTMENTS,
@@ -33,6 +35,7 @@ from govsim.calibration.targets import (
     PEAK_RANGE,
     RATES,
     SEATS,
+    SHIFT_HOURS,
     SOURCES,
     STREETS,
     TICKET_MINUTES,
@@ -80,6 +83,17 @@ class Check:
     """The value, when it is not a number."""
     ci_note: str | None = None
     """Shown in the CI column of an exact value instead of "exact"."""
+    figure: float | None = None
+    """The published value as a number (the calibration plot), where it is one."""
+    prediction: str | None = None
+    """The key of the registered prediction this row is the run of (counted there, once)."""
+    role: Role | None = field(kw_only=True)
+    """input, fitted or predicted (:mod:`~govsim.calibration.predictions`); None only for a
+    row shown for information (not judged). No default: every check states its role."""
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES and not (self.role is None and self.passed is None):
+            raise ValueError(f"{self.target}: a judged check needs a role in {ROLES}")
 
     def cells(self) -> list[str]:
         e = self.estimate
@@ -93,6 +107,7 @@ class Check:
         verdict = {True: "pass", False: "**FAIL**", None: "info"}[self.passed]
         return [
             self.target,
+            self.role or "-",
             self.published,
             self.source,
             str(value),
@@ -112,12 +127,24 @@ def relative(
     fmt: str = "{:,.0f}",
     tol: float = 0.05,
     how: str = "",
+    *,
+    role: Role,
 ) -> Check:
     """A volume or share: passes within ``tol`` relative."""
     value = figure.value if isinstance(figure, Figure) else figure
     ok = abs(est.mean / value - 1) <= tol
     return Check(
-        scenario, target, fmt.format(value), source, est, f"±{tol:.0%} relative", ok, fmt, how
+        scenario,
+        target,
+        fmt.format(value),
+        source,
+        est,
+        f"±{tol:.0%} relative",
+        ok,
+        fmt,
+        how,
+        figure=float(value),
+        role=role,
     )
 
 
@@ -130,6 +157,9 @@ def points(
     tol: float = 0.02,
     how: str = "",
     upper: float | None = None,
+    *,
+    role: Role,
+    prediction: str | None = None,
 ) -> Check:
     """A rate: passes within ``tol`` (absolute, percentage points), at most ``upper``."""
     value = figure.value
@@ -145,6 +175,9 @@ def points(
         ok,
         "{:.2%}",
         how,
+        figure=value,
+        prediction=prediction,
+        role=role,
     )
 
 
@@ -157,8 +190,8 @@ def info(
     how: str = "",
     source: str = "",
 ) -> Check:
-    """A figure shown for comparison, not judged."""
-    return Check(scenario, target, published, source, est, "", None, fmt, how)
+    """A figure shown for comparison, not judged (no role)."""
+    return Check(scenario, target, published, source, est, "", None, fmt, how, role=None)
 
 
 # -- Beijing 2024 and 2019 ------------------------------------------------------------------
@@ -180,6 +213,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
             volume,
             how=f"E[first contacts] = {e_first:,.0f} (exact integral); "
             f"x {k.mean:.4f} contacts per first contact (simulated)",
+            role="fitted",
         )
     )
     checks.append(
@@ -190,6 +224,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
             mean_ci([c / f for c in contacts]),
             volume,
             how=f"simulated year of the 1:{1 / f:.1f} copy, count / {f:.5f}",
+            role="fitted",
         )
     )
     if name == "beijing":
@@ -201,6 +236,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
                 mean_ci([c / f / full.days for c in contacts]),
                 volume,
                 how="simulated year / 366 days",
+                role="fitted",
             )
         )
     consult = [run.consultation_share for run in runs]
@@ -213,6 +249,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
                 mean_ci(consult),
                 cite("consult"),
                 fmt="{:.2%}",
+                role="fitted",
             )
         )
         checks.append(
@@ -223,6 +260,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
                 mean_ci([1 - x for x in consult]),
                 cite("consult"),
                 fmt="{:.2%}",
+                role="fitted",
             )
         )
     else:
@@ -233,6 +271,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
                 WORK_ORDERS_2019,
                 mean_ci([run.total("work_orders") / f for run in runs]),
                 cite("appeals_2019"),
+                role="fitted",
             )
         )
         checks.append(
@@ -243,6 +282,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
                 mean_ci(consult),
                 cite("appeals_2019") + " (1 - 2.52 / 6.96)",
                 fmt="{:.2%}",
+                role="fitted",
             )
         )
         checks.append(
@@ -256,6 +296,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
                 None,
                 "{:.2%}",
                 "the 2019-specific figure above is used for 2019; see the notes",
+                role=None,
             )
         )
     for group, share in mix_targets(name).items():
@@ -269,6 +310,7 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
                 cite("mix"),
                 fmt="{:.2%}",
                 how="heating + other utilities" if group == "public_services" else "",
+                role="fitted",
             )
         )
     checks += _shape_checks(name, full, runs)
@@ -284,6 +326,8 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
                 cite(target.source),
                 upper=1.0 if rate == "response" else None,
                 how="valid callbacks of dispatched cases created in the year",
+                role="predicted" if rate == "response" else "fitted",
+                prediction="response_2024" if rate == "response" else None,
             )
         )
     if name == "beijing-2019":
@@ -337,6 +381,7 @@ def _shape_checks(name: str, full: Scenario, runs: Sequence[Measurement]) -> lis
             all(h in (9, 10) for h in am),
             "{:.0f}",
             ci_note=f"every run: {sorted(set(am))}",
+            role="input",
         ),
         Check(
             name,
@@ -348,6 +393,7 @@ def _shape_checks(name: str, full: Scenario, runs: Sequence[Measurement]) -> lis
             all(h in (14, 15) for h in pm),
             "{:.0f}",
             ci_note=f"every run: {sorted(set(pm))}",
+            role="input",
         ),
         Check(
             name,
@@ -358,6 +404,7 @@ def _shape_checks(name: str, full: Scenario, runs: Sequence[Measurement]) -> lis
             "> 1",
             weekday.low > 1,
             "{:.3f}",
+            role="input",
         ),
         Check(
             name,
@@ -369,6 +416,7 @@ def _shape_checks(name: str, full: Scenario, runs: Sequence[Measurement]) -> lis
             window == published_window,
             "{}",
             text=window,
+            role="input",
         ),
         Check(
             name,
@@ -380,6 +428,7 @@ def _shape_checks(name: str, full: Scenario, runs: Sequence[Measurement]) -> lis
             heating.low > 1,
             "{:.2f}",
             "assumed size: 10",
+            role="input",
         ),
     ]
 
@@ -394,6 +443,16 @@ def _hotline_and_structure_checks(
     minutes = [
         run.hotline_utilisation * run.operator_hours / run.calls_answered * 60 for run in runs
     ]
+    # answered calls and callbacks (one per work order) at city scale, per 8 on-duty hours
+    per_shift = [
+        (run.calls_answered + run.work_orders.cases)
+        / run.scale
+        / (sum(plan) * run.days / SHIFT_HOURS)
+        for run in runs
+    ]
+    calls_low, calls_high = CALLS_PER_SHIFT_RANGE
+    per_shift_ci = mean_ci(per_shift)
+    headcount = operator_headcount(plan)
     layout = build_city(full)
     departments = {d.name for d in full.departments}
     return [
@@ -406,6 +465,7 @@ def _hotline_and_structure_checks(
             f"in {low}-{high}",
             low <= peak <= high,
             "{:.0f}",
+            role="input",
         ),
         Check(
             name,
@@ -416,14 +476,32 @@ def _hotline_and_structure_checks(
             f"<= {SEATS.value}",
             peak <= SEATS.value,
             "{:.0f}",
+            role="input",
         ),
-        relative(
+        Check(
             name,
-            "operators on the payroll (shift plan hours / 40-hour week)",
-            OPERATORS,
-            exact(operator_headcount(plan)),
+            "calls per operator per 8-hour shift (answered calls and callbacks)",
+            f"{calls_low}-{calls_high}",
             cite("operators"),
-            how="assumed 40-hour week",
+            per_shift_ci,
+            f"in {calls_low}-{calls_high}",
+            calls_low <= per_shift_ci.mean <= calls_high,
+            "{:.1f}",
+            "one callback per work order (the hotline calls back; no operator time in the "
+            "model); the city's shift plan",
+            role="fitted",
+        ),
+        Check(
+            name,
+            "operators answering 40-hour weeks (shift plan hours / 40), at most the payroll",
+            f"{OPERATORS.value:,.0f}",
+            cite("operators"),
+            exact(headcount),
+            f"<= {OPERATORS.value:,.0f}",
+            headcount <= OPERATORS.value,
+            "{:,.0f}",
+            "the rest of the payroll: leave, training, online appeals, quality checks (assumed)",
+            role="input",
         ),
         relative(
             name,
@@ -433,6 +511,7 @@ def _hotline_and_structure_checks(
             cite("operators"),
             fmt="{:.2f}",
             how=f"operator utilisation {np.mean([run.hotline_utilisation for run in runs]):.1%}",
+            role="input",
         ),
         Check(
             name,
@@ -443,6 +522,8 @@ def _hotline_and_structure_checks(
             "exact",
             len(layout.districts) == DISTRICTS.value,
             "{:.0f}",
+            figure=DISTRICTS.value,
+            role="input",
         ),
         Check(
             name,
@@ -453,6 +534,8 @@ def _hotline_and_structure_checks(
             "exact",
             len(layout.streets) == STREETS.value,
             "{:.0f}",
+            figure=STREETS.value,
+            role="input",
         ),
         Check(
             name,
@@ -464,6 +547,7 @@ def _hotline_and_structure_checks(
             departments == CORE_DEPARTMENTS,
             "{:.0f}",
             ci_note=", ".join(sorted(departments)),
+            role="input",
         ),
     ]
 
@@ -480,6 +564,7 @@ def verify_full_scale(name: str, run: Measurement) -> list[Check]:
             one_run(contacts),
             cite(VOLUME[name].source),
             how=how,
+            role="fitted",
         )
     ]
     if name == "beijing-2019":
@@ -491,6 +576,7 @@ def verify_full_scale(name: str, run: Measurement) -> list[Check]:
                 one_run(run.total("work_orders")),
                 cite("appeals_2019"),
                 how=how,
+                role="fitted",
             )
         )
     checks.append(
@@ -502,6 +588,7 @@ def verify_full_scale(name: str, run: Measurement) -> list[Check]:
             cite(CONSULTATION_TARGET[name].source),
             fmt="{:.2%}",
             how=how,
+            role="fitted",
         )
     )
     for rate, target in RATES[name].items():
@@ -514,6 +601,7 @@ def verify_full_scale(name: str, run: Measurement) -> list[Check]:
                 cite(target.source),
                 upper=1.0 if rate == "response" else None,
                 how=how,
+                role="predicted" if rate == "response" else "fitted",
             )
         )
     return checks
@@ -538,6 +626,8 @@ def verify_haidian(scenario: Scenario, runs: Sequence[Measurement]) -> list[Chec
             "exact",
             value == published,
             "{:,.0f}",
+            figure=published,
+            role="input",
         )
 
     checks = [
@@ -584,6 +674,8 @@ def verify_haidian(scenario: Scenario, runs: Sequence[Measurement]) -> list[Chec
                 upper=1.0 if rate == "response" else None,
                 how="consistency check at full scale; the figure is city-wide, none is published "
                 "for Haidian",
+                role="predicted" if rate == "response" else "fitted",
+                prediction="response_2024_haidian" if rate == "response" else None,
             )
         )
     checks.append(
