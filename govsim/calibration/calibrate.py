@@ -24,6 +24,7 @@ from pathlib import Path
 
 from govsim.calibration import facts as fact_runs
 from govsim.calibration import figures
+from govsim.calibration import sensitivity as screening
 from govsim.calibration.expected import population_of, shift_plan
 from govsim.calibration.files import FITTED_SCENARIOS, CalibrationFiles, write_text
 from govsim.calibration.fit import fit_scenarios, read_fitted
@@ -281,6 +282,7 @@ def calibrate(
         wall=wall,
         predictions=verdicts,
         prediction_figures=prediction_figures,
+        sensitivity=screening.section(out),
     )
     write_report(inputs, files, out)
     judged = [c for c in checks if c.passed is not None]

@@ -28,6 +28,7 @@ its interval's half-width (``mu*/2 >=`` half-width): they can make an effect app
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +243,14 @@ def figure(document: dict[str, Any], path: Path = FIGURE) -> Path:
     fig.suptitle("Morris screening of the policy comparison's paired differences", fontsize=11)
     fig.tight_layout()
     return _save(fig, path, 110)
+
+
+def section(report: Path, path: Path = RESULT, figure_path: Path = FIGURE) -> str:
+    """The report's sensitivity section: the table from the stored screening and, when it has
+    been drawn, the Morris plot linked relative to ``report``. The screening is not re-run here
+    (about 20 minutes of one core): ``govsim calibrate`` reports what is stored, with its date."""
+    text = table(load(path))
+    if figure_path.is_file():
+        link = Path(os.path.relpath(figure_path, report.parent)).as_posix()
+        text += f"\n![Morris screening: mu* against sigma per outcome]({link})\n"
+    return text
