@@ -11,4 +11,6 @@ from govsim.calibration.predictions import Prediction
 
 def all_predictions() -> tuple[Prediction, ...]:
     """Every prediction, in report order (imported lazily: settings import the simulator)."""
-    return ()
+    from govsim.calibration import predict_years
+
+    return (*predict_years.predictions(),)
