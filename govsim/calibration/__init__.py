@@ -13,6 +13,7 @@ One job per module:
 - :mod:`~govsim.calibration.fit`: the scenario fits (closed forms, scipy);
 - :mod:`~govsim.calibration.facts`: the stylized facts as experiments, and their fits;
 - :mod:`~govsim.calibration.verify`: each target as a :class:`Check`;
+- :mod:`~govsim.calibration.predict_years`: predictions in other years; Haidian against the city;
 - :mod:`~govsim.calibration.scenario_yaml`: fitted values written in place (ruamel.yaml);
 - :mod:`~govsim.calibration.figures`, :mod:`~govsim.calibration.report`: the report;
 - :mod:`~govsim.calibration.calibrate`: the whole run; :mod:`~govsim.app.calibration_commands`: the
