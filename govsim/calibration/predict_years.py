@@ -96,8 +96,15 @@ EPIDEMIC_SPEC: dict[str, Any] = {
 """The epidemic category's handling when beijing.yaml has none (assumed, as beijing.yaml had
 it before issue 30): a 24-hour limit, the health department, half routed straight to it."""
 
-ROOTS = {"2020-21": 2021, "2019": 20190, "2019-from-2024": 20240}
-"""Root seeds of each setting's replications (apart from the verification's and the fits')."""
+ROOTS = {
+    "2020-21": 2021,
+    "2020-21 without prevention": 2021,
+    "2019": 20190,
+    "2019-from-2024": 20240,
+}
+"""Root seeds of each setting's replications (apart from the verification's and the fits').
+"2020-21 without prevention" is a diagnostic beside the predictions, not one of their
+settings: the same runs (common random numbers) with fact (c)'s governance prevention off."""
 HAIDIAN_ROOT, HAIDIAN_DAYS, HAIDIAN_START = 3402, 30, "2024-03-04"
 
 
@@ -106,7 +113,7 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def setting_2020_21(files: CalibrationFiles) -> Scenario:
+def setting_2020_21(files: CalibrationFiles, prevention: bool = True) -> Scenario:
     """The 2020-2021 setting at full scale: the setting file with what it cannot say.
 
     - the ranking's and the topic's values from the fact files (facts (a), (c), (b));
@@ -117,6 +124,9 @@ def setting_2020_21(files: CalibrationFiles) -> Scenario:
       of 2019's; 2021's other categories at (2021 - epidemic 2021) / 696 and the epidemic
       at its 2021 requests over its 2019-rate volume;
     - the hotline's shift plan of 2024 (no 2020-21 operator figure; 2024's volume is larger).
+
+    ``prevention`` off: fact (c)'s governance prevention at 0 (a diagnostic: a listed
+    street's appeals fall for good, so two years of listings cut the city's volume).
     """
     scenario = load_scenario(files.data / SETTING_2020_21)
     full_2024 = load_scenario(files.scenario("beijing"))
@@ -130,6 +140,8 @@ def setting_2020_21(files: CalibrationFiles) -> Scenario:
                 policy[key] = ranking[key]
             for key in ("governance_months", "governance_prevention"):
                 policy[key] = governance[key]
+            if not prevention:
+                policy["governance_prevention"] = 0.0
         if policy["type"] == "monthly_topic":
             for key in ("efficacy", "lag_days"):
                 policy[key] = topic[key]
@@ -200,15 +212,6 @@ def _copy(full: Scenario) -> Scenario:
     return validate(data, source=f"<{copy.name}>")
 
 
-def settings(files: CalibrationFiles) -> dict[str, Scenario]:
-    """The settings' scaled copies, by key of :data:`ROOTS`."""
-    return {
-        "2020-21": _copy(setting_2020_21(files)),
-        "2019": scaled_copy(load_scenario(files.scenario("beijing-2019"))),
-        "2019-from-2024": scaled_copy(setting_2019_from_2024(files)),
-    }
-
-
 # -- one run, by year of creation --------------------------------------------------------
 @dataclass(frozen=True)
 class YearCounts:
@@ -268,6 +271,7 @@ def runs(ctx: PredictionContext, key: str) -> list[YearsRun]:
     if handle not in _RUNS:
         full = {
             "2020-21": lambda: setting_2020_21(ctx.files),
+            "2020-21 without prevention": lambda: setting_2020_21(ctx.files, prevention=False),
             "2019": lambda: load_scenario(ctx.files.scenario("beijing-2019")),
             "2019-from-2024": lambda: setting_2019_from_2024(ctx.files),
         }[key]()
