@@ -59,8 +59,9 @@ def test_2019_from_2024_changes_only_quality() -> None:
 
 
 def test_predictions_are_well_formed() -> None:
-    predictions = years.predictions()
-    assert len({p.key for p in predictions}) == len(predictions) >= 5
+    predictions = years.predictions() + years.out_of_sample()
+    assert len({p.key for p in predictions}) == len(predictions) >= 6
+    assert set(years.MISS_MEANS) == {p.key for p in predictions}
     known = {**targets.SOURCES, **years.SOURCES}
     for p in predictions:
         assert p.published.source in known, p.key
