@@ -52,8 +52,9 @@ def test_2020_21_carries_the_fits(setting) -> None:
 def test_2019_from_2024_changes_only_quality() -> None:
     scenario = years.setting_2019_from_2024(FILES)
     base = load_scenario(FILES.scenario("beijing-2019"))
-    quality = load_scenario(FILES.scenario("beijing")).feedback.resolution_probability
-    assert scenario.feedback.resolution_probability == quality
+    fitted_2024 = load_scenario(FILES.scenario("beijing"))
+    assert scenario.feedback.resolution_probability == fitted_2024.feedback.resolution_probability
+    assert scenario.problems.fix_probability == fitted_2024.problems.fix_probability
     assert scenario.categories == base.categories
     assert scenario.hotline == base.hotline
 

@@ -95,7 +95,8 @@ EPIDEMIC_SPEC: dict[str, Any] = {
     "department_route_share": 0.5,
 }
 """The epidemic category's handling when beijing.yaml has none (assumed, as beijing.yaml had
-it before issue 30): a 24-hour limit, the health department, half routed straight to it."""
+it before issue 30): a 24-hour limit, the health department, half routed straight to it; its
+problems as market regulation's (the category its rate is taken from)."""
 
 ROOTS = {
     "2020-21": 2021,
@@ -119,8 +120,9 @@ def setting_2020_21(files: CalibrationFiles, prevention: bool = True) -> Scenari
 
     - the ranking's and the topic's values from the fact files (facts (a), (c), (b));
     - an epidemic category (2020's 107.7 of 1,104 contacts, at the rate of market regulation
-      x 107.7 / 98, their 2020 ratio), its consultation share the assumed base moved by the
-      2019 consultation level (the logit shift of market regulation's share);
+      x 107.7 / 98, their 2020 ratio; its problems as market regulation's), its consultation
+      share the assumed base moved by the 2019 consultation level (the logit shift of market
+      regulation's share);
     - the volumes as surges on the 2019 rates: 2020 at (1,104 - 107.7) / 696 contacts a day
       of 2019's; 2021's other categories at (2021 - epidemic 2021) / 696 and the epidemic
       at its 2021 requests over its 2019-rate volume;
@@ -154,7 +156,7 @@ def setting_2020_21(files: CalibrationFiles, prevention: bool = True) -> Scenari
     spec = (
         known[EPIDEMIC].model_dump(mode="json", exclude={"rate", "consultation_share"})
         if EPIDEMIC in known
-        else {**EPIDEMIC_SPEC, "name": EPIDEMIC}
+        else {**EPIDEMIC_SPEC, "name": EPIDEMIC, "problem": market["problem"]}
     )
     epidemic_rate = market["rate"] * EPIDEMIC_2020 / 98.0
     share = 1 / (1 + math.exp(-(_logit(CONSULTATION_BASE[EPIDEMIC]) + level)))
@@ -190,12 +192,18 @@ def setting_2020_21(files: CalibrationFiles, prevention: bool = True) -> Scenari
 
 def setting_2019_from_2024(files: CalibrationFiles) -> Scenario:
     """Beijing 2019's inputs (volume, mix, consultation share, its hotline) with 2024's
-    quality: the 2024 fit's resolution probabilities (the satisfaction model is one for both
-    years already)."""
+    quality: the 2024 fit's resolution probabilities and the problems' fix probabilities tied
+    to them (the satisfaction model is one for both years already)."""
     scenario = load_scenario(files.scenario("beijing-2019"))
-    quality = load_scenario(files.scenario("beijing")).feedback.resolution_probability
+    fitted_2024 = load_scenario(files.scenario("beijing"))
+    quality = fitted_2024.feedback.resolution_probability
     feedback = scenario.feedback.model_copy(update={"resolution_probability": dict(quality)})
-    return scenario.model_copy(update={"name": "beijing-2019-from-2024", "feedback": feedback})
+    problems = scenario.problems.model_copy(
+        update={"fix_probability": dict(fitted_2024.problems.fix_probability)}
+    )
+    return scenario.model_copy(
+        update={"name": "beijing-2019-from-2024", "feedback": feedback, "problems": problems}
+    )
 
 
 def _copy(full: Scenario) -> Scenario:
