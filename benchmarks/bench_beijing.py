@@ -39,12 +39,12 @@ MAX_MEMORY_MB = 4096
 
 MECHANISMS = [
     "problems.enabled=true",
-    "categories.6.joint_departments=[housing]",  # urban construction
-    "categories.6.unclear_jurisdiction=0.2",
-    "categories.7.joint_departments=[public_security]",  # traffic
-    "categories.7.unclear_jurisdiction=0.15",
-    "categories.4.unclear_jurisdiction=0.1",  # housing
-    "categories.11.unclear_jurisdiction=0.3",  # other
+    "categories.urban_construction.joint_departments=[housing]",
+    "categories.urban_construction.unclear_jurisdiction=0.2",
+    "categories.traffic.joint_departments=[public_security]",
+    "categories.traffic.unclear_jurisdiction=0.15",
+    "categories.housing.unclear_jurisdiction=0.1",
+    "categories.other.unclear_jurisdiction=0.3",
 ]
 BRANCHES = {"departments": ["market_regulation", "housing", "public_security"], "staff_share": 0.3}
 STREET_POWERS = {"type": "street_powers", "assessment": True, "veto": True}

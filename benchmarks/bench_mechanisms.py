@@ -228,7 +228,7 @@ BEIJING_CONFIGS: dict[str, list[str]] = {
     "problems (the schema's defaults)": [*BEIJING_WEEK, "problems.enabled=true"],
     "problems, first report at once": [*BEIJING_WEEK, "problems.enabled=true", AT_ONCE],
     "problems, no report after the first": [*BEIJING_WEEK, "problems.enabled=true", SILENT],
-    "problems (reduction: one appeal, sure fix)": [*BEIJING_WEEK, *reduction(12)],  # Beijing's
+    "problems (reduction: one appeal, sure fix)": [*BEIJING_WEEK, *reduction(11)],  # Beijing's
 }
 BEIJING_DAYS = 7
 

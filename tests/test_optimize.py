@@ -540,7 +540,7 @@ def test_shipped_study_is_valid():
             "staffing.grid_workers": 3,
             "staffing.street_staff": 5,
             "departments.*.staff": 2,
-            "policies.whistle_blowing.types.routine.deadline_hours": 24.0,
+            "policies.whistle_blowing.arrival.mean": 0.3,
             "policies.resource_sinking.department_share": 0.25,
         }
     )

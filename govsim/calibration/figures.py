@@ -193,10 +193,10 @@ def heating(fact: HeatingFact, path: Path) -> Path:
         label="prevention takes effect (topic picked 31 Oct + lag)",
     )
     est = fact.cut
-    ax.set_ylabel("heating appeals a day (Beijing)")
+    ax.set_ylabel("heating work orders a day (Beijing)")
     ax.set_title(
-        f"(b) Proactive work on heating: season's heating appeals cut by {est.mean:.1%} "
-        f"(95% CI {est.low:.1%} - {est.high:.1%}); published 13% (2020/21)",
+        f"(b) Proactive work on heating: season's heating work orders cut by {est.mean:.1%} "
+        f"(95% CI {est.low:.1%} - {est.high:.1%}); published 61% (winter 2024, fitted)",
         fontsize=10,
     )
     ax.legend(fontsize=8, loc="upper left")

@@ -99,6 +99,12 @@ class CategoryCounts:
     """Answered by the operator (closed at the hotline)."""
     work_orders: int
     """Dispatched."""
+    problems: int = 0
+    """Problems arisen (problems on; 0 without)."""
+    problem_contacts: int = 0
+    """Contacts of a problem (its first report, duplicates, repeats); 0 without problems."""
+    plain_first: int = 0
+    """First contacts without a problem behind them (consultations, with problems on)."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,8 @@ class PilotSample:
     """Time to close over the urgency limit, less 1, at least 0 (rounded to 4 decimals)."""
     handoffs: np.ndarray
     """Escalations + returns + whistles."""
+    fixed: np.ndarray | None = None
+    """The case really fixed its problem (problems on; None without)."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,8 @@ class Measurement:
     categories: dict[str, CategoryCounts]
     daily: pd.DataFrame
     """Contacts per day (index: dates) and category (columns)."""
+    daily_orders: pd.DataFrame
+    """Work orders (dispatched) per day of creation and category, as ``daily``."""
     hourly: np.ndarray
     """Contacts per hour of the day (24)."""
     abandoned: int
@@ -172,14 +182,32 @@ class Measurement:
 
 def inflation(runs: Sequence[Measurement]) -> dict[str, float]:
     """Contacts (answered calls and online appeals, repeats and redials included) per first
-    contact, by category, pooled over ``runs``."""
+    contact, by category, pooled over ``runs``; with problems on, per first contact without
+    a problem (consultations: their redials and repeats)."""
     totals: dict[str, list[float]] = {}
     for run in runs:
         for category, counts in run.categories.items():
             t = totals.setdefault(category, [0.0, 0.0])
-            t[0] += counts.contacts
-            t[1] += counts.first
+            if counts.problems:
+                t[0] += counts.contacts - counts.problem_contacts
+                t[1] += counts.plain_first
+            else:
+                t[0] += counts.contacts
+                t[1] += counts.first
     return {c: (a / b if b else 1.0) for c, (a, b) in totals.items()}
+
+
+def contacts_per_problem(runs: Sequence[Measurement]) -> dict[str, float]:
+    """Contacts per problem arisen (its first report, duplicates, repeats, redials), by
+    category, pooled over ``runs``; empty without problems."""
+    totals: dict[str, list[float]] = {}
+    for run in runs:
+        for category, counts in run.categories.items():
+            if counts.problems:
+                t = totals.setdefault(category, [0.0, 0.0])
+                t[0] += counts.problem_contacts
+                t[1] += counts.problems
+    return {c: a / b for c, (a, b) in totals.items()}
 
 
 # -- one run ---------------------------------------------------------------------------
@@ -206,6 +234,8 @@ def measure(result: RunResult, task: CalibrationTask, started: float) -> Measure
     category = cases["category"].astype(str)
     contact = cases["status"].astype(str) != "abandoned"
     dispatched = cases["dispatched"].notna()
+    of_problem = cases["problem_id"].notna().to_numpy(bool)
+    problems = result.problems
     by_category = (
         pd.DataFrame(
             {
@@ -216,6 +246,13 @@ def measure(result: RunResult, task: CalibrationTask, started: float) -> Measure
                     cases["final_tier"].astype(str).eq("hotline")
                 ].value_counts(),
                 "work_orders": category[dispatched].value_counts(),
+                "problems": (
+                    problems["category"].astype(str).value_counts()
+                    if problems is not None
+                    else pd.Series(dtype=int)
+                ),
+                "problem_contacts": category[contact & of_problem].value_counts(),
+                "plain_first": category[cases["repeat_of"].isna() & ~of_problem].value_counts(),
             }
         )
         .reindex(names)
@@ -229,6 +266,11 @@ def measure(result: RunResult, task: CalibrationTask, started: float) -> Measure
     )
     daily.index = pd.date_range(scenario.start_date, periods=n_days, freq="D", name="date")
     daily.columns.name = None
+    daily_orders = pd.crosstab(day[dispatched], category[dispatched]).reindex(
+        index=range(n_days), columns=names, fill_value=0
+    )
+    daily_orders.index = daily.index
+    daily_orders.columns.name = None
     hour = np.floor(cases["created"] % 24).astype(int)
     assessed = assess(cases, scenario, horizon)  # the contacts, with their assessment flags
     work = assessed[assessed["dispatched"].notna()]
@@ -250,6 +292,7 @@ def measure(result: RunResult, task: CalibrationTask, started: float) -> Measure
             for c, row in by_category.to_dict(orient="index").items()
         },
         daily=daily,
+        daily_orders=daily_orders,
         hourly=np.bincount(hour[contact], minlength=24),
         abandoned=int((~contact).sum()),
         calls=int(calls.sum()),
@@ -289,6 +332,9 @@ def _pilot(cases: pd.DataFrame, scenario: Scenario) -> PilotSample:
         tier=wo["final_tier"].astype(str).to_numpy(object),
         lateness=np.round(np.asarray(lateness, dtype=float), 4),
         handoffs=handoffs.to_numpy(int),
+        fixed=wo["outcome"].astype(str).eq("fixed").to_numpy(bool)
+        if scenario.problems.enabled
+        else None,
     )
 
 

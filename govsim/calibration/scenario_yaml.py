@@ -49,8 +49,11 @@ class Number:
 
     @classmethod
     def significant(cls, x: float, digits: int) -> Number:
-        """``digits`` significant digits (exponent notation below 0.001)."""
+        """``digits`` significant digits (exponent notation below 0.001); a whole number keeps
+        its point (1.0, not 1, which would read back as an integer)."""
         text = f"{x:.{digits}g}" if abs(x) >= 1e-3 else f"{x:.{digits - 1}e}"
+        if text.lstrip("-").isdigit():
+            text += ".0"
         return cls(float(text), text)
 
 

@@ -51,7 +51,7 @@ SOURCES = _sources(
     weekday="press: weekdays above weekends",
     heating="press: heating season 15 Nov to 15 Mar",
     operators="press: about 1,700 operators on 750 seats, 600-700 on duty at peak, about 6 min "
-    "per ticket",
+    "per ticket, 80-100 calls per operator per 8-hour shift",
     structure="004: 16 districts, 343 streets and townships; core issue: department set",
     rates_2024="Beijing press: 2024 resolution ~97%, satisfaction 97.3%, response ~100%",
     rates_2019="Beijing press; academic papers: 2019 resolution 75%, satisfaction 87%",
@@ -65,8 +65,10 @@ FACT_SOURCES = _sources(
     "74.36%, satisfaction 64.61% -> 85.39% (ranking began in 2019)",
     governance_street="Beijing press: a governance-class street's monthly complaints 852 (May "
     "2019) -> 757 -> 372 -> 276 (October 2019)",
-    heating_cut="press: the heating-service platform's orders fell 13.2% year on year in "
-    "2020/21 (DOMAIN.md: before the monthly topic, not attributed to proactive work there)",
+    heating_cut="press: heating orders fell 61% in winter 2024, attributed to proactive work",
+    heating_2020="press: the heating-service platform's orders fell 13.2% year on year in "
+    "2020/21, before the monthly topic and the proactive-governance guidance (November 2021): "
+    "not attributed to proactive work, and not a target",
 )
 """The sources of the stylized facts (cited in the report's fact sections)."""
 
@@ -124,6 +126,22 @@ PEAK_RANGE = (600, 700)
 SEATS = Figure(750, "seats", "operators")
 OPERATORS = Figure(1700, "operators on the payroll", "operators")
 TICKET_MINUTES = Figure(6.0, "minutes per ticket", "operators")
+CALLS_PER_SHIFT = Figure(90.0, "calls per operator per 8-hour shift", "operators")
+"""The middle of the published 80-100.
+
+The published figures cannot all hold if every call an operator takes is a resident's
+contact: 65,000 contacts a day (85% by phone, assumed) following the intraday shape, with
+650 on duty at the peak hour, need at least 7,700 operator-hours a day (no operators beyond
+the load's proportion at night), i.e. at most 58 answered calls per 8-hour shift; and 80
+calls of 6 minutes already fill 8 hours. The reading that keeps them all: the operators'
+calls include the callbacks (回访) the hotline makes on every work order (about 27,000 a
+day), with an incoming call taking about 6 minutes (the ticket). The model spends no
+operator time on callbacks (they are drawn at the callback); the calls per shift count
+them. What gives way is the assumption that all 1,700 operators answer calls for 40 hours
+a week: the plan's on-duty hours are those of about 1,350 such operators (the rest: leave,
+training, online appeals, quality checks; assumed)."""
+CALLS_PER_SHIFT_RANGE = (80, 100)
+SHIFT_HOURS = 8.0
 DISTRICTS = Figure(16, "districts", "structure")
 STREETS = Figure(343, "streets and townships", "structure")
 CORE_DEPARTMENTS = frozenset(
@@ -172,7 +190,12 @@ GOVERNANCE_STREET = {
     "2019-05": Figure(852, "work orders in the month", "governance_street"),
     "2019-10": Figure(276, "work orders in the month", "governance_street"),
 }
-HEATING_CUT = Figure(0.13, "share of the season's heating appeals", "heating_cut")
+HEATING_CUT = Figure(0.61, "share of the season's heating work orders", "heating_cut")
+"""Winter 2024's fall, the figure attributed to proactive work; fact (b)'s efficacy is fitted
+to it (a fit, not a prediction)."""
+HEATING_FALL_2020 = Figure(0.132, "year-on-year fall of heating orders, 2020/21", "heating_2020")
+"""Kept as a sourced note only: a year-on-year figure from before the monthly topic and the
+proactive-governance guidance, not attributed to proactive work (fact (b) does not use it)."""
 
 # -- assumptions the fits rest on --------------------------------------------------------
 HEATING_SHARE_OF_UTILITIES = Figure(0.3, "heating per other-utilities appeal, in season", ASSUMED)
@@ -201,14 +224,21 @@ WORK_TIERS = ("grid", "street", "district", "department")
 """The tiers that close work orders (the hotline answers consultations)."""
 
 
+NO_EPIDEMIC = frozenset({"beijing", "beijing-2019"})
+"""Scenarios without the COVID category: 2019 (before it) and 2024 (after the epidemic
+controls ended in December 2022)."""
+
+
 def mix_targets(name: str) -> dict[str, float]:
     """Target share of contacts per published category group ("other": the rest).
 
-    2019 had no COVID: its other categories keep their 2020 proportions.
+    COVID (``epidemic``) is a 2020 category: 2019 had none, and 2024 does not carry it at its
+    2020 share (no 2024 share is published); in both the other categories keep their 2020
+    proportions. Only a 2020 scenario would keep it.
     """
     top = dict(TOP_TEN_2020)
     total = CONTACTS_2020.value
-    if name == "beijing-2019":
+    if name in NO_EPIDEMIC:
         total -= top.pop("epidemic")
     shares = {k: v / total for k, v in top.items()}
     shares["other"] = 1.0 - sum(shares.values())

@@ -23,6 +23,7 @@ from govsim.calibration.expected import (
 )
 from govsim.calibration.measure import Measurement
 from govsim.calibration.targets import (
+    CALLS_PER_SHIFT_RANGE,
     CONSULTATION_TARGET,
     CONTACTS_A_DAY_2024,
     CORE_DEPARTMENTS,
@@ -33,6 +34,7 @@ from govsim.calibration.targets import (
     PEAK_RANGE,
     RATES,
     SEATS,
+    SHIFT_HOURS,
     SOURCES,
     STREETS,
     TICKET_MINUTES,
@@ -394,6 +396,16 @@ def _hotline_and_structure_checks(
     minutes = [
         run.hotline_utilisation * run.operator_hours / run.calls_answered * 60 for run in runs
     ]
+    # answered calls and callbacks (one per work order) at city scale, per 8 on-duty hours
+    per_shift = [
+        (run.calls_answered + run.work_orders.cases)
+        / run.scale
+        / (sum(plan) * run.days / SHIFT_HOURS)
+        for run in runs
+    ]
+    calls_low, calls_high = CALLS_PER_SHIFT_RANGE
+    per_shift_ci = mean_ci(per_shift)
+    headcount = operator_headcount(plan)
     layout = build_city(full)
     departments = {d.name for d in full.departments}
     return [
@@ -417,13 +429,28 @@ def _hotline_and_structure_checks(
             peak <= SEATS.value,
             "{:.0f}",
         ),
-        relative(
+        Check(
             name,
-            "operators on the payroll (shift plan hours / 40-hour week)",
-            OPERATORS,
-            exact(operator_headcount(plan)),
+            "calls per operator per 8-hour shift (answered calls and callbacks)",
+            f"{calls_low}-{calls_high}",
             cite("operators"),
-            how="assumed 40-hour week",
+            per_shift_ci,
+            f"in {calls_low}-{calls_high}",
+            calls_low <= per_shift_ci.mean <= calls_high,
+            "{:.1f}",
+            "one callback per work order (the hotline calls back; no operator time in the "
+            "model); the city's shift plan",
+        ),
+        Check(
+            name,
+            "operators answering 40-hour weeks (shift plan hours / 40), at most the payroll",
+            f"{OPERATORS.value:,.0f}",
+            cite("operators"),
+            exact(headcount),
+            f"<= {OPERATORS.value:,.0f}",
+            headcount <= OPERATORS.value,
+            "{:,.0f}",
+            "the rest of the payroll: leave, training, online appeals, quality checks (assumed)",
         ),
         relative(
             name,
