@@ -18,6 +18,7 @@ One job per module:
 - :mod:`~govsim.calibration.predictions`: a prediction (a published figure no fit touched,
   stated before its run) and its verdict; :mod:`~govsim.calibration.predicted`: the list;
   :mod:`~govsim.calibration.predict_current`: those in the calibrated settings as they are;
+- :mod:`~govsim.calibration.predict_years`: predictions in other years; Haidian against the city;
 - :mod:`~govsim.calibration.scenario_yaml`: fitted values written in place (ruamel.yaml);
 - :mod:`~govsim.calibration.figures`, :mod:`~govsim.calibration.report`: the report;
 - :mod:`~govsim.calibration.sensitivity`: the conclusions' sensitivity to the assumed

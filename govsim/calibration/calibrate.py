@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,8 +29,8 @@ from govsim.calibration.expected import population_of, shift_plan
 from govsim.calibration.files import FITTED_SCENARIOS, CalibrationFiles, write_text
 from govsim.calibration.fit import fit_scenarios, read_fitted
 from govsim.calibration.measure import CalibrationTask, Measurement, run_tasks
-from govsim.calibration.predicted import all_predictions
-from govsim.calibration.predictions import PredictionContext, Verdict, judge
+from govsim.calibration.predicted import all_predictions, out_of_sample_runs, scale_comparison
+from govsim.calibration.predictions import Prediction, PredictionContext, Verdict, judge
 from govsim.calibration.report import Facts, ReportInputs, write_report
 from govsim.calibration.runs import VERIFY_ROOTS, haidian_tasks, verification_tasks
 from govsim.calibration.scaling import SCALED_STREETS, scale_factor, scaled_copy, scaled_file_text
@@ -250,6 +250,7 @@ def calibrate(
         runs["fact c"] = fact_measured["c"]
         say(f"[facts] in {time.perf_counter() - t0:.0f} s")
     verdicts, prediction_figures = None, {}
+    out_of_sample, scale_rows = None, None
     if not options.skip_predictions:
         t0 = time.perf_counter()
         context = PredictionContext(files, reps, executor, options.quick, progress, runs)
@@ -267,6 +268,10 @@ def calibrate(
             f"[predict] {hits} of {len(verdicts)} within tolerance in "
             f"{time.perf_counter() - t0:.0f} s"
         )
+        t0 = time.perf_counter()
+        out_of_sample = run_predictions(context, say, out_of_sample_runs())
+        scale_rows = scale_comparison(context)
+        say(f"[out of sample] in {time.perf_counter() - t0:.0f} s")
     wall = time.perf_counter() - started
     fitted = read_fitted(files)
     inputs = ReportInputs(
@@ -283,6 +288,8 @@ def calibrate(
         predictions=verdicts,
         prediction_figures=prediction_figures,
         sensitivity=screening.section(out),
+        out_of_sample=out_of_sample,
+        scale_rows=scale_rows,
     )
     write_report(inputs, files, out)
     judged = [c for c in checks if c.passed is not None]
@@ -291,11 +298,13 @@ def calibrate(
 
 
 def run_predictions(
-    context: PredictionContext, say: Callable[[str], None] = print
+    context: PredictionContext,
+    say: Callable[[str], None] = print,
+    which: Sequence[Prediction] | None = None,
 ) -> list[Verdict]:
-    """Every prediction's setting, measured and judged, in report order."""
+    """Every prediction's setting (or ``which``), measured and judged, in report order."""
     verdicts = []
-    for prediction in all_predictions():
+    for prediction in all_predictions() if which is None else which:
         verdict = judge(prediction, prediction.measure(context))
         e = verdict.estimate
         fmt = prediction.fmt

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govsim.calibration.facts import GovernanceFact, HeatingFact, RankingFact
 from govsim.calibration.files import CalibrationFiles, write_text
@@ -25,6 +25,9 @@ from govsim.calibration.targets import (
 from govsim.calibration.verify import Check, ScaleCheck
 from govsim.core.intervals import Interval
 from govsim.scenario.loader import load_scenario
+
+if TYPE_CHECKING:
+    from govsim.calibration.predict_years import ScaleRow
 
 SECTIONS = (
     ("beijing", "Beijing 2024 (`scenarios/beijing.yaml`)"),
@@ -70,6 +73,11 @@ class ReportInputs:
     """``predictions``: the panel of every prediction; ``calibration``: the calibration plot."""
     sensitivity: str | None = None
     """The sensitivity of the policy conclusions (Markdown, its own section); None: not run."""
+    out_of_sample: list[Verdict] | None = None
+    """Runs in another year with that year's fit replaced (not predictions: their figure is
+    one a calibrated scenario is fitted to); None: not run."""
+    scale_rows: list[ScaleRow] | None = None
+    """Haidian at full scale against the city's scaled copy; None: not run."""
 
 
 def md_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -187,6 +195,9 @@ def report_text(inputs: ReportInputs, files: CalibrationFiles, out: Path) -> str
         )
     lines.append("\n## Predictions\n")
     lines.append(predictions_text(inputs, out))
+    if inputs.out_of_sample is not None or inputs.scale_rows is not None:
+        lines.append("\n## Out-of-sample runs\n")
+        lines.append(out_of_sample_text(inputs))
     if inputs.scale_check is not None:
         lines.append("\n## Check: the scaled copy against the full city\n")
         lines.append(scale_text(inputs.scale_check))
@@ -346,6 +357,65 @@ def predictions_text(inputs: ReportInputs, out: Path) -> str:
     for key, title in (("predictions", "predictions"), ("calibration", "calibration plot")):
         if key in inputs.prediction_figures:
             lines.append(f"\n![{title}]({_relative(inputs.prediction_figures[key], out.parent)})\n")
+    return "\n".join(lines) + "\n"
+
+
+def out_of_sample_text(inputs: ReportInputs) -> str:
+    """Another year (a calibrated year's fit replaced by the other year's) and another scale
+    (Haidian against the city): judged like predictions, counted apart from them."""
+    lines = []
+    if inputs.out_of_sample:
+        lines.append(
+            "**Another year.** The same model with one year's fitted quality carried to another "
+            "year whose inputs (volume, mix, consultation share, hotline) are its own. The "
+            "published figure is one the other year's fit uses, so these runs are not counted "
+            "among the predictions.\n"
+        )
+        lines.append(
+            md_table(
+                ["run", "published", "simulated", "95% CI", "tolerance", "result"],
+                [
+                    [
+                        v.prediction.target,
+                        _value(v.prediction, v.prediction.published.value),
+                        _value(v.prediction, v.estimate.mean),
+                        f"{_value(v.prediction, v.estimate.low)} - "
+                        f"{_value(v.prediction, v.estimate.high)} (n={v.estimate.n})",
+                        v.prediction.tolerance.text(),
+                        "within" if v.hit else "**outside**",
+                    ]
+                    for v in inputs.out_of_sample
+                ],
+            )
+        )
+        for v in inputs.out_of_sample:
+            p = v.prediction
+            lines.append(
+                f"\n- `{p.key}`. *Setting:* {p.setting}. *Why:* {p.untouched}. "
+                f"*Outside the tolerance it says:* {p.miss_means}"
+            )
+    if inputs.scale_rows:
+        lines.append(
+            "\n**Another scale.** Haidian at full scale (its own structure: 643 grids, 13,922 "
+            "sunk staff, 29 streets and towns) with Beijing's fitted parameters, against the "
+            "city's 1:16.3 copy over the same 30 days. No Haidian figure is published; the "
+            "question is whether the model's per-resident volumes and rates carry from the city "
+            "to a district.\n"
+        )
+        lines.append(
+            md_table(
+                ["quantity", "Haidian (95% CI)", "city copy (95% CI)", "Haidian vs city"],
+                [
+                    [
+                        r.quantity,
+                        f"{r.haidian.mean:.4g} ({r.haidian.low:.4g} - {r.haidian.high:.4g})",
+                        f"{r.city.mean:.4g} ({r.city.low:.4g} - {r.city.high:.4g})",
+                        f"{r.difference:+.2%}",
+                    ]
+                    for r in inputs.scale_rows
+                ],
+            )
+        )
     return "\n".join(lines) + "\n"
 
 
