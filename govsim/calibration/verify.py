@@ -45,6 +45,7 @@ from govsim.calibration.targets import (
     mix_targets,
 )
 from govsim.core.intervals import Interval, mean_ci
+from govsim.mechanisms.problems import expected_appeals
 from govsim.network.city import build_city
 from govsim.scenario.schema import Scenario
 
@@ -200,8 +201,24 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
     checks: list[Check] = []
     f = runs[0].scale
     contacts = [run.total("contacts") for run in runs]
-    first = [run.total("first") for run in runs]
-    e_first = float(expected_first_contacts(full).sum())
+    if full.problems.enabled:  # the residents' events: consultations and problems arising
+        expected = expected_first_contacts(full)
+        e_first = float(
+            sum(
+                expected[c.name]
+                * (
+                    c.consultation_share
+                    + (1 - c.consultation_share) / expected_appeals(full.problems, c.problem)
+                )
+                for c in full.categories
+            )
+        )
+        first = [run.total("plain_first") + run.total("problems") for run in runs]
+        unit = "events (consultations and problems)"
+    else:
+        e_first = float(expected_first_contacts(full).sum())
+        first = [run.total("first") for run in runs]
+        unit = "first contacts"
     k = mean_ci([c / fi for c, fi in zip(contacts, first, strict=True)])
     volume = cite(VOLUME[name].source)
     checks.append(
@@ -211,8 +228,8 @@ def verify_beijing(name: str, full: Scenario, runs: Sequence[Measurement]) -> li
             VOLUME[name],
             Interval(e_first * k.mean, e_first * k.low, e_first * k.high, k.n),
             volume,
-            how=f"E[first contacts] = {e_first:,.0f} (exact integral); "
-            f"x {k.mean:.4f} contacts per first contact (simulated)",
+            how=f"E[{unit}] = {e_first:,.0f} (exact integral); "
+            f"x {k.mean:.4f} contacts per one (simulated)",
             role="fitted",
         )
     )
