@@ -5,6 +5,7 @@ hand."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,9 +152,10 @@ def report_text(inputs: ReportInputs, files: CalibrationFiles, out: Path) -> str
         "in no fit, directly or through a fitted parameter). Only predictions test the model; "
         "a fitted target reproduced shows that the fit and the runs agree.\n"
     )
+    sources = Path(os.path.relpath(files.root / "docs" / "sources.md", out.parent)).as_posix()
     lines.append(
-        "The published figures and their sources are in `../shared/DOMAIN.md` (source "
-        "documents in `../shared/seeds/`). Tolerances (issue 6): volumes and shares within 5% "
+        f"The published figures and their sources are in [sources.md]({sources}). "
+        "Tolerances (issue 6): volumes and shares within 5% "
         "relative, rates within 2 percentage points; counts exactly; each prediction states "
         "its own. A target passes when the simulated mean is within tolerance; its 95% CI "
         "(Student t over independent replications) is shown beside it.\n"
