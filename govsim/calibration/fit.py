@@ -632,9 +632,10 @@ def describe(history: list[FitPass]) -> list[FitRecord]:
                 "resolution level (grid/street; districts, departments -0.01)",
                 round(v.resolution_level, 4),
                 "brentq: expected work-order resolution of the pilot year's valid callbacks (their "
-                "closing tier and true fix); the level is both the resolution probability of a "
-                "fixed problem and the fix probability (tied, assumed), a closing without a fix "
-                "says resolved with problems.resolved_if_not_fixed"
+                "closing tier and true fix); the level is the fix probability "
+                "(problems.fix_probability; feedback.resolution_probability carries the same "
+                "profile), residents say resolved with problems.resolved_if_fixed (0.98, "
+                "assumed) after a fix and resolved_if_not_fixed (0.2, assumed) without one"
                 if v.fix_probability is not None
                 else "closed form: expected work-order resolution is linear in the level (tier "
                 "mix of valid callbacks from the pilot year)",

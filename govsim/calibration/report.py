@@ -634,9 +634,9 @@ the published ones); the heating season's size (10x) and heating's share of util
 season); the spread of consultation shares between categories and of resolution between tiers;
 the satisfaction model's lateness and hand-off effects; Haidian's case share of the sunk staff
 (40%); the 40-hour week behind the operator headcount; the problems' scopes, reporting rates,
-report delays and the 60% "resolved" of a case closed without a fix (the schema's defaults),
-and the tie between the fix probability and the fitted resolution level; the coordination
-shares (joint departments, unclear jurisdiction).
+report delays (the schema's defaults); the "resolved" answers after a fix (98%) and without
+one (20%), on which the split of the fitted resolution into true fixes and closures on paper
+rests; the coordination shares (joint departments, unclear jurisdiction).
 """
 
 NOTES_TEXT = """\
