@@ -16,9 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
-from typing import cast
+from typing import Protocol, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -345,26 +345,36 @@ def _pilot(cases: pd.DataFrame, scenario: Scenario) -> PilotSample:
 
 
 # -- many runs -------------------------------------------------------------------------
-def run_tasks(
+class _Measured(Protocol):
+    @property
+    def run_id(self) -> str: ...
+
+
+M = TypeVar("M", bound=_Measured)
+
+
+def map_tasks(
     tasks: Sequence[CalibrationTask],
     executor: Executor,
+    measure: Callable[[CalibrationTask], M],
     label: str = "runs",
     progress: bool = True,
-) -> list[Measurement]:
-    """Measure every task on ``executor``; the measurements in task order, whatever order the
-    runs finish in."""
+) -> list[M]:
+    """``measure`` every task on ``executor`` (a picklable function of one task returning a
+    record with the task's ``run_id``); the records in task order, whatever order the runs
+    finish in."""
     order = {t.run_id: i for i, t in enumerate(tasks)}
     if len(order) != len(tasks):
         raise ValueError(f"{label}: run ids must be unique")
-    out: list[Measurement | None] = [None] * len(tasks)
+    out: list[M | None] = [None] * len(tasks)
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(tasks), unit="run", desc=label, disable=None, leave=False)
     try:
-        for measurement in executor.map(measure_task, tasks):
-            out[order[measurement.run_id]] = measurement
+        for record in executor.map(measure, tasks):
+            out[order[record.run_id]] = record
             if bar is not None:
                 bar.update(1)
     finally:
@@ -374,3 +384,13 @@ def run_tasks(
     if missing:
         raise RuntimeError(f"{label}: no result for {missing}")
     return [m for m in out if m is not None]
+
+
+def run_tasks(
+    tasks: Sequence[CalibrationTask],
+    executor: Executor,
+    label: str = "runs",
+    progress: bool = True,
+) -> list[Measurement]:
+    """Measure every task on ``executor`` into a :class:`Measurement`, in task order."""
+    return map_tasks(tasks, executor, measure_task, label, progress)

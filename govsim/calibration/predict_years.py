@@ -26,13 +26,19 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, cast
 
 from govsim.calibration.facts import GOVERNANCE, HEATING_TOPIC, RANKING, _policy
 from govsim.calibration.files import CalibrationFiles
-from govsim.calibration.measure import CalibrationTask, Measurement, RateCounts, run_tasks
+from govsim.calibration.measure import (
+    CalibrationTask,
+    Measurement,
+    RateCounts,
+    map_tasks,
+    run_tasks,
+)
 from govsim.calibration.predictions import Prediction, PredictionContext, Tolerance
 from govsim.calibration.scaling import SCALED_STREETS, scale_factor, scaled_copy
 from govsim.calibration.targets import CONSULTATION_BASE, Figure
@@ -248,13 +254,10 @@ def measure_years(task: CalibrationTask) -> YearsRun:
     return YearsRun(task.run_id, task.scale, years, time.perf_counter() - started)
 
 
-_RUNS: dict[tuple[str, str, int], list[YearsRun]] = {}
-
-
 def runs(ctx: PredictionContext, key: str) -> list[YearsRun]:
-    """The replications of setting ``key`` (simulated once per invocation, then reused)."""
-    handle = (str(ctx.files.root), key, ctx.replications)
-    if handle not in _RUNS:
+    """The replications of setting ``key`` (simulated once per context, then reused)."""
+    handle = f"years: {key}"
+    if handle not in ctx.settings:
         full = {
             "2020-21": lambda: setting_2020_21(ctx.files),
             "2020-21 without prevention": lambda: setting_2020_21(ctx.files, prevention=False),
@@ -267,13 +270,8 @@ def runs(ctx: PredictionContext, key: str) -> list[YearsRun]:
             CalibrationTask(f"{key} r{r}", copy, seed, f)
             for r, seed in enumerate(replication_seeds(ROOTS[key], ctx.replications))
         ]
-        _RUNS[handle] = _map(ctx, tasks, key)
-    return _RUNS[handle]
-
-
-def _map(ctx: PredictionContext, tasks: Sequence[CalibrationTask], key: str) -> list[YearsRun]:
-    out = {r.run_id: r for r in ctx.executor.map(measure_years, tasks)}
-    return [out[t.run_id] for t in tasks]
+        ctx.settings[handle] = map_tasks(tasks, ctx.executor, measure_years, key, ctx.progress)
+    return cast(list[YearsRun], ctx.settings[handle])
 
 
 def pooled(*counts: RateCounts) -> RateCounts:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from govsim.calibration.targets import FACT_SOURCES, SOURCES, Figure, Source
 from govsim.core.intervals import Interval, mean_ci
@@ -122,6 +122,9 @@ class PredictionContext:
     """Runs the calibration has made already, for a prediction to reuse rather than repeat:
     ``beijing``, ``beijing-2019``, ``haidian`` (the verification's), ``fact c`` (fact (c)'s
     experiment); absent ones (``--skip-facts``) are run by the prediction itself."""
+    settings: dict[str, Any] = field(default_factory=dict)
+    """Runs of the predictions' own settings, by setting: simulated once per invocation
+    (per context) and shared by the predictions that read the same setting."""
 
 
 @dataclass(frozen=True)

@@ -301,6 +301,12 @@ def _value(prediction: Prediction, value: float) -> str:
     return prediction.fmt.format(value)
 
 
+def _simulated_cells(verdict: Verdict) -> list[str]:
+    """The simulated mean and its 95% CI, in the prediction's format."""
+    p, e = verdict.prediction, verdict.estimate
+    return [_value(p, e.mean), f"{_value(p, e.low)} - {_value(p, e.high)} (n={e.n})"]
+
+
 def predictions_text(inputs: ReportInputs, out: Path) -> str:
     """Each prediction: the figure, its source and tolerance, the setting, why no fit touched
     it, the simulated mean with its 95% CI, hit or miss; the figures."""
@@ -321,9 +327,7 @@ def predictions_text(inputs: ReportInputs, out: Path) -> str:
                     "predicted",
                     _value(v.prediction, v.prediction.published.value),
                     source_of(v.prediction.published.source).code,
-                    _value(v.prediction, v.estimate.mean),
-                    f"{_value(v.prediction, v.estimate.low)} - "
-                    f"{_value(v.prediction, v.estimate.high)} (n={v.estimate.n})",
+                    *_simulated_cells(v),
                     v.prediction.tolerance.text(),
                     "hit" if v.hit else "**MISS**",
                 ]
@@ -380,9 +384,7 @@ def out_of_sample_text(inputs: ReportInputs) -> str:
                     [
                         v.prediction.target,
                         _value(v.prediction, v.prediction.published.value),
-                        _value(v.prediction, v.estimate.mean),
-                        f"{_value(v.prediction, v.estimate.low)} - "
-                        f"{_value(v.prediction, v.estimate.high)} (n={v.estimate.n})",
+                        *_simulated_cells(v),
                         v.prediction.tolerance.text(),
                         "within" if v.hit else "**outside**",
                     ]
