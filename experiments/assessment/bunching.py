@@ -7,23 +7,27 @@ monthly ranking) in paired variants, the same seeds (common random numbers):
 - *unassessed*: the ``assessment`` mechanism on at its defaults, lateness not assessed
   (the ranking's response weight 0): no deadline to rush for;
 - *pressed*: the mechanism on at its defaults, lateness assessed (the public formula's
-  0.1 response weight).
+  0.1 response weight: the first response within the limit);
+- *overdue*: *pressed*, and orders closed past their limit (or open past it at a month's
+  end) counted as failed (the ranking's ``overdue`` design, 超期工单): the lateness of the
+  close assessed. Added with the rush in service (its gain depends on what the design
+  counts of lateness), before any run of it.
 
 For every seed, variant and urgency class, the closed work orders created after the
 warm-up, their time to close over the limit, and the excess mass just before the limit
 (:func:`govsim.results.bunching.bunching`: closures in the last ``WINDOW`` of the limit
 over a smooth counterfactual fitted outside the window either side of it, minus 1), with
 the plain ratio of closures just before to just after the limit beside it. Per variant and
-class: the mean excess and its 95% t interval over the seeds, and the paired difference
-*pressed* minus *unassessed*. Pooled over the seeds, the excess per variant and class and
-the figure ``bunching.png`` (the per-class panels of ``govsim plot``).
+class: the mean excess and its 95% t interval over the seeds, and the paired differences
+*pressed* and *overdue* minus *unassessed*. Pooled over the seeds, the excess per variant
+and class and the figure ``bunching.png`` (the per-class panels of ``govsim plot``).
 
 The variants' parameters are the mechanism's defaults and the ranking of
 ``twelve_streets.yaml``; the seeds (1-6), the days (120, a 14-day warm-up) and the
 statistic's window, span and fit were set before the runs with the mechanism on.
 
 Usage: ``python experiments/assessment/bunching.py [--seeds 6] [--days 120] [--variants
-today,unassessed,pressed] [--out DIR]`` (default ``results/assessment/bunching/``:
+today,unassessed,pressed,overdue] [--out DIR]`` (default ``results/assessment/bunching/``:
 ``bunching.json``, ``bunching.png|svg``).
 """
 
@@ -59,6 +63,7 @@ VARIANTS = {
         "policies.0.weights={response: 0, resolution: 0.5, satisfaction: 0.4}",
     ],
     "pressed": BEHAVIOUR,
+    "overdue": [*BEHAVIOUR, "policies.0.overdue={counted: true}"],
 }
 
 
@@ -166,6 +171,11 @@ def main() -> None:
     ratios = closures(seeds, variants, args.days)
     seeded = per_seed(ratios)
     summary = summarise(seeded, "pressed", "unassessed")
+    if "overdue" in variants:  # its paired difference too (the variants' rows are above)
+        more = summarise(seeded, "overdue", "unassessed")
+        summary = pd.concat(
+            [summary, more[more["variant"] == "overdue - unassessed"]], ignore_index=True
+        )
     pooled = bunching_table(ratios, by=["variant"])
     print(f"seeds {seeds}, {args.days} days, warm-up {WARMUP_DAYS}")
     print(table(summary))
