@@ -9,7 +9,8 @@ governance class) with the ``assessment`` mechanism under six settings, the same
 - *behaviour*: the schema's defaults (effort, pressing, paper, rush, label);
 - *paper_press*: effort, pressing and closures on paper only (no rush, no label);
 - *honest*: effort only (every gaming share 0): gaming off;
-- *audit10*: *behaviour* with 10% of closures audited and a caught unit dropping one group;
+- *audit10*: *behaviour* with 10% of closures audited and a caught unit dropping one group
+  (and followed up: ``audit.follow_up_share`` and ``follow_up_months`` at their defaults);
 - *calm_audited*: no pressure (every stake 0) and half the closures audited.
 
 Every parameter is the schema's default, chosen before these runs (docs/policies.md); nothing
