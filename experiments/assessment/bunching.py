@@ -27,8 +27,9 @@ The variants' parameters are the mechanism's defaults and the ranking of
 statistic's window, span and fit were set before the runs with the mechanism on.
 
 Usage: ``python experiments/assessment/bunching.py [--seeds 6] [--days 120] [--variants
-today,unassessed,pressed,overdue] [--out DIR]`` (default ``results/assessment/bunching/``:
-``bunching.json``, ``bunching.png|svg``).
+today,unassessed,pressed,overdue] [--scenario FILE] [--out DIR]`` (default
+``results/assessment/bunching/``: ``bunching.json``, ``bunching.png|svg``; a scenario
+needs problems, and a ranking as its first policy or none: then the ranking alone is added).
 """
 
 from __future__ import annotations
@@ -65,16 +66,24 @@ VARIANTS = {
     "pressed": BEHAVIOUR,
     "overdue": [*BEHAVIOUR, "policies.0.overdue={counted: true}"],
 }
+WITH_RANKING = "policies=[{type: ranking, governance_count: 0}]"
+"""Added for a scenario without a ranking policy: the ranking alone, no governance class."""
 
 
 def closures(
-    seeds: list[int], variants: list[str], days: int = DAYS, workers: int = 1
+    seeds: list[int],
+    variants: list[str],
+    days: int = DAYS,
+    workers: int = 1,
+    scenario: Path = SCENARIO,
 ) -> pd.DataFrame:
     """Every closed work order created after the warm-up, per variant and seed, with its
     urgency, limit and ``ratio`` of time to close over the limit (the runs on ``workers``
     processes: independent, so the same tables on any number)."""
     frames = []
-    specs = {v: govsim.load_scenario(SCENARIO, [f"days={days}", *VARIANTS[v]]) for v in variants}
+    ranked = any(p.type == "ranking" for p in govsim.load_scenario(scenario).policies)
+    base = [f"days={days}", *([] if ranked else [WITH_RANKING])]
+    specs = {v: govsim.load_scenario(scenario, [*base, *VARIANTS[v]]) for v in variants}
     pairs = [(v, seed) for v in variants for seed in seeds]
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
@@ -164,11 +173,14 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=DAYS)
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--out", type=Path, help="default results/assessment/bunching/")
+    parser.add_argument(
+        "--scenario", type=Path, default=SCENARIO, help="default: twelve_streets.yaml"
+    )
     args = parser.parse_args()
     folder = args.out or ROOT / "results" / "assessment" / "bunching"
     variants = args.variants.split(",")
     seeds = list(range(1, args.seeds + 1))
-    ratios = closures(seeds, variants, args.days)
+    ratios = closures(seeds, variants, args.days, scenario=args.scenario)
     seeded = per_seed(ratios)
     summary = summarise(seeded, "pressed", "unassessed")
     if "overdue" in variants:  # its paired difference too (the variants' rows are above)
@@ -181,9 +193,9 @@ def main() -> None:
     print(table(summary))
     print("\nPooled over the seeds (the figure's legend)\n")
     print(pooled[["variant", "urgency", "before", "counterfactual_before", "excess"]].to_string())
-    spec = govsim.load_scenario(SCENARIO)
+    spec = govsim.load_scenario(args.scenario)
     inputs = PlotInputs(
-        "twelve-streets",
+        spec.name,
         variants,
         len(seeds),
         pd.DataFrame(),
