@@ -29,9 +29,8 @@ COUNTS = (
 """Per unit and month: closed cases; closed cases of problems and those that fixed theirs;
 closed answered on time for real (a case rushed out of a queue was not); valid callbacks
 and their answers unpressed ('resolved' 1/0, satisfaction points); escalated cases closed
-and their summed
-overrun of the limit (multiples), late cases and theirs; gaming actions by option, and those
-caught by an audit."""
+and their summed overrun of the limit (multiples), late cases and theirs; gaming actions by
+option, and those caught by an audit."""
 INDEX = {name: i for i, name in enumerate(COUNTS)}
 (
     CLOSED,
