@@ -50,6 +50,7 @@ class Audit(Strict):
         ge=0,
         le=24,
         description="Months a caught unit stays under follow-up inspection after the month it "
-        "was caught; caught again, the count starts over (months; 0: none). Assumed: a "
-        "quarter, the assessment's other period (seed 001's quarterly bonus).",
+        "was caught; caught again, the count starts over (months, or quarters when the "
+        "ranking's `period` is a quarter; 0: none). Assumed: a quarter, the assessment's "
+        "other period (seed 001's quarterly bonus).",
     )
