@@ -33,6 +33,7 @@ from govsim.mechanisms.assessment.decision import (
     choose,
     effort,
     gains,
+    headroom,
 )
 from govsim.results.run_tables import collect
 from govsim.scenario.loader import validate
@@ -115,6 +116,59 @@ def test_effort_is_the_closed_form_maximum() -> None:
     assert effort(0.4, PUBLIC, RULE) == 0  # the marginal gain below the cost at e = 0
 
 
+def test_effort_comes_out_of_idle_staff_time() -> None:
+    """The headroom keeps every pool at or under the utilisation limit once the effort scales
+    its busy time; a pool at or over the limit leaves none; a pool never busy sets none."""
+    assert headroom([0.5, 0.8], 0.0, 0.85) == pytest.approx(0.85 / 0.8 - 1)
+    assert headroom([0.9], 0.35, 0.85) == pytest.approx(0.85 * 1.35 / 0.9 - 1)
+    assert headroom([0.95], 0.0, 0.85) == 0.0
+    assert headroom([0.0, float("nan")], 0.2, 0.85) == math.inf
+    free = effort(1.0, PUBLIC, RULE)
+    assert 0 < free < RULE.effort_cap
+    assert effort(1.0, PUBLIC, RULE, free / 2) == free / 2  # the headroom binds
+    assert effort(1.0, PUBLIC, RULE, 2 * free) == free  # it does not
+    assert choose(1.0, PUBLIC, ANSWERS, RULE, SLOW, 0.0).effort == 0
+    assert (
+        choose(1.0, PUBLIC, ANSWERS, RULE, SLOW, 0.0).shares
+        == choose(1.0, PUBLIC, ANSWERS, RULE, SLOW).shares
+    )  # and leaves the gaming alone
+
+
+def test_a_rush_gains_what_the_design_counts_of_lateness() -> None:
+    """Under the public formula a case in service was answered when its visit began: rushing
+    it gains the queued rush less the response weight. Where overdue orders fail, a late
+    close fails on all three rates, queued or in service: both rushes gain the same."""
+    g = gains(PUBLIC, ANSWERS, RULE, 0.8, SLOW)
+    assert g["rush_service"] == pytest.approx(g["rush"] - PUBLIC.response)
+    weights = {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
+    overdue = Design.of(weights, overdue=True)
+    h = gains(overdue, ANSWERS, RULE, 0.8, SLOW)
+    assert h["rush"] == h["rush_service"] > g["rush"]
+    assert h["press"] == g["press"] and h["paper"] == g["paper"]
+    # Lateness weighs under overdue orders even with no response weight: a rush pays.
+    no_response = Design.of({"resolution": 0.5, "satisfaction": 0.4}, overdue=True)
+    assert no_response.lateness and not Design.of({"resolution": 1.0}).lateness
+    choice = choose(1.0, no_response, ANSWERS, RULE, SLOW)
+    assert choice.shares[1] > 0 and choice.rush_service > 0
+    assert choose(1.0, PUBLIC, ANSWERS, RULE, Slowness()).rush_service == 0  # prompt: no gain
+    assert choose(0.0, overdue, ANSWERS, RULE, SLOW).rush_service == 0
+
+
+def test_a_caught_unit_is_followed_up_for_its_months() -> None:
+    from govsim.mechanisms.assessment import AssessmentMechanism
+
+    mechanism = AssessmentMechanism.__new__(AssessmentMechanism)  # the seam alone, no run
+    mechanism.audit_share, mechanism.follow_up = 0.1, (0.5, 2)
+    mechanism.audit_shares, mechanism.follow_up_left = [0.1, 0.1], [0, 0]
+    shares = []
+    for caught in ({0}, set(), set(), {0, 1}, set()):
+        mechanism.caught_units = caught
+        shares.append([mechanism._follow_up(u) for u in (0, 1)])
+    # Caught in a month: the next two months at the follow-up's share; caught again, anew.
+    assert shares == [[0.5, 0.1], [0.5, 0.1], [0.1, 0.1], [0.5, 0.5], [0.5, 0.5]]
+    assert mechanism.audit_shares == [0.5, 0.5]
+
+
 # -- off is today's model; on, the books agree ---------------------------------------------------
 def _run(overrides: list[str], seed: int = 3) -> govsim.RunResult:
     scenario = govsim.load_scenario(BASELINE, ["days=70", *overrides])
@@ -159,6 +213,34 @@ def test_on_the_books_agree_with_the_ranking_and_the_cases() -> None:
     assert block["goodhart"]["satisfaction"]["city"] > 0
 
 
+@pytest.mark.slow
+def test_a_caught_unit_is_followed_up_and_a_visit_past_its_limit_is_cut_short() -> None:
+    """Audits at 20%: a unit caught in a month faces the follow-up's share (0.5) the next
+    month, the others the base share. A unit that rushes in service cuts visits that would
+    end past their limit: those cases close at 95% of the limit exactly, not fixed."""
+    result = _run([RANKED, "assessment.enabled=true", "policies.0.audit.share=0.2", "days=100"])
+    table = result.tables["assessment"]
+    months = sorted(table["month"].unique())
+    assert len(months) == 3
+    caught = table[[f"caught_{o}" for o in ("paper", "rush", "press", "label", "dispute")]]
+    table = table.assign(caught=caught.sum(axis=1) > 0)
+    shares = table.pivot(index="unit", columns="month", values="audit_share")
+    was = table.pivot(index="unit", columns="month", values="caught")
+    assert was[months[1]].any()  # (nobody games before the first ranking)
+    for before, after in zip(months, months[1:], strict=False):
+        expected = np.where(was[before], 0.5, 0.2)
+        np.testing.assert_array_equal(shares[after].to_numpy(), expected)
+    assert (table["rush_service_share"] > 0).any()
+    cases = result.cases
+    limits = dict(enumerate(result.scenario.category_limits()))
+    names = [c.name for c in result.scenario.categories]
+    limit = cases["category"].map({n: limits[i] for i, n in enumerate(names)})
+    ratio = (cases["closed"] - cases["created"]) / limit
+    cut = cases[np.isclose(ratio, 0.95, rtol=0, atol=1e-9)]
+    assert 0 < len(cut) <= table["rush"].sum()
+    assert (cut["outcome"] != "fixed").all()
+
+
 # -- ledgers under random scenarios, the behaviour on ---------------------------------------------
 @st.composite
 def assessed_scenarios(draw: st.DrawFn) -> dict[str, Any]:
@@ -197,7 +279,12 @@ def assessed_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "advanced_share": draw(st.floats(0, 0.5)),
         "rectification_share": draw(st.floats(0, 0.5)),
         "governance_count": draw(st.integers(0, 2)),
-        "audit": {"share": draw(st.floats(0, 0.3)), "penalty_groups": draw(st.integers(0, 3))},
+        "audit": {
+            "share": draw(st.floats(0, 0.3)),
+            "penalty_groups": draw(st.integers(0, 3)),
+            "follow_up_share": draw(st.floats(0, 1)),
+            "follow_up_months": draw(st.integers(0, 3)),
+        },
     }
     # The designs of the assessment beside the behaviour: what counts, two-way ratings, the
     # period, fault tolerance and the bottom named (each at random; at most one design counts).
@@ -226,7 +313,11 @@ def assessed_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "enabled": True,
         "sensitivity": draw(st.floats(0.5, 5)),
         "temperature": draw(st.floats(0.01, 0.2)),
-        "effort": {"gain_max": draw(st.floats(0, 1)), "cost": draw(st.floats(0, 0.2))},
+        "effort": {
+            "gain_max": draw(st.floats(0, 1)),
+            "cost": draw(st.floats(0, 0.2)),
+            "max_utilisation": draw(st.floats(0.3, 1.5)),
+        },
         "paper": draw(option),
         "press": draw(option),
         "label": draw(option),
@@ -256,6 +347,9 @@ def test_ledgers_balance_with_the_behaviour_on(scenario: Scenario) -> None:
     assert (table["fixed"] <= table["problem_closed"]).all()
     assert (table["problem_closed"] <= table["closed"]).all()
     assert table["effort"].between(0, 1).all()  # the schema's default cap
+    audit = scenario.policies[-1].audit  # type: ignore[union-attr]
+    shares = {audit.share, max(audit.share, audit.follow_up_share)}
+    assert set(table["audit_share"]) <= shares  # the base share, or the follow-up's
 
 
 @pytest.mark.slow
@@ -302,9 +396,10 @@ def test_goodhart_pressure_games_the_measure_and_audits_buy_some_truth_back() ->
     the shamed units' reported resolution rises at least 3 points over no behaviour while
     their true fix rate, against the same behaviour with gaming off, falls at least 5; their
     true fix rate against no behaviour does not fall (their effort fixes more), so no single
-    comparison meets both halves. 10% audits cut the resolution gap at least 2 points and the
-    gaming actions, though not by half (pressing is cheap and caught half the time). Strong
-    audits without pressure: no gaming and no gap beyond the callback's own."""
+    comparison meets both halves. 10% audits, a caught unit followed up (half its closures
+    audited for three months), cut the resolution gap at least 2 points and the gaming
+    actions by about half (measured: to 0.50 of them, 0.47 to 0.54), not surely by half.
+    Strong audits without pressure: no gaming and no gap beyond the callback's own."""
     goodhart = _goodhart()
     # (every setting asserted below, on both cores; "paper_press" is the script's alone)
     settings = ["zero", "behaviour", "honest", "audit10", "calm_audited"]
@@ -323,8 +418,9 @@ def test_goodhart_pressure_games_the_measure_and_audits_buy_some_truth_back() ->
     holds("honest_shamed_true_fix_change", 0.03)  # honest effort fixes more
     holds("audit10_resolution_gap_cut", 0.02)
     holds("audit10_satisfaction_gap_cut", 0.002)
-    assert s["audit10_gaming_ratio"]["ci_high"] < 1  # audits cut gaming ...
-    assert s["audit10_gaming_ratio"]["ci_low"] > 0.5  # ... not by half (measured)
+    ratio = s["audit10_gaming_ratio"]  # audits cut gaming by about half (measured) ...
+    assert ratio["ci_low"] > 0.4 and ratio["ci_high"] < 0.6, ratio
+    assert ratio["ci_high"] > 0.5  # ... not surely by half
     assert s["calm_audited_gaming_per_1000"] == 0
     assert s["calm_audited_satisfaction_gap_max"] == 0
     assert s["calm_audited_resolution_gap_minus_zero_max"] == 0

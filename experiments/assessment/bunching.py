@@ -7,24 +7,29 @@ monthly ranking) in paired variants, the same seeds (common random numbers):
 - *unassessed*: the ``assessment`` mechanism on at its defaults, lateness not assessed
   (the ranking's response weight 0): no deadline to rush for;
 - *pressed*: the mechanism on at its defaults, lateness assessed (the public formula's
-  0.1 response weight).
+  0.1 response weight: the first response within the limit);
+- *overdue*: *pressed*, and orders closed past their limit (or open past it at a month's
+  end) counted as failed (the ranking's ``overdue`` design, 超期工单): the lateness of the
+  close assessed. Added with the rush in service (its gain depends on what the design
+  counts of lateness), before any run of it.
 
 For every seed, variant and urgency class, the closed work orders created after the
 warm-up, their time to close over the limit, and the excess mass just before the limit
 (:func:`govsim.results.bunching.bunching`: closures in the last ``WINDOW`` of the limit
 over a smooth counterfactual fitted outside the window either side of it, minus 1), with
 the plain ratio of closures just before to just after the limit beside it. Per variant and
-class: the mean excess and its 95% t interval over the seeds, and the paired difference
-*pressed* minus *unassessed*. Pooled over the seeds, the excess per variant and class and
-the figure ``bunching.png`` (the per-class panels of ``govsim plot``).
+class: the mean excess and its 95% t interval over the seeds, and the paired differences
+*pressed* and *overdue* minus *unassessed*. Pooled over the seeds, the excess per variant
+and class and the figure ``bunching.png`` (the per-class panels of ``govsim plot``).
 
 The variants' parameters are the mechanism's defaults and the ranking of
 ``twelve_streets.yaml``; the seeds (1-6), the days (120, a 14-day warm-up) and the
 statistic's window, span and fit were set before the runs with the mechanism on.
 
 Usage: ``python experiments/assessment/bunching.py [--seeds 6] [--days 120] [--variants
-today,unassessed,pressed] [--out DIR]`` (default ``results/assessment/bunching/``:
-``bunching.json``, ``bunching.png|svg``).
+today,unassessed,pressed,overdue] [--scenario FILE] [--out DIR]`` (default
+``results/assessment/bunching/``: ``bunching.json``, ``bunching.png|svg``; a scenario
+needs problems, and a ranking as its first policy or none: then the ranking alone is added).
 """
 
 from __future__ import annotations
@@ -59,17 +64,26 @@ VARIANTS = {
         "policies.0.weights={response: 0, resolution: 0.5, satisfaction: 0.4}",
     ],
     "pressed": BEHAVIOUR,
+    "overdue": [*BEHAVIOUR, "policies.0.overdue={counted: true}"],
 }
+WITH_RANKING = "policies=[{type: ranking, governance_count: 0}]"
+"""Added for a scenario without a ranking policy: the ranking alone, no governance class."""
 
 
 def closures(
-    seeds: list[int], variants: list[str], days: int = DAYS, workers: int = 1
+    seeds: list[int],
+    variants: list[str],
+    days: int = DAYS,
+    workers: int = 1,
+    scenario: Path = SCENARIO,
 ) -> pd.DataFrame:
     """Every closed work order created after the warm-up, per variant and seed, with its
     urgency, limit and ``ratio`` of time to close over the limit (the runs on ``workers``
     processes: independent, so the same tables on any number)."""
     frames = []
-    specs = {v: govsim.load_scenario(SCENARIO, [f"days={days}", *VARIANTS[v]]) for v in variants}
+    ranked = any(p.type == "ranking" for p in govsim.load_scenario(scenario).policies)
+    base = [f"days={days}", *([] if ranked else [WITH_RANKING])]
+    specs = {v: govsim.load_scenario(scenario, [*base, *VARIANTS[v]]) for v in variants}
     pairs = [(v, seed) for v in variants for seed in seeds]
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
@@ -159,21 +173,29 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=DAYS)
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--out", type=Path, help="default results/assessment/bunching/")
+    parser.add_argument(
+        "--scenario", type=Path, default=SCENARIO, help="default: twelve_streets.yaml"
+    )
     args = parser.parse_args()
     folder = args.out or ROOT / "results" / "assessment" / "bunching"
     variants = args.variants.split(",")
     seeds = list(range(1, args.seeds + 1))
-    ratios = closures(seeds, variants, args.days)
+    ratios = closures(seeds, variants, args.days, scenario=args.scenario)
     seeded = per_seed(ratios)
     summary = summarise(seeded, "pressed", "unassessed")
+    if "overdue" in variants:  # its paired difference too (the variants' rows are above)
+        more = summarise(seeded, "overdue", "unassessed")
+        summary = pd.concat(
+            [summary, more[more["variant"] == "overdue - unassessed"]], ignore_index=True
+        )
     pooled = bunching_table(ratios, by=["variant"])
     print(f"seeds {seeds}, {args.days} days, warm-up {WARMUP_DAYS}")
     print(table(summary))
     print("\nPooled over the seeds (the figure's legend)\n")
     print(pooled[["variant", "urgency", "before", "counterfactual_before", "excess"]].to_string())
-    spec = govsim.load_scenario(SCENARIO)
+    spec = govsim.load_scenario(args.scenario)
     inputs = PlotInputs(
-        "twelve-streets",
+        spec.name,
         variants,
         len(seeds),
         pd.DataFrame(),

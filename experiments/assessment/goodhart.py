@@ -9,7 +9,8 @@ governance class) with the ``assessment`` mechanism under six settings, the same
 - *behaviour*: the schema's defaults (effort, pressing, paper, rush, label);
 - *paper_press*: effort, pressing and closures on paper only (no rush, no label);
 - *honest*: effort only (every gaming share 0): gaming off;
-- *audit10*: *behaviour* with 10% of closures audited and a caught unit dropping one group;
+- *audit10*: *behaviour* with 10% of closures audited and a caught unit dropping one group
+  (and followed up: ``audit.follow_up_share`` and ``follow_up_months`` at their defaults);
 - *calm_audited*: no pressure (every stake 0) and half the closures audited.
 
 Every parameter is the schema's default, chosen before these runs (docs/policies.md); nothing
@@ -19,8 +20,9 @@ resolution rate and the true fix rate pooled over those unit-months, each minus 
 unit-months of *zero*; and city-wide, the gaming actions per 1,000 orders and the Goodhart
 gaps (measured minus true). Intervals: paired t over the seeds (statsmodels).
 
-Usage: ``python experiments/assessment/goodhart.py [--seeds 6] [--out FILE.json]`` (about
-two minutes for 6 seeds on one core). The JSON is written atomically.
+Usage: ``python experiments/assessment/goodhart.py [--seeds 6] [--set KEY=VALUE]...
+[--out FILE.json]`` (about two minutes for 6 seeds on one core; ``--set`` overrides every
+setting, e.g. another design of the assessment). The JSON is written atomically.
 """
 
 from __future__ import annotations
@@ -72,11 +74,14 @@ def runs(
     scenario: Path = SCENARIO,
     settings: Sequence[str] = tuple(SETTINGS),
     workers: int = 1,
+    extra: Sequence[str] = (),
 ) -> dict[str, dict[int, govsim.RunResult]]:
     """Each of ``settings``' runs of every seed, on ``workers`` processes (the runs are
-    independent: the same results whatever the number)."""
+    independent: the same results whatever the number), with the overrides ``extra`` in
+    every setting (for example another design of the assessment)."""
     specs = {
-        name: govsim.load_scenario(scenario, [f"days={DAYS}", *SETTINGS[name]]) for name in settings
+        name: govsim.load_scenario(scenario, [f"days={DAYS}", *extra, *SETTINGS[name]])
+        for name in settings
     }
     if workers <= 1:
         return {n: {s: govsim.simulate(spec, seed=s) for s in seeds} for n, spec in specs.items()}
@@ -168,8 +173,16 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=6, help="seeds 1..N (default 6)")
     parser.add_argument("--out", type=Path, help="write the seed rows and summary as JSON")
     parser.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an override for every setting, e.g. 'policies.0.overdue={counted: true}'",
+    )
     args = parser.parse_args()
-    frame = seed_rows(runs(list(range(1, args.seeds + 1)), workers=args.workers))
+    seeds = list(range(1, args.seeds + 1))
+    frame = seed_rows(runs(seeds, workers=args.workers, extra=args.set))
     summary = summarise(frame)
     with pd.option_context("display.width", 250, "display.max_columns", 30):
         print(frame.to_string(index=False))

@@ -217,9 +217,17 @@ class AssessmentLevers(Protocol):
     """Ids of closed cases their unit labelled unreasonable: they leave the rates (the ranking
     discards each id as it skips the case)."""
 
-    def assessed_by(self, weights: Mapping[str, float], audit_share: float, groups: int) -> None:
+    def assessed_by(
+        self,
+        weights: Mapping[str, float],
+        audit_share: float,
+        groups: int,
+        overdue: bool = False,
+        follow_up: tuple[float, int] = (0.0, 0),
+    ) -> None:
         """The design: composite weights, the share of closures audited, the rank groups a
-        caught unit drops."""
+        caught unit drops, whether overdue orders count as failed, a caught unit's follow-up
+        audits (share, months)."""
 
     def penalise(self, groups: MutableMapping[tuple[str, int], str], unit_type: str) -> None:
         """Drop the caught units of ``unit_type`` in the month's ``groups`` (in place)."""

@@ -245,8 +245,13 @@ class Ranking(PolicySpec):
         if assessment is None:
             levers.on_close(controller.count_closed)
         else:  # units that answer to their assessment: labelled cases leave the rates
+            audit = self.audit
             assessment.assessed_by(
-                composite_weights([self]), self.audit.share, self.audit.penalty_groups
+                composite_weights([self]),
+                audit.share,
+                audit.penalty_groups,
+                self.overdue.counted,
+                (audit.follow_up_share, audit.follow_up_months),
             )
             levers.on_close(controller.count_assessed)
         two_way = controller.two_way

@@ -61,6 +61,16 @@ class Effort(Strict):
     cap: float = Field(
         1.0, ge=0, le=10, description="Largest effort (share of handling time added). Assumed."
     )
+    max_utilisation: float = Field(
+        0.85,
+        gt=0,
+        le=10,
+        description="Effort comes out of the unit's idle staff time: it keeps the utilisation "
+        "of each of its pools, as measured since its last choice and scaled by the effort, at "
+        "most this (busy share of staffed time; above it a queue, and its overdue orders, "
+        "grow steeply). The 85% occupancy rule of Bagust, Place and Posnett (1999, BMJ); its "
+        "use here assumed. 10: no limit.",
+    )
 
 
 class GamingOption(Strict):

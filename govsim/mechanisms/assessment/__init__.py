@@ -8,7 +8,8 @@ into a run, the mechanism
 
 - makes effort real: handling time x (1 + e) on the unit's pools (a street's and its grids',
   a department's), which raises the chance of a real fix through the problems'
-  ``effort_elasticity``;
+  ``effort_elasticity``; the unit sees each pool's utilisation since its last choice, and
+  its effort keeps them at most ``effort.max_utilisation``;
 - closes on paper (``after_visit``): a case beyond the unit's powers, after its visit at the
   street's grid or the street, closes not fixed instead of escalating (*paper*), or closes
   not fixed labelled unreasonable and leaves the unit's rates (*label*), or is returned to
@@ -19,12 +20,17 @@ into a run, the mechanism
   the case came in, and the checks of a category are batched in steps of half the margin
   (a case is checked between (1 - margin) and (1 - margin / 2) of its limit: one wake-up
   per batch, not per case);
+- rushes in service (a wrapper of the visit's start on the pools of units that do, in the
+  months they do): a visit that would end past its case's limit is cut short, with the
+  unit's share, to end at (1 - ``rush_margin`` / 2) of the limit (or at once), and the case
+  closes on paper; decided as the visit starts, so that no service is interrupted;
 - presses the resident of a case not fixed at the callback (the verification's ``pressing``
   hook): 'resolved' with ``press_resolved``, the satisfaction score ``press_shift`` higher;
   the answer the resident would have given unpressed (same draws) is kept as the true one;
 - audits: a gamed case is audited with the ranking's ``audit.share`` and caught with its
   option's ``detect`` (its own stream); a unit caught drops ``penalty_groups`` rank groups in
-  the month's ranking;
+  the month's ranking and is audited with ``audit.follow_up_share`` for the next
+  ``audit.follow_up_months`` months (follow-up inspection), which its choices weigh;
 - keeps a month's book per unit (:mod:`~govsim.mechanisms.assessment.book`) and, at each
   ranking, a row per unit of the measured rates (what the ranking saw) beside the true ones:
   ``assessment.parquet``, the ``assessment`` block of ``summary.json`` and the outcomes.
@@ -37,12 +43,14 @@ returns None: no hook is set, no stream drawn.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from govsim.core.agenda import Agenda
 from govsim.core.calendar import Calendar
+from govsim.core.case import Contribution
 from govsim.core.codes import (
     DEPARTMENT_TIER,
     FIXED,
@@ -82,12 +90,13 @@ from govsim.mechanisms.assessment.decision import (
     Option,
     Rule,
     choose,
+    headroom,
 )
 from govsim.mechanisms.assessment.outcomes import OUTCOMES
 from govsim.mechanisms.assessment.tallies import AssessmentTallies
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from govsim.core.case import Case
     from govsim.core.servers import ServerPool
@@ -184,6 +193,18 @@ class AssessmentMechanism(Mechanism):
         self.choices: list[Choice] = [NO_CHOICE] * units
         self.acting = [""] * units
         """The rank group each unit's behaviour this month answers to ('' before any)."""
+        self.areas = [[(p.busy_area, p.staff_area) for p in pools] for pools in self.pools]
+        """Each unit's pools' busy and staffed server-hours at its last choice."""
+        self.audit_share, self.follow_up, self.drop = 0.0, (0.0, 0), 0
+        """The design's audits (set by :meth:`assessed_by`): the share, the follow-up's share
+        and months, the rank groups a caught unit drops."""
+        self.audit_shares = [0.0] * units
+        """The share of each unit's gamed cases audited this month (the follow-up's after a
+        catch)."""
+        self.follow_up_left = [0] * units
+        """Months of follow-up inspection each unit has left."""
+        self.caught_units: set[int] = set()
+        """Units caught since the last ranking (for the follow-up)."""
         self.pressures = [0.0] * units
         """The pressure each unit's behaviour this month answers to."""
         self.shares = [[0.0] * units for _ in OPTIONS]
@@ -208,6 +229,7 @@ class AssessmentMechanism(Mechanism):
         streams = run.streams
         self.option_draw = streams.uniform("assessment/option")
         self.rush_draw = streams.uniform("assessment/rush")
+        self.service_draw = streams.uniform("assessment/rush_service")
         self.press_draw = streams.uniform("assessment/press")
         self.audit_draw = streams.uniform("assessment/audit")
         self.agenda = Agenda(run.env)
@@ -225,6 +247,14 @@ class AssessmentMechanism(Mechanism):
         """Cases waiting for their rush check, by category and step."""
         self.rushing = False
         """Whether any unit rushes this month (:meth:`_created` then listens to new cases)."""
+        self.rush_service = [0.0] * units
+        """Each unit's share of its visits past their limit that it cuts short this month."""
+        self.service_rushed: set[int] = set()
+        """Ids of cases whose visit was cut short (a rush in service), until they close."""
+        self.visits: dict[int, _Deadline] = {}
+        """The wrapped visit start of each pool (by id) of a unit that rushes in service."""
+        self.service_end = 1.0 - margin / 2
+        """Where a rush in service ends its visit (share of the limit)."""
         self.may_rush = False
         """Whether the design lets units rush (set by :meth:`assessed_by`)."""
         self._rate = run.verification.rate
@@ -234,17 +264,26 @@ class AssessmentMechanism(Mechanism):
         self._intake = run.intake
 
     # -- the ranking policy's seam (govsim.policies.levers.AssessmentLevers) ---------------
-    def assessed_by(self, weights: Mapping[str, float], audit_share: float, groups: int) -> None:
-        """The ranking policy's design: composite weights, the share of gamed cases audited and
-        the rank groups a caught unit drops. With the response rate weighed and a rush margin,
-        units may rush (:meth:`_created` listens to new cases in months some unit does)."""
+    def assessed_by(
+        self,
+        weights: Mapping[str, float],
+        audit_share: float,
+        groups: int,
+        overdue: bool = False,
+        follow_up: tuple[float, int] = (0.0, 0),
+    ) -> None:
+        """The ranking policy's design: composite weights, the share of gamed cases audited,
+        the rank groups a caught unit drops, whether overdue orders count as failed, and the
+        follow-up inspection of a caught unit (its audit share, months). With lateness weighed
+        (the response rate, or overdue orders) and a rush margin, units may rush
+        (:meth:`_created` listens to new cases in months some unit does)."""
         penalty = groups * self.spec.penalty_per_group
-        self.design = Design.of(dict(weights), audit_share, penalty)
+        self.design = Design.of(dict(weights), audit_share, penalty, overdue)
         self.audit_share = audit_share
+        self.audit_shares = [audit_share] * self.units
+        self.follow_up = (max(follow_up[0], audit_share), follow_up[1])
         self.drop = groups
-        self.may_rush = (
-            self.rule.rush and self.rule.paper.share_max > 0 and self.design.response > 0
-        )
+        self.may_rush = self.rule.rush and self.rule.paper.share_max > 0 and self.design.lateness
 
     def penalise(self, groups: dict[tuple[str, int], str], unit_type: str) -> None:
         """Drop each caught unit of ``unit_type`` by ``penalty_groups`` rank groups in
@@ -282,9 +321,17 @@ class AssessmentMechanism(Mechanism):
                 record["open_past_limit"] = late.get(key, 0)
             self.rows.append(record)
             pressure = spec.sensitivity * self.stakes.get(group or "ordinary", 0.0)
-            choice = choose(pressure, design, answers, rule, book.slowness(u))
+            audit = self._follow_up(u)
+            unit_design = (
+                design if audit == design.audit_share else replace(design, audit_share=audit)
+            )
+            room = headroom(
+                self._utilisations(u), self.choices[u].effort, spec.effort.max_utilisation
+            )
+            choice = choose(pressure, unit_design, answers, rule, book.slowness(u), room)
             self._apply(u, choice)
             self.acting[u], self.pressures[u] = group, pressure
+        self.caught_units.clear()
         rushing = self.may_rush and any(self.shares[RUSH])
         if rushing != self.rushing:  # listen to new cases only in months some unit rushes
             listeners = self._intake.listeners
@@ -307,6 +354,12 @@ class AssessmentMechanism(Mechanism):
         if tier == HOTLINE_TIER:
             self.answered += 1
             return
+        answered = gamed != RUSH  # a rushed case waited: it was not answered in time for real
+        rushed = self.service_rushed
+        if rushed and case.id in rushed:  # its visit was cut short: closed on paper
+            rushed.discard(case.id)
+            if case.outcome != FIXED:  # (unless another report's fix settled it meanwhile)
+                gamed, answered = RUSH, True
         u = self.n_streets + case.department if tier == DEPARTMENT_TIER else case.street
         c[CLOSED][u] += 1
         outcome = case.outcome
@@ -314,7 +367,7 @@ class AssessmentMechanism(Mechanism):
             c[PROBLEM_CLOSED][u] += 1
             c[FIXED_CASES][u] += outcome == FIXED
         created, limit = case.created, self.limits[case.category]
-        c[ON_TIME_TRUE][u] += gamed != RUSH and case.first_response - created <= limit
+        c[ON_TIME_TRUE][u] += answered and case.first_response - created <= limit
         overrun = (closed - created) / limit - 1.0
         if overrun > 0:
             c[LATE][u] += 1
@@ -333,9 +386,11 @@ class AssessmentMechanism(Mechanism):
         if option == LABEL:
             self.labelled.add(case.id)
         detect = self.detect[option]
-        if self.audit_share and self.audit_draw() < self.audit_share * detect:
+        audit = self.audit_shares[u]
+        if audit and self.audit_draw() < audit * detect:
             c[CAUGHT + option][u] += 1
             self.caught.add(self._key(u))
+            self.caught_units.add(u)
 
     def _flush(self) -> None:
         """Tally the pending case's callback: its unpressed answers."""
@@ -355,7 +410,11 @@ class AssessmentMechanism(Mechanism):
 
     def _after_visit(self, case: Case, tier: int) -> bool:
         """Close a case beyond the unit's powers on paper, label it, or return it to its
-        department, after its visit at the street's grid (0) or the street (1)."""
+        department, after its visit at the street's grid (0) or the street (1); close a case
+        whose visit was cut short (a rush in service)."""
+        if self.service_rushed and case.id in self.service_rushed:
+            self.flow.close(case, GRID_TIER + tier)  # (its outcome: not fixed, set as it began)
+            return True
         if tier >= case.needed_tier or tier > 1 or case.problem is None:
             return False
         u = case.street
@@ -428,6 +487,30 @@ class AssessmentMechanism(Mechanism):
         self._gamed = RUSH
         self.flow.merge(case, tier)
 
+    def _visit(self, case: Case | Contribution, duration: float, visit: _Deadline) -> float:
+        """The duration of a visit starting now at a unit that rushes in service: cut short,
+        with the unit's share, to end at ``service_end`` of the case's limit (or now) if it
+        would end past the limit and began before it; the case then closes on paper."""
+        pool = visit.pool
+        factor = pool.time_factor
+        if isinstance(case, Contribution) or factor <= 0:
+            return duration
+        now = self.run.env.now
+        limit = self.limits[case.category]
+        deadline = case.created + limit
+        if now >= deadline or now + duration * factor <= deadline:
+            return duration
+        if visit.department and not case.route_department:
+            return duration  # (a whistled case: the street's, not the department's to rush)
+        if case.problem is None or case.parts_open or case.settled:
+            return duration
+        if self.service_draw() >= self.rush_service[visit.unit]:
+            return duration
+        case.outcome = NOT_FIXED
+        self.service_rushed.add(case.id)
+        end = max(now, case.created + limit * self.service_end)
+        return (end - now) / factor
+
     def _pressing(
         self, case: Case, resolution: float, u_resolved: float, z: float
     ) -> tuple[float, float]:
@@ -456,6 +539,29 @@ class AssessmentMechanism(Mechanism):
         starts = calendar.month_starts
         self.next_end = starts[month + 2] if month + 2 < len(starts) else 1e300
 
+    def _follow_up(self, u: int) -> float:
+        """The share of unit ``u``'s gamed cases audited next month: the follow-up's for
+        ``follow_up_months`` months after a month it was caught in, else the base share."""
+        share, months = self.follow_up
+        if u in self.caught_units:
+            self.follow_up_left[u] = months
+        elif self.follow_up_left[u]:
+            self.follow_up_left[u] -= 1
+        audit = share if self.follow_up_left[u] else self.audit_share
+        self.audit_shares[u] = audit
+        return audit
+
+    def _utilisations(self, u: int) -> list[float]:
+        """Each of unit ``u``'s pools' utilisation since its last choice (busy server-hours over
+        staffed ones; NaN for a pool never staffed then), and the areas kept for the next."""
+        rhos, areas = [], []
+        for pool, (busy0, staff0) in zip(self.pools[u], self.areas[u], strict=True):
+            busy, staff = pool.busy_area, pool.staff_area
+            areas.append((busy, staff))
+            rhos.append((busy - busy0) / (staff - staff0) if staff > staff0 else float("nan"))
+        self.areas[u] = areas
+        return rhos
+
     def _key(self, u: int) -> tuple[str, int]:
         return ("street", u) if u < self.n_streets else ("department", u - self.n_streets)
 
@@ -470,6 +576,16 @@ class AssessmentMechanism(Mechanism):
                 self.run.quality.effort_on = True
         for k, q in enumerate(choice.shares):
             self.shares[k][u] = q
+        q = choice.rush_service if self.may_rush else 0.0
+        if q and not self.rush_service[u]:
+            for pool in self.pools[u]:
+                visit = _Deadline(pool.start_service, pool, self, u, u >= self.n_streets)
+                self.visits[id(pool)] = visit
+                pool.start_service = visit
+        elif self.rush_service[u] and not q:
+            for pool in self.pools[u]:
+                pool.start_service = self.visits.pop(id(pool)).visit
+        self.rush_service[u] = q
         self.choices[u] = choice
 
     def _row(
@@ -512,6 +628,8 @@ class AssessmentMechanism(Mechanism):
             "pressure": self.pressures[u],
             "effort": choice.effort,
             **{f"{name}_share": choice.shares[k] for k, name in enumerate(OPTIONS)},
+            "rush_service_share": self.rush_service[u],
+            "audit_share": self.audit_shares[u],
             "closed": int(c["closed"]),
             "response_measured": rates[0],
             "resolution_measured": rates[1],
@@ -560,3 +678,28 @@ class AssessmentMechanism(Mechanism):
         """The ``assessment`` block: gaming actions and catches by option, and the Goodhart
         gaps (measured minus true, city-wide and over the worst decile of units)."""
         return self.tallies().summary()
+
+
+class _Deadline:
+    """The start of a visit at a pool of a unit that rushes in service: the visit's own
+    start (``visit``: it stamps the first response and draws the handling time), then the
+    mechanism's cut (:meth:`AssessmentMechanism._visit`)."""
+
+    __slots__ = ("visit", "pool", "mechanism", "unit", "department")
+
+    def __init__(
+        self,
+        visit: Callable[[Any], float],
+        pool: ServerPool,
+        mechanism: AssessmentMechanism,
+        unit: int,
+        department: bool,
+    ) -> None:
+        self.visit = visit
+        self.pool = pool
+        self.mechanism = mechanism
+        self.unit = unit
+        self.department = department
+
+    def __call__(self, case: Any) -> float:
+        return self.mechanism._visit(case, self.visit(case), self)  # noqa: SLF001

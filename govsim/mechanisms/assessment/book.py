@@ -27,10 +27,10 @@ COUNTS = (
     *(f"caught_{option}" for option in OPTIONS),
 )
 """Per unit and month: closed cases; closed cases of problems and those that fixed theirs;
-closed answered on time for real (a rushed case was not); valid callbacks and their answers
-unpressed ('resolved' 1/0, satisfaction points); escalated cases closed and their summed
-overrun of the limit (multiples), late cases and theirs; gaming actions by option, and those
-caught by an audit."""
+closed answered on time for real (a case rushed out of a queue was not); valid callbacks
+and their answers unpressed ('resolved' 1/0, satisfaction points); escalated cases closed
+and their summed overrun of the limit (multiples), late cases and theirs; gaming actions by
+option, and those caught by an audit."""
 INDEX = {name: i for i, name in enumerate(COUNTS)}
 (
     CLOSED,

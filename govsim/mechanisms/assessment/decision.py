@@ -5,7 +5,8 @@ Each month a street or department u in rank group g has the pressure
 
 - its honest **effort** e >= 0 (handling time x (1 + e)), maximising
   ``pi w_res g(e) - cost e`` with ``g(e) = gain_max (1 - exp(-e / scale))``, in closed form:
-  ``e = scale ln(pi w_res gain_max / (scale cost))`` when positive, capped;
+  ``e = scale ln(pi w_res gain_max / (scale cost))`` when positive, capped, and within the
+  unit's headroom: the time it adds per case comes out of its idle staff time;
 - the share ``q_k`` of the cases each **gaming option** applies to, with the net utility per
   case ``U_k = pi G_k - cost_k - audit_share detect_k penalty`` and
   ``q_k = share_max_k max(0, tanh(U_k / temperature))``: a unit games only when gaming pays.
@@ -20,7 +21,13 @@ assessment's weights and the residents' answer model (the callback's ordinal log
   escalated with one more hand-off and fixed with the reference fix share f; its resident is
   pressed with the unit's press share (chosen first);
 - *rush* (a case still waiting near its limit): closed on paper now and so answered on time,
-  against handled late and fixed with share f (only when the response rate weighs);
+  against handled late and fixed with share f (only when lateness weighs: the response rate,
+  or overdue orders counted as failed);
+- *rush in service* (a case whose visit would end past its limit): closed on paper before
+  the limit, against closed late and fixed with share f; it was answered when its visit
+  began, so under the public formula the rush gains no response, only what lateness costs
+  at the callback; where overdue orders are counted (``Design.overdue``) a late close fails
+  the order on all three rates, in service or queued;
 - *label* (a case beyond the unit's powers): it leaves the unit's rates, which gain the
   unit's mean case score minus the escalated case's;
 - *dispute* (退单; a case beyond a street's powers whose category has a department): the
@@ -51,10 +58,17 @@ class Design:
     audit_share: float = 0.0
     penalty: float = 0.0
     """What a caught case costs (composite points per case: groups dropped x their worth)."""
+    overdue: bool = False
+    """Whether an order closed past its limit counts as failed (closed late, unresolved,
+    unsatisfied: the ``overdue`` design) rather than by its callback."""
 
     @classmethod
     def of(
-        cls, weights: dict[str, float], audit_share: float = 0.0, penalty: float = 0.0
+        cls,
+        weights: dict[str, float],
+        audit_share: float = 0.0,
+        penalty: float = 0.0,
+        overdue: bool = False,
     ) -> Design:
         total = sum(weights.values())
         return cls(
@@ -63,7 +77,13 @@ class Design:
             weights.get("satisfaction", 0.0) / total,
             audit_share,
             penalty,
+            overdue,
         )
+
+    @property
+    def lateness(self) -> bool:
+        """Whether lateness weighs: the response rate, or overdue orders counted."""
+        return self.response > 0 or self.overdue
 
 
 @dataclass(frozen=True)
@@ -112,14 +132,17 @@ class Rule:
 
 @dataclass(frozen=True)
 class Choice:
-    """A unit's choice for next month: its effort and each option's share (OPTIONS order)."""
+    """A unit's choice for next month: its effort, each option's share (OPTIONS order) and
+    the share of its visits that would end past their limit that it cuts short (the rush in
+    service, counted with *rush*)."""
 
     effort: float
     shares: tuple[float, float, float, float, float]
+    rush_service: float = 0.0
 
     @property
     def gaming(self) -> bool:
-        return any(q > 0 for q in self.shares)
+        return self.rush_service > 0 or any(q > 0 for q in self.shares)
 
 
 NO_CHOICE = Choice(0.0, (0.0, 0.0, 0.0, 0.0, 0.0))
@@ -159,16 +182,30 @@ def case_score(design: Design, answers: Answers, resolved: float, shift: float) 
     return design.resolution * resolved + design.satisfaction * points
 
 
-def effort(pressure: float, design: Design, rule: Rule) -> float:
-    """The effort that maximises ``pressure w_res g(e) - cost e`` (0 without a gain)."""
+def effort(pressure: float, design: Design, rule: Rule, headroom: float = math.inf) -> float:
+    """The effort that maximises ``pressure w_res g(e) - cost e`` (0 without a gain), at most
+    ``effort_cap`` and ``headroom`` (the most the unit's idle staff time allows)."""
     marginal = pressure * design.resolution * rule.gain_max
-    if marginal <= 0 or rule.effort_cap <= 0:
+    cap = min(rule.effort_cap, headroom)
+    if marginal <= 0 or cap <= 0:
         return 0.0
     if rule.effort_cost <= 0:
-        return rule.effort_cap
+        return cap
     # (in logs: a cost near the smallest float must not underflow the product to 0)
     e = rule.scale * (math.log(marginal) - math.log(rule.scale) - math.log(rule.effort_cost))
-    return min(max(e, 0.0), rule.effort_cap)
+    return min(max(e, 0.0), cap)
+
+
+def headroom(utilisations: list[float], effort_now: float, max_utilisation: float) -> float:
+    """The largest effort that keeps each of a unit's pools at or under ``max_utilisation``,
+    given their ``utilisations`` (busy share of staffed time) under ``effort_now``: a pool's
+    busy time grows with its handling time, as (1 + e) / (1 + effort_now). A pool never
+    busy sets no limit; a pool at or over the limit leaves no room (0)."""
+    room = math.inf
+    for rho in utilisations:
+        if rho > 0:
+            room = min(room, max_utilisation * (1.0 + effort_now) / rho - 1.0)
+    return max(room, 0.0)
 
 
 def gains(
@@ -190,9 +227,16 @@ def gains(
     late = answers.lateness_effect
     escalated = honest(-answers.handoff_effect - late * slow.escalated)
     press = case_score(design, answers, rp, sp) - case_score(design, answers, r0, 0.0)
+    rushed = design.response + not_fixed(0.0)  # on time, closed on paper
+    # A case handled late: an overdue order fails on all three rates; else it is scored by
+    # its callback (its lateness lowers the rating), answered late if it waited in a queue
+    # and on time if its visit began before the limit.
+    late_honest = 0.0 if design.overdue else honest(-late * slow.late)
+    in_service = 0.0 if design.overdue else design.response + late_honest
     return {
         "paper": not_fixed(0.0) - escalated,
-        "rush": design.response + not_fixed(0.0) - honest(-late * slow.late) if rule.rush else 0.0,
+        "rush": rushed - late_honest if rule.rush else 0.0,
+        "rush_service": rushed - in_service if rule.rush else 0.0,
         "press": press,
         "label": honest(0.0) - escalated,
         "dispute": honest(0.0) - escalated,
@@ -209,18 +253,24 @@ def share(gain: float, pressure: float, option: Option, design: Design, rule: Ru
 
 
 def choose(
-    pressure: float, design: Design, answers: Answers, rule: Rule, slow: Slowness = PROMPT
+    pressure: float,
+    design: Design,
+    answers: Answers,
+    rule: Rule,
+    slow: Slowness = PROMPT,
+    room: float = math.inf,
 ) -> Choice:
     """A unit's effort and gaming shares for next month under ``pressure`` (the rule of the
-    module docstring). Pressing is chosen first: a closure on paper is worth more to a unit
-    that presses the residents of its cases not fixed."""
+    module docstring), its effort within ``room`` (:func:`headroom`). Pressing is chosen
+    first: a closure on paper is worth more to a unit that presses the residents of its cases
+    not fixed."""
     if pressure <= 0:
         return NO_CHOICE
     press_gain = gains(design, answers, rule, 0.0, slow)["press"]
     q_press = share(press_gain, pressure, rule.press, design, rule)
     g = gains(design, answers, rule, q_press, slow)
     return Choice(
-        effort(pressure, design, rule),
+        effort(pressure, design, rule, room),
         (
             share(g["paper"], pressure, rule.paper, design, rule),
             share(g["rush"], pressure, rule.paper, design, rule),
@@ -228,4 +278,5 @@ def choose(
             share(g["label"], pressure, rule.label, design, rule),
             share(g["dispute"], pressure, rule.dispute, design, rule),
         ),
+        share(g["rush_service"], pressure, rule.paper, design, rule),
     )
