@@ -84,3 +84,17 @@ def test_the_width_is_a_power_of_two() -> None:
     assert window_width(9 * 3.5) == 8.0  # M/M/10: about 9 customers an hour
     assert window_width(2700 * 3.5) == 2.0**-6  # Beijing: about 2,700 cases an hour
     assert window_width(0.0) == 64.0 and window_width(1e12) == 2.0**-10
+
+
+def test_run_until_an_event_and_until_an_event_never_triggered() -> None:
+    for env in (simpy.Environment(), BucketedEnvironment()):
+
+        def answer(env: simpy.Environment = env):
+            yield env.timeout(2.0)
+            return 42
+
+        assert env.run(until=env.process(answer())) == 42 and env.now == 2.0
+        with pytest.raises(RuntimeError, match="not triggered"):
+            env.run(until=env.event())
+        with pytest.raises(ValueError, match="greater than"):
+            env.run(until=1.0)

@@ -33,7 +33,8 @@ from collections.abc import Callable
 from typing import Any
 
 import simpy
-from simpy.events import Timeout
+
+from govsim.core.event_queue import later
 
 Call = Callable[[Any], None]
 Stale = Callable[[Any], bool]
@@ -59,6 +60,7 @@ class Agenda:
         "_order",
         "_wake_at",
         "_wake_callback",
+        "_later",
         "_pushed",
         "_sweep_at",
     )
@@ -74,6 +76,7 @@ class Agenda:
         self._order = 0
         self._wake_at = math.inf
         self._wake_callback = self._wake
+        self._later = later(env)
         self._pushed = 0
         """Entries with a stale test pushed since the last sweep."""
         self._sweep_at = SWEEP_MIN
@@ -99,9 +102,8 @@ class Agenda:
                 self._sweep()
         if when < self._wake_at:  # the new earliest entry: wake up then (the old one goes stale)
             self._wake_at = when
-            env = self.env
-            delay = when - env._now  # noqa: SLF001 - env.now, without the property call
-            Timeout(env, delay, when).callbacks.append(self._wake_callback)
+            delay = when - self.env._now  # noqa: SLF001 - env.now, without the property call
+            self._later(delay, self._wake_callback, when)
 
     def _wake(self, event: simpy.Event) -> None:
         if event._value != self._wake_at:  # noqa: SLF001 - the time we scheduled
@@ -125,7 +127,7 @@ class Agenda:
         if entries:
             when = entries[0][0]
             self._wake_at = when
-            Timeout(env, when - now, when).callbacks.append(self._wake_callback)
+            self._later(when - now, self._wake_callback, when)
         else:
             self._wake_at = math.inf
 

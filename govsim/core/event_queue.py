@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
+from typing import Any
 
 import simpy
 from simpy.core import EmptySchedule, StopSimulation
-from simpy.events import NORMAL, Event, EventPriority
+from simpy.events import NORMAL, URGENT, Event, EventPriority, Timeout
 
 Item = tuple[float, EventPriority, int, Event]
+Callback = Callable[[Any], None]
+Later = Callable[[float, Callback, Any], None]
 
 WINDOW_EVENTS = 256
 """Events a window should hold about: the heap stays in the cache, and a bucket's set-up
@@ -38,6 +42,31 @@ def window_width(events_per_hour: float) -> float:
     if not events_per_hour > 0:
         return 64.0
     return 2.0 ** min(6, max(-10, math.floor(math.log2(WINDOW_EVENTS / events_per_hour))))
+
+
+class _Call:
+    """An event scheduled by :meth:`BucketedEnvironment.call_later`: what SimPy's step reads
+    of a triggered event (its callbacks, ``_ok``) and the value, nothing more."""
+
+    __slots__ = ("callbacks", "_value")
+    _ok = True
+
+    def __init__(self, callback: Callback, value: Any) -> None:
+        self.callbacks: list[Callback] | None = [callback]
+        self._value = value
+
+
+def later(env: simpy.Environment) -> Later:
+    """``env``'s way to call ``callback(event)`` ``delay`` hours from now, the event's
+    ``_value`` being ``value``: a Timeout on SimPy's own environment, the lighter
+    :meth:`BucketedEnvironment.call_later` on the run's (the same key, the same order)."""
+    if isinstance(env, BucketedEnvironment):
+        return env.call_later
+
+    def call_later(delay: float, callback: Callback, value: Any = None) -> None:
+        Timeout(env, delay, value).callbacks.append(callback)
+
+    return call_later
 
 
 class BucketedEnvironment(simpy.Environment):
@@ -76,6 +105,22 @@ class BucketedEnvironment(simpy.Environment):
             if bucket is None:
                 bucket = self._bucket(when)
             bucket.append((when, priority, next(self._eid), event))
+
+    def call_later(self, delay: float, callback: Callback, value: Any = None) -> None:
+        """``callback(event)`` ``delay`` hours from now, ``event._value`` being ``value``: what
+        ``Timeout(env, delay, value).callbacks.append(callback)`` does, the same key drawn at
+        the same moment, without a Timeout's set-up (a fifth of an event's cost)."""
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        when = self._now + delay
+        if when < self.limit:
+            item = (when, NORMAL, next(self._eid), _Call(callback, value))
+            heapq.heappush(self._queue, item)  # type: ignore[misc]
+        else:
+            bucket = self._buckets.get(when // self.width)
+            if bucket is None:
+                bucket = self._bucket(when)
+            bucket.append((when, NORMAL, next(self._eid), _Call(callback, value)))  # type: ignore[arg-type]
 
     def _bucket(self, when: float) -> list[Item]:
         key = when // self.width
@@ -125,3 +170,50 @@ class BucketedEnvironment(simpy.Environment):
             exc = type(event._value)(*event._value.args)  # noqa: SLF001
             exc.__cause__ = event._value  # noqa: SLF001
             raise exc
+
+    def run(self, until: float | Event | None = None) -> Any:
+        """As :meth:`simpy.Environment.run`, with :meth:`step` written into its loop (a call
+        fewer per event, a tenth of the loop's own cost)."""
+        if until is not None:
+            if not isinstance(until, Event):  # a time: an event at it, before every other
+                at = until if isinstance(until, int) else float(until)
+                if at <= self.now:
+                    raise ValueError(
+                        f"until ({at}) must be greater than the current simulation time"
+                    )
+                until = Event(self)
+                until._ok = True  # noqa: SLF001 - as SimPy's run
+                until._value = None  # noqa: SLF001
+                self.schedule(until, URGENT, at - self.now)
+            elif until.callbacks is None:
+                return until.value  # processed already
+            until.callbacks.append(StopSimulation.callback)
+        pop = heapq.heappop
+        try:
+            while True:  # step, inline
+                queue = self._queue
+                if not queue:
+                    if not self._advance():
+                        raise EmptySchedule
+                    queue = self._queue
+                self._now, _, _, event = pop(queue)
+                callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+                try:
+                    for callback in callbacks:
+                        callback(event)
+                except StopSimulation:
+                    event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+                    self.schedule(event, EventPriority(-1))
+                    raise
+                if not event._ok and not hasattr(event, "_defused"):  # noqa: SLF001
+                    exc = type(event._value)(*event._value.args)  # noqa: SLF001
+                    exc.__cause__ = event._value  # noqa: SLF001
+                    raise exc
+        except StopSimulation as stop:
+            return stop.args[0]
+        except EmptySchedule:
+            if until is not None:
+                raise RuntimeError(
+                    f'No scheduled events left but "until" event was not triggered: {until}'
+                ) from None
+        return None
