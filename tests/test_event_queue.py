@@ -98,3 +98,21 @@ def test_run_until_an_event_and_until_an_event_never_triggered() -> None:
             env.run(until=env.event())
         with pytest.raises(ValueError, match="greater than"):
             env.run(until=1.0)
+
+
+def test_step_by_step_as_simpy() -> None:
+    def steps(env: simpy.Environment) -> list[tuple[float, int]]:
+        seen: list[tuple[float, int]] = []
+        for i, delay in enumerate([3.0, 0.0, 1.0, 1.0, 200.0, 0.5, 3.0]):
+            Timeout(env, delay, i).callbacks.append(lambda e: seen.append((env.now, e.value)))
+        while True:
+            try:
+                env.step()
+            except simpy.core.EmptySchedule:
+                return seen
+
+    bucketed = BucketedEnvironment()
+    bucketed.set_width(0.5)
+    expected = steps(simpy.Environment())
+    assert steps(bucketed) == expected
+    assert [i for _, i in expected] == [1, 5, 2, 3, 0, 6, 4]
