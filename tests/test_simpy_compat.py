@@ -1,5 +1,9 @@
 """govsim reads two of SimPy's private fields on its hot path; this fails loudly if they change.
 
+(:class:`govsim.core.event_queue.BucketedEnvironment` also keeps SimPy's queue entries and
+its step: the tests at the end pin the fields it relies on, ``Environment._queue``,
+``Environment._eid`` and ``Event._ok``.)
+
 ``Environment._now`` is read instead of the ``now`` property (a property call per read, on
 every arrival, service start and close), and ``Event._value`` instead of ``value`` inside
 callbacks of events govsim scheduled itself (the property raises until the event is
@@ -57,7 +61,7 @@ def test_every_private_read_is_one_of_the_two_checked_here() -> None:
     found = set()
     for path in (REPO_ROOT / "govsim").rglob("*.py"):
         found.update(pattern.findall(path.read_text(encoding="utf-8")))
-    assert found == {"now", "value"}, f"private SimPy fields read: {sorted(found)}"
+    assert found == {"now", "value", "ok"}, f"private SimPy fields read: {sorted(found)}"
 
 
 def test_a_run_uses_them_correctly() -> None:
@@ -68,3 +72,30 @@ def test_a_run_uses_them_correctly() -> None:
     closed = cases[cases["status"] == "closed"]
     assert (closed["closed"] >= closed["created"]).all()
     assert cases["created"].max() < 48.0
+
+
+def test_queue_entries_and_event_counter_are_what_the_bucketed_queue_copies() -> None:
+    """SimPy's schedule pushes (now + delay, priority, next(_eid), event) onto ``_queue``, and
+    its step pops the least and calls back; BucketedEnvironment draws the same keys."""
+    env = simpy.Environment()
+    first = Timeout(env, 1.5)
+    second = Timeout(env, 0.5)
+    entries = sorted(env._queue)
+    assert [e[3] for e in entries] == [second, first]
+    assert [(e[0], e[1]) for e in entries] == [(0.5, 1), (1.5, 1)]
+    assert entries[0][2] == entries[1][2] + 1  # the counter: the later event, the higher
+    assert next(env._eid) == entries[0][2] + 1
+    assert first._ok is True
+
+
+def test_a_failed_event_crashes_the_run_in_simpy_as_in_the_copy() -> None:
+    from govsim.core.event_queue import BucketedEnvironment
+
+    for env in (simpy.Environment(), BucketedEnvironment()):
+        env.event().fail(KeyError("k"))
+        try:
+            env.run()
+        except KeyError as error:
+            assert isinstance(error.__cause__, KeyError)
+        else:
+            raise AssertionError(f"{type(env).__name__}: a failed event did not crash the run")

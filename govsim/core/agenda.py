@@ -9,6 +9,20 @@ reason). An agenda keeps ``(time, order, call, subject)`` entries in its own hea
 its earliest time in SimPy's queue. An entry may come with a ``stale(subject)`` test: once
 it is true (a problem fixed before its next report), the entry is dropped when it reaches
 the head of the heap, without a wake-up of its own.
+
+Two things keep the heap small, for each pop walks it through memory the CPU cache has lost
+(in Beijing a week in, 140,000 entries, nine in ten of them stale, cost 5.5 us a pop):
+
+- the heap holds only the entries due within the current window of :data:`WINDOW` hours;
+  later ones wait unsorted in a bucket per window and are heaped when their window comes,
+  their stale entries left out (a calendar queue, as :mod:`govsim.core.event_queue`);
+- when the entries pushed since the last sweep outnumber those then kept, the stale entries
+  are swept out of the heap and every bucket (most reports go stale weeks before they are
+  due: this bounds the memory they hold).
+
+A test must therefore stay true once true (a problem stays fixed); then what is called, and
+when, is the same as with one heap and no sweep (the keys are unique, so any heap pops the
+same order, and the head after the stale are dropped is the same entry).
 """
 
 from __future__ import annotations
@@ -19,50 +33,93 @@ from collections.abc import Callable
 from typing import Any
 
 import simpy
-from simpy.events import Timeout
+
+from govsim.core.event_queue import later
 
 Call = Callable[[Any], None]
 Stale = Callable[[Any], bool]
+
+Entry = tuple[float, int, Call, Any, "Stale | None"]
+
+WINDOW = 1.0
+"""Hours of entries in the heap at once (assumed: in Beijing about 1,000 entries come due in
+an hour, and a bucket's set-up is spread over them; docs/performance.md)."""
+SWEEP_MIN = 4096
+"""Pushes below which the entries are never swept (a sweep costs a test per entry)."""
 
 
 class Agenda:
     """Calls ``call(subject)`` at the times given to :meth:`at`, in time order."""
 
-    __slots__ = ("env", "_entries", "_order", "_wake_at", "_wake_callback")
+    __slots__ = (
+        "env",
+        "_entries",
+        "_limit",
+        "_buckets",
+        "_keys",
+        "_order",
+        "_wake_at",
+        "_wake_callback",
+        "_later",
+        "_pushed",
+        "_sweep_at",
+    )
 
     def __init__(self, env: simpy.Environment) -> None:
         self.env = env
-        self._entries: list[tuple[float, int, Call, Any, Stale | None]] = []
+        self._entries: list[Entry] = []
+        """The heap of the entries due before ``_limit``."""
+        self._limit = -math.inf
+        self._buckets: dict[float, list[Entry]] = {}
+        """The later entries, by window number (time // WINDOW)."""
+        self._keys: list[float] = []  # heap of the buckets' window numbers
         self._order = 0
         self._wake_at = math.inf
         self._wake_callback = self._wake
+        self._later = later(env)
+        self._pushed = 0
+        """Entries with a stale test pushed since the last sweep."""
+        self._sweep_at = SWEEP_MIN
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._entries) + sum(map(len, self._buckets.values()))
 
     def at(self, when: float, call: Call, subject: Any, stale: Stale | None = None) -> None:
         """Call ``call(subject)`` at simulated time ``when`` (hours, not before now), unless
-        ``stale(subject)`` is true by then."""
+        ``stale(subject)`` is true by then (once true, it must stay true)."""
         self._order += 1
-        heapq.heappush(self._entries, (when, self._order, call, subject, stale))
-        if (
-            when < self._wake_at
-        ):  # the new earliest entry: wake up then (the old wake-up goes stale)
+        entry = (when, self._order, call, subject, stale)
+        if when < self._limit:
+            heapq.heappush(self._entries, entry)
+        else:
+            bucket = self._buckets.get(when // WINDOW)
+            if bucket is None:
+                bucket = self._bucket(when // WINDOW)
+            bucket.append(entry)
+        if stale is not None:
+            self._pushed += 1
+            if self._pushed > self._sweep_at:
+                self._sweep()
+        if when < self._wake_at:  # the new earliest entry: wake up then (the old one goes stale)
             self._wake_at = when
-            env = self.env
-            delay = when - env._now  # noqa: SLF001 - env.now, without the property call
-            Timeout(env, delay, when).callbacks.append(self._wake_callback)
+            delay = when - self.env._now  # noqa: SLF001 - env.now, without the property call
+            self._later(delay, self._wake_callback, when)
 
     def _wake(self, event: simpy.Event) -> None:
         if event._value != self._wake_at:  # noqa: SLF001 - the time we scheduled
             return  # stale: an earlier entry took over, and its wake-up came first
-        entries, env = self._entries, self.env
+        env = self.env
         now = env._now  # noqa: SLF001
-        while entries and entries[0][0] <= now:
+        entries = self._entries
+        while entries or self._advance():
+            entries = self._entries
+            if entries[0][0] > now:
+                break
             _, _, call, subject, stale = heapq.heappop(entries)
             if stale is None or not stale(subject):
                 call(subject)  # may add entries, even for now
-        while entries:  # drop what has gone stale at the head, so it needs no wake-up
+        while entries or self._advance():  # drop what has gone stale at the head
+            entries = self._entries
             stale = entries[0][4]
             if stale is None or not stale(entries[0][3]):
                 break
@@ -70,6 +127,40 @@ class Agenda:
         if entries:
             when = entries[0][0]
             self._wake_at = when
-            Timeout(env, when - now, when).callbacks.append(self._wake_callback)
+            self._later(when - now, self._wake_callback, when)
         else:
             self._wake_at = math.inf
+
+    def _bucket(self, key: float) -> list[Entry]:
+        if key != key:  # NaN: an infinite time (inf // WINDOW)
+            key = math.inf
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            self._buckets[key] = bucket = []
+            heapq.heappush(self._keys, key)
+        return bucket
+
+    def _advance(self) -> bool:
+        """The heap is empty: heap the next bucket's live entries; False if none is left."""
+        while self._keys:
+            key = heapq.heappop(self._keys)
+            entries = [e for e in self._buckets.pop(key) if e[4] is None or not e[4](e[3])]
+            self._limit = (key + 1) * WINDOW
+            if entries:
+                heapq.heapify(entries)
+                self._entries = entries
+                return True
+        return False
+
+    def _sweep(self) -> None:
+        """Remove the entries gone stale from the heap (in place: :meth:`_wake` may hold it) and
+        from every bucket; the next sweep when as many entries again have been pushed."""
+        entries = self._entries
+        entries[:] = [e for e in entries if e[4] is None or not e[4](e[3])]
+        heapq.heapify(entries)
+        kept = len(entries)
+        for bucket in self._buckets.values():
+            bucket[:] = [e for e in bucket if e[4] is None or not e[4](e[3])]
+            kept += len(bucket)
+        self._pushed = 0
+        self._sweep_at = max(SWEEP_MIN, kept)

@@ -29,7 +29,8 @@ from collections.abc import Callable
 from typing import Any
 
 import simpy
-from simpy.events import Timeout
+
+from govsim.core.event_queue import later
 
 StartService = Callable[[Any], float]
 Done = Callable[[Any, "ServerPool"], None]
@@ -81,6 +82,7 @@ class ServerPool:
         "_end_seq",
         "_wake_at",
         "_wake_callback",
+        "_later",
         "_service_hours",
         "_staff_hours",
         "_staffed_since",
@@ -127,6 +129,7 @@ class ServerPool:
         self._end_seq = 0
         self._wake_at = math.inf  # the end time of the pool's pending wake-up
         self._wake_callback = self._wake  # bound once, not per service
+        self._later = later(env)
         self.arrived = 0
         self.departed = 0
         self.withdrawn = 0
@@ -226,7 +229,7 @@ class ServerPool:
         heapq.heappush(self._ends, (end, self._end_seq, item))
         if end < self._wake_at:  # the new earliest end: wake up then (the old wake-up goes stale)
             self._wake_at = end
-            Timeout(env, duration, end).callbacks.append(self._wake_callback)
+            self._later(duration, self._wake_callback, end)
 
     def _wake(self, event: simpy.Event) -> None:
         if event._value != self._wake_at:  # noqa: SLF001 - the end time we scheduled
@@ -235,7 +238,7 @@ class ServerPool:
         if self._ends:
             end = self._ends[0][0]
             self._wake_at = end
-            Timeout(self.env, end - self.env._now, end).callbacks.append(self._wake_callback)  # noqa: SLF001
+            self._later(end - self.env._now, self._wake_callback, end)  # noqa: SLF001
         else:
             self._wake_at = math.inf
         # The service of ``item`` ends: free the server, let it take the next in line, report.

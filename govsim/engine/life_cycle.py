@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from simpy.events import Timeout
 
 from govsim.core.codes import ABANDONED, CLOSED, OPEN, STAGE, TIERS
+from govsim.core.event_queue import later
 
 if TYPE_CHECKING:
     import simpy
@@ -43,6 +44,8 @@ class LifeCycle:
         self.env = env
         self.ledger = ledger
         self.move = ledger.move  # CaseFlow.move, without a call in between
+        self._later = later(env)
+        self._arrive_callback = self._arrive  # bound once, not per hold
         self.closed_by_tier = [0] * len(TIERS)
         """Cases closed so far per TIERS code (the monitor's flows)."""
         self.on_close: list[Callable[[Case], None]] = []
@@ -92,7 +95,7 @@ class LifeCycle:
     def hold(self, delay: float, step: Step, case: Case) -> None:
         """Hold ``case`` in transit for ``delay`` hours, then hand it to ``step``."""
         self.ledger.transit.add(case)
-        Timeout(self.env, delay, (step, case)).callbacks.append(self._arrive)
+        self._later(delay, self._arrive_callback, (step, case))
 
     def _arrive(self, event: simpy.Event) -> None:
         step, case = event._value  # noqa: SLF001 - the pair we scheduled ourselves

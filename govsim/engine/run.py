@@ -28,6 +28,7 @@ import simpy
 
 from govsim.core.calendar import Calendar
 from govsim.core.controls import ArrivalControls, SelfGovernance, UnitQuality, WhistleEffort
+from govsim.core.event_queue import BucketedEnvironment, window_width
 from govsim.core.randomness import RandomStreams
 from govsim.core.servers import ServerPool
 from govsim.engine.agents import Handlers, Hotline, Residents, VerificationCall
@@ -111,7 +112,8 @@ class Run:
         self.scenario = scenario
         """The scenario after the static policy changes: what the agents read."""
         self.horizon = scenario.days * 24.0
-        self.env = env = simpy.Environment()
+        env = BucketedEnvironment()
+        self.env: simpy.Environment = env
         self.streams = streams = RandomStreams(scenario.seed if seed is None else seed)
         self.layout = layout = build_city(scenario)
         self.calendar = Calendar(scenario.start_date, self.horizon)
@@ -195,6 +197,8 @@ class Run:
             if scenario.arrivals.replay is None
             else _replay(scenario, layout, streams, self.horizon),
         )
+        # The event queue's windows, from the expected appeals (about 3.5 events a case).
+        env.set_width(window_width(3.5 * float(self.residents.daily_mean.sum()) / 24.0))
         tallies = {"hotline": self.hotline.pool.tally, **self.handlers.tallies}
         with_units = {pool.tier for pool in self.pools}
         self.monitor = Monitor(

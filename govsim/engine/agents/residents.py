@@ -23,6 +23,7 @@ import numpy as np
 from simpy.events import Timeout
 
 from govsim.core.codes import CHANNELS
+from govsim.core.event_queue import later
 from govsim.scenario.schema import Scenario, Season
 
 if TYPE_CHECKING:
@@ -190,6 +191,7 @@ class Residents:
         """The drawn appeals not yet raised: times, categories, grids, residents, channels."""
         self._next = 0
         self._arrive_callback = self._arrive  # bound once, not per appeal
+        self._later = later(self.env)
         if self.grid_cdf is not None:
             self._schedule_next()
 
@@ -203,8 +205,7 @@ class Residents:
         if i + 1 < len(times):  # the usual case, inlined: the batch's next appeal
             t = times[i + 1]
             if t < self.horizon:
-                env = self.env
-                Timeout(env, t - env._now).callbacks.append(self._arrive_callback)  # noqa: SLF001
+                self._later(t - self.env._now, self._arrive_callback, None)  # noqa: SLF001
         else:
             self._schedule_next()
 

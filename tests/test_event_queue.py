@@ -1,0 +1,118 @@
+"""The bucketed event queue runs every event when and in the order SimPy's own queue would."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+import simpy
+from simpy.events import URGENT, Timeout
+
+from govsim.core.event_queue import BucketedEnvironment, window_width
+
+
+def _workload(env: simpy.Environment, seed: int) -> list[tuple[float, str]]:
+    """Timeouts of random delays (many exact ties: whole and half hours, zero), chains that
+    schedule more, urgent events, a process, runs to several ``until``s; what ran, when."""
+    rng = random.Random(seed)
+    seen: list[tuple[float, str]] = []
+
+    def note(name: str):
+        def callback(_event: object) -> None:
+            seen.append((env.now, name))
+            if rng.random() < 0.5:
+                delay = rng.choice([0.0, 0.5, 1.0, rng.random() * 3, rng.expovariate(0.1)])
+                Timeout(env, delay).callbacks.append(note(name + "+"))
+            if rng.random() < 0.05:
+                event = env.event()
+                event.callbacks.append(lambda _e: seen.append((env.now, name + "!")))
+                env.schedule(event, URGENT, rng.choice([0.0, 1.0]))
+                event._ok, event._value = True, None
+
+        return callback
+
+    def process():
+        for i in range(40):
+            yield env.timeout(rng.choice([0.25, 1.0, rng.random()]))
+            seen.append((env.now, f"p{i}"))
+
+    for i in range(300):
+        Timeout(env, rng.choice([0.0, 1.0, 2.0, rng.random() * 50])).callbacks.append(note(str(i)))
+    env.process(process())
+    Timeout(env, math.inf).callbacks.append(note("never"))
+    for until in (0.5, 3.0, 3.25, 20.0, 80.0):
+        env.run(until=until)
+        seen.append((env.now, f"until {env.peek()}"))
+    return seen
+
+
+@pytest.mark.parametrize("width", [2.0**-6, 0.25, 1.0, 64.0])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_same_events_in_the_same_order_as_simpy(width: float, seed: int) -> None:
+    expected = _workload(simpy.Environment(), seed)
+    env = BucketedEnvironment()
+    env.set_width(width)
+    assert _workload(env, seed) == expected
+    assert len(expected) > 500
+    assert len({when for when, _ in expected}) < len(expected) - 50  # many share their time
+
+
+def test_the_width_may_change_with_events_pending() -> None:
+    expected = _workload(simpy.Environment(), 3)
+    env = BucketedEnvironment()
+    env.set_width(4.0)
+    # At 0, with the workload's events in buckets and a window loaded: narrower windows.
+    Timeout(env, 0.0).callbacks.append(lambda _e: env.set_width(2.0**-3))
+    assert _workload(env, 3) == expected
+    assert env.width == 2.0**-3
+
+
+def test_an_empty_queue_and_its_peek() -> None:
+    env = BucketedEnvironment()
+    assert env.peek() == math.inf
+    env.run()
+    Timeout(env, 5.0)
+    assert env.peek() == 5.0
+    env.run()
+    assert env.now == 5.0 and env.peek() == math.inf
+
+
+def test_the_width_is_a_power_of_two() -> None:
+    with pytest.raises(ValueError, match="power of two"):
+        BucketedEnvironment().set_width(0.3)
+    assert window_width(9 * 3.5) == 8.0  # M/M/10: about 9 customers an hour
+    assert window_width(2700 * 3.5) == 2.0**-6  # Beijing: about 2,700 cases an hour
+    assert window_width(0.0) == 64.0 and window_width(1e12) == 2.0**-10
+
+
+def test_run_until_an_event_and_until_an_event_never_triggered() -> None:
+    for env in (simpy.Environment(), BucketedEnvironment()):
+
+        def answer(env: simpy.Environment = env):
+            yield env.timeout(2.0)
+            return 42
+
+        assert env.run(until=env.process(answer())) == 42 and env.now == 2.0
+        with pytest.raises(RuntimeError, match="not triggered"):
+            env.run(until=env.event())
+        with pytest.raises(ValueError, match="greater than"):
+            env.run(until=1.0)
+
+
+def test_step_by_step_as_simpy() -> None:
+    def steps(env: simpy.Environment) -> list[tuple[float, int]]:
+        seen: list[tuple[float, int]] = []
+        for i, delay in enumerate([3.0, 0.0, 1.0, 1.0, 200.0, 0.5, 3.0]):
+            Timeout(env, delay, i).callbacks.append(lambda e: seen.append((env.now, e.value)))
+        while True:
+            try:
+                env.step()
+            except simpy.core.EmptySchedule:
+                return seen
+
+    bucketed = BucketedEnvironment()
+    bucketed.set_width(0.5)
+    expected = steps(simpy.Environment())
+    assert steps(bucketed) == expected
+    assert [i for _, i in expected] == [1, 5, 2, 3, 0, 6, 4]
