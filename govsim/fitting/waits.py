@@ -51,6 +51,7 @@ from govsim.fitting.corrections import (
     Lever,
     closing_levers,
     corrected,
+    department_levers,
     direct_staff,
     duration,
     levers,
@@ -64,6 +65,7 @@ from govsim.fitting.estimation import Estimate, NotFitted
 from govsim.fitting.stages import (
     Window,
     closing_shares,
+    department_figure,
     figure_names,
     first_contacts,
     stage_figures,
@@ -84,7 +86,7 @@ POLISH_DAYS = 120
 """Days at most of the final runs that correct the best candidate over the whole log."""
 POLISH_PASSES = 3
 """Corrections of the best candidate's delays, appeals per problem and closing shares on
-those runs."""
+those runs, the k-th with gain 1/k (:func:`_toward`)."""
 CORRECTIONS = 2
 """Times a candidate's delays are corrected before its loss counts (a delay also smooths the
 peaks a queue sees, so one step leaves a busier candidate's waits short)."""
@@ -94,6 +96,8 @@ TIER_FIGURES = {
     "district": lambda name: "at district" in name,
 }
 """The figures each tier's staff chiefly moves: its own search compares these (ties: all)."""
+STATS = ("mean", "p90")
+"""A department's own figures (:func:`govsim.fitting.stages.department_figure`)."""
 SWEEPS = 3
 """Most passes over the tiers' staff (each tier's in turn, the others held)."""
 INDEX = "_index"
@@ -123,7 +127,7 @@ def measure(trial: Trial) -> dict[str, float]:
     result = simulate(trial.scenario, seed=trial.seed)
     assert result.cases is not None
     log = cases_to_log(result.cases, trial.scenario)
-    out = stage_figures(log, trial.window)
+    out = stage_figures(log, trial.window, [d.name for d in trial.scenario.departments])
     out.update(first_contacts(log, trial.window.start, trial.scenario))
     out.update(closing_shares(log, trial.window, [c.name for c in trial.scenario.categories]))
     out[INDEX] = float(trial.index)
@@ -170,17 +174,18 @@ def calibrate(
         nothing = pd.DataFrame()
         return Calibration([], [NotFitted("calibration by simulation", reason)], nothing, nothing)
     window = Window(data.start, low, high, days * HOURS_PER_DAY)
-    target = stage_figures(data.log.frame, window)
-    names = [n for n in figure_names() if np.isfinite(target[n]) and target[n] > 0]
     bounds = direct_staff(data)
     grid_floor = next((e.value for e in bounds if e.key == ("staffing", "grid_workers")), None)
     with beside(fitted, out, "calibration") as probe:
         source = ScenarioSource.read(probe)
     base = source.build([f"days={days}"])
+    target = stage_figures(data.log.frame, window, [d.name for d in base.departments])
+    names = [n for n in figure_names() if np.isfinite(target[n]) and target[n] > 0]
     searched, kept = levers(base, grid_floor)
+    departments = department_levers(base, bounds, target)
     volume = volume_levers(base)
     closing = closing_levers(base)
-    searched += volume + closing
+    searched += departments + volume + closing
     logged = first_contacts(data.log.frame, data.start, base)
     logged.update(closing_shares(data.log.frame, window, [c.name for c in base.categories]))
     seed_list = replication_seeds(base.seed, seeds)
@@ -191,6 +196,9 @@ def calibrate(
     tried: dict[tuple[float, ...], dict[str, Any]] = {}
     current = {lever.name: lever.start for lever in searched}
     own_names = {tier: [n for n in names if own(n)] for tier, own in TIER_FIGURES.items()}
+    for lever in departments:  # a department's own orders' times to close
+        own_names[_unit(lever)] = [department_figure(str(lever.key[1]), s) for s in STATS]
+    tiers = [lever for lever in staff if lever not in departments]
 
     def run(
         values: list[dict[str, float]], length: int = days, at: Window = window
@@ -214,6 +222,38 @@ def calibrate(
                 )
             out.append(figures)
         return out
+
+    def department_step() -> bool:
+        """Every department one fewer and one more at once, each then taking its best of the
+        three by its own figures (departments are separate queues: one department's staff
+        hardly moves another's times), and that combination run: has any moved?"""
+        nonlocal current
+        here = dict(current)
+        near = [
+            {
+                **here,
+                **{
+                    lv.name: float(np.clip(here[lv.name] + step, lv.low, lv.high))
+                    for lv in departments
+                },
+            }
+            for step in (-1, 1)
+        ]
+        evaluate(near)
+        rows = [tried[k] for k in {_staff_key(v, staff) for v in [here, *near]} if k in tried]
+        choice = {
+            lv.name: float(_steadiest(rows, f"loss: {_unit(lv)}", lv.name)[lv.name])
+            for lv in departments
+        }
+        if all(choice[k] == here[k] for k in choice):
+            return False
+        combined = {**here, **choice}
+        evaluate([combined])
+        key = _staff_key(combined, staff)
+        if key not in tried:  # out of candidates
+            return False
+        current = {k: tried[key][k] for k in current}
+        return True
 
     def evaluate(candidates: list[dict[str, float]]) -> None:
         """Run each candidate's staff at the current delays, then ``CORRECTIONS`` times with
@@ -250,7 +290,7 @@ def calibrate(
         evaluate([dict(current)])
         for _sweep in range(SWEEPS):
             moved = False
-            for lever in staff:  # each tier's staff in turn, the others held
+            for lever in tiers:  # each tier's staff in turn, the others held
                 step = 1
                 while len(tried) < trials:
                     here = current[lever.name]
@@ -275,6 +315,8 @@ def calibrate(
                         continue
                     moved = True
                     step *= 2  # keep going the way the loss falls, faster
+            while departments and len(tried) < trials and department_step():
+                moved = True
             if not moved or len(tried) >= trials:
                 break
         # Appeals per problem, closing shares and delays settle over the whole log, not its
@@ -288,11 +330,15 @@ def calibrate(
             data.log.frame, data.start, base.model_copy(update={"days": length})
         )
         whole_target = stage_figures(data.log.frame, whole)
-        for _ in range(POLISH_PASSES):
+        ratios = {lever.name for lever in volume}
+        for k in range(1, POLISH_PASSES + 1):
             (figures,) = run([polished], length, whole)
-            polished.update(corrected(polished, figures, whole_target, delays))
-            polished.update(volumes(polished, figures, whole_logged, volume, base))
-            polished.update(shares(polished, figures, whole_logged, closing))
+            full = {
+                **corrected(polished, figures, whole_target, delays),
+                **volumes(polished, figures, whole_logged, volume, base),
+                **shares(polished, figures, whole_logged, closing),
+            }
+            polished.update(_toward(polished, full, 1 / k, ratios))
     table = pd.DataFrame(rows)
     chosen = {**best_row, **{lever.name: polished[lever.name] for lever in searched}}
     close_ones = table[table["loss"] <= chosen["loss"] * (1 + NEAR_BEST)]
@@ -333,8 +379,13 @@ def calibrate(
                 Estimate((*lever.key[:-1], "cv"), cv, cv, cv, "kept from the base", 0, {**extra})
             )
     staff_of = {d.name: d.staff for d in base.departments}
+    searched_keys = {lever.key for lever in departments}
     for bound in bounds:  # a department's staff can be no fewer than the log shows at work
-        if bound.key[0] == "departments" and bound.value > staff_of[str(bound.key[1])]:
+        if (
+            bound.key[0] == "departments"
+            and bound.key not in searched_keys
+            and bound.value > staff_of[str(bound.key[1])]
+        ):
             estimates.append(bound)
     comparison = pd.DataFrame(
         {
@@ -367,6 +418,29 @@ def _steadiest(
     allowed = 2 * noise if np.isfinite(noise) else LOSS_NOISE
     near = [c for c in candidates if c.get(loss, c["loss"]) <= lowest + max(allowed, LOSS_NOISE)]
     return max(near, key=lambda c: (c[name], -c["loss"]))
+
+
+def _toward(
+    value: dict[str, float], full: dict[str, float], gain: float, ratios: set[str]
+) -> dict[str, float]:
+    """``value`` moved ``gain`` of the way to its ``full`` correction (of ``ratios`` in log
+    space): the final runs' k-th correction with gain 1/k (Robbins-Monro), so that the value
+    written is the mean of the passes' corrections, not the last one's, which is as noisy as
+    a run on the common seeds (a category's volume with problems on varies ~10% from run to
+    run, its district's backlog with it)."""
+    out = {}
+    for name, new in full.items():
+        old = value[name]
+        if name in ratios and old > 0 and new > 0:
+            out[name] = float(old * (new / old) ** gain)
+        else:
+            out[name] = float(old + gain * (new - old))
+    return out
+
+
+def _unit(lever: Lever) -> str:
+    """The name of a department lever's own loss: ``department NAME``."""
+    return f"department {lever.key[1]}"
 
 
 def _staff_key(value: dict[str, float], staff: list[Lever]) -> tuple[float, ...]:
