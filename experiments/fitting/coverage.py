@@ -17,6 +17,10 @@ it prints the share of (log, figure) pairs inside each interval:
   ``mean +- t(n-1) s sqrt(1 + 1/n)``: the log is one more draw of the city the runs draw,
   whatever its cases' correlation (what :func:`govsim.fitting.round_trip.inside` uses).
 
+and, beside them, ``within tolerance``: how often the runs' mean lies within issue 26's
+tolerance of the log's value (:data:`govsim.fitting.round_trip.TOLERANCES`), the verdict
+the round trip gives: what share of its own logs the true city itself gives back.
+
 Pairs share runs, so the shares are not independent: read them as a check, not an estimate
 to three digits. Usage (60-day logs, as the round trip's in docs/tutorial-data.md)::
 
@@ -38,6 +42,7 @@ from govsim.data.caselog import CaseLog
 from govsim.experiments.design import replication_seeds
 from govsim.fitting.compare import Z95, headline
 from govsim.fitting.export import cases_to_log
+from govsim.fitting.round_trip import verdict
 from govsim.scenario import load_scenario
 from govsim.scenario.loader import Override
 from govsim.simulate import simulate
@@ -64,7 +69,13 @@ def coverage(tables: list[pd.DataFrame], n: int) -> pd.DataFrame:
     ses = np.array([t["se"].to_numpy(dtype=float) for t in tables])
     k = len(tables)
     t = stats.t.ppf(0.975, n - 1)
-    hits: dict[str, list[list[bool]]] = {"runs CI": [], "+ iid se": [], "prediction": []}
+    kinds = tables[0]["kind"].tolist()
+    hits: dict[str, list[list[bool]]] = {
+        "runs CI": [],
+        "+ iid se": [],
+        "prediction": [],
+        "within tolerance": [],
+    }
     for i in range(k):
         runs = values[[(i + j) % k for j in range(1, n + 1)]]
         mean, sd = runs.mean(axis=0), runs.std(axis=0, ddof=1)
@@ -73,11 +84,17 @@ def coverage(tables: list[pd.DataFrame], n: int) -> pd.DataFrame:
         hits["runs CI"].append(list(gap <= half + 1e-12))
         hits["+ iid se"].append(list(gap <= np.hypot(half, Z95 * ses[i]) + 1e-12))
         hits["prediction"].append(list(gap <= t * sd * math.sqrt(1 + 1 / n) + 1e-12))
+        hits["within tolerance"].append(
+            [verdict(kind, x, m) == "ok" for kind, x, m in zip(kinds, values[i], mean, strict=True)]
+        )
     out = pd.DataFrame(
         {name: np.mean(np.array(h, dtype=float), axis=0) for name, h in hits.items()},
         index=tables[0].index,
     )
     out.insert(0, "kind", tables[0]["kind"])
+    judged = np.isfinite(values).all(axis=0)
+    whole = np.array(hits["within tolerance"], dtype=bool)[:, judged].all(axis=1)
+    out.attrs["all within tolerance"] = float(whole.mean())
     out["sd / iid se"] = values.std(axis=0, ddof=1) / np.nanmean(ses, axis=0)
     finite = np.isfinite(values).all(axis=0)
     return out[finite]
@@ -97,10 +114,11 @@ def main() -> None:
     table = coverage(tables, args.replications)
     pd.set_option("display.width", 160)
     print(table.round(3).to_string())
-    columns = ["runs CI", "+ iid se", "prediction"]
+    columns = ["runs CI", "+ iid se", "prediction", "within tolerance"]
     print("\nmean coverage by kind:")
     print(table.groupby("kind")[columns].mean().round(3).to_string())
     print("\nall figures:", table[columns].mean().round(3).to_dict())
+    print(f"logs with every figure within tolerance: {table.attrs['all within tolerance']:.3f}")
     if args.out is not None:
         table.to_csv(args.out)
 

@@ -10,6 +10,10 @@ and a queue grows with load, so these levers are searched by simulation:
   time, then in doubling steps, while the tier's own figures (:data:`TIER_FIGURES`) fit
   better; where the common seeds cannot tell two counts apart (within two standard errors)
   the larger is kept, its queues being steadier (:func:`_steadiest`);
+- **each department's staff**, all at once a person down and a person up (departments are
+  separate queues), each department then taking the count its own orders' times to close
+  fit best (:func:`govsim.fitting.stages.department_figure`), moving only where that beats
+  its current count by more than two standard errors (:func:`_earned`);
 - **delays**, moved for every staff candidate by what its run missed of the log's mean
   waits (:func:`corrected`), twice, since a delay adds to a queue that hardly depends on it;
 - with problems on, **appeals per problem** per category, so that the fitted city's first
@@ -20,13 +24,17 @@ Every candidate runs on the same seeds (common random numbers, as the policy sea
 its candidates: :mod:`govsim.search.optimizer`). The loss is the mean, over the figures
 (:func:`govsim.fitting.stages.figure_names`), of the squared log ratio of simulated to
 logged; the best candidate is then corrected ``POLISH_PASSES`` times more on runs as long as
-the log. A search per tier, rather than a sampler over all staff counts at once, lets each
-tier be judged on the figures it moves, and the grid's on what the log shows directly.
+the log, the k-th with gain 1/k, so that what is written is the mean of those corrections
+(:func:`_toward`); :func:`calibrate_volumes` does only that, for appeals per problem alone
+(the volumes back at a few runs' cost). A search per tier, rather than a sampler over all
+staff counts at once, lets each tier be judged on the figures it moves, and the grid's on
+what the log shows directly.
 
 What is read from the log first (no simulation): the staff of a grid and of each department
 is at least the most visits ever under way there at once
 (:func:`govsim.fitting.stages.max_concurrent`), tight when the unit was ever full. The grid's
-search starts at its bound; a department with fewer staff in the base is raised to it.
+and each department's search starts at its bound where the base has fewer, and never goes
+below it.
 
 Runs simulate the fitted city over the log's first ``CALIBRATION_DAYS`` days at most, from the
 log's start date; figures count cases created from day ``WARMUP_DAYS`` (the simulated city
@@ -242,7 +250,7 @@ def calibrate(
         evaluate(near)
         rows = [tried[k] for k in {_staff_key(v, staff) for v in [here, *near]} if k in tried]
         choice = {
-            lv.name: float(_steadiest(rows, f"loss: {_unit(lv)}", lv.name)[lv.name])
+            lv.name: float(_earned(rows, f"loss: {_unit(lv)}", lv.name, here[lv.name])[lv.name])
             for lv in departments
         }
         if all(choice[k] == here[k] for k in choice):
@@ -387,13 +395,16 @@ def calibrate(
             and bound.value > staff_of[str(bound.key[1])]
         ):
             estimates.append(bound)
+    shown = figure_names() + [
+        department_figure(str(lv.key[1]), s) for lv in departments for s in STATS
+    ]
     comparison = pd.DataFrame(
         {
-            "log": [target[n] for n in figure_names()],
-            "base": [base_row[n] for n in figure_names()],
-            "calibrated": [best_row[n] for n in figure_names()],
+            "log": [target[n] for n in shown],
+            "base": [base_row.get(n, math.nan) for n in shown],
+            "calibrated": [best_row.get(n, math.nan) for n in shown],
         },
-        index=figure_names(),
+        index=shown,
     )
     calibration = Calibration(estimates, kept, table, comparison)
     calibration.notes.append(
@@ -401,6 +412,74 @@ def calibrate(
         f"simulated to logged over {len(names)} figures"
     )
     return calibration
+
+
+def calibrate_volumes(
+    data: FitData,
+    fitted: str,
+    out: Path,
+    passes: int = POLISH_PASSES,
+    seeds: int = 1,
+    executor: Any = None,
+) -> Calibration:
+    """With problems on, only each category's appeals per problem, corrected ``passes`` times
+    (the k-th with gain 1/k) on runs as long as the log (``POLISH_DAYS`` at most), on
+    ``seeds`` seeds: what brings the fitted city's first contacts back to the log's, at the
+    cost of ``passes x seeds`` runs (no search of staff or delays: their waits stay the
+    base's). ``fitted``, ``out``: as :func:`calibrate`."""
+    from govsim.experiments.design import replication_seeds
+    from govsim.experiments.executors import choose
+
+    length = min(data.days, POLISH_DAYS)
+    with beside(fitted, out, "calibration") as probe:
+        source = ScenarioSource.read(probe)
+    base = source.build([f"days={length}"])
+    volume = volume_levers(base)
+    nothing = pd.DataFrame()
+    if not volume:
+        return Calibration([], [], nothing, nothing)
+    logged = first_contacts(data.log.frame, data.start, base)
+    window = Window(data.start, 0.0, length * HOURS_PER_DAY, length * HOURS_PER_DAY)
+    seed_list = replication_seeds(base.seed, seeds)
+    value = {lever.name: lever.start for lever in volume}
+    seen: dict[str, list[float]] = {lever.name: [lever.start] for lever in volume}
+    executor = executor or choose()
+    with executor if hasattr(executor, "__enter__") else nullcontext(executor):
+        for k in range(1, passes + 1):
+            scenario = source.build([f"days={length}", *overrides(value, volume)])
+            tasks = [Trial(scenario, s, window, i) for i, s in enumerate(seed_list)]
+            runs = list(executor.map(measure, tasks))
+            figures = {
+                key: float(np.mean([r[key] for r in runs]))
+                for key in runs[0]
+                if key.startswith("first contacts: ")
+            }
+            full = volumes(value, figures, logged, volume, base)
+            value = _toward(value, full, 1 / k, set(value))
+            for name, v in value.items():
+                seen[name].append(v)
+    estimates = []
+    for lever in volume:
+        v = value[lever.name]
+        estimates.append(
+            Estimate(
+                lever.key,
+                v,
+                min(seen[lever.name]),
+                max(seen[lever.name]),
+                "calibrated by simulation: the fitted city's first contacts are the log's "
+                f"(appeals per problem alone, {passes} corrections x {seeds} seeds)",
+                int(logged.get(f"first contacts: {lever.key[1]}", 0)),
+                {"interval": "range of the corrections' values"},
+            )
+        )
+    kept = [
+        NotFitted(
+            "calibration by simulation of staff and delays",
+            "not run (appeals per problem alone): the base's staff and delays kept",
+        )
+    ]
+    return Calibration(estimates, kept, nothing, nothing)
 
 
 def _steadiest(
@@ -418,6 +497,19 @@ def _steadiest(
     allowed = 2 * noise if np.isfinite(noise) else LOSS_NOISE
     near = [c for c in candidates if c.get(loss, c["loss"]) <= lowest + max(allowed, LOSS_NOISE)]
     return max(near, key=lambda c: (c[name], -c["loss"]))
+
+
+def _earned(candidates: list[dict[str, Any]], loss: str, name: str, here: float) -> dict[str, Any]:
+    """The candidate with the lowest ``loss`` if it beats the one at ``here`` by more than two
+    standard errors (over the common seeds) and ``LOSS_NOISE``, else the one at ``here``: a
+    department's staff moves only where its own orders' times say so. (The larger count on a
+    tie, as :func:`_steadiest` keeps for a tier, would climb a step at every search step
+    where a department is far from full, and its count mean nothing.)"""
+    best = min(candidates, key=lambda c: (c.get(loss, c["loss"]), c["loss"]))
+    stay = next((c for c in candidates if c[name] == here), best)
+    noise = stay.get(loss.replace("loss", "loss se"), math.nan)
+    allowed = max(2 * noise if np.isfinite(noise) else 0.0, LOSS_NOISE)
+    return best if best.get(loss, best["loss"]) < stay.get(loss, stay["loss"]) - allowed else stay
 
 
 def _toward(
