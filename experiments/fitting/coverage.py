@@ -92,12 +92,12 @@ def coverage(tables: list[pd.DataFrame], n: int) -> pd.DataFrame:
         index=tables[0].index,
     )
     out.insert(0, "kind", tables[0]["kind"])
-    judged = np.isfinite(values).all(axis=0)
-    whole = np.array(hits["within tolerance"], dtype=bool)[:, judged].all(axis=1)
-    out.attrs["all within tolerance"] = float(whole.mean())
     out["sd / iid se"] = values.std(axis=0, ddof=1) / np.nanmean(ses, axis=0)
     finite = np.isfinite(values).all(axis=0)
-    return out[finite]
+    whole = np.array(hits["within tolerance"], dtype=bool)[:, finite].all(axis=1)
+    out = out[finite].copy()
+    out.attrs["all within tolerance"] = float(whole.mean())
+    return out
 
 
 def main() -> None:
