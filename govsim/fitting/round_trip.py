@@ -22,10 +22,10 @@ gets the mean over replications with its 95% t-interval and per variant:
   city, so if the fitted city is that city the log is one more run of it. The CI of the
   runs' mean leaves out the log's own spread, and the log's standard error as a sample of
   independent cases leaves out that cases share their queues (a day's backlog slows all its
-  cases): the spread of 60-day runs is up to 12 times that standard error. Run against logs
-  of its own (``experiments/fitting/coverage.py``), the baseline holds its log inside the
-  prediction interval of 5 runs for 93-95% of figures, inside the CI widened by that
-  standard error for 83% (docs/caselog.md).
+  cases): the spread of 60-day runs is up to 11 times that standard error. Run against 40
+  logs of its own (``experiments/fitting/coverage.py``), the baseline holds its log inside
+  the prediction interval of 5 runs for 94.2% of figures, inside the CI widened by that
+  standard error for 84.8% (docs/caselog.md).
 """
 
 from __future__ import annotations
