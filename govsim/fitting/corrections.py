@@ -178,9 +178,12 @@ def department_levers(
     scenario: Scenario, bounds: list[Estimate], target: dict[str, float]
 ) -> list[Lever]:
     """Each department's staff, where the log times its orders
-    (:func:`govsim.fitting.stages.department_figure`) and the base gives it staff: searched
-    from the base's count, raised to the most visits the log shows under way there at once
-    (:func:`direct_staff`), never below that bound (ranges assumed wide enough)."""
+    (:func:`govsim.fitting.stages.department_figure`), the base gives it staff and the log
+    shows it full at some moment: searched from the base's count, raised to the most visits
+    the log shows under way there at once (:func:`direct_staff`), never below that bound
+    (ranges assumed wide enough). A department the log never shows with as many visits under
+    way as the base's staff never queued: its times show nothing of its staff (any count from
+    that bound up gives them alike), so it is not searched."""
     from govsim.fitting.stages import department_figure
 
     floor = {str(e.key[1]): e.value for e in bounds if e.key[0] == "departments"}
@@ -188,6 +191,8 @@ def department_levers(
     for d in scenario.departments:
         if d.staff <= 0 or not np.isfinite(target.get(department_figure(d.name, "mean"), np.nan)):
             continue
+        if d.name in floor and floor[d.name] < d.staff:
+            continue  # never full in the log: no queue to fit
         low = max(1.0, floor.get(d.name, 1.0))
         start = max(float(d.staff), low)
         key = ("departments", d.name, "staff")
