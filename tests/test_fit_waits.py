@@ -116,12 +116,12 @@ def test_each_departments_own_orders_are_timed_and_its_staff_searched_from_its_b
             "escalations": 0,
         }
         for i in range(6)
-        for unit, hours in (("health", 4.0 + i), ("water", 20.0))
+        for unit, hours in (("health", 4.0 + i), ("water", 20.0), ("housing", 5.0))
     ]
     rows.append({**rows[0], "closing_unit": "education"})  # fewer than 5 orders: no figure
     frame = _frame(rows)
     window = Window(pd.Timestamp("2024-03-04"), 5.0, 48.0, 200.0)
-    names = ["health", "water", "education", "housing"]
+    names = ["health", "water", "education", "housing", "transport"]
     figures = stage_figures(frame, window, names)
     assert figures[department_figure("health", "mean")] == pytest.approx(6.5)
     assert figures[department_figure("health", "p90")] == pytest.approx(
@@ -129,12 +129,17 @@ def test_each_departments_own_orders_are_timed_and_its_staff_searched_from_its_b
     )
     assert figures[department_figure("water", "p90")] == pytest.approx(20.0)
     assert np.isnan(figures[department_figure("education", "mean")])
-    assert department_figure("housing", "mean") in figures  # named, if empty
+    assert department_figure("transport", "mean") in figures  # named, if empty
     assert department_figure("health", "mean") not in stage_figures(frame, window)
-    # levers: where the log times a department; from the base's staff, never below the bound
+    # levers: where the log times a department and shows it full (or does not say: health);
+    # from the base's staff, never below the bound; housing (3 staff) never had more than 2
+    # visits under way: it never queued, and is not searched
     scenario = load_scenario(BASELINE)
-    bound = Estimate(("departments", "water", "staff"), 5.0, 5.0, np.inf, "busiest", 12)
-    levers = {lv.key[1]: lv for lv in department_levers(scenario, [bound], figures)}
+    bounds = [
+        Estimate(("departments", name, "staff"), most, most, np.inf, "busiest", 12)
+        for name, most in (("water", 5.0), ("housing", 2.0))
+    ]
+    levers = {lv.key[1]: lv for lv in department_levers(scenario, bounds, figures)}
     assert set(levers) == {"health", "water"}
     assert (levers["health"].base, levers["health"].start, levers["health"].low) == (2, 2, 1)
     assert (levers["water"].base, levers["water"].start, levers["water"].low) == (2, 5, 5)
