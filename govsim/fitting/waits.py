@@ -234,7 +234,9 @@ def calibrate(
     def department_step() -> bool:
         """Every department one fewer and one more at once, each then taking its best of the
         three by its own figures (departments are separate queues: one department's staff
-        hardly moves another's times), and that combination run: has any moved?"""
+        hardly moves another's times), and that combination run: has any moved? The two
+        probes run at the current delays, uncorrected (one run on the common seeds, not
+        three: they compare staff at the same delays); the combination is corrected."""
         nonlocal current
         here = dict(current)
         near = [
@@ -247,7 +249,7 @@ def calibrate(
             }
             for step in (-1, 1)
         ]
-        evaluate(near)
+        evaluate(near, corrections=0)
         rows = [tried[k] for k in {_staff_key(v, staff) for v in [here, *near]} if k in tried]
         choice = {
             lv.name: float(_earned(rows, f"loss: {_unit(lv)}", lv.name, here[lv.name])[lv.name])
@@ -263,14 +265,14 @@ def calibrate(
         current = {k: tried[key][k] for k in current}
         return True
 
-    def evaluate(candidates: list[dict[str, float]]) -> None:
-        """Run each candidate's staff at the current delays, then ``CORRECTIONS`` times with
+    def evaluate(candidates: list[dict[str, float]], corrections: int = CORRECTIONS) -> None:
+        """Run each candidate's staff at the current delays, then ``corrections`` times with
         the delays (and appeals per problem) corrected to what the run before missed."""
         fresh = [c for c in candidates if _staff_key(c, staff) not in tried][: trials - len(tried)]
         if not fresh:
             return
         measured = run(fresh)
-        for _ in range(CORRECTIONS):
+        for _ in range(corrections):
             fresh = [
                 {
                     **value,
@@ -296,6 +298,7 @@ def calibrate(
         (as_base,) = run([{lever.name: lever.base for lever in searched}])
         base_row = {**as_base, "loss": _loss(as_base, target, names)}
         evaluate([dict(current)])
+        departments_moved = False
         for _sweep in range(SWEEPS):
             moved = False
             for lever in tiers:  # each tier's staff in turn, the others held
@@ -323,8 +326,11 @@ def calibrate(
                         continue
                     moved = True
                     step *= 2  # keep going the way the loss falls, faster
-            while departments and len(tried) < trials and department_step():
-                moved = True
+            # departments again in a later sweep only if they moved in the one before
+            if departments and (_sweep == 0 or departments_moved):
+                departments_moved = False
+                while len(tried) < trials and department_step():
+                    departments_moved = moved = True
             if not moved or len(tried) >= trials:
                 break
         # Appeals per problem, closing shares and delays settle over the whole log, not its
