@@ -2,7 +2,7 @@
 
 :func:`round_trip` runs the fitted scenario N times in two variants, with the same seeds
 (common random numbers, :func:`govsim.experiments.design.replication_seeds` of the
-scenario's seed):
+scenario's seed, past the calibration's: :data:`SEED_OFFSET`):
 
 - **drawn**: the fitted scenario as written, appeals drawn from the fitted rates;
 - **replayed**: the log's own first contacts replayed (``arrivals.replay``, exact), the
@@ -53,6 +53,10 @@ from govsim.scenario.loader import Override
 from govsim.simulate import simulate
 
 VARIANTS = ("drawn", "replayed")
+SEED_OFFSET = 1000
+"""The round trip's runs take the scenario seed's children from this one on: the
+calibration's common seeds are its first children (``--seeds``), and a check on the very
+seeds the calibration tuned appeals per problem and delays to would be in-sample."""
 PROBLEMS_OFF = (
     "replay drives the log's own appeals, duplicates included: problems are off in the "
     "replayed runs"
@@ -165,7 +169,7 @@ def round_trip(
         categories = tuple(c.name for c in scenarios["drawn"].categories)
         window = log.window()
         measured = headline(log, settle_days, categories, window)
-        seeds = replication_seeds(scenarios["drawn"].seed, n)
+        seeds = replication_seeds(scenarios["drawn"].seed, SEED_OFFSET + n)[SEED_OFFSET:]
         runs = [
             _Run(variant, i, seed, scenarios[variant], window, settle_days, categories)
             for i, seed in enumerate(seeds)
