@@ -326,11 +326,11 @@ def calibrate(
                         continue
                     moved = True
                     step *= 2  # keep going the way the loss falls, faster
-            # departments again in a later sweep only if they moved in the one before
-            if departments and (_sweep == 0 or departments_moved):
-                departments_moved = False
-                while len(tried) < trials and department_step():
-                    departments_moved = moved = True
+            # one department step a sweep (a person each way), again in a later sweep only
+            # if they moved in the one before: a bounded cost, whatever the departments
+            if departments and len(tried) < trials and (_sweep == 0 or departments_moved):
+                departments_moved = department_step()
+                moved |= departments_moved
             if not moved or len(tried) >= trials:
                 break
         # Appeals per problem, closing shares and delays settle over the whole log, not its
