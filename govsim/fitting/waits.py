@@ -11,9 +11,10 @@ and a queue grows with load, so these levers are searched by simulation:
   better; where the common seeds cannot tell two counts apart (within two standard errors)
   the larger is kept, its queues being steadier (:func:`_steadiest`);
 - **each department's staff**, once a sweep, all at once a person down and a person up
-  (departments are separate queues), each department then taking the count its own orders' times to close
-  fit best (:func:`govsim.fitting.stages.department_figure`), moving only where that beats
-  its current count by more than two standard errors (:func:`_earned`);
+  (departments are separate queues), each department then taking the count its own
+  orders' times to close fit best (:func:`govsim.fitting.stages.department_figure`),
+  moving only where that beats its current count by more than two standard errors
+  (:func:`_earned`);
 - **delays**, moved for every staff candidate by what its run missed of the log's mean
   waits (:func:`corrected`), twice, since a delay adds to a queue that hardly depends on it;
 - with problems on, **appeals per problem** per category, so that the fitted city's first
