@@ -12,9 +12,18 @@ import pytest
 
 from govsim.data.caselog import read_log
 from govsim.fitting import fit, fit_log, prepare
+from govsim.fitting.corrections import department_levers
+from govsim.fitting.estimation import Estimate
 from govsim.fitting.export import cases_to_log, write_log
 from govsim.fitting.populations import unequal_city
-from govsim.fitting.stages import BUSIEST, Window, max_concurrent, stage_figures
+from govsim.fitting.stages import (
+    BUSIEST,
+    Window,
+    department_figure,
+    max_concurrent,
+    stage_figures,
+)
+from govsim.fitting.waits import _earned, _toward
 from govsim.mechanisms.problems import expected_appeals, problem_event_rates
 from govsim.scenario import load_scenario
 from govsim.simulate import simulate
@@ -92,6 +101,69 @@ def test_stage_figures_measure_the_window_and_route():
     assert figures["hours to close at department (mean)"] == pytest.approx(times.mean())
     assert np.isnan(figures["hours to close at grid (mean)"])  # no grid closure
     assert np.isnan(figures[BUSIEST])  # no grid visit whose both ends the log shows
+
+
+def test_each_departments_own_orders_are_timed_and_its_staff_searched_from_its_bound():
+    rows = [
+        {
+            "created": 10 + i,
+            "dispatched": 10 + i,
+            "first_response": 11 + i,
+            "closed": 10 + i + hours,
+            "closing_tier": "department",
+            "closing_unit": unit,
+            "returns": 0,
+            "escalations": 0,
+        }
+        for i in range(6)
+        for unit, hours in (("health", 4.0 + i), ("water", 20.0), ("housing", 5.0))
+    ]
+    rows.append({**rows[0], "closing_unit": "education"})  # fewer than 5 orders: no figure
+    frame = _frame(rows)
+    window = Window(pd.Timestamp("2024-03-04"), 5.0, 48.0, 200.0)
+    names = ["health", "water", "education", "housing", "transport"]
+    figures = stage_figures(frame, window, names)
+    assert figures[department_figure("health", "mean")] == pytest.approx(6.5)
+    assert figures[department_figure("health", "p90")] == pytest.approx(
+        np.quantile(4.0 + np.arange(6), 0.9)
+    )
+    assert figures[department_figure("water", "p90")] == pytest.approx(20.0)
+    assert np.isnan(figures[department_figure("education", "mean")])
+    assert department_figure("transport", "mean") in figures  # named, if empty
+    assert department_figure("health", "mean") not in stage_figures(frame, window)
+    # levers: where the log times a department and shows it full (or does not say: health);
+    # from the base's staff, never below the bound; housing (3 staff) never had more than 2
+    # visits under way: it never queued, and is not searched
+    scenario = load_scenario(BASELINE)
+    bounds = [
+        Estimate(("departments", name, "staff"), most, most, np.inf, "busiest", 12)
+        for name, most in (("water", 5.0), ("housing", 2.0))
+    ]
+    levers = {lv.key[1]: lv for lv in department_levers(scenario, bounds, figures)}
+    assert set(levers) == {"health", "water"}
+    assert (levers["health"].base, levers["health"].start, levers["health"].low) == (2, 2, 1)
+    assert (levers["water"].base, levers["water"].start, levers["water"].low) == (2, 5, 5)
+    assert levers["water"].high >= 7
+
+
+def test_a_departments_staff_moves_only_where_its_own_times_say_so():
+    here = {"d": 2.0, "loss": 0.10, "loss: dept": 0.010, "loss se: dept": 0.004}
+    up = {"d": 3.0, "loss": 0.09, "loss: dept": 0.004, "loss se: dept": 0.001}
+    down = {"d": 1.0, "loss": 0.30, "loss: dept": 0.300, "loss se: dept": 0.01}
+    # 0.004 beats 0.010 by less than two standard errors (0.008): stay
+    assert _earned([here, up, down], "loss: dept", "d", 2.0) is here
+    clear = {**up, "loss: dept": 0.0005}  # beats it by 0.0095 > 0.008: move
+    assert _earned([here, clear, down], "loss: dept", "d", 2.0) is clear
+
+
+def test_the_final_corrections_average_with_gain_one_over_k():
+    """Corrections to targets 10, 13, 16 (each a noisy estimate of the same value) with gains
+    1, 1/2, 1/3 leave their mean, 13: additively, and for a ratio, geometrically."""
+    value = {"delay": 4.0, "ratio": 4.0}
+    for k, aim in enumerate((10.0, 13.0, 16.0), start=1):
+        value = _toward(value, {"delay": aim, "ratio": aim}, 1 / k, {"ratio"})
+    assert value["delay"] == pytest.approx(13.0)
+    assert value["ratio"] == pytest.approx((10.0 * 13.0 * 16.0) ** (1 / 3))
 
 
 def test_appeals_per_problem_is_a_switch_with_a_reduction():

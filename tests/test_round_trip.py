@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import REPO_ROOT
+from scipy import stats
 
 from govsim.app.cli import main
+from govsim.core.intervals import mean_ci, prediction_interval
 from govsim.data.caselog import read_log
 from govsim.fitting import fit_log
 from govsim.fitting.compare import compare, figure_names, headline
@@ -142,12 +144,23 @@ def test_verdicts_by_the_issues_tolerances() -> None:
     assert verdict("rate", 0.90, 0.879) == "off"
     assert verdict("hours", np.nan, 3.0) == ""  # nothing to give back
     assert verdict("hours", 3.0, np.nan) == "off"  # the log has it, the runs do not
-    # The CI [11, 13] widened by the log's 1.96 x se = 1.96 in quadrature: half 2.2.
-    assert inside(10.0, 1.0, 12.0, 11.0, 13.0) == "yes"
-    assert inside(9.7, 1.0, 12.0, 11.0, 13.0) == "no"
-    assert inside(10.0, 0.0, 12.0, 11.0, 13.0) == "no"
-    assert inside(np.nan, 1.0, 12.0, 11.0, 13.0) == ""
-    assert inside(10.0, 1.0, 12.0, -np.inf, np.inf) == ""  # one run: no interval to be inside
+    # Inside the prediction interval [10, 14] of one more run, or not.
+    assert inside(10.0, 12.0, 10.0, 14.0) == "yes"
+    assert inside(9.9, 12.0, 10.0, 14.0) == "no"
+    assert inside(np.nan, 12.0, 10.0, 14.0) == ""
+    assert inside(10.0, 12.0, -np.inf, np.inf) == ""  # one run: no interval to be inside
+    assert inside(10.0, np.nan, np.nan, np.nan) == "no"  # the log has it, the runs do not
+
+
+def test_the_log_is_judged_as_one_more_run() -> None:
+    """The prediction interval of one more run: t(n-1) s sqrt(1 + 1/n) about the mean, wider
+    than the CI of the mean by sqrt(n + 1) (the log is one draw of its city, not a mean)."""
+    runs = [10.0, 12.0, 11.0, 13.0, 14.0]
+    pi, ci = prediction_interval(runs), mean_ci(runs)
+    half = stats.t.ppf(0.975, 4) * np.std(runs, ddof=1) * np.sqrt(1.2)
+    assert pi.mean == 12.0 and np.isclose(pi.high - 12.0, half) and np.isclose(12.0 - pi.low, half)
+    assert np.isclose(pi.half_width / ci.half_width, np.sqrt(6))
+    assert prediction_interval([3.0]).high == np.inf
 
 
 def _short_log(tmp_path: Path, seed: int) -> tuple[Path, list[str]]:

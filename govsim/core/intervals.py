@@ -48,3 +48,18 @@ def paired_ci(
     if t.shape != c.shape:
         raise ValueError("paired samples must have the same length")
     return mean_ci(t - c, level)
+
+
+def prediction_interval(values: Sequence[float] | np.ndarray, level: float = 0.95) -> Interval:
+    """Where one more independent replication falls with probability ``level``:
+    ``mean +- t(n-1) s sqrt(1 + 1/n)`` (normal replications). Infinite with fewer than two."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    n = len(x)
+    if n == 0:
+        return Interval(float("nan"), float("nan"), float("nan"), 0)
+    mean = float(x.mean())
+    if n == 1:
+        return Interval(mean, float("-inf"), float("inf"), 1)
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) * np.sqrt(1 + 1 / n))
+    return Interval(mean, mean - half, mean + half, n)

@@ -43,6 +43,7 @@ from govsim.fitting.round_trip import add_round_trip
 from govsim.fitting.satisfaction import fit_satisfaction
 from govsim.fitting.shares import fit_shares
 from govsim.fitting.waits import calibrate as calibrate_waits
+from govsim.fitting.waits import calibrate_volumes
 from govsim.fitting.write import beside, fitted_text, write_fitted
 from govsim.scenario import Scenario, load_scenario
 
@@ -165,6 +166,7 @@ def fit_log(
     executor: Any = None,
     progress: Callable[[int, int], None] | None = None,
     check: int = 0,
+    volume_passes: int = 0,
 ) -> list[Path]:
     """Fit ``base_path``'s scenario to the log; write ``out`` and its report. Returns the files.
 
@@ -173,7 +175,10 @@ def fit_log(
     common seeds through ``executor`` (default: a local process pool); 0 writes what the log
     identifies directly and keeps the rest from the base. With ``check`` > 0 the report gets
     a round trip: the fitted city run ``check`` times, drawn and replayed
-    (:mod:`~govsim.fitting.round_trip`), through the same executor.
+    (:mod:`~govsim.fitting.round_trip`), through the same executor. With ``calibrate`` 0
+    and problems on, ``volume_passes`` > 0 corrects appeals per problem alone that many times
+    on ``seeds`` seeds (:func:`~govsim.fitting.waits.calibrate_volumes`): the fitted city's
+    volumes come back at a few runs' cost, its waits stay the base's.
 
     The outputs (``out``, its ``.fit.md`` report and ``.fit/`` figures) are checked before the
     fit (:func:`check_outputs`); a missing folder for them is created, and removed again if
@@ -200,9 +205,13 @@ def fit_log(
         header["city"] = (city, "fit: " + city_note.split(":")[0])
     text = fitted_text(base_path, out, scenario, result.estimates, header)
     calibration = None
-    if calibrate > 0:
+    if calibrate > 0 or (volume_passes > 0 and scenario.problems.enabled):
         with parents_made(out.parent):
-            calibration = calibrate_waits(data, text, out, calibrate, seeds, executor, progress)
+            calibration = (
+                calibrate_waits(data, text, out, calibrate, seeds, executor, progress)
+                if calibrate > 0
+                else calibrate_volumes(data, text, out, volume_passes, seeds, executor)
+            )
         calibrated = {e.key for e in calibration.estimates}  # simulation's value replaces the log's
         result.estimates = [e for e in result.estimates if e.key not in calibrated]
         result.estimates += calibration.estimates

@@ -3,11 +3,11 @@ candidate's are corrected by what its run missed of the log.
 
 A :class:`Lever` is one value the calibration sets: a duration's mean (the base's family
 kept), a staff count, a category's appeals per problem, one of its closing-tier shares.
-:func:`levers`, :func:`volume_levers` and :func:`closing_levers` make them from the fitted
-scenario; :func:`overrides` turns a candidate's values into scenario overrides (a mapping's
-shares together). :func:`corrected`, :func:`volumes` and :func:`shares` move a candidate's
-delays, appeals per problem and closing shares by what its run missed; :func:`direct_staff`
-reads staff bounds from the log itself.
+:func:`levers`, :func:`department_levers`, :func:`volume_levers` and :func:`closing_levers`
+make them from the fitted scenario; :func:`overrides` turns a candidate's values into
+scenario overrides (a mapping's shares together). :func:`corrected`, :func:`volumes` and
+:func:`shares` move a candidate's delays, appeals per problem and closing shares by what its
+run missed; :func:`direct_staff` reads staff bounds from the log itself.
 """
 
 from __future__ import annotations
@@ -172,6 +172,32 @@ def levers(scenario: Scenario, grid_floor: float | None) -> tuple[list[Lever], l
             Lever(("staffing", name), low, max(2 * start, low + 2), float(base), True, first=start)
         )
     return out, kept
+
+
+def department_levers(
+    scenario: Scenario, bounds: list[Estimate], target: dict[str, float]
+) -> list[Lever]:
+    """Each department's staff, where the log times its orders
+    (:func:`govsim.fitting.stages.department_figure`), the base gives it staff and the log
+    shows it full at some moment: searched from the base's count, raised to the most visits
+    the log shows under way there at once (:func:`direct_staff`), never below that bound
+    (ranges assumed wide enough). A department the log never shows with as many visits under
+    way as the base's staff never queued: its times show nothing of its staff (any count from
+    that bound up gives them alike), so it is not searched."""
+    from govsim.fitting.stages import department_figure
+
+    floor = {str(e.key[1]): e.value for e in bounds if e.key[0] == "departments"}
+    out = []
+    for d in scenario.departments:
+        if d.staff <= 0 or not np.isfinite(target.get(department_figure(d.name, "mean"), np.nan)):
+            continue
+        if d.name in floor and floor[d.name] < d.staff:
+            continue  # never full in the log: no queue to fit
+        low = max(1.0, floor.get(d.name, 1.0))
+        start = max(float(d.staff), low)
+        key = ("departments", d.name, "staff")
+        out.append(Lever(key, low, max(2 * start, low + 2), float(d.staff), True, first=start))
+    return out
 
 
 def corrected(

@@ -168,14 +168,15 @@ def round_trip_section(
         f"for both, in {seconds:.1f} s. Each run is exported as a log and measured over the "
         "log's window as the log is (closing figures: cases created at least the settle days "
         "before the end). Mean over runs [95% t-interval]; verdict: within the tolerance of "
-        "the log's value (`ok`) or not (`off`); in CI: the log's value lies within the "
-        "interval widened by the log's own sampling error. A figure that does not come back "
-        "may be set by a value kept from the base (see Not fitted).",
+        "the log's value (`ok`) or not (`off`); in PI: the log's value lies within the runs' "
+        "95% prediction interval of one more run (the log is one draw of its city; "
+        "docs/caselog.md). A figure that does not come back may be set by a value kept from "
+        "the base (see Not fitted).",
         "",
         *[f"- {note}" for note in notes],
         f"- **{summary}**",
         "",
-        "| figure | log | drawn [95% CI] | drawn | in CI | replayed [95% CI] | replayed | in CI "
+        "| figure | log | drawn [95% CI] | drawn | in PI | replayed [95% CI] | replayed | in PI "
         "| tolerance |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
@@ -186,7 +187,7 @@ def round_trip_section(
                 f"{_cell(row[variant])} [{_cell(row[f'{variant} low'])}, "
                 f"{_cell(row[f'{variant} high'])}]",
                 str(row[f"{variant} verdict"]),
-                str(row[f"{variant} inside CI"]),
+                str(row[f"{variant} inside PI"]),
             ]
         cells.append(str(row["tolerance"]))
         lines.append("| " + " | ".join(cells) + " |")

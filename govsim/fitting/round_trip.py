@@ -2,7 +2,7 @@
 
 :func:`round_trip` runs the fitted scenario N times in two variants, with the same seeds
 (common random numbers, :func:`govsim.experiments.design.replication_seeds` of the
-scenario's seed):
+scenario's seed, past the calibration's: :data:`SEED_OFFSET`):
 
 - **drawn**: the fitted scenario as written, appeals drawn from the fitted rates;
 - **replayed**: the log's own first contacts replayed (``arrivals.replay``, exact), the
@@ -17,9 +17,15 @@ gets the mean over replications with its 95% t-interval and per variant:
 - a **verdict** by the tolerances of issue 26 (:data:`TOLERANCES`): volumes within 5% of
   the log's, shares within 3 points, hours within 15%, resolution and satisfaction rates
   within 2 points: ``ok``, else ``off`` (empty where the log has no value);
-- **inside CI**: whether the log's value lies within the replications' CI widened by the
-  log's own sampling error, half-widths added in quadrature
-  (``sqrt(h**2 + (1.96 se_log)**2)``): the CI is of a mean over runs, the log is one draw.
+- **inside PI**: whether the log's value lies within the replications' 95% prediction
+  interval (:func:`govsim.core.intervals.prediction_interval`): the log is one draw of its
+  city, so if the fitted city is that city the log is one more run of it. The CI of the
+  runs' mean leaves out the log's own spread, and the log's standard error as a sample of
+  independent cases leaves out that cases share their queues (a day's backlog slows all its
+  cases): the spread of 60-day runs is up to 11 times that standard error. Run against 40
+  logs of its own (``experiments/fitting/coverage.py``), the baseline holds its log inside
+  the prediction interval of 5 runs for 94.2% of figures, inside the CI widened by that
+  standard error for 84.8% (docs/caselog.md).
 """
 
 from __future__ import annotations
@@ -33,12 +39,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from govsim.core.intervals import mean_ci
+from govsim.core.intervals import mean_ci, prediction_interval
 from govsim.core.progress import Progress
 from govsim.data.caselog import CaseLog
 from govsim.experiments.design import replication_seeds
 from govsim.experiments.executors import Executor, choose
-from govsim.fitting.compare import Z95, headline
+from govsim.fitting.compare import headline
 from govsim.fitting.export import cases_to_log, write_log
 from govsim.fitting.fit_report import insert_section, round_trip_section
 from govsim.fitting.write import beside
@@ -47,6 +53,10 @@ from govsim.scenario.loader import Override
 from govsim.simulate import simulate
 
 VARIANTS = ("drawn", "replayed")
+SEED_OFFSET = 1000
+"""The round trip's runs take the scenario seed's children from this one on: the
+calibration's common seeds are its first children (``--seeds``), and a check on the very
+seeds the calibration tuned appeals per problem and delays to would be in-sample."""
 PROBLEMS_OFF = (
     "replay drives the log's own appeals, duplicates included: problems are off in the "
     "replayed runs"
@@ -87,17 +97,14 @@ def verdict(kind: str, log_value: float, mean: float) -> str:
     return "ok" if TOLERANCES[kind].holds(mean, log_value) else "off"
 
 
-def inside(log_value: float, log_se: float, mean: float, low: float, high: float) -> str:
-    """``yes`` if ``log_value`` lies within the CI [low, high] of ``mean`` widened by the log's
-    sampling error (half-widths in quadrature), ``no`` if not; empty without a log value or
-    without an interval (one run)."""
+def inside(log_value: float, mean: float, low: float, high: float) -> str:
+    """``yes`` if ``log_value`` lies within the prediction interval [low, high] of one more
+    run, ``no`` if not; empty without a log value or without an interval (one run)."""
     if not math.isfinite(log_value) or (math.isfinite(mean) and not math.isfinite(high - low)):
         return ""
     if not math.isfinite(mean):
         return "no"
-    half = (high - low) / 2
-    widened = math.hypot(half, Z95 * log_se) if math.isfinite(log_se) else half
-    return "yes" if abs(log_value - mean) <= widened + 1e-12 else "no"
+    return "yes" if low - 1e-12 <= log_value <= high + 1e-12 else "no"
 
 
 @dataclass(frozen=True)
@@ -148,8 +155,9 @@ def round_trip(
     """The log's headline figures against the fitted city's, drawn and replayed, ``n`` runs each.
 
     One row per figure in the fixed order; columns ``kind``, ``tolerance``, ``log``,
-    ``log se``, and per variant its mean, ``low`` and ``high`` (95% t-interval over the
-    runs), ``verdict`` and ``inside CI``. Runs go through ``executor``, by default the
+    ``log se``, and per variant its mean, ``low`` and ``high`` (95% t-interval of the mean
+    over the runs), ``pi low`` and ``pi high`` (95% prediction interval of one more run),
+    ``verdict`` and ``inside PI``. Runs go through ``executor``, by default the
     experiments' local one (``workers`` processes, default all cores).
     """
     with tempfile.TemporaryDirectory(prefix="govsim-round-trip-") as folder:
@@ -161,7 +169,7 @@ def round_trip(
         categories = tuple(c.name for c in scenarios["drawn"].categories)
         window = log.window()
         measured = headline(log, settle_days, categories, window)
-        seeds = replication_seeds(scenarios["drawn"].seed, n)
+        seeds = replication_seeds(scenarios["drawn"].seed, SEED_OFFSET + n)[SEED_OFFSET:]
         runs = [
             _Run(variant, i, seed, scenarios[variant], window, settle_days, categories)
             for i, seed in enumerate(seeds)
@@ -182,16 +190,19 @@ def round_trip(
     )
     for variant in VARIANTS:
         intervals = [mean_ci(values[variant][:, j]) for j in range(len(measured))]
+        predicted = [prediction_interval(values[variant][:, j]) for j in range(len(measured))]
         table[variant] = [ci.mean for ci in intervals]
         table[f"{variant} low"] = [ci.low for ci in intervals]
         table[f"{variant} high"] = [ci.high for ci in intervals]
+        table[f"{variant} pi low"] = [pi.low for pi in predicted]
+        table[f"{variant} pi high"] = [pi.high for pi in predicted]
         table[f"{variant} verdict"] = [
             verdict(kind, x, ci.mean)
             for kind, x, ci in zip(measured["kind"], measured["value"], intervals, strict=True)
         ]
-        table[f"{variant} inside CI"] = [
-            inside(x, se, ci.mean, ci.low, ci.high)
-            for x, se, ci in zip(measured["value"], measured["se"], intervals, strict=True)
+        table[f"{variant} inside PI"] = [
+            inside(x, pi.mean, pi.low, pi.high)
+            for x, pi in zip(measured["value"], predicted, strict=True)
         ]
     return table
 

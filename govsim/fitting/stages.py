@@ -23,6 +23,7 @@ staff, tight when the unit was ever full.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,9 +59,19 @@ BUSIEST = "grid visits under way at once (most, mean over grids)"
 """A figure of staff, not hours: what the grids' busiest moments show of their workers."""
 
 
-def stage_figures(frame: pd.DataFrame, window: Window) -> dict[str, float]:
+def department_figure(name: str, stat: str) -> str:
+    """The name of a department's own figure: ``stat`` (``mean`` or ``p90``) of the hours to
+    close of the work orders closed there."""
+    return f"department {name}: hours to close ({stat})"
+
+
+def stage_figures(
+    frame: pd.DataFrame, window: Window, departments: Sequence[str] = ()
+) -> dict[str, float]:
     """Means and 90th percentiles (hours) of the dispatch waits and times to close per tier,
-    and the most grid visits under way at once (:func:`max_concurrent`), mean over grids.
+    and the most grid visits under way at once (:func:`max_concurrent`), mean over grids;
+    and per department of ``departments`` the mean and p90 of its own orders' times to close
+    (:func:`department_figure`; by ``closing_unit``).
 
     Work orders created in the window that closed by its horizon; a dispatch wait only of
     orders never returned (a return adds its own delays) and closed at a tier of their route
@@ -102,6 +113,15 @@ def stage_figures(frame: pd.DataFrame, window: Window) -> dict[str, float]:
     to_close = closed - created
     for name in TIME_TIERS:
         _mean_p90(out, f"hours to close at {name}", to_close[counted & (tier == name)])
+    if departments and "closing_unit" in frame:
+        unit = frame["closing_unit"].astype(object).fillna("").to_numpy()
+        at_department = counted & (tier == "department")
+        for name in departments:
+            for stat in ("mean", "p90"):
+                out[department_figure(name, stat)] = np.nan
+            _mean_p90(
+                out, f"department {name}: hours to close", to_close[at_department & (unit == name)]
+            )
     if "grid" in frame:
         visit = counted & (tier == "grid") & ~escalated  # both ends of one grid visit shown
         grid = pd.Categorical(frame["grid"].astype(object)).codes.astype(np.int64)
