@@ -34,7 +34,7 @@ from typing import Any
 
 import simpy
 
-from govsim.core.event_queue import later
+from govsim.core.event_queue import bucket_of, later
 
 Call = Callable[[Any], None]
 Stale = Callable[[Any], bool]
@@ -132,13 +132,7 @@ class Agenda:
             self._wake_at = math.inf
 
     def _bucket(self, key: float) -> list[Entry]:
-        if key != key:  # NaN: an infinite time (inf // WINDOW)
-            key = math.inf
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            self._buckets[key] = bucket = []
-            heapq.heappush(self._keys, key)
-        return bucket
+        return bucket_of(self._buckets, self._keys, key)
 
     def _advance(self) -> bool:
         """The heap is empty: heap the next bucket's live entries; False if none is left."""

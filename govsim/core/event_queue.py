@@ -20,13 +20,14 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import simpy
 from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT, Event, EventPriority, Timeout
 
 Item = tuple[float, EventPriority, int, Event]
+T = TypeVar("T")
 Callback = Callable[[Any], None]
 Later = Callable[[float, Callback, Any], None]
 
@@ -42,6 +43,19 @@ def window_width(events_per_hour: float) -> float:
     if not events_per_hour > 0:
         return 64.0
     return 2.0 ** min(6, max(-10, math.floor(math.log2(WINDOW_EVENTS / events_per_hour))))
+
+
+def bucket_of(buckets: dict[float, list[T]], keys: list[float], key: float) -> list[T]:
+    """The bucket of window number ``key`` in a calendar queue's ``buckets`` (made, and its
+    number pushed on the heap ``keys``, if new); NaN (an infinite time's ``inf // width``)
+    is the window ``inf``."""
+    if key != key:
+        key = math.inf
+    found = buckets.get(key)
+    if found is None:
+        buckets[key] = found = []
+        heapq.heappush(keys, key)
+    return found
 
 
 class _Call:
@@ -123,14 +137,7 @@ class BucketedEnvironment(simpy.Environment):
             bucket.append((when, NORMAL, next(self._eid), _Call(callback, value)))  # type: ignore[arg-type]
 
     def _bucket(self, when: float) -> list[Item]:
-        key = when // self.width
-        if key != key:  # NaN: an infinite time (inf // w)
-            key = math.inf
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            self._buckets[key] = bucket = []
-            heapq.heappush(self._keys, key)
-        return bucket
+        return bucket_of(self._buckets, self._keys, when // self.width)
 
     def _advance(self) -> bool:
         """The heap is empty: heap the next bucket's events; False if there are none."""

@@ -26,16 +26,7 @@ class Interval:
 
 def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> Interval:
     """Mean of independent replications with its two-sided ``level`` t-interval."""
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    n = len(x)
-    if n == 0:
-        return Interval(float("nan"), float("nan"), float("nan"), 0)
-    mean = float(x.mean())
-    if n == 1:
-        return Interval(mean, float("-inf"), float("inf"), 1)
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
-    return Interval(mean, mean - half, mean + half, n)
+    return _t_interval(values, level, one_more=False)
 
 
 def paired_ci(
@@ -53,6 +44,12 @@ def paired_ci(
 def prediction_interval(values: Sequence[float] | np.ndarray, level: float = 0.95) -> Interval:
     """Where one more independent replication falls with probability ``level``:
     ``mean +- t(n-1) s sqrt(1 + 1/n)`` (normal replications). Infinite with fewer than two."""
+    return _t_interval(values, level, one_more=True)
+
+
+def _t_interval(values: Sequence[float] | np.ndarray, level: float, one_more: bool) -> Interval:
+    """The mean of the finite ``values`` and its t-interval: of the mean (half-width
+    ``t s / sqrt(n)``) or, ``one_more``, of one more replication (``t s sqrt(1 + 1/n)``)."""
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
     n = len(x)
@@ -61,5 +58,6 @@ def prediction_interval(values: Sequence[float] | np.ndarray, level: float = 0.9
     mean = float(x.mean())
     if n == 1:
         return Interval(mean, float("-inf"), float("inf"), 1)
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) * np.sqrt(1 + 1 / n))
+    scale = np.sqrt(1 + 1 / n) if one_more else 1 / np.sqrt(n)
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) * scale)
     return Interval(mean, mean - half, mean + half, n)
