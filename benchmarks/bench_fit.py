@@ -25,6 +25,7 @@ Usage: ``python benchmarks/bench_fit.py [--days 100] [--repeats 3] [--calibrate 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import statistics
 import sys
 import tempfile
@@ -38,6 +39,12 @@ ROOT = HERE.parents[1]
 SCENARIO = ROOT / "scenarios" / "haidian.yaml"
 LIMIT_SECONDS = 120.0
 CALIBRATED_LIMIT_SECONDS = 600.0
+
+
+def default_log(days: float) -> Path:
+    """The cached log of ``days`` days of the scenario as it is now."""
+    digest = hashlib.sha256(SCENARIO.read_bytes() + repr(days).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"govsim-bench-fit-log-{digest}.parquet"
 
 
 def make_log(path: Path, days: float) -> int:
@@ -84,7 +91,10 @@ def main() -> None:
     parser.add_argument("--days", type=float, default=100.0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
-        "--log", default=str(Path(tempfile.gettempdir()) / "govsim-bench-fit-log.parquet")
+        "--log",
+        default=None,
+        help="the log to fit (made if missing; default: one in the temporary folder named by "
+        "the scenario's text and the days, so that a changed scenario never reuses an old log)",
     )
     parser.add_argument("--csv", action="store_true", help="also measure the log as CSV")
     parser.add_argument(
@@ -97,7 +107,7 @@ def main() -> None:
     if args.child:
         child(*args.child)
         return
-    log = Path(args.log)
+    log = Path(args.log) if args.log else default_log(args.days)
     if not log.exists():
         rows = make_log(log, args.days)
         print(f"made {log}: {rows:,} rows", file=sys.stderr)
