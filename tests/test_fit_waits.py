@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from govsim.data.caselog import read_log
+from govsim.experiments.executors.local import LocalExecutor
 from govsim.fitting import fit, fit_log, prepare
 from govsim.fitting.corrections import department_levers
 from govsim.fitting.estimation import Estimate
@@ -233,7 +234,7 @@ def test_calibration_brings_the_waits_back_and_repeats_exactly(tmp_path):
     texts = []
     for k in range(2):
         out = tmp_path / f"f{k}.yaml"
-        fit_log(log, base, out, figures=False, calibrate=8, executor=_Serial())
+        fit_log(log, base, out, figures=False, calibrate=8, executor=LocalExecutor(workers=1))
         texts.append(out.read_text(encoding="utf-8").replace(f"f{k}", "f"))
         report = out.with_suffix(".fit.md").read_text(encoding="utf-8")
     assert texts[0] == texts[1]
@@ -244,15 +245,6 @@ def test_calibration_brings_the_waits_back_and_repeats_exactly(tmp_path):
 
 def _between(text: str, left: str, right: str) -> str:
     return text.split(left, 1)[1].split(right, 1)[0]
-
-
-class _Serial:
-    """Runs in this process (no pool to start in a test)."""
-
-    workers = 1
-
-    def map(self, fn, tasks):
-        return [fn(t) for t in tasks]
 
 
 @pytest.mark.slow
@@ -267,7 +259,7 @@ def test_with_problems_on_the_fitted_city_gives_the_log_its_volumes_back(tmp_pat
     log_path = tmp_path / "log.parquet"
     write_log(cases_to_log(result.cases, scenario), log_path)
     out = tmp_path / "fitted.yaml"
-    fit_log(log_path, BASELINE, out, figures=False, calibrate=3, executor=_Serial())
+    fit_log(log_path, BASELINE, out, figures=False, calibrate=3, executor=LocalExecutor(workers=1))
     text = out.read_text(encoding="utf-8")
     assert text.count("appeals_per_problem:") == len(scenario.categories)
     fitted = load_scenario(out)
