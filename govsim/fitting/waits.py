@@ -143,6 +143,12 @@ def measure(trial: Trial) -> dict[str, float]:
     return out
 
 
+def measure_all(executor: Any, trials: list[Trial]) -> list[dict[str, float]]:
+    """:func:`measure` of every trial through ``executor``, in the trials' order (an executor
+    returns runs as they finish; a mean over seeds must not depend on that order)."""
+    return sorted(executor.map(measure, trials), key=lambda r: r[INDEX])
+
+
 @dataclass
 class Calibration:
     estimates: list[Estimate]
@@ -216,7 +222,7 @@ def calibrate(
         for value in values:
             scenario = source.build([f"days={length}", *overrides(value, searched)])
             tasks += [Trial(scenario, s, at, len(tasks)) for s in seed_list]
-        measured = sorted(executor.map(measure, tasks), key=lambda r: r[INDEX])
+        measured = measure_all(executor, tasks)
         out = []
         for i in range(len(values)):
             part = measured[i * seeds : (i + 1) * seeds]
@@ -455,7 +461,7 @@ def calibrate_volumes(
         for k in range(1, passes + 1):
             scenario = source.build([f"days={length}", *overrides(value, volume)])
             tasks = [Trial(scenario, s, window, i) for i, s in enumerate(seed_list)]
-            runs = list(executor.map(measure, tasks))
+            runs = measure_all(executor, tasks)
             figures = {
                 key: float(np.mean([r[key] for r in runs]))
                 for key in runs[0]
