@@ -15,7 +15,8 @@ it prints the share of (log, figure) pairs inside each interval:
   as a sample of independent cases (Poisson counts, the standard error of a mean);
 - ``prediction``: the 95% prediction interval of one more run,
   ``mean +- t(n-1) s sqrt(1 + 1/n)``: the log is one more draw of the city the runs draw,
-  whatever its cases' correlation (what :func:`govsim.fitting.round_trip.inside` uses).
+  whatever its cases' correlation (the round trip's own test,
+  :func:`govsim.fitting.round_trip.inside`, called here).
 
 and, beside them, ``within tolerance``: how often the runs' mean lies within issue 26's
 tolerance of the log's value (:data:`govsim.fitting.round_trip.TOLERANCES`), the verdict
@@ -36,13 +37,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from govsim.core.intervals import mean_ci, prediction_interval
 from govsim.data.caselog import CaseLog
 from govsim.experiments.design import replication_seeds
 from govsim.fitting.compare import Z95, headline
 from govsim.fitting.export import cases_to_log
-from govsim.fitting.round_trip import verdict
+from govsim.fitting.round_trip import inside, verdict
 from govsim.scenario import load_scenario
 from govsim.scenario.loader import Override
 from govsim.simulate import simulate
@@ -64,11 +65,12 @@ def measure(path: Path, seed: int, days: int) -> pd.DataFrame:
 
 
 def coverage(tables: list[pd.DataFrame], n: int) -> pd.DataFrame:
-    """Per figure, the share of logs inside each interval (log i against runs i+1..i+n)."""
+    """Per figure, the share of logs inside each interval (log i against runs i+1..i+n), the
+    round trip's own interval and verdicts (:func:`~govsim.fitting.round_trip.inside`,
+    :func:`~govsim.fitting.round_trip.verdict`) beside the two it replaced."""
     values = np.array([t["value"].to_numpy(dtype=float) for t in tables])
     ses = np.array([t["se"].to_numpy(dtype=float) for t in tables])
     k = len(tables)
-    t = stats.t.ppf(0.975, n - 1)
     kinds = tables[0]["kind"].tolist()
     hits: dict[str, list[list[bool]]] = {
         "runs CI": [],
@@ -78,15 +80,16 @@ def coverage(tables: list[pd.DataFrame], n: int) -> pd.DataFrame:
     }
     for i in range(k):
         runs = values[[(i + j) % k for j in range(1, n + 1)]]
-        mean, sd = runs.mean(axis=0), runs.std(axis=0, ddof=1)
-        half = t * sd / math.sqrt(n)
-        gap = np.abs(values[i] - mean)
-        hits["runs CI"].append(list(gap <= half + 1e-12))
-        hits["+ iid se"].append(list(gap <= np.hypot(half, Z95 * ses[i]) + 1e-12))
-        hits["prediction"].append(list(gap <= t * sd * math.sqrt(1 + 1 / n) + 1e-12))
-        hits["within tolerance"].append(
-            [verdict(kind, x, m) == "ok" for kind, x, m in zip(kinds, values[i], mean, strict=True)]
-        )
+        rows: dict[str, list[bool]] = {name: [] for name in hits}
+        for f, kind in enumerate(kinds):
+            log, ci, pi = values[i, f], mean_ci(runs[:, f]), prediction_interval(runs[:, f])
+            gap = abs(log - ci.mean)
+            rows["runs CI"].append(gap <= ci.half_width + 1e-12)
+            rows["+ iid se"].append(gap <= math.hypot(ci.half_width, Z95 * ses[i, f]) + 1e-12)
+            rows["prediction"].append(inside(log, pi.mean, pi.low, pi.high) == "yes")
+            rows["within tolerance"].append(verdict(kind, log, ci.mean) == "ok")
+        for name, row in rows.items():
+            hits[name].append(row)
     out = pd.DataFrame(
         {name: np.mean(np.array(h, dtype=float), axis=0) for name, h in hits.items()},
         index=tables[0].index,
