@@ -69,7 +69,8 @@ class Effort(Strict):
         "of each of its pools, as measured since its last choice and scaled by the effort, at "
         "most this (busy share of staffed time; above it a queue, and its overdue orders, "
         "grow steeply). The 85% occupancy rule of Bagust, Place and Posnett (1999, BMJ); its "
-        "use here assumed. 10: no limit.",
+        "use here assumed. At 10 (its bound) it limits only an effort above 9, at a pool busy "
+        "all its staffed time.",
     )
 
 
