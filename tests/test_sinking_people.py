@@ -146,3 +146,56 @@ def test_the_departments_the_movers_leave_work_harder():
         before = govsim.simulate(plain, seed=seed).summary["utilisation"]["department"]
         after = govsim.simulate(moved, seed=seed).summary["utilisation"]["department"]
         assert after > before + 0.02, (seed, before, after)
+
+
+def _experiment_script():
+    """experiments/sinking/people.py as a module (it is a script, not part of the package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "sinking_people", ROOT / "experiments" / "sinking" / "people.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_experiment_sums_each_run_by_category_and_grid_without_losing_a_case(monkeypatch):
+    # The experiment keeps a run's times to close summed by category and grid (a Haidian run
+    # has 919,000 cases); the mean over any set must be the mean over the cases themselves.
+    people = _experiment_script()
+    monkeypatch.setattr(people, "DAYS", 6)
+    monkeypatch.setattr(people, "START", 1)
+    monkeypatch.setattr(people, "LAST", 5)
+    row = people.run("baseline", "people_departments", 1)
+    cases = govsim.simulate(
+        govsim.load_scenario(
+            BASELINE, ["days=6", f"policies=[{people.VARIANTS['people_departments']}]"]
+        ),
+        seed=1,
+    ).cases
+    window = cases[(cases["created"] >= 24) & (cases["created"] < 5 * 24)]
+    hours = window["closed"].fillna(6 * 24.0) - window["created"]
+    assert sum(n for _, n in row["hours"].values()) == len(window)
+    some = {"housing", "health"}
+    grids = {"D01-S001-G0001", "D01-S001-G0002", "D01-S002-G0005"}
+    keep = window["category"].astype(str).isin(some) & window["grid"].astype(str).isin(grids)
+    assert keep.sum() > 0
+    assert people.mean_hours(row, some, grids) == pytest.approx(hours[keep].mean(), rel=1e-12)
+    assert people.mean_hours(row, set(), None) != people.mean_hours(row, set(), None)  # nan
+
+
+def test_the_experiment_reads_its_verdicts_by_the_rule_set_before_its_runs():
+    people = _experiment_script()
+    out = {
+        "nobody": {"share_closed_low": [0.0, 0.0, 0.0]},
+        "people_departments": {
+            "hours_carried": [1.2, 0.8, 1.7],
+            "utilisation_department": [0.1, 0.09, 0.11],
+        },
+    }
+    assert list(people.verdicts(out).values()) == ["hit", "miss", "hit"]
+    out["people_departments"]["hours_carried"] = [-1.0, -1.5, -0.1]
+    out["nobody"]["share_closed_low"] = [0.01, 0.005, 0.02]
+    assert list(people.verdicts(out).values()) == ["miss", "hit", "hit"]
