@@ -195,6 +195,31 @@ def test_pressed_units_bunch_before_the_limit_and_unassessed_ones_do_not() -> No
     assert (pooled.loc["unassessed", "excess"].abs() < 0.3).all()
 
 
+def test_the_confirmatory_bunching_run_is_fixed_before_it_is_run() -> None:
+    """bunching.py --city unequal, the test of the 7-day bunch: the unequal city, unassessed
+    and pressed, 120 days, seeds 7-18 (none of the exploratory run's 1-6); it takes no option
+    that would change it (exit 2), and its verdict is the paired interval above 0."""
+    script = _script("bunching")
+    setting, folder = script.parse(["--city", "unequal"])
+    assert setting.confirmatory and setting.scenario == ROOT / "scenarios" / "unequal.yaml"
+    assert setting.seeds == list(range(7, 19)) and not set(setting.seeds) & set(range(1, 7))
+    assert setting.variants == ["unassessed", "pressed"] and setting.days == 120
+    assert folder.name == "bunching_unequal"
+    for changed in (["--seeds", "6"], ["--days", "60"], ["--variants", "pressed"]):
+        with pytest.raises(SystemExit) as exit_:
+            script.parse(["--city", "unequal", *changed])
+        assert exit_.value.code == 2
+    assert not script.parse([])[0].confirmatory
+    summary = pd.DataFrame(
+        {
+            "variant": ["pressed", "pressed - unassessed", "pressed - unassessed"],
+            "urgency": ["general", "general", "complex"],
+            "ci_low": [0.5, 0.01, -0.01],
+        }
+    )
+    assert script.verdicts(summary, "pressed", "unassessed") == {"general": True, "complex": False}
+
+
 def test_the_assessment_experiment_crosses_designs_and_pressures() -> None:
     """experiments/assessment.yaml: four designs x three pressures x six replications, every
     run with the mechanism on, the weights and audits of its design."""

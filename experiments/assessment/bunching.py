@@ -26,10 +26,32 @@ The variants' parameters are the mechanism's defaults and the ranking of
 ``twelve_streets.yaml``; the seeds (1-6), the days (120, a 14-day warm-up) and the
 statistic's window, span and fit were set before the runs with the mechanism on.
 
+**The confirmatory run in the unequal city** (``--city unequal``). In the 12-street city no
+general order comes near its 7-day limit, so none can be rushed there; an exploratory run
+after that result (``--scenario scenarios/unequal.yaml --variants
+unassessed,pressed,overdue``, seeds 1-6) gave a small bunch before the 7-day limit, pressed
+minus unassessed +0.20 (-0.05, +0.45), above 0 in 5 of 6 seeds. ``--city unequal`` is the
+test of it, on fresh seeds, defined and committed before its only run, and not to be
+changed after it:
+
+- the city: ``scenarios/unequal.yaml`` (the unequal 12-street city of issue 27) with the
+  ranking alone added (:data:`WITH_RANKING`), as in the exploratory run;
+- the variants: *unassessed* and *pressed*, as above; 120 days, a 14-day warm-up;
+- the seeds: 7-18 (:data:`CONFIRMATORY_SEEDS`), twelve, none of the exploratory run's;
+- the statistic: the excess mass before each limit per seed, variant and class, as above;
+- the verdict (:func:`verdicts`), at each limit (2 h, 24 h, 7 days, 15 days) separately:
+  a bunch when the paired 95% t interval over the seeds of the excess, *pressed* minus
+  *unassessed*, lies above 0; otherwise none (a miss, reported as such).
+
+The option fixes all of that: it takes no ``--seeds``, ``--days``, ``--variants`` or
+``--scenario``.
+
 Usage: ``python experiments/assessment/bunching.py [--seeds 6] [--days 120] [--variants
-today,unassessed,pressed,overdue] [--scenario FILE] [--out DIR]`` (default
-``results/assessment/bunching/``: ``bunching.json``, ``bunching.png|svg``; a scenario
-needs problems, and a ranking as its first policy or none: then the ranking alone is added).
+today,unassessed,pressed,overdue] [--scenario FILE] [--out DIR]`` or ``python
+experiments/assessment/bunching.py --city unequal [--out DIR]`` (default
+``results/assessment/bunching/``, ``results/assessment/bunching_unequal/`` with ``--city
+unequal``: ``bunching.json``, ``bunching.png|svg``; a scenario needs problems, and a
+ranking as its first policy or none: then the ranking alone is added).
 """
 
 from __future__ import annotations
@@ -38,6 +60,7 @@ import argparse
 import json
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -68,6 +91,21 @@ VARIANTS = {
 }
 WITH_RANKING = "policies=[{type: ranking, governance_count: 0}]"
 """Added for a scenario without a ranking policy: the ranking alone, no governance class."""
+CONFIRMATORY_SCENARIO = ROOT / "scenarios" / "unequal.yaml"
+CONFIRMATORY_SEEDS = list(range(7, 19))
+"""Fresh seeds: the exploratory run in the unequal city used 1-6."""
+CONFIRMATORY_VARIANTS = ["unassessed", "pressed"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What a run of the script simulates: the city, its seeds, days and variants."""
+
+    scenario: Path
+    seeds: list[int]
+    days: int
+    variants: list[str]
+    confirmatory: bool = False
 
 
 def closures(
@@ -167,20 +205,53 @@ def table(summary: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def verdicts(summary: pd.DataFrame, treated: str, control: str) -> dict[str, bool]:
+    """Per urgency class: a bunch (True) when the paired 95% t interval of the excess,
+    ``treated`` minus ``control``, lies above 0 (:func:`summarise`'s rows); a class without
+    an interval has none."""
+    paired = summary[summary["variant"] == f"{treated} - {control}"]
+    return {str(r["urgency"]): bool(r["ci_low"] > 0) for r in paired.to_dict(orient="records")}
+
+
+def parse(argv: list[str] | None = None) -> tuple[Setting, Path]:
+    """The setting and output folder from the command line; ``--city unequal`` is the
+    confirmatory setting and takes no option that would change it (exit 2)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=6, help="seeds 1..N (default 6)")
-    parser.add_argument("--days", type=int, default=DAYS)
-    parser.add_argument("--variants", default=",".join(VARIANTS))
-    parser.add_argument("--out", type=Path, help="default results/assessment/bunching/")
+    parser.add_argument("--seeds", type=int, help="seeds 1..N (default 6)")
+    parser.add_argument("--days", type=int, help=f"default {DAYS}")
+    parser.add_argument("--variants", help=f"default {','.join(VARIANTS)}")
+    parser.add_argument("--out", type=Path, help="default results/assessment/bunching[_unequal]/")
+    parser.add_argument("--scenario", type=Path, help="default: twelve_streets.yaml")
     parser.add_argument(
-        "--scenario", type=Path, default=SCENARIO, help="default: twelve_streets.yaml"
+        "--city", choices=["unequal"], help="the confirmatory run in the unequal city (above)"
     )
-    args = parser.parse_args()
-    folder = args.out or ROOT / "results" / "assessment" / "bunching"
-    variants = args.variants.split(",")
-    seeds = list(range(1, args.seeds + 1))
-    ratios = closures(seeds, variants, args.days, scenario=args.scenario)
+    args = parser.parse_args(argv)
+    if args.city == "unequal":
+        given = ("seeds", "days", "variants", "scenario")
+        fixed = [f"--{k}" for k in given if getattr(args, k) is not None]
+        if fixed:
+            parser.error(f"--city unequal is a fixed setting: drop {', '.join(fixed)}")
+        setting = Setting(
+            CONFIRMATORY_SCENARIO, CONFIRMATORY_SEEDS, DAYS, CONFIRMATORY_VARIANTS, True
+        )
+        return setting, args.out or ROOT / "results" / "assessment" / "bunching_unequal"
+    variants = (args.variants or ",".join(VARIANTS)).split(",")
+    unknown = sorted(set(variants) - set(VARIANTS))
+    if unknown:
+        parser.error(f"unknown variants {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
+    setting = Setting(
+        args.scenario or SCENARIO,
+        list(range(1, (6 if args.seeds is None else args.seeds) + 1)),
+        DAYS if args.days is None else args.days,
+        variants,
+    )
+    return setting, args.out or ROOT / "results" / "assessment" / "bunching"
+
+
+def main() -> None:
+    setting, folder = parse()
+    variants, seeds = setting.variants, setting.seeds
+    ratios = closures(seeds, variants, setting.days, scenario=setting.scenario)
     seeded = per_seed(ratios)
     summary = summarise(seeded, "pressed", "unassessed")
     if "overdue" in variants:  # its paired difference too (the variants' rows are above)
@@ -189,11 +260,17 @@ def main() -> None:
             [summary, more[more["variant"] == "overdue - unassessed"]], ignore_index=True
         )
     pooled = bunching_table(ratios, by=["variant"])
-    print(f"seeds {seeds}, {args.days} days, warm-up {WARMUP_DAYS}")
+    print(f"{setting.scenario.name}: seeds {seeds}, {setting.days} days, warm-up {WARMUP_DAYS}")
     print(table(summary))
     print("\nPooled over the seeds (the figure's legend)\n")
     print(pooled[["variant", "urgency", "before", "counterfactual_before", "excess"]].to_string())
-    spec = govsim.load_scenario(args.scenario)
+    spec = govsim.load_scenario(setting.scenario)
+    verdict = verdicts(summary, "pressed", "unassessed")
+    if verdict:
+        limits = limits_of(spec)
+        print("\nVerdict (paired 95% t interval of pressed - unassessed above 0):")
+        for urgency in sorted(verdict, key=lambda u: limits[u]):
+            print(f"  {urgency} ({limits[urgency]:g} h): {'bunch' if verdict[urgency] else 'none'}")
     inputs = PlotInputs(
         spec.name,
         variants,
@@ -205,11 +282,14 @@ def main() -> None:
     save(bunching_figure(inputs), folder, "bunching")
     data = {
         "seeds": seeds,
-        "days": args.days,
+        "scenario": setting.scenario.name,
+        "days": setting.days,
         "warmup_days": WARMUP_DAYS,
         "per_seed": seeded.to_dict(orient="records"),
         "summary": summary.to_dict(orient="records"),
         "pooled": pooled.to_dict(orient="records"),
+        "confirmatory": setting.confirmatory,
+        "verdict": verdict,
     }
     atomic_write(
         folder / "bunching.json",

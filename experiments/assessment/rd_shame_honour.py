@@ -29,9 +29,9 @@ of January to October: nine next-month changes a street and seed), and the model
 parameters: ``fixed`` is the ranking with the calibration's fitted pressure
 (``improvement_rate`` 0.0703, ``service_gain`` 4.3226) and the shame and honour
 multipliers at their defaults (1.5 and 0.5); ``behaviour`` is the same ranking with no
-fixed multiplier (``improvement_rate`` and ``service_gain`` 0), problems on at their
-defaults (the mechanism needs them) and the ``assessment`` mechanism on at its defaults,
-audits off.
+fixed multiplier (``improvement_rate`` and ``service_gain`` 0), problems on (the mechanism
+needs them; the schema's defaults when first run, the scenario's own fitted ones since issue
+30's refit) and the ``assessment`` mechanism on at its defaults, audits off.
 
 With the mechanism on, the same RD of next month's change in the streets' *true* composite
 (``assessment.parquet``: the ranking's weights on the response without rushes, the true
@@ -40,7 +40,7 @@ and drawn as ``rd_true``: added after the pre-registered RD had been run (explor
 asks whether the lists move true performance or only the measured one.
 
 Usage: ``python experiments/assessment/rd_shame_honour.py [--setting fixed|behaviour]
-[--seeds 2] [--days 330] [--out DIR]`` (a seed takes about 2 minutes on one core, 6 with
+[--seeds 2] [--days 330] [--out DIR]`` (a seed takes about 3 minutes on one core, 4 with
 the mechanism; the runs' rankings, and the mechanism's ``assessment`` tables, are kept in
 DIR, default ``results/assessment/rd_<setting>/``, and reused when there). Writes
 ``rd.json`` (the tables) and ``rd.png`` / ``rd.svg`` (binned means of ``delta`` against
