@@ -66,7 +66,7 @@ def gap(share_max: float) -> float:
     overrides = [f"days={DAYS}", *SETTINGS["behaviour"], f"assessment.press={press}"]
     result = govsim.simulate(govsim.load_scenario(SCENARIO, overrides), seed=FIT_SEED)
     measured, true = gaps(result.tables["assessment"])["city"]
-    return measured - true
+    return float(measured - true)
 
 
 def main() -> None:
