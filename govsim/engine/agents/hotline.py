@@ -8,7 +8,8 @@ to the street where the problem is or to the owning department. A wrong dispatch
 comes back after a delay (退单) and goes out again; after ``max_returns`` returns it
 reaches the right unit (the first receiving unit is responsible). Whether an order comes
 back is a :class:`ReturnRule`: for now :class:`RandomReturns` (each dispatch is wrong with
-probability ``1 - dispatch_accuracy``); a unit's own choice to return orders can replace it.
+probability ``1 - dispatch_accuracy``). A return a unit chooses is the assessment mechanism's
+*dispute* option, beside this rule.
 """
 
 from __future__ import annotations
