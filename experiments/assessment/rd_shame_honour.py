@@ -31,7 +31,12 @@ parameters: ``fixed`` is the ranking with the calibration's fitted pressure
 multipliers at their defaults (1.5 and 0.5); ``behaviour`` is the same ranking with no
 fixed multiplier (``improvement_rate`` and ``service_gain`` 0), problems on (the mechanism
 needs them; the schema's defaults when first run, the scenario's own fitted ones since issue
-30's refit) and the ``assessment`` mechanism on at its defaults, audits off.
+30's refit) and the ``assessment`` mechanism on at its defaults, audits off; since
+2026-12-07 its ``press.share_max`` is the scenario's, fitted by ``fit_press.py`` to the 2021
+survey's satisfaction gap (0.079; the schema's 0.8 before).
+
+The runs are kept per folder, not per scenario: after a change of the scenario, use a new
+``--out`` (or delete the folder), or the old runs are read again.
 
 With the mechanism on, the same RD of next month's change in the streets' *true* composite
 (``assessment.parquet``: the ranking's weights on the response without rushes, the true

@@ -158,7 +158,9 @@ class Assessment(Strict):
         default_factory=_press,
         description="Press the resident of a case not fixed at the callback (press reports of "
         "pre-marked answer sheets and payments for 'very satisfied'). Defaults: share_max 0.8, "
-        "cost 0.02, detect 0.5. Assumed.",
+        "cost 0.02, detect 0.5. Assumed; in Beijing 2019 with residents who answer from the "
+        "real fix, share_max 0.079 fits the 2021 survey's 0.69-point satisfaction gap "
+        "(experiments/assessment/fit_press.py, used by beijing_2019_ranked.yaml).",
     )
     label: GamingOption = Field(
         default_factory=_label,
