@@ -9,21 +9,31 @@ import pytest
 import simpy
 from simpy.events import URGENT, Timeout
 
-from govsim.core.event_queue import BucketedEnvironment, window_width
+from govsim.core.event_queue import BucketedEnvironment, later, window_width
 
 
-def _workload(env: simpy.Environment, seed: int) -> list[tuple[float, str]]:
+def _workload(env: simpy.Environment, seed: int, calls: bool = False) -> list[tuple[float, str]]:
     """Timeouts of random delays (many exact ties: whole and half hours, zero), chains that
-    schedule more, urgent events, a process, runs to several ``until``s; what ran, when."""
+    schedule more, urgent events, a process, runs to several ``until``s; what ran, when.
+    With ``calls``, half the chained ones are scheduled by ``later(env)`` (a Timeout on SimPy's
+    environment, a queue entry without an event on the bucketed one), with a value."""
     rng = random.Random(seed)
     seen: list[tuple[float, str]] = []
+    call_later = later(env)
+
+    def called(value: str) -> None:
+        seen.append((env.now, value))
+        note(value + "/")(None)
 
     def note(name: str):
         def callback(_event: object) -> None:
             seen.append((env.now, name))
             if rng.random() < 0.5:
                 delay = rng.choice([0.0, 0.5, 1.0, rng.random() * 3, rng.expovariate(0.1)])
-                Timeout(env, delay).callbacks.append(note(name + "+"))
+                if calls and rng.random() < 0.5:
+                    call_later(delay, called, name + "c")
+                else:
+                    Timeout(env, delay).callbacks.append(note(name + "+"))
             if rng.random() < 0.05:
                 event = env.event()
                 event.callbacks.append(lambda _e: seen.append((env.now, name + "!")))
@@ -56,6 +66,37 @@ def test_the_same_events_in_the_same_order_as_simpy(width: float, seed: int) -> 
     assert _workload(env, seed) == expected
     assert len(expected) > 500
     assert len({when for when, _ in expected}) < len(expected) - 50  # many share their time
+
+
+@pytest.mark.parametrize("width", [2.0**-6, 1.0, 64.0])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_calls_later_keep_the_order_of_simpys_timeouts(width: float, seed: int) -> None:
+    expected = _workload(simpy.Environment(), seed, calls=True)
+    env = BucketedEnvironment()
+    env.set_width(width)
+    assert _workload(env, seed, calls=True) == expected
+    assert sum(name.endswith("c") for _, name in expected) > 100  # many calls, ties among them
+
+
+def test_a_call_later_is_a_queue_entry_without_an_event() -> None:
+    env = BucketedEnvironment()
+    env.set_width(1.0)
+    got: list[tuple[float, object]] = []
+
+    def record(value: object) -> None:
+        got.append((env.now, value))
+
+    env.call_later(0.5, record, "v")
+    env.run(until=0.25)  # the window [0, 1) is in the heap now
+    env.call_later(0.0, record, None)
+    entries = sorted(env._queue)
+    assert [e[3:] for e in entries if e[3] is not None] == [(record, None), (record, "v")]
+    events = [e[4] for e in entries if e[3] is None]  # the until's event, rescheduled as SimPy does
+    assert len(events) == 1 and isinstance(events[0], simpy.Event)
+    env.run()
+    assert got == [(0.25, None), (0.5, "v")]
+    with pytest.raises(ValueError, match="negative delay"):
+        env.call_later(-1.0, record)
 
 
 def test_the_width_may_change_with_events_pending() -> None:

@@ -105,8 +105,8 @@ class Agenda:
             delay = when - self.env._now  # noqa: SLF001 - env.now, without the property call
             self._later(delay, self._wake_callback, when)
 
-    def _wake(self, event: simpy.Event) -> None:
-        if event._value != self._wake_at:  # noqa: SLF001 - the time we scheduled
+    def _wake(self, when: float) -> None:
+        if when != self._wake_at:  # the time we scheduled
             return  # stale: an earlier entry took over, and its wake-up came first
         env = self.env
         now = env._now  # noqa: SLF001

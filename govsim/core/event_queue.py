@@ -26,9 +26,12 @@ import simpy
 from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT, Event, EventPriority, Timeout
 
-Item = tuple[float, EventPriority, int, Event]
 T = TypeVar("T")
 Callback = Callable[[Any], None]
+Item = tuple[float, EventPriority, int, "Callback | None", Any]
+"""A queue entry: SimPy's key ``(time, priority, order)``, then ``(None, event)`` for a SimPy
+event or ``(callback, value)`` for a call of :meth:`BucketedEnvironment.call_later` (no event
+object at all; the key is unique, so the comparisons never reach these two fields)."""
 Later = Callable[[float, Callback, Any], None]
 
 WINDOW_EVENTS = 256
@@ -58,27 +61,15 @@ def bucket_of(buckets: dict[float, list[T]], keys: list[float], key: float) -> l
     return found
 
 
-class _Call:
-    """An event scheduled by :meth:`BucketedEnvironment.call_later`: what SimPy's step reads
-    of a triggered event (its callbacks, ``_ok``) and the value, nothing more."""
-
-    __slots__ = ("callbacks", "_value")
-    _ok = True
-
-    def __init__(self, callback: Callback, value: Any) -> None:
-        self.callbacks: list[Callback] | None = [callback]
-        self._value = value
-
-
 def later(env: simpy.Environment) -> Later:
-    """``env``'s way to call ``callback(event)`` ``delay`` hours from now, the event's
-    ``_value`` being ``value``: a Timeout on SimPy's own environment, the lighter
+    """``env``'s way to call ``callback(value)`` ``delay`` hours from now: a Timeout whose
+    callback hands its value on, on SimPy's own environment; the lighter
     :meth:`BucketedEnvironment.call_later` on the run's (the same key, the same order)."""
     if isinstance(env, BucketedEnvironment):
         return env.call_later
 
     def call_later(delay: float, callback: Callback, value: Any = None) -> None:
-        Timeout(env, delay, value).callbacks.append(callback)
+        Timeout(env, delay, value).callbacks.append(lambda event: callback(event._value))  # noqa: SLF001
 
     return call_later
 
@@ -87,6 +78,8 @@ class BucketedEnvironment(simpy.Environment):
     """:class:`simpy.Environment` with its queue split into a heap of the current window and
     buckets of later windows (see the module docstring). ``width`` (hours, a power of two so
     that a window's bounds are exact) may be set with :meth:`set_width` before the run."""
+
+    _queue: list[Item]  # type: ignore[assignment]  # SimPy's entries, with a call's fields
 
     def __init__(self, initial_time: float = 0, width: float = 1.0) -> None:
         super().__init__(initial_time)
@@ -113,28 +106,27 @@ class BucketedEnvironment(simpy.Environment):
         """Schedule ``event`` (as :meth:`simpy.Environment.schedule`: the same key)."""
         when = self._now + delay
         if when < self.limit:
-            heapq.heappush(self._queue, (when, priority, next(self._eid), event))
+            heapq.heappush(self._queue, (when, priority, next(self._eid), None, event))
         else:
             bucket = self._buckets.get(when // self.width)
             if bucket is None:
                 bucket = self._bucket(when)
-            bucket.append((when, priority, next(self._eid), event))
+            bucket.append((when, priority, next(self._eid), None, event))
 
     def call_later(self, delay: float, callback: Callback, value: Any = None) -> None:
-        """``callback(event)`` ``delay`` hours from now, ``event._value`` being ``value``: what
-        ``Timeout(env, delay, value).callbacks.append(callback)`` does, the same key drawn at
-        the same moment, without a Timeout's set-up (a fifth of an event's cost)."""
+        """``callback(value)`` ``delay`` hours from now: what a Timeout of ``value`` whose callback
+        hands its value on does, the same key drawn at the same moment, with no event at all:
+        the queue's entry holds the callback and the value, and the run calls it directly."""
         if delay < 0:
             raise ValueError(f"negative delay {delay}")
         when = self._now + delay
         if when < self.limit:
-            item = (when, NORMAL, next(self._eid), _Call(callback, value))
-            heapq.heappush(self._queue, item)  # type: ignore[misc]
+            heapq.heappush(self._queue, (when, NORMAL, next(self._eid), callback, value))
         else:
             bucket = self._buckets.get(when // self.width)
             if bucket is None:
                 bucket = self._bucket(when)
-            bucket.append((when, NORMAL, next(self._eid), _Call(callback, value)))  # type: ignore[arg-type]
+            bucket.append((when, NORMAL, next(self._eid), callback, value))
 
     def _bucket(self, when: float) -> list[Item]:
         return bucket_of(self._buckets, self._keys, when // self.width)
@@ -163,9 +155,12 @@ class BucketedEnvironment(simpy.Environment):
             if not self._advance():
                 raise EmptySchedule from None
             queue = self._queue
-        self._now, _, _, event = heapq.heappop(queue)
+        self._now, _, _, call, event = heapq.heappop(queue)
+        if call is not None:  # a call_later: no event
+            call(event)
+            return
         # What follows is SimPy 4's step, unchanged.
-        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+        callbacks, event.callbacks = event.callbacks, None
         try:
             for callback in callbacks:
                 callback(event)
@@ -203,8 +198,11 @@ class BucketedEnvironment(simpy.Environment):
                     if not self._advance():
                         raise EmptySchedule
                     queue = self._queue
-                self._now, _, _, event = pop(queue)
-                callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+                self._now, _, _, call, event = pop(queue)
+                if call is not None:  # a call_later: its callback, no event
+                    call(event)
+                    continue
+                callbacks, event.callbacks = event.callbacks, None
                 try:
                     for callback in callbacks:
                         callback(event)

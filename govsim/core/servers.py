@@ -231,8 +231,8 @@ class ServerPool:
             self._wake_at = end
             self._later(duration, self._wake_callback, end)
 
-    def _wake(self, event: simpy.Event) -> None:
-        if event._value != self._wake_at:  # noqa: SLF001 - the end time we scheduled
+    def _wake(self, end: float) -> None:
+        if end != self._wake_at:  # the end time we scheduled
             return  # stale: an earlier end took over, and its wake-up came first
         _, _, item = heapq.heappop(self._ends)
         if self._ends:

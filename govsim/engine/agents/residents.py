@@ -195,7 +195,7 @@ class Residents:
         if self.grid_cdf is not None:
             self._schedule_next()
 
-    def _arrive(self, _event: object) -> None:
+    def _arrive(self, _value: object) -> None:
         i = self._next
         self._next = i + 1
         times, categories, grids, residents, channels = self._batch
