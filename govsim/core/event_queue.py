@@ -17,9 +17,9 @@ A run is event for event what it is on :class:`simpy.Environment`.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Callable
+from heapq import heapify, heappop, heappush
 from typing import Any, TypeVar
 
 import simpy
@@ -57,7 +57,7 @@ def bucket_of(buckets: dict[float, list[T]], keys: list[float], key: float) -> l
     found = buckets.get(key)
     if found is None:
         buckets[key] = found = []
-        heapq.heappush(keys, key)
+        heappush(keys, key)
     return found
 
 
@@ -106,7 +106,7 @@ class BucketedEnvironment(simpy.Environment):
         """Schedule ``event`` (as :meth:`simpy.Environment.schedule`: the same key)."""
         when = self._now + delay
         if when < self.limit:
-            heapq.heappush(self._queue, (when, priority, next(self._eid), None, event))
+            heappush(self._queue, (when, priority, next(self._eid), None, event))
         else:
             bucket = self._buckets.get(when // self.width)
             if bucket is None:
@@ -121,7 +121,7 @@ class BucketedEnvironment(simpy.Environment):
             raise ValueError(f"negative delay {delay}")
         when = self._now + delay
         if when < self.limit:
-            heapq.heappush(self._queue, (when, NORMAL, next(self._eid), callback, value))
+            heappush(self._queue, (when, NORMAL, next(self._eid), callback, value))
         else:
             bucket = self._buckets.get(when // self.width)
             if bucket is None:
@@ -132,13 +132,14 @@ class BucketedEnvironment(simpy.Environment):
         return bucket_of(self._buckets, self._keys, when // self.width)
 
     def _advance(self) -> bool:
-        """The heap is empty: heap the next bucket's events; False if there are none."""
+        """The heap is empty: heap the next bucket's events; False if there are none. The heap
+        stays the same list (the run holds it)."""
         if not self._keys:
             return False
-        key = heapq.heappop(self._keys)
-        queue = self._buckets.pop(key)
-        heapq.heapify(queue)
-        self._queue = queue
+        key = heappop(self._keys)
+        queue = self._queue
+        queue.extend(self._buckets.pop(key))
+        heapify(queue)
         self.limit = (key + 1) * self.width
         return True
 
@@ -151,11 +152,9 @@ class BucketedEnvironment(simpy.Environment):
     def step(self) -> None:
         """Process the next event (as :meth:`simpy.Environment.step`)."""
         queue = self._queue
-        if not queue:
-            if not self._advance():
-                raise EmptySchedule from None
-            queue = self._queue
-        self._now, _, _, call, event = heapq.heappop(queue)
+        if not queue and not self._advance():
+            raise EmptySchedule from None
+        self._now, _, _, call, event = heappop(queue)
         if call is not None:  # a call_later: no event
             call(event)
             return
@@ -190,14 +189,12 @@ class BucketedEnvironment(simpy.Environment):
             elif until.callbacks is None:
                 return until.value  # processed already
             until.callbacks.append(StopSimulation.callback)
-        pop = heapq.heappop
+        pop = heappop
+        queue = self._queue  # the same list all along (_advance refills it)
         try:
             while True:  # step, inline
-                queue = self._queue
-                if not queue:
-                    if not self._advance():
-                        raise EmptySchedule
-                    queue = self._queue
+                if not queue and not self._advance():
+                    raise EmptySchedule
                 self._now, _, _, call, event = pop(queue)
                 if call is not None:  # a call_later: its callback, no event
                     call(event)
