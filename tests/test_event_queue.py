@@ -9,17 +9,32 @@ import pytest
 import simpy
 from simpy.events import URGENT, Timeout
 
-from govsim.core.event_queue import BucketedEnvironment, later, window_width
+from govsim.core.event_queue import BucketedEnvironment, later, next_later, window_width
 
 
-def _workload(env: simpy.Environment, seed: int, calls: bool = False) -> list[tuple[float, str]]:
+def _workload(
+    env: simpy.Environment, seed: int, calls: bool = False, stream: bool = False
+) -> list[tuple[float, str]]:
     """Timeouts of random delays (many exact ties: whole and half hours, zero), chains that
     schedule more, urgent events, a process, runs to several ``until``s; what ran, when.
     With ``calls``, half the chained ones are scheduled by ``later(env)`` (a Timeout on SimPy's
-    environment, a queue entry without an event on the bucketed one), with a value."""
+    environment, a queue entry without an event on the bucketed one), with a value. With
+    ``stream``, a chain of calls by ``next_later(env)`` too (the bucketed one's slot beside the
+    heap), its delays tied with the others' times, now and then two pending at once."""
     rng = random.Random(seed)
     seen: list[tuple[float, str]] = []
     call_later = later(env)
+    call_next = next_later(env)
+
+    def streamed(value: int) -> None:
+        seen.append((env.now, f"s{value}"))
+        if value < 0:
+            return  # a second call: no follow-up
+        for follow in (value + 1, -value - 1)[: 2 if rng.random() < 0.1 else 1]:
+            delay = rng.choice([0.0, 0.25, 0.5, 1.0])  # on the grid of the others' ties
+            call_next(delay, streamed, follow)  # the second finds the slot taken: the heap
+        if rng.random() < 0.3:  # events on the stream's grid: ties
+            note(f"s{value}>")(None)
 
     def called(value: str) -> None:
         seen.append((env.now, value))
@@ -51,6 +66,8 @@ def _workload(env: simpy.Environment, seed: int, calls: bool = False) -> list[tu
         Timeout(env, rng.choice([0.0, 1.0, 2.0, rng.random() * 50])).callbacks.append(note(str(i)))
     env.process(process())
     Timeout(env, math.inf).callbacks.append(note("never"))
+    if stream:
+        call_next(0.0, streamed, 0)
     for until in (0.5, 3.0, 3.25, 20.0, 80.0):
         env.run(until=until)
         seen.append((env.now, f"until {env.peek()}"))
@@ -76,6 +93,41 @@ def test_calls_later_keep_the_order_of_simpys_timeouts(width: float, seed: int) 
     env.set_width(width)
     assert _workload(env, seed, calls=True) == expected
     assert sum(name.endswith("c") for _, name in expected) > 100  # many calls, ties among them
+
+
+@pytest.mark.parametrize("width", [2.0**-6, 0.25, 1.0, 64.0])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_stream_beside_the_heap_keeps_simpys_order(width: float, seed: int) -> None:
+    expected = _workload(simpy.Environment(), seed, calls=True, stream=True)
+    env = BucketedEnvironment()
+    env.set_width(width)
+    assert _workload(env, seed, calls=True, stream=True) == expected
+    streamed = [when for when, name in expected if name.startswith("s") and ">" not in name]
+    assert len(streamed) > 150  # a long stream...
+    others = {when for when, name in expected if not name.startswith("s") or ">" in name}
+    assert sum(when in others for when in streamed) > 20
+    # ...whose calls tie with other events' times (and with each other)
+
+
+def test_the_stream_slot_step_by_step_and_peek() -> None:
+    env = BucketedEnvironment()
+    env.set_width(1.0)
+    got: list[tuple[float, str]] = []
+    env.call_next(2.0, lambda v: got.append((env.now, v)), "next")
+    assert env.peek() == 2.0  # the slot alone
+    env.call_next(1.0, lambda v: got.append((env.now, v)), "taken")  # the slot is full: heap
+    Timeout(env, 2.0).callbacks.append(lambda _e: got.append((env.now, "timeout")))
+    assert env.peek() == 1.0
+    env.step()
+    assert got == [(1.0, "taken")] and env.peek() == 2.0
+    env.step()
+    env.step()  # the slot's call was drawn before the timeout's: it comes first
+    assert got == [(1.0, "taken"), (2.0, "next"), (2.0, "timeout")]
+    assert env.peek() == math.inf
+    with pytest.raises(simpy.core.EmptySchedule):
+        env.step()
+    with pytest.raises(ValueError, match="negative delay"):
+        env.call_next(-1.0, got.append)
 
 
 def test_a_call_later_is_a_queue_entry_without_an_event() -> None:

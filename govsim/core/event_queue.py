@@ -13,6 +13,11 @@ The order is SimPy's: the same ``(time, priority, order)`` keys (``order`` is Si
 event counter, drawn as SimPy draws it), and every event due before the limit is in the
 heap, every later one in a bucket, so the heap's head is always the earliest event of all.
 A run is event for event what it is on :class:`simpy.Environment`.
+
+One stream of calls skips the heap: a process with at most one call pending at a time (the
+residents' appeals, a third of the run's events) keeps it in a slot beside the heap
+(:meth:`BucketedEnvironment.call_next`), with the key it would have had in the heap; the run
+takes it when that key is below the heap's head.
 """
 
 from __future__ import annotations
@@ -33,6 +38,18 @@ Item = tuple[float, EventPriority, int, "Callback | None", Any]
 event or ``(callback, value)`` for a call of :meth:`BucketedEnvironment.call_later` (no event
 object at all; the key is unique, so the comparisons never reach these two fields)."""
 Later = Callable[[float, Callback, Any], None]
+
+Call = tuple[float, EventPriority, int, Callback, Any]
+"""The entry of a call (:meth:`BucketedEnvironment.call_next`'s slot)."""
+
+
+def _no_call(_value: Any) -> None:
+    raise AssertionError("the empty slot of call_next was taken")  # pragma: no cover
+
+
+NO_CALL: Call = (math.inf, EventPriority(2), 0, _no_call, None)
+"""The empty slot of :meth:`BucketedEnvironment.call_next`: above every entry (an event at an
+infinite time included: its priority is at most NORMAL, 1)."""
 
 WINDOW_EVENTS = 256
 """Events a window should hold about: the heap stays in the cache, and a bucket's set-up
@@ -74,6 +91,15 @@ def later(env: simpy.Environment) -> Later:
     return call_later
 
 
+def next_later(env: simpy.Environment) -> Later:
+    """As :func:`later`, for a stream of calls with at most one pending at a time:
+    :meth:`BucketedEnvironment.call_next` on the run's environment (the same key, the same
+    order, no heap), a Timeout on SimPy's."""
+    if isinstance(env, BucketedEnvironment):
+        return env.call_next
+    return later(env)
+
+
 class BucketedEnvironment(simpy.Environment):
     """:class:`simpy.Environment` with its queue split into a heap of the current window and
     buckets of later windows (see the module docstring). ``width`` (hours, a power of two so
@@ -88,6 +114,8 @@ class BucketedEnvironment(simpy.Environment):
         """Events due before this time are in the heap (``_queue``), later ones in buckets."""
         self._buckets: dict[float, list[Item]] = {}
         self._keys: list[float] = []  # heap of the buckets' window numbers
+        self._next: Call = NO_CALL
+        """The pending call of :meth:`call_next` (NO_CALL if none), beside the heap."""
 
     def set_width(self, width: float) -> None:
         """Windows of ``width`` hours from now on (events in buckets are sorted anew)."""
@@ -128,6 +156,25 @@ class BucketedEnvironment(simpy.Environment):
                 bucket = self._bucket(when)
             bucket.append((when, NORMAL, next(self._eid), callback, value))
 
+    def call_next(self, delay: float, callback: Callback, value: Any = None) -> None:
+        """As :meth:`call_later`, for a stream of calls with at most one pending at a time: the
+        entry, the same key drawn at the same moment, waits in a slot beside the heap and the
+        run takes it when its key is below the heap's head (no push or pop). Should a call be
+        pending in the slot already, this one goes to the heap (the order is the same)."""
+        if self._next is not NO_CALL:
+            self.call_later(delay, callback, value)
+            return
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        self._next = (self._now + delay, NORMAL, next(self._eid), callback, value)
+
+    def _take_next(self) -> Call:
+        """The slot's call, which is the earliest of all (the slot emptied)."""
+        item = self._next
+        self._next = NO_CALL
+        self._now = item[0]
+        return item
+
     def _bucket(self, when: float) -> list[Item]:
         return bucket_of(self._buckets, self._keys, when // self.width)
 
@@ -146,14 +193,22 @@ class BucketedEnvironment(simpy.Environment):
     def peek(self) -> float:
         """The time of the next scheduled event (infinity if none)."""
         if not self._queue and not self._advance():
-            return math.inf
-        return self._queue[0][0]
+            return self._next[0]
+        return min(self._queue[0][0], self._next[0])
 
     def step(self) -> None:
         """Process the next event (as :meth:`simpy.Environment.step`)."""
         queue = self._queue
         if not queue and not self._advance():
-            raise EmptySchedule from None
+            if self._next is NO_CALL:
+                raise EmptySchedule from None
+            _, _, _, stream, value = self._take_next()
+            stream(value)
+            return
+        if self._next < queue[0]:  # the stream's call comes first
+            _, _, _, stream, value = self._take_next()
+            stream(value)
+            return
         self._now, _, _, call, event = heappop(queue)
         if call is not None:  # a call_later: no event
             call(event)
@@ -193,8 +248,20 @@ class BucketedEnvironment(simpy.Environment):
         queue = self._queue  # the same list all along (_advance refills it)
         try:
             while True:  # step, inline
-                if not queue and not self._advance():
-                    raise EmptySchedule
+                if queue:
+                    if self._next < queue[0]:  # the stream's call comes first: no heap
+                        self._now, _, _, stream, value = self._next
+                        self._next = NO_CALL
+                        stream(value)
+                        continue
+                elif not self._advance():
+                    if self._next is NO_CALL:
+                        raise EmptySchedule
+                    _, _, _, stream, value = self._take_next()
+                    stream(value)
+                    continue
+                else:
+                    continue  # the next window is heaped: compare again
                 self._now, _, _, call, event = pop(queue)
                 if call is not None:  # a call_later: its callback, no event
                     call(event)
