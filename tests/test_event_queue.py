@@ -174,8 +174,8 @@ def test_an_empty_queue_and_its_peek() -> None:
 def test_the_width_is_a_power_of_two() -> None:
     with pytest.raises(ValueError, match="power of two"):
         BucketedEnvironment().set_width(0.3)
-    assert window_width(9 * 3.5) == 8.0  # M/M/10: about 9 customers an hour
-    assert window_width(2700 * 3.5) == 2.0**-6  # Beijing: about 2,700 cases an hour
+    assert window_width(9 * 3.5) == 2.0  # M/M/10: about 9 customers an hour
+    assert window_width(2700 * 3.5) == 2.0**-8  # Beijing: about 2,700 cases an hour
     assert window_width(0.0) == 64.0 and window_width(1e12) == 2.0**-10
 
 
