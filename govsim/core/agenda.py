@@ -27,9 +27,9 @@ same order, and the head after the stale are dropped is the same entry).
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Callable
+from heapq import heapify, heappop, heappush
 from typing import Any
 
 import simpy
@@ -90,7 +90,7 @@ class Agenda:
         self._order += 1
         entry = (when, self._order, call, subject, stale)
         if when < self._limit:
-            heapq.heappush(self._entries, entry)
+            heappush(self._entries, entry)
         else:
             bucket = self._buckets.get(when // WINDOW)
             if bucket is None:
@@ -105,8 +105,8 @@ class Agenda:
             delay = when - self.env._now  # noqa: SLF001 - env.now, without the property call
             self._later(delay, self._wake_callback, when)
 
-    def _wake(self, event: simpy.Event) -> None:
-        if event._value != self._wake_at:  # noqa: SLF001 - the time we scheduled
+    def _wake(self, when: float) -> None:
+        if when != self._wake_at:  # the time we scheduled
             return  # stale: an earlier entry took over, and its wake-up came first
         env = self.env
         now = env._now  # noqa: SLF001
@@ -115,7 +115,7 @@ class Agenda:
             entries = self._entries
             if entries[0][0] > now:
                 break
-            _, _, call, subject, stale = heapq.heappop(entries)
+            _, _, call, subject, stale = heappop(entries)
             if stale is None or not stale(subject):
                 call(subject)  # may add entries, even for now
         while entries or self._advance():  # drop what has gone stale at the head
@@ -123,7 +123,7 @@ class Agenda:
             stale = entries[0][4]
             if stale is None or not stale(entries[0][3]):
                 break
-            heapq.heappop(entries)
+            heappop(entries)
         if entries:
             when = entries[0][0]
             self._wake_at = when
@@ -137,11 +137,11 @@ class Agenda:
     def _advance(self) -> bool:
         """The heap is empty: heap the next bucket's live entries; False if none is left."""
         while self._keys:
-            key = heapq.heappop(self._keys)
+            key = heappop(self._keys)
             entries = [e for e in self._buckets.pop(key) if e[4] is None or not e[4](e[3])]
             self._limit = (key + 1) * WINDOW
             if entries:
-                heapq.heapify(entries)
+                heapify(entries)
                 self._entries = entries
                 return True
         return False
@@ -151,7 +151,7 @@ class Agenda:
         from every bucket; the next sweep when as many entries again have been pushed."""
         entries = self._entries
         entries[:] = [e for e in entries if e[4] is None or not e[4](e[3])]
-        heapq.heapify(entries)
+        heapify(entries)
         kept = len(entries)
         for bucket in self._buckets.values():
             bucket[:] = [e for e in bucket if e[4] is None or not e[4](e[3])]

@@ -13,28 +13,49 @@ The order is SimPy's: the same ``(time, priority, order)`` keys (``order`` is Si
 event counter, drawn as SimPy draws it), and every event due before the limit is in the
 heap, every later one in a bucket, so the heap's head is always the earliest event of all.
 A run is event for event what it is on :class:`simpy.Environment`.
+
+One stream of calls skips the heap: a process with at most one call pending at a time (the
+residents' appeals, a third of the run's events) keeps it in a slot beside the heap
+(:meth:`BucketedEnvironment.call_next`), with the key it would have had in the heap; the run
+takes it when that key is below the heap's head.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Callable
+from heapq import heapify, heappop, heappush
 from typing import Any, TypeVar
 
 import simpy
 from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT, Event, EventPriority, Timeout
 
-Item = tuple[float, EventPriority, int, Event]
 T = TypeVar("T")
 Callback = Callable[[Any], None]
+Item = tuple[float, EventPriority, int, "Callback | None", Any]
+"""A queue entry: SimPy's key ``(time, priority, order)``, then ``(None, event)`` for a SimPy
+event or ``(callback, value)`` for a call of :meth:`BucketedEnvironment.call_later` (no event
+object at all; the key is unique, so the comparisons never reach these two fields)."""
 Later = Callable[[float, Callback, Any], None]
 
-WINDOW_EVENTS = 256
+Call = tuple[float, EventPriority, int, Callback, Any]
+"""The entry of a call (:meth:`BucketedEnvironment.call_next`'s slot)."""
+
+
+def _no_call(_value: Any) -> None:
+    raise AssertionError("the empty slot of call_next was taken")  # pragma: no cover
+
+
+NO_CALL: Call = (math.inf, EventPriority(2), 0, _no_call, None)
+"""The empty slot of :meth:`BucketedEnvironment.call_next`: above every entry (an event at an
+infinite time included: its priority is at most NORMAL, 1)."""
+
+WINDOW_EVENTS = 64
 """Events a window should hold about: the heap stays in the cache, and a bucket's set-up
 (a dict entry, its window number in a small heap) is spread over many events (assumed:
-chosen by measurement, docs/performance.md)."""
+chosen by measurement, docs/performance.md: Beijing with every reform counted 105,783
+instructions per case at 256, 105,054 at 128, 103,003 at 64, 102,683 at 32)."""
 
 
 def window_width(events_per_hour: float) -> float:
@@ -54,39 +75,38 @@ def bucket_of(buckets: dict[float, list[T]], keys: list[float], key: float) -> l
     found = buckets.get(key)
     if found is None:
         buckets[key] = found = []
-        heapq.heappush(keys, key)
+        heappush(keys, key)
     return found
 
 
-class _Call:
-    """An event scheduled by :meth:`BucketedEnvironment.call_later`: what SimPy's step reads
-    of a triggered event (its callbacks, ``_ok``) and the value, nothing more."""
-
-    __slots__ = ("callbacks", "_value")
-    _ok = True
-
-    def __init__(self, callback: Callback, value: Any) -> None:
-        self.callbacks: list[Callback] | None = [callback]
-        self._value = value
-
-
 def later(env: simpy.Environment) -> Later:
-    """``env``'s way to call ``callback(event)`` ``delay`` hours from now, the event's
-    ``_value`` being ``value``: a Timeout on SimPy's own environment, the lighter
+    """``env``'s way to call ``callback(value)`` ``delay`` hours from now: a Timeout whose
+    callback hands its value on, on SimPy's own environment; the lighter
     :meth:`BucketedEnvironment.call_later` on the run's (the same key, the same order)."""
     if isinstance(env, BucketedEnvironment):
         return env.call_later
 
     def call_later(delay: float, callback: Callback, value: Any = None) -> None:
-        Timeout(env, delay, value).callbacks.append(callback)
+        Timeout(env, delay, value).callbacks.append(lambda event: callback(event._value))  # noqa: SLF001
 
     return call_later
+
+
+def next_later(env: simpy.Environment) -> Later:
+    """As :func:`later`, for a stream of calls with at most one pending at a time:
+    :meth:`BucketedEnvironment.call_next` on the run's environment (the same key, the same
+    order, no heap), a Timeout on SimPy's."""
+    if isinstance(env, BucketedEnvironment):
+        return env.call_next
+    return later(env)
 
 
 class BucketedEnvironment(simpy.Environment):
     """:class:`simpy.Environment` with its queue split into a heap of the current window and
     buckets of later windows (see the module docstring). ``width`` (hours, a power of two so
     that a window's bounds are exact) may be set with :meth:`set_width` before the run."""
+
+    _queue: list[Item]  # type: ignore[assignment]  # SimPy's entries, with a call's fields
 
     def __init__(self, initial_time: float = 0, width: float = 1.0) -> None:
         super().__init__(initial_time)
@@ -95,6 +115,8 @@ class BucketedEnvironment(simpy.Environment):
         """Events due before this time are in the heap (``_queue``), later ones in buckets."""
         self._buckets: dict[float, list[Item]] = {}
         self._keys: list[float] = []  # heap of the buckets' window numbers
+        self._next: Call = NO_CALL
+        """The pending call of :meth:`call_next` (NO_CALL if none), beside the heap."""
 
     def set_width(self, width: float) -> None:
         """Windows of ``width`` hours from now on (events in buckets are sorted anew)."""
@@ -113,59 +135,87 @@ class BucketedEnvironment(simpy.Environment):
         """Schedule ``event`` (as :meth:`simpy.Environment.schedule`: the same key)."""
         when = self._now + delay
         if when < self.limit:
-            heapq.heappush(self._queue, (when, priority, next(self._eid), event))
+            heappush(self._queue, (when, priority, next(self._eid), None, event))
         else:
             bucket = self._buckets.get(when // self.width)
             if bucket is None:
                 bucket = self._bucket(when)
-            bucket.append((when, priority, next(self._eid), event))
+            bucket.append((when, priority, next(self._eid), None, event))
 
     def call_later(self, delay: float, callback: Callback, value: Any = None) -> None:
-        """``callback(event)`` ``delay`` hours from now, ``event._value`` being ``value``: what
-        ``Timeout(env, delay, value).callbacks.append(callback)`` does, the same key drawn at
-        the same moment, without a Timeout's set-up (a fifth of an event's cost)."""
+        """``callback(value)`` ``delay`` hours from now: what a Timeout of ``value`` whose callback
+        hands its value on does, the same key drawn at the same moment, with no event at all:
+        the queue's entry holds the callback and the value, and the run calls it directly."""
         if delay < 0:
             raise ValueError(f"negative delay {delay}")
         when = self._now + delay
         if when < self.limit:
-            item = (when, NORMAL, next(self._eid), _Call(callback, value))
-            heapq.heappush(self._queue, item)  # type: ignore[misc]
+            heappush(self._queue, (when, NORMAL, next(self._eid), callback, value))
         else:
             bucket = self._buckets.get(when // self.width)
             if bucket is None:
                 bucket = self._bucket(when)
-            bucket.append((when, NORMAL, next(self._eid), _Call(callback, value)))  # type: ignore[arg-type]
+            bucket.append((when, NORMAL, next(self._eid), callback, value))
+
+    def call_next(self, delay: float, callback: Callback, value: Any = None) -> None:
+        """As :meth:`call_later`, for a stream of calls with at most one pending at a time: the
+        entry, the same key drawn at the same moment, waits in a slot beside the heap and the
+        run takes it when its key is below the heap's head (no push or pop). Should a call be
+        pending in the slot already, this one goes to the heap (the order is the same)."""
+        if self._next is not NO_CALL:
+            self.call_later(delay, callback, value)
+            return
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        self._next = (self._now + delay, NORMAL, next(self._eid), callback, value)
+
+    def _take_next(self) -> Call:
+        """The slot's call, which is the earliest of all (the slot emptied)."""
+        item = self._next
+        self._next = NO_CALL
+        self._now = item[0]
+        return item
 
     def _bucket(self, when: float) -> list[Item]:
         return bucket_of(self._buckets, self._keys, when // self.width)
 
     def _advance(self) -> bool:
-        """The heap is empty: heap the next bucket's events; False if there are none."""
+        """The heap is empty: heap the next bucket's events; False if there are none. The heap
+        stays the same list (the run holds it)."""
         if not self._keys:
             return False
-        key = heapq.heappop(self._keys)
-        queue = self._buckets.pop(key)
-        heapq.heapify(queue)
-        self._queue = queue
+        key = heappop(self._keys)
+        queue = self._queue
+        queue.extend(self._buckets.pop(key))
+        heapify(queue)
         self.limit = (key + 1) * self.width
         return True
 
     def peek(self) -> float:
         """The time of the next scheduled event (infinity if none)."""
         if not self._queue and not self._advance():
-            return math.inf
-        return self._queue[0][0]
+            return self._next[0]
+        return min(self._queue[0][0], self._next[0])
 
     def step(self) -> None:
         """Process the next event (as :meth:`simpy.Environment.step`)."""
         queue = self._queue
-        if not queue:
-            if not self._advance():
+        if not queue and not self._advance():
+            if self._next is NO_CALL:
                 raise EmptySchedule from None
-            queue = self._queue
-        self._now, _, _, event = heapq.heappop(queue)
+            _, _, _, stream, value = self._take_next()
+            stream(value)
+            return
+        if self._next < queue[0]:  # the stream's call comes first
+            _, _, _, stream, value = self._take_next()
+            stream(value)
+            return
+        self._now, _, _, call, event = heappop(queue)
+        if call is not None:  # a call_later: no event
+            call(event)
+            return
         # What follows is SimPy 4's step, unchanged.
-        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+        callbacks, event.callbacks = event.callbacks, None
         try:
             for callback in callbacks:
                 callback(event)
@@ -195,16 +245,29 @@ class BucketedEnvironment(simpy.Environment):
             elif until.callbacks is None:
                 return until.value  # processed already
             until.callbacks.append(StopSimulation.callback)
-        pop = heapq.heappop
+        pop = heappop
+        queue = self._queue  # the same list all along (_advance refills it)
         try:
             while True:  # step, inline
-                queue = self._queue
-                if not queue:
-                    if not self._advance():
+                if queue:
+                    if self._next < queue[0]:  # the stream's call comes first: no heap
+                        self._now, _, _, stream, value = self._next
+                        self._next = NO_CALL
+                        stream(value)
+                        continue
+                elif not self._advance():
+                    if self._next is NO_CALL:
                         raise EmptySchedule
-                    queue = self._queue
-                self._now, _, _, event = pop(queue)
-                callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+                    _, _, _, stream, value = self._take_next()
+                    stream(value)
+                    continue
+                else:
+                    continue  # the next window is heaped: compare again
+                self._now, _, _, call, event = pop(queue)
+                if call is not None:  # a call_later: its callback, no event
+                    call(event)
+                    continue
+                callbacks, event.callbacks = event.callbacks, None
                 try:
                     for callback in callbacks:
                         callback(event)

@@ -22,10 +22,10 @@ constant time however many units the city has.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import deque
 from collections.abc import Callable
+from heapq import heappop, heappush
 from typing import Any
 
 import simpy
@@ -226,15 +226,15 @@ class ServerPool:
         self._service_hours += duration
         end = env._now + duration  # noqa: SLF001 - env.now, without the property call
         self._end_seq += 1
-        heapq.heappush(self._ends, (end, self._end_seq, item))
+        heappush(self._ends, (end, self._end_seq, item))
         if end < self._wake_at:  # the new earliest end: wake up then (the old wake-up goes stale)
             self._wake_at = end
             self._later(duration, self._wake_callback, end)
 
-    def _wake(self, event: simpy.Event) -> None:
-        if event._value != self._wake_at:  # noqa: SLF001 - the end time we scheduled
+    def _wake(self, end: float) -> None:
+        if end != self._wake_at:  # the end time we scheduled
             return  # stale: an earlier end took over, and its wake-up came first
-        _, _, item = heapq.heappop(self._ends)
+        _, _, item = heappop(self._ends)
         if self._ends:
             end = self._ends[0][0]
             self._wake_at = end

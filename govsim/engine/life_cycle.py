@@ -97,8 +97,8 @@ class LifeCycle:
         self.ledger.transit.add(case)
         self._later(delay, self._arrive_callback, (step, case))
 
-    def _arrive(self, event: simpy.Event) -> None:
-        step, case = event._value  # noqa: SLF001 - the pair we scheduled ourselves
+    def _arrive(self, held: tuple[Step, Case]) -> None:
+        step, case = held
         if case.status != OPEN:
             return  # closed in transit: a mechanism settled it meanwhile (merged handling)
         self.ledger.transit.discard(case)

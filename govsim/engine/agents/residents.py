@@ -20,10 +20,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from simpy.events import Timeout
 
 from govsim.core.codes import CHANNELS
-from govsim.core.event_queue import later
+from govsim.core.event_queue import next_later
 from govsim.scenario.schema import Scenario, Season
 
 if TYPE_CHECKING:
@@ -191,11 +190,11 @@ class Residents:
         """The drawn appeals not yet raised: times, categories, grids, residents, channels."""
         self._next = 0
         self._arrive_callback = self._arrive  # bound once, not per appeal
-        self._later = later(self.env)
+        self._later = next_later(self.env)  # one appeal pending at a time: beside the heap
         if self.grid_cdf is not None:
             self._schedule_next()
 
-    def _arrive(self, _event: object) -> None:
+    def _arrive(self, _value: object) -> None:
         i = self._next
         self._next = i + 1
         times, categories, grids, residents, channels = self._batch
@@ -226,8 +225,7 @@ class Residents:
             times = self._batch[0]
         t = times[self._next]
         if t < horizon:
-            env = self.env
-            Timeout(env, t - env.now).callbacks.append(self._arrive_callback)
+            self._later(t - self.env._now, self._arrive_callback, None)  # noqa: SLF001
 
     def _prevented(self, category: int, grid: int) -> bool:
         """Proactive governance removed this appeal before it arose (counted, not a case)."""
