@@ -12,10 +12,12 @@ per draw costs about a microsecond, the next item of a list a few tens of nanose
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -95,3 +97,16 @@ def batched(draw: Callable[[int], np.ndarray]) -> Callable[[], float]:
     """
     blocks = iter(lambda: draw(BLOCK).tolist(), None)
     return itertools.chain.from_iterable(blocks).__next__
+
+
+def per_item(draw: Callable[[], float]) -> Callable[[Any], float]:
+    """``draw`` as a callable of one (ignored) argument, for a server pool's ``start_service``.
+
+    A sampler of this module is the ``__next__`` of a C iterator, so this is
+    ``partial(next, iterator)``: ``next(iterator, item)`` is the next draw (the default is
+    never used, the iterator is endless), with no Python frame per call. Any other callable
+    is wrapped in a lambda."""
+    iterator = getattr(draw, "__self__", None)
+    if isinstance(iterator, Iterator) and draw == iterator.__next__:
+        return functools.partial(next, iterator)
+    return lambda _item: draw()

@@ -63,7 +63,7 @@ class VisitTime:
 
     def __call__(self, case: Case) -> float:
         if case.first_response != case.first_response:  # NaN: no handler has taken it up yet
-            case.first_response = self.env.now
+            case.first_response = self.env._now  # noqa: SLF001 - env.now, without the property call
         return self.samplers[case.category]()
 
 

@@ -21,6 +21,7 @@ from simpy.events import Timeout
 
 from govsim.core.case import Case
 from govsim.core.codes import HOTLINE_CHANNEL, HOTLINE_TIER, OPEN, STAGE
+from govsim.core.randomness import per_item
 from govsim.core.servers import ServerPool
 
 if TYPE_CHECKING:
@@ -71,10 +72,11 @@ class Hotline:
         self.shifts = operators if isinstance(operators, list) else None
         """Operators on duty per hour of the day (a shift plan), or None for a fixed number."""
         capacity = operators[0] if isinstance(operators, list) else operators
-        self.pool = ServerPool(
-            self.env, "hotline", "hotline", capacity, self._start_talk, self.triage
-        )
         self.talk_time = streams.duration("hotline/talk", spec.talk_time)
+        # A talk's start is a talk time drawn, with no Python call (per_item).
+        self.pool = ServerPool(
+            self.env, "hotline", "hotline", capacity, per_item(self.talk_time), self.triage
+        )
         self.patience = (
             streams.duration("hotline/patience", spec.patience) if spec.patience else None
         )
@@ -103,9 +105,6 @@ class Hotline:
     def online(self, case: Case) -> None:
         """An online appeal: no operator queue, straight to triage."""
         self.triage(case)
-
-    def _start_talk(self, case: Case) -> float:
-        return self.talk_time()
 
     def triage(self, case: Case, _pool: ServerPool | None = None) -> None:
         """Step 2: answer a consultation on the spot, or create a work order and dispatch it.
