@@ -43,6 +43,7 @@ class Problem:
         "unfixable",
         "rate",
         "reporting",
+        "quiet",
         "resident",
         "cases",
         "last_closed",
@@ -90,6 +91,9 @@ class Problem:
         """Appeals per hour while it is unfixed and its residents still report it."""
         self.reporting = True
         """False once the residents gave up reporting it (it stays open, but quiet)."""
+        self.quiet = False
+        """Fixed, or not reported any more: its pending reports are stale (set with ``fixed`` and
+        ``reporting``, so that the agenda's stale test is an attribute read, not a Python call)."""
         self.resident = resident
         """The resident who reports it first (an integer id, as for cases)."""
         self.cases: list[Case] = []
