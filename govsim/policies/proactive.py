@@ -92,7 +92,8 @@ class _TopicController:
         self.spec = spec
         self.levers = levers
         self.names = [c.name for c in levers.scenario.categories]
-        self.volume: Counter[int] = Counter()
+        self.volume = [0] * len(self.names)
+        """New cases (not repeats) per category this month: a list, counted on every new case."""
         self.picked: list[int] = []
         self.effects: list[tuple[int, float]] = []  # (category, hour the effect starts)
         self.spent = 0.0
@@ -105,7 +106,8 @@ class _TopicController:
         levers, spec = self.levers, self.spec
         for month_end in levers.calendar.month_ends():
             yield levers.env.timeout(month_end - levers.env.now)
-            volume, self.volume = self.volume, Counter()
+            counts, self.volume = self.volume, [0] * len(self.names)
+            volume = Counter({c: n for c, n in enumerate(counts) if n})
             if month_end < spec.start_day * 24:
                 continue
             for category in self._pick(volume):
