@@ -106,13 +106,15 @@ class Handlers:
         self.tallies = {tier: TierTally() for tier in (*TERRITORIAL_TIERS, "department")}
         """Totals over each tier's units, for the monitor."""
 
+        # The pools start a visit through the bound method ``__call__``, not the instance: the
+        # interpreter calls a bound method of a Python function directly, an instance through
+        # its type's call slot (a C detour per visit).
         def pools(
             tier: str, units: list[Unit], done: Callable[[Case, ServerPool], None]
         ) -> list[ServerPool]:
+            visit = self.visit[tier].__call__
             return [
-                ServerPool(
-                    env, u.name, tier, u.staff, self.visit[tier], done, i, self.tallies[tier]
-                )
+                ServerPool(env, u.name, tier, u.staff, visit, done, i, self.tallies[tier])
                 for i, u in enumerate(units)
             ]
 
@@ -127,7 +129,7 @@ class Handlers:
                 u.name,
                 "department",
                 u.staff - sum(branch_staff[i]),
-                department_visits[i],
+                department_visits[i].__call__,
                 self._department_done,
                 i,
                 self.tallies["department"],
@@ -142,7 +144,7 @@ class Handlers:
                         f"{u.name}@{branch_units[k].name}",
                         "department",
                         staff,
-                        department_visits[i],
+                        department_visits[i].__call__,
                         self._department_done,
                         i,
                         self.tallies["department"],

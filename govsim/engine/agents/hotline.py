@@ -85,9 +85,11 @@ class Hotline:
         self.redial_probability = spec.redial_probability
         self.dispatch_delay = streams.duration("hotline/dispatch_delay", spec.dispatch_delay)
         self.return_delay = streams.duration("hotline/return_delay", spec.return_delay)
+        # The rule's bound ``__call__``: called on every dispatch, and the interpreter calls a
+        # bound method directly, an instance through its type's call slot.
         self.returned: ReturnRule = RandomReturns(
             spec.dispatch_accuracy, spec.max_returns, streams.uniform("hotline/accuracy")
-        )
+        ).__call__
         self.relay_delay = (
             None
             if spec.direct_to_street
