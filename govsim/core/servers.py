@@ -148,21 +148,9 @@ class ServerPool:
     def arrive(self, item: Any, priority: int = 0) -> bool:
         """Take ``item``: start serving it if a server is free, else queue it. True if queued."""
         self.arrived += 1
-        tally = self.tally
-        tally.arrived += 1
+        self.tally.arrived += 1
         if self.busy < self.on_duty and not self.queued:
-            # _start, written out: most items find a server free (a call fewer per item).
-            self.busy += 1
-            tally.busy += 1
-            item.ticket = 0
-            duration = self.start_service(item) * self.time_factor
-            self._service_hours += duration
-            end = self.env._now + duration  # noqa: SLF001 - env.now, without the property call
-            self._end_seq += 1
-            heappush(self._ends, (end, self._end_seq, item))
-            if end < self._wake_at:  # the new earliest end (see _start)
-                self._wake_at = end
-                self._later(duration, self._wake_callback, end)
+            self._start(item)
             return False
         self._seq += 1
         item.ticket = self._seq
@@ -231,7 +219,7 @@ class ServerPool:
         self._pull()
 
     # -- internals -------------------------------------------------------------------------
-    def _start(self, item: Any) -> None:  # (written out in arrive too: keep the two alike)
+    def _start(self, item: Any) -> None:
         self.busy += 1
         self.tally.busy += 1
         item.ticket = 0

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from govsim.core.case import Case
 from govsim.core.codes import HOTLINE_CHANNEL, ONLINE_CHANNEL, PATROL_CHANNEL
-from govsim.engine.ledger import not_next
 
 if TYPE_CHECKING:
     import simpy
@@ -232,12 +231,7 @@ class Intake:
                 raise ValueError("a case with a record needs a mechanism's attach hook")
             case.attached = True
             attach(case, record)
-        # ledger.create, written out (a call fewer per case; the same check).
-        if case.id != ledger.created:
-            raise not_next("case", ledger.created, case.id)
-        ledger.created += 1
-        ledger.open[case.id] = case
-        ledger.open_by_stage[case.stage] += 1
+        ledger.create(case)
         for listener in self.listeners:
             listener(case)
         if channel == HOTLINE_CHANNEL:
