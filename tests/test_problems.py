@@ -273,6 +273,20 @@ def test_problem_ledger_catches_a_case_its_problem_does_not_list() -> None:
         fresh.mechanism("problems").check(fresh)
 
 
+def test_problem_ledger_catches_a_quiet_flag_out_of_step() -> None:
+    # ``quiet`` mirrors ``fixed`` and ``reporting`` for the agenda's stale test; a problem set
+    # quiet while still unfixed and reported would lose its residents' later appeals silently.
+    fresh = new_run(govsim.load_scenario(BASELINE, ["days=5", *ON]), seed=1)
+    fresh.residents.start()
+    fresh.env.run(until=4 * 24)
+    fresh.mechanism("problems").check(fresh)  # balances so far
+    problems = fresh.mechanism("problems").ledger
+    loud = next(p for p in problems.open.values() if p.reporting and p.fixed != p.fixed)
+    loud.quiet = True
+    with pytest.raises(LedgerError, match="quiet flag is wrong"):
+        fresh.mechanism("problems").check(fresh)
+
+
 def test_every_problem_is_recorded_once_and_the_summary_adds_up() -> None:
     result = run(["days=45", *ON, "problems.fix_probability={grid: 0.7, street: 0.8, "
                   "district: 0.8, department: 0.8}"], seed=4)  # fmt: skip

@@ -87,6 +87,15 @@ class ProblemLedger:
         ]
         if stray:
             faults.append(f"{len(stray)} case(s) of problems that never arose, e.g. {stray[:5]}")
+        # ``quiet`` is kept beside ``fixed`` and ``reporting`` for the agenda's stale test: a
+        # problem is quiet exactly when it is fixed or its residents gave up reporting it.
+        wrong = [
+            p.id
+            for p in self.open.values()
+            if p.quiet != (p.fixed == p.fixed or not p.reporting)  # fixed: not NaN
+        ]
+        if wrong:
+            faults.append(f"{len(wrong)} problem(s) whose quiet flag is wrong, e.g. {wrong[:5]}")
         if faults:
             raise LedgerError("problem ledger does not balance: " + "; ".join(faults))
 
