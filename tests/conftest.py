@@ -9,8 +9,11 @@ profile (random, with shrinking) with ``HYPOTHESIS_PROFILE=dev``.
 from __future__ import annotations
 
 import copy
+import importlib.util
 import os
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -123,3 +126,16 @@ def fit_without_calibration(log: Path | str, base: Path | str, out: Path | str) 
 
     args = ["fit", "--calibrate", "0", str(log), "--base", str(base), "--out", str(out)]
     return main([*args, "--no-figures"])
+
+
+def load_script(path: Path, name: str | None = None) -> ModuleType:
+    """A script of ``experiments/`` (not part of the package) as a module, registered in
+    ``sys.modules`` under ``name`` (default: the file's stem) so that its dataclasses can
+    look their module up."""
+    name = name or path.stem
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

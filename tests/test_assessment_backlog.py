@@ -9,13 +9,13 @@ design turns the composite against the backlog (issue 28), with intervals from t
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import simpy
+from conftest import load_script
 from ranking_stubs import StubLevers
 from statsmodels.stats.weightstats import DescrStatsW
 
@@ -155,11 +155,7 @@ def test_uncounted_orders_leave_todays_scores_and_the_backlog_is_the_hours_by_ha
 
 
 def _experiment():
-    spec = importlib.util.spec_from_file_location("backlog_blindness", EXPERIMENT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(EXPERIMENT, "backlog_blindness")
 
 
 @pytest.mark.slow

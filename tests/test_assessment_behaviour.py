@@ -8,7 +8,6 @@ gaming do to measured and true resolution, and what audits buy.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import load_script
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
@@ -382,11 +382,7 @@ def test_no_pressure_is_the_model_without_the_behaviour() -> None:
 
 # -- Goodhart with numbers (experiments/assessment/goodhart.py) -----------------------------------
 def _goodhart() -> Any:
-    spec = importlib.util.spec_from_file_location("goodhart", GOODHART)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(GOODHART, "goodhart")
 
 
 @pytest.mark.slow

@@ -11,12 +11,12 @@ are checked by hand.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import simpy
+from conftest import load_script
 from ranking_stubs import StubLevers
 from statsmodels.stats.weightstats import DescrStatsW
 
@@ -233,11 +233,7 @@ def test_the_bottom_three_are_named_and_scored_on_100_points():
 
 
 def _experiment():
-    spec = importlib.util.spec_from_file_location("backlog_blindness", EXPERIMENT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(EXPERIMENT, "backlog_blindness")
 
 
 @pytest.mark.slow

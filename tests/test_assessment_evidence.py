@@ -8,13 +8,12 @@ size, a bunch of a given mass, none); the model is checked on the 12-street city
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import load_script
 
 from govsim.results.bunching import bunching, bunching_table, deadline_ratios
 
@@ -23,12 +22,7 @@ EXPERIMENTS = ROOT / "experiments" / "assessment"
 
 
 def _script(name: str):
-    spec = importlib.util.spec_from_file_location(name, EXPERIMENTS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script(EXPERIMENTS / f"{name}.py")
 
 
 @pytest.fixture(scope="module")

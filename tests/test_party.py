@@ -8,12 +8,10 @@ experiments/party/deliberation.py.
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import BASELINE
+from conftest import BASELINE, load_script
 
 import govsim
 from govsim.core.errors import LedgerError, UserInputError
@@ -241,11 +239,7 @@ def test_bad_input_names_file_line_and_key(
 # -- the experiments, cut down ------------------------------------------------------------------
 def _experiment(name: str):
     path = BASELINE.parent.parent / "experiments" / "party" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"party_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(path, f"party_{name}")
 
 
 @pytest.mark.slow

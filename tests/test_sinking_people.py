@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import load_script
 
 import govsim
 from govsim.core.errors import UserInputError
@@ -150,15 +151,7 @@ def test_the_departments_the_movers_leave_work_harder():
 
 def _experiment_script():
     """experiments/sinking/people.py as a module (it is a script, not part of the package)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "sinking_people", ROOT / "experiments" / "sinking" / "people.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "experiments" / "sinking" / "people.py", "sinking_people")
 
 
 def test_the_experiment_sums_each_run_by_category_and_grid_without_losing_a_case(monkeypatch):

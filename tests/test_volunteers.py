@@ -4,7 +4,6 @@ and summary, and the scenario's errors."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Generator
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,6 +12,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import simpy
+from conftest import load_script
 
 import govsim
 from govsim.core.codes import PATROL_CHANNEL
@@ -224,10 +224,7 @@ def test_members_shorten_the_named_orders_at_stretched_grids() -> None:
     """Three seeds, 45 days of the stretched city (one grid worker): with members, the named
     categories' orders close sooner at the grid and the staff are less busy, in every seed;
     orders routed straight to a department, which never reach a grid, move by under an hour."""
-    spec = importlib.util.spec_from_file_location("volunteers_experiment", EXPERIMENT)
-    assert spec is not None and spec.loader is not None
-    experiment = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(experiment)
+    experiment = load_script(EXPERIMENT, "volunteers_experiment")
     city, members = (tuple(part) for part in experiment.SETTINGS["stretched"])
     for seed in (1, 2, 3):
         off = experiment.measure(city, None, seed, 45.0)
