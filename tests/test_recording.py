@@ -103,3 +103,40 @@ def test_packed_record_holds_each_field_in_its_place() -> None:
     assert RECORD.names == RECORD_FIELDS
     for field in RECORD_FIELDS:
         assert row[field] == getattr(case, field), field
+
+
+def test_streamed_chunks_keep_their_order(in_memory: govsim.RunResult, tmp_path: Path) -> None:
+    """The writer thread writes row groups in the order the chunks were handed over: with
+    chunks of 7 the file's rows are the cases in the order they ended, chunk by chunk."""
+    model = new_run(
+        govsim.load_scenario(BASELINE, [f"days={DAYS}"]), seed=5, cases_file=tmp_path / "c.parquet"
+    )
+    model.ledger.records.chunk_size = 7
+    handed: list[np.ndarray] = []
+    table = model.recorder.table
+    add = table.add
+    table.add = lambda c: (handed.append(c["id"].copy()), add(c))[1]  # type: ignore[method-assign]
+    model.run()
+    written = pd.read_parquet(tmp_path / "c.parquet")["case_id"].to_numpy()
+    assert len(handed) > 100
+    np.testing.assert_array_equal(written, np.concatenate(handed))
+    assert sorted(written) == list(in_memory.cases["case_id"])
+
+
+def test_failed_write_fails_the_run_and_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error on the writer thread (a full disk, say) is raised in the run, not lost."""
+    import pyarrow.parquet as pq
+
+    def full_disk(self, table, row_group_size=None) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", full_disk)
+    model = new_run(
+        govsim.load_scenario(BASELINE, [f"days={DAYS}"]), seed=5, cases_file=tmp_path / "c.parquet"
+    )
+    model.ledger.records.chunk_size = 100
+    with pytest.raises(OSError, match="No space left"):
+        model.run()
+    assert list(tmp_path.iterdir()) == []
