@@ -40,9 +40,11 @@ def measure(run: Callable[[], dict[str, Any]], trace: bool) -> dict[str, Any]:
     before = rss_mb()
     if trace:
         tracemalloc.start()
+    monotonic_start = time.monotonic()
     started = time.perf_counter()
     figures = run()
     wall = time.perf_counter() - started
+    figures["monotonic_start"], figures["monotonic_end"] = monotonic_start, time.monotonic()
     if trace:
         figures["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 1024**2
         tracemalloc.stop()
@@ -61,6 +63,57 @@ def child(script: str, *args: str) -> dict[str, Any]:
     if proc.returncode != 0:
         raise RuntimeError(f"child {args} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def child_with_samples(
+    script: str, args: list[str], sample: Callable[[], dict[str, Any]], every: float
+) -> tuple[dict[str, Any], list[dict[str, Any]], float]:
+    """Run ``script --child ARGS`` and, every ``every`` seconds while it runs, stop it
+    (SIGSTOP: all its threads), call ``sample()`` (another measurement, on a machine the
+    child leaves alone), and let it go on (SIGCONT).
+
+    The machine's speed drifts by a fifth over minutes, so a reference measured only before
+    and after a long run may catch a fast or a slow spell: samples spread over the run
+    catch what the run itself met. Returns the child's JSON line, the samples, and the
+    seconds the child spent stopped inside its own timed part (between the ``monotonic_start``
+    and ``monotonic_end`` it reports; ``time.monotonic`` is one clock for every process of
+    the machine), to subtract from its wall time. A stopped child's caches go cold: what it
+    pays for that counts against it.
+    """
+    import signal
+
+    proc = subprocess.Popen(
+        [sys.executable, script, "--child", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    samples: list[dict[str, Any]] = []
+    stops: list[tuple[float, float]] = []
+    try:
+        while True:
+            try:
+                proc.wait(timeout=every)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            stopped = time.monotonic()
+            proc.send_signal(signal.SIGSTOP)
+            try:
+                samples.append(sample())
+            finally:
+                proc.send_signal(signal.SIGCONT)
+                stops.append((stopped, time.monotonic()))
+        out, err = proc.communicate()
+    except BaseException:
+        proc.kill()
+        raise
+    if proc.returncode != 0:
+        raise RuntimeError(f"child {args} failed:\n{err}")
+    figures = json.loads(out.strip().splitlines()[-1])
+    start, end = figures["monotonic_start"], figures["monotonic_end"]
+    paused = sum(max(0.0, min(b, end) - max(a, start)) for a, b in stops)
+    return figures, samples, paused
 
 
 def emit(figures: dict[str, Any]) -> None:
