@@ -111,9 +111,12 @@ def child_with_samples(
     if proc.returncode != 0:
         raise RuntimeError(f"child {args} failed:\n{err}")
     figures = json.loads(out.strip().splitlines()[-1])
-    start, end = figures["monotonic_start"], figures["monotonic_end"]
-    paused = sum(max(0.0, min(b, end) - max(a, start)) for a, b in stops)
-    return figures, samples, paused
+    return figures, samples, overlap(stops, figures["monotonic_start"], figures["monotonic_end"])
+
+
+def overlap(spells: list[tuple[float, float]], start: float, end: float) -> float:
+    """Seconds of the ``(from, to)`` spells that fall between ``start`` and ``end``."""
+    return sum(max(0.0, min(b, end) - max(a, start)) for a, b in spells)
 
 
 def emit(figures: dict[str, Any]) -> None:
