@@ -199,7 +199,8 @@ class Residents:
         self._next = i + 1
         times, categories, grids, residents, channels = self._batch
         category, grid = categories[i], grids[i]
-        if not (self.controls.on and self.filter_prevention and self._prevented(category, grid)):
+        # filter_prevention first: fixed for the run, and False when a mechanism filters
+        if not (self.filter_prevention and self.controls.on and self._prevented(category, grid)):
             self.raise_event(category, grid, residents[i], channels[i])
         if i + 1 < len(times):  # the usual case, inlined: the batch's next appeal
             t = times[i + 1]

@@ -32,6 +32,7 @@ reduces to the one without problems (``tests/test_problems.py``).
 from __future__ import annotations
 
 import operator
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
@@ -131,13 +132,15 @@ class ProblemStock:
         self.scope_rates = [spec.scopes[k].reporting_rate / 24.0 for k in kinds]
         """Appeals per hour of an unfixed problem, per scope kind."""
         self.scope_residents = [spec.scopes[k].residents for k in kinds]
-        self.scope_cdf: list[list[float]] = []
+        self.scope_cuts: list[list[float]] = []
+        """Per category, the cumulative shares of its scope kinds but the last: a problem's
+        scope is the number of them at or below its uniform draw (none: one kind, no draw)."""
         for c in categories:
             total, cdf = 0.0, []
             for k in kinds:
                 total += c.problem.scope.get(k, 0.0)
                 cdf.append(total)
-            self.scope_cdf.append(cdf)
+            self.scope_cuts.append(cdf[:-1])
         self.unfixable_share = [c.problem.unfixable_share for c in categories]
         fix = spec.fix_probability
         tier_fix = [0.0, fix["grid"], fix["street"], fix["district"], fix["department"]]
@@ -221,12 +224,8 @@ class ProblemStock:
         averting = self.averting
         if averting is not None and averting(category, grid):
             return
-        cdf = self.scope_cdf[category]
-        scope = 0
-        if len(cdf) > 1:
-            u_scope = self.scope_draw()
-            while scope < len(cdf) - 1 and u_scope >= cdf[scope]:
-                scope += 1
+        cuts = self.scope_cuts[category]  # (the shares are non-negative: the cuts are sorted)
+        scope = bisect_right(cuts, self.scope_draw()) if cuts else 0
         unfixable_share = self.unfixable_share[category]
         unfixable = unfixable_share > 0 and self.unfixable_draw() < unfixable_share
         rate, delay_factor = self.scope_rates[scope], 1.0
