@@ -201,11 +201,13 @@ class Residents:
         category, grid = categories[i], grids[i]
         # filter_prevention first: fixed for the run, and False when a mechanism filters
         if not (self.filter_prevention and self.controls.on and self._prevented(category, grid)):
-            self.raise_event(category, grid, residents[i], channels[i])
+            raise_event = self.raise_event  # a local name: cheaper than self.x() (performance.md)
+            raise_event(category, grid, residents[i], channels[i])
         if i + 1 < len(times):  # the usual case, inlined: the batch's next appeal
             t = times[i + 1]
             if t < self.horizon:
-                self._later(t - self.env._now, self._arrive_callback, None)  # noqa: SLF001
+                call_next = self._later
+                call_next(t - self.env._now, self._arrive_callback, None)  # noqa: SLF001
         else:
             self._schedule_next()
 

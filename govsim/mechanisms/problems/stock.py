@@ -208,14 +208,18 @@ class ProblemStock:
         _, _, _, grid_cut, street_cut, route_share, consult_share = (
             intake.rules if local is None else local[grid]
         )[category]
-        u_tier = intake.tier_draw()
+        # Streams called through local names: cheaper than intake.x() (docs/performance.md).
+        tier_draw, route_draw = intake.tier_draw, intake.route_draw
+        consult_draw = intake.consult_draw
+        u_tier = tier_draw()
         needed_tier = 0 if u_tier < grid_cut else 1 if u_tier < street_cut else 2
-        route = intake.route_draw() < route_share
-        consultation = intake.consult_draw() < consult_share
+        route = route_draw() < route_share
+        consultation = consult_draw() < consult_share
         controls = self.controls
         found = False
         if controls.on:
-            found = intake.patrol_draw() < controls.patrol_detection[category]
+            patrol_draw = intake.patrol_draw
+            found = patrol_draw() < controls.patrol_detection[category]
         if consultation and channel != PATROL_CHANNEL:  # a patrol find is a problem
             intake.create_decided(category, grid, resident, channel, -1, needed_tier, route, True)
             return
@@ -225,7 +229,8 @@ class ProblemStock:
         if averting is not None and averting(category, grid):
             return
         cuts = self.scope_cuts[category]  # (the shares are non-negative: the cuts are sorted)
-        scope = bisect_right(cuts, self.scope_draw()) if cuts else 0
+        scope_draw = self.scope_draw
+        scope = bisect_right(cuts, scope_draw()) if cuts else 0
         unfixable_share = self.unfixable_share[category]
         unfixable = unfixable_share > 0 and self.unfixable_draw() < unfixable_share
         rate, delay_factor = self.scope_rates[scope], 1.0
@@ -263,7 +268,8 @@ class ProblemStock:
         elif self.instant_first_report:
             self._first_report(problem)
         else:
-            when = self._after(problem.arose, self.first_delay() * delay_factor)
+            after, first_delay = self._after, self.first_delay  # (locals, as above)
+            when = after(problem.arose, first_delay() * delay_factor)
             self.soon.at(when, self._first_report_call, problem)
 
     def _prevented(self, category: int, grid: int) -> bool:
@@ -332,7 +338,8 @@ class ProblemStock:
     def _schedule_report(self, problem: Problem) -> None:
         """The problem's next report, at its reporting rate (one pending at a time)."""
         if problem.rate > 0:
-            when = self._after(self.env._now, self.gap_draw() / problem.rate)  # noqa: SLF001
+            after, gap_draw = self._after, self.gap_draw  # (locals: cheaper than self.x())
+            when = after(self.env._now, gap_draw() / problem.rate)  # noqa: SLF001
             self.agenda.at(when, self._report_due, problem, _quiet)
 
     def _report_due(self, problem: Problem) -> None:
@@ -376,7 +383,8 @@ class ProblemStock:
         problem = case.problem
         if problem is None:
             return
-        u_fix, u_keep = self.fix_draw(), self.keep_draw()
+        fix_draw, keep_draw = self.fix_draw, self.keep_draw  # (locals: cheaper than self.x())
+        u_fix, u_keep = fix_draw(), keep_draw()
         problem.cases.remove(case)
         problem.last_closed = case.id
         if problem.fixed == problem.fixed:  # fixed: it closes with the case that fixed it
