@@ -232,7 +232,8 @@ class ProblemStock:
         scope_draw = self.scope_draw
         scope = bisect_right(cuts, scope_draw()) if cuts else 0
         unfixable_share = self.unfixable_share[category]
-        unfixable = unfixable_share > 0 and self.unfixable_draw() < unfixable_share
+        # (0.0 here and below: a float compared with a float is cheaper than with an int)
+        unfixable = unfixable_share > 0.0 and self.unfixable_draw() < unfixable_share
         rate, delay_factor = self.scope_rates[scope], 1.0
         reporters = self.reporters
         if reporters is not None:
@@ -263,8 +264,9 @@ class ProblemStock:
             if self.instant_first_report:
                 self._patrol_found(problem)
             else:
-                delay = self.first_delay() * self.found_draw()
-                self.soon.at(self._after(problem.arose, delay), self._patrol_found, problem)
+                after, first_delay, found_draw = self._after, self.first_delay, self.found_draw
+                delay = first_delay() * found_draw()  # (locals: cheaper than self.x())
+                self.soon.at(after(problem.arose, delay), self._patrol_found, problem)
         elif self.instant_first_report:
             self._first_report(problem)
         else:
@@ -299,7 +301,7 @@ class ProblemStock:
             False,
             problem,
         )
-        if problem.rate > 0:
+        if problem.rate > 0.0:
             self._schedule_report(problem)
 
     def _patrol_found(self, problem: Problem) -> None:
@@ -337,7 +339,7 @@ class ProblemStock:
 
     def _schedule_report(self, problem: Problem) -> None:
         """The problem's next report, at its reporting rate (one pending at a time)."""
-        if problem.rate > 0:
+        if problem.rate > 0.0:
             after, gap_draw = self._after, self.gap_draw  # (locals: cheaper than self.x())
             when = after(self.env._now, gap_draw() / problem.rate)  # noqa: SLF001
             self.agenda.at(when, self._report_due, problem, _quiet)
