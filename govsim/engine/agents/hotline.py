@@ -145,11 +145,13 @@ class Hotline:
         move, dispatch_delay, returned = self.flow.move, self.dispatch_delay, self.returned
         move(case, DISPATCH)
         delay = dispatch_delay()
-        if self.relay_delay is not None and not case.route_department:
-            delay += self.relay_delay()  # the district passes the order on to the street
+        relay_delay = self.relay_delay
+        if relay_delay is not None and not case.route_department:
+            delay += relay_delay()  # the district passes the order on to the street
         flow = self.flow
         if returned(case):
-            flow.hold(delay + self.return_delay(), self._returned, case)
+            return_delay = self.return_delay
+            flow.hold(delay + return_delay(), self._returned, case)
         else:
             flow.hold(delay, self.receive, case)
 
