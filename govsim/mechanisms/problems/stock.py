@@ -306,7 +306,7 @@ class ProblemStock:
             self._schedule_report(problem)
 
     def _patrol_found(self, problem: Problem) -> None:
-        if problem.is_fixed:
+        if problem.fixed == problem.fixed:  # not NaN: fixed (is_fixed without a property call)
             return
         problem.discovered_by = DISCOVERED_PATROL
         self._open_case(problem, problem.resident, PATROL_CHANNEL, -1)
