@@ -31,6 +31,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
 HERE = Path(__file__).resolve()
 SHORT, LONG = 20, 300  # days of the M/M/10 scenario (about 4,300 and 65,000 cases)
 CHILD = {
@@ -69,7 +71,9 @@ def count(model: str, days: int) -> tuple[int, int]:
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
+        # One BLAS thread: valgrind counts the busy-waiting of OpenBLAS's idle workers, which
+        # varied a 1-day Beijing count by 200 million instructions (8,400 with one thread).
+        env={**os.environ, "PYTHONHASHSEED": "0", **ONE_THREAD},
         cwd=HERE.parent,  # not the repository root, so PYTHONPATH decides which govsim is imported
     )
     cases = int(re.search(r"^cases (\d+)", proc.stdout, re.MULTILINE).group(1))

@@ -146,7 +146,7 @@ class BucketedEnvironment(simpy.Environment):
         """``callback(value)`` ``delay`` hours from now: what a Timeout of ``value`` whose callback
         hands its value on does, the same key drawn at the same moment, with no event at all:
         the queue's entry holds the callback and the value, and the run calls it directly."""
-        if delay < 0:
+        if delay < 0.0:  # (0.0: a float against a float is a specialised comparison)
             raise ValueError(f"negative delay {delay}")
         when = self._now + delay
         if when < self.limit:
@@ -165,7 +165,7 @@ class BucketedEnvironment(simpy.Environment):
         if self._next is not NO_CALL:
             self.call_later(delay, callback, value)
             return
-        if delay < 0:
+        if delay < 0.0:  # (0.0: as in call_later)
             raise ValueError(f"negative delay {delay}")
         self._next = (self._now + delay, NORMAL, next(self._eid), callback, value)
 
@@ -250,8 +250,11 @@ class BucketedEnvironment(simpy.Environment):
         try:
             while True:  # step, inline
                 if queue:
-                    if self._next < queue[0]:  # the stream's call comes first: no heap
-                        self._now, _, _, stream, value = self._next
+                    # The stream's call comes first (no heap)? The times compared as floats
+                    # (a specialised comparison), the whole keys only if they tie.
+                    slot, head = self._next, queue[0]
+                    if slot[0] < head[0] or (slot[0] == head[0] and slot < head):
+                        self._now, _, _, stream, value = slot
                         self._next = NO_CALL
                         stream(value)
                         continue

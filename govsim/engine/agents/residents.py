@@ -196,15 +196,18 @@ class Residents:
 
     def _arrive(self, _value: object) -> None:
         i = self._next
-        self._next = i + 1
+        self._next = following = i + 1  # (once: an int above 256 is a new object per addition)
         times, categories, grids, residents, channels = self._batch
         category, grid = categories[i], grids[i]
-        if not (self.controls.on and self.filter_prevention and self._prevented(category, grid)):
-            self.raise_event(category, grid, residents[i], channels[i])
-        if i + 1 < len(times):  # the usual case, inlined: the batch's next appeal
-            t = times[i + 1]
+        # filter_prevention first: fixed for the run, and False when a mechanism filters
+        if not (self.filter_prevention and self.controls.on and self._prevented(category, grid)):
+            raise_event = self.raise_event  # a local name: cheaper than self.x() (performance.md)
+            raise_event(category, grid, residents[i], channels[i])
+        if following < len(times):  # the usual case, inlined: the batch's next appeal
+            t = times[following]
             if t < self.horizon:
-                self._later(t - self.env._now, self._arrive_callback, None)  # noqa: SLF001
+                call_next = self._later
+                call_next(t - self.env._now, self._arrive_callback, None)  # noqa: SLF001
         else:
             self._schedule_next()
 
@@ -231,10 +234,8 @@ class Residents:
         """Proactive governance removed this appeal before it arose (counted, not a case)."""
         controls = self.controls
         street = self.grid_street[grid]
-        if (
-            self.prevent_draw()
-            >= controls.prevention[category] * controls.street_prevention[street]
-        ):
+        prevent_draw = self.prevent_draw  # a local name: cheaper than self.x() (performance.md)
+        if prevent_draw() >= controls.prevention[category] * controls.street_prevention[street]:
             controls.prevented[category] += 1
             return True
         return False

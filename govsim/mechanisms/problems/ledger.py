@@ -46,7 +46,7 @@ class ProblemLedger:
 
     def settle(self, problem: Problem) -> None:
         """Record ``problem`` once it is fixed and its last case has closed."""
-        if not problem.is_fixed or problem.cases:
+        if problem.fixed != problem.fixed or problem.cases:  # NaN: not fixed (not is_fixed's call)
             return
         if self.open.pop(problem.id, None) is None:
             return  # settled already: its last merged case closed within the fix

@@ -32,6 +32,7 @@ reduces to the one without problems (``tests/test_problems.py``).
 from __future__ import annotations
 
 import operator
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
@@ -131,13 +132,15 @@ class ProblemStock:
         self.scope_rates = [spec.scopes[k].reporting_rate / 24.0 for k in kinds]
         """Appeals per hour of an unfixed problem, per scope kind."""
         self.scope_residents = [spec.scopes[k].residents for k in kinds]
-        self.scope_cdf: list[list[float]] = []
+        self.scope_cuts: list[list[float]] = []
+        """Per category, the cumulative shares of its scope kinds but the last: a problem's
+        scope is the number of them at or below its uniform draw (none: one kind, no draw)."""
         for c in categories:
             total, cdf = 0.0, []
             for k in kinds:
                 total += c.problem.scope.get(k, 0.0)
                 cdf.append(total)
-            self.scope_cdf.append(cdf)
+            self.scope_cuts.append(cdf[:-1])
         self.unfixable_share = [c.problem.unfixable_share for c in categories]
         fix = spec.fix_probability
         tier_fix = [0.0, fix["grid"], fix["street"], fix["district"], fix["department"]]
@@ -205,14 +208,18 @@ class ProblemStock:
         _, _, _, grid_cut, street_cut, route_share, consult_share = (
             intake.rules if local is None else local[grid]
         )[category]
-        u_tier = intake.tier_draw()
+        # Streams called through local names: cheaper than intake.x() (docs/performance.md).
+        tier_draw, route_draw = intake.tier_draw, intake.route_draw
+        consult_draw = intake.consult_draw
+        u_tier = tier_draw()
         needed_tier = 0 if u_tier < grid_cut else 1 if u_tier < street_cut else 2
-        route = intake.route_draw() < route_share
-        consultation = intake.consult_draw() < consult_share
+        route = route_draw() < route_share
+        consultation = consult_draw() < consult_share
         controls = self.controls
         found = False
         if controls.on:
-            found = intake.patrol_draw() < controls.patrol_detection[category]
+            patrol_draw = intake.patrol_draw
+            found = patrol_draw() < controls.patrol_detection[category]
         if consultation and channel != PATROL_CHANNEL:  # a patrol find is a problem
             intake.create_decided(category, grid, resident, channel, -1, needed_tier, route, True)
             return
@@ -221,14 +228,12 @@ class ProblemStock:
         averting = self.averting
         if averting is not None and averting(category, grid):
             return
-        cdf = self.scope_cdf[category]
-        scope = 0
-        if len(cdf) > 1:
-            u_scope = self.scope_draw()
-            while scope < len(cdf) - 1 and u_scope >= cdf[scope]:
-                scope += 1
+        cuts = self.scope_cuts[category]  # (the shares are non-negative: the cuts are sorted)
+        scope_draw = self.scope_draw
+        scope = bisect_right(cuts, scope_draw()) if cuts else 0
         unfixable_share = self.unfixable_share[category]
-        unfixable = unfixable_share > 0 and self.unfixable_draw() < unfixable_share
+        # (0.0 here and below: a float compared with a float is cheaper than with an int)
+        unfixable = unfixable_share > 0.0 and self.unfixable_draw() < unfixable_share
         rate, delay_factor = self.scope_rates[scope], 1.0
         reporters = self.reporters
         if reporters is not None:
@@ -259,12 +264,14 @@ class ProblemStock:
             if self.instant_first_report:
                 self._patrol_found(problem)
             else:
-                delay = self.first_delay() * self.found_draw()
-                self.soon.at(self._after(problem.arose, delay), self._patrol_found, problem)
+                after, first_delay, found_draw = self._after, self.first_delay, self.found_draw
+                delay = first_delay() * found_draw()  # (locals: cheaper than self.x())
+                self.soon.at(after(problem.arose, delay), self._patrol_found, problem)
         elif self.instant_first_report:
             self._first_report(problem)
         else:
-            when = self._after(problem.arose, self.first_delay() * delay_factor)
+            after, first_delay = self._after, self.first_delay  # (locals, as above)
+            when = after(problem.arose, first_delay() * delay_factor)
             self.soon.at(when, self._first_report_call, problem)
 
     def _prevented(self, category: int, grid: int) -> bool:
@@ -273,7 +280,8 @@ class ProblemStock:
         still_arise = (
             controls.prevention[category] * controls.street_prevention[self.grid_street[grid]]
         )
-        if self.prevent_draw() >= still_arise:
+        prevent_draw = self.prevent_draw  # a local name: cheaper than self.x() (performance.md)
+        if prevent_draw() >= still_arise:
             controls.prevented[category] += 1
             return True
         return False
@@ -294,11 +302,11 @@ class ProblemStock:
             False,
             problem,
         )
-        if problem.rate > 0:
+        if problem.rate > 0.0:
             self._schedule_report(problem)
 
     def _patrol_found(self, problem: Problem) -> None:
-        if problem.is_fixed:
+        if problem.fixed == problem.fixed:  # not NaN: fixed (is_fixed without a property call)
             return
         problem.discovered_by = DISCOVERED_PATROL
         self._open_case(problem, problem.resident, PATROL_CHANNEL, -1)
@@ -332,8 +340,9 @@ class ProblemStock:
 
     def _schedule_report(self, problem: Problem) -> None:
         """The problem's next report, at its reporting rate (one pending at a time)."""
-        if problem.rate > 0:
-            when = self._after(self.env._now, self.gap_draw() / problem.rate)  # noqa: SLF001
+        if problem.rate > 0.0:
+            after, gap_draw = self._after, self.gap_draw  # (locals: cheaper than self.x())
+            when = after(self.env._now, gap_draw() / problem.rate)  # noqa: SLF001
             self.agenda.at(when, self._report_due, problem, _quiet)
 
     def _report_due(self, problem: Problem) -> None:
@@ -377,7 +386,8 @@ class ProblemStock:
         problem = case.problem
         if problem is None:
             return
-        u_fix, u_keep = self.fix_draw(), self.keep_draw()
+        fix_draw, keep_draw = self.fix_draw, self.keep_draw  # (locals: cheaper than self.x())
+        u_fix, u_keep = fix_draw(), keep_draw()
         problem.cases.remove(case)
         problem.last_closed = case.id
         if problem.fixed == problem.fixed:  # fixed: it closes with the case that fixed it
