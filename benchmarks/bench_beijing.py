@@ -208,7 +208,9 @@ def main() -> None:
         else:
             r, during, paused = h.child(str(Path(__file__).resolve()), *child_args), [], 0.0
     lean_after = [lean_run() for _ in range(args.mmc_runs)]
-    # The Beijing run's own time: without the spells it was stopped for a lean run.
+    # The Beijing run's own time: without the spells it was stopped for a lean run. (The event
+    # loop's figure loses them all too, though a stop may fall in the model's build or the
+    # writing of its files: a few seconds of a run's ten outside the loop.)
     r["wall_seconds"] -= paused
     r["event_loop_seconds"] -= paused
     mechanisms = "problems and coordination on" if r["problems"] else "policies only"

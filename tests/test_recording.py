@@ -115,7 +115,12 @@ def test_streamed_chunks_keep_their_order(in_memory: govsim.RunResult, tmp_path:
     handed: list[np.ndarray] = []
     table = model.recorder.table
     add = table.add
-    table.add = lambda c: (handed.append(c["id"].copy()), add(c))[1]  # type: ignore[method-assign]
+
+    def noting_add(c: dict[str, np.ndarray]) -> None:
+        handed.append(c["id"].copy())
+        add(c)
+
+    table.add = noting_add  # type: ignore[method-assign]
     model.run()
     written = pd.read_parquet(tmp_path / "c.parquet")["case_id"].to_numpy()
     assert len(handed) > 100

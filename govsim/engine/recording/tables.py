@@ -115,9 +115,10 @@ class ParquetTable:
     The chunk's arrow table is built on the caller's thread; encoding and compressing it into
     the file happen on one writer thread of the table's own, in the order handed over (the file
     is byte for byte what writing on the caller's thread gives). Arrow releases the GIL while
-    it writes, so a run's parquet output overlaps the simulation on a second core instead of
-    stopping it (about 5% of a city-wide run's event loop). At most :data:`PENDING_WRITES`
-    chunks wait; an error in a write surfaces at the next :meth:`add` or at :meth:`close`.
+    it writes, so on a machine with a free core the output overlaps the simulation (in
+    Beijing the writing is about 4.5% of the event loop; docs/performance.md says what a
+    2-vCPU machine showed). At most :data:`PENDING_WRITES` chunks wait; an error in a write
+    surfaces at the next :meth:`add` or at :meth:`close`.
     """
 
     def __init__(self, codec: Codec, path: str | Path) -> None:
@@ -125,43 +126,33 @@ class ParquetTable:
         self.path = Path(path)
         self.tmp = temporary_path(self.path)
         self.writer: pq.ParquetWriter | None = None
-        self._writing: ThreadPoolExecutor | None = None
+        # (the executor starts its thread at the first write)
+        self._writing = ThreadPoolExecutor(1, thread_name_prefix="govsim-parquet")
         self._pending: deque[Future[None]] = deque()
 
     def add(self, c: Columns) -> None:
         table = pa.Table.from_pandas(self.codec.frame(c), preserve_index=False)
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.tmp, table.schema)
-            self._writing = ThreadPoolExecutor(1, thread_name_prefix="govsim-parquet")
-        assert self._writing is not None
         while len(self._pending) >= PENDING_WRITES:
             self._pending.popleft().result()  # bounds memory; re-raises a failed write
         self._pending.append(self._writing.submit(self.writer.write_table, table))
 
-    def _drain(self) -> None:
-        """Wait for every chunk handed over to be written (re-raises a failed write)."""
-        while self._pending:
-            self._pending.popleft().result()
-        if self._writing is not None:
-            self._writing.shutdown()
-            self._writing = None
-
     def close(self) -> None:
-        """Finish the file and move it into place."""
+        """Finish the file and move it into place (re-raises a failed write)."""
         if self.writer is None:  # nothing recorded: still write a valid, empty table
             self.add(self.codec.columns(np.empty(0, dtype=self.codec.record)))
         assert self.writer is not None
-        self._drain()
+        while self._pending:
+            self._pending.popleft().result()
+        self._writing.shutdown()
         self.writer.close()
         self.tmp.replace(self.path)
 
     def abort(self) -> None:
         """The run failed: delete the partial file."""
-        for pending in self._pending:
-            pending.cancel()
-        if self._writing is not None:
-            self._writing.shutdown()  # lets a write under way end before the file is closed
-            self._writing = None
+        # Drops the chunks not yet started and waits for one under way before the file closes.
+        self._writing.shutdown(cancel_futures=True)
         self._pending.clear()
         if self.writer is not None:
             self.writer.close()
