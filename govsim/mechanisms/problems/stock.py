@@ -233,7 +233,8 @@ class ProblemStock:
         scope = bisect_right(cuts, scope_draw()) if cuts else 0
         unfixable_share = self.unfixable_share[category]
         # (0.0 here and below: a float compared with a float is cheaper than with an int)
-        unfixable = unfixable_share > 0.0 and self.unfixable_draw() < unfixable_share
+        unfixable_draw = self.unfixable_draw  # (a local: cheaper than self.x())
+        unfixable = unfixable_share > 0.0 and unfixable_draw() < unfixable_share
         rate, delay_factor = self.scope_rates[scope], 1.0
         reporters = self.reporters
         if reporters is not None:
@@ -254,8 +255,8 @@ class ProblemStock:
         )
         ledger.open[problem.id] = problem  # ledger.arise, inline (the id is the count)
         ledger.arisen += 1
-        sg = self.self_governance
-        if sg.on and self.self_draw() < sg.coverage[grid] * sg.solve_share[category]:
+        sg, self_draw = self.self_governance, self.self_draw  # (a local, as above)
+        if sg.on and self_draw() < sg.coverage[grid] * sg.solve_share[category]:
             self.soon.at(problem.arose + self._self_fix_delay(), self._self_fixed, problem)
             return  # solved by the residents: no appeal
         problem.first_channel = channel
@@ -361,7 +362,8 @@ class ProblemStock:
     def _reporter(self, problem: Problem) -> int:
         """Who appeals: any resident of the problem's grid, the first reporter as likely as any
         other of the residents it touches."""
-        u = self.reporter_draw()
+        reporter_draw = self.reporter_draw  # a local name: cheaper than self.x() (performance.md)
+        u = reporter_draw()
         touched = self.scope_residents[problem.scope]
         population = self.grid_population[problem.grid]
         if u * touched < 1.0 or population <= 1:
@@ -372,7 +374,8 @@ class ProblemStock:
         return self.resident_offset[problem.grid] + int(u * population) % population
 
     def _channel(self) -> int:
-        return HOTLINE_CHANNEL if self.channel_draw() < self.hotline_share else ONLINE_CHANNEL
+        channel_draw = self.channel_draw  # a local name: cheaper than self.x() (performance.md)
+        return HOTLINE_CHANNEL if channel_draw() < self.hotline_share else ONLINE_CHANNEL
 
     @staticmethod
     def _repeat_of(problem: Problem) -> int:
