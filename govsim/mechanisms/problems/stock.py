@@ -232,9 +232,10 @@ class ProblemStock:
         scope_draw = self.scope_draw
         scope = bisect_right(cuts, scope_draw()) if cuts else 0
         unfixable_share = self.unfixable_share[category]
-        # (0.0 here and below: a float compared with a float is cheaper than with an int)
-        unfixable_draw = self.unfixable_draw  # (a local: cheaper than self.x())
-        unfixable = unfixable_share > 0.0 and unfixable_draw() < unfixable_share
+        # (0.0 here and below: a float compared with a float is cheaper than with an int; the
+        # draw through self, not a local: a local would be read for every problem, and in
+        # Beijing that measured dearer than the draws it would speed up)
+        unfixable = unfixable_share > 0.0 and self.unfixable_draw() < unfixable_share
         rate, delay_factor = self.scope_rates[scope], 1.0
         reporters = self.reporters
         if reporters is not None:
@@ -255,8 +256,8 @@ class ProblemStock:
         )
         ledger.open[problem.id] = problem  # ledger.arise, inline (the id is the count)
         ledger.arisen += 1
-        sg, self_draw = self.self_governance, self.self_draw  # (a local, as above)
-        if sg.on and self_draw() < sg.coverage[grid] * sg.solve_share[category]:
+        sg = self.self_governance  # (the draw through self, as the unfixable draw above)
+        if sg.on and self.self_draw() < sg.coverage[grid] * sg.solve_share[category]:
             self.soon.at(problem.arose + self._self_fix_delay(), self._self_fixed, problem)
             return  # solved by the residents: no appeal
         problem.first_channel = channel
