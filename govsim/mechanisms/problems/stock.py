@@ -281,8 +281,8 @@ class ProblemStock:
         scope = bisect_right(cuts, scope_draw()) if cuts else 0
         unfixable_share = self.unfixable_share[category]
         # (0.0 here and below: a float compared with a float is cheaper than with an int; the
-        # draw through self, not a local: a local would be read for every problem, and in
-        # Beijing that measured dearer than the draws it would speed up)
+        # draw through self, not a local: it is made only for a positive share, while a local
+        # would be read for every problem, which measured dearer in Beijing)
         unfixable = unfixable_share > 0.0 and self.unfixable_draw() < unfixable_share
         rate, delay_factor = self.scope_rates[scope], 1.0
         reporters = self.reporters
