@@ -16,13 +16,15 @@ heap whose operations slow down as it outgrows the CPU caches (a pop and push to
 1.4 us with 1,000 events queued, 3.2 us with 16,000), so this keeps the cost per case
 flat as the city grows. A wake-up made stale by an earlier end is recognised and ignored.
 
-Pools of one tier share a :class:`TierTally`, so the monitor reads a tier's totals in
-constant time however many units the city has.
+Pools of one tier share a :class:`TierTally`, which sums the tier's counts over its pools
+when the monitor asks (a few times a simulated day), rather than keeping running totals
+updated on every arrival, start and end.
 """
 
 from __future__ import annotations
 
 import math
+import operator
 from collections import deque
 from collections.abc import Callable
 from heapq import heappop, heappush
@@ -38,16 +40,40 @@ StartService = Callable[[Any], float]
 Done = Callable[[Any, "ServerPool"], None]
 
 
-class TierTally:
-    """Running totals over the pools of one tier: arrivals, queued, in service, servers on duty."""
+_ARRIVED, _QUEUED, _BUSY, _ON_DUTY = map(
+    operator.attrgetter, ("arrived", "queued", "busy", "on_duty")
+)
 
-    __slots__ = ("arrived", "queued", "busy", "capacity")
+
+class TierTally:
+    """Totals over the pools of one tier: arrivals, queued, in service, servers on duty.
+
+    Summed over the pools when read (the monitor's samples), not kept as running totals:
+    those cost up to four counter updates per service, while a sample sums a few thousand
+    pools a few times a simulated day (docs/performance.md)."""
+
+    __slots__ = ("pools",)
 
     def __init__(self) -> None:
-        self.arrived = 0
-        self.queued = 0
-        self.busy = 0
-        self.capacity = 0
+        self.pools: list[ServerPool] = []
+        """The pools counted (each pool joins its tally as it is built)."""
+
+    @property
+    def arrived(self) -> int:
+        return sum(map(_ARRIVED, self.pools))
+
+    @property
+    def queued(self) -> int:
+        return sum(map(_QUEUED, self.pools))
+
+    @property
+    def busy(self) -> int:
+        return sum(map(_BUSY, self.pools))
+
+    @property
+    def capacity(self) -> int:
+        """Servers on duty (a pool's ``on_duty``) over the tier."""
+        return sum(map(_ON_DUTY, self.pools))
 
 
 class ServerPool:
@@ -136,7 +162,7 @@ class ServerPool:
         self.departed = 0
         self.withdrawn = 0
         self.tally = TierTally() if tally is None else tally
-        self.tally.capacity += capacity
+        self.tally.pools.append(self)
         # Utilisation without bookkeeping per event: service hours are added as each
         # service starts (the part beyond "now" is taken off when asked), staffed hours
         # as the capacity changes.
@@ -148,7 +174,6 @@ class ServerPool:
     def arrive(self, item: Any, priority: int = 0) -> bool:
         """Take ``item``: start serving it if a server is free, else queue it. True if queued."""
         self.arrived += 1
-        self.tally.arrived += 1
         if self.busy < self.on_duty and not self.queued:
             self._start(item)
             return False
@@ -159,7 +184,6 @@ class ServerPool:
             line = self._open_line(priority)
         line.append((self._seq, item))
         self.queued += 1
-        self.tally.queued += 1
         return True
 
     def withdraw(self, item: Any) -> bool:
@@ -168,7 +192,6 @@ class ServerPool:
             return False
         item.ticket = 0
         self.queued -= 1
-        self.tally.queued -= 1
         self.withdrawn += 1
         if self.queue_entries() > 64 + 2 * self.queued:  # drop the withdrawn entries
             for line in self._lines:
@@ -189,7 +212,6 @@ class ServerPool:
                     del line[index]  # (we leave the loop at once)
                     item.ticket = 0
                     self.queued -= 1
-                    self.tally.queued -= 1
                     self.withdrawn += 1
                     return item
         return None
@@ -214,14 +236,12 @@ class ServerPool:
         now = self.env.now
         self._staff_hours += self.on_duty * (now - self._staffed_since)
         self._staffed_since = now
-        self.tally.capacity += servers - self.on_duty
         self.on_duty = servers
         self._pull()
 
     # -- internals -------------------------------------------------------------------------
     def _start(self, item: Any) -> None:
         self.busy += 1
-        self.tally.busy += 1
         item.ticket = 0
         start_service = self.start_service  # a local name: cheaper than self.x() (performance.md)
         duration = start_service(item) * self.time_factor
@@ -248,7 +268,6 @@ class ServerPool:
             self._wake_at = INF
         # The service of ``item`` ends: free the server, let it take the next in line, report.
         self.busy -= 1
-        self.tally.busy -= 1
         self.departed += 1
         if self.queued:
             self._pull()
@@ -265,7 +284,6 @@ class ServerPool:
                 raise RuntimeError(f"{self.name}: {self.queued} queued, but every line is empty")
             if item.ticket == seq:  # else withdrawn: skip it
                 self.queued -= 1
-                self.tally.queued -= 1
                 self._start(item)
 
     def _open_line(self, priority: int) -> deque[tuple[int, Any]]:

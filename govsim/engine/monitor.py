@@ -69,8 +69,9 @@ class Monitor:
         closed_by_tier: list[int],
         tallies: dict[str, TierTally],
     ) -> None:
-        """``tallies``: the running totals of each tier that has units (the pools keep them up
-        to date); ``closed_by_tier``: cases closed per TIERS code so far (the model counts)."""
+        """``tallies``: the totals of each tier that has units (summed over its pools when a
+        sample reads them); ``closed_by_tier``: cases closed per TIERS code so far (the model
+        counts)."""
         self.env = env
         self.interval = interval
         self.ledger = ledger
@@ -79,7 +80,7 @@ class Monitor:
         """The snapshots, packed (see :meth:`sample` for the layout of one)."""
         self.last_sample = -math.inf
         self._tallies = [tallies[stage] for stage in STAGES if stage in tallies]
-        """The running totals of the tiers with units, in STAGES order."""
+        """The totals of the tiers with units, in STAGES order."""
         self._tally_of_stage = [
             self._tallies.index(tallies[stage]) if stage in tallies else -1 for stage in STAGES
         ]

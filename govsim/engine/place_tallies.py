@@ -103,7 +103,10 @@ class PlaceTallies:
         status, outcome, satisfaction = c["status"], c["outcome"], c["satisfaction"]
         closed = status == CLOSED
         size = self.names.size
-        base = day[orders] * size
+        # Keys within the chunk's days only (as RunStatistics.add): not every day of the run.
+        first_day, last_day = int(day[orders].min()), int(day[orders].max())
+        days = slice(first_day * size, (last_day + 1) * size)
+        base = (day[orders] - first_day) * size
         keys = np.concatenate(
             [
                 base + c["street"][orders],
@@ -123,11 +126,10 @@ class PlaceTallies:
             "judged": judged,
             "judged_fixed": judged & (outcome == FIXED),
         }
-        minlength = self.counts.shape[1]
         for row, name in enumerate(PLACE_COUNTERS):
             mask = flags[name]
             picked = keys if mask is None else keys[np.tile(mask[orders], 2)]
-            self.counts[row] += np.bincount(picked, minlength=minlength)
+            self.counts[row, days] += np.bincount(picked, minlength=days.stop - days.start)
 
     def table(self, first_day: int = 0) -> np.ndarray:
         """Counters per (counter, place), summed over the days from ``first_day``."""

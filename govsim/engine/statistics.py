@@ -210,7 +210,12 @@ class RunStatistics:
                 1 + len(self.units.departments) + c["street"],
             ),
         )
-        key = (day * self.units.size + unit)[assessed]
+        # Keys within the chunk's days only: its cases come from a few days, and counting and
+        # adding every day of the run (a year of Beijing: 366 days x some 400 units) per chunk
+        # cost more than the counting.
+        first_day, last_day, size = int(day.min()), int(day.max()), self.units.size
+        days = slice(first_day * size, (last_day + 1) * size)
+        key = ((day - first_day) * size + unit)[assessed]
         limit = self.limits[c["category"]]
         created, first = c["created"], c["first_response"]
         due = ~np.isnan(first) | (created + limit <= self.horizon)
@@ -229,10 +234,9 @@ class RunStatistics:
             "satisfied": satisfaction == SATISFIED,
             "basic": satisfaction == BASIC,
         }
-        size = self.unit_counts.shape[1]
         for row, name in enumerate(UNIT_COUNTERS):
             picked = key if flags[name] is None else key[flags[name]]
-            self.unit_counts[row] += np.bincount(picked, minlength=size)
+            self.unit_counts[row, days] += np.bincount(picked, minlength=days.stop - days.start)
 
     def _day_counter(self, day: np.ndarray):
         def count(name: str, mask: np.ndarray | None) -> None:

@@ -53,7 +53,8 @@ class RandomReturns:
         self.draw = draw
 
     def __call__(self, case: Case) -> bool:
-        return case.returns < self.max_returns and self.draw() >= self.accuracy
+        draw = self.draw  # a local name: cheaper than self.x() (docs/performance.md)
+        return case.returns < self.max_returns and draw() >= self.accuracy
 
 
 class Hotline:

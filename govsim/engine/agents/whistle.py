@@ -104,7 +104,8 @@ class WhistleDesk:
 
     def blow(self, case: Case) -> bool:
         """Whistle for ``case`` at its street if the rules allow; True if whistled."""
-        draw = self.decide_draw()
+        decide_draw = self.decide_draw  # a local name: cheaper than self.x() (performance.md)
+        draw = decide_draw()
         if not self.eligible[case.category] or draw >= self.probability:
             return False
         if self.cap is not None:

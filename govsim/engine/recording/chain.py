@@ -56,7 +56,10 @@ class RecordBuffer(Generic[Item]):
         self.chunk_bytes = rows * self.record.itemsize
 
     def add(self, item: Item) -> None:
-        """Pack ``item`` for the sink (nothing to do without one)."""
+        """Pack ``item`` for the sink (nothing to do without one).
+
+        Written out in ``CaseLedger.finish`` and ``ProblemLedger.record`` (a call less per
+        record): keep them alike."""
         if self.sink is not None:
             self.buffer += self.pack(item)
             if len(self.buffer) >= self.chunk_bytes:

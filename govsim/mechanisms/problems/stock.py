@@ -99,6 +99,54 @@ class ProblemStock:
     lets a case in service close when its visit ends).
     """
 
+    # Slots, not an instance dict: with more than 30 attributes CPython 3.11 keeps an object's
+    # attributes in a dict of its own, and every attribute read and method call of the stock,
+    # on every problem and report, takes the slow path (docs/performance.md).
+    __slots__ = (
+        "env",
+        "intake",
+        "handlers",
+        "controls",
+        "quality",
+        "self_governance",
+        "ledger",
+        "merge",
+        "streams",
+        "grid_street",
+        "grid_population",
+        "resident_offset",
+        "scope_rates",
+        "scope_residents",
+        "scope_cuts",
+        "unfixable_share",
+        "fix_probability",
+        "keep_reporting",
+        "effort_elasticity",
+        "hotline_share",
+        "first_delay",
+        "instant_first_report",
+        "_after",
+        "gap_draw",
+        "scope_draw",
+        "unfixable_draw",
+        "fix_draw",
+        "keep_draw",
+        "reporter_draw",
+        "channel_draw",
+        "found_draw",
+        "self_draw",
+        "topic_draw",
+        "prevent_draw",
+        "self_delay",
+        "_first_report_call",
+        "soon",
+        "agenda",
+        "reporters",
+        "fix_factor",
+        "averting",
+        "_hook_owners",
+    )
+
     def __init__(
         self,
         scenario: Scenario,
@@ -232,7 +280,9 @@ class ProblemStock:
         scope_draw = self.scope_draw
         scope = bisect_right(cuts, scope_draw()) if cuts else 0
         unfixable_share = self.unfixable_share[category]
-        # (0.0 here and below: a float compared with a float is cheaper than with an int)
+        # (0.0 here and below: a float compared with a float is cheaper than with an int; the
+        # draw through self, not a local: it is made only for a positive share, while a local
+        # would be read for every problem, which measured dearer in Beijing)
         unfixable = unfixable_share > 0.0 and self.unfixable_draw() < unfixable_share
         rate, delay_factor = self.scope_rates[scope], 1.0
         reporters = self.reporters
@@ -254,7 +304,7 @@ class ProblemStock:
         )
         ledger.open[problem.id] = problem  # ledger.arise, inline (the id is the count)
         ledger.arisen += 1
-        sg = self.self_governance
+        sg = self.self_governance  # (the draw through self, as the unfixable draw above)
         if sg.on and self.self_draw() < sg.coverage[grid] * sg.solve_share[category]:
             self.soon.at(problem.arose + self._self_fix_delay(), self._self_fixed, problem)
             return  # solved by the residents: no appeal
@@ -361,7 +411,8 @@ class ProblemStock:
     def _reporter(self, problem: Problem) -> int:
         """Who appeals: any resident of the problem's grid, the first reporter as likely as any
         other of the residents it touches."""
-        u = self.reporter_draw()
+        reporter_draw = self.reporter_draw  # a local name: cheaper than self.x() (performance.md)
+        u = reporter_draw()
         touched = self.scope_residents[problem.scope]
         population = self.grid_population[problem.grid]
         if u * touched < 1.0 or population <= 1:
@@ -372,7 +423,8 @@ class ProblemStock:
         return self.resident_offset[problem.grid] + int(u * population) % population
 
     def _channel(self) -> int:
-        return HOTLINE_CHANNEL if self.channel_draw() < self.hotline_share else ONLINE_CHANNEL
+        channel_draw = self.channel_draw  # a local name: cheaper than self.x() (performance.md)
+        return HOTLINE_CHANNEL if channel_draw() < self.hotline_share else ONLINE_CHANNEL
 
     @staticmethod
     def _repeat_of(problem: Problem) -> int:
