@@ -140,7 +140,7 @@ class RunStatistics:
         )
         """Which categories need several departments (their whistled cases are joint)."""
         # Kept per closed case for the whole run (21.9 million in a Beijing year), so in the
-        # narrowest types that hold them: a day as int32, the kind as int8, 21 bytes a case
+        # narrowest types that hold them: a day as int32, the kind as int8, 19 bytes a case
         # with the places' grid and category (hours stay float64: the quantiles reported).
         self._close_days: list[np.ndarray] = []
         self._close_hours: list[np.ndarray] = []

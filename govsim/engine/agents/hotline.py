@@ -142,14 +142,14 @@ class Hotline:
     # -- dispatch --------------------------------------------------------------------------
     def dispatch(self, case: Case) -> None:
         """Send a work order out; a wrong dispatch returns and is sent again."""
+        flow = self.flow
         # Stored callables through local names: cheaper than self.x() (docs/performance.md).
-        move, dispatch_delay, returned = self.flow.move, self.dispatch_delay, self.returned
+        move, dispatch_delay, returned = flow.move, self.dispatch_delay, self.returned
         move(case, DISPATCH)
         delay = dispatch_delay()
         relay_delay = self.relay_delay
         if relay_delay is not None and not case.route_department:
             delay += relay_delay()  # the district passes the order on to the street
-        flow = self.flow
         if returned(case):
             return_delay = self.return_delay
             flow.hold(delay + return_delay(), self._returned, case)
