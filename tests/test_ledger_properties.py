@@ -671,7 +671,7 @@ def test_busy_model_has_cases_everywhere(busy_model: Run) -> None:
 def test_check_catches_a_case_removed_from_service(busy_model: Run) -> None:
     model = _fresh(busy_model)
     pool = _served_pool(model)
-    pool._ends.pop()  # a case dropped from service: its service never ends
+    pool._serving.popitem()  # a case dropped from service: its service never ends
     with pytest.raises(LedgerError, match="open but nowhere|in service"):
         model.ledger.check(model.pools)
 

@@ -8,7 +8,7 @@ import time
 import pytest
 import simpy
 
-import govsim.core.servers as servers_module
+from govsim.core.event_queue import BucketedEnvironment
 from govsim.core.servers import ServerPool
 
 
@@ -246,16 +246,16 @@ def test_priority_comparison_count_is_at_most_n_log_n() -> None:
 
 def test_100k_queued_push_pop_is_fast(monkeypatch) -> None:
     n = 100_000
-    end_pushes = 0
-    real_push = servers_module.heappush
+    end_calls = 0
     env, pool, rec = make_pool(0)
+    real_later = pool._later
 
-    def push(heap, entry):
-        nonlocal end_pushes
-        end_pushes += 1  # the pool's only heap is that of service ends
-        real_push(heap, entry)
+    def later(delay, callback, value):
+        nonlocal end_calls
+        end_calls += 1  # the pool schedules nothing but its services' ends
+        real_later(delay, callback, value)
 
-    monkeypatch.setattr(servers_module, "heappush", push)  # the name the pool calls
+    monkeypatch.setattr(pool, "_later", later)
     items = [Item(str(k), service=1.0) for k in range(n)]
     started = time.perf_counter()
     for k, item in enumerate(items):
@@ -272,31 +272,37 @@ def test_100k_queued_push_pop_is_fast(monkeypatch) -> None:
     assert (
         pool.waiting() == [] and pool.queue_entries() <= n // 2
     )  # only withdrawn entries are left
-    assert end_pushes == n // 2  # one end time per service
+    assert end_calls == n // 2  # one end per service
     assert len(rec.started) == n // 2
     assert balanced(pool)
     assert elapsed < 30.0, f"{n} queued items took {elapsed:.1f} s"
 
 
-def test_services_end_at_their_own_times_through_one_wakeup_per_pool() -> None:
-    """Each start that ends sooner than the pending wake-up schedules a new one; stale ones are
-    ignored."""
+def test_each_service_schedules_its_own_end() -> None:
+    """One event per service, scheduled as it starts: no wake-up goes stale."""
     env, pool, rec = make_pool(5)
     items = [Item(f"s{d}", service=float(d)) for d in (5, 4, 3, 2, 1)]  # each ends before the last
     for item in items:
         pool.arrive(item)
-    assert len(env._queue) == 5  # one wake-up per new earliest end (four of them will be stale)
+    assert len(env._queue) == 5  # one end per service
+    assert pool.in_service() == items[::-1]  # in the order their services end
     env.run()
     assert rec.done == ["s1", "s2", "s3", "s4", "s5"]
     assert [item.finished for item in items] == [5.0, 4.0, 3.0, 2.0, 1.0]
     assert balanced(pool) and pool.departed == 5
 
 
-def test_many_busy_servers_keep_one_event_in_simpy_queue() -> None:
-    env, pool, rec = make_pool(1000)
+def test_many_busy_servers_leave_the_run_queue_heap_small() -> None:
+    """A thousand services in progress: their ends wait in the calendar queue's buckets, and
+    its heap holds only the current window's (govsim/core/event_queue.py)."""
+    env = BucketedEnvironment(width=1 / 64)
+    rec = Recorder(env)
+    pool = ServerPool(env, "unit", "grid", 1000, rec.start, rec.finish)
     for k in range(1000):
         pool.arrive(Item(str(k), service=1.0 + k / 1000))  # later starts end later
-    assert len(env._queue) == 1
+    assert len(env._queue) == 0 and sum(map(len, env._buckets.values())) == 1000
+    env.run(until=1.5)
+    assert len(env._queue) <= 1000 / 64 + 2  # one window's ends, heaped
     env.run()
     assert len(rec.done) == 1000 and rec.done == sorted(rec.done, key=int)
     assert balanced(pool)

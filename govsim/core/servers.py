@@ -9,12 +9,13 @@ in priority order, and a scenario has a handful of levels (its urgency classes).
 binary heap of (priority, ticket, item) tuples did the same in O(log n) with tuple
 comparisons, which took about 2% of all instructions in M/M/10.
 
-Services end through one wake-up per pool, not one SimPy event per busy server: the
-pool keeps its own heap of end times, and only its earliest end sits in SimPy's event
-queue. A city has thousands of busy servers but far fewer units, and SimPy's queue is a
-heap whose operations slow down as it outgrows the CPU caches (a pop and push took
-1.4 us with 1,000 events queued, 3.2 us with 16,000), so this keeps the cost per case
-flat as the city grows. A wake-up made stale by an earlier end is recognised and ignored.
+Each service schedules its own end with the run's ``call_later`` as it starts, and the pool
+keeps its items in service in a dict (item -> end time). The run's event queue is a
+calendar queue (:mod:`govsim.core.event_queue`) whose heap holds only the next minutes'
+events, so the thousands of ends pending in a city cost it nothing per event. (Until the
+calendar queue, each pool kept its own heap of end times with only its earliest in SimPy's
+heap; popping those heaps, up to 500 entries for the hotline, was 5% of a Beijing run, and
+about 4% of its instructions per case went with them.)
 
 Pools of one tier share a :class:`TierTally`, which sums the tier's counts over its pools
 when the monitor asks (a few times a simulated day), rather than keeping running totals
@@ -23,18 +24,14 @@ updated on every arrival, start and end.
 
 from __future__ import annotations
 
-import math
 import operator
 from collections import deque
 from collections.abc import Callable
-from heapq import heappop, heappush
 from typing import Any
 
 import simpy
 
 from govsim.core.event_queue import later
-
-INF = math.inf  # a module name: one lookup, not two
 
 StartService = Callable[[Any], float]
 Done = Callable[[Any, "ServerPool"], None]
@@ -106,10 +103,8 @@ class ServerPool:
         "departed",
         "withdrawn",
         "tally",
-        "_ends",
-        "_end_seq",
-        "_wake_at",
-        "_wake_callback",
+        "_serving",
+        "_end_callback",
         "_later",
         "_service_hours",
         "_staff_hours",
@@ -153,10 +148,9 @@ class ServerPool:
         """The line of each priority seen so far."""
         self._seq = 0
         self.queued = 0
-        self._ends: list[tuple[float, int, Any]] = []  # heap of (end, start order, item) in service
-        self._end_seq = 0
-        self._wake_at = math.inf  # the end time of the pool's pending wake-up
-        self._wake_callback = self._wake  # bound once, not per service
+        self._serving: dict[Any, float] = {}
+        """The items in service, in the order their services started, and when each ends."""
+        self._end_callback = self._end  # bound once, not per service
         self._later = later(env)
         self.arrived = 0
         self.departed = 0
@@ -246,27 +240,13 @@ class ServerPool:
         start_service = self.start_service  # a local name: cheaper than self.x() (performance.md)
         duration = start_service(item) * self.time_factor
         self._service_hours += duration
-        end = self.env._now + duration  # noqa: SLF001 - env.now, without the property call
-        self._end_seq += 1
-        heappush(self._ends, (end, self._end_seq, item))
-        if end < self._wake_at:  # the new earliest end: wake up then (the old wake-up goes stale)
-            self._wake_at = end
-            call_later = self._later
-            call_later(duration, self._wake_callback, end)
+        self._serving[item] = self.env._now + duration  # noqa: SLF001 - env.now
+        call_later = self._later
+        call_later(duration, self._end_callback, item)
 
-    def _wake(self, end: float) -> None:
-        if end != self._wake_at:  # the end time we scheduled
-            return  # stale: an earlier end took over, and its wake-up came first
-        ends = self._ends
-        item = heappop(ends)[2]
-        if ends:
-            end = ends[0][0]
-            self._wake_at = end
-            call_later = self._later  # a local name: cheaper than self.x() (performance.md)
-            call_later(end - self.env._now, self._wake_callback, end)  # noqa: SLF001
-        else:
-            self._wake_at = INF
-        # The service of ``item`` ends: free the server, let it take the next in line, report.
+    def _end(self, item: Any) -> None:
+        """The service of ``item`` ends: free the server, let it take the next in line, report."""
+        del self._serving[item]
         self.busy -= 1
         self.departed += 1
         if self.queued:
@@ -296,7 +276,8 @@ class ServerPool:
     def in_service(self) -> list[Any]:
         """Items in service now, in the order their services end (for checks, not for the hot
         path)."""
-        return [entry[2] for entry in sorted(self._ends)]
+        serving = self._serving
+        return sorted(serving, key=serving.__getitem__)  # (stable: ties in start order)
 
     def waiting(self) -> list[Any]:
         """Items queued now, in service order (for checks, not for the hot path)."""
@@ -306,7 +287,7 @@ class ServerPool:
     def busy_area(self) -> float:
         """Busy server-hours since the start."""
         now = self.env.now
-        return self._service_hours - sum(end - now for end, _, _ in self._ends)
+        return self._service_hours - sum(end - now for end in self._serving.values())
 
     @property
     def staff_area(self) -> float:

@@ -114,7 +114,7 @@ class UnitBook:
         pool.set_on_duty(servers)
         beyond = pool.busy - servers
         self.excess = (
-            [end for end, _, _ in heapq.nsmallest(beyond, pool._ends)] if beyond > 0 else []  # noqa: SLF001
+            heapq.nsmallest(beyond, pool._serving.values()) if beyond > 0 else []  # noqa: SLF001
         )
 
     def _rotate(self, people: int) -> int:
