@@ -9,7 +9,7 @@ import pytest
 import simpy
 from simpy.events import URGENT, Timeout
 
-from govsim.core.event_queue import BucketedEnvironment, later, next_later, window_width
+from govsim.core.event_queue import BucketedEnvironment, at, later, next_later, window_width
 
 
 def _workload(
@@ -149,6 +149,45 @@ def test_a_call_later_is_a_queue_entry_without_an_event() -> None:
     assert got == [(0.25, None), (0.5, "v")]
     with pytest.raises(ValueError, match="negative delay"):
         env.call_later(-1.0, record)
+
+
+@pytest.mark.parametrize("width", [2.0**-6, 1.0])
+def test_a_call_at_a_time_comes_exactly_then_in_simpys_order(width: float) -> None:
+    """``call_at(when)`` runs at ``when`` itself, not at ``now + (when - now)``, which rounds
+    (14.739951313022717 + (31.35622285899878 - 14.739951313022717) is 31.356222858998777),
+    and among ties where a Timeout of ``when - now`` made now would."""
+    when = 31.35622285899878
+    runs = []
+    for env in (simpy.Environment(), BucketedEnvironment(width=width)):
+        call_at, call_later = at(env), later(env)
+        seen: list[tuple[float, str]] = []
+
+        def record(value: str, env: simpy.Environment = env, seen: list = seen) -> None:
+            seen.append((env.now, value))
+
+        def schedule(_event: object, call_at=call_at, call_later=call_later, record=record) -> None:
+            call_later(2.0, record, "later, before")
+            call_at(when, record, "at when")
+            call_at(16.0, record, "at 16")
+            call_later(2.0, record, "later, after")
+
+        call_at(16.0, record, "at 16, first")
+        Timeout(env, 14.739951313022717).callbacks.append(schedule)
+        env.run()
+        runs.append(seen)
+    simpy_run, bucketed_run = runs
+    assert bucketed_run[-1] == (when, "at when")  # exactly when
+    assert simpy_run[-1] == (31.356222858998777, "at when")  # SimPy's Timeout rounds
+    assert [v for _, v in bucketed_run] == [v for _, v in simpy_run]
+    assert [v for _, v in bucketed_run] == [
+        "at 16, first",
+        "at 16",
+        "later, before",
+        "later, after",
+        "at when",
+    ]
+    with pytest.raises(ValueError, match="in the past"):
+        BucketedEnvironment().call_at(-1.0, print)
 
 
 def test_the_width_may_change_with_events_pending() -> None:

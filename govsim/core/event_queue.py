@@ -38,6 +38,7 @@ Item = tuple[float, EventPriority, int, "Callback | None", Any]
 event or ``(callback, value)`` for a call of :meth:`BucketedEnvironment.call_later` (no event
 object at all; the key is unique, so the comparisons never reach these two fields)."""
 Later = Callable[[float, Callback, Any], None]
+At = Callable[[float, Callback, Any], None]
 
 Call = tuple[float, EventPriority, int, Callback, Any]
 """The entry of a call (:meth:`BucketedEnvironment.call_next`'s slot)."""
@@ -90,6 +91,20 @@ def later(env: simpy.Environment) -> Later:
         Timeout(env, delay, value).callbacks.append(lambda event: callback(event._value))  # noqa: SLF001
 
     return call_later
+
+
+def at(env: simpy.Environment) -> At:
+    """``env``'s way to call ``callback(value)`` at simulated time ``when`` (not before now):
+    :meth:`BucketedEnvironment.call_at` on the run's environment (at ``when`` exactly, the
+    key drawn now), a Timeout of ``when - now`` on SimPy's."""
+    if isinstance(env, BucketedEnvironment):
+        return env.call_at
+    call_later = later(env)
+
+    def call_at(when: float, callback: Callback, value: Any = None) -> None:
+        call_later(when - env.now, callback, value)
+
+    return call_at
 
 
 def next_later(env: simpy.Environment) -> Later:
@@ -149,6 +164,19 @@ class BucketedEnvironment(simpy.Environment):
         if delay < 0.0:  # (0.0: a float against a float is a specialised comparison)
             raise ValueError(f"negative delay {delay}")
         when = self._now + delay
+        if when < self.limit:
+            heappush(self._queue, (when, NORMAL, next(self._eid), callback, value))
+        else:
+            bucket = self._buckets.get(when // self.width)
+            if bucket is None:
+                bucket = self._bucket(when)
+            bucket.append((when, NORMAL, next(self._eid), callback, value))
+
+    def call_at(self, when: float, callback: Callback, value: Any = None) -> None:
+        """``callback(value)`` at simulated time ``when``, exactly (no ``now + (when - now)``
+        rounding): as :meth:`call_later`, the key drawn now."""
+        if when < self._now:
+            raise ValueError(f"{when} is in the past (now {self._now})")
         if when < self.limit:
             heappush(self._queue, (when, NORMAL, next(self._eid), callback, value))
         else:

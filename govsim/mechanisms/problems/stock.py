@@ -57,6 +57,7 @@ from govsim.core.codes import (
     STREET_TIER,
 )
 from govsim.core.errors import LedgerError
+from govsim.core.event_queue import at
 from govsim.core.parameters import expo
 from govsim.mechanisms.problems.record import Problem
 
@@ -224,11 +225,10 @@ class ProblemStock:
         self.prevent_draw = streams.uniform("problems/prevention")
         self.self_delay: Callable[[], float] | None = None
         self._first_report_call = self._first_report  # bound once, not per problem
-        self.soon = Agenda(env)
-        """What is due within hours of a problem's arising: its first report (or a patrol's
-        find, or the residents' own fix). In an agenda rather than a SimPy timeout each: a
-        city of Beijing's size has some 13,000 first reports pending at any time, which would
-        triple SimPy's event queue and slow every other event of the run (docs/performance.md)."""
+        self.soon = at(env)
+        """Calls what is due within hours of a problem's arising, at its time: its first report
+        (or a patrol's find, or the residents' own fix), each an entry of the run's calendar
+        queue (govsim/core/event_queue.py), whose heap holds only the next minutes' events."""
         self.agenda = Agenda(env)
         """The problems' pending reports after the first: most go stale (the problem is fixed
         first), and the agenda drops them without a SimPy event each."""
@@ -306,7 +306,7 @@ class ProblemStock:
         ledger.arisen += 1
         sg = self.self_governance  # (the draw through self, as the unfixable draw above)
         if sg.on and self.self_draw() < sg.coverage[grid] * sg.solve_share[category]:
-            self.soon.at(problem.arose + self._self_fix_delay(), self._self_fixed, problem)
+            self.soon(problem.arose + self._self_fix_delay(), self._self_fixed, problem)
             return  # solved by the residents: no appeal
         problem.first_channel = channel
         if found or channel == PATROL_CHANNEL:
@@ -316,13 +316,13 @@ class ProblemStock:
             else:
                 after, first_delay, found_draw = self._after, self.first_delay, self.found_draw
                 delay = first_delay() * found_draw()  # (locals: cheaper than self.x())
-                self.soon.at(after(problem.arose, delay), self._patrol_found, problem)
+                self.soon(after(problem.arose, delay), self._patrol_found, problem)
         elif self.instant_first_report:
             self._first_report(problem)
         else:
             after, first_delay = self._after, self.first_delay  # (locals, as above)
             when = after(problem.arose, first_delay() * delay_factor)
-            self.soon.at(when, self._first_report_call, problem)
+            self.soon(when, self._first_report_call, problem)
 
     def _prevented(self, category: int, grid: int) -> bool:
         """Proactive governance removed the problem's cause before it arose (counted)."""
