@@ -140,6 +140,7 @@ class ProblemStock:
         "prevent_draw",
         "self_delay",
         "_first_report_call",
+        "_report_due_call",
         "soon",
         "agenda",
         "reporters",
@@ -225,6 +226,7 @@ class ProblemStock:
         self.prevent_draw = streams.uniform("problems/prevention")
         self.self_delay: Callable[[], float] | None = None
         self._first_report_call = self._first_report  # bound once, not per problem
+        self._report_due_call = self._report_due  # (as above)
         self.soon = at(env)
         """Calls what is due within hours of a problem's arising, at its time: its first report
         (or a patrol's find, or the residents' own fix), each an entry of the run's calendar
@@ -393,7 +395,7 @@ class ProblemStock:
         if problem.rate > 0.0:
             after, gap_draw = self._after, self.gap_draw  # (locals: cheaper than self.x())
             when = after(self.env._now, gap_draw() / problem.rate)  # noqa: SLF001
-            self.agenda.at(when, self._report_due, problem, _quiet)
+            self.agenda.at(when, self._report_due_call, problem, _quiet)
 
     def _report_due(self, problem: Problem) -> None:
         self._open_case(problem, self._reporter(problem), self._channel(), self._repeat_of(problem))
