@@ -3,10 +3,9 @@
 Every open problem has a report pending, many of them weeks ahead (a household's problem is
 reported about every three weeks while unfixed), and most are never due: the problem is
 fixed first. As SimPy events they would fill SimPy's event queue with thousands of
-entries, each a full event object, and every other event of the run would pay for the
-larger heap (see :mod:`govsim.core.servers`, which keeps one wake-up per unit for the same
-reason). An agenda keeps ``(time, order, call, subject)`` entries in its own heap and only
-its earliest time in SimPy's queue. An entry may come with a ``stale(subject)`` test: once
+entries, each a full event object, and the run would pop each stale one. An agenda keeps
+``(time, order, call, subject)`` entries in its own heap and only its earliest time in
+SimPy's queue. An entry may come with a ``stale(subject)`` test: once
 it is true (a problem fixed before its next report), the entry is dropped when it reaches
 the head of the heap, without a wake-up of its own.
 

@@ -1,13 +1,13 @@
 """A SimPy environment whose event queue is a small heap of the next minutes, not of the run.
 
 SimPy keeps every scheduled event in one binary heap of ``(time, priority, order, event)``
-tuples. In Beijing about 9,000 events are pending at any moment (a wake-up per busy unit,
-the cases in transit), so each of the run's 3.2 events per case pops through some 13
-levels of tuples that the CPU cache has lost since they were pushed: 1.6 us a pop, a tenth
-of the run. Here the heap holds only the events due before :attr:`BucketedEnvironment.limit`
-(a window of ``width`` hours); later events wait unsorted in a bucket per window of their
-time and are heaped together when their window comes (a calendar queue). The heap stays a
-few hundred entries, hot in the cache.
+tuples. In Beijing about 9,000 events were pending at any moment even when each unit kept
+one wake-up (now each service's end and each first report is an entry: far more), so each
+of the run's events popped through some 13 levels of tuples that the CPU cache had lost
+since they were pushed: 1.6 us a pop, a tenth of the run. Here the heap holds only the
+events due before :attr:`BucketedEnvironment.limit` (a window of ``width`` hours); later
+events wait unsorted in a bucket per window of their time and are heaped together when
+their window comes (a calendar queue). The heap stays a few dozen entries, hot in the cache.
 
 The order is SimPy's: the same ``(time, priority, order)`` keys (``order`` is SimPy's own
 event counter, drawn as SimPy draws it), and every event due before the limit is in the
