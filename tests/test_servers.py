@@ -292,9 +292,9 @@ def test_each_service_schedules_its_own_end() -> None:
     assert balanced(pool) and pool.departed == 5
 
 
-def test_many_busy_servers_leave_the_run_queue_heap_small() -> None:
+def test_many_busy_servers_leave_the_run_queue_window_small() -> None:
     """A thousand services in progress: their ends wait in the calendar queue's buckets, and
-    its heap holds only the current window's (govsim/core/event_queue.py)."""
+    its queue proper holds only the current window's (govsim/core/event_queue.py)."""
     env = BucketedEnvironment(width=1 / 64)
     rec = Recorder(env)
     pool = ServerPool(env, "unit", "grid", 1000, rec.start, rec.finish)
@@ -302,7 +302,7 @@ def test_many_busy_servers_leave_the_run_queue_heap_small() -> None:
         pool.arrive(Item(str(k), service=1.0 + k / 1000))  # later starts end later
     assert len(env._queue) == 0 and sum(map(len, env._buckets.values())) == 1000
     env.run(until=1.5)
-    assert len(env._queue) <= 1000 / 64 + 2  # one window's ends, heaped
+    assert len(env._queue) <= 1000 / 64 + 2  # one window's ends, sorted
     env.run()
     assert len(rec.done) == 1000 and rec.done == sorted(rec.done, key=int)
     assert balanced(pool)

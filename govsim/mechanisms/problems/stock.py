@@ -230,7 +230,8 @@ class ProblemStock:
         self.soon = at(env)
         """Calls what is due within hours of a problem's arising, at its time: its first report
         (or a patrol's find, or the residents' own fix), each an entry of the run's calendar
-        queue (govsim/core/event_queue.py), whose heap holds only the next minutes' events."""
+        queue (govsim/core/event_queue.py), whose current window holds only the next minutes'
+        events."""
         self.agenda = Agenda(env)
         """The problems' pending reports after the first: most go stale (the problem is fixed
         first), and the agenda drops them without a SimPy event each."""
