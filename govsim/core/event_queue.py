@@ -89,7 +89,8 @@ def bucket_of(buckets: dict[float, list[T]], keys: list[float], key: float) -> l
 
 def insort_descending(queue: list[Item], entry: Item) -> None:
     """Insert ``entry`` into ``queue``, kept in descending order of key (the earliest last);
-    the keys are unique."""
+    the keys are unique. (Not :func:`bisect.insort`, which keeps a list ascending: the run
+    takes the earliest entry off the list's end, in constant time.)"""
     lo, hi = 0, len(queue)
     while lo < hi:
         mid = (lo + hi) // 2
