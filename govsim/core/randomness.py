@@ -6,8 +6,9 @@ Two runs with the same root seed therefore see the same arrivals and the same ha
 times even when a policy changes the path cases take (common random numbers), and
 adding a new purpose never shifts the numbers of an existing one.
 
-Draws are made in blocks and handed out one by one from a Python list: a numpy call
-per draw costs about a microsecond, the next item of a list a few tens of nanoseconds.
+Draws are made in blocks and handed out one by one from an ``array.array`` of doubles: a
+numpy call per draw costs about a microsecond, the next item of an array a few tens of
+nanoseconds.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import functools
 import itertools
 import math
 import zlib
+from array import array
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -94,8 +96,16 @@ def batched(draw: Callable[[int], np.ndarray]) -> Callable[[], float]:
     Built from C iterators only (``iter(callable, sentinel)`` draws a new block whenever
     the last is used up, ``chain`` flattens the blocks), so one draw costs a C call, about
     a third of a Python-level sampler.
+
+    A block is an ``array.array`` of doubles, not a list of floats: the list's 256 float
+    objects were made at once and used one by one over the next hundreds of cases, by when
+    the cache had lost most of them, and freed one by one again. The array keeps eight draws
+    to a cache line and makes each float as it is handed out, from the memory the last one
+    freed (cachegrind, 1 against 2 days of Beijing with every reform: 40 fewer misses of a
+    512 KiB cache a case, 318 against 358, 80 fewer first-level misses and 1.3% fewer
+    instructions; the same draws).
     """
-    blocks = iter(lambda: draw(BLOCK).tolist(), None)
+    blocks = iter(lambda: array("d", draw(BLOCK).tobytes()), None)
     return itertools.chain.from_iterable(blocks).__next__
 
 
