@@ -98,13 +98,11 @@ def batched(draw: Callable[[int], np.ndarray]) -> Callable[[], float]:
     the last is used up, ``chain`` flattens the blocks), so one draw costs a C call, about
     a third of a Python-level sampler.
 
-    A block is an ``array.array`` of doubles, not a list of floats: a list's 256 float
-    objects were made at once and used one by one over the next hundreds of cases, by when
-    the cache had lost most of them, and freed one by one again. The array keeps eight draws
-    to a cache line and makes each float as it is handed out, from the memory the last one
-    freed (cachegrind, 1 against 2 days of Beijing with every reform: 40 fewer misses of a
-    512 KiB cache a case, 318 against 358, 80 fewer first-level misses and 1.3% fewer
-    instructions; the same draws).
+    A block is an ``array.array`` of doubles, not a list of floats: a list's float objects
+    were all made at once and used over the next hundreds of cases, by when the cache had
+    lost most of them. The array keeps eight draws to a cache line and makes each float as
+    it is handed out, in the memory the last one freed (with :data:`BLOCK`'s change, 14%
+    fewer L2 misses a case in Beijing: docs/performance.md).
     """
     blocks = iter(lambda: array("d", draw(BLOCK).tobytes()), None)
     return itertools.chain.from_iterable(blocks).__next__
